@@ -1,0 +1,108 @@
+# mcpparity: the one entry point. `make run` starts the collector on the local default,
+# `make test` installs what it needs and runs every suite. Everything built or installed
+# lands in ignored folders: .cache/ (venv, Go tools), _build/ (ocb output), bin/, emitter/target/.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT        := $(abspath .)
+CACHE       := $(ROOT)/.cache
+VENV        := $(CACHE)/venv
+PY          := $(VENV)/bin/python
+TOOLS       := $(CACHE)/tools
+OTELCOL_VERSION := v0.165.0
+COLLECTOR   := $(ROOT)/bin/otelcol-mcpparity
+REPLAY      := $(ROOT)/emitter/target/release/raw-span-replay
+FUZZTIME    ?= 30s
+PYTHON      ?= python3
+
+export MCPPARITY_COLLECTOR := $(COLLECTOR)
+export MCPPARITY_REPLAY := $(REPLAY)
+export MCPPARITY_SHARED := $(abspath $(ROOT)/../shared)
+
+GO_SOURCES   := $(shell find processor -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name 'metadata.yaml' 2>/dev/null)
+RUST_SOURCES := $(shell find emitter -path emitter/target -prune -o -type f \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print 2>/dev/null)
+
+.PHONY: help run build emitter venv tools generate test test-go test-fuzz test-rust test-py \
+        differential e2e parity oracle configs configs-check bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------- install / build
+venv: $(VENV)/.installed ## Python venv: configurator, test deps, the pinned oracle gateway
+$(VENV)/.installed: tests/requirements.txt configurator/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r tests/requirements.txt -e ./configurator
+	touch $@
+
+$(TOOLS)/mdatagen:
+	GOBIN=$(TOOLS) go install go.opentelemetry.io/collector/cmd/mdatagen@$(OTELCOL_VERSION)
+$(TOOLS)/builder:
+	GOBIN=$(TOOLS) go install go.opentelemetry.io/collector/cmd/builder@$(OTELCOL_VERSION)
+tools: $(TOOLS)/mdatagen $(TOOLS)/builder ## Go tools (mdatagen, ocb) into .cache/tools
+
+generate: $(TOOLS)/mdatagen ## regenerate processor/internal/metadata from metadata.yaml
+	cd processor && PATH=$(TOOLS):$$PATH go generate ./...
+
+build: $(COLLECTOR) ## build the otelcol-mcpparity distribution into bin/
+$(COLLECTOR): $(TOOLS)/builder builder-config.yaml $(GO_SOURCES)
+	$(TOOLS)/builder --config=builder-config.yaml
+	mkdir -p bin && cp _build/otelcol-mcpparity $(COLLECTOR)
+
+emitter: $(REPLAY) ## build the Rust reference emitter and raw-span-replay
+$(REPLAY): $(RUST_SOURCES)
+	cargo build --release --locked --manifest-path emitter/Cargo.toml
+	touch $@
+
+run: $(COLLECTOR) ## start the collector on collector-config/local.yaml (no account needed)
+	@mkdir -p traces-out
+	@echo "otelcol-mcpparity: send raw spans to OTLP gRPC 127.0.0.1:4317 or OTLP/HTTP http://127.0.0.1:4318/v1/traces" >&2
+	@echo "otelcol-mcpparity: exported spans land in ./traces-out/traces.json; health at http://127.0.0.1:13133/" >&2
+	$(COLLECTOR) --config=collector-config/local.yaml
+
+# ---------------------------------------------------------------- tests
+test: test-go test-fuzz test-rust test-py configs-check parity ## every suite (what CI runs)
+
+test-go: ## Go unit, golden and generated tests of the processor
+	cd processor && go vet ./... && go test -count=1 ./...
+
+test-fuzz: ## each Go fuzz target for FUZZTIME (default 30s)
+	cd processor && for pkg in $$(go list ./...); do \
+	  for fz in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$fz ($(FUZZTIME))"; \
+	    go test -run '^$$' -fuzz "^$$fz$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+test-rust: ## Rust emitter unit tests
+	cargo test --locked --manifest-path emitter/Cargo.toml
+
+test-py: venv build emitter ## configurator, differential and e2e pytest suites
+	$(PY) -m pytest -q configurator/tests
+	$(PY) -m pytest -q tests --ignore=tests/oracle
+
+differential: venv ## Go engine vs the real Python redaction helpers, on generated corpora
+	$(PY) -m pytest -q tests/differential
+
+e2e: venv build ## the built distribution over OTLP/HTTP and gRPC
+	$(PY) -m pytest -q tests/e2e
+
+parity: venv build emitter ## replay every oracle case through emitter + collector, diff with the capture
+	$(PY) tests/parity/run_parity.py
+
+oracle: venv ## re-capture oracle spans from tests/parity/cases with the real gateway (not in CI)
+	$(PY) tests/oracle/capture.py --out $(CACHE)/oracle-captures
+
+configs: venv ## regenerate collector-config/*.yaml from collector-config/env/*.env
+	bash collector-config/make-configs.sh --write
+
+configs-check: venv ## fail when collector-config/*.yaml drift from their env files
+	bash collector-config/make-configs.sh --check
+
+bench: venv build emitter ## benchmarks: Go processor and engine, contrib chain, Rust emitter, Python oracle
+	bash bench/run.sh
+
+clean: ## remove build outputs (keeps caches)
+	rm -rf _build bin traces-out emitter/target

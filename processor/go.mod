@@ -1,0 +1,3 @@
+module github.com/mcpparity/mcpparity/processor
+
+go 1.26.0
