@@ -11,6 +11,8 @@ VENV        := $(CACHE)/venv
 PY          := $(VENV)/bin/python
 TOOLS       := $(CACHE)/tools
 OTELCOL_VERSION := v0.165.0
+# mdatagen's last release on the Go module proxy is v0.159.0 (no v0.160+ exists there); its generated code builds against v0.165.
+MDATAGEN_VERSION := v0.159.0
 COLLECTOR   := $(ROOT)/bin/otelcol-mcpparity
 REPLAY      := $(ROOT)/emitter/target/release/raw-span-replay
 FUZZTIME    ?= 30s
@@ -38,7 +40,7 @@ $(VENV)/.installed: tests/requirements.txt configurator/pyproject.toml
 	touch $@
 
 $(TOOLS)/mdatagen:
-	GOBIN=$(TOOLS) go install go.opentelemetry.io/collector/cmd/mdatagen@$(OTELCOL_VERSION)
+	GOBIN=$(TOOLS) go install go.opentelemetry.io/collector/cmd/mdatagen@$(MDATAGEN_VERSION)
 $(TOOLS)/builder:
 	GOBIN=$(TOOLS) go install go.opentelemetry.io/collector/cmd/builder@$(OTELCOL_VERSION)
 tools: $(TOOLS)/mdatagen $(TOOLS)/builder ## Go tools (mdatagen, ocb) into .cache/tools
