@@ -11,7 +11,8 @@ recipe (`../shared/oracle/capture/capture.py`) and are checked against the spans
   - the 40 KB argument of d_large_payload_default_32768 (`BIG_ARGS`: its `call.request` is shortened);
   - that case's result, which the gateway built from the echo server's answer
     (`{"echo": <args>, "traceparent_seen": null}`, serialized with orjson OPT_INDENT_2);
-  - the REST tools' backend URLs and the identity (JWT subject, no teams) from the oracle README.
+  - the identity (JWT subject admin@example.com, a platform admin, no teams) from the oracle README.
+Only the keys of docs/facts-format.md are written (raw-span-replay rejects unknown keys).
 """
 from __future__ import annotations
 
@@ -25,12 +26,6 @@ DEFAULT_ORACLE = ROOT.parent / "shared" / "oracle"
 DEFAULT_OUT = Path(__file__).resolve().parent / "cases"
 GATEWAY_SCOPE = "mcp-gateway"
 
-# From the capture recipe: the REST tools the capture registered (oracle README "Tools registered").
-REST_TOOL_URLS = {
-    "echo-tool": "http://127.0.0.1:18080/echo",
-    "fail-tool": "http://127.0.0.1:18080/fail",
-    "down-tool": "http://127.0.0.1:18099/nothing",
-}
 # From the capture recipe: the ~40 KB argument of the truncation case (its call.request is shortened).
 BIG_ARGS = {"blob": "x" * 40000, "password": "hunter2"}
 # The JWT of every capture run: subject admin@example.com (a platform admin), no teams -> public.
@@ -140,8 +135,6 @@ def tool_facts(spans: list[dict], call: dict) -> dict:
     if client_call is not None:
         c = client_call["attributes"]
         tool["upstream"] = {"tool_name": c["mcp.tool.name"], "transport": c["contextforge.transport"], "url": c["url.full"]}
-    elif tool["name"] in REST_TOOL_URLS:
-        tool["url"] = REST_TOOL_URLS[tool["name"]]
     return tool
 
 
@@ -163,8 +156,6 @@ def facts_of(capture: dict) -> dict:
                 errors[op] = err
         outcome["result"] = None if errors else result(case, call, args)
         outcome["errors"] = errors
-    else:
-        outcome["jsonrpc_error"] = call["response"].get("error")
     return {
         "facts_version": 1,
         "case": case,

@@ -21,6 +21,17 @@ ORACLE_DIR = Path(os.environ.get("MCPPARITY_SHARED", HERE.parents[2] / "shared")
 CASE_FILES = sorted(CASES_DIR.glob("*.json"))
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 ERROR_OPS = {"tool.invoke", "tool.gateway_call", "mcp.client.call", "mcp.client.request"}
+# docs/facts-format.md: keys not listed there are an error for raw-span-replay.
+FACTS_KEYS = {
+    "": {"facts_version", "case", "description", "env", "request", "identity", "tool", "call", "outcome"},
+    "request": {"method", "path", "query", "http_version", "server_address", "server_port", "client_address", "client_port",
+                "user_agent", "headers", "correlation_id", "status_code"},
+    "identity": {"auth_method", "user_email", "is_admin", "team_name", "team_ids"},
+    "tool": {"name", "id", "integration_type", "gateway_id", "server_id", "upstream"},
+    "tool.upstream": {"tool_name", "transport", "url"},
+    "call": {"jsonrpc_id", "arguments"},
+    "outcome": {"found", "result", "errors"},
+}
 
 
 def load(path: Path) -> dict:
@@ -55,6 +66,11 @@ def test_facts_file_is_well_formed(path: Path):
     assert facts["facts_version"] == 1
     assert facts["case"] == path.stem
     assert set(facts) >= {"env", "request", "identity", "tool", "call", "outcome"}
+    for section, allowed in FACTS_KEYS.items():
+        obj = facts
+        for part in filter(None, section.split(".")):
+            obj = obj.get(part) or {}
+        assert set(obj) <= allowed, f"{section or 'top level'}: unknown keys {sorted(set(obj) - allowed)}"
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in facts["env"].items())
     req = facts["request"]
     assert req["method"] == "POST" and req["path"] in ("/rpc", "/mcp")
