@@ -96,7 +96,8 @@ class ExpectedCall:
             "case": self.case,
             "format": "oracle span format; parent = index in spans, null = root, \"remote\" = parent in another process",
             "ignored_values": self.ignored_values,
-            "deviations": {d: [asdict(c) for c in changes] for d, changes in self.deviations.items()},
+            # Where each D applies; the values are left out (the oracle's leak; the final ones are in spans).
+            "deviations": {d: [{k: v for k, v in asdict(c).items() if k not in ("oracle", "ours")} for c in changes] for d, changes in self.deviations.items()},
             "spans": self.spans,
         }
 
@@ -317,11 +318,18 @@ def _set_payloads(spans: list[dict], payloads: list[CapturedPayload], deviation:
 
 # ---------------------------------------------------------------- the whole expectation
 
-def ignored_values(spans: list[dict]) -> dict[str, str]:
-    """Keys whose values are not compared: durations always; correlation ids unless from a header."""
+def ignored_values(spans: list[dict], facts: Optional[Mapping] = None) -> dict[str, str]:
+    """Keys whose values are not compared: durations always; correlation ids when nothing pins them.
+
+    The id is pinned when the request root carries it (it came from X-Correlation-ID) or when the
+    facts record the id the runtime generated (`request.correlation_id`) and it is the capture's.
+    """
     ignored = dict(DURATION_KEYS)
     root = next(s for s in spans if not isinstance(s["parent"], int))
-    if "correlation_id" not in root["attributes"]:  # the root carries it only from X-Correlation-ID
+    captured = [s["attributes"]["correlation_id"] for s in spans if "correlation_id" in s["attributes"]]
+    recorded = ((facts or {}).get("request") or {}).get("correlation_id")
+    pinned = "correlation_id" in root["attributes"] or (recorded is not None and captured and set(captured) == {recorded})
+    if not pinned:
         ignored.update(GENERATED_ID_KEYS)
     return ignored
 
@@ -338,4 +346,4 @@ def expected_call(capture: Mapping, facts: Optional[Mapping] = None) -> Expected
         "D3": d3_mask_json_quoted_secrets(spans, payloads),
         "D5": d5_runtime_rust(spans),
     }
-    return ExpectedCall(capture.get("case", ""), spans, ignored_values(spans), deviations)
+    return ExpectedCall(capture.get("case", ""), spans, ignored_values(spans, facts), deviations)
