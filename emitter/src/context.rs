@@ -1,0 +1,141 @@
+use std::sync::Arc;
+
+use opentelemetry::propagation::Extractor;
+use opentelemetry::{KeyValue, StringValue, Value};
+use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
+
+use crate::keys;
+
+/// Request headers as `(name, value)` pairs; names are matched case-insensitively.
+/// (The runtime can also pass `opentelemetry_http::HeaderExtractor` or any [`Extractor`].)
+#[derive(Clone, Copy, Debug)]
+pub struct HeaderPairs<'a>(pub &'a [(&'a str, &'a str)]);
+
+impl Extractor for HeaderPairs<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| *v)
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.iter().map(|(k, _)| *k).collect()
+    }
+}
+
+/// A fresh 32-hex correlation id (what the gateway generates without `X-Correlation-ID`).
+pub fn generate_correlation_id() -> String {
+    format!("{:032x}", u128::from_be_bytes(RandomIdGenerator::default().new_trace_id().to_bytes()))
+}
+
+/// The request context the runtime knows; it goes on every raw span of the request.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestContext {
+    pub correlation_id: String,
+    pub correlation_id_from_header: bool,
+    pub auth_method: Option<String>,
+    pub user_email: Option<String>,
+    pub is_admin: Option<bool>,
+    pub team_name: Option<String>,
+    /// `None` = unrestricted (admin token), `Some(vec![])` = public.
+    pub team_ids: Option<Vec<String>>,
+    pub session_id: Option<String>,
+    /// The raw W3C `baggage` header.
+    pub baggage: Option<String>,
+}
+
+impl RequestContext {
+    /// Takes the correlation id (`X-Correlation-ID`, else a generated 32-hex id), the session id
+    /// (`Mcp-Session-Id`, else `x-mcp-session-id`) and the raw `baggage` header.
+    pub fn from_headers(headers: &dyn Extractor) -> Self {
+        let header = |name: &str| headers.get(name).filter(|v| !v.is_empty()).map(str::to_owned);
+        let (correlation_id, from_header) = match header("x-correlation-id") {
+            Some(id) => (id, true),
+            None => (generate_correlation_id(), false),
+        };
+        RequestContext {
+            correlation_id,
+            correlation_id_from_header: from_header,
+            session_id: header("mcp-session-id").or_else(|| header("x-mcp-session-id")),
+            baggage: header("baggage"),
+            ..RequestContext::default()
+        }
+    }
+
+    pub fn with_auth_method(mut self, method: &str) -> Self {
+        self.auth_method = Some(method.to_owned());
+        self
+    }
+
+    /// The caller's identity once authentication has run.
+    pub fn with_identity(
+        mut self,
+        user_email: Option<&str>,
+        is_admin: Option<bool>,
+        team_name: Option<&str>,
+        team_ids: Option<Vec<String>>,
+    ) -> Self {
+        self.user_email = user_email.map(str::to_owned);
+        self.is_admin = is_admin;
+        self.team_name = team_name.map(str::to_owned);
+        self.team_ids = team_ids;
+        self
+    }
+
+    /// The `cf.*` context attributes, built once per request; values are reference-counted so
+    /// each span clones them without copying the text.
+    pub(crate) fn to_attributes(&self) -> Vec<KeyValue> {
+        fn shared(s: &str) -> Value {
+            Value::String(StringValue::from(Arc::<str>::from(s)))
+        }
+        let mut attrs = Vec::with_capacity(9);
+        attrs.push(KeyValue::new(keys::CORRELATION_ID, shared(&self.correlation_id)));
+        attrs.push(KeyValue::new(keys::CORRELATION_ID_FROM_HEADER, self.correlation_id_from_header));
+        if let Some(v) = &self.auth_method {
+            attrs.push(KeyValue::new(keys::AUTH_METHOD, shared(v)));
+        }
+        if let Some(v) = &self.user_email {
+            attrs.push(KeyValue::new(keys::USER_EMAIL, shared(v)));
+        }
+        if let Some(v) = self.is_admin {
+            attrs.push(KeyValue::new(keys::USER_IS_ADMIN, v));
+        }
+        if let Some(v) = &self.team_name {
+            attrs.push(KeyValue::new(keys::TEAM_NAME, shared(v)));
+        }
+        if let Some(ids) = &self.team_ids {
+            let ids: Vec<StringValue> = ids.iter().map(|id| StringValue::from(Arc::<str>::from(id.as_str()))).collect();
+            attrs.push(KeyValue::new(keys::TEAM_IDS, Value::Array(ids.into())));
+        }
+        if let Some(v) = &self.session_id {
+            attrs.push(KeyValue::new(keys::SESSION_ID, shared(v)));
+        }
+        if let Some(v) = &self.baggage {
+            attrs.push(KeyValue::new(keys::BAGGAGE, shared(v)));
+        }
+        attrs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_headers_takes_correlation_session_and_baggage() {
+        let h = [("X-Correlation-ID", "corr-1"), ("x-mcp-session-id", "s-2"), ("Baggage", "k=v,tenant=a")];
+        let c = RequestContext::from_headers(&HeaderPairs(&h));
+        assert_eq!(c.correlation_id, "corr-1");
+        assert!(c.correlation_id_from_header);
+        assert_eq!(c.session_id.as_deref(), Some("s-2"));
+        assert_eq!(c.baggage.as_deref(), Some("k=v,tenant=a"));
+    }
+
+    #[test]
+    fn mcp_session_id_wins_and_missing_correlation_is_generated() {
+        let h = [("mcp-session-id", "a"), ("x-mcp-session-id", "b")];
+        let c = RequestContext::from_headers(&HeaderPairs(&h));
+        assert_eq!(c.session_id.as_deref(), Some("a"));
+        assert!(!c.correlation_id_from_header);
+        assert_eq!(c.correlation_id.len(), 32);
+        assert!(c.correlation_id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_ne!(c.correlation_id, RequestContext::from_headers(&HeaderPairs(&h)).correlation_id);
+    }
+}

@@ -1,0 +1,625 @@
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use opentelemetry::propagation::{Extractor, TextMapCompositePropagator, TextMapPropagator};
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer, TracerProvider as _};
+use opentelemetry::{Context, InstrumentationScope, KeyValue, StringValue, Value};
+use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::trace::{
+    BatchConfigBuilder, BatchSpanProcessor, IdGenerator, RandomIdGenerator, SdkTracer, SdkTracerProvider,
+    SpanExporter, SpanProcessor,
+};
+use opentelemetry_sdk::Resource;
+
+use crate::config::{EmitterConfig, EmitterError, Protocol};
+use crate::context::RequestContext;
+use crate::keys;
+
+/// Instrumentation scope name of every raw span (contract v1).
+pub const SCOPE_NAME: &str = "contextforge.mcp_runtime";
+
+/// Emits contract-v1 raw spans. Cheap to share (`Clone` is reference-counted).
+#[derive(Clone, Debug)]
+pub struct RawSpanEmitter {
+    provider: SdkTracerProvider,
+    tracer: SdkTracer,
+    propagator: Arc<TextMapCompositePropagator>,
+    payload: PayloadPolicy,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct PayloadPolicy {
+    capture_input: bool,
+    capture_output: bool,
+    max_bytes: usize,
+}
+
+impl RawSpanEmitter {
+    /// OTLP exporter (HTTP or gRPC per `config.protocol`) behind a batch span processor.
+    /// For gRPC, call this inside a multi-thread Tokio runtime that outlives the emitter.
+    pub fn new(config: EmitterConfig) -> Result<Self, EmitterError> {
+        if config.endpoint.trim().is_empty() {
+            return Err(EmitterError::Config("endpoint: must not be empty".into()));
+        }
+        let exporter = match config.protocol {
+            Protocol::Http => opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+                .with_endpoint(config.endpoint.clone())
+                .with_timeout(config.export_timeout)
+                .build(),
+            Protocol::Grpc => {
+                if tokio::runtime::Handle::try_current().is_err() {
+                    return Err(EmitterError::Config(
+                        "protocol grpc: RawSpanEmitter::new must run inside a Tokio runtime".into(),
+                    ));
+                }
+                opentelemetry_otlp::SpanExporter::builder()
+                    .with_tonic()
+                    .with_protocol(opentelemetry_otlp::Protocol::Grpc)
+                    .with_endpoint(config.endpoint.clone())
+                    .with_timeout(config.export_timeout)
+                    .build()
+            }
+        }
+        .map_err(|e| EmitterError::Exporter(format!("{} ({}): {e}", config.endpoint, protocol_word(config.protocol))))?;
+        Ok(Self::with_exporter(config, exporter))
+    }
+
+    /// Any exporter behind the batch span processor (tests and benchmarks use a no-op sink).
+    pub fn with_exporter<E: SpanExporter + 'static>(config: EmitterConfig, exporter: E) -> Self {
+        let batch = BatchConfigBuilder::default()
+            .with_scheduled_delay(config.batch_delay)
+            .build();
+        let processor = BatchSpanProcessor::builder(exporter).with_batch_config(batch).build();
+        Self::with_span_processor(config, processor)
+    }
+
+    /// Any span processor (e.g. a `SimpleSpanProcessor` over the SDK's in-memory exporter).
+    pub fn with_span_processor<P: SpanProcessor + 'static>(config: EmitterConfig, processor: P) -> Self {
+        let provider = SdkTracerProvider::builder()
+            .with_resource(resource(&config))
+            .with_span_processor(processor)
+            .build();
+        let scope = InstrumentationScope::builder(SCOPE_NAME)
+            .with_version(config.gateway_version.clone())
+            .build();
+        let tracer = provider.tracer_with_scope(scope);
+        let propagator = TextMapCompositePropagator::new(vec![
+            Box::new(TraceContextPropagator::new()),
+            Box::new(BaggagePropagator::new()),
+        ]);
+        RawSpanEmitter {
+            provider,
+            tracer,
+            propagator: Arc::new(propagator),
+            payload: PayloadPolicy {
+                capture_input: config.capture_input,
+                capture_output: config.capture_output,
+                max_bytes: config.max_raw_payload_bytes,
+            },
+        }
+    }
+
+    /// The W3C context of an incoming request: `traceparent`/`tracestate` (remote parent) and
+    /// `baggage`, through the SDK's propagators.
+    pub fn extract_context(&self, headers: &dyn Extractor) -> Context {
+        self.propagator.extract(headers)
+    }
+
+    /// Opens the request span (`{METHOD} {path}`, SERVER) under `parent` (from
+    /// [`Self::extract_context`]; `Context::new()` starts a new trace).
+    pub fn start_request(&self, parent: &Context, context: RequestContext, http: &HttpRequest<'_>) -> RequestSpan {
+        let shared = Arc::new(Shared {
+            tracer: self.tracer.clone(),
+            context_attrs: context.to_attributes(),
+            payload: self.payload,
+        });
+        let mut attrs = shared.attrs_with(2 + 10, "request");
+        attrs.push(KeyValue::new(keys::HTTP_REQUEST_METHOD, http.method.to_owned()));
+        attrs.push(KeyValue::new(keys::URL_PATH, http.path.to_owned()));
+        push_opt_str(&mut attrs, keys::URL_QUERY, http.query.filter(|q| !q.is_empty()));
+        push_opt_str(&mut attrs, keys::NETWORK_PROTOCOL_VERSION, http.protocol_version);
+        push_opt_str(&mut attrs, keys::SERVER_ADDRESS, http.server_address);
+        if let Some(port) = http.server_port {
+            attrs.push(KeyValue::new(keys::SERVER_PORT, i64::from(port)));
+        }
+        push_opt_str(&mut attrs, keys::CLIENT_ADDRESS, http.client_address);
+        if let Some(port) = http.client_port {
+            attrs.push(KeyValue::new(keys::CLIENT_PORT, i64::from(port)));
+        }
+        push_opt_str(&mut attrs, keys::USER_AGENT_ORIGINAL, http.user_agent);
+        let name = format!("{} {}", http.method, http.path);
+        let span = shared.start(Cow::Owned(name), SpanKind::Server, attrs, parent);
+        RequestSpan(RawSpan { cx: parent.with_span(span), shared })
+    }
+
+    /// Exports every finished span now (blocks up to the export timeout).
+    pub fn force_flush(&self) -> Result<(), EmitterError> {
+        self.provider.force_flush().map_err(|e| EmitterError::Flush(e.to_string()))
+    }
+
+    /// Flushes and stops the exporter; call once at process exit.
+    pub fn shutdown(&self) -> Result<(), EmitterError> {
+        self.provider.shutdown().map_err(|e| EmitterError::Flush(e.to_string()))
+    }
+}
+
+fn protocol_word(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Http => "http",
+        Protocol::Grpc => "grpc",
+    }
+}
+
+/// The gateway's resource (SEMANTICS.md §2): `service.name`, `service.version`,
+/// `deployment.environment`, the SDK's `telemetry.sdk.*`, a `service.instance.id`, and
+/// `OTEL_RESOURCE_ATTRIBUTES` of the process environment.
+fn resource(config: &EmitterConfig) -> Resource {
+    let id = RandomIdGenerator::default().new_trace_id().to_bytes();
+    let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+    let instance = format!("{}-{}-4{}-{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[16..20], &hex[20..32]);
+    Resource::builder()
+        .with_service_name(config.service_name.clone())
+        .with_attributes([
+            KeyValue::new("service.version", config.gateway_version.clone()),
+            KeyValue::new("deployment.environment", config.deployment_env.clone()),
+            KeyValue::new("service.instance.id", instance),
+        ])
+        .build()
+}
+
+fn push_opt_str(attrs: &mut Vec<KeyValue>, key: &'static str, value: Option<&str>) {
+    if let Some(v) = value {
+        attrs.push(KeyValue::new(key, v.to_owned()));
+    }
+}
+
+fn shared_str(s: &str) -> Value {
+    Value::String(StringValue::from(Arc::<str>::from(s)))
+}
+
+/// Per-request state every span of the request shares.
+#[derive(Debug)]
+struct Shared {
+    tracer: SdkTracer,
+    context_attrs: Vec<KeyValue>,
+    payload: PayloadPolicy,
+}
+
+impl Shared {
+    /// `cf.op` and the request context, with room for `extra` own facts.
+    fn attrs_with(&self, extra: usize, op: &'static str) -> Vec<KeyValue> {
+        let mut attrs = Vec::with_capacity(1 + self.context_attrs.len() + extra);
+        attrs.push(KeyValue::new(keys::OP, op));
+        attrs.extend(self.context_attrs.iter().cloned());
+        attrs
+    }
+
+    fn start(
+        &self,
+        name: Cow<'static, str>,
+        kind: SpanKind,
+        attrs: Vec<KeyValue>,
+        parent: &Context,
+    ) -> opentelemetry_sdk::trace::Span {
+        let builder = self.tracer.span_builder(name).with_kind(kind).with_attributes(attrs);
+        self.tracer.build_with_context(builder, parent)
+    }
+}
+
+/// Facts of the incoming HTTP request.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HttpRequest<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    /// Raw query string without `?`; `None` or empty = no query.
+    pub query: Option<&'a str>,
+    /// `1.1`, `2`, …
+    pub protocol_version: Option<&'a str>,
+    pub server_address: Option<&'a str>,
+    pub server_port: Option<u16>,
+    pub client_address: Option<&'a str>,
+    pub client_port: Option<u16>,
+    pub user_agent: Option<&'a str>,
+}
+
+/// JSON-RPC request id of the `tools/call`.
+#[derive(Clone, Copy, Debug)]
+pub enum JsonRpcId<'a> {
+    Number(i64),
+    String(&'a str),
+}
+
+/// Facts of one `tools/call` once the tool is resolved.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ToolCall<'a> {
+    /// The tool name as called.
+    pub tool_name: &'a str,
+    pub tool_id: &'a str,
+    /// `REST`, `MCP`, `A2A`, …
+    pub integration_type: &'a str,
+    pub gateway_id: Option<&'a str>,
+    /// Virtual server id (`/servers/<id>/mcp`).
+    pub server_id: Option<&'a str>,
+    pub jsonrpc_id: Option<JsonRpcId<'a>>,
+    pub arguments_count: usize,
+    pub has_headers: bool,
+}
+
+/// The upstream MCP server of an `MCP` tool.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UpstreamTarget<'a> {
+    /// The upstream's own tool name.
+    pub tool_name: &'a str,
+    /// `streamablehttp` or `sse`.
+    pub transport: &'a str,
+    /// The upstream URL, raw.
+    pub url: &'a str,
+}
+
+/// One open raw span. Ending is explicit ([`RawSpan::end`]); a span dropped without `end` is
+/// ended by the SDK when its last reference goes.
+#[derive(Debug)]
+pub struct RawSpan {
+    cx: Context,
+    shared: Arc<Shared>,
+}
+
+impl RawSpan {
+    /// Contract error rule: status ERROR and one `exception` event with the Python-equivalent
+    /// class name and the raw message. The status description stays empty: the message lives in
+    /// one place, the event, and the processor derives the exported description from it.
+    pub fn record_error(&self, exception_type: &str, message: &str) {
+        let span = self.cx.span();
+        span.set_status(Status::error(""));
+        span.add_event(
+            keys::EXCEPTION_EVENT,
+            vec![
+                KeyValue::new(keys::EXCEPTION_TYPE, exception_type.to_owned()),
+                KeyValue::new(keys::EXCEPTION_MESSAGE, message.to_owned()),
+            ],
+        );
+    }
+
+    /// The W3C span context (e.g. to inject `traceparent` into the upstream call).
+    pub fn span_context(&self) -> opentelemetry::trace::SpanContext {
+        self.cx.span().span_context().clone()
+    }
+
+    /// The OTel context holding this span (the parent for the runtime's own spans).
+    pub fn context(&self) -> &Context {
+        &self.cx
+    }
+
+    pub fn end(self) {
+        self.cx.span().end();
+    }
+
+    fn child(&self, op: &'static str, own: impl IntoIterator<Item = KeyValue>, extra: usize) -> RawSpan {
+        let mut attrs = self.shared.attrs_with(extra, op);
+        attrs.extend(own);
+        let span = self.shared.start(Cow::Borrowed(op), SpanKind::Internal, attrs, &self.cx);
+        RawSpan { cx: self.cx.with_span(span), shared: Arc::clone(&self.shared) }
+    }
+}
+
+/// The request span (`cf.op=request`).
+#[derive(Debug)]
+pub struct RequestSpan(RawSpan);
+
+impl RequestSpan {
+    /// Opens `tools/call {tool}` (INTERNAL, `cf.op=tool.invoke`). Call it only for a resolved
+    /// tool: an unknown tool has no `tool.invoke` span.
+    pub fn start_tool_invoke(&self, call: &ToolCall<'_>) -> ToolInvokeSpan {
+        let tool_name = shared_str(call.tool_name);
+        let tool_id = shared_str(call.tool_id);
+        let integration_type = shared_str(call.integration_type);
+        let gateway_id = call.gateway_id.map(shared_str);
+        let shared = &self.0.shared;
+        let mut attrs = shared.attrs_with(13, "tool.invoke");
+        attrs.push(KeyValue::new(keys::MCP_METHOD_NAME, "tools/call"));
+        attrs.push(KeyValue::new(keys::GEN_AI_OPERATION_NAME, "execute_tool"));
+        attrs.push(KeyValue::new(keys::GEN_AI_TOOL_NAME, tool_name.clone()));
+        match call.jsonrpc_id {
+            Some(JsonRpcId::Number(n)) => attrs.push(KeyValue::new(keys::JSONRPC_REQUEST_ID, n.to_string())),
+            Some(JsonRpcId::String(s)) => attrs.push(KeyValue::new(keys::JSONRPC_REQUEST_ID, s.to_owned())),
+            None => {}
+        }
+        attrs.push(KeyValue::new(keys::TOOL_ID, tool_id.clone()));
+        attrs.push(KeyValue::new(keys::TOOL_INTEGRATION_TYPE, integration_type.clone()));
+        if let Some(g) = &gateway_id {
+            attrs.push(KeyValue::new(keys::TOOL_GATEWAY_ID, g.clone()));
+        }
+        push_opt_str(&mut attrs, keys::SERVER_ID, call.server_id);
+        attrs.push(KeyValue::new(keys::ARGUMENTS_COUNT, call.arguments_count as i64));
+        attrs.push(KeyValue::new(keys::REQUEST_HAS_HEADERS, call.has_headers));
+        let name = format!("tools/call {}", call.tool_name);
+        let span = shared.start(Cow::Owned(name), SpanKind::Internal, attrs, &self.0.cx);
+        ToolInvokeSpan {
+            span: RawSpan { cx: self.0.cx.with_span(span), shared: Arc::clone(shared) },
+            tool_name,
+            tool_id,
+            integration_type,
+            gateway_id,
+        }
+    }
+
+    /// `http.response.status_code`; a 5xx also sets status ERROR (no event), as the gateway.
+    pub fn set_status_code(&self, code: u16) {
+        let span = self.0.cx.span();
+        span.set_attribute(KeyValue::new(keys::HTTP_RESPONSE_STATUS_CODE, i64::from(code)));
+        if code >= 500 {
+            span.set_status(Status::error(""));
+        }
+    }
+
+    pub fn record_error(&self, exception_type: &str, message: &str) {
+        self.0.record_error(exception_type, message)
+    }
+
+    pub fn raw(&self) -> &RawSpan {
+        &self.0
+    }
+
+    pub fn into_raw(self) -> RawSpan {
+        self.0
+    }
+
+    pub fn end(self) {
+        self.0.end()
+    }
+}
+
+/// The `tool.invoke` span and the tool facts its children repeat.
+#[derive(Debug)]
+pub struct ToolInvokeSpan {
+    span: RawSpan,
+    tool_name: Value,
+    tool_id: Value,
+    integration_type: Value,
+    gateway_id: Option<Value>,
+}
+
+impl ToolInvokeSpan {
+    fn tool_facts(&self, with_integration_type: bool) -> impl Iterator<Item = KeyValue> + '_ {
+        [
+            Some(KeyValue::new(keys::GEN_AI_TOOL_NAME, self.tool_name.clone())),
+            Some(KeyValue::new(keys::TOOL_ID, self.tool_id.clone())),
+            with_integration_type.then(|| KeyValue::new(keys::TOOL_INTEGRATION_TYPE, self.integration_type.clone())),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    pub fn start_lookup(&self) -> RawSpan {
+        self.span.child("tool.lookup", self.tool_facts(true), 3)
+    }
+
+    pub fn start_gateway_call(&self) -> GatewayCallSpan {
+        GatewayCallSpan {
+            span: self.span.child("tool.gateway_call", self.tool_facts(true), 3),
+            tool_id: self.tool_id.clone(),
+            gateway_id: self.gateway_id.clone(),
+        }
+    }
+
+    pub fn start_post_process(&self) -> RawSpan {
+        self.span.child("tool.post_process", self.tool_facts(false), 2)
+    }
+
+    /// The raw arguments JSON text, as received; sent only with input capture on.
+    pub fn set_arguments_json(&mut self, json: &str) {
+        if self.span.shared.payload.capture_input {
+            self.set_payload(keys::TOOL_CALL_ARGUMENTS, keys::ARGUMENTS_ORIGINAL_SIZE, json);
+        }
+    }
+
+    /// The raw JSON text of the upstream `CallToolResult` (payload sent only with output
+    /// capture on) and its `isError` (always sent).
+    pub fn set_result_json(&mut self, json: &str, is_error: bool) {
+        if self.span.shared.payload.capture_output {
+            self.set_payload(keys::TOOL_CALL_RESULT, keys::RESULT_ORIGINAL_SIZE, json);
+        }
+        self.span.cx.span().set_attribute(KeyValue::new(keys::RESULT_IS_ERROR, is_error));
+    }
+
+    fn set_payload(&self, key: &'static str, size_key: &'static str, json: &str) {
+        let span = self.span.cx.span();
+        let max = self.span.shared.payload.max_bytes;
+        if json.len() <= max {
+            span.set_attribute(KeyValue::new(key, json.to_owned()));
+            return;
+        }
+        let mut cut = max;
+        while !json.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        span.set_attribute(KeyValue::new(key, json[..cut].to_owned()));
+        // In characters, the unit of Python's `_original_size`.
+        span.set_attribute(KeyValue::new(size_key, json.chars().count() as i64));
+    }
+
+    pub fn record_error(&self, exception_type: &str, message: &str) {
+        self.span.record_error(exception_type, message)
+    }
+
+    pub fn raw(&self) -> &RawSpan {
+        &self.span
+    }
+
+    pub fn into_raw(self) -> RawSpan {
+        self.span
+    }
+
+    pub fn end(self) {
+        self.span.end()
+    }
+}
+
+/// The `tool.gateway_call` span; an MCP tool opens `mcp.client.call` under it.
+#[derive(Debug)]
+pub struct GatewayCallSpan {
+    span: RawSpan,
+    tool_id: Value,
+    gateway_id: Option<Value>,
+}
+
+impl GatewayCallSpan {
+    pub fn start_mcp_call(&self, upstream: &UpstreamTarget<'_>) -> McpCallSpan {
+        let upstream_tool = shared_str(upstream.tool_name);
+        let transport = shared_str(upstream.transport);
+        let mut own = Vec::with_capacity(8);
+        own.push(KeyValue::new(keys::UPSTREAM_TOOL_NAME, upstream_tool.clone()));
+        own.push(KeyValue::new(keys::TOOL_ID, self.tool_id.clone()));
+        if let Some(g) = &self.gateway_id {
+            own.push(KeyValue::new(keys::TOOL_GATEWAY_ID, g.clone()));
+        }
+        own.push(KeyValue::new(keys::UPSTREAM_TRANSPORT, transport.clone()));
+        let url = UrlParts::parse(upstream.url);
+        if let Some(host) = url.host {
+            own.push(KeyValue::new(keys::SERVER_ADDRESS, host));
+        }
+        if let Some(port) = url.port {
+            own.push(KeyValue::new(keys::SERVER_PORT, i64::from(port)));
+        }
+        own.push(KeyValue::new(keys::URL_PATH, url.path.to_owned()));
+        own.push(KeyValue::new(keys::URL_FULL, upstream.url.to_owned()));
+        McpCallSpan {
+            span: self.span.child("mcp.client.call", own, 8),
+            upstream_tool,
+            transport,
+            tool_id: self.tool_id.clone(),
+            gateway_id: self.gateway_id.clone(),
+        }
+    }
+
+    pub fn record_error(&self, exception_type: &str, message: &str) {
+        self.span.record_error(exception_type, message)
+    }
+
+    pub fn raw(&self) -> &RawSpan {
+        &self.span
+    }
+
+    pub fn into_raw(self) -> RawSpan {
+        self.span
+    }
+
+    pub fn end(self) {
+        self.span.end()
+    }
+}
+
+/// The `mcp.client.call` span (its context is the `traceparent` sent upstream).
+#[derive(Debug)]
+pub struct McpCallSpan {
+    span: RawSpan,
+    upstream_tool: Value,
+    transport: Value,
+    tool_id: Value,
+    gateway_id: Option<Value>,
+}
+
+impl McpCallSpan {
+    fn upstream_facts(&self) -> impl Iterator<Item = KeyValue> + '_ {
+        [
+            Some(KeyValue::new(keys::UPSTREAM_TOOL_NAME, self.upstream_tool.clone())),
+            Some(KeyValue::new(keys::TOOL_ID, self.tool_id.clone())),
+            self.gateway_id.as_ref().map(|g| KeyValue::new(keys::TOOL_GATEWAY_ID, g.clone())),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    pub fn start_initialize(&self) -> RawSpan {
+        self.span.child(
+            "mcp.client.initialize",
+            [KeyValue::new(keys::UPSTREAM_TRANSPORT, self.transport.clone())],
+            1,
+        )
+    }
+
+    pub fn start_request(&self) -> RawSpan {
+        self.span.child("mcp.client.request", self.upstream_facts(), 3)
+    }
+
+    /// `success` = the upstream result's `not isError`.
+    pub fn start_response(&self, success: bool) -> RawSpan {
+        let own = self.upstream_facts().chain([KeyValue::new(keys::UPSTREAM_SUCCESS, success)]);
+        self.span.child("mcp.client.response", own, 4)
+    }
+
+    pub fn record_error(&self, exception_type: &str, message: &str) {
+        self.span.record_error(exception_type, message)
+    }
+
+    pub fn raw(&self) -> &RawSpan {
+        &self.span
+    }
+
+    pub fn into_raw(self) -> RawSpan {
+        self.span
+    }
+
+    pub fn end(self) {
+        self.span.end()
+    }
+}
+
+/// Host, explicit port and path of a URL, the way Python's `urlparse` gives them
+/// (`hostname` lower-cased, `port` only when written, `path or "/"`).
+#[derive(Debug, PartialEq)]
+struct UrlParts<'a> {
+    host: Option<String>,
+    port: Option<u16>,
+    path: &'a str,
+}
+
+impl<'a> UrlParts<'a> {
+    fn parse(url: &'a str) -> Self {
+        let rest = match url.find("://") {
+            Some(i) => &url[i + 3..],
+            None => return UrlParts { host: None, port: None, path: "/" },
+        };
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority = &rest[..authority_end];
+        let after = &rest[authority_end..];
+        let path_end = after.find(['?', '#']).unwrap_or(after.len());
+        let path = if path_end == 0 { "/" } else { &after[..path_end] };
+        let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+        let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
+            match v6.split_once(']') {
+                Some((h, p)) => (h, p.strip_prefix(':')),
+                None => (v6, None),
+            }
+        } else {
+            match host_port.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (host_port, None),
+            }
+        };
+        UrlParts {
+            host: (!host.is_empty()).then(|| host.to_ascii_lowercase()),
+            port: port.and_then(|p| p.parse().ok()),
+            path,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UrlParts;
+
+    #[test]
+    fn url_parts_follow_urlparse() {
+        let u = UrlParts::parse("http://LocalHost:18090/mcp");
+        assert_eq!(u, UrlParts { host: Some("localhost".into()), port: Some(18090), path: "/mcp" });
+        let u = UrlParts::parse("https://u:p@example.com?x=1");
+        assert_eq!(u, UrlParts { host: Some("example.com".into()), port: None, path: "/" });
+        let u = UrlParts::parse("http://[::1]:9000/a/b#f");
+        assert_eq!(u, UrlParts { host: Some("::1".into()), port: Some(9000), path: "/a/b" });
+        assert_eq!(UrlParts::parse("not a url").host, None);
+    }
+}

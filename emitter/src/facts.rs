@@ -1,0 +1,313 @@
+//! Recorded-call facts (`docs/facts-format.md`, v1) and their replay as raw spans.
+
+use std::collections::BTreeMap;
+
+use opentelemetry::Context;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::context::{generate_correlation_id, HeaderPairs, RequestContext};
+use crate::emitter::{HttpRequest, JsonRpcId, RawSpan, RawSpanEmitter, RequestSpan, ToolCall, ToolInvokeSpan, UpstreamTarget};
+use crate::keys;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facts {
+    pub facts_version: u32,
+    #[serde(default)]
+    pub case: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    pub request: Request,
+    #[serde(default)]
+    pub identity: Option<Identity>,
+    #[serde(default)]
+    pub tool: Option<Tool>,
+    #[serde(default)]
+    pub call: Call,
+    #[serde(default)]
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    #[serde(default)]
+    pub query: Option<String>,
+    #[serde(default)]
+    pub http_version: Option<String>,
+    #[serde(default)]
+    pub server_address: Option<String>,
+    #[serde(default)]
+    pub server_port: Option<u16>,
+    #[serde(default)]
+    pub client_address: Option<String>,
+    #[serde(default)]
+    pub client_port: Option<u16>,
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub correlation_id: Option<String>,
+    #[serde(default)]
+    pub status_code: Option<u16>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    #[serde(default)]
+    pub auth_method: Option<String>,
+    #[serde(default)]
+    pub user_email: Option<String>,
+    #[serde(default)]
+    pub is_admin: Option<bool>,
+    #[serde(default)]
+    pub team_name: Option<String>,
+    #[serde(default)]
+    pub team_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub integration_type: String,
+    #[serde(default)]
+    pub gateway_id: Option<String>,
+    #[serde(default)]
+    pub server_id: Option<String>,
+    #[serde(default)]
+    pub upstream: Option<Upstream>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upstream {
+    pub tool_name: String,
+    pub transport: String,
+    pub url: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Call {
+    #[serde(default)]
+    pub jsonrpc_id: Option<JsonRpcIdValue>,
+    #[serde(default)]
+    pub arguments: Option<Box<RawValue>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum JsonRpcIdValue {
+    Number(i64),
+    String(String),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    #[serde(default)]
+    pub found: Option<bool>,
+    #[serde(default)]
+    pub result: Option<Box<RawValue>>,
+    #[serde(default)]
+    pub errors: BTreeMap<String, Failure>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Failure {
+    #[serde(rename = "type")]
+    pub exception_type: String,
+    pub message: String,
+}
+
+impl Facts {
+    /// Parses and checks a facts file; errors name the file's key.
+    pub fn from_json(text: &str) -> Result<Facts, String> {
+        let facts: Facts = serde_json::from_str(text).map_err(|e| format!("invalid facts JSON: {e}"))?;
+        facts.validate()?;
+        Ok(facts)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.facts_version != 1 {
+            return Err(format!("facts_version: must be 1, got {}", self.facts_version));
+        }
+        if self.request.method.is_empty() || !self.request.path.starts_with('/') {
+            return Err("request: method must be non-empty and path must start with '/'".into());
+        }
+        if let Some(bad) = self.request.headers.keys().find(|k| k.chars().any(|c| c.is_ascii_uppercase())) {
+            return Err(format!("request.headers.{bad}: header names must be lower-case"));
+        }
+        if let (Some(h), Some(c)) = (self.request.headers.get("x-correlation-id"), &self.request.correlation_id) {
+            if h != c {
+                return Err(format!("request.correlation_id: {c:?} differs from the x-correlation-id header {h:?}"));
+            }
+        }
+        if let Some(op) = self.outcome.errors.keys().find(|op| !keys::OPS.contains(&op.as_str())) {
+            return Err(format!("outcome.errors.{op}: not a cf.op (one of {})", keys::OPS.join(", ")));
+        }
+        if self.tool_found() {
+            let tool = self.tool.as_ref().expect("tool_found implies tool");
+            if tool.name.is_empty() || tool.id.is_empty() || tool.integration_type.is_empty() {
+                return Err("tool: a found tool needs non-empty name, id and integration_type".into());
+            }
+        } else if self.outcome.found == Some(true) {
+            return Err("outcome.found: true needs a tool".into());
+        }
+        if let Some(result) = &self.outcome.result {
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(result.get())
+                .map_err(|_| "outcome.result: must be a JSON object (a CallToolResult)".to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Whether the tool resolved (otherwise only the request span exists).
+    pub fn tool_found(&self) -> bool {
+        self.tool.is_some() && self.outcome.found != Some(false)
+    }
+
+    /// The correlation id the runtime used: the header, else the recorded id, else a new one.
+    pub fn correlation_id(&self) -> (String, bool) {
+        match self.request.headers.get("x-correlation-id").filter(|v| !v.is_empty()) {
+            Some(h) => (h.clone(), true),
+            None => (self.request.correlation_id.clone().unwrap_or_else(generate_correlation_id), false),
+        }
+    }
+
+    fn error(&self, op: &str) -> Option<&Failure> {
+        self.outcome.errors.get(op)
+    }
+
+    /// The upstream result's `isError`, when there is a result object.
+    fn result_is_error(&self) -> Option<bool> {
+        let result = self.outcome.result.as_ref()?;
+        let v: serde_json::Value = serde_json::from_str(result.get()).ok()?;
+        Some(v.get("isError").and_then(serde_json::Value::as_bool).unwrap_or(false))
+    }
+}
+
+/// Ends `span`, recording `failure` first; returns whether it failed.
+fn finish(span: RawSpan, failure: Option<&Failure>) -> bool {
+    if let Some(f) = failure {
+        span.record_error(&f.exception_type, &f.message);
+    }
+    span.end();
+    failure.is_some()
+}
+
+/// Emits the raw spans the runtime emits for `facts`, in Python's order (SEMANTICS.md §3):
+/// request → tool.invoke → lookup, gateway_call [→ mcp.client.call → initialize, request,
+/// response], post_process. Spans after the failure point are not emitted.
+pub fn replay(emitter: &RawSpanEmitter, facts: &Facts) {
+    let headers: Vec<(&str, &str)> = facts.request.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let headers = HeaderPairs(&headers);
+    let parent = if headers.0.is_empty() { Context::new() } else { emitter.extract_context(&headers) };
+    let (correlation_id, from_header) = facts.correlation_id();
+    let mut context = RequestContext::from_headers(&headers);
+    context.correlation_id = correlation_id;
+    context.correlation_id_from_header = from_header;
+    if let Some(id) = &facts.identity {
+        context.auth_method = id.auth_method.clone();
+        context.user_email = id.user_email.clone();
+        context.is_admin = id.is_admin;
+        context.team_name = id.team_name.clone();
+        context.team_ids = id.team_ids.clone();
+    }
+    let r = &facts.request;
+    let http = HttpRequest {
+        method: &r.method,
+        path: &r.path,
+        query: r.query.as_deref(),
+        protocol_version: r.http_version.as_deref(),
+        server_address: r.server_address.as_deref(),
+        server_port: r.server_port,
+        client_address: r.client_address.as_deref(),
+        client_port: r.client_port,
+        user_agent: r.user_agent.as_deref(),
+    };
+    let request = emitter.start_request(&parent, context, &http);
+    if facts.tool_found() {
+        replay_tool_invoke(&request, facts);
+    }
+    request.set_status_code(r.status_code.unwrap_or(200));
+    if let Some(f) = facts.error("request") {
+        request.record_error(&f.exception_type, &f.message);
+    }
+    request.end();
+}
+
+fn replay_tool_invoke(request: &RequestSpan, facts: &Facts) {
+    let tool = facts.tool.as_ref().expect("tool_found");
+    let arguments = facts.call.arguments.as_ref().map_or("{}", |a| a.get());
+    let arguments_count = serde_json::from_str::<serde_json::Value>(arguments)
+        .ok()
+        .and_then(|v| v.as_object().map(serde_json::Map::len))
+        .unwrap_or(0);
+    let jsonrpc_id = facts.call.jsonrpc_id.as_ref().map(|id| match id {
+        JsonRpcIdValue::Number(n) => JsonRpcId::Number(*n),
+        JsonRpcIdValue::String(s) => JsonRpcId::String(s),
+    });
+    let mut invoke = request.start_tool_invoke(&ToolCall {
+        tool_name: &tool.name,
+        tool_id: &tool.id,
+        integration_type: &tool.integration_type,
+        gateway_id: tool.gateway_id.as_deref(),
+        server_id: tool.server_id.as_deref(),
+        jsonrpc_id,
+        arguments_count,
+        // Every recorded call came over HTTP, so the gateway saw request headers.
+        has_headers: true,
+    });
+    invoke.set_arguments_json(arguments);
+    let invoke_error = facts.error("tool.invoke");
+    // Each step runs only while nothing before it failed (spans after the failure point are absent).
+    let failed = finish(invoke.start_lookup(), facts.error("tool.lookup"))
+        || replay_gateway_call(&invoke, tool, facts);
+    if !failed && invoke_error.is_none() {
+        finish(invoke.start_post_process(), facts.error("tool.post_process"));
+    }
+    if invoke_error.is_none() {
+        if let (Some(result), Some(is_error)) = (&facts.outcome.result, facts.result_is_error()) {
+            invoke.set_result_json(result.get(), is_error);
+        }
+    }
+    if let Some(f) = invoke_error {
+        invoke.record_error(&f.exception_type, &f.message);
+    }
+    invoke.end();
+}
+
+/// `tool.gateway_call` and, for an MCP tool, its `mcp.client.*` subtree; returns whether an
+/// exception escaped it.
+fn replay_gateway_call(invoke: &ToolInvokeSpan, tool: &Tool, facts: &Facts) -> bool {
+    let gateway_call = invoke.start_gateway_call();
+    let mut failed = false;
+    if let Some(upstream) = &tool.upstream {
+        let mcp_call = gateway_call.start_mcp_call(&UpstreamTarget {
+            tool_name: &upstream.tool_name,
+            transport: &upstream.transport,
+            url: &upstream.url,
+        });
+        let call_error = facts.error("mcp.client.call");
+        let child_failed = finish(mcp_call.start_initialize(), facts.error("mcp.client.initialize"))
+            || finish(mcp_call.start_request(), facts.error("mcp.client.request"));
+        if !child_failed && call_error.is_none() {
+            let success = facts.result_is_error() != Some(true);
+            failed = finish(mcp_call.start_response(success), facts.error("mcp.client.response"));
+        }
+        failed |= child_failed | finish(mcp_call.into_raw(), call_error);
+    }
+    failed | finish(gateway_call.into_raw(), facts.error("tool.gateway_call"))
+}

@@ -1,0 +1,48 @@
+//! Reference emitter of ContextForge **raw span contract v1** (see `docs/raw-span-contract.md`
+//! and `../shared/DESIGN.md`), and the library behind `raw-span-replay`.
+//!
+//! The runtime records facts only: it never redacts, truncates (beyond a hard safety cap),
+//! gates or formats. The `mcpparity` collector processor turns these raw spans into the spans
+//! the Python runtime would emit.
+//!
+//! ```no_run
+//! use mcpparity_emitter::*;
+//! # fn main() -> Result<(), EmitterError> {
+//! let emitter = RawSpanEmitter::new(EmitterConfig {
+//!     endpoint: "http://127.0.0.1:4318/v1/traces".into(),
+//!     protocol: Protocol::Http,
+//!     ..EmitterConfig::default()
+//! })?;
+//! let headers = HeaderPairs(&[("x-correlation-id", "abc"), ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")]);
+//! let parent = emitter.extract_context(&headers);
+//! let ctx = RequestContext::from_headers(&headers).with_auth_method("jwt");
+//! let request = emitter.start_request(&parent, ctx, &HttpRequest { method: "POST", path: "/rpc", ..HttpRequest::default() });
+//! let mut invoke = request.start_tool_invoke(&ToolCall {
+//!     tool_name: "echo-tool", tool_id: "c027", integration_type: "REST", arguments_count: 1,
+//!     has_headers: true, ..ToolCall::default() });
+//! invoke.set_arguments_json(r#"{"query":"hello"}"#);
+//! invoke.start_lookup().end();
+//! let gateway_call = invoke.start_gateway_call();
+//! gateway_call.end();
+//! invoke.start_post_process().end();
+//! invoke.set_result_json(r#"{"content":[],"isError":false}"#, false);
+//! invoke.end();
+//! request.set_status_code(200);
+//! request.end();
+//! emitter.shutdown()?;
+//! # Ok(()) }
+//! ```
+
+mod config;
+mod context;
+mod emitter;
+pub mod facts;
+pub mod keys;
+
+pub use config::{EmitterConfig, EmitterError, Protocol, DEFAULT_MAX_RAW_PAYLOAD_BYTES};
+pub use context::{generate_correlation_id, HeaderPairs, RequestContext};
+pub use emitter::{
+    GatewayCallSpan, HttpRequest, JsonRpcId, McpCallSpan, RawSpan, RawSpanEmitter, RequestSpan,
+    ToolCall, ToolInvokeSpan, UpstreamTarget, SCOPE_NAME,
+};
+pub use opentelemetry::propagation::Extractor;
