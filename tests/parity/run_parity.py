@@ -1,0 +1,455 @@
+#!/usr/bin/env python3
+"""`make parity`: replay every oracle case through the Rust emitter and the built collector, diff with the oracle.
+
+For each facts file in tests/parity/cases/ (one per capture in ../shared/oracle/):
+  1. write the case's gateway env as an env file and generate the collector config with the
+     configurator (`mcpparity generate --env-file … --exporter file --file-path …`); only the
+     listening ports are moved to free loopback ports (several collectors may run at once);
+  2. start bin/otelcol-mcpparity on it (health check wait bounded), with the case env in its
+     environment (the config references credentials as ${env:…});
+  3. replay the facts with emitter/target/release/raw-span-replay over OTLP/HTTP (gRPC for every
+     other case, so both receivers are covered), wait (bounded) for the file exporter's output;
+  4. compare the exported spans with tests/lib/expected.py's expectation (the capture with D1–D5
+     applied) using the configurator's comparator (`mcpparity diff --json`), then assert each
+     deviation explicitly where it applies and that no secret of the inputs reaches the output.
+Prints `PASS <case>` or `FAIL <case> <first difference>` per case, then `N passed, M failed`;
+exits 1 when any case failed. Every child runs under a timeout and is stopped by its PID.
+
+    .cache/venv/bin/python tests/parity/run_parity.py [--case NAME …] [--keep DIR] [--verbose]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from lib.expected import ExpectationError, expected_call, load_capture  # noqa: E402
+
+CASES_DIR = HERE / "cases"
+SHARED = Path(os.environ.get("MCPPARITY_SHARED", ROOT.parent / "shared"))
+ORACLE_DIR = SHARED / "oracle"
+COLLECTOR = Path(os.environ.get("MCPPARITY_COLLECTOR", ROOT / "bin" / "otelcol-mcpparity"))
+REPLAY = Path(os.environ.get("MCPPARITY_REPLAY", ROOT / "emitter" / "target" / "release" / "raw-span-replay"))
+CONFIGURATOR = Path(os.environ.get("MCPPARITY_CLI", ROOT / ".cache" / "venv" / "bin" / "mcpparity"))
+HEALTH_WAIT_S = 30
+EXPORT_WAIT_S = 20
+CHILD_TIMEOUT_S = 120
+TOTAL_BUDGET_S = 290  # the suite stays under 5 minutes
+KIND_NAMES = {0: "UNSPECIFIED", 1: "INTERNAL", 2: "SERVER", 3: "CLIENT", 4: "PRODUCER", 5: "CONSUMER"}
+STATUS_NAMES = {0: "UNSET", 1: "OK", 2: "ERROR"}
+PAYLOAD_KEYS = ("langfuse.observation.input", "langfuse.observation.output")
+
+
+class CaseFailure(Exception):
+    """A case did not match; the message is its first difference."""
+
+
+# ---------------------------------------------------------------- processes and ports
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def run(cmd: list[str], timeout: float = CHILD_TIMEOUT_S, env: dict | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    if proc.returncode != 0:
+        raise CaseFailure(f"{Path(cmd[0]).name} exited {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-600:]}")
+    return proc
+
+
+def wait_health(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + HEALTH_WAIT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise CaseFailure(f"collector exited {proc.returncode} at startup: {tail(log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise CaseFailure(f"collector not healthy at {url} within {HEALTH_WAIT_S}s: {tail(log)}")
+
+
+def tail(path: Path, n: int = 600) -> str:
+    return path.read_text(errors="replace")[-n:].strip() if path.exists() else ""
+
+
+# ---------------------------------------------------------------- config
+def env_file_text(env: dict[str, str]) -> str:
+    return "".join(f"{k}={v}\n" for k, v in sorted(env.items()))
+
+
+def generate_config(env: dict[str, str], work: Path, traces_file: Path) -> dict:
+    env_file = work / "gateway.env"
+    env_file.write_text(env_file_text(env))
+    out = work / "generated.yaml"
+    run([str(CONFIGURATOR), "generate", "--env-file", str(env_file), "--exporter", "file", "--file-path", str(traces_file), "-o", str(out)])
+    return yaml.safe_load(out.read_text())
+
+
+def bind_free_ports(config: dict) -> dict[str, int]:
+    """Move the generated config's listeners to free loopback ports (nothing else is changed)."""
+    ports = {"grpc": free_port(), "http": free_port(), "health": free_port()}
+    protocols = config["receivers"]["otlp"]["protocols"]
+    protocols.setdefault("grpc", {})["endpoint"] = f"127.0.0.1:{ports['grpc']}"
+    protocols.setdefault("http", {})["endpoint"] = f"127.0.0.1:{ports['http']}"
+    config.setdefault("extensions", {}).setdefault("health_check", {})["endpoint"] = f"127.0.0.1:{ports['health']}"
+    service = config.setdefault("service", {})
+    if "health_check" not in service.setdefault("extensions", []):
+        service["extensions"].append("health_check")
+    # The collector's own metrics endpoint (default :8888) would collide between runs.
+    service.setdefault("telemetry", {})["metrics"] = {"level": "none"}
+    return ports
+
+
+# ---------------------------------------------------------------- exported spans (file exporter OTLP JSON)
+def any_value(v: dict):
+    if "stringValue" in v:
+        return v["stringValue"]
+    if "boolValue" in v:
+        return v["boolValue"]
+    if "intValue" in v:
+        return int(v["intValue"])
+    if "doubleValue" in v:
+        return float(v["doubleValue"])
+    if "arrayValue" in v:
+        return [any_value(x) for x in v["arrayValue"].get("values", [])]
+    if "kvlistValue" in v:
+        return {kv["key"]: any_value(kv.get("value", {})) for kv in v["kvlistValue"].get("values", [])}
+    if "bytesValue" in v:
+        return v["bytesValue"]
+    return None
+
+
+def attrs(lst) -> dict:
+    return {kv["key"]: any_value(kv.get("value", {})) for kv in lst or []}
+
+
+def enum_name(value, names: dict, prefix: str) -> str:
+    """OTLP JSON enums arrive as numbers (file exporter) or as names (`SPAN_KIND_SERVER`)."""
+    if isinstance(value, int):
+        return names.get(value, str(value))
+    return str(value).replace(prefix, "") if value else names[0]
+
+
+def read_exported(path: Path) -> list[dict]:
+    """The file exporter's lines (one OTLP JSON ExportTraceServiceRequest each) as oracle-format spans."""
+    spans = []
+    if not path.exists():
+        return spans
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        doc = json.loads(line)
+        for rs in doc.get("resourceSpans", []):
+            resource = attrs(rs.get("resource", {}).get("attributes"))
+            for ss in rs.get("scopeSpans", []):
+                scope = dict(ss.get("scope", {}), schemaUrl=ss.get("schemaUrl"))
+                for s in ss.get("spans", []):
+                    status = s.get("status", {})
+                    spans.append({
+                        "name": s["name"],
+                        "kind": enum_name(s.get("kind"), KIND_NAMES, "SPAN_KIND_"),
+                        "traceId": s.get("traceId"),
+                        "spanId": s.get("spanId"),
+                        "parentSpanId": s.get("parentSpanId") or None,
+                        "traceState": s.get("traceState"),
+                        "flags": s.get("flags"),
+                        "status": {"code": enum_name(status.get("code", 0), STATUS_NAMES, "STATUS_CODE_"), "message": status.get("message")},
+                        "attributes": attrs(s.get("attributes")),
+                        "events": [{"name": e["name"], "attributes": attrs(e.get("attributes"))} for e in s.get("events", [])],
+                        "links": s.get("links", []),
+                        "scope": scope,
+                        "resource": resource,
+                        "startTimeUnixNano": int(s.get("startTimeUnixNano", 0)),
+                        "durationMs": (int(s.get("endTimeUnixNano", 0)) - int(s.get("startTimeUnixNano", 0))) / 1e6,
+                    })
+    spans.sort(key=lambda s: s["startTimeUnixNano"])
+    return spans
+
+
+def wait_for_spans(path: Path, want: int, proc: subprocess.Popen, log: Path) -> list[dict]:
+    deadline = time.monotonic() + EXPORT_WAIT_S
+    spans: list[dict] = []
+    while time.monotonic() < deadline:
+        try:
+            spans = read_exported(path)
+        except json.JSONDecodeError:
+            spans = []  # a line being written
+        if len(spans) >= want:
+            time.sleep(0.3)  # let a straggler arrive, so extra spans are seen too
+            return read_exported(path)
+        if proc.poll() is not None:
+            raise CaseFailure(f"collector exited {proc.returncode}: {tail(log)}")
+        time.sleep(0.1)
+    raise CaseFailure(f"the file exporter wrote {len(spans)} of {want} spans within {EXPORT_WAIT_S}s")
+
+
+# ---------------------------------------------------------------- expectation in the oracle capture format
+def expected_as_capture(expected) -> dict:
+    """The expected spans in the oracle capture format (what `mcpparity diff` reads), ids made up from indices."""
+    spans = []
+    for i, s in enumerate(expected.spans):
+        parent = s["parent"]
+        spans.append({
+            "name": s["name"], "kind": s["kind"], "traceId": "e" * 32, "spanId": f"{i + 1:016x}",
+            "parentSpanId": f"{parent + 1:016x}" if isinstance(parent, int) else ("f" * 16 if parent == "remote" else None),
+            "status": s["status"], "attributes": s["attributes"], "events": s["events"], "links": [],
+            "scope": {"name": "mcp-gateway"}, "resource": {}, "startTimeUnixNano": i, "durationMs": 0.0,
+        })
+    return {"case": expected.case, "spans": spans}
+
+
+# ---------------------------------------------------------------- comparison
+def diff(expected_doc: dict, exported_doc: dict, ignored_keys: list[str], work: Path) -> list[str]:
+    """Differences reported by the configurator's comparator (`mcpparity diff --json`)."""
+    a, b = work / "expected.json", work / "exported.json"
+    a.write_text(json.dumps(expected_doc, indent=1, ensure_ascii=False))
+    b.write_text(json.dumps(exported_doc, indent=1, ensure_ascii=False))
+    cmd = [str(CONFIGURATOR), "diff", "--json", str(a), str(b)]
+    for key in ignored_keys:
+        cmd += ["--ignore-key", key]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, check=False)
+    if proc.returncode not in (0, 1):
+        raise CaseFailure(f"mcpparity diff exited {proc.returncode}: {proc.stderr.strip()[-600:]}")
+    report = json.loads(proc.stdout)
+    differences = report.get("differences", [])
+    if proc.returncode == 1 and not differences:
+        raise CaseFailure("mcpparity diff exited 1 without listing a difference")
+    return [d if isinstance(d, str) else d.get("message") or json.dumps(d, ensure_ascii=False) for d in differences]
+
+
+def check_ignored_values(expected, exported: list[dict]) -> None:
+    """Values not compared must still be present, with the oracle's type, on the same spans."""
+    for e_span in expected.spans:
+        a_spans = [s for s in exported if s["name"] == e_span["name"]]
+        for key in expected.ignored_values:
+            if key in e_span["attributes"]:
+                for a_span in a_spans:
+                    if key not in a_span["attributes"]:
+                        raise CaseFailure(f"{e_span['name']}: {key} missing")
+                    if type(a_span["attributes"][key]) is not type(e_span["attributes"][key]):
+                        raise CaseFailure(f"{e_span['name']}: {key} is {type(a_span['attributes'][key]).__name__}, oracle has {type(e_span['attributes'][key]).__name__}")
+
+
+def check_deviations(expected, exported: list[dict], facts: dict) -> list[str]:
+    """Assert D1–D5 where they apply to this case; return the names of the ones asserted."""
+    asserted = []
+    errors = facts["outcome"].get("errors") or {}
+    error_spans = [s for s in exported if s["status"]["code"] == "ERROR"]
+    if sorted(s["name"] for s in error_spans) != sorted(s["name"] for s in expected.spans if s["status"]["code"] == "ERROR"):
+        raise CaseFailure(f"ERROR spans {sorted(s['name'] for s in error_spans)} differ from the oracle's")
+    if expected.deviations["D1"] or errors:
+        for s in error_spans:
+            message = s["status"]["message"]
+            if message != s["attributes"].get("error.message"):
+                raise CaseFailure(f"D1: {s['name']} status description {message!r} is not its sanitized error.message")
+            raw = errors.get(s["name"], {}).get("message")
+            if raw and message != raw and raw in message:
+                raise CaseFailure(f"D1: {s['name']} status description carries the raw message")
+        asserted.append("D1")
+    if expected.deviations["D2"] or errors:
+        for s in exported:
+            exceptions = [e for e in s["events"] if e["name"] == "exception"]
+            if any("exception.stacktrace" in e["attributes"] for e in exceptions):
+                raise CaseFailure(f"D2: {s['name']} exports an SDK exception event with a stack trace")
+            if len(exceptions) != (1 if s["status"]["code"] == "ERROR" else 0):
+                raise CaseFailure(f"D2: {s['name']} has {len(exceptions)} exception events")
+        asserted.append("D2")
+    payload_values = [(s["name"], k, s["attributes"][k]) for s in exported for k in PAYLOAD_KEYS if k in s["attributes"]]
+    if payload_values:
+        for name, key, value in payload_values:
+            try:
+                json.loads(value)
+            except (TypeError, ValueError) as exc:
+                raise CaseFailure(f"D4: {name} {key} is not valid JSON ({exc})") from exc
+        asserted.append("D4")
+        quoted = re.compile(r'\\*"([A-Za-z0-9_.-]{1,64})\\*"\s*:\s*\\*"((?:[^"\\]|\\[^"])*)\\*"')
+        fields = {re.sub(r"[^a-z0-9]", "", f.lower()) for f in redact_fields(facts["env"])}
+        for name, key, value in payload_values:
+            for m in quoted.finditer(value):
+                if re.sub(r"[^a-z0-9]", "", m.group(1).lower()) in fields and m.group(2) != "***":
+                    raise CaseFailure(f"D3: {name} {key} leaks {m.group(0)!r}")
+        asserted.append("D3")
+    mcp_client = [s for s in exported if s["name"].startswith("mcp.client.")]
+    if mcp_client:
+        for s in mcp_client:
+            if s["attributes"].get("contextforge.runtime") != "rust":
+                raise CaseFailure(f"D5: {s['name']} contextforge.runtime = {s['attributes'].get('contextforge.runtime')!r}")
+        asserted.append("D5")
+    return asserted
+
+
+def redact_fields(env: dict[str, str]) -> list[str]:
+    from lib.gateway_settings import trace_settings  # noqa: PLC0415
+
+    return list(trace_settings(env).redact_fields)
+
+
+SECRET_PATTERNS = (
+    re.compile(r"(?i)\b(?:password|token|api_key|secret)=([^\s&,;\"'\\]+)"),
+    re.compile(r"(?i)\bBearer\s+([A-Za-z0-9._~+/=-]+)"),
+    re.compile(r"://([^/@\s]+)@"),
+)
+
+
+def input_secrets(facts: dict) -> set[str]:
+    """Every secret the case feeds in: redact-key values, key=value / Bearer / URL-userinfo secrets, credentials in env."""
+    fields = {re.sub(r"[^a-z0-9]", "", f.lower()) for f in redact_fields(facts["env"])}
+    found: set[str] = set()
+
+    def walk(value, key=""):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key)
+        elif isinstance(value, str):
+            if re.sub(r"[^a-z0-9]", "", key.lower()) in fields:
+                found.add(value)
+            for pattern in SECRET_PATTERNS:
+                found.update(m.group(1) for m in pattern.finditer(value))
+
+    walk(facts["call"].get("arguments"))
+    walk(facts["outcome"].get("result"))
+    for err in (facts["outcome"].get("errors") or {}).values():
+        walk(err["message"])
+    for k, v in facts["env"].items():
+        if re.search(r"SECRET|PASSWORD|AUTH|_KEY$", k) and not k.endswith("PUBLIC_KEY"):
+            found.add(v)
+    return {s for s in found if len(s) >= 3 and s not in ("***", "REDACTED")}
+
+
+def check_no_secret(raw_output: str, facts: dict) -> None:
+    for secret in sorted(input_secrets(facts)):
+        if secret in raw_output:
+            raise CaseFailure(f"secret {secret!r} of the inputs reaches the exporter")
+
+
+def check_trace_context(exported: list[dict], facts: dict) -> None:
+    """An incoming traceparent: the root joins that trace, under the remote parent."""
+    traceparent = facts["request"].get("headers", {}).get("traceparent")
+    roots = [s for s in exported if s["kind"] == "SERVER"]
+    if len(roots) != 1:
+        raise CaseFailure(f"{len(roots)} request roots exported")
+    if len({s["traceId"] for s in exported}) != 1:
+        raise CaseFailure("the exported spans are not one trace")
+    if traceparent:
+        _, trace_id, parent_id, _ = traceparent.split("-")
+        if (roots[0]["traceId"], roots[0]["parentSpanId"]) != (trace_id, parent_id):
+            raise CaseFailure(f"root is not a child of the incoming traceparent {traceparent}")
+    elif roots[0]["parentSpanId"]:
+        raise CaseFailure("root has a parent but no traceparent came in")
+
+
+# ---------------------------------------------------------------- one case
+def run_case(facts_path: Path, protocol: str, keep: Path | None, verbose: bool) -> list[str]:
+    facts = json.loads(facts_path.read_text())
+    capture = load_capture(ORACLE_DIR / f"{facts['case']}.json")
+    expected = expected_call(capture, facts)
+    work = Path(tempfile.mkdtemp(prefix=f"parity-{facts['case']}-"))
+    collector = None
+    try:
+        traces_file = work / "traces.json"
+        config = generate_config(facts["env"], work, traces_file)
+        ports = bind_free_ports(config)
+        config_path = work / "collector.yaml"
+        config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+        log = work / "collector.log"
+        env = {**os.environ, **facts["env"]}
+        with open(log, "w") as log_handle:
+            collector = subprocess.Popen(["timeout", str(CHILD_TIMEOUT_S), str(COLLECTOR), f"--config={config_path}"],
+                                         stdout=log_handle, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        wait_health(f"http://127.0.0.1:{ports['health']}/", collector, log)
+        endpoint = f"http://127.0.0.1:{ports['http']}/v1/traces" if protocol == "http" else f"http://127.0.0.1:{ports['grpc']}"
+        run([str(REPLAY), "--facts", str(facts_path), "--endpoint", endpoint, "--protocol", protocol])
+        exported = wait_for_spans(traces_file, len(expected.spans), collector, log)
+        raw_output = traces_file.read_text()
+        if len(exported) != len(expected.spans):
+            raise CaseFailure(f"exported {len(exported)} spans {[s['name'] for s in exported]}, expected {len(expected.spans)}")
+        check_no_secret(raw_output, facts)
+        differences = diff(expected_as_capture(expected), {"case": facts["case"], "spans": exported}, sorted(expected.ignored_values), work)
+        if differences:
+            raise CaseFailure(differences[0] + (f" (+{len(differences) - 1} more)" if len(differences) > 1 else ""))
+        check_ignored_values(expected, exported)
+        check_trace_context(exported, facts)
+        return check_deviations(expected, exported, facts)
+    finally:
+        stop(collector)
+        if keep:
+            shutil.copytree(work, keep / facts["case"], dirs_exist_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--case", action="append", help="run only these cases (repeatable)")
+    ap.add_argument("--keep", type=Path, help="copy each case's config, output and collector log here")
+    ap.add_argument("--verbose", action="store_true")
+    a = ap.parse_args()
+    missing = [str(p) for p in (COLLECTOR, REPLAY, CONFIGURATOR) if not p.exists()]
+    if missing:
+        print(f"parity: missing {', '.join(missing)} (run `make build emitter venv`)", file=sys.stderr)
+        return 2
+    cases = sorted(CASES_DIR.glob("*.json"))
+    if a.case:
+        cases = [c for c in cases if c.stem in a.case]
+        if len(cases) != len(a.case):
+            print(f"parity: unknown case in {a.case}", file=sys.stderr)
+            return 2
+    passed = failed = 0
+    started = time.monotonic()
+    for n, path in enumerate(cases):
+        protocol = "http" if n % 2 == 0 else "grpc"
+        if time.monotonic() - started > TOTAL_BUDGET_S:
+            print(f"FAIL {path.stem} not run: the suite exceeded its {TOTAL_BUDGET_S}s budget")
+            failed += 1
+            continue
+        try:
+            asserted = run_case(path, protocol, a.keep, a.verbose)
+            print(f"PASS {path.stem}" + (f"  ({protocol}; asserted {', '.join(asserted)})" if a.verbose else ""))
+            passed += 1
+        except (CaseFailure, ExpectationError) as exc:
+            print(f"FAIL {path.stem} {exc}")
+            failed += 1
+        except Exception as exc:  # noqa: BLE001  (one broken case must not hide the others)
+            print(f"FAIL {path.stem} {type(exc).__name__}: {exc}")
+            failed += 1
+        sys.stdout.flush()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
