@@ -94,6 +94,10 @@ e2e: venv build ## the built distribution over OTLP/HTTP and gRPC
 parity: venv build emitter ## replay every oracle case through emitter + collector, diff with the capture
 	$(PY) tests/parity/run_parity.py
 
+.PHONY: golden
+golden: venv build emitter ## regenerate processor/testdata/golden from the captures and cases
+	$(PY) tests/golden/make_golden.py
+
 oracle: venv ## re-capture oracle spans from tests/parity/cases with the real gateway (not in CI)
 	$(PY) tests/oracle/capture.py --out $(CACHE)/oracle-captures
 
