@@ -1,0 +1,375 @@
+package payload
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxDepth is the deepest nesting of arrays and objects Parse accepts, and the depth past
+// which Encode reports a failure. Python's json gives up near the same depth (its default
+// recursion limit is 1000).
+const MaxDepth = 1000
+
+// MaxIntDigits is the longest integer Parse accepts: Python 3.11 refuses to convert integer
+// strings of more than 4300 digits (sys.int_info.default_max_str_digits).
+const MaxIntDigits = 4300
+
+// SyntaxError says what is wrong with the JSON text and at which byte offset.
+type SyntaxError struct {
+	Msg    string
+	Offset int
+}
+
+func (e *SyntaxError) Error() string { return fmt.Sprintf("json: %s at offset %d", e.Msg, e.Offset) }
+
+// ErrTooDeep is wrapped by the error Parse returns for nesting deeper than MaxDepth.
+var ErrTooDeep = errors.New("nesting deeper than payload.MaxDepth")
+
+// Parse reads one JSON value like Python's json.loads: key order kept, duplicate keys keep
+// their first position and last value, integers stay exact (up to MaxIntDigits digits),
+// NaN, Infinity and -Infinity are accepted, only " \t\n\r" is whitespace, raw control
+// characters inside strings are refused. Deviations, for safety: invalid UTF-8 bytes and
+// lone surrogate escapes become U+FFFD (Go strings cannot hold lone surrogates), and nesting
+// deeper than MaxDepth is an error wrapping ErrTooDeep.
+func Parse(data []byte) (Value, error) {
+	p := parser{data: data}
+	p.skipSpace()
+	v, err := p.value(0)
+	if err != nil {
+		return nil, err
+	}
+	p.skipSpace()
+	if p.pos != len(p.data) {
+		return nil, p.fail("extra data")
+	}
+	return v, nil
+}
+
+type parser struct {
+	data []byte
+	pos  int
+	buf  []byte // scratch for strings with escapes
+}
+
+func (p *parser) fail(msg string) error { return &SyntaxError{Msg: msg, Offset: p.pos} }
+
+func (p *parser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) hasPrefix(s string) bool {
+	return len(p.data)-p.pos >= len(s) && string(p.data[p.pos:p.pos+len(s)]) == s
+}
+
+func (p *parser) value(depth int) (Value, error) {
+	if p.pos >= len(p.data) {
+		return nil, p.fail("expecting value")
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		return p.object(depth + 1)
+	case c == '[':
+		return p.array(depth + 1)
+	case c == '"':
+		return p.str()
+	case c == 'n' && p.hasPrefix("null"):
+		p.pos += 4
+		return nil, nil
+	case c == 't' && p.hasPrefix("true"):
+		p.pos += 4
+		return true, nil
+	case c == 'f' && p.hasPrefix("false"):
+		p.pos += 5
+		return false, nil
+	case c == 'N' && p.hasPrefix("NaN"):
+		p.pos += 3
+		return FloatNumber(math.NaN()), nil
+	case c == 'I' && p.hasPrefix("Infinity"):
+		p.pos += 8
+		return FloatNumber(math.Inf(1)), nil
+	case c == '-' && p.hasPrefix("-Infinity"):
+		p.pos += 9
+		return FloatNumber(math.Inf(-1)), nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number()
+	}
+	return nil, p.fail("expecting value")
+}
+
+func (p *parser) object(depth int) (Value, error) {
+	if depth > MaxDepth {
+		return nil, fmt.Errorf("%w (%d) at offset %d", ErrTooDeep, MaxDepth, p.pos)
+	}
+	p.pos++ // {
+	obj := NewObject(4)
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		return obj, nil
+	}
+	for {
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			return nil, p.fail("expecting property name enclosed in double quotes")
+		}
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+			return nil, p.fail("expecting ':' delimiter")
+		}
+		p.pos++
+		p.skipSpace()
+		v, err := p.value(depth)
+		if err != nil {
+			return nil, err
+		}
+		obj.Set(k, v)
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == ',' {
+			p.pos++
+			p.skipSpace()
+			continue
+		}
+		if p.pos < len(p.data) && p.data[p.pos] == '}' {
+			p.pos++
+			return obj, nil
+		}
+		return nil, p.fail("expecting ',' delimiter")
+	}
+}
+
+func (p *parser) array(depth int) (Value, error) {
+	if depth > MaxDepth {
+		return nil, fmt.Errorf("%w (%d) at offset %d", ErrTooDeep, MaxDepth, p.pos)
+	}
+	p.pos++ // [
+	arr := make([]Value, 0, 4)
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == ']' {
+		p.pos++
+		return arr, nil
+	}
+	for {
+		v, err := p.value(depth)
+		if err != nil {
+			return nil, err
+		}
+		arr = append(arr, v)
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == ',' {
+			p.pos++
+			p.skipSpace()
+			continue
+		}
+		if p.pos < len(p.data) && p.data[p.pos] == ']' {
+			p.pos++
+			return arr, nil
+		}
+		return nil, p.fail("expecting ',' delimiter")
+	}
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func (p *parser) number() (Value, error) {
+	start := p.pos
+	if p.data[p.pos] == '-' {
+		p.pos++
+	}
+	if p.pos >= len(p.data) || !isDigit(p.data[p.pos]) {
+		return nil, p.fail("expecting value")
+	}
+	if p.data[p.pos] == '0' {
+		p.pos++
+	} else {
+		for p.pos < len(p.data) && isDigit(p.data[p.pos]) {
+			p.pos++
+		}
+	}
+	intEnd := p.pos
+	isFloat := false
+	// A fraction or exponent only counts when complete (Python's NUMBER_RE); otherwise the
+	// number ends before it and the leftover is a syntax error later.
+	if p.pos+1 < len(p.data) && p.data[p.pos] == '.' && isDigit(p.data[p.pos+1]) {
+		p.pos += 2
+		for p.pos < len(p.data) && isDigit(p.data[p.pos]) {
+			p.pos++
+		}
+		isFloat = true
+	}
+	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
+		q := p.pos + 1
+		if q < len(p.data) && (p.data[q] == '+' || p.data[q] == '-') {
+			q++
+		}
+		if q < len(p.data) && isDigit(p.data[q]) {
+			for q < len(p.data) && isDigit(p.data[q]) {
+				q++
+			}
+			p.pos = q
+			isFloat = true
+		}
+	}
+	text := string(p.data[start:p.pos])
+	if isFloat {
+		f, err := strconv.ParseFloat(text, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) { // out of range: ±Inf or ±0, as Python's float()
+			return nil, &SyntaxError{Msg: "bad number", Offset: start}
+		}
+		return FloatNumber(f), nil
+	}
+	_ = intEnd
+	digits := text
+	neg := false
+	if digits[0] == '-' {
+		neg, digits = true, digits[1:]
+	}
+	if len(digits) > MaxIntDigits {
+		return nil, &SyntaxError{Msg: fmt.Sprintf("integer of %d digits exceeds the limit of %d", len(digits), MaxIntDigits), Offset: start}
+	}
+	if digits == "0" {
+		return Number{text: "0"}, nil // -0 is the integer 0 in Python
+	}
+	if neg {
+		return Number{text: "-" + digits}, nil
+	}
+	return Number{text: digits}, nil
+}
+
+func hexVal(c byte) rune {
+	switch {
+	case c >= '0' && c <= '9':
+		return rune(c - '0')
+	case c >= 'a' && c <= 'f':
+		return rune(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return rune(c-'A') + 10
+	}
+	return -1
+}
+
+func (p *parser) hex4(at int) rune {
+	if at+4 > len(p.data) {
+		return -1
+	}
+	var r rune
+	for i := 0; i < 4; i++ {
+		h := hexVal(p.data[at+i])
+		if h < 0 {
+			return -1
+		}
+		r = r<<4 | h
+	}
+	return r
+}
+
+func (p *parser) str() (string, error) {
+	p.pos++ // opening quote
+	start := p.pos
+	// Fast path: no escapes, valid UTF-8.
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		if c == '"' {
+			s := p.data[start:p.pos]
+			p.pos++
+			if utf8.Valid(s) {
+				return string(s), nil
+			}
+			return ValidString(string(s)), nil
+		}
+		if c == '\\' {
+			break
+		}
+		if c < 0x20 {
+			return "", p.fail("invalid control character in string")
+		}
+		p.pos++
+	}
+	b := append(p.buf[:0], p.data[start:p.pos]...)
+	for {
+		if p.pos >= len(p.data) {
+			return "", &SyntaxError{Msg: "unterminated string", Offset: start - 1}
+		}
+		c := p.data[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			p.buf = b
+			if utf8.Valid(b) {
+				return string(b), nil
+			}
+			return ValidString(string(b)), nil
+		case c < 0x20:
+			return "", p.fail("invalid control character in string")
+		case c != '\\':
+			b = append(b, c)
+			p.pos++
+			continue
+		}
+		if p.pos+1 >= len(p.data) {
+			return "", &SyntaxError{Msg: "unterminated string", Offset: start - 1}
+		}
+		esc := p.data[p.pos+1]
+		switch esc {
+		case '"', '\\', '/':
+			b = append(b, esc)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r := p.hex4(p.pos + 2)
+			if r < 0 {
+				return "", p.fail("invalid \\uXXXX escape")
+			}
+			p.pos += 6
+			if utf16.IsSurrogate(r) {
+				if r < 0xdc00 && p.pos+1 < len(p.data) && p.data[p.pos] == '\\' && p.data[p.pos+1] == 'u' {
+					if r2 := p.hex4(p.pos + 2); r2 >= 0xdc00 && r2 <= 0xdfff {
+						p.pos += 6
+						b = utf8.AppendRune(b, utf16.DecodeRune(r, r2))
+						continue
+					}
+				}
+				r = utf8.RuneError // lone surrogate: Go strings cannot hold it
+			}
+			b = utf8.AppendRune(b, r)
+			continue
+		default:
+			return "", p.fail("invalid \\escape")
+		}
+		p.pos += 2
+	}
+}
+
+// ValidString returns s with every byte that is not part of valid UTF-8 replaced by U+FFFD
+// (one replacement per invalid byte, as Go's range loop decodes it).
+func ValidString(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+8)
+	for _, r := range s {
+		b = utf8.AppendRune(b, r)
+	}
+	return string(b)
+}

@@ -1,0 +1,170 @@
+package redact
+
+import "strings"
+
+// Deviation D3 (docs/parity.md): the gateway's free-text rules need the key right before
+// \s*[=:], so a key in quotes ("password": "hunter2", serialized JSON inside JSON text
+// \"api_key\":\"x\", Python reprs 'token': 'x') leaks its value. This step masks the value
+// under any quoted key whose normalized form is a redact field (the same exact match as
+// structured keys).
+//
+// A delimiter is a run of m backslashes and a quote character Q (m = 0 for plain JSON or a
+// repr, 1 for JSON text inside a JSON string, 3 one level deeper, ...). A quote closes the
+// string it opened when the backslashes right before it number m modulo 2(m+1): for m = 0 an
+// even run (an escaped \" does not close), for m = 1 a run of 1, 5, 9, ...
+//
+// The value after the key is masked as:
+//   - a quoted string (any delimiter): its content becomes ***; with no closing delimiter,
+//     everything to the end of the text is masked (a cut preview: when unsure, mask);
+//   - an object or array: the bracketed span becomes the delimited string "***" (brackets
+//     balanced by count; unbalanced: to the end);
+//   - anything else (numbers, true, bare words): up to whitespace or , ; & } ] becomes the
+//     delimited string "***".
+
+// maxQuotedKeyLen bounds the key scan so the step stays linear.
+const maxQuotedKeyLen = 256
+
+func (r *Redactor) redactQuotedKeys(s string) string {
+	if strings.IndexByte(s, '"') < 0 && strings.IndexByte(s, '\'') < 0 {
+		return s
+	}
+	var b strings.Builder
+	copied := 0
+	i := 0
+	for i < len(s) {
+		k := strings.IndexAny(s[i:], `"'`)
+		if k < 0 {
+			break
+		}
+		open := i + k
+		q := s[open]
+		m := backslashesBefore(s, open)
+		keyStart := open + 1
+		keyEnd := closingQuote(s, keyStart, q, m, maxQuotedKeyLen)
+		if keyEnd < 0 {
+			i = open + 1
+			continue
+		}
+		key := s[keyStart : keyEnd-m]
+		after := keyEnd + 1
+		if !r.KeyMatches(key) {
+			i = open + 1
+			continue
+		}
+		j := skipSpaces(s, after)
+		if j >= len(s) || (s[j] != ':' && s[j] != '=') {
+			i = open + 1
+			continue
+		}
+		j = skipSpaces(s, j+1)
+		vs, ve, wrap := quotedKeyValueSpan(s, j)
+		if vs == ve && !wrap {
+			i = after
+			continue
+		}
+		if b.Len() == 0 {
+			b.Grow(len(s) + 8)
+		}
+		b.WriteString(s[copied:vs])
+		if wrap {
+			delim := s[open-m : open+1]
+			b.WriteString(delim + Mask + delim)
+		} else {
+			b.WriteString(Mask)
+		}
+		copied = ve
+		i = ve
+	}
+	if copied == 0 {
+		return s
+	}
+	b.WriteString(s[copied:])
+	return b.String()
+}
+
+func backslashesBefore(s string, i int) int {
+	n := 0
+	for i-n-1 >= 0 && s[i-n-1] == '\\' {
+		n++
+	}
+	return n
+}
+
+// closingQuote finds the quote q closing a string opened with m backslashes, starting the
+// search at from and giving up after limit bytes (limit < 0: no limit). It returns the byte
+// offset of the quote, or -1.
+func closingQuote(s string, from int, q byte, m, limit int) int {
+	end := len(s)
+	if limit >= 0 && from+limit < end {
+		end = from + limit
+	}
+	period := 2 * (m + 1)
+	for i := from; i < end; i++ {
+		c := s[i]
+		if c == '\n' && limit >= 0 {
+			return -1 // keys do not span lines
+		}
+		if c != q {
+			continue
+		}
+		n := backslashesBefore(s[:i], i)
+		if i-n < from {
+			n = i - from // backslashes of the opening delimiter do not count
+			if n < m {
+				continue
+			}
+		}
+		if n%period == m%period {
+			return i
+		}
+	}
+	return -1
+}
+
+// quotedKeyValueSpan returns the span to mask for the value starting at byte j and whether
+// the mask must be written as a delimited string (the span was not itself a string body).
+func quotedKeyValueSpan(s string, j int) (int, int, bool) {
+	if j >= len(s) {
+		return j, j, false
+	}
+	c := s[j]
+	m := 0
+	for j+m < len(s) && s[j+m] == '\\' {
+		m++
+	}
+	if j+m < len(s) && (s[j+m] == '"' || s[j+m] == '\'') {
+		qpos := j + m
+		vs := qpos + 1
+		if end := closingQuote(s, vs, s[qpos], m, -1); end >= 0 {
+			return vs, end - m, false
+		}
+		return vs, len(s), false
+	}
+	if c == '{' || c == '[' {
+		depth := 0
+		for k := j; k < len(s); k++ {
+			switch s[k] {
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j, k + 1, true
+				}
+			}
+		}
+		return j, len(s), true
+	}
+	k := j
+	for k < len(s) {
+		r, n := runeAt(s, k)
+		if isSpace(r) || r == ',' || r == ';' || r == '&' || r == '}' || r == ']' || r == '"' || r == '\'' || r == '\\' {
+			break
+		}
+		k += n
+	}
+	if k == j {
+		return j, j, false
+	}
+	return j, k, true
+}

@@ -1,0 +1,305 @@
+// Package redact applies the ContextForge gateway's trace redaction rules
+// (mcpgateway/utils/trace_redaction.py, url_auth.py, observability.py) exactly, plus the
+// documented deviation D3. It uses the Go standard library only; see
+// docs/redaction-engine.md for each rule, the Python source it mirrors and its test.
+package redact
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mcpparity/mcpparity/processor/internal/payload"
+)
+
+// Mask replaces every redacted value.
+const Mask = "***"
+
+// defaultFields is the gateway's OTEL_REDACT_FIELDS default (config.py).
+var defaultFields = []string{
+	"password", "secret", "token", "api_key", "authorization", "credential", "auth_value",
+	"access_token", "refresh_token", "auth_token", "client_secret", "cookie", "set-cookie",
+	"private_key", "session_id", "sessionid",
+}
+
+// DefaultFields returns the gateway's 16 default redact fields (config.py).
+func DefaultFields() []string { return append([]string(nil), defaultFields...) }
+
+// ModuleFallbackFields returns trace_redaction.py's own fallback, used when the setting is
+// an empty string: the 16 defaults plus session_token.
+func ModuleFallbackFields() []string { return append(DefaultFields(), "session_token") }
+
+// FieldsFromSetting parses an OTEL_REDACT_FIELDS value exactly as the gateway does: an empty
+// string means ModuleFallbackFields; otherwise split on "," and strip, dropping blanks (so a
+// value of only commas and spaces means no fields at all).
+func FieldsFromSetting(setting string) []string {
+	if setting == "" {
+		return ModuleFallbackFields()
+	}
+	fields := []string{}
+	for _, f := range strings.Split(setting, ",") {
+		if f = pyStrip(f); f != "" {
+			fields = append(fields, f)
+		}
+	}
+	return fields
+}
+
+// Options selects deviations from the oracle.
+type Options struct {
+	// JSONQuotedKeys turns on deviation D3: secrets under quoted keys inside free text
+	// ("password": "hunter2", \"api_key\":\"x\", 'token': 'x') are masked. Off = oracle-exact.
+	JSONQuotedKeys bool
+}
+
+// Redactor holds the compiled rules of one redact_fields list. It is safe for concurrent use.
+type Redactor struct {
+	opts       Options
+	normalized map[string]bool // normalized field names (exact key match)
+	keys       []keyPattern    // one free-text key pattern per field, in configured order
+}
+
+// keyPattern is _field_name_text_pattern: the field's ASCII alphanumeric parts joined by
+// [\W_]*, or the whole field as a literal when it has none.
+type keyPattern struct {
+	parts [][]rune
+}
+
+// New compiles the rules for fields (nil = DefaultFields()). Each field is stripped and blank
+// fields are dropped, as the gateway does.
+func New(fields []string, opts Options) *Redactor {
+	if fields == nil {
+		fields = defaultFields
+	}
+	r := &Redactor{opts: opts, normalized: map[string]bool{}}
+	for _, f := range fields {
+		f = pyStrip(payload.ValidString(f))
+		if f == "" {
+			continue
+		}
+		r.normalized[normalizeFieldName(f)] = true
+		r.keys = append(r.keys, newKeyPattern(f))
+	}
+	return r
+}
+
+func newKeyPattern(field string) keyPattern {
+	var k keyPattern
+	for i := 0; i < len(field); {
+		if !isASCIIAlnum(field[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(field) && isASCIIAlnum(field[j]) {
+			j++
+		}
+		k.parts = append(k.parts, []rune(field[i:j]))
+		i = j
+	}
+	if len(k.parts) == 0 {
+		k.parts = [][]rune{[]rune(field)}
+	}
+	return k
+}
+
+// normalizeFieldName is re.sub(r"[^a-z0-9]", "", key.lower()).
+func normalizeFieldName(key string) string {
+	simple := true
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			simple = false
+			break
+		}
+	}
+	if simple {
+		return key
+	}
+	b := make([]byte, 0, len(key))
+	for _, r := range key {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b = append(b, byte(r))
+		case r >= 'A' && r <= 'Z':
+			b = append(b, byte(r)+'a'-'A')
+		case r >= utf8.RuneSelf:
+			if l, ok := pyLowerASCII[r]; ok {
+				b = append(b, l.kept...)
+			}
+		}
+	}
+	return string(b)
+}
+
+// KeyMatches reports whether key names a redact field after normalization (lowercase, only
+// [a-z0-9] kept): Api_Key, client-secret and auth.token match; user_password does not.
+func (r *Redactor) KeyMatches(key string) bool {
+	return r.normalized[normalizeFieldName(key)]
+}
+
+// fieldLooksLikeURL is _field_looks_like_url.
+func fieldLooksLikeURL(field string) bool {
+	n := normalizeFieldName(field)
+	for _, kw := range [...]string{"url", "uri", "endpoint", "href", "link", "redirect", "callback", "webhook"} {
+		if strings.Contains(n, kw) {
+			return true
+		}
+	}
+	return false
+}
+
+// SanitizeAttributeString is sanitize_trace_attribute_value for a string value.
+func (r *Redactor) SanitizeAttributeString(key, s string) string {
+	if r.KeyMatches(key) {
+		return Mask
+	}
+	if fieldLooksLikeURL(key) {
+		return SanitizeURL(s)
+	}
+	return r.SanitizeText(s)
+}
+
+// SanitizeAttributeValue is sanitize_trace_attribute_value: a matching key masks the whole
+// value; otherwise objects are redacted, lists sanitized item by item under the same key,
+// strings sanitized (URL-like keys through the URL sanitizer only), other values kept.
+func (r *Redactor) SanitizeAttributeValue(key string, v payload.Value) payload.Value {
+	if r.KeyMatches(key) {
+		return Mask
+	}
+	return r.sanitizeField(key, v, 0)
+}
+
+// RedactValue is redact_sensitive_fields: it returns a new value and leaves v untouched.
+// Values nested deeper than payload.MaxDepth are masked (Python would raise RecursionError).
+func (r *Redactor) RedactValue(v payload.Value) payload.Value {
+	return r.redact(v, 0)
+}
+
+func (r *Redactor) redact(v payload.Value, depth int) payload.Value {
+	if depth > payload.MaxDepth {
+		return Mask
+	}
+	switch x := v.(type) {
+	case *payload.Object:
+		if x == nil {
+			return nil
+		}
+		out := payload.NewObject(x.Len())
+		for i := 0; i < x.Len(); i++ {
+			k := x.Key(i)
+			if r.KeyMatches(k) {
+				out.Set(k, Mask)
+			} else {
+				out.Set(k, r.sanitizeField(k, x.Value(i), depth+1))
+			}
+		}
+		return out
+	case []payload.Value:
+		out := make([]payload.Value, len(x))
+		for i, item := range x {
+			out[i] = r.sanitizeField("item", item, depth+1)
+		}
+		return out
+	case string:
+		return r.SanitizeText(x)
+	}
+	return v
+}
+
+// sanitizeField is _sanitize_trace_value.
+func (r *Redactor) sanitizeField(field string, v payload.Value, depth int) payload.Value {
+	if depth > payload.MaxDepth {
+		return Mask
+	}
+	switch x := v.(type) {
+	case *payload.Object:
+		return r.redact(x, depth)
+	case []payload.Value:
+		out := make([]payload.Value, len(x))
+		for i, item := range x {
+			out[i] = r.sanitizeField(field, item, depth+1)
+		}
+		return out
+	case string:
+		if fieldLooksLikeURL(field) {
+			return SanitizeURL(x)
+		}
+		return r.SanitizeText(x)
+	}
+	return v
+}
+
+// SerializeTracePayload is serialize_trace_payload: redact, then payload.Serialize.
+func (r *Redactor) SerializeTracePayload(v payload.Value, maxSize int) string {
+	return payload.Serialize(r.RedactValue(v), maxSize)
+}
+
+// MaxExceptionMessageLength is observability._MAX_SPAN_EXCEPTION_MESSAGE_LENGTH.
+const MaxExceptionMessageLength = 1024
+
+// SanitizeExceptionMessage is _sanitize_span_exception_message: sanitize the text, turn
+// control characters [\x00-\x1f\x7f-\x9f] into spaces, strip Unicode whitespace, fall back to
+// the class name when empty, and cut to 1021 code points + "..." when longer than 1024.
+func (r *Redactor) SanitizeExceptionMessage(msg, typeName string) string {
+	s := r.SanitizeText(msg)
+	s = replaceControlChars(s)
+	s = pyStrip(s)
+	if s == "" {
+		s = typeName
+	}
+	if utf8.RuneCountInString(s) <= MaxExceptionMessageLength {
+		return s
+	}
+	cut, n := 0, 0
+	for cut < len(s) && n < MaxExceptionMessageLength-3 {
+		_, size := utf8.DecodeRuneInString(s[cut:])
+		cut += size
+		n++
+	}
+	return s[:cut] + "..."
+}
+
+// replaceControlChars is log_sanitizer.sanitize_for_log: [\x00-\x1f\x7f-\x9f] → " ".
+func replaceControlChars(s string) string {
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == 0x7f || c == 0xc2 { // U+0080..U+009F are encoded C2 80..C2 9F
+			break
+		}
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+			b.WriteByte(' ')
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// pyStrip is Python's str.strip() with no arguments (Unicode whitespace).
+func pyStrip(s string) string {
+	start := 0
+	for start < len(s) {
+		r, n := runeAt(s, start)
+		if !isSpace(r) {
+			break
+		}
+		start += n
+	}
+	end := len(s)
+	for end > start {
+		r, n := runeBefore(s, end)
+		if !isSpace(r) {
+			break
+		}
+		end -= n
+	}
+	return s[start:end]
+}

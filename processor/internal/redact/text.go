@@ -1,0 +1,449 @@
+package redact
+
+import (
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/mcpparity/mcpparity/processor/internal/payload"
+)
+
+// SanitizeText is sanitize_trace_text: (1) every embedded http(s) URL through SanitizeURL,
+// (2) Bearer/Basic credentials, (3) per field the quoted then the bare key=value rule,
+// (D3, when Options.JSONQuotedKeys) values under quoted keys, (4) runs of masks collapsed.
+// Invalid UTF-8 bytes become U+FFFD first.
+func (r *Redactor) SanitizeText(s string) string {
+	out, _ := r.sanitizeText(s)
+	return out
+}
+
+// SanitizeTextStrict is SanitizeText that also reports the ValueError Python's urlparse
+// raises on an embedded URL (the oracle raises instead of answering; SanitizeText masks
+// that URL as "REDACTED" and goes on).
+func (r *Redactor) SanitizeTextStrict(s string) (string, error) {
+	return r.sanitizeText(s)
+}
+
+// OracleRaises reports whether err is a ValueError the oracle would raise.
+func OracleRaises(err error) bool { return errors.Is(err, errPythonRaises) }
+
+func (r *Redactor) sanitizeText(s string) (string, error) {
+	if s == "" {
+		return s, nil
+	}
+	s = payload.ValidString(s)
+	s, err := sanitizeEmbeddedURLs(s)
+	s = redactBearer(s)
+	s = r.redactKeyValues(s)
+	if r.opts.JSONQuotedKeys {
+		s = r.redactQuotedKeys(s)
+	}
+	s = collapseMasks(s)
+	return s, err
+}
+
+// ---- step 1: URLs, _URL_PATTERN = https?://[^\s<>"']+
+
+func sanitizeEmbeddedURLs(s string) (string, error) {
+	if !strings.Contains(s, "http") {
+		return s, nil
+	}
+	var b strings.Builder
+	var firstErr error
+	last := 0
+	for i := 0; i < len(s); {
+		k := strings.Index(s[i:], "http")
+		if k < 0 {
+			break
+		}
+		start := i + k
+		j := start + 4
+		if j < len(s) && s[j] == 's' && strings.HasPrefix(s[j+1:], "://") {
+			j += 4
+		} else if strings.HasPrefix(s[j:], "://") {
+			j += 3
+		} else {
+			i = start + 1
+			continue
+		}
+		end := j
+		for end < len(s) {
+			c, n := runeAt(s, end)
+			if isSpace(c) || c == '<' || c == '>' || c == '"' || c == '\'' {
+				break
+			}
+			end += n
+		}
+		if end == j {
+			i = start + 1
+			continue
+		}
+		clean, err := SanitizeURLStrict(s[start:end])
+		if err != nil {
+			clean = URLMask
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+		if clean != s[start:end] {
+			if b.Len() == 0 {
+				b.Grow(len(s) + 16)
+			}
+			b.WriteString(s[last:start])
+			b.WriteString(clean)
+			last = end
+		}
+		i = end
+	}
+	if last == 0 {
+		return s, firstErr
+	}
+	b.WriteString(s[last:])
+	return b.String(), firstErr
+}
+
+// ---- step 2: (?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+(?=$|[\s,;\x27\x22]) → \1 ***
+
+var bearerWords = [][]rune{[]rune("bearer"), []rune("basic")}
+
+func isTokenRune(c rune) bool {
+	if c < 128 {
+		b := byte(c)
+		return isASCIIAlnum(b) || b == '.' || b == '_' || b == '~' || b == '+' || b == '/' || b == '=' || b == '-'
+	}
+	return c == 0x130 || c == 0x131 || c == 0x17F || c == 0x212A // IGNORECASE letters
+}
+
+func redactBearer(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if s[i]|0x20 != 'b' {
+			continue
+		}
+		if !wordBoundary(s, i) {
+			continue
+		}
+		var wordEnd int
+		matched := false
+		for _, w := range bearerWords {
+			j := i + 1
+			ok := true
+			for _, p := range w[1:] {
+				if j >= len(s) {
+					ok = false
+					break
+				}
+				c, n := runeAt(s, j)
+				if !foldEq(p, c) {
+					ok = false
+					break
+				}
+				j += n
+			}
+			if ok {
+				wordEnd, matched = j, true
+				break
+			}
+		}
+		if !matched {
+			continue
+		}
+		j := wordEnd
+		for j < len(s) {
+			c, n := runeAt(s, j)
+			if !isSpace(c) {
+				break
+			}
+			j += n
+		}
+		if j == wordEnd {
+			continue
+		}
+		tokStart := j
+		for j < len(s) {
+			c, n := runeAt(s, j)
+			if !isTokenRune(c) {
+				break
+			}
+			j += n
+		}
+		if j == tokStart {
+			continue
+		}
+		if j < len(s) {
+			c, _ := runeAt(s, j)
+			if !(isSpace(c) || c == ',' || c == ';' || c == '\'' || c == '"') {
+				continue
+			}
+		}
+		if b.Len() == 0 {
+			b.Grow(len(s))
+		}
+		b.WriteString(s[last:wordEnd])
+		b.WriteString(" " + Mask)
+		last = j
+		i = j - 1
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// ---- step 3: per field, quoted then bare
+//   quoted: (?i)(\bK\b\s*(?:=|:)\s*['"])([^'"]*)(['"])            → \1***\3
+//   bare:   (?i)(\bK\b\s*(?:=|:)\s*)(?!['"])(?!REDACTED\b)(?!\*\*\*)([^\s,;&]+) → \1***
+// Every match ends its key right before \s*[=:], so candidates are found by matching the
+// key backwards from each separator; the forward check then decides exactly as Python's re.
+
+// matchForward matches the key at byte i; returns the end.
+func (k *keyPattern) matchForward(s string, i int) (int, bool) {
+	for pi, part := range k.parts {
+		if pi > 0 {
+			for i < len(s) { // [\W_]*
+				c, n := runeAt(s, i)
+				if isWord(c) && c != '_' {
+					break
+				}
+				i += n
+			}
+		}
+		for _, p := range part {
+			if i >= len(s) {
+				return 0, false
+			}
+			c, n := runeAt(s, i)
+			if !foldEq(p, c) {
+				return 0, false
+			}
+			i += n
+		}
+	}
+	return i, true
+}
+
+// matchBackward matches the key ending at byte q; returns the start.
+func (k *keyPattern) matchBackward(s string, q int) (int, bool) {
+	i := q
+	for pi := len(k.parts) - 1; pi >= 0; pi-- {
+		part := k.parts[pi]
+		for j := len(part) - 1; j >= 0; j-- {
+			if i <= 0 {
+				return 0, false
+			}
+			c, n := runeBefore(s, i)
+			if !foldEq(part[j], c) {
+				return 0, false
+			}
+			i -= n
+		}
+		if pi > 0 {
+			for i > 0 {
+				c, n := runeBefore(s, i)
+				if isWord(c) && c != '_' {
+					break
+				}
+				i -= n
+			}
+		}
+	}
+	return i, true
+}
+
+func skipSpaces(s string, i int) int {
+	for i < len(s) {
+		c, n := runeAt(s, i)
+		if !isSpace(c) {
+			break
+		}
+		i += n
+	}
+	return i
+}
+
+// keyEnds returns, for each '=' or ':' in s, the byte offset where a key before it ends
+// (the separator minus the whitespace right before it).
+func keyEnds(s string, buf []int) []int {
+	buf = buf[:0]
+	for i := 0; i < len(s); i++ {
+		if s[i] != '=' && s[i] != ':' {
+			continue
+		}
+		q := i
+		for q > 0 {
+			c, n := runeBefore(s, q)
+			if !isSpace(c) {
+				break
+			}
+			q -= n
+		}
+		buf = append(buf, q)
+	}
+	return buf
+}
+
+func (r *Redactor) redactKeyValues(s string) string {
+	if strings.IndexByte(s, '=') < 0 && strings.IndexByte(s, ':') < 0 {
+		return s
+	}
+	var endsBuf [32]int
+	var startsBuf [16]int
+	ends := keyEnds(s, endsBuf[:0])
+	for ki := range r.keys {
+		k := &r.keys[ki]
+		for _, quoted := range [2]bool{true, false} {
+			starts := startsBuf[:0]
+			for _, q := range ends {
+				if st, ok := k.matchBackward(s, q); ok {
+					starts = append(starts, st)
+				}
+			}
+			if len(starts) == 0 {
+				break // neither rule can match this field
+			}
+			if out := applyKeyRule(s, k, starts, quoted); out != s {
+				s = out
+				ends = keyEnds(s, ends)
+			}
+		}
+	}
+	return s
+}
+
+func applyKeyRule(s string, k *keyPattern, starts []int, quoted bool) string {
+	if len(starts) > 1 {
+		sort.Ints(starts)
+	}
+	var b strings.Builder
+	last := 0 // end of the previous match (Python resumes its scan there)
+	copied := 0
+	for _, st := range starts {
+		if st < last {
+			continue
+		}
+		vs, ve, ok := matchKeyRule(s, k, st, quoted)
+		if !ok {
+			continue
+		}
+		if b.Len() == 0 {
+			b.Grow(len(s))
+		}
+		b.WriteString(s[copied:vs])
+		b.WriteString(Mask)
+		copied = ve
+		last = ve
+		if quoted {
+			last = ve + 1 // the closing quote belongs to the match
+		}
+	}
+	if copied == 0 {
+		return s
+	}
+	b.WriteString(s[copied:])
+	return b.String()
+}
+
+// matchKeyRule runs the quoted or bare rule at byte st; it returns the value span to mask.
+func matchKeyRule(s string, k *keyPattern, st int, quoted bool) (int, int, bool) {
+	if !wordBoundary(s, st) {
+		return 0, 0, false
+	}
+	e, ok := k.matchForward(s, st)
+	if !ok || !wordBoundary(s, e) {
+		return 0, 0, false
+	}
+	i := skipSpaces(s, e)
+	if i >= len(s) || (s[i] != '=' && s[i] != ':') {
+		return 0, 0, false
+	}
+	i = skipSpaces(s, i+1)
+	if quoted {
+		if i >= len(s) || (s[i] != '\'' && s[i] != '"') {
+			return 0, 0, false
+		}
+		vs := i + 1
+		j := strings.IndexAny(s[vs:], `'"`)
+		if j < 0 {
+			return 0, 0, false
+		}
+		return vs, vs + j, true
+	}
+	if i < len(s) && (s[i] == '\'' || s[i] == '"') {
+		return 0, 0, false
+	}
+	if hasRedactedWord(s, i) || strings.HasPrefix(s[i:], Mask) {
+		return 0, 0, false
+	}
+	j := i
+	for j < len(s) {
+		c, n := runeAt(s, j)
+		if isSpace(c) || c == ',' || c == ';' || c == '&' {
+			break
+		}
+		j += n
+	}
+	if j == i {
+		return 0, 0, false
+	}
+	return i, j, true
+}
+
+// hasRedactedWord is (?i)REDACTED\b at byte i.
+func hasRedactedWord(s string, i int) bool {
+	const w = "redacted"
+	if len(s)-i < len(w) {
+		return false
+	}
+	for k := 0; k < len(w); k++ {
+		if s[i+k]|0x20 != w[k] {
+			return false
+		}
+	}
+	return wordBoundary(s, i+len(w))
+}
+
+// ---- step 4: \*\*\*(?:\s+\*\*\*)+ → ***
+
+func collapseMasks(s string) string {
+	first := strings.Index(s, Mask)
+	if first < 0 {
+		return s
+	}
+	var b strings.Builder
+	copied := 0
+	for i := first; i < len(s); {
+		k := strings.Index(s[i:], Mask)
+		if k < 0 {
+			break
+		}
+		st := i + k
+		end := st + len(Mask)
+		runs := 0
+		for {
+			j := skipSpaces(s, end)
+			if j == end || !strings.HasPrefix(s[j:], Mask) {
+				break
+			}
+			end = j + len(Mask)
+			runs++
+		}
+		if runs == 0 {
+			i = st + 1
+			continue
+		}
+		if b.Len() == 0 {
+			b.Grow(len(s))
+		}
+		b.WriteString(s[copied:st])
+		b.WriteString(Mask)
+		copied = end
+		i = end
+	}
+	if copied == 0 {
+		return s
+	}
+	b.WriteString(s[copied:])
+	return b.String()
+}

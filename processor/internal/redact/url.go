@@ -1,0 +1,455 @@
+package redact
+
+import (
+	"errors"
+	"net/netip"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mcpparity/mcpparity/processor/internal/payload"
+)
+
+// URLMask replaces userinfo and sensitive query values in URLs.
+const URLMask = "REDACTED"
+
+// sensitiveQueryParams is url_auth.STATIC_SENSITIVE_PARAMS (matched on the lowercased name or
+// the exact name; "tavilyApiKey" can only match exactly).
+var sensitiveQueryParams = map[string]bool{
+	"api_key": true, "apikey": true, "api-key": true, "key": true, "token": true,
+	"access_token": true, "auth": true, "auth_token": true, "secret": true, "password": true,
+	"pwd": true, "credential": true, "credentials": true, "tavilyapikey": true, "tavilyApiKey": true,
+}
+
+// errPythonRaises marks inputs on which Python's urllib raises ValueError (so the oracle's
+// sanitizer would raise instead of answering).
+var errPythonRaises = errors.New("ValueError")
+
+// pyURLError is the ValueError urllib.parse would raise.
+type pyURLError struct{ msg string }
+
+func (e *pyURLError) Error() string { return "ValueError: " + e.msg }
+func (e *pyURLError) Unwrap() error { return errPythonRaises }
+
+// SanitizeURL mirrors sanitize_url_for_logging: userinfo becomes REDACTED:REDACTED@, the
+// values of sensitive query parameters become REDACTED and the query is rebuilt like
+// urlencode(parse_qs(...)) (first value only, blank values kept, quote_plus re-encoding).
+// A URL without userinfo and query comes back unchanged. Where Python's urlparse would
+// raise ValueError (bad IPv6 brackets, NFKC-unsafe netloc), the whole URL is masked as
+// "REDACTED": when unsure, mask.
+func SanitizeURL(u string) string {
+	out, err := SanitizeURLStrict(u)
+	if err != nil {
+		return URLMask
+	}
+	return out
+}
+
+// SanitizeURLStrict is SanitizeURL that reports, instead of masking, the ValueError
+// Python's urlparse raises on the input.
+func SanitizeURLStrict(u string) (string, error) {
+	u = payload.ValidString(u)
+	p, err := urlParse(u)
+	if err != nil {
+		return "", err
+	}
+	redacted := false
+	if p.hasUserinfo() {
+		host := p.netloc
+		if i := strings.IndexByte(host, '@'); i >= 0 {
+			host = host[i+1:]
+		}
+		p.netloc = URLMask + ":" + URLMask + "@" + host
+		redacted = true
+	}
+	if p.query == "" {
+		if redacted {
+			return p.unparse(), nil
+		}
+		return u, nil
+	}
+	p.query = sanitizeQuery(p.query)
+	return p.unparse(), nil
+}
+
+type parsedURL struct {
+	scheme, netloc, path, params, query, fragment string
+}
+
+// urlParse mirrors urllib.parse.urlparse of Python 3.11.7 (urlsplit, then ;params).
+func urlParse(u string) (parsedURL, error) {
+	var p parsedURL
+	// lstrip C0 controls and space; drop every tab, CR and LF.
+	i := 0
+	for i < len(u) && u[i] <= ' ' {
+		i++
+	}
+	u = u[i:]
+	if strings.ContainsAny(u, "\t\r\n") {
+		u = strings.NewReplacer("\t", "", "\r", "", "\n", "").Replace(u)
+	}
+	if c := strings.IndexByte(u, ':'); c > 0 && isASCIILetter(u[0]) {
+		ok := true
+		for j := 0; j < c; j++ {
+			if !isSchemeChar(u[j]) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			p.scheme, u = strings.ToLower(u[:c]), u[c+1:]
+		}
+	}
+	if strings.HasPrefix(u, "//") {
+		end := len(u)
+		for _, d := range []byte{'/', '?', '#'} {
+			if k := strings.IndexByte(u[2:], d); k >= 0 && k+2 < end {
+				end = k + 2
+			}
+		}
+		p.netloc, u = u[2:end], u[end:]
+		open, close := strings.Contains(p.netloc, "["), strings.Contains(p.netloc, "]")
+		if open != close {
+			return p, &pyURLError{"Invalid IPv6 URL"}
+		}
+		if open && close {
+			_, after, _ := strings.Cut(p.netloc, "[")
+			host, _, _ := strings.Cut(after, "]")
+			if err := checkBracketedHost(host); err != nil {
+				return p, err
+			}
+		}
+	}
+	if k := strings.IndexByte(u, '#'); k >= 0 {
+		u, p.fragment = u[:k], u[k+1:]
+	}
+	if k := strings.IndexByte(u, '?'); k >= 0 {
+		u, p.query = u[:k], u[k+1:]
+	}
+	if err := checkNetloc(p.netloc); err != nil {
+		return p, err
+	}
+	p.path = u
+	if usesParams[p.scheme] && strings.Contains(p.path, ";") {
+		k := -1
+		if slash := strings.LastIndexByte(p.path, '/'); slash >= 0 {
+			if j := strings.IndexByte(p.path[slash:], ';'); j >= 0 {
+				k = slash + j
+			}
+		} else {
+			k = strings.IndexByte(p.path, ';')
+		}
+		if k >= 0 {
+			p.path, p.params = p.path[:k], p.path[k+1:]
+		}
+	}
+	return p, nil
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+func isSchemeChar(c byte) bool {
+	return isASCIIAlnum(c) || c == '+' || c == '-' || c == '.'
+}
+
+var usesParams = map[string]bool{
+	"": true, "ftp": true, "hdl": true, "prospero": true, "http": true, "imap": true,
+	"https": true, "shttp": true, "rtsp": true, "rtspu": true, "sip": true, "sips": true,
+	"mms": true, "sftp": true, "tel": true,
+}
+
+var usesNetloc = map[string]bool{
+	"": true, "ftp": true, "http": true, "gopher": true, "nntp": true, "telnet": true,
+	"imap": true, "wais": true, "file": true, "mms": true, "https": true, "shttp": true,
+	"snews": true, "prospero": true, "rtsp": true, "rtspu": true, "rsync": true, "svn": true,
+	"svn+ssh": true, "sftp": true, "nfs": true, "git": true, "git+ssh": true, "ws": true, "wss": true,
+}
+
+// checkBracketedHost mirrors urllib's _check_bracketed_host.
+func checkBracketedHost(host string) error {
+	if strings.HasPrefix(host, "v") {
+		// \Av[a-fA-F0-9]+\..+\Z
+		j := 1
+		for j < len(host) && isHex(host[j]) {
+			j++
+		}
+		if j == 1 || j >= len(host) || host[j] != '.' || j+1 >= len(host) || strings.Contains(host[j+1:], "\n") {
+			return &pyURLError{"IPvFuture address is invalid"}
+		}
+		return nil
+	}
+	if !validPyIPv6(host) {
+		return &pyURLError{"'" + host + "' does not appear to be an IPv4 or IPv6 address"}
+	}
+	return nil
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'f'
+}
+
+// validPyIPv6 approximates ipaddress.IPv6Address (an IPv4 address is refused in brackets).
+func validPyIPv6(host string) bool {
+	addr, zone, hasZone := strings.Cut(host, "%")
+	if hasZone && (zone == "" || strings.Contains(zone, "%")) {
+		return false
+	}
+	for i := 0; i < len(addr); i++ {
+		c := addr[i]
+		if !(isHex(c) || c == ':' || c == '.') {
+			return false
+		}
+	}
+	a, err := netip.ParseAddr(addr)
+	return err == nil && a.Is6() && a.Zone() == ""
+}
+
+// checkNetloc mirrors urllib's _checknetloc: a non-ASCII netloc must not gain one of
+// "/?#@:" under NFKC normalization.
+func checkNetloc(netloc string) error {
+	for i := 0; i < len(netloc); i++ {
+		if netloc[i] >= utf8.RuneSelf {
+			for _, r := range netloc {
+				if pyNetlocNFKCBad[r] {
+					return &pyURLError{"netloc '" + netloc + "' contains invalid characters under NFKC normalization"}
+				}
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// hasUserinfo is Python's `parsed.username or parsed.password`.
+func (p parsedURL) hasUserinfo() bool {
+	at := strings.LastIndexByte(p.netloc, '@')
+	if at < 0 {
+		return false
+	}
+	userinfo := p.netloc[:at]
+	user, pass, _ := strings.Cut(userinfo, ":")
+	return user != "" || pass != ""
+}
+
+// unparse mirrors urlunparse (urlunsplit of Python 3.11.7).
+func (p parsedURL) unparse() string {
+	path := p.path
+	if p.params != "" {
+		path = path + ";" + p.params
+	}
+	var b strings.Builder
+	b.Grow(len(p.scheme) + len(p.netloc) + len(path) + len(p.query) + len(p.fragment) + 8)
+	if p.netloc != "" || (p.scheme != "" && usesNetloc[p.scheme] && !strings.HasPrefix(path, "//")) {
+		if path != "" && path[0] != '/' {
+			path = "/" + path
+		}
+		path = "//" + p.netloc + path
+	}
+	if p.scheme != "" {
+		b.WriteString(p.scheme)
+		b.WriteByte(':')
+	}
+	b.WriteString(path)
+	if p.query != "" {
+		b.WriteByte('?')
+		b.WriteString(p.query)
+	}
+	if p.fragment != "" {
+		b.WriteByte('#')
+		b.WriteString(p.fragment)
+	}
+	return b.String()
+}
+
+// sanitizeQuery is urlencode({k: "REDACTED" if sensitive else v[0]}) over
+// parse_qs(query, keep_blank_values=True).
+func sanitizeQuery(query string) string {
+	type param struct{ name, value string }
+	var params []param
+	seen := map[string]bool{}
+	for _, field := range strings.Split(query, "&") {
+		if field == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(field, "=")
+		name = pyUnquotePlus(name)
+		if seen[name] {
+			continue // parse_qs keeps every value; the sanitizer uses the first
+		}
+		seen[name] = true
+		params = append(params, param{name, pyUnquotePlus(value)})
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	for i, p := range params {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		v := p.value
+		if sensitiveQueryParams[p.name] || isSensitiveLower(p.name) {
+			v = URLMask
+		}
+		quotePlus(&b, p.name)
+		b.WriteByte('=')
+		quotePlus(&b, v)
+	}
+	return b.String()
+}
+
+// isSensitiveLower reports whether Python's name.lower() is a sensitive parameter name.
+func isSensitiveLower(name string) bool {
+	var buf [16]byte
+	low := buf[:0]
+	for _, r := range name {
+		switch {
+		case r < utf8.RuneSelf:
+			c := byte(r)
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			low = append(low, c)
+		default:
+			l, ok := pyLowerASCII[r]
+			if !ok || !l.whole {
+				return false
+			}
+			low = append(low, l.kept...)
+		}
+		if len(low) > len(buf) {
+			return false // longer than any sensitive name
+		}
+	}
+	return sensitiveQueryParams[string(low)]
+}
+
+// pyUnquotePlus is urllib's unquote(s.replace("+", " "), errors="replace"): %XX escapes are
+// decoded inside runs of ASCII characters, and the bytes decoded as UTF-8 with Python's
+// replacement of ill-formed sequences.
+func pyUnquotePlus(s string) string {
+	if strings.IndexByte(s, '+') >= 0 {
+		s = strings.ReplaceAll(s, "+", " ")
+	}
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	var out []byte
+	i := 0
+	for i < len(s) {
+		if s[i] >= utf8.RuneSelf {
+			j := i
+			for j < len(s) && s[j] >= utf8.RuneSelf {
+				j++
+			}
+			out = append(out, s[i:j]...)
+			i = j
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] < utf8.RuneSelf {
+			j++
+		}
+		out = appendPyDecodeUTF8(out, unquoteToBytes(s[i:j]))
+		i = j
+	}
+	return string(out)
+}
+
+func unquoteToBytes(s string) []byte {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b = append(b, byte(hexNibble(s[i+1])<<4|hexNibble(s[i+2])))
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return b
+}
+
+func hexNibble(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// appendPyDecodeUTF8 decodes b like Python's bytes.decode("utf-8", "replace"): each maximal
+// ill-formed subpart becomes one U+FFFD.
+func appendPyDecodeUTF8(out, b []byte) []byte {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < 0x80 {
+			out = append(out, c)
+			i++
+			continue
+		}
+		var need int
+		lo, hi := byte(0x80), byte(0xBF)
+		switch {
+		case c >= 0xC2 && c <= 0xDF:
+			need = 1
+		case c == 0xE0:
+			need, lo = 2, 0xA0
+		case c >= 0xE1 && c <= 0xEC, c == 0xEE, c == 0xEF:
+			need = 2
+		case c == 0xED:
+			need, hi = 2, 0x9F
+		case c == 0xF0:
+			need, lo = 3, 0x90
+		case c >= 0xF1 && c <= 0xF3:
+			need = 3
+		case c == 0xF4:
+			need, hi = 3, 0x8F
+		default:
+			out = append(out, "\uFFFD"...)
+			i++
+			continue
+		}
+		j := i + 1
+		ok := true
+		for k := 0; k < need; k++ {
+			if j >= len(b) {
+				ok = false
+				break
+			}
+			l, h := byte(0x80), byte(0xBF)
+			if k == 0 {
+				l, h = lo, hi
+			}
+			if b[j] < l || b[j] > h {
+				ok = false
+				break
+			}
+			j++
+		}
+		if ok {
+			out = append(out, b[i:j]...)
+		} else {
+			out = append(out, "\uFFFD"...)
+		}
+		i = j
+	}
+	return out
+}
+
+// quotePlus is urllib's quote_plus(s, safe=""): UTF-8 bytes other than [A-Za-z0-9_.~-] as
+// %XX (upper case), space as "+".
+func quotePlus(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isASCIIAlnum(c) || c == '_' || c == '.' || c == '-' || c == '~':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&0xf])
+		}
+	}
+}
