@@ -10,7 +10,7 @@ For each facts file in tests/parity/cases/ (one per capture in ../shared/oracle/
   3. replay the facts with emitter/target/release/raw-span-replay over OTLP/HTTP (gRPC for every
      other case, so both receivers are covered), wait (bounded) for the file exporter's output;
   4. compare the exported spans with tests/lib/expected.py's expectation (the capture with D1–D5
-     applied) using the configurator's comparator (`mcpparity diff --json`), then assert each
+     applied) using the configurator's comparator (`mcpparity diff`, its pure function), then assert each
      deviation explicitly where it applies and that no secret of the inputs reaches the output.
 Prints `PASS <case>` or `FAIL <case> <first difference>` per case, then `N passed, M failed`;
 exits 1 when any case failed. Every child runs under a timeout and is stopped by its PID.
@@ -231,22 +231,13 @@ def expected_as_capture(expected) -> dict:
 
 
 # ---------------------------------------------------------------- comparison
-def diff(expected_doc: dict, exported_doc: dict, ignored_keys: list[str], work: Path) -> list[str]:
-    """Differences reported by the configurator's comparator (`mcpparity diff --json`)."""
-    a, b = work / "expected.json", work / "exported.json"
-    a.write_text(json.dumps(expected_doc, indent=1, ensure_ascii=False))
-    b.write_text(json.dumps(exported_doc, indent=1, ensure_ascii=False))
-    cmd = [str(CONFIGURATOR), "diff", "--json", str(a), str(b)]
-    for key in ignored_keys:
-        cmd += ["--ignore-key", key]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, check=False)
-    if proc.returncode not in (0, 1):
-        raise CaseFailure(f"mcpparity diff exited {proc.returncode}: {proc.stderr.strip()[-600:]}")
-    report = json.loads(proc.stdout)
-    differences = report.get("differences", [])
-    if proc.returncode == 1 and not differences:
-        raise CaseFailure("mcpparity diff exited 1 without listing a difference")
-    return [d if isinstance(d, str) else d.get("message") or json.dumps(d, ensure_ascii=False) for d in differences]
+def diff(expected_doc: dict, exported_text: str, ignored_keys: list[str]) -> list[str]:
+    """Differences found by the configurator's comparator (`mcpparity diff`'s pure function), A = expected."""
+    from mcpparity.spandiff import DEFAULT_IGNORED_KEYS, diff_spans, parse_spans  # noqa: PLC0415
+
+    expected = parse_spans(json.dumps(expected_doc, ensure_ascii=False), "expected")
+    exported = parse_spans(exported_text, "exported")
+    return [str(d) for d in diff_spans(expected, exported, ignore_keys=(*DEFAULT_IGNORED_KEYS, *ignored_keys))]
 
 
 def check_ignored_values(expected, exported: list[dict]) -> None:
@@ -399,7 +390,9 @@ def run_case(facts_path: Path, protocol: str, keep: Path | None, verbose: bool) 
         if len(exported) != len(expected.spans):
             raise CaseFailure(f"exported {len(exported)} spans {[s['name'] for s in exported]}, expected {len(expected.spans)}")
         check_no_secret(raw_output, facts)
-        differences = diff(expected_as_capture(expected), {"case": facts["case"], "spans": exported}, sorted(expected.ignored_values), work)
+        expected_doc = expected_as_capture(expected)
+        (work / "expected.json").write_text(json.dumps(expected_doc, indent=1, ensure_ascii=False))
+        differences = diff(expected_doc, raw_output, sorted(expected.ignored_values))
         if differences:
             raise CaseFailure(differences[0] + (f" (+{len(differences) - 1} more)" if len(differences) > 1 else ""))
         check_ignored_values(expected, exported)
