@@ -1,0 +1,1 @@
+"""mcpparity configurator: gateway settings in, otelcol-mcpparity config out."""

@@ -1,0 +1,136 @@
+"""Values for the official opentelemetry-collector Helm chart 0.170.x, and the chart's merge of them."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .lints import component_type, referenced_env_vars
+
+CHART_VERSION = "0.170.x"
+MODES = ("deployment", "daemonset", "statefulset")
+POD_IP = "${env:MY_POD_IP}"
+# Chart-default components that otelcol-mcpparity does not contain, and the ports that serve them.
+CHART_ONLY_RECEIVERS = ("jaeger", "zipkin", "prometheus")
+CHART_ONLY_PORTS = ("jaeger-compact", "jaeger-thrift", "jaeger-grpc", "zipkin")
+# Variables the chart injects itself (never from our secret).
+CHART_PROVIDED_ENV = re.compile(r"^(MY_POD_IP|OTEL_K8S_[A-Z_]+|GOMEMLIMIT)$")
+
+
+@dataclass
+class HelmValues:
+    values: dict[str, Any]
+    secret_keys: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_image(image: str) -> dict[str, str]:
+    """`repo[:tag][@digest]` -> the chart's image block; the tag separator is the last `:` after the last `/`."""
+    if not image or image.startswith(("/", ":", "@")):
+        raise ValueError(f"--image {image!r} is not REPOSITORY:TAG")
+    digest = ""
+    if "@" in image:
+        image, digest = image.split("@", 1)
+    repository, tag = image, ""
+    slash = image.rfind("/")
+    colon = image.rfind(":")
+    if colon > slash:
+        repository, tag = image[:colon], image[colon + 1:]
+    if not tag and not digest:
+        raise ValueError(f"--image {image!r} needs a tag or a digest (REPOSITORY:TAG)")
+    block = {"repository": repository, "pullPolicy": "IfNotPresent"}
+    if tag:
+        block["tag"] = tag
+    if digest:
+        block["digest"] = digest
+    return block
+
+
+def _pod_endpoint(endpoint: Any, default_port: int) -> str:
+    """`127.0.0.1:4317` -> `${env:MY_POD_IP}:4317`: in a pod the receiver must listen on the pod IP."""
+    port = str(endpoint).rsplit(":", 1)[-1] if isinstance(endpoint, str) and ":" in endpoint else str(default_port)
+    return f"{POD_IP}:{port}"
+
+
+def build_values(collector_config: dict[str, Any], image: str, mode: str = "deployment", secret: str = "otelcol-mcpparity",
+                 memory_limit: str = "512Mi") -> HelmValues:
+    if mode not in MODES:
+        raise ValueError(f"--mode {mode!r} is not one of {', '.join(MODES)}")
+    config = copy.deepcopy(collector_config)
+    result = HelmValues(values={})
+
+    receivers = config.setdefault("receivers", {})
+    for receiver_id, body in receivers.items():
+        if component_type(receiver_id) == "otlp" and isinstance(body, dict):
+            for protocol, default_port in (("grpc", 4317), ("http", 4318)):
+                proto = (body.get("protocols") or {}).get(protocol)
+                if isinstance(proto, dict):
+                    proto["endpoint"] = _pod_endpoint(proto.get("endpoint"), default_port)
+    for name in CHART_ONLY_RECEIVERS:
+        receivers.setdefault(name, None)  # null deletes the chart default
+
+    exporters = config.setdefault("exporters", {})
+    exporters.setdefault("debug", None)
+    extensions = config.setdefault("extensions", {})
+    health = extensions.get("health_check") if isinstance(extensions.get("health_check"), dict) else {}
+    extensions["health_check"] = {**health, "endpoint": f"{POD_IP}:13133"}  # the chart's probes hit :13133 on the pod IP
+    service = config.setdefault("service", {})
+    if "health_check" not in service.setdefault("extensions", []):
+        service["extensions"].append("health_check")
+    pipelines = service.setdefault("pipelines", {})
+    for signal in ("logs", "metrics"):
+        pipelines.setdefault(signal, None)  # the chart's metrics/logs pipelines use receivers we lack
+    if any(component_type(e) == "file" for e in exporters if exporters[e] is not None):
+        result.notes.append("the config writes to a file exporter inside the pod; mount a volume (extraVolumes) or choose another exporter")
+
+    grpc_enabled = http_enabled = False
+    for receiver_id, body in receivers.items():
+        if body and component_type(receiver_id) == "otlp":
+            protocols = body.get("protocols") or {}
+            grpc_enabled = grpc_enabled or "grpc" in protocols
+            http_enabled = http_enabled or "http" in protocols
+    ports: dict[str, Any] = {"otlp": {"enabled": grpc_enabled}, "otlp-http": {"enabled": http_enabled}}
+    ports.update({name: {"enabled": False} for name in CHART_ONLY_PORTS})
+
+    import yaml  # local: only to find the ${env:...} references in the rendered config
+
+    secret_keys = [name for name in referenced_env_vars(yaml.safe_dump(collector_config)) if not CHART_PROVIDED_ENV.match(name)]
+    result.secret_keys = secret_keys
+    values: dict[str, Any] = {
+        "mode": mode,
+        "image": parse_image(image),
+        "command": {"name": "otelcol-mcpparity"},
+        "config": config,
+        "ports": ports,
+        "resources": {"limits": {"memory": memory_limit}},
+    }
+    if secret_keys:
+        values["extraEnvs"] = [
+            {"name": key, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}} for key in secret_keys
+        ]
+    result.values = values
+    return result
+
+
+def coalesce(defaults: Any, overrides: Any) -> Any:
+    """Helm's coalesce of user values over chart defaults: maps merge recursively, null deletes, lists and scalars replace."""
+    if not isinstance(defaults, dict) or not isinstance(overrides, dict):
+        return _drop_nulls(copy.deepcopy(overrides))
+    merged: dict[str, Any] = {}
+    for key in list(defaults.keys()) + [k for k in overrides if k not in defaults]:
+        if key in overrides:
+            value = overrides[key]
+            if value is None:
+                continue
+            merged[key] = coalesce(defaults[key], value) if key in defaults else _drop_nulls(copy.deepcopy(value))
+        else:
+            merged[key] = copy.deepcopy(defaults[key])
+    return merged
+
+
+def _drop_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    return value

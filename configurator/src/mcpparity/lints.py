@@ -1,0 +1,170 @@
+"""Semantic lints of a collector config, each naming a key path. Pure: config dict in, findings out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+import jsonschema
+import yaml
+
+ENV_REF = re.compile(r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
+_ANY_PROVIDER_REF = re.compile(r"\$\{[a-z]+:[^}]*\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+_AUTH_SCHEMES = re.compile(r"(?i)\b(basic|bearer|token|apikey)\b")
+# header or field names that carry credentials (normalized: lower-case alphanumerics)
+_SECRET_NAME = re.compile(r"(authorization|auth|token|secret|password|passwd|apikey|cookie|credential|privatekey|key$)")
+_NOT_SECRET_NAME = re.compile(r"(authenticator|file|path|endpoint|version)$")
+_USERINFO_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s@]+:[^/\s@]+@")
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def repo_root() -> Path | None:
+    """The mcpparity checkout this package runs from (editable install), if any."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "configurator" / "pyproject.toml").is_file() and (parent / "processor").is_dir():
+            return parent
+    return None
+
+
+def processor_schema() -> tuple[dict[str, Any], str]:
+    """The processor's JSON Schema: the repo's processor/config.schema.yaml when present, else the packaged copy."""
+    root = repo_root()
+    if root is not None and (root / "processor" / "config.schema.yaml").is_file():
+        path = root / "processor" / "config.schema.yaml"
+        return yaml.safe_load(path.read_text(encoding="utf-8")), str(path)
+    packaged = resources.files("mcpparity") / "data" / "processor-config.schema.yaml"
+    return yaml.safe_load(packaged.read_text(encoding="utf-8")), "packaged processor-config.schema.yaml"
+
+
+def component_type(component_id: str) -> str:
+    """`otlphttp/langfuse` -> `otlphttp`."""
+    return component_id.split("/", 1)[0]
+
+
+def _names(value: Any) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _pipelines(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    service = config.get("service") or {}
+    pipelines = service.get("pipelines") if isinstance(service, dict) else None
+    return {str(k): (v or {}) for k, v in pipelines.items()} if isinstance(pipelines, dict) else {}
+
+
+def pipelines_receiving_runtime_spans(config: dict[str, Any]) -> list[str]:
+    """Traces pipelines fed by an otlp receiver, or by a connector out of such a pipeline that skipped mcpparity."""
+    pipelines = {name: body for name, body in _pipelines(config).items() if component_type(name) == "traces"}
+    connectors = set((config.get("connectors") or {}).keys()) if isinstance(config.get("connectors"), dict) else set()
+    tainted: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        unprocessed_connectors = {
+            exporter
+            for name in tainted
+            if not any(component_type(p) == "mcpparity" for p in _names(pipelines[name].get("processors")))
+            for exporter in _names(pipelines[name].get("exporters"))
+            if exporter in connectors
+        }
+        for name, body in pipelines.items():
+            if name in tainted:
+                continue
+            receivers = _names(body.get("receivers"))
+            if any(component_type(r) == "otlp" for r in receivers) or any(r in unprocessed_connectors for r in receivers):
+                tainted.add(name)
+                changed = True
+    return sorted(tainted)
+
+
+def lint_pipelines(config: dict[str, Any]) -> list[Finding]:
+    findings: list[Finding] = []
+    if not _pipelines(config):
+        return [Finding("service.pipelines", "no pipelines defined")]
+    for name in pipelines_receiving_runtime_spans(config):
+        path = f"service.pipelines.{name}.processors"
+        processors = _names(_pipelines(config)[name].get("processors"))
+        types = [component_type(p) for p in processors]
+        if "mcpparity" not in types:
+            findings.append(Finding(path, "receives runtime spans over OTLP but does not run mcpparity, so raw spans (unredacted payloads) would reach the exporters"))
+            continue
+        if not types or types[0] != "memory_limiter":
+            findings.append(Finding(path, f"memory_limiter must be the first processor, got {processors[0] if processors else 'none'}"))
+        position = types.index("mcpparity")
+        for index, kind in enumerate(types):
+            if kind == "batch" and index < position:
+                findings.append(Finding(f"{path}[{index}]", f"batch must come after mcpparity (mcpparity is at [{position}])"))
+    return findings
+
+
+def _is_reference_only(value: str) -> bool:
+    """True when a value carries no literal credential: only ${...} references and an auth scheme word."""
+    rest = _ANY_PROVIDER_REF.sub("", value)
+    rest = _AUTH_SCHEMES.sub("", rest)
+    return rest.strip() == ""
+
+
+def _walk(value: Any, path: str) -> Iterable[tuple[str, str, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            yield child, str(key), item
+            yield from _walk(item, child)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, f"{path}[{index}]")
+
+
+def lint_plaintext_credentials(config: dict[str, Any]) -> list[Finding]:
+    """Credentials must come from ${env:VAR} (or another provider), never a literal in the file."""
+    findings: list[Finding] = []
+    for section in ("receivers", "processors", "exporters", "extensions", "connectors"):
+        for path, key, value in _walk(config.get(section) or {}, section):
+            if not isinstance(value, str):
+                continue
+            normalized = re.sub(r"[^a-z0-9]", "", key.lower())
+            if _USERINFO_URL.search(value) and not _is_reference_only(_USERINFO_URL.search(value).group(0)):
+                findings.append(Finding(path, "URL carries user:password credentials in plain text; use ${env:VAR}"))
+            elif _SECRET_NAME.search(normalized) and not _NOT_SECRET_NAME.search(normalized) and value.strip() and not _is_reference_only(value):
+                findings.append(Finding(path, "plaintext credential; reference it as ${env:VAR} and set the variable in the collector's environment"))
+    return findings
+
+
+def lint_mcpparity_keys(config: dict[str, Any], schema: dict[str, Any] | None = None) -> list[Finding]:
+    schema = schema if schema is not None else processor_schema()[0]
+    findings: list[Finding] = []
+    processors = config.get("processors") or {}
+    if not isinstance(processors, dict):
+        return [Finding("processors", "must be a mapping")]
+    validator = jsonschema.Draft202012Validator(schema)
+    for component_id, body in processors.items():
+        if component_type(str(component_id)) != "mcpparity":
+            continue
+        body = body if body is not None else {}
+        for error in sorted(validator.iter_errors(body), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+            findings.append(Finding(f"processors.{component_id}{where}", error.message))
+    return findings
+
+
+def lint(config: Any) -> list[Finding]:
+    """Every lint, in a stable order."""
+    if not isinstance(config, dict):
+        return [Finding("(root)", "a collector config must be a YAML mapping")]
+    return lint_pipelines(config) + lint_plaintext_credentials(config) + lint_mcpparity_keys(config)
+
+
+def referenced_env_vars(text: str) -> list[str]:
+    """Names of ${env:VAR} / ${VAR} references in a config text, sorted, unique."""
+    return sorted(set(ENV_REF.findall(text)))
