@@ -1,0 +1,153 @@
+"""`mcpparity validate`: lints with key paths, the schema source, and the collector's own validate."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from conftest import REPO
+from mcpparity import lints
+from mcpparity.cli import main
+from mcpparity.collector_config import build_collector_config
+from mcpparity.settings import parse_gateway_settings
+
+
+def good() -> dict:
+    return build_collector_config(parse_gateway_settings({})).config
+
+
+def paths(config: dict) -> list[str]:
+    return [str(f) for f in lints.lint(config)]
+
+
+def test_generated_config_has_no_findings() -> None:
+    assert lints.lint(good()) == []
+
+
+def test_pipeline_without_mcpparity_is_flagged() -> None:
+    config = good()
+    config["service"]["pipelines"]["traces"]["processors"] = ["memory_limiter", "batch"]
+    assert paths(config) == ["service.pipelines.traces.processors: receives runtime spans over OTLP but does not run mcpparity, "
+                             "so raw spans (unredacted payloads) would reach the exporters"]
+
+
+def test_second_pipeline_from_otlp_is_checked_too() -> None:
+    config = good()
+    config["service"]["pipelines"]["traces/raw"] = {"receivers": ["otlp"], "processors": [], "exporters": ["file"]}
+    assert [f.path for f in lints.lint(config)] == ["service.pipelines.traces/raw.processors"]
+
+
+def test_connector_feeding_unprocessed_spans_taints_the_next_pipeline() -> None:
+    config = good()
+    config["connectors"] = {"forward": {}}
+    config["service"]["pipelines"] = {
+        "traces/in": {"receivers": ["otlp"], "processors": ["memory_limiter", "batch"], "exporters": ["forward"]},
+        "traces/out": {"receivers": ["forward"], "processors": ["batch"], "exporters": ["file"]},
+    }
+    assert [f.path for f in lints.lint(config)] == ["service.pipelines.traces/in.processors", "service.pipelines.traces/out.processors"]
+
+
+def test_memory_limiter_must_be_first() -> None:
+    config = good()
+    config["service"]["pipelines"]["traces"]["processors"] = ["mcpparity", "memory_limiter", "batch"]
+    assert paths(config) == ["service.pipelines.traces.processors: memory_limiter must be the first processor, got mcpparity"]
+
+
+def test_batch_must_come_after_mcpparity() -> None:
+    config = good()
+    config["service"]["pipelines"]["traces"]["processors"] = ["memory_limiter", "batch", "mcpparity"]
+    assert paths(config) == ["service.pipelines.traces.processors[1]: batch must come after mcpparity (mcpparity is at [2])"]
+
+
+@pytest.mark.parametrize("where, value", [
+    (("exporters", "otlphttp", "headers", "Authorization"), "Basic cGs6c2s="),
+    (("exporters", "otlphttp", "headers", "x-api-key"), "k-123"),
+    (("exporters", "otlphttp", "traces_endpoint"), "https://user:pw@backend/v1/traces"),
+    (("extensions", "basicauth", "client_auth", "password"), "hunter2"),
+])
+def test_plaintext_credentials_are_flagged(where: tuple[str, ...], value: str) -> None:
+    config = good()
+    node = config
+    for key in where[:-1]:
+        node = node.setdefault(key, {})
+    node[where[-1]] = value
+    assert [f.path for f in lints.lint(config)] == [".".join(where)]
+
+
+@pytest.mark.parametrize("value", ["Basic ${env:LANGFUSE_OTEL_AUTH}", "${env:TOKEN}", "Bearer ${file:/run/secret}"])
+def test_references_are_not_credentials(value: str) -> None:
+    config = good()
+    config["exporters"]["otlphttp"] = {"traces_endpoint": "https://b/v1/traces", "headers": {"Authorization": value}}
+    assert lints.lint(config) == []
+
+
+@pytest.mark.parametrize("key, value, path", [
+    ("max_trace_payload_size", 100, "processors.mcpparity.max_trace_payload_size"),
+    ("no_such_key", 1, "processors.mcpparity"),
+    ("redact_fields", [], "processors.mcpparity.redact_fields"),
+    ("langfuse_attributes", "yes", "processors.mcpparity.langfuse_attributes"),
+])
+def test_mcpparity_keys_are_checked_against_the_processor_schema(key, value, path) -> None:
+    config = good()
+    config["processors"]["mcpparity"][key] = value
+    findings = lints.lint(config)
+    assert [f.path for f in findings] == [path], findings
+
+
+def test_nested_baggage_key_path() -> None:
+    config = good()
+    config["processors"]["mcpparity"]["baggage"]["max_items"] = 0
+    assert [f.path for f in lints.lint(config)] == ["processors.mcpparity.baggage.max_items"]
+
+
+def test_packaged_schema_equals_the_processors() -> None:
+    repo_schema = REPO / "processor" / "config.schema.yaml"
+    if not repo_schema.is_file():
+        pytest.skip("processor/config.schema.yaml does not exist yet")
+    packaged = REPO / "configurator" / "src" / "mcpparity" / "data" / "processor-config.schema.yaml"
+    assert packaged.read_text() == repo_schema.read_text(), "run `make configs` to sync the packaged schema"
+    assert lints.processor_schema()[1] == str(repo_schema)
+
+
+def test_cli_reports_findings_with_exit_1(tmp_path: Path) -> None:
+    config = good()
+    config["processors"]["mcpparity"]["max_trace_payload_size"] = 10
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "processors.mcpparity.max_trace_payload_size: 10 is less than the minimum of 256" in result.stdout
+    assert "1 problem(s)" in result.stderr
+
+
+def test_cli_invalid_yaml_and_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("receivers: [unclosed\n")
+    assert CliRunner().invoke(main, ["validate", str(path)]).exit_code == 1
+    assert CliRunner().invoke(main, ["validate", str(tmp_path / "absent.yaml")]).exit_code == 2
+
+
+def test_cli_skips_binary_when_absent(tmp_path: Path) -> None:
+    path = tmp_path / "good.yaml"
+    path.write_text(yaml.safe_dump(good()))
+    result = CliRunner().invoke(main, ["validate", str(path)], env={"MCPPARITY_COLLECTOR": str(tmp_path / "no-binary")})
+    assert result.exit_code == 0
+    assert "skipped the collector's validate" in result.stderr
+
+
+def test_cli_fails_when_the_binary_rejects(tmp_path: Path) -> None:
+    fake = tmp_path / "otelcol-fake"
+    fake.write_text("#!/bin/sh\necho \"error decoding 'processors': $MCPPARITY_OTLP_HEADER_X\" >&2\nexit 1\n")
+    fake.chmod(0o755)
+    config = copy.deepcopy(good())
+    config["exporters"]["file"]["path"] = "${env:MCPPARITY_OTLP_HEADER_X}"
+    path = tmp_path / "good.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = CliRunner().invoke(main, ["validate", str(path), "--binary", str(fake)])
+    assert result.exit_code == 1
+    assert "error decoding 'processors': mcpparity-validate-placeholder" in result.stdout
+    assert "placeholder values for unset variables: MCPPARITY_OTLP_HEADER_X" in result.stderr
