@@ -201,7 +201,7 @@ func (d *driver) handle(line []byte) string {
 		if !ok {
 			return errorLine(`missing "value"`)
 		}
-		result = rd.SanitizeAttributeValue(key, value)
+		result, raised = rd.SanitizeAttributeValueStrict(key, value)
 	case "serialize_trace_payload":
 		value, ok := req.Get("value")
 		if !ok {
@@ -215,7 +215,7 @@ func (d *driver) handle(line []byte) string {
 			}
 			fmt.Sscan(n.String(), &maxSize)
 		}
-		result = rd.SerializeTracePayload(value, maxSize)
+		result, raised = rd.SerializeTracePayloadStrict(value, maxSize)
 	case "sanitize_span_exception_message":
 		text, err := str("text")
 		if err != nil {

@@ -163,19 +163,54 @@ func (r *Redactor) SanitizeAttributeString(key, s string) string {
 // value; otherwise objects are redacted, lists sanitized item by item under the same key,
 // strings sanitized (URL-like keys through the URL sanitizer only), other values kept.
 func (r *Redactor) SanitizeAttributeValue(key string, v payload.Value) payload.Value {
+	out, _ := r.SanitizeAttributeValueStrict(key, v)
+	return out
+}
+
+// SanitizeAttributeValueStrict is SanitizeAttributeValue that also reports the first
+// ValueError the oracle would raise on an embedded URL (the result masks that URL).
+func (r *Redactor) SanitizeAttributeValueStrict(key string, v payload.Value) (payload.Value, error) {
 	if r.KeyMatches(key) {
-		return Mask
+		return Mask, nil
 	}
-	return r.sanitizeField(key, v, 0)
+	var err error
+	out := r.sanitizeField(key, v, 0, &err)
+	return out, err
 }
 
 // RedactValue is redact_sensitive_fields: it returns a new value and leaves v untouched.
 // Values nested deeper than payload.MaxDepth are masked (Python would raise RecursionError).
 func (r *Redactor) RedactValue(v payload.Value) payload.Value {
-	return r.redact(v, 0)
+	return r.redact(v, 0, nil)
 }
 
-func (r *Redactor) redact(v payload.Value, depth int) payload.Value {
+// RedactValueStrict is RedactValue that also reports the first ValueError the oracle would
+// raise on an embedded URL (the result masks that URL).
+func (r *Redactor) RedactValueStrict(v payload.Value) (payload.Value, error) {
+	var err error
+	out := r.redact(v, 0, &err)
+	return out, err
+}
+
+// text sanitizes a string value, remembering the first oracle ValueError in errp.
+func (r *Redactor) text(s string, url bool, errp *error) string {
+	var out string
+	var err error
+	if url {
+		out, err = SanitizeURLStrict(s)
+		if err != nil {
+			out = URLMask
+		}
+	} else {
+		out, err = r.sanitizeText(s)
+	}
+	if err != nil && errp != nil && *errp == nil {
+		*errp = err
+	}
+	return out
+}
+
+func (r *Redactor) redact(v payload.Value, depth int, errp *error) payload.Value {
 	if depth > payload.MaxDepth {
 		return Mask
 	}
@@ -190,41 +225,38 @@ func (r *Redactor) redact(v payload.Value, depth int) payload.Value {
 			if r.KeyMatches(k) {
 				out.Set(k, Mask)
 			} else {
-				out.Set(k, r.sanitizeField(k, x.Value(i), depth+1))
+				out.Set(k, r.sanitizeField(k, x.Value(i), depth+1, errp))
 			}
 		}
 		return out
 	case []payload.Value:
 		out := make([]payload.Value, len(x))
 		for i, item := range x {
-			out[i] = r.sanitizeField("item", item, depth+1)
+			out[i] = r.sanitizeField("item", item, depth+1, errp)
 		}
 		return out
 	case string:
-		return r.SanitizeText(x)
+		return r.text(x, false, errp)
 	}
 	return v
 }
 
 // sanitizeField is _sanitize_trace_value.
-func (r *Redactor) sanitizeField(field string, v payload.Value, depth int) payload.Value {
+func (r *Redactor) sanitizeField(field string, v payload.Value, depth int, errp *error) payload.Value {
 	if depth > payload.MaxDepth {
 		return Mask
 	}
 	switch x := v.(type) {
 	case *payload.Object:
-		return r.redact(x, depth)
+		return r.redact(x, depth, errp)
 	case []payload.Value:
 		out := make([]payload.Value, len(x))
 		for i, item := range x {
-			out[i] = r.sanitizeField(field, item, depth+1)
+			out[i] = r.sanitizeField(field, item, depth+1, errp)
 		}
 		return out
 	case string:
-		if fieldLooksLikeURL(field) {
-			return SanitizeURL(x)
-		}
-		return r.SanitizeText(x)
+		return r.text(x, fieldLooksLikeURL(field), errp)
 	}
 	return v
 }
@@ -232,6 +264,13 @@ func (r *Redactor) sanitizeField(field string, v payload.Value, depth int) paylo
 // SerializeTracePayload is serialize_trace_payload: redact, then payload.Serialize.
 func (r *Redactor) SerializeTracePayload(v payload.Value, maxSize int) string {
 	return payload.Serialize(r.RedactValue(v), maxSize)
+}
+
+// SerializeTracePayloadStrict is SerializeTracePayload that also reports the first
+// ValueError the oracle would raise while redacting.
+func (r *Redactor) SerializeTracePayloadStrict(v payload.Value, maxSize int) (string, error) {
+	red, err := r.RedactValueStrict(v)
+	return payload.Serialize(red, maxSize), err
 }
 
 // MaxExceptionMessageLength is observability._MAX_SPAN_EXCEPTION_MESSAGE_LENGTH.

@@ -1,0 +1,98 @@
+package payload
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestParseEncodePythonSemantics(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{`{"b": 1, "a": [true, false, null], "b": 2}`, `{"b":2,"a":[true,false,null]}`}, // dict: first position, last value
+		{`[1e16, 1e-5, 100.0, 1.5, 0.1, -0.0, 1E400, -1e400, 123456789012345678901234567890, -0]`,
+			`[1e+16,1e-05,100.0,1.5,0.1,-0.0,Infinity,-Infinity,123456789012345678901234567890,0]`},
+		{`[NaN, Infinity, -Infinity, 1e15, 12345678901234567.0, 0.0001, 0.00001]`,
+			`[NaN,Infinity,-Infinity,1000000000000000.0,1.2345678901234568e+16,0.0001,1e-05]`},
+		{`"\u00e9\ud83d\ude00\ud800x\"\\\/\b\f\n\r\t\u0001\u007f\u2028"`, "\"é😀\uFFFDx\\\"\\\\/\\b\\f\\n\\r\\t\\u0001\u007f\u2028\""},
+		{" \t\r\n{}\n", `{}`},
+	}
+	for _, c := range cases {
+		v, err := Parse([]byte(c.in))
+		if err != nil {
+			t.Fatalf("Parse(%s): %v", c.in, err)
+		}
+		if got := Encode(v); got != c.want {
+			t.Errorf("Encode(Parse(%s)) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, in := range []string{``, `{`, `[1,]`, `{"a":1,}`, `{'a':1}`, `1 2`, `"a` + "\n" + `"`, `01`, `1.`, `nul`, `"\x"`, `"\u12"`, "\ufeff1", strings.Repeat("9", MaxIntDigits+1)} {
+		if _, err := Parse([]byte(in)); err == nil {
+			t.Errorf("Parse(%.40q) accepted bad input", in)
+		}
+	}
+	deep := strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1)
+	if _, err := Parse([]byte(deep)); !errors.Is(err, ErrTooDeep) {
+		t.Errorf("Parse of depth %d: %v, want ErrTooDeep", MaxDepth+1, err)
+	}
+	ok := strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth)
+	if _, err := Parse([]byte(ok)); err != nil {
+		t.Errorf("Parse of depth %d: %v", MaxDepth, err)
+	}
+}
+
+func TestSerializeTruncation(t *testing.T) {
+	for _, size := range []int{256, 300, 1000} {
+		for _, ch := range []string{"a", "é", "😀", "\n", "\x01", `"`} {
+			v := strings.Repeat(ch, 3*size)
+			got := Serialize(v, size)
+			n := utf8.RuneCountInString(got)
+			if n > size || !json.Valid([]byte(got)) {
+				t.Fatalf("Serialize(%q*%d, %d): %d code points, valid=%v", ch, 3*size, size, n, json.Valid([]byte(got)))
+			}
+			if ch == "a" && n != size-1 { // Python's shrink loop removes overflow+1
+				t.Errorf("Serialize(a*%d, %d) has %d code points, want %d", 3*size, size, n, size-1)
+			}
+			if !strings.Contains(got, `"_original_size":`+itoa(utf8.RuneCountInString(Encode(v)))) {
+				t.Errorf("wrapper lacks the original size: %.80s", got)
+			}
+		}
+	}
+	if got := Serialize("abc", 0); got != `"abc"` {
+		t.Errorf("max 0 means default: %s", got)
+	}
+	if got := Serialize(strings.Repeat("a", 100), 17); got != `{"_truncated":tru` {
+		t.Errorf("tiny max cuts the minimal wrapper: %s", got)
+	}
+	if got := Serialize(strings.Repeat("a", 100), -5); got != `{"_truncated":` {
+		t.Errorf("negative max slices like Python: %s", got)
+	}
+	exact := strings.Repeat("a", 254) // 256 with quotes: fits exactly
+	if got := Serialize(exact, 256); got != `"`+exact+`"` {
+		t.Errorf("exact fit truncated")
+	}
+}
+
+func TestObjectDictSemantics(t *testing.T) {
+	o := NewObject(0)
+	for i := 0; i < 20; i++ {
+		o.Set(string(rune('a'+i)), IntNumber(int64(i)))
+	}
+	o.Set("c", "x")
+	if o.Len() != 20 || o.Key(2) != "c" || o.Value(2) != "x" {
+		t.Errorf("Set on existing key must keep position: %s", Encode(o))
+	}
+	if v, ok := o.Get("t"); !ok || v.(Number).String() != "19" {
+		t.Errorf("Get(t) = %v %v", v, ok)
+	}
+	if FloatNumber(math.NaN()).String() != "NaN" || Encode(float64(3)) != "3.0" || Encode(struct{}{}) != `"{}"` {
+		t.Error("scalar encoding")
+	}
+}
+
+func itoa(n int) string { return IntNumber(int64(n)).String() }
