@@ -1,1 +1,237 @@
-fn main() {}
+//! Request-path cost of emitting the raw spans of one `tools/call` (REST tree: 5 spans, MCP
+//! tree: 9 spans; 2 KB arguments and 2 KB result captured), against not tracing at all.
+//! The batch processor exports to a no-op sink, so only the request path is measured.
+//! Allocations are counted on the calling thread only (a counting global allocator).
+//!
+//! `cargo bench --manifest-path emitter/Cargo.toml` (options: `-- --samples N --iters N`).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mcpparity_emitter::*;
+use opentelemetry::Context;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SpanData, SpanExporter};
+
+struct CountingAllocator;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = COUNTING.try_with(|c| {
+            if c.get() {
+                let _ = ALLOCS.try_with(|a| a.set(a.get() + 1));
+            }
+        });
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = COUNTING.try_with(|c| {
+            if c.get() {
+                let _ = ALLOCS.try_with(|a| a.set(a.get() + 1));
+            }
+        });
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// Accepts every batch and drops it, counting spans (to check none was dropped by a full queue).
+#[derive(Debug, Clone, Default)]
+struct NoopSink(Arc<AtomicUsize>);
+
+impl SpanExporter for NoopSink {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.0.fetch_add(batch.len(), Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+struct Inputs {
+    arguments: String,
+    result: String,
+    headers: Vec<(&'static str, &'static str)>,
+}
+
+fn inputs() -> Inputs {
+    let filler = "x".repeat(2048 - 20);
+    Inputs {
+        arguments: format!(r#"{{"query":"{filler}"}}"#),
+        result: format!(r#"{{"content":[{{"type":"text","text":"{}"}}],"isError":false}}"#, "y".repeat(2048 - 52)),
+        headers: vec![
+            ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+            ("x-correlation-id", "c94b8eae12724b6c8a19dc582c6b3e84"),
+            ("mcp-session-id", "5f1c0d2e9a7b4c3d8e6f"),
+            ("user-agent", "python-httpx/0.28.1"),
+        ],
+    }
+}
+
+const HTTP: HttpRequest<'static> = HttpRequest {
+    method: "POST",
+    path: "/mcp",
+    query: None,
+    protocol_version: Some("1.1"),
+    server_address: Some("127.0.0.1"),
+    server_port: Some(4444),
+    client_address: Some("127.0.0.1"),
+    client_port: Some(38690),
+    user_agent: Some("python-httpx/0.28.1"),
+};
+
+/// One `tools/call` the way the runtime would trace it.
+fn traced_call(emitter: &RawSpanEmitter, input: &Inputs, mcp: bool) {
+    let headers = HeaderPairs(&input.headers);
+    let parent = emitter.extract_context(&headers);
+    let context = RequestContext::from_headers(&headers).with_auth_method("jwt").with_identity(
+        Some("admin@example.com"),
+        Some(true),
+        None,
+        Some(Vec::new()),
+    );
+    let request = emitter.start_request(&parent, context, &HTTP);
+    let mut invoke = request.start_tool_invoke(&ToolCall {
+        tool_name: "upstream-whoami-trace",
+        tool_id: "c027c896d0324e138cab7d3086d57fc9",
+        integration_type: if mcp { "MCP" } else { "REST" },
+        gateway_id: mcp.then_some("aadee14b4fc94f9f9bf60d895538364b"),
+        server_id: None,
+        jsonrpc_id: Some(JsonRpcId::Number(7)),
+        arguments_count: 1,
+        has_headers: true,
+    });
+    invoke.set_arguments_json(&input.arguments);
+    invoke.start_lookup().end();
+    let gateway_call = invoke.start_gateway_call();
+    if mcp {
+        let call = gateway_call.start_mcp_call(&UpstreamTarget {
+            tool_name: "whoami_trace",
+            transport: "streamablehttp",
+            url: "http://localhost:18090/mcp",
+        });
+        call.start_initialize().end();
+        call.start_request().end();
+        call.start_response(true).end();
+        call.end();
+    }
+    gateway_call.end();
+    invoke.start_post_process().end();
+    invoke.set_result_json(&input.result, false);
+    invoke.end();
+    request.set_status_code(200);
+    request.end();
+}
+
+/// The same call without tracing: the runtime only holds its inputs.
+fn untraced_call(input: &Inputs, mcp: bool) {
+    black_box((&input.headers, &input.arguments, &input.result, mcp, &HTTP));
+}
+
+struct Sample {
+    micros_per_call: f64,
+    allocs_per_call: f64,
+}
+
+fn measure(iters: u64, mut f: impl FnMut()) -> Sample {
+    ALLOCS.with(|a| a.set(0));
+    COUNTING.with(|c| c.set(true));
+    let start = Instant::now();
+    for _ in 0..iters {
+        f();
+    }
+    let elapsed = start.elapsed();
+    COUNTING.with(|c| c.set(false));
+    let allocs = ALLOCS.with(|a| a.get());
+    Sample {
+        micros_per_call: elapsed.as_secs_f64() * 1e6 / iters as f64,
+        allocs_per_call: allocs as f64 / iters as f64,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let samples = arg("--samples", 15);
+    let iters = arg("--iters", 5_000);
+    let input = inputs();
+    let sink = NoopSink::default();
+    let batch = BatchSpanProcessor::builder(sink.clone())
+        .with_batch_config(
+            BatchConfigBuilder::default()
+                .with_max_queue_size(1 << 17)
+                .with_max_export_batch_size(4096)
+                .with_scheduled_delay(Duration::from_millis(50))
+                .build(),
+        )
+        .build();
+    let config = EmitterConfig {
+        gateway_version: "1.0.7-20260921".into(),
+        capture_input: true,
+        capture_output: true,
+        ..EmitterConfig::default()
+    };
+    let emitter = if std::env::var("BENCH_PROCESSOR").as_deref() == Ok("simple") {
+        drop(batch);
+        RawSpanEmitter::with_span_processor(config, opentelemetry_sdk::trace::SimpleSpanProcessor::new(sink.clone()))
+    } else {
+        RawSpanEmitter::with_span_processor(config, batch)
+    };
+    let _ = Context::new();
+
+    println!("request path of one tools/call, 2 KB arguments + 2 KB result captured; {samples} samples x {iters} calls, median");
+    println!("{:<28} {:>12} {:>14}", "case", "µs/call", "allocs/call");
+    let mut emitted = 0usize;
+    for (label, mcp, spans) in [("REST tree (5 spans)", false, 5), ("MCP tree (9 spans)", true, 9)] {
+        for _ in 0..200 {
+            traced_call(&emitter, &input, mcp); // warm-up
+        }
+        emitted += 200 * spans;
+        let mut traced = (Vec::new(), Vec::new());
+        let mut untraced = (Vec::new(), Vec::new());
+        for _ in 0..samples {
+            let s = measure(iters, || traced_call(&emitter, &input, mcp));
+            traced.0.push(s.micros_per_call);
+            traced.1.push(s.allocs_per_call);
+            emitted += iters as usize * spans;
+            let s = measure(iters, || untraced_call(&input, mcp));
+            untraced.0.push(s.micros_per_call);
+            untraced.1.push(s.allocs_per_call);
+            // Let the exporter thread drain so the queue never fills (a full queue drops spans, which is cheaper).
+            let _ = emitter.force_flush();
+        }
+        let (t_us, t_alloc) = (median(traced.0), median(traced.1));
+        let (u_us, u_alloc) = (median(untraced.0), median(untraced.1));
+        println!("{:<28} {:>12.3} {:>14.1}", format!("{label} traced"), t_us, t_alloc);
+        println!("{:<28} {:>12.3} {:>14.1}", format!("{label} not traced"), u_us, u_alloc);
+        println!("{:<28} {:>12.3} {:>14.1}", format!("{label} cost"), t_us - u_us, t_alloc - u_alloc);
+    }
+    emitter.force_flush().expect("flush");
+    let exported = sink.0.load(Ordering::Relaxed);
+    println!("spans emitted {emitted}, exported {exported} (dropped {})", emitted.saturating_sub(exported));
+    emitter.shutdown().expect("shutdown");
+}
