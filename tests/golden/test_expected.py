@@ -126,6 +126,10 @@ def test_mask_json_quoted_secrets_forms():
     assert ex.mask_json_quoted_secrets('{"password": "hunter2", "q": "x"}', fields) == '{"password": "***", "q": "x"}'
     assert ex.mask_json_quoted_secrets('{\\"Api-Key\\":\\"k-123\\"}', fields) == '{\\"Api-Key\\":\\"***\\"}'
     assert ex.mask_json_quoted_secrets('{"user_password": "keep"}', fields) == '{"user_password": "keep"}'
+    payload = {"note": '{"password": "x"}', "callback_url": '{"password": "x"}', "items": ['{"api_key": "k"}']}
+    assert ex.mask_json_quoted_secrets_in(payload, fields) == {
+        "note": '{"password": "***"}', "callback_url": '{"password": "x"}', "items": ['{"api_key": "***"}'],
+    }
 
 
 def test_settings_from_env():

@@ -232,15 +232,25 @@ def mask_json_quoted_secrets(text: str, redact_fields: Iterable[str]) -> str:
     return _ESCAPED_QUOTED_PAIR.sub(escaped, _PLAIN_QUOTED_PAIR.sub(plain, text))
 
 
-def mask_json_quoted_secrets_in(value: Any, redact_fields: Iterable[str]) -> Any:
-    """D3 over a payload before serialization: every string value, at any depth."""
+# The oracle sends strings under these field names through its URL sanitizer only (no free-text
+# rules), and so does our engine (D3 is a free-text step): SEMANTICS.md §9.
+URL_LIKE_FIELD_WORDS = ("url", "uri", "endpoint", "href", "link", "redirect", "callback", "webhook")
+
+
+def mask_json_quoted_secrets_in(value: Any, redact_fields: Iterable[str], field: Optional[str] = None) -> Any:
+    """D3 over a payload before serialization: every free-text string value, at any depth.
+
+    Lists keep their field's name (the top level is "item"), as the oracle's walk does.
+    """
     fields = tuple(redact_fields)
     if isinstance(value, str):
+        if field is not None and any(w in normalize_field(field) for w in URL_LIKE_FIELD_WORDS):
+            return value
         return mask_json_quoted_secrets(value, fields)
     if isinstance(value, list):
-        return [mask_json_quoted_secrets_in(v, fields) for v in value]
+        return [mask_json_quoted_secrets_in(v, fields, field or "item") for v in value]
     if isinstance(value, dict):
-        return {k: mask_json_quoted_secrets_in(v, fields) for k, v in value.items()}
+        return {k: mask_json_quoted_secrets_in(v, fields, str(k)) for k, v in value.items()}
     return value
 
 
