@@ -1,0 +1,214 @@
+"""Contract-v1 raw spans (docs/raw-span-contract.md), made with the real opentelemetry-sdk and sent
+over OTLP/HTTP or OTLP/gRPC exactly as the Rust runtime would put them on the wire."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional, Sequence
+from urllib.parse import urlsplit
+
+from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcSpanExporter
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+RAW_SCOPE = "contextforge.mcp_runtime"
+EXPORT_TIMEOUT_MILLIS = 60_000
+
+
+class RecordingExporter(SpanExporter):
+    """Delegates to the OTLP exporter and records how many spans were accepted or refused."""
+
+    def __init__(self, inner: SpanExporter):
+        self.inner = inner
+        self.exported = 0
+        self.failed = 0
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        result = self.inner.export(spans)
+        if result == SpanExportResult.SUCCESS:
+            self.exported += len(spans)
+        else:
+            self.failed += len(spans)
+        return result
+
+    def shutdown(self) -> None:
+        self.inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.inner.force_flush(timeout_millis)
+
+
+class RawSpanSender:
+    """A TracerProvider of the raw scope wired to one collector endpoint; `close()` flushes it."""
+
+    def __init__(self, protocol: str, endpoint: str, max_attributes: int = 128):
+        if protocol == "http":
+            inner: SpanExporter = HttpSpanExporter(endpoint=endpoint, timeout=60)
+        elif protocol == "grpc":
+            inner = GrpcSpanExporter(endpoint=endpoint, insecure=True, timeout=60)
+        else:
+            raise ValueError(f"protocol must be http or grpc, got {protocol!r}")
+        self.exporter = RecordingExporter(inner)
+        self.provider = TracerProvider(
+            resource=Resource.create({"service.name": "mcp-gateway", "contextforge.runtime": "rust"}),
+            span_limits=SpanLimits(max_span_attributes=max_attributes, max_attribute_length=None),
+        )
+        self.provider.add_span_processor(BatchSpanProcessor(self.exporter, max_export_batch_size=64))
+        self.tracer = self.provider.get_tracer(RAW_SCOPE, "0.1.0")
+        self.started = 0
+
+    def span(
+        self,
+        name: str,
+        attributes: dict[str, Any],
+        kind: SpanKind = SpanKind.INTERNAL,
+        parent: Optional[trace.Span] = None,
+        error: Optional[tuple[str, str]] = None,
+    ) -> trace.Span:
+        """Start a raw span (end it with `.end()`); `error` = (exception.type, raw message)."""
+        ctx = trace.set_span_in_context(parent) if parent is not None else None
+        span = self.tracer.start_span(name, context=ctx, kind=kind, attributes=attributes)
+        if error is not None:
+            span.add_event("exception", {"exception.type": error[0], "exception.message": error[1]})
+            span.set_status(Status(StatusCode.ERROR, error[1]))
+        self.started += 1
+        return span
+
+    def close(self) -> None:
+        """Flush and shut down; raises when any span was refused by the collector."""
+        flushed = self.provider.force_flush(EXPORT_TIMEOUT_MILLIS)
+        self.provider.shutdown()
+        if not flushed or self.exporter.failed or self.exporter.exported != self.started:
+            raise AssertionError(
+                f"raw spans not all accepted: started={self.started} exported={self.exporter.exported} "
+                f"failed={self.exporter.failed} flushed={flushed}"
+            )
+
+
+def _context(facts: dict[str, Any], op: str) -> dict[str, Any]:
+    """The request context every raw span of the call carries."""
+    req, ident = facts["request"], facts.get("identity") or {}
+    headers = req.get("headers") or {}
+    a: dict[str, Any] = {
+        "cf.op": op,
+        "cf.correlation_id": req["correlation_id"],
+        "cf.correlation_id.from_header": "x-correlation-id" in headers,
+        "cf.auth.method": ident.get("auth_method") or "anonymous",
+    }
+    if ident.get("user_email") is not None:
+        a["cf.user.email"] = ident["user_email"]
+    if ident.get("is_admin") is not None:
+        a["cf.user.is_admin"] = ident["is_admin"]
+    if ident.get("team_name") is not None:
+        a["cf.team.name"] = ident["team_name"]
+    if ident and ident.get("team_ids") is not None:
+        a["cf.team.ids"] = list(ident["team_ids"])
+    session = headers.get("mcp-session-id") or headers.get("x-mcp-session-id")
+    if session:
+        a["cf.session.id"] = session
+    if headers.get("baggage"):
+        a["cf.baggage"] = headers["baggage"]
+    return a
+
+
+def _tool(facts: dict[str, Any], op: str) -> dict[str, Any]:
+    tool = facts["tool"]
+    a = _context(facts, op)
+    a["gen_ai.tool.name"] = tool["name"]
+    a["cf.tool.id"] = tool["id"]
+    if op != "tool.post_process":
+        a["cf.tool.integration_type"] = tool["integration_type"]
+    return a
+
+
+def _upstream(facts: dict[str, Any], op: str) -> dict[str, Any]:
+    tool = facts["tool"]
+    a = _context(facts, op)
+    a.update({"cf.upstream.tool_name": tool["upstream"]["tool_name"], "cf.tool.id": tool["id"],
+              "cf.tool.gateway_id": tool["gateway_id"]})
+    return a
+
+
+def _error(facts: dict[str, Any], op: str) -> Optional[tuple[str, str]]:
+    err = ((facts.get("outcome") or {}).get("errors") or {}).get(op)
+    return (err["type"], err["message"]) if err else None
+
+
+def _listed(env: dict[str, str], name: str, span: str) -> bool:
+    raw = next((v for k, v in env.items() if k.upper() == name), "") or ""
+    return span in [p.strip() for p in raw.split(",")]
+
+
+def emit_call(sender: RawSpanSender, facts: dict[str, Any]) -> str:
+    """Emit the contract-v1 raw spans of one recorded call (facts format v1, docs/facts-format.md),
+    ended in the order the runtime ends them; return the trace id (hex)."""
+    req, env = facts["request"], facts.get("env") or {}
+    outcome = facts.get("outcome") or {}
+    errors = outcome.get("errors") or {}
+    root_attrs = _context(facts, "request")
+    root_attrs.update({
+        "http.request.method": req["method"], "url.path": req["path"],
+        "network.protocol.version": req["http_version"], "server.address": req["server_address"],
+        "server.port": req["server_port"], "client.address": req["client_address"],
+        "client.port": req["client_port"], "user_agent.original": req["user_agent"],
+        "http.response.status_code": req["status_code"],
+    })
+    if req.get("query"):
+        root_attrs["url.query"] = req["query"]
+    root = sender.span(f"{req['method']} {req['path']}", root_attrs, kind=SpanKind.SERVER)
+    tool = facts.get("tool")
+    if tool is None or not outcome.get("found", True):
+        root.end()
+        return format(root.get_span_context().trace_id, "032x")
+
+    call = facts["call"]
+    arguments = call.get("arguments") or {}
+    result = outcome.get("result")
+    inv = _tool(facts, "tool.invoke")
+    inv.update({
+        "mcp.method.name": "tools/call", "gen_ai.operation.name": "execute_tool",
+        "jsonrpc.request.id": str(call["jsonrpc_id"]), "cf.arguments.count": len(arguments),
+        "cf.request.has_headers": True,
+    })
+    if tool.get("gateway_id") is not None:
+        inv["cf.tool.gateway_id"] = tool["gateway_id"]
+    if tool.get("server_id") is not None:
+        inv["cf.server.id"] = tool["server_id"]
+    if _listed(env, "OTEL_CAPTURE_INPUT_SPANS", "tool.invoke"):
+        inv["gen_ai.tool.call.arguments"] = json.dumps(arguments, ensure_ascii=False)
+    if result is not None:
+        inv["cf.result.is_error"] = bool(result.get("isError"))
+        if _listed(env, "OTEL_CAPTURE_OUTPUT_SPANS", "tool.invoke"):
+            inv["gen_ai.tool.call.result"] = json.dumps(result, ensure_ascii=False)
+    invoke = sender.span(f"tools/call {tool['name']}", inv, parent=root, error=_error(facts, "tool.invoke"))
+
+    sender.span("tool.lookup", _tool(facts, "tool.lookup"), parent=invoke).end()
+    gw = sender.span("tool.gateway_call", _tool(facts, "tool.gateway_call"), parent=invoke,
+                     error=_error(facts, "tool.gateway_call"))
+    upstream = tool.get("upstream")
+    if upstream:
+        url = urlsplit(upstream["url"])
+        c = _upstream(facts, "mcp.client.call")
+        c.update({"cf.upstream.transport": upstream["transport"], "server.address": url.hostname,
+                  "server.port": url.port, "url.path": url.path, "url.full": upstream["url"]})
+        client = sender.span("mcp.client.call", c, parent=gw, error=_error(facts, "mcp.client.call"))
+        init = _context(facts, "mcp.client.initialize")
+        init["cf.upstream.transport"] = upstream["transport"]
+        sender.span("mcp.client.initialize", init, parent=client, error=_error(facts, "mcp.client.initialize")).end()
+        sender.span("mcp.client.request", _upstream(facts, "mcp.client.request"), parent=client,
+                    error=_error(facts, "mcp.client.request")).end()
+        if not errors:
+            resp = _upstream(facts, "mcp.client.response")
+            resp["cf.upstream.success"] = not bool((result or {}).get("isError"))
+            sender.span("mcp.client.response", resp, parent=client).end()
+        client.end()
+    gw.end()
+    if not errors:
+        sender.span("tool.post_process", _tool(facts, "tool.post_process"), parent=invoke).end()
+    invoke.end()
+    root.end()
+    return format(root.get_span_context().trace_id, "032x")

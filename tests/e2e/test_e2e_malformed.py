@@ -1,0 +1,138 @@
+"""Malformed raw spans through the built distribution: every one is exported (spans in = spans out),
+bounded and redacted, no `cf.*` key survives, no secret reaches the file, and the processor's
+malformed counter counts them.
+
+Invalid UTF-8 is not sent here: opentelemetry-sdk/protobuf refuse to encode it (lone surrogates
+raise before anything is sent), so it is covered by the processor's Go tests, not over the wire."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from e2e_collector import STATUS_ERROR
+from e2e_rawspans import RawSpanSender
+from opentelemetry.trace import SpanKind
+
+MAX_PAYLOAD = 4096
+MAX_ERROR_MESSAGE = 1024
+TEN_MB = 10 * 1024 * 1024
+MANY_ATTRIBUTES = 10_000
+# Secrets that only the malformed inputs carry: none may reach the exporter.
+SECRETS = ["hunter2-malformed", "abc123malformed", "malformedbearertoken", "pw-in-url-malformed",
+           "zzz-malformed", "tenmb-secret", "many-attrs-secret", "baggage-secret"]
+
+CONFIG = {
+    "langfuse_attributes": True,
+    "identity_attributes": True,
+    "capture_input_spans": ["tool.invoke"],
+    "capture_output_spans": ["tool.invoke"],
+    "max_trace_payload_size": MAX_PAYLOAD,
+}
+
+
+def ctx(op: Any, **extra: Any) -> dict[str, Any]:
+    a: dict[str, Any] = {"cf.correlation_id": "c0ffee00c0ffee00c0ffee00c0ffee00", "cf.correlation_id.from_header": False,
+                         "cf.auth.method": "jwt", "cf.user.email": "admin@example.com", "cf.team.ids": []}
+    if op is not None:
+        a["cf.op"] = op
+    a.update(extra)
+    return a
+
+
+def malformed_spans() -> list[tuple[str, dict[str, Any], Any]]:
+    """(raw name, attributes, error) of each malformed raw span."""
+    big_args = json.dumps({"password": "tenmb-secret", "blob": "x" * TEN_MB})
+    many = {f"attr.{i:05d}": f"value {i}" for i in range(MANY_ATTRIBUTES - 40)}
+    many.update(ctx("tool.lookup", **{"gen_ai.tool.name": "echo-tool", "cf.tool.id": "t1",
+                                      "cf.tool.integration_type": "REST"}))
+    many["password"] = "many-attrs-secret"
+    many["note"] = "Authorization: Bearer malformedbearertoken"
+    long_message = "boom " * 1200 + "password=hunter2-malformed"
+    return [
+        ("tools/call wrong-op-type", ctx(7, **{"gen_ai.tool.name": "echo-tool"}), None),
+        ("tools/call wrong-types", ctx("tool.invoke", **{
+            "cf.correlation_id": 12345, "cf.user.is_admin": "yes", "cf.team.ids": "team-a",
+            "cf.arguments.count": "four", "cf.result.is_error": "no", "gen_ai.tool.name": 42,
+            "cf.request.has_headers": "maybe"}), None),
+        ("tools/call bad-json", ctx("tool.invoke", **{
+            "gen_ai.tool.name": "echo-tool", "cf.tool.id": "t1", "cf.tool.integration_type": "REST",
+            "cf.arguments.count": 1, "cf.request.has_headers": True, "cf.result.is_error": False,
+            "gen_ai.tool.call.arguments": '{"password": "hunter2-malformed", "q": token=abc123malformed',
+            "gen_ai.tool.call.result": "not json: Bearer malformedbearertoken https://u:pw-in-url-malformed@h/x?api_key=zzz-malformed"}), None),
+        ("tool.teleport", ctx("tool.teleport", **{"url.full": "https://u:pw-in-url-malformed@h/x"}), None),
+        ("no op at all", ctx(None, **{"cf.baggage": "session=baggage-secret"}), None),
+        ("tools/call missing-facts", ctx("tool.invoke"), None),
+        ("tools/call ten-mb", ctx("tool.invoke", **{
+            "gen_ai.tool.name": "echo-tool", "cf.tool.id": "t1", "cf.tool.integration_type": "REST",
+            "cf.arguments.count": 2, "cf.request.has_headers": True, "cf.result.is_error": False,
+            "gen_ai.tool.call.arguments": big_args, "gen_ai.tool.call.result": big_args}), None),
+        ("tool.lookup", many, None),
+        ("tools/call long-error", ctx("tool.invoke", **{"gen_ai.tool.name": "echo-tool", "cf.tool.id": "t1",
+                                                      "cf.tool.integration_type": "REST"}),
+         ("ToolInvocationError", long_message)),
+        ("tools/call empty-error", ctx("tool.invoke", **{"gen_ai.tool.name": "echo-tool", "cf.tool.id": "t1",
+                                                       "cf.tool.integration_type": "REST"}),
+         ("ToolTimeoutError", "")),
+    ]
+
+
+def malformed_total(metrics: str) -> float:
+    """Sum of the processor's malformed-spans counter over its label sets (Prometheus text)."""
+    total = 0.0
+    for line in metrics.splitlines():
+        m = re.match(r"^\w*mcpparity_malformed_spans\w*(?:\{[^}]*\})?\s+([0-9.eE+-]+)$", line)
+        if m:
+            total += float(m.group(1))
+    return total
+
+
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
+def test_malformed_raw_spans_exported_bounded_redacted(start_collector: Any, protocol: str) -> None:
+    collector = start_collector(CONFIG)
+    sender = RawSpanSender(protocol, collector.http_endpoint if protocol == "http" else collector.grpc_endpoint,
+                           max_attributes=MANY_ATTRIBUTES + 100)
+    cases = malformed_spans()
+    trace_ids = set()
+    for name, attributes, error in cases:
+        span = sender.span(name, attributes, kind=SpanKind.SERVER if name == "no op at all" else SpanKind.INTERNAL,
+                           error=error)
+        trace_ids.add(format(span.get_span_context().trace_id, "032x"))
+        span.end()
+    sender.close()
+
+    ours = collector.wait_for_spans(len(cases), trace_ids)
+    assert len(ours) == len(cases), f"spans in {len(cases)} != spans out {len(ours)}"
+    raw = collector.raw_output()
+    leaked = [s for s in SECRETS if s.encode() in raw]
+    assert not leaked, f"secrets reached the exporter: {leaked}"
+    assert len(raw) < 4 * 1024 * 1024, f"output not bounded: {len(raw)} bytes for two 10 MB payloads"
+
+    for span in ours:
+        raw_keys = [k for k in span.attributes if k.startswith("cf.") or k.startswith("gen_ai.tool.call.")]
+        assert not raw_keys, f"{span.name}: raw keys exported {raw_keys[:5]}"
+        for key in ("langfuse.observation.input", "langfuse.observation.output"):
+            if key in span.attributes:
+                assert len(span.attributes[key]) <= MAX_PAYLOAD, f"{span.name}.{key}: {len(span.attributes[key])} chars"
+        if "error.message" in span.attributes:
+            assert len(span.attributes["error.message"]) <= MAX_ERROR_MESSAGE
+        for event in span.events:
+            for value in event["attributes"].values():
+                assert not isinstance(value, str) or len(value) <= MAX_ERROR_MESSAGE, f"{span.name}: event value unbounded"
+
+    many = next(s for s in ours if "attr.00000" in s.attributes)
+    assert many.attributes["password"] == "***", "key match on a foreign attribute of a raw span"
+    ten_mb = [s for s in ours if isinstance(s.attributes.get("langfuse.observation.input"), str)
+              and '"_truncated":true' in s.attributes["langfuse.observation.input"]]
+    assert ten_mb, "the 10 MB arguments come out as the _truncated wrapper"
+    assert json.loads(ten_mb[0].attributes["langfuse.observation.input"])["_original_size"] > TEN_MB
+    errors = [s for s in ours if s.status_code == STATUS_ERROR]
+    assert len(errors) == 2 and all(s.attributes.get("error") is True for s in errors)
+    empty = next(s for s in errors if s.attributes.get("error.type") == "ToolTimeoutError")
+    assert empty.attributes["error.message"] == "ToolTimeoutError", "empty message becomes the class name"
+
+    counted = malformed_total(collector.metrics_text())
+    assert counted >= 5, f"malformed counter {counted}: wrong types, bad JSON, unknown op, no op, missing facts"
