@@ -50,7 +50,8 @@ generate: $(TOOLS)/mdatagen ## regenerate processor/internal/metadata from metad
 
 build: $(COLLECTOR) ## build the otelcol-mcpparity distribution into bin/
 $(COLLECTOR): $(TOOLS)/builder builder-config.yaml $(GO_SOURCES)
-	$(TOOLS)/builder --config=builder-config.yaml
+	# -e: go mod tidy tolerates a test-only dependency of fileexporter the Go proxy does not serve (otlpencodingextension)
+	GOFLAGS='-buildvcs=false -e' $(TOOLS)/builder --config=builder-config.yaml
 	mkdir -p bin && cp _build/otelcol-mcpparity $(COLLECTOR)
 
 emitter: $(REPLAY) ## build the Rust reference emitter and raw-span-replay
