@@ -185,3 +185,27 @@ def test_missing_env_file_is_a_usage_error(tmp_path) -> None:
 def test_pure_builder_refuses_too(tmp_path) -> None:
     with pytest.raises(SettingsErrors):
         build_collector_config(parse_gateway_settings({}), exporter="otlp")
+
+
+def _oracle_cases() -> list[Path]:
+    from conftest import ORACLE
+    return sorted(p for p in ORACLE.glob("*.json") if p.name != "redaction_examples.json")
+
+
+@pytest.mark.parametrize("case", _oracle_cases(), ids=lambda p: p.stem)
+def test_resolved_policy_matches_what_the_oracle_exported(case: Path) -> None:
+    """The real captures show the gateway's decisions: langfuse.* keys, identity keys, payload capture."""
+    import json
+    data = json.loads(case.read_text())
+    env = dict(data["env"])
+    if data["env"].get("LANGFUSE_PUBLIC_KEY") is None and "/api/public/otel" in data["env"].get("OTEL_EXPORTER_OTLP_ENDPOINT", ""):
+        pytest.skip("capture without its (redacted) credentials")
+    processor = build_collector_config(parse_gateway_settings(env)).config["processors"]["mcpparity"]
+    gateway_spans = [s for s in data["spans"] if s["scope"]["name"] == "mcp-gateway"]
+    exported_keys = {k for s in gateway_spans for k in s["attributes"]}
+    invoke = [s for s in gateway_spans if s["name"] == "tool.invoke"]
+    if invoke:
+        assert processor["langfuse_attributes"] == any(k.startswith("langfuse.") for k in exported_keys)
+        assert processor["identity_attributes"] == ("user.email" in invoke[0]["attributes"])
+        captured = "langfuse.observation.input" in invoke[0]["attributes"]
+        assert captured == (processor["langfuse_attributes"] and "tool.invoke" in processor["capture_input_spans"])
