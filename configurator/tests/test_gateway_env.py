@@ -79,3 +79,15 @@ def test_cli_gateway_env_missing_config_is_a_usage_error(tmp_path: Path) -> None
     path.write_text(yaml.safe_dump({"processors": {"mcpparity": {}}}))
     result = CliRunner().invoke(main, ["gateway-env", "--config", str(path)])
     assert result.exit_code == 1 and "no otlp receiver" in result.stderr
+
+
+def test_identity_attributes_omitted_or_null_follows_langfuse() -> None:
+    config = build_collector_config(parse_gateway_settings({"OTEL_EMIT_LANGFUSE_ATTRIBUTES": "true"})).config
+    for value in (None, "omit"):
+        processor = dict(config["processors"]["mcpparity"])
+        if value == "omit":
+            processor.pop("identity_attributes")
+        else:
+            processor["identity_attributes"] = None
+        env = as_dict(build_gateway_env({**config, "processors": {"mcpparity": processor}}).render())
+        assert env["OTEL_CAPTURE_IDENTITY_ATTRIBUTES"] == "true"

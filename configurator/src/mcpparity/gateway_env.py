@@ -60,7 +60,8 @@ def build_gateway_env(config: Mapping[str, Any], host: str | None = None, runtim
     if processor is None:
         raise ValueError("processors: the config has no mcpparity processor")
     langfuse = bool(processor.get("langfuse_attributes", False))
-    identity = bool(processor.get("identity_attributes", langfuse))
+    identity_setting = processor.get("identity_attributes")  # omitted or null follows langfuse_attributes
+    identity = langfuse if identity_setting is None else bool(identity_setting)
 
     add = result.lines.append
     add(("OTEL_ENABLE_OBSERVABILITY", "true", "send spans to otelcol-mcpparity"))

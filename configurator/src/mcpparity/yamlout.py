@@ -45,14 +45,16 @@ def render(data: Mapping[str, Any], comments: Mapping[KeyPath, str] | None = Non
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, dict) and item:
-                    sub: list[str] = []
                     saved = len(lines)
                     emit(item, path + (str(index),), indent + 1)
                     sub = lines[saved:]
                     del lines[saved:]
-                    first = sub[0].lstrip()
-                    lines.append(f"{pad}- {first}")
-                    lines.extend(sub[1:])
+                    leading = 0
+                    while sub[leading].lstrip().startswith("#"):
+                        leading += 1
+                    lines.extend(f"{pad}{line.lstrip()}" for line in sub[:leading])
+                    lines.append(f"{pad}- {sub[leading].lstrip()}")
+                    lines.extend(sub[leading + 1:])
                 else:
                     lines.append(f"{pad}- {_scalar(item)}")
         else:
