@@ -70,9 +70,15 @@ fn inputs() -> Inputs {
     let filler = "x".repeat(2048 - 20);
     Inputs {
         arguments: format!(r#"{{"query":"{filler}"}}"#),
-        result: format!(r#"{{"content":[{{"type":"text","text":"{}"}}],"isError":false}}"#, "y".repeat(2048 - 52)),
+        result: format!(
+            r#"{{"content":[{{"type":"text","text":"{}"}}],"isError":false}}"#,
+            "y".repeat(2048 - 52)
+        ),
         headers: vec![
-            ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+            (
+                "traceparent",
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            ),
             ("x-correlation-id", "c94b8eae12724b6c8a19dc582c6b3e84"),
             ("mcp-session-id", "5f1c0d2e9a7b4c3d8e6f"),
             ("user-agent", "python-httpx/0.28.1"),
@@ -96,12 +102,14 @@ const HTTP: HttpRequest<'static> = HttpRequest {
 fn traced_call(emitter: &RawSpanEmitter, input: &Inputs, mcp: bool) {
     let headers = HeaderPairs(&input.headers);
     let parent = emitter.extract_context(&headers);
-    let context = RequestContext::from_headers(&headers).with_auth_method("jwt").with_identity(
-        Some("admin@example.com"),
-        Some(true),
-        None,
-        Some(Vec::new()),
-    );
+    let context = RequestContext::from_headers(&headers)
+        .with_auth_method("jwt")
+        .with_identity(
+            Some("admin@example.com"),
+            Some(true),
+            None,
+            Some(Vec::new()),
+        );
     let request = emitter.start_request(&parent, context, &HTTP);
     let mut invoke = request.start_tool_invoke(&ToolCall {
         tool_name: "upstream-whoami-trace",
@@ -197,7 +205,10 @@ fn main() {
     };
     let emitter = if std::env::var("BENCH_PROCESSOR").as_deref() == Ok("simple") {
         drop(batch);
-        RawSpanEmitter::with_span_processor(config, opentelemetry_sdk::trace::SimpleSpanProcessor::new(sink.clone()))
+        RawSpanEmitter::with_span_processor(
+            config,
+            opentelemetry_sdk::trace::SimpleSpanProcessor::new(sink.clone()),
+        )
     } else {
         RawSpanEmitter::with_span_processor(config, batch)
     };
@@ -206,7 +217,10 @@ fn main() {
     println!("request path of one tools/call, 2 KB arguments + 2 KB result captured; {samples} samples x {iters} calls, median");
     println!("{:<28} {:>12} {:>14}", "case", "µs/call", "allocs/call");
     let mut emitted = 0usize;
-    for (label, mcp, spans) in [("REST tree (5 spans)", false, 5), ("MCP tree (9 spans)", true, 9)] {
+    for (label, mcp, spans) in [
+        ("REST tree (5 spans)", false, 5),
+        ("MCP tree (9 spans)", true, 9),
+    ] {
         for _ in 0..200 {
             traced_call(&emitter, &input, mcp); // warm-up
         }
@@ -226,12 +240,57 @@ fn main() {
         }
         let (t_us, t_alloc) = (median(traced.0), median(traced.1));
         let (u_us, u_alloc) = (median(untraced.0), median(untraced.1));
-        println!("{:<28} {:>12.3} {:>14.1}", format!("{label} traced"), t_us, t_alloc);
-        println!("{:<28} {:>12.3} {:>14.1}", format!("{label} not traced"), u_us, u_alloc);
-        println!("{:<28} {:>12.3} {:>14.1}", format!("{label} cost"), t_us - u_us, t_alloc - u_alloc);
+        println!(
+            "{:<28} {:>12.3} {:>14.1}",
+            format!("{label} traced"),
+            t_us,
+            t_alloc
+        );
+        println!(
+            "{:<28} {:>12.3} {:>14.1}",
+            format!("{label} not traced"),
+            u_us,
+            u_alloc
+        );
+        println!(
+            "{:<28} {:>12.3} {:>14.1}",
+            format!("{label} cost"),
+            t_us - u_us,
+            t_alloc - u_alloc
+        );
     }
+    // Breakdown: the per-request setup and one bare span.
+    let headers = HeaderPairs(&input.headers);
+    let setup = median(
+        (0..samples)
+            .map(|_| {
+                measure(iters, || {
+                    let parent = emitter.extract_context(&headers);
+                    black_box((parent, RequestContext::from_headers(&headers)));
+                })
+                .micros_per_call
+            })
+            .collect(),
+    );
+    let one_span = median(
+        (0..samples)
+            .map(|_| {
+                measure(iters, || {
+                    emitter
+                        .start_request(&Context::new(), RequestContext::default(), &HTTP)
+                        .end();
+                })
+                .micros_per_call
+            })
+            .collect(),
+    );
+    emitted += (samples * iters) as usize;
+    println!("breakdown: extract_context + RequestContext::from_headers {setup:.3} µs; one request span {one_span:.3} µs");
     emitter.force_flush().expect("flush");
     let exported = sink.0.load(Ordering::Relaxed);
-    println!("spans emitted {emitted}, exported {exported} (dropped {})", emitted.saturating_sub(exported));
+    println!(
+        "spans emitted {emitted}, exported {exported} (dropped {})",
+        emitted.saturating_sub(exported)
+    );
     emitter.shutdown().expect("shutdown");
 }

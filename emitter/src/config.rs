@@ -86,16 +86,20 @@ impl EmitterConfig {
         if let Some(endpoint) = non_empty("OTEL_EXPORTER_OTLP_ENDPOINT") {
             config.endpoint = endpoint;
         }
-        config.protocol = Protocol::parse(&non_empty("OTEL_EXPORTER_OTLP_PROTOCOL").unwrap_or_else(|| "grpc".into()))
-            .map_err(|e| EmitterError::Config(format!("OTEL_EXPORTER_OTLP_PROTOCOL: {e}")))?;
+        config.protocol = Protocol::parse(
+            &non_empty("OTEL_EXPORTER_OTLP_PROTOCOL").unwrap_or_else(|| "grpc".into()),
+        )
+        .map_err(|e| EmitterError::Config(format!("OTEL_EXPORTER_OTLP_PROTOCOL: {e}")))?;
         if let Some(name) = non_empty("OTEL_SERVICE_NAME") {
             config.service_name = name;
         }
         if let Some(env) = non_empty("DEPLOYMENT_ENV").or_else(|| non_empty("ENVIRONMENT")) {
             config.deployment_env = env;
         }
-        config.capture_input = span_list_contains(lookup("OTEL_CAPTURE_INPUT_SPANS"), "tool.invoke");
-        config.capture_output = span_list_contains(lookup("OTEL_CAPTURE_OUTPUT_SPANS"), "tool.invoke");
+        config.capture_input =
+            span_list_contains(lookup("OTEL_CAPTURE_INPUT_SPANS"), "tool.invoke");
+        config.capture_output =
+            span_list_contains(lookup("OTEL_CAPTURE_OUTPUT_SPANS"), "tool.invoke");
         Ok(config)
     }
 }
@@ -140,7 +144,8 @@ mod tests {
             ("OTEL_CAPTURE_OUTPUT_SPANS", "tool.invoked"),
         ]
         .into();
-        let c = EmitterConfig::from_settings("1.2.3", |k| env.get(k).map(|v| v.to_string())).unwrap();
+        let c =
+            EmitterConfig::from_settings("1.2.3", |k| env.get(k).map(|v| v.to_string())).unwrap();
         assert_eq!(c.protocol, Protocol::Http);
         assert_eq!(c.service_name, "svc");
         assert_eq!(c.deployment_env, "staging");
@@ -155,9 +160,14 @@ mod tests {
         assert_eq!(c.protocol, Protocol::Grpc);
         assert_eq!(c.service_name, "mcp-gateway");
         assert_eq!(c.deployment_env, "development");
-        let err = EmitterConfig::from_settings("v", |k| (k == "OTEL_EXPORTER_OTLP_PROTOCOL").then(|| "thrift".into()))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("OTEL_EXPORTER_OTLP_PROTOCOL") && err.contains("thrift"), "{err}");
+        let err = EmitterConfig::from_settings("v", |k| {
+            (k == "OTEL_EXPORTER_OTLP_PROTOCOL").then(|| "thrift".into())
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("OTEL_EXPORTER_OTLP_PROTOCOL") && err.contains("thrift"),
+            "{err}"
+        );
     }
 }

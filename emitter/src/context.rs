@@ -13,7 +13,10 @@ pub struct HeaderPairs<'a>(pub &'a [(&'a str, &'a str)]);
 
 impl Extractor for HeaderPairs<'_> {
     fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| *v)
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| *v)
     }
     fn keys(&self) -> Vec<&str> {
         self.0.iter().map(|(k, _)| *k).collect()
@@ -22,7 +25,10 @@ impl Extractor for HeaderPairs<'_> {
 
 /// A fresh 32-hex correlation id (what the gateway generates without `X-Correlation-ID`).
 pub fn generate_correlation_id() -> String {
-    format!("{:032x}", u128::from_be_bytes(RandomIdGenerator::default().new_trace_id().to_bytes()))
+    format!(
+        "{:032x}",
+        u128::from_be_bytes(RandomIdGenerator::default().new_trace_id().to_bytes())
+    )
 }
 
 /// The request context the runtime knows; it goes on every raw span of the request.
@@ -45,7 +51,12 @@ impl RequestContext {
     /// Takes the correlation id (`X-Correlation-ID`, else a generated 32-hex id), the session id
     /// (`Mcp-Session-Id`, else `x-mcp-session-id`) and the raw `baggage` header.
     pub fn from_headers(headers: &dyn Extractor) -> Self {
-        let header = |name: &str| headers.get(name).filter(|v| !v.is_empty()).map(str::to_owned);
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
         let (correlation_id, from_header) = match header("x-correlation-id") {
             Some(id) => (id, true),
             None => (generate_correlation_id(), false),
@@ -86,8 +97,14 @@ impl RequestContext {
             Value::String(StringValue::from(Arc::<str>::from(s)))
         }
         let mut attrs = Vec::with_capacity(9);
-        attrs.push(KeyValue::new(keys::CORRELATION_ID, shared(&self.correlation_id)));
-        attrs.push(KeyValue::new(keys::CORRELATION_ID_FROM_HEADER, self.correlation_id_from_header));
+        attrs.push(KeyValue::new(
+            keys::CORRELATION_ID,
+            shared(&self.correlation_id),
+        ));
+        attrs.push(KeyValue::new(
+            keys::CORRELATION_ID_FROM_HEADER,
+            self.correlation_id_from_header,
+        ));
         if let Some(v) = &self.auth_method {
             attrs.push(KeyValue::new(keys::AUTH_METHOD, shared(v)));
         }
@@ -101,7 +118,10 @@ impl RequestContext {
             attrs.push(KeyValue::new(keys::TEAM_NAME, shared(v)));
         }
         if let Some(ids) = &self.team_ids {
-            let ids: Vec<StringValue> = ids.iter().map(|id| StringValue::from(Arc::<str>::from(id.as_str()))).collect();
+            let ids: Vec<StringValue> = ids
+                .iter()
+                .map(|id| StringValue::from(Arc::<str>::from(id.as_str())))
+                .collect();
             attrs.push(KeyValue::new(keys::TEAM_IDS, Value::Array(ids.into())));
         }
         if let Some(v) = &self.session_id {
@@ -120,7 +140,11 @@ mod tests {
 
     #[test]
     fn from_headers_takes_correlation_session_and_baggage() {
-        let h = [("X-Correlation-ID", "corr-1"), ("x-mcp-session-id", "s-2"), ("Baggage", "k=v,tenant=a")];
+        let h = [
+            ("X-Correlation-ID", "corr-1"),
+            ("x-mcp-session-id", "s-2"),
+            ("Baggage", "k=v,tenant=a"),
+        ];
         let c = RequestContext::from_headers(&HeaderPairs(&h));
         assert_eq!(c.correlation_id, "corr-1");
         assert!(c.correlation_id_from_header);
@@ -135,7 +159,13 @@ mod tests {
         assert_eq!(c.session_id.as_deref(), Some("a"));
         assert!(!c.correlation_id_from_header);
         assert_eq!(c.correlation_id.len(), 32);
-        assert!(c.correlation_id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
-        assert_ne!(c.correlation_id, RequestContext::from_headers(&HeaderPairs(&h)).correlation_id);
+        assert!(c
+            .correlation_id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_ne!(
+            c.correlation_id,
+            RequestContext::from_headers(&HeaderPairs(&h)).correlation_id
+        );
     }
 }

@@ -7,8 +7,8 @@ use opentelemetry::{Context, InstrumentationScope, KeyValue, StringValue, Value}
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, IdGenerator, RandomIdGenerator, SdkTracer, SdkTracerProvider,
-    SpanExporter, SpanProcessor,
+    BatchConfigBuilder, BatchSpanProcessor, IdGenerator, RandomIdGenerator, SdkTracer,
+    SdkTracerProvider, SpanExporter, SpanProcessor,
 };
 use opentelemetry_sdk::Resource;
 
@@ -63,7 +63,13 @@ impl RawSpanEmitter {
                     .build()
             }
         }
-        .map_err(|e| EmitterError::Exporter(format!("{} ({}): {e}", config.endpoint, protocol_word(config.protocol))))?;
+        .map_err(|e| {
+            EmitterError::Exporter(format!(
+                "{} ({}): {e}",
+                config.endpoint,
+                protocol_word(config.protocol)
+            ))
+        })?;
         Ok(Self::with_exporter(config, exporter))
     }
 
@@ -72,12 +78,17 @@ impl RawSpanEmitter {
         let batch = BatchConfigBuilder::default()
             .with_scheduled_delay(config.batch_delay)
             .build();
-        let processor = BatchSpanProcessor::builder(exporter).with_batch_config(batch).build();
+        let processor = BatchSpanProcessor::builder(exporter)
+            .with_batch_config(batch)
+            .build();
         Self::with_span_processor(config, processor)
     }
 
     /// Any span processor (e.g. a `SimpleSpanProcessor` over the SDK's in-memory exporter).
-    pub fn with_span_processor<P: SpanProcessor + 'static>(config: EmitterConfig, processor: P) -> Self {
+    pub fn with_span_processor<P: SpanProcessor + 'static>(
+        config: EmitterConfig,
+        processor: P,
+    ) -> Self {
         let provider = SdkTracerProvider::builder()
             .with_resource(resource(&config))
             .with_span_processor(processor)
@@ -110,17 +121,33 @@ impl RawSpanEmitter {
 
     /// Opens the request span (`{METHOD} {path}`, SERVER) under `parent` (from
     /// [`Self::extract_context`]; `Context::new()` starts a new trace).
-    pub fn start_request(&self, parent: &Context, context: RequestContext, http: &HttpRequest<'_>) -> RequestSpan {
+    pub fn start_request(
+        &self,
+        parent: &Context,
+        context: RequestContext,
+        http: &HttpRequest<'_>,
+    ) -> RequestSpan {
         let shared = Arc::new(Shared {
             tracer: self.tracer.clone(),
             context_attrs: context.to_attributes(),
             payload: self.payload,
         });
         let mut attrs = shared.attrs_with(2 + 10, "request");
-        attrs.push(KeyValue::new(keys::HTTP_REQUEST_METHOD, http.method.to_owned()));
+        attrs.push(KeyValue::new(
+            keys::HTTP_REQUEST_METHOD,
+            http.method.to_owned(),
+        ));
         attrs.push(KeyValue::new(keys::URL_PATH, http.path.to_owned()));
-        push_opt_str(&mut attrs, keys::URL_QUERY, http.query.filter(|q| !q.is_empty()));
-        push_opt_str(&mut attrs, keys::NETWORK_PROTOCOL_VERSION, http.protocol_version);
+        push_opt_str(
+            &mut attrs,
+            keys::URL_QUERY,
+            http.query.filter(|q| !q.is_empty()),
+        );
+        push_opt_str(
+            &mut attrs,
+            keys::NETWORK_PROTOCOL_VERSION,
+            http.protocol_version,
+        );
         push_opt_str(&mut attrs, keys::SERVER_ADDRESS, http.server_address);
         if let Some(port) = http.server_port {
             attrs.push(KeyValue::new(keys::SERVER_PORT, i64::from(port)));
@@ -132,17 +159,24 @@ impl RawSpanEmitter {
         push_opt_str(&mut attrs, keys::USER_AGENT_ORIGINAL, http.user_agent);
         let name = format!("{} {}", http.method, http.path);
         let span = shared.start(Cow::Owned(name), SpanKind::Server, attrs, parent);
-        RequestSpan(RawSpan { cx: parent.with_span(span), shared })
+        RequestSpan(RawSpan {
+            cx: parent.with_span(span),
+            shared,
+        })
     }
 
     /// Exports every finished span now (blocks up to the export timeout).
     pub fn force_flush(&self) -> Result<(), EmitterError> {
-        self.provider.force_flush().map_err(|e| EmitterError::Flush(e.to_string()))
+        self.provider
+            .force_flush()
+            .map_err(|e| EmitterError::Flush(e.to_string()))
     }
 
     /// Flushes and stops the exporter; call once at process exit.
     pub fn shutdown(&self) -> Result<(), EmitterError> {
-        self.provider.shutdown().map_err(|e| EmitterError::Flush(e.to_string()))
+        self.provider
+            .shutdown()
+            .map_err(|e| EmitterError::Flush(e.to_string()))
     }
 }
 
@@ -159,7 +193,14 @@ fn protocol_word(p: Protocol) -> &'static str {
 fn resource(config: &EmitterConfig) -> Resource {
     let id = RandomIdGenerator::default().new_trace_id().to_bytes();
     let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
-    let instance = format!("{}-{}-4{}-{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[16..20], &hex[20..32]);
+    let instance = format!(
+        "{}-{}-4{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[16..20],
+        &hex[20..32]
+    );
     Resource::builder()
         .with_service_name(config.service_name.clone())
         .with_attributes([
@@ -204,7 +245,11 @@ impl Shared {
         attrs: Vec<KeyValue>,
         parent: &Context,
     ) -> opentelemetry_sdk::trace::Span {
-        let builder = self.tracer.span_builder(name).with_kind(kind).with_attributes(attrs);
+        let builder = self
+            .tracer
+            .span_builder(name)
+            .with_kind(kind)
+            .with_attributes(attrs);
         self.tracer.build_with_context(builder, parent)
     }
 }
@@ -297,11 +342,21 @@ impl RawSpan {
         self.cx.span().end();
     }
 
-    fn child(&self, op: &'static str, own: impl IntoIterator<Item = KeyValue>, extra: usize) -> RawSpan {
+    fn child(
+        &self,
+        op: &'static str,
+        own: impl IntoIterator<Item = KeyValue>,
+        extra: usize,
+    ) -> RawSpan {
         let mut attrs = self.shared.attrs_with(extra, op);
         attrs.extend(own);
-        let span = self.shared.start(Cow::Borrowed(op), SpanKind::Internal, attrs, &self.cx);
-        RawSpan { cx: self.cx.with_span(span), shared: Arc::clone(&self.shared) }
+        let span = self
+            .shared
+            .start(Cow::Borrowed(op), SpanKind::Internal, attrs, &self.cx);
+        RawSpan {
+            cx: self.cx.with_span(span),
+            shared: Arc::clone(&self.shared),
+        }
     }
 }
 
@@ -323,22 +378,35 @@ impl RequestSpan {
         attrs.push(KeyValue::new(keys::GEN_AI_OPERATION_NAME, "execute_tool"));
         attrs.push(KeyValue::new(keys::GEN_AI_TOOL_NAME, tool_name.clone()));
         match call.jsonrpc_id {
-            Some(JsonRpcId::Number(n)) => attrs.push(KeyValue::new(keys::JSONRPC_REQUEST_ID, n.to_string())),
-            Some(JsonRpcId::String(s)) => attrs.push(KeyValue::new(keys::JSONRPC_REQUEST_ID, s.to_owned())),
+            Some(JsonRpcId::Number(n)) => {
+                attrs.push(KeyValue::new(keys::JSONRPC_REQUEST_ID, n.to_string()))
+            }
+            Some(JsonRpcId::String(s)) => {
+                attrs.push(KeyValue::new(keys::JSONRPC_REQUEST_ID, s.to_owned()))
+            }
             None => {}
         }
         attrs.push(KeyValue::new(keys::TOOL_ID, tool_id.clone()));
-        attrs.push(KeyValue::new(keys::TOOL_INTEGRATION_TYPE, integration_type.clone()));
+        attrs.push(KeyValue::new(
+            keys::TOOL_INTEGRATION_TYPE,
+            integration_type.clone(),
+        ));
         if let Some(g) = &gateway_id {
             attrs.push(KeyValue::new(keys::TOOL_GATEWAY_ID, g.clone()));
         }
         push_opt_str(&mut attrs, keys::SERVER_ID, call.server_id);
-        attrs.push(KeyValue::new(keys::ARGUMENTS_COUNT, call.arguments_count as i64));
+        attrs.push(KeyValue::new(
+            keys::ARGUMENTS_COUNT,
+            call.arguments_count as i64,
+        ));
         attrs.push(KeyValue::new(keys::REQUEST_HAS_HEADERS, call.has_headers));
         let name = format!("tools/call {}", call.tool_name);
         let span = shared.start(Cow::Owned(name), SpanKind::Internal, attrs, &self.0.cx);
         ToolInvokeSpan {
-            span: RawSpan { cx: self.0.cx.with_span(span), shared: Arc::clone(shared) },
+            span: RawSpan {
+                cx: self.0.cx.with_span(span),
+                shared: Arc::clone(shared),
+            },
             tool_name,
             tool_id,
             integration_type,
@@ -349,7 +417,10 @@ impl RequestSpan {
     /// `http.response.status_code`; a 5xx also sets status ERROR (no event), as the gateway.
     pub fn set_status_code(&self, code: u16) {
         let span = self.0.cx.span();
-        span.set_attribute(KeyValue::new(keys::HTTP_RESPONSE_STATUS_CODE, i64::from(code)));
+        span.set_attribute(KeyValue::new(
+            keys::HTTP_RESPONSE_STATUS_CODE,
+            i64::from(code),
+        ));
         if code >= 500 {
             span.set_status(Status::error(""));
         }
@@ -385,9 +456,13 @@ pub struct ToolInvokeSpan {
 impl ToolInvokeSpan {
     fn tool_facts(&self, with_integration_type: bool) -> impl Iterator<Item = KeyValue> + '_ {
         [
-            Some(KeyValue::new(keys::GEN_AI_TOOL_NAME, self.tool_name.clone())),
+            Some(KeyValue::new(
+                keys::GEN_AI_TOOL_NAME,
+                self.tool_name.clone(),
+            )),
             Some(KeyValue::new(keys::TOOL_ID, self.tool_id.clone())),
-            with_integration_type.then(|| KeyValue::new(keys::TOOL_INTEGRATION_TYPE, self.integration_type.clone())),
+            with_integration_type
+                .then(|| KeyValue::new(keys::TOOL_INTEGRATION_TYPE, self.integration_type.clone())),
         ]
         .into_iter()
         .flatten()
@@ -399,20 +474,27 @@ impl ToolInvokeSpan {
 
     pub fn start_gateway_call(&self) -> GatewayCallSpan {
         GatewayCallSpan {
-            span: self.span.child("tool.gateway_call", self.tool_facts(true), 3),
+            span: self
+                .span
+                .child("tool.gateway_call", self.tool_facts(true), 3),
             tool_id: self.tool_id.clone(),
             gateway_id: self.gateway_id.clone(),
         }
     }
 
     pub fn start_post_process(&self) -> RawSpan {
-        self.span.child("tool.post_process", self.tool_facts(false), 2)
+        self.span
+            .child("tool.post_process", self.tool_facts(false), 2)
     }
 
     /// The raw arguments JSON text, as received; sent only with input capture on.
     pub fn set_arguments_json(&mut self, json: &str) {
         if self.span.shared.payload.capture_input {
-            self.set_payload(keys::TOOL_CALL_ARGUMENTS, keys::ARGUMENTS_ORIGINAL_SIZE, json);
+            self.set_payload(
+                keys::TOOL_CALL_ARGUMENTS,
+                keys::ARGUMENTS_ORIGINAL_SIZE,
+                json,
+            );
         }
     }
 
@@ -422,7 +504,10 @@ impl ToolInvokeSpan {
         if self.span.shared.payload.capture_output {
             self.set_payload(keys::TOOL_CALL_RESULT, keys::RESULT_ORIGINAL_SIZE, json);
         }
-        self.span.cx.span().set_attribute(KeyValue::new(keys::RESULT_IS_ERROR, is_error));
+        self.span
+            .cx
+            .span()
+            .set_attribute(KeyValue::new(keys::RESULT_IS_ERROR, is_error));
     }
 
     fn set_payload(&self, key: &'static str, size_key: &'static str, json: &str) {
@@ -471,7 +556,10 @@ impl GatewayCallSpan {
         let upstream_tool = shared_str(upstream.tool_name);
         let transport = shared_str(upstream.transport);
         let mut own = Vec::with_capacity(8);
-        own.push(KeyValue::new(keys::UPSTREAM_TOOL_NAME, upstream_tool.clone()));
+        own.push(KeyValue::new(
+            keys::UPSTREAM_TOOL_NAME,
+            upstream_tool.clone(),
+        ));
         own.push(KeyValue::new(keys::TOOL_ID, self.tool_id.clone()));
         if let Some(g) = &self.gateway_id {
             own.push(KeyValue::new(keys::TOOL_GATEWAY_ID, g.clone()));
@@ -525,9 +613,14 @@ pub struct McpCallSpan {
 impl McpCallSpan {
     fn upstream_facts(&self) -> impl Iterator<Item = KeyValue> + '_ {
         [
-            Some(KeyValue::new(keys::UPSTREAM_TOOL_NAME, self.upstream_tool.clone())),
+            Some(KeyValue::new(
+                keys::UPSTREAM_TOOL_NAME,
+                self.upstream_tool.clone(),
+            )),
             Some(KeyValue::new(keys::TOOL_ID, self.tool_id.clone())),
-            self.gateway_id.as_ref().map(|g| KeyValue::new(keys::TOOL_GATEWAY_ID, g.clone())),
+            self.gateway_id
+                .as_ref()
+                .map(|g| KeyValue::new(keys::TOOL_GATEWAY_ID, g.clone())),
         ]
         .into_iter()
         .flatten()
@@ -536,18 +629,24 @@ impl McpCallSpan {
     pub fn start_initialize(&self) -> RawSpan {
         self.span.child(
             "mcp.client.initialize",
-            [KeyValue::new(keys::UPSTREAM_TRANSPORT, self.transport.clone())],
+            [KeyValue::new(
+                keys::UPSTREAM_TRANSPORT,
+                self.transport.clone(),
+            )],
             1,
         )
     }
 
     pub fn start_request(&self) -> RawSpan {
-        self.span.child("mcp.client.request", self.upstream_facts(), 3)
+        self.span
+            .child("mcp.client.request", self.upstream_facts(), 3)
     }
 
     /// `success` = the upstream result's `not isError`.
     pub fn start_response(&self, success: bool) -> RawSpan {
-        let own = self.upstream_facts().chain([KeyValue::new(keys::UPSTREAM_SUCCESS, success)]);
+        let own = self
+            .upstream_facts()
+            .chain([KeyValue::new(keys::UPSTREAM_SUCCESS, success)]);
         self.span.child("mcp.client.response", own, 4)
     }
 
@@ -581,13 +680,23 @@ impl<'a> UrlParts<'a> {
     fn parse(url: &'a str) -> Self {
         let rest = match url.find("://") {
             Some(i) => &url[i + 3..],
-            None => return UrlParts { host: None, port: None, path: "/" },
+            None => {
+                return UrlParts {
+                    host: None,
+                    port: None,
+                    path: "/",
+                }
+            }
         };
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let authority = &rest[..authority_end];
         let after = &rest[authority_end..];
         let path_end = after.find(['?', '#']).unwrap_or(after.len());
-        let path = if path_end == 0 { "/" } else { &after[..path_end] };
+        let path = if path_end == 0 {
+            "/"
+        } else {
+            &after[..path_end]
+        };
         let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
         let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
             match v6.split_once(']') {
@@ -615,11 +724,32 @@ mod tests {
     #[test]
     fn url_parts_follow_urlparse() {
         let u = UrlParts::parse("http://LocalHost:18090/mcp");
-        assert_eq!(u, UrlParts { host: Some("localhost".into()), port: Some(18090), path: "/mcp" });
+        assert_eq!(
+            u,
+            UrlParts {
+                host: Some("localhost".into()),
+                port: Some(18090),
+                path: "/mcp"
+            }
+        );
         let u = UrlParts::parse("https://u:p@example.com?x=1");
-        assert_eq!(u, UrlParts { host: Some("example.com".into()), port: None, path: "/" });
+        assert_eq!(
+            u,
+            UrlParts {
+                host: Some("example.com".into()),
+                port: None,
+                path: "/"
+            }
+        );
         let u = UrlParts::parse("http://[::1]:9000/a/b#f");
-        assert_eq!(u, UrlParts { host: Some("::1".into()), port: Some(9000), path: "/a/b" });
+        assert_eq!(
+            u,
+            UrlParts {
+                host: Some("::1".into()),
+                port: Some(9000),
+                path: "/a/b"
+            }
+        );
         assert_eq!(UrlParts::parse("not a url").host, None);
     }
 }

@@ -7,7 +7,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::context::{generate_correlation_id, HeaderPairs, RequestContext};
-use crate::emitter::{HttpRequest, JsonRpcId, RawSpan, RawSpanEmitter, RequestSpan, ToolCall, ToolInvokeSpan, UpstreamTarget};
+use crate::emitter::{
+    HttpRequest, JsonRpcId, RawSpan, RawSpanEmitter, RequestSpan, ToolCall, ToolInvokeSpan,
+    UpstreamTarget,
+};
 use crate::keys;
 
 #[derive(Debug, Deserialize)]
@@ -135,40 +138,68 @@ pub struct Failure {
 impl Facts {
     /// Parses and checks a facts file; errors name the file's key.
     pub fn from_json(text: &str) -> Result<Facts, String> {
-        let facts: Facts = serde_json::from_str(text).map_err(|e| format!("invalid facts JSON: {e}"))?;
+        let facts: Facts =
+            serde_json::from_str(text).map_err(|e| format!("invalid facts JSON: {e}"))?;
         facts.validate()?;
         Ok(facts)
     }
 
     fn validate(&self) -> Result<(), String> {
         if self.facts_version != 1 {
-            return Err(format!("facts_version: must be 1, got {}", self.facts_version));
+            return Err(format!(
+                "facts_version: must be 1, got {}",
+                self.facts_version
+            ));
         }
         if self.request.method.is_empty() || !self.request.path.starts_with('/') {
             return Err("request: method must be non-empty and path must start with '/'".into());
         }
-        if let Some(bad) = self.request.headers.keys().find(|k| k.chars().any(|c| c.is_ascii_uppercase())) {
-            return Err(format!("request.headers.{bad}: header names must be lower-case"));
+        if let Some(bad) = self
+            .request
+            .headers
+            .keys()
+            .find(|k| k.chars().any(|c| c.is_ascii_uppercase()))
+        {
+            return Err(format!(
+                "request.headers.{bad}: header names must be lower-case"
+            ));
         }
-        if let (Some(h), Some(c)) = (self.request.headers.get("x-correlation-id"), &self.request.correlation_id) {
+        if let (Some(h), Some(c)) = (
+            self.request.headers.get("x-correlation-id"),
+            &self.request.correlation_id,
+        ) {
             if h != c {
-                return Err(format!("request.correlation_id: {c:?} differs from the x-correlation-id header {h:?}"));
+                return Err(format!(
+                    "request.correlation_id: {c:?} differs from the x-correlation-id header {h:?}"
+                ));
             }
         }
-        if let Some(op) = self.outcome.errors.keys().find(|op| !keys::OPS.contains(&op.as_str())) {
-            return Err(format!("outcome.errors.{op}: not a cf.op (one of {})", keys::OPS.join(", ")));
+        if let Some(op) = self
+            .outcome
+            .errors
+            .keys()
+            .find(|op| !keys::OPS.contains(&op.as_str()))
+        {
+            return Err(format!(
+                "outcome.errors.{op}: not a cf.op (one of {})",
+                keys::OPS.join(", ")
+            ));
         }
         if self.tool_found() {
             let tool = self.tool.as_ref().expect("tool_found implies tool");
             if tool.name.is_empty() || tool.id.is_empty() || tool.integration_type.is_empty() {
-                return Err("tool: a found tool needs non-empty name, id and integration_type".into());
+                return Err(
+                    "tool: a found tool needs non-empty name, id and integration_type".into(),
+                );
             }
         } else if self.outcome.found == Some(true) {
             return Err("outcome.found: true needs a tool".into());
         }
         if let Some(result) = &self.outcome.result {
             serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(result.get())
-                .map_err(|_| "outcome.result: must be a JSON object (a CallToolResult)".to_string())?;
+                .map_err(|_| {
+                    "outcome.result: must be a JSON object (a CallToolResult)".to_string()
+                })?;
         }
         Ok(())
     }
@@ -180,9 +211,20 @@ impl Facts {
 
     /// The correlation id the runtime used: the header, else the recorded id, else a new one.
     pub fn correlation_id(&self) -> (String, bool) {
-        match self.request.headers.get("x-correlation-id").filter(|v| !v.is_empty()) {
+        match self
+            .request
+            .headers
+            .get("x-correlation-id")
+            .filter(|v| !v.is_empty())
+        {
             Some(h) => (h.clone(), true),
-            None => (self.request.correlation_id.clone().unwrap_or_else(generate_correlation_id), false),
+            None => (
+                self.request
+                    .correlation_id
+                    .clone()
+                    .unwrap_or_else(generate_correlation_id),
+                false,
+            ),
         }
     }
 
@@ -194,7 +236,11 @@ impl Facts {
     fn result_is_error(&self) -> Option<bool> {
         let result = self.outcome.result.as_ref()?;
         let v: serde_json::Value = serde_json::from_str(result.get()).ok()?;
-        Some(v.get("isError").and_then(serde_json::Value::as_bool).unwrap_or(false))
+        Some(
+            v.get("isError")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false),
+        )
     }
 }
 
@@ -211,9 +257,18 @@ fn finish(span: RawSpan, failure: Option<&Failure>) -> bool {
 /// request → tool.invoke → lookup, gateway_call [→ mcp.client.call → initialize, request,
 /// response], post_process. Spans after the failure point are not emitted.
 pub fn replay(emitter: &RawSpanEmitter, facts: &Facts) {
-    let headers: Vec<(&str, &str)> = facts.request.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let headers: Vec<(&str, &str)> = facts
+        .request
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let headers = HeaderPairs(&headers);
-    let parent = if headers.0.is_empty() { Context::new() } else { emitter.extract_context(&headers) };
+    let parent = if headers.0.is_empty() {
+        Context::new()
+    } else {
+        emitter.extract_context(&headers)
+    };
     let (correlation_id, from_header) = facts.correlation_id();
     let mut context = RequestContext::from_headers(&headers);
     context.correlation_id = correlation_id;
@@ -276,7 +331,10 @@ fn replay_tool_invoke(request: &RequestSpan, facts: &Facts) {
     let failed = finish(invoke.start_lookup(), facts.error("tool.lookup"))
         || replay_gateway_call(&invoke, tool, facts);
     if !failed && invoke_error.is_none() {
-        finish(invoke.start_post_process(), facts.error("tool.post_process"));
+        finish(
+            invoke.start_post_process(),
+            facts.error("tool.post_process"),
+        );
     }
     if invoke_error.is_none() {
         if let (Some(result), Some(is_error)) = (&facts.outcome.result, facts.result_is_error()) {
@@ -301,11 +359,16 @@ fn replay_gateway_call(invoke: &ToolInvokeSpan, tool: &Tool, facts: &Facts) -> b
             url: &upstream.url,
         });
         let call_error = facts.error("mcp.client.call");
-        let child_failed = finish(mcp_call.start_initialize(), facts.error("mcp.client.initialize"))
-            || finish(mcp_call.start_request(), facts.error("mcp.client.request"));
+        let child_failed = finish(
+            mcp_call.start_initialize(),
+            facts.error("mcp.client.initialize"),
+        ) || finish(mcp_call.start_request(), facts.error("mcp.client.request"));
         if !child_failed && call_error.is_none() {
             let success = facts.result_is_error() != Some(true);
-            failed = finish(mcp_call.start_response(success), facts.error("mcp.client.response"));
+            failed = finish(
+                mcp_call.start_response(success),
+                facts.error("mcp.client.response"),
+            );
         }
         failed |= child_failed | finish(mcp_call.into_raw(), call_error);
     }

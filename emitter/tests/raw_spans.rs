@@ -17,7 +17,8 @@ fn emitter(capture: bool, max_raw_payload_bytes: usize) -> (RawSpanEmitter, InMe
         max_raw_payload_bytes,
         ..EmitterConfig::default()
     };
-    let emitter = RawSpanEmitter::with_span_processor(config, SimpleSpanProcessor::new(exporter.clone()));
+    let emitter =
+        RawSpanEmitter::with_span_processor(config, SimpleSpanProcessor::new(exporter.clone()));
     (emitter, exporter)
 }
 
@@ -26,11 +27,17 @@ fn s(v: &str) -> Value {
 }
 
 fn attrs(span: &SpanData) -> BTreeMap<String, Value> {
-    span.attributes.iter().map(|kv| (kv.key.to_string(), kv.value.clone())).collect()
+    span.attributes
+        .iter()
+        .map(|kv| (kv.key.to_string(), kv.value.clone()))
+        .collect()
 }
 
 fn expect(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
 }
 
 /// The request context of the cases below: correlation id recorded, jwt admin, public teams.
@@ -42,7 +49,10 @@ fn context_attrs(op: &str) -> Vec<(&'static str, Value)> {
         ("cf.auth.method", s("jwt")),
         ("cf.user.email", s("admin@example.com")),
         ("cf.user.is_admin", Value::Bool(true)),
-        ("cf.team.ids", Value::Array(Array::String(Vec::<StringValue>::new()))),
+        (
+            "cf.team.ids",
+            Value::Array(Array::String(Vec::<StringValue>::new())),
+        ),
     ]
 }
 
@@ -81,8 +91,19 @@ fn names_in_end_order(spans: &[SpanData]) -> Vec<&str> {
 }
 
 fn assert_child_of(child: &SpanData, parent: &SpanData) {
-    assert_eq!(child.span_context.trace_id(), parent.span_context.trace_id(), "{}", child.name);
-    assert_eq!(child.parent_span_id, parent.span_context.span_id(), "{} under {}", child.name, parent.name);
+    assert_eq!(
+        child.span_context.trace_id(),
+        parent.span_context.trace_id(),
+        "{}",
+        child.name
+    );
+    assert_eq!(
+        child.parent_span_id,
+        parent.span_context.span_id(),
+        "{} under {}",
+        child.name,
+        parent.name
+    );
     assert!(!child.parent_span_is_remote);
 }
 
@@ -90,12 +111,21 @@ fn assert_child_of(child: &SpanData, parent: &SpanData) {
 fn rest_success_emits_the_full_tree_with_exact_facts() {
     let (emitter, exporter) = emitter(true, 1 << 20);
     let result = r#"{"content":[{"type":"text","text":"ok"}],"isError":false}"#;
-    replay(&emitter, &facts(REST_TOOL, &format!(r#"{{"found":true,"result":{result}}}"#)));
+    replay(
+        &emitter,
+        &facts(REST_TOOL, &format!(r#"{{"found":true,"result":{result}}}"#)),
+    );
     let spans = exporter.get_finished_spans().unwrap();
     // Ended in Python's order: children first, in the order they were opened.
     assert_eq!(
         names_in_end_order(&spans),
-        ["tool.lookup", "tool.gateway_call", "tool.post_process", "tools/call echo-tool", "POST /rpc"]
+        [
+            "tool.lookup",
+            "tool.gateway_call",
+            "tool.post_process",
+            "tools/call echo-tool",
+            "POST /rpc"
+        ]
     );
     let m = by_name(&spans);
     let root = m["POST /rpc"];
@@ -148,9 +178,18 @@ fn rest_success_emits_the_full_tree_with_exact_facts() {
         ("cf.tool.id", s("c91645f3ed384120b9ca91093f889ad1")),
         ("cf.tool.integration_type", s("REST")),
     ];
-    assert_eq!(attrs(m["tool.lookup"]), with_context("tool.lookup", &tool_facts));
-    assert_eq!(attrs(m["tool.gateway_call"]), with_context("tool.gateway_call", &tool_facts));
-    assert_eq!(attrs(m["tool.post_process"]), with_context("tool.post_process", &tool_facts[..2]));
+    assert_eq!(
+        attrs(m["tool.lookup"]),
+        with_context("tool.lookup", &tool_facts)
+    );
+    assert_eq!(
+        attrs(m["tool.gateway_call"]),
+        with_context("tool.gateway_call", &tool_facts)
+    );
+    assert_eq!(
+        attrs(m["tool.post_process"]),
+        with_context("tool.post_process", &tool_facts[..2])
+    );
     for child in ["tool.lookup", "tool.gateway_call", "tool.post_process"] {
         assert_child_of(m[child], invoke);
         assert_eq!(m[child].status, Status::Unset);
@@ -166,16 +205,28 @@ fn is_error_result_is_a_clean_span_with_the_flag() {
     let (emitter, exporter) = emitter(false, 1 << 20);
     replay(
         &emitter,
-        &facts(MCP_TOOL, r#"{"found":true,"result":{"content":[{"type":"text","text":"HTTP 500"}],"isError":true}}"#),
+        &facts(
+            MCP_TOOL,
+            r#"{"found":true,"result":{"content":[{"type":"text","text":"HTTP 500"}],"isError":true}}"#,
+        ),
     );
     let spans = exporter.get_finished_spans().unwrap();
     let m = by_name(&spans);
     assert_eq!(m.len(), 9, "{:?}", names_in_end_order(&spans));
     let invoke = attrs(m["tools/call upstream-explode"]);
     assert_eq!(invoke["cf.result.is_error"], Value::Bool(true));
-    assert!(!invoke.contains_key("gen_ai.tool.call.result"), "capture is off");
-    assert!(!invoke.contains_key("gen_ai.tool.call.arguments"), "capture is off");
-    assert_eq!(attrs(m["mcp.client.response"])["cf.upstream.success"], Value::Bool(false));
+    assert!(
+        !invoke.contains_key("gen_ai.tool.call.result"),
+        "capture is off"
+    );
+    assert!(
+        !invoke.contains_key("gen_ai.tool.call.arguments"),
+        "capture is off"
+    );
+    assert_eq!(
+        attrs(m["mcp.client.response"])["cf.upstream.success"],
+        Value::Bool(false)
+    );
     for span in &spans {
         assert!(span.events.is_empty(), "{}", span.name);
         assert_eq!(span.status, Status::Unset, "{}", span.name);
@@ -222,20 +273,46 @@ fn exception_marks_failing_spans_and_drops_spans_after_the_failure() {
         let events: Vec<_> = span.events.iter().collect();
         assert_eq!(events.len(), 1, "{name}: one exception event");
         assert_eq!(events[0].name, "exception");
-        let ev: BTreeMap<String, Value> = events[0].attributes.iter().map(|kv| (kv.key.to_string(), kv.value.clone())).collect();
-        assert_eq!(ev, expect(&[("exception.type", s(ty)), ("exception.message", s(message))]), "{name}");
+        let ev: BTreeMap<String, Value> = events[0]
+            .attributes
+            .iter()
+            .map(|kv| (kv.key.to_string(), kv.value.clone()))
+            .collect();
+        assert_eq!(
+            ev,
+            expect(&[("exception.type", s(ty)), ("exception.message", s(message))]),
+            "{name}"
+        );
     };
-    expect_error("tools/call upstream-explode", "ToolInvocationError", &format!("Tool invocation failed: {msg}"));
-    expect_error("tool.gateway_call", "ExceptionGroup", "unhandled errors in a TaskGroup (1 sub-exception)");
-    expect_error("mcp.client.call", "ExceptionGroup", "unhandled errors in a TaskGroup (1 sub-exception)");
+    expect_error(
+        "tools/call upstream-explode",
+        "ToolInvocationError",
+        &format!("Tool invocation failed: {msg}"),
+    );
+    expect_error(
+        "tool.gateway_call",
+        "ExceptionGroup",
+        "unhandled errors in a TaskGroup (1 sub-exception)",
+    );
+    expect_error(
+        "mcp.client.call",
+        "ExceptionGroup",
+        "unhandled errors in a TaskGroup (1 sub-exception)",
+    );
     expect_error("mcp.client.request", "McpError", msg);
     for clean in ["tool.lookup", "mcp.client.initialize", "POST /rpc"] {
         assert_eq!(m[clean].status, Status::Unset, "{clean}");
         assert!(m[clean].events.is_empty(), "{clean}");
     }
     let invoke = attrs(m["tools/call upstream-explode"]);
-    assert!(!invoke.contains_key("cf.result.is_error"), "no result reached the caller");
-    assert!(invoke.contains_key("gen_ai.tool.call.arguments"), "input is captured on failure too");
+    assert!(
+        !invoke.contains_key("cf.result.is_error"),
+        "no result reached the caller"
+    );
+    assert!(
+        invoke.contains_key("gen_ai.tool.call.arguments"),
+        "input is captured on failure too"
+    );
     let call = attrs(m["mcp.client.call"]);
     assert_eq!(
         call,
@@ -253,7 +330,13 @@ fn exception_marks_failing_spans_and_drops_spans_after_the_failure() {
             ]
         )
     );
-    assert_eq!(attrs(m["mcp.client.initialize"]), with_context("mcp.client.initialize", &[("cf.upstream.transport", s("streamablehttp"))]));
+    assert_eq!(
+        attrs(m["mcp.client.initialize"]),
+        with_context(
+            "mcp.client.initialize",
+            &[("cf.upstream.transport", s("streamablehttp"))]
+        )
+    );
     assert_child_of(m["mcp.client.call"], m["tool.gateway_call"]);
     assert_child_of(m["mcp.client.request"], m["mcp.client.call"]);
 }
@@ -261,7 +344,13 @@ fn exception_marks_failing_spans_and_drops_spans_after_the_failure() {
 #[test]
 fn unknown_tool_emits_only_the_request_span() {
     let (emitter, exporter) = emitter(true, 1 << 20);
-    replay(&emitter, &facts(r#"{"name":"no-such-tool"}"#, r#"{"found":false,"result":null}"#));
+    replay(
+        &emitter,
+        &facts(
+            r#"{"name":"no-such-tool"}"#,
+            r#"{"found":false,"result":null}"#,
+        ),
+    );
     let spans = exporter.get_finished_spans().unwrap();
     assert_eq!(names_in_end_order(&spans), ["POST /rpc"]);
     assert_eq!(attrs(&spans[0])["cf.op"], s("request"));
@@ -270,7 +359,15 @@ fn unknown_tool_emits_only_the_request_span() {
 #[test]
 fn server_error_status_code_sets_error_without_event() {
     let (emitter, exporter) = emitter(false, 1 << 20);
-    let request = emitter.start_request(&Context::new(), RequestContext::default(), &HttpRequest { method: "POST", path: "/mcp", ..Default::default() });
+    let request = emitter.start_request(
+        &Context::new(),
+        RequestContext::default(),
+        &HttpRequest {
+            method: "POST",
+            path: "/mcp",
+            ..Default::default()
+        },
+    );
     request.set_status_code(503);
     request.end();
     let spans = exporter.get_finished_spans().unwrap();
@@ -283,40 +380,80 @@ fn server_error_status_code_sets_error_without_event() {
 fn incoming_traceparent_and_baggage_are_extracted() {
     let (emitter, exporter) = emitter(false, 1 << 20);
     let headers = [
-        ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+        (
+            "traceparent",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        ),
         ("tracestate", "vendor=abc"),
         ("baggage", "tenant=acme,user.id=u%201"),
         ("X-Correlation-ID", "corr-77"),
     ];
     let headers = HeaderPairs(&headers);
     let parent = emitter.extract_context(&headers);
-    let request = emitter.start_request(&parent, RequestContext::from_headers(&headers), &HttpRequest { method: "POST", path: "/rpc", ..Default::default() });
-    let invoke = request.start_tool_invoke(&ToolCall { tool_name: "t", tool_id: "i", integration_type: "REST", ..Default::default() });
+    let request = emitter.start_request(
+        &parent,
+        RequestContext::from_headers(&headers),
+        &HttpRequest {
+            method: "POST",
+            path: "/rpc",
+            ..Default::default()
+        },
+    );
+    let invoke = request.start_tool_invoke(&ToolCall {
+        tool_name: "t",
+        tool_id: "i",
+        integration_type: "REST",
+        ..Default::default()
+    });
     invoke.end();
     request.end();
     let spans = exporter.get_finished_spans().unwrap();
     let m = by_name(&spans);
     let root = m["POST /rpc"];
-    assert_eq!(root.span_context.trace_id(), TraceId::from_hex("0af7651916cd43dd8448eb211c80319c").unwrap());
+    assert_eq!(
+        root.span_context.trace_id(),
+        TraceId::from_hex("0af7651916cd43dd8448eb211c80319c").unwrap()
+    );
     assert_eq!(format!("{}", root.parent_span_id), "b7ad6b7169203331");
     assert!(root.parent_span_is_remote);
     assert!(root.span_context.is_sampled());
     assert_eq!(root.span_context.trace_state().header(), "vendor=abc");
     let a = attrs(root);
-    assert_eq!(a["cf.baggage"], s("tenant=acme,user.id=u%201"), "baggage kept raw");
+    assert_eq!(
+        a["cf.baggage"],
+        s("tenant=acme,user.id=u%201"),
+        "baggage kept raw"
+    );
     assert_eq!(a["cf.correlation_id"], s("corr-77"));
     assert_eq!(a["cf.correlation_id.from_header"], Value::Bool(true));
     assert!(!a.contains_key("cf.auth.method"), "no identity before auth");
     let invoke = m["tools/call t"];
     assert_child_of(invoke, root);
-    assert_eq!(attrs(invoke)["cf.baggage"], s("tenant=acme,user.id=u%201"), "context on every span");
+    assert_eq!(
+        attrs(invoke)["cf.baggage"],
+        s("tenant=acme,user.id=u%201"),
+        "context on every span"
+    );
 }
 
 #[test]
 fn payload_over_the_hard_cap_is_cut_at_a_char_boundary_with_original_size() {
     let (emitter, exporter) = emitter(true, 10);
-    let request = emitter.start_request(&Context::new(), RequestContext::default(), &HttpRequest { method: "POST", path: "/rpc", ..Default::default() });
-    let mut invoke = request.start_tool_invoke(&ToolCall { tool_name: "t", tool_id: "i", integration_type: "REST", ..Default::default() });
+    let request = emitter.start_request(
+        &Context::new(),
+        RequestContext::default(),
+        &HttpRequest {
+            method: "POST",
+            path: "/rpc",
+            ..Default::default()
+        },
+    );
+    let mut invoke = request.start_tool_invoke(&ToolCall {
+        tool_name: "t",
+        tool_id: "i",
+        integration_type: "REST",
+        ..Default::default()
+    });
     invoke.set_arguments_json(r#"{"q":"ééééé"}"#); // 18 bytes, 13 chars; byte 10 is inside an 'é'
     invoke.set_result_json(r#"{"a":1}"#, false);
     invoke.end();
@@ -332,12 +469,30 @@ fn payload_over_the_hard_cap_is_cut_at_a_char_boundary_with_original_size() {
 #[test]
 fn bad_facts_get_clear_errors() {
     let cases = [
-        (r#"{"facts_version":2,"request":{"method":"POST","path":"/rpc"}}"#, "facts_version: must be 1"),
-        (r#"{"facts_version":1,"request":{"method":"POST","path":"/rpc"},"tool":{"name":"x"}}"#, "tool: a found tool needs"),
-        (r#"{"facts_version":1,"request":{"method":"POST","path":"/rpc"},"outcome":{"errors":{"tool.invok":{"type":"A","message":"m"}}}}"#, "outcome.errors.tool.invok: not a cf.op"),
-        (r#"{"facts_version":1,"request":{"method":"POST","path":"/rpc","headers":{"X-A":"1"}}}"#, "request.headers.X-A"),
-        (r#"{"facts_version":1,"request":{"method":"POST","path":"/rpc"},"extra":1}"#, "unknown field `extra`"),
-        (r#"{"facts_version":1,"request":{"method":"POST","path":"/rpc","headers":{"x-correlation-id":"a"},"correlation_id":"b"}}"#, "differs from the x-correlation-id header"),
+        (
+            r#"{"facts_version":2,"request":{"method":"POST","path":"/rpc"}}"#,
+            "facts_version: must be 1",
+        ),
+        (
+            r#"{"facts_version":1,"request":{"method":"POST","path":"/rpc"},"tool":{"name":"x"}}"#,
+            "tool: a found tool needs",
+        ),
+        (
+            r#"{"facts_version":1,"request":{"method":"POST","path":"/rpc"},"outcome":{"errors":{"tool.invok":{"type":"A","message":"m"}}}}"#,
+            "outcome.errors.tool.invok: not a cf.op",
+        ),
+        (
+            r#"{"facts_version":1,"request":{"method":"POST","path":"/rpc","headers":{"X-A":"1"}}}"#,
+            "request.headers.X-A",
+        ),
+        (
+            r#"{"facts_version":1,"request":{"method":"POST","path":"/rpc"},"extra":1}"#,
+            "unknown field `extra`",
+        ),
+        (
+            r#"{"facts_version":1,"request":{"method":"POST","path":"/rpc","headers":{"x-correlation-id":"a"},"correlation_id":"b"}}"#,
+            "differs from the x-correlation-id header",
+        ),
     ];
     for (text, want) in cases {
         let err = Facts::from_json(text).unwrap_err();

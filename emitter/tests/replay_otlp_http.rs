@@ -46,7 +46,9 @@ fn start_receiver(deadline: Instant) -> (String, mpsc::Receiver<Vec<u8>>) {
                 }
             };
             stream.set_nonblocking(false).unwrap();
-            stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
             let mut reader = BufReader::new(stream);
             let mut length = 0usize;
             let mut line = String::new();
@@ -72,7 +74,11 @@ fn start_receiver(deadline: Instant) -> (String, mpsc::Receiver<Vec<u8>>) {
 }
 
 fn attr<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a AnyValue> {
-    attrs.iter().find(|kv| kv.key == key).and_then(|kv| kv.value.as_ref()).and_then(|v| v.value.as_ref())
+    attrs
+        .iter()
+        .find(|kv| kv.key == key)
+        .and_then(|kv| kv.value.as_ref())
+        .and_then(|v| v.value.as_ref())
 }
 
 fn str_attr<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a str> {
@@ -101,7 +107,12 @@ fn run_replay(args: &[&str]) -> (bool, String) {
         thread::sleep(Duration::from_millis(20));
     };
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     (status.success(), stderr)
 }
 
@@ -113,7 +124,14 @@ fn replay_sends_the_raw_spans_over_otlp_http() {
     std::fs::write(&facts, FACTS).unwrap();
     let (url, rx) = start_receiver(Instant::now() + Duration::from_secs(40));
 
-    let (ok, stderr) = run_replay(&["--facts", facts.to_str().unwrap(), "--endpoint", &url, "--timeout-ms", "5000"]);
+    let (ok, stderr) = run_replay(&[
+        "--facts",
+        facts.to_str().unwrap(),
+        "--endpoint",
+        &url,
+        "--timeout-ms",
+        "5000",
+    ]);
     assert!(ok, "replay failed: {stderr}");
 
     let mut spans = Vec::new();
@@ -131,8 +149,14 @@ fn replay_sends_the_raw_spans_over_otlp_http() {
         }
     }
     assert_eq!(str_attr(&resource, "service.name"), Some("gw"));
-    assert_eq!(str_attr(&resource, "service.version"), Some("1.0.7-20260921"));
-    assert_eq!(str_attr(&resource, "deployment.environment"), Some("staging"));
+    assert_eq!(
+        str_attr(&resource, "service.version"),
+        Some("1.0.7-20260921")
+    );
+    assert_eq!(
+        str_attr(&resource, "deployment.environment"),
+        Some("staging")
+    );
 
     let mut names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
     names.sort();
@@ -156,23 +180,58 @@ fn replay_sends_the_raw_spans_over_otlp_http() {
     assert_eq!(hex(&root.trace_id), "0af7651916cd43dd8448eb211c80319c");
     assert_eq!(hex(&root.parent_span_id), "b7ad6b7169203331");
     assert_eq!(root.flags & 0x300, 0x300, "remote parent flag");
-    assert_eq!(attr(&root.attributes, "client.port"), Some(&AnyValue::IntValue(5555)));
+    assert_eq!(
+        attr(&root.attributes, "client.port"),
+        Some(&AnyValue::IntValue(5555))
+    );
     for span in &spans {
-        assert_eq!(hex(&span.trace_id), "0af7651916cd43dd8448eb211c80319c", "{}", span.name);
-        assert_eq!(str_attr(&span.attributes, "cf.correlation_id"), Some("corr-9"), "{}", span.name);
-        assert_eq!(str_attr(&span.attributes, "cf.session.id"), Some("sess-1"), "{}", span.name);
-        assert_eq!(str_attr(&span.attributes, "cf.auth.method"), Some("jwt"), "{}", span.name);
-        assert_ne!(span.status.as_ref().map(|s| s.code), Some(StatusCode::Error as i32), "{}", span.name);
+        assert_eq!(
+            hex(&span.trace_id),
+            "0af7651916cd43dd8448eb211c80319c",
+            "{}",
+            span.name
+        );
+        assert_eq!(
+            str_attr(&span.attributes, "cf.correlation_id"),
+            Some("corr-9"),
+            "{}",
+            span.name
+        );
+        assert_eq!(
+            str_attr(&span.attributes, "cf.session.id"),
+            Some("sess-1"),
+            "{}",
+            span.name
+        );
+        assert_eq!(
+            str_attr(&span.attributes, "cf.auth.method"),
+            Some("jwt"),
+            "{}",
+            span.name
+        );
+        assert_ne!(
+            span.status.as_ref().map(|s| s.code),
+            Some(StatusCode::Error as i32),
+            "{}",
+            span.name
+        );
         assert!(span.end_time_unix_nano >= span.start_time_unix_nano);
     }
     let invoke = find("tools/call upstream-whoami");
     assert_eq!(invoke.parent_span_id, root.span_id);
-    assert_eq!(str_attr(&invoke.attributes, "jsonrpc.request.id"), Some("req-1"));
+    assert_eq!(
+        str_attr(&invoke.attributes, "jsonrpc.request.id"),
+        Some("req-1")
+    );
     assert_eq!(
         str_attr(&invoke.attributes, "gen_ai.tool.call.result"),
         Some(r#"{"content": [{"type": "text", "text": "hi"}], "isError": false}"#)
     );
-    assert_eq!(str_attr(&invoke.attributes, "gen_ai.tool.call.arguments"), None, "input capture is off");
+    assert_eq!(
+        str_attr(&invoke.attributes, "gen_ai.tool.call.arguments"),
+        None,
+        "input capture is off"
+    );
     match attr(&invoke.attributes, "cf.team.ids") {
         Some(AnyValue::ArrayValue(a)) => assert_eq!(a.values.len(), 2),
         other => panic!("cf.team.ids: {other:?}"),
@@ -190,11 +249,25 @@ fn replay_reports_unreachable_endpoint_and_bad_facts() {
     let facts = dir.join("facts.json");
     std::fs::write(&facts, FACTS).unwrap();
     // A port nothing listens on: bind, read the port, close.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let endpoint = format!("http://127.0.0.1:{port}/v1/traces");
-    let (ok, stderr) = run_replay(&["--facts", facts.to_str().unwrap(), "--endpoint", &endpoint, "--timeout-ms", "1000"]);
+    let (ok, stderr) = run_replay(&[
+        "--facts",
+        facts.to_str().unwrap(),
+        "--endpoint",
+        &endpoint,
+        "--timeout-ms",
+        "1000",
+    ]);
     assert!(!ok);
-    assert!(stderr.contains(&endpoint) && stderr.contains("export failed"), "{stderr}");
+    assert!(
+        stderr.contains(&endpoint) && stderr.contains("export failed"),
+        "{stderr}"
+    );
 
     std::fs::write(&facts, r#"{"facts_version": 1}"#).unwrap();
     let (ok, stderr) = run_replay(&["--facts", facts.to_str().unwrap(), "--endpoint", &endpoint]);

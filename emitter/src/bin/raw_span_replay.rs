@@ -40,10 +40,14 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
         match flag.as_str() {
             "--facts" => facts = Some(value()?),
             "--endpoint" => endpoint = Some(value()?),
-            "--protocol" => protocol = Protocol::parse(&value()?).map_err(|e| format!("--protocol: {e}"))?,
+            "--protocol" => {
+                protocol = Protocol::parse(&value()?).map_err(|e| format!("--protocol: {e}"))?
+            }
             "--timeout-ms" => {
                 let v = value()?;
-                let ms: u64 = v.parse().ok().filter(|ms| *ms > 0).ok_or_else(|| format!("--timeout-ms: must be a positive integer, got {v:?}"))?;
+                let ms: u64 = v.parse().ok().filter(|ms| *ms > 0).ok_or_else(|| {
+                    format!("--timeout-ms: must be a positive integer, got {v:?}")
+                })?;
                 timeout = Duration::from_millis(ms);
             }
             "--gateway-version" => gateway_version = value()?,
@@ -51,15 +55,27 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
         }
     }
     let facts = facts.ok_or("--facts FILE is required")?;
-    Ok(Args { facts, endpoint, protocol, timeout, gateway_version })
+    Ok(Args {
+        facts,
+        endpoint,
+        protocol,
+        timeout,
+        gateway_version,
+    })
 }
 
 fn run(args: Args) -> Result<(), String> {
-    let text = std::fs::read_to_string(&args.facts).map_err(|e| format!("{}: cannot read: {e}", args.facts))?;
+    let text = std::fs::read_to_string(&args.facts)
+        .map_err(|e| format!("{}: cannot read: {e}", args.facts))?;
     let facts = Facts::from_json(&text).map_err(|e| format!("{}: {e}", args.facts))?;
     // The facts' own exporter settings describe the gateway run, not where this replay goes.
-    let settings = |key: &str| (!key.starts_with("OTEL_EXPORTER_OTLP_")).then(|| facts.env.get(key).cloned()).flatten();
-    let mut config = EmitterConfig::from_settings(&args.gateway_version, settings).map_err(|e| e.to_string())?;
+    let settings = |key: &str| {
+        (!key.starts_with("OTEL_EXPORTER_OTLP_"))
+            .then(|| facts.env.get(key).cloned())
+            .flatten()
+    };
+    let mut config =
+        EmitterConfig::from_settings(&args.gateway_version, settings).map_err(|e| e.to_string())?;
     config.protocol = args.protocol;
     config.endpoint = args.endpoint.unwrap_or_else(|| match args.protocol {
         Protocol::Http => "http://127.0.0.1:4318/v1/traces".into(),
