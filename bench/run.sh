@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Runs every benchmark the project has and prints the figures (`make bench` calls it).
+# A part that is not there yet is skipped with a message; a part that fails is reported and the
+# script goes on, then exits non-zero. BENCHTIME (default 1s) is passed to `go test -benchtime`.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PY=${PY:-$ROOT/.cache/venv/bin/python}
+BENCHTIME=${BENCHTIME:-1s}
+failed=()
+
+section() { printf '\n=== %s\n' "$1"; }
+skip() { printf 'skipped: %s\n' "$1"; }
+run() { # run NAME CMD...: run one part, remember a failure
+  local name=$1; shift
+  if ! "$@"; then
+    printf 'FAILED: %s\n' "$name"
+    failed+=("$name")
+  fi
+}
+
+# contrib_ratio: from `go test -bench` output of bench/contribchain, print ns/span, allocs/span and
+# the ratio contrib chain / mcpparity (how many times faster mcpparity is).
+contrib_ratio() {
+  awk '
+    /^BenchmarkMixed1000\// {
+      split($1, parts, "/"); name = parts[2]; sub(/-[0-9]+$/, "", name)
+      for (i = 2; i < NF; i++) {
+        if ($(i + 1) == "ns/op") nsop[name] = $i
+        if ($(i + 1) == "ns/span") nsspan[name] = $i
+        if ($(i + 1) == "allocs/op") allocs[name] = $i
+        if ($(i + 1) == "B/op") bytes[name] = $i
+      }
+    }
+    END {
+      if (!("mcpparity" in nsop) || !("contrib_chain" in nsop)) { print "ratio: missing a benchmark line"; exit 1 }
+      for (n in nsop) printf "%-14s %12.0f ns/batch %9.0f ns/span %8.1f allocs/span %10.0f B/batch\n", n, nsop[n], nsspan[n], allocs[n] / 1000, bytes[n]
+      printf "ratio contrib_chain / mcpparity: %.2fx time, %.2fx allocs (target >= 3x time)\n", nsop["contrib_chain"] / nsop["mcpparity"], allocs["contrib_chain"] / allocs["mcpparity"]
+    }'
+}
+
+section "Go: processor and engines (processor/...)"
+if [ -f "$ROOT/processor/go.mod" ]; then
+  run processor bash -c "cd '$ROOT/processor' && go test -run '^\$' -bench . -benchmem -benchtime '$BENCHTIME' ./..."
+else
+  skip "processor/go.mod not found"
+fi
+
+section "Go: mcpparity vs the contrib chain (bench/contribchain, 1,000 mixed raw spans)"
+if [ -f "$ROOT/bench/contribchain/go.mod" ]; then
+  out=$(cd "$ROOT/bench/contribchain" && go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" . 2>&1)
+  rc=$?
+  printf '%s\n' "$out"
+  if [ $rc -eq 0 ]; then
+    run contribchain-ratio contrib_ratio <<<"$out"
+  else
+    printf 'FAILED: contribchain\n'; failed+=(contribchain)
+  fi
+else
+  skip "bench/contribchain/go.mod not found"
+fi
+
+section "Rust: raw span emission (emitter/)"
+if [ -f "$ROOT/emitter/Cargo.toml" ] && { [ -d "$ROOT/emitter/benches" ] || grep -q '^\[\[bench\]\]' "$ROOT/emitter/Cargo.toml"; }; then
+  run emitter cargo bench --locked --manifest-path "$ROOT/emitter/Cargo.toml"
+else
+  skip "emitter/ has no benches (emitter/benches or [[bench]] in Cargo.toml)"
+fi
+
+section "Python: the oracle's redaction and serialization (bench/oracle_redaction.py)"
+if [ -f "$ROOT/bench/oracle_redaction.py" ]; then
+  run oracle_redaction "$PY" "$ROOT/bench/oracle_redaction.py"
+else
+  skip "bench/oracle_redaction.py not found"
+fi
+
+section "Python: tracing cost of the Python runtime (bench/python-tracing-cost/)"
+ptc="$ROOT/bench/python-tracing-cost"
+if [ -x "$ptc/run.sh" ] || [ -f "$ptc/run.sh" ]; then
+  run python-tracing-cost bash "$ptc/run.sh"
+elif [ -f "$ptc/bench.py" ]; then
+  run python-tracing-cost "$PY" "$ptc/bench.py"
+else
+  skip "bench/python-tracing-cost/ (run.sh or bench.py) not found"
+fi
+
+section "Collector: spans/s on loopback with and without mcpparity (bench/load/)"
+if [ -f "$ROOT/bench/load/run.sh" ]; then
+  run load bash "$ROOT/bench/load/run.sh"
+else
+  skip "bench/load/run.sh not found"
+fi
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '\nbench: failed parts: %s\n' "${failed[*]}"
+  exit 1
+fi
+printf '\nbench: done\n'
