@@ -258,22 +258,27 @@ func escapedLen(r rune) int {
 // code points per pass until the wrapper fits.
 func truncationWrapper(preview string, total, maxSize int) string {
 	head := `{"_truncated":true,"_original_size":` + strconv.Itoa(total) + `,"_preview":`
-	runes := []rune(preview)
-	// prefix[i] = escaped length of runes[:i]
-	prefix := make([]int, len(runes)+1)
-	for i, r := range runes {
-		prefix[i+1] = prefix[i] + escapedLen(r)
+	// n code points of preview (ending at byte end) take esc code points once escaped;
+	// dropping runes from the end keeps this O(dropped).
+	n, esc, end := 0, 0, len(preview)
+	for _, r := range preview {
+		n++
+		esc += escapedLen(r)
 	}
-	n := len(runes)
-	wrappedLen := func(n int) int { return len(head) + 2 + prefix[n] + 1 }
-	for wrappedLen(n) > maxSize && n > 0 {
-		overflow := wrappedLen(n) - maxSize
-		n = max(0, n-overflow-1)
+	wrappedLen := func() int { return len(head) + 2 + esc + 1 }
+	for wrappedLen() > maxSize && n > 0 {
+		drop := min(n, wrappedLen()-maxSize+1)
+		for k := 0; k < drop; k++ {
+			r, size := utf8.DecodeLastRuneInString(preview[:end])
+			end -= size
+			esc -= escapedLen(r)
+		}
+		n -= drop
 	}
-	if wrappedLen(n) <= maxSize {
-		e := encoder{limit: -1, buf: make([]byte, 0, len(head)+len(preview)+8)}
+	if wrappedLen() <= maxSize {
+		e := encoder{limit: -1, buf: make([]byte, 0, len(head)+end+8)}
 		e.buf = append(e.buf, head...)
-		e.writeString(string(runes[:n]))
+		e.writeString(preview[:end])
 		e.buf = append(e.buf, '}')
 		return string(e.buf)
 	}

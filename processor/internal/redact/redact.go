@@ -5,6 +5,7 @@
 package redact
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 
@@ -61,7 +62,9 @@ type Redactor struct {
 // keyPattern is _field_name_text_pattern: the field's ASCII alphanumeric parts joined by
 // [\W_]*, or the whole field as a literal when it has none.
 type keyPattern struct {
-	parts [][]rune
+	parts        [][]rune
+	last         byte // lowercase last rune of the key when ASCII
+	lastNonASCII bool // the last rune is not ASCII (or folds to non-ASCII runes): no quick filter
 }
 
 // New compiles the rules for fields (nil = DefaultFields()). Each field is stripped and blank
@@ -99,6 +102,18 @@ func newKeyPattern(field string) keyPattern {
 	if len(k.parts) == 0 {
 		k.parts = [][]rune{[]rune(field)}
 	}
+	lastPart := k.parts[len(k.parts)-1]
+	last := lastPart[len(lastPart)-1]
+	switch {
+	case last >= utf8.RuneSelf:
+		k.lastNonASCII = true
+	case pyIgnoreCaseExtra[byte(last|0x20)] != nil && last|0x20 >= 'a' && last|0x20 <= 'z':
+		k.lastNonASCII = true
+	case last >= 'A' && last <= 'Z':
+		k.last = byte(last) + 'a' - 'A'
+	default:
+		k.last = byte(last)
+	}
 	return k
 }
 
@@ -115,7 +130,10 @@ func normalizeFieldName(key string) string {
 	if simple {
 		return key
 	}
-	b := make([]byte, 0, len(key))
+	return string(appendNormalized(make([]byte, 0, len(key)), key))
+}
+
+func appendNormalized(b []byte, key string) []byte {
 	for _, r := range key {
 		switch {
 		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
@@ -128,20 +146,22 @@ func normalizeFieldName(key string) string {
 			}
 		}
 	}
-	return string(b)
+	return b
 }
 
 // KeyMatches reports whether key names a redact field after normalization (lowercase, only
 // [a-z0-9] kept): Api_Key, client-secret and auth.token match; user_password does not.
 func (r *Redactor) KeyMatches(key string) bool {
-	return r.normalized[normalizeFieldName(key)]
+	var buf [64]byte
+	return r.normalized[string(appendNormalized(buf[:0], key))] // no allocation for the lookup
 }
 
 // fieldLooksLikeURL is _field_looks_like_url.
 func fieldLooksLikeURL(field string) bool {
-	n := normalizeFieldName(field)
+	var buf [64]byte
+	n := appendNormalized(buf[:0], field)
 	for _, kw := range [...]string{"url", "uri", "endpoint", "href", "link", "redirect", "callback", "webhook"} {
-		if strings.Contains(n, kw) {
+		if bytes.Contains(n, []byte(kw)) {
 			return true
 		}
 	}

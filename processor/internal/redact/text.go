@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mcpparity/mcpparity/processor/internal/payload"
 )
@@ -224,6 +225,17 @@ func (k *keyPattern) matchForward(s string, i int) (int, bool) {
 	return i, true
 }
 
+// mayEndWith is a quick filter: can the key's match end with byte c?
+func (k *keyPattern) mayEndWith(c byte) bool {
+	if c >= utf8.RuneSelf || k.lastNonASCII {
+		return true // decide in matchBackward
+	}
+	if c >= 'A' && c <= 'Z' {
+		c += 'a' - 'A'
+	}
+	return c == k.last
+}
+
 // matchBackward matches the key ending at byte q; returns the start.
 func (k *keyPattern) matchBackward(s string, q int) (int, bool) {
 	i := q
@@ -267,9 +279,23 @@ func skipSpaces(s string, i int) int {
 // (the separator minus the whitespace right before it).
 func keyEnds(s string, buf []int) []int {
 	buf = buf[:0]
-	for i := 0; i < len(s); i++ {
-		if s[i] != '=' && s[i] != ':' {
-			continue
+	nextEq, nextColon := strings.IndexByte(s, '='), strings.IndexByte(s, ':')
+	for nextEq >= 0 || nextColon >= 0 {
+		var i int
+		if nextColon < 0 || (nextEq >= 0 && nextEq < nextColon) {
+			i = nextEq
+			if k := strings.IndexByte(s[i+1:], '='); k >= 0 {
+				nextEq = i + 1 + k
+			} else {
+				nextEq = -1
+			}
+		} else {
+			i = nextColon
+			if k := strings.IndexByte(s[i+1:], ':'); k >= 0 {
+				nextColon = i + 1 + k
+			} else {
+				nextColon = -1
+			}
 		}
 		q := i
 		for q > 0 {
@@ -296,6 +322,9 @@ func (r *Redactor) redactKeyValues(s string) string {
 		for _, quoted := range [2]bool{true, false} {
 			starts := startsBuf[:0]
 			for _, q := range ends {
+				if q == 0 || !k.mayEndWith(s[q-1]) {
+					continue
+				}
 				if st, ok := k.matchBackward(s, q); ok {
 					starts = append(starts, st)
 				}

@@ -264,18 +264,43 @@ func (p parsedURL) unparse() string {
 // parse_qs(query, keep_blank_values=True).
 func sanitizeQuery(query string) string {
 	type param struct{ name, value string }
-	var params []param
-	seen := map[string]bool{}
-	for _, field := range strings.Split(query, "&") {
+	var paramsBuf [8]param
+	params := paramsBuf[:0]
+	var seen map[string]bool // only for long queries: keeps the dedupe linear
+	rest := query
+	for rest != "" {
+		var field string
+		field, rest, _ = strings.Cut(rest, "&")
 		if field == "" {
 			continue
 		}
 		name, value, _ := strings.Cut(field, "=")
 		name = pyUnquotePlus(name)
-		if seen[name] {
-			continue // parse_qs keeps every value; the sanitizer uses the first
+		// parse_qs keeps every value; the sanitizer uses the first.
+		if seen != nil {
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+		} else {
+			dup := false
+			for _, p := range params {
+				if p.name == name {
+					dup = true
+					break
+				}
+			}
+			if dup {
+				continue
+			}
+			if len(params) == len(paramsBuf) {
+				seen = make(map[string]bool, 2*len(params))
+				for _, p := range params {
+					seen[p.name] = true
+				}
+				seen[name] = true
+			}
 		}
-		seen[name] = true
 		params = append(params, param{name, pyUnquotePlus(value)})
 	}
 	var b strings.Builder
