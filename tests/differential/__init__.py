@@ -1,0 +1,1 @@
+"""Differential suite: the Go redaction engine (redactdriver) against the pinned Python oracle."""

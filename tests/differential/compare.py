@@ -1,0 +1,205 @@
+"""One comparator for both modes, the D3 classification, the mismatch summary and a shrinker.
+
+oracle-exact mode ("deviations": false): every answer equals the oracle's.
+product mode (default): equal to the oracle, except on D3 inputs (JSON-quoted secret keys in text),
+where the planted D3 secrets must be gone and nothing the oracle removed may come back.
+When the oracle itself raises (urlparse on a broken IPv6 host, …) the driver may answer an error or
+any result that holds none of the case's secrets: it must never echo the raw input.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
+
+from .corpus import DEFAULT_FIELDS, Case, _field_text_pattern
+
+URL_WORDS = ("url", "uri", "endpoint", "href", "link", "redirect", "callback", "webhook")
+
+
+def canon(x: Any) -> str:
+    """The comparison form: JSON with key order, types (1 vs 1.0 vs true) and NaN/Infinity kept."""
+    return json.dumps(x, ensure_ascii=False, allow_nan=True)
+
+
+def effective_fields(redact_fields: tuple[str, ...] | None) -> tuple[str, ...]:
+    if redact_fields is None:
+        return DEFAULT_FIELDS
+    if redact_fields == ():
+        return DEFAULT_FIELDS + ("session_token",)  # OTEL_REDACT_FIELDS="" -> the module's fallback list
+    return redact_fields
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", s.lower())
+
+
+_DETECTORS: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _detector(fields: tuple[str, ...]) -> re.Pattern[str]:
+    """A configured key right before a closing quote (optionally escaped) and `:`/`=`: D3's territory."""
+    if fields not in _DETECTORS:
+        alts = "|".join(f"(?:{_field_text_pattern(f)})" for f in fields if f.strip())
+        _DETECTORS[fields] = re.compile(rf"(?i)\b(?:{alts})\b\\?[\"']\s*[:=]")
+    return _DETECTORS[fields]
+
+
+def text_sanitized_strings(case: Case) -> list[str]:
+    """The strings of a case that the oracle runs through free-text sanitizing (not URL-only, not masked)."""
+    fields = {_norm(f) for f in effective_fields(case.redact_fields)}
+    out: list[str] = []
+
+    def walk(field_name: str, v: Any) -> None:
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if _norm(str(k)) not in fields:
+                    walk(str(k), x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(field_name, x)
+        elif isinstance(v, str) and not any(w in _norm(field_name) for w in URL_WORDS):
+            out.append(v)
+
+    if case.fn in ("sanitize_trace_text", "sanitize_span_exception_message"):
+        out.append(case.args["text"])
+    elif case.fn == "serialize_trace_payload":
+        value = case.value()
+        if isinstance(value, dict):
+            walk("", value)
+        elif isinstance(value, list):
+            walk("item", value)
+        elif isinstance(value, str):
+            out.append(value)
+    elif case.fn == "sanitize_trace_attribute_value":
+        if _norm(case.args["key"]) not in fields:
+            walk(case.args["key"], case.value())
+    return out
+
+
+def d3_class(case: Case) -> tuple[str | None, list[str]]:
+    """("strict", secrets) when D3 must mask planted secrets, ("maybe", []) when it may act, (None, [])."""
+    texts = text_sanitized_strings(case)
+    strict = [s for s in case.d3_secrets if any(s in t for t in texts)]
+    if strict:
+        return "strict", strict
+    det = _detector(effective_fields(case.redact_fields))
+    if case.d3_secrets or case.d3_maybe or any(det.search(t) for t in texts):
+        return "maybe", []
+    return None, []
+
+
+@dataclass
+class Mismatch:
+    case: Case
+    mode: str
+    why: str
+    oracle: dict[str, Any]
+    driver: Any
+    repro: str | None = None
+
+
+def check(case: Case, mode: str, oracle_ans: dict[str, Any], driver_ans: Any) -> str | None:
+    """None when the driver's answer is acceptable in `mode` ("exact" or "product"), else why not."""
+    if not isinstance(driver_ans, dict) or ("result" not in driver_ans and "error" not in driver_ans):
+        return "malformed driver answer"
+    if "raises" in oracle_ans:
+        if "error" in driver_ans:
+            return None
+        leaked = [s for s in case.secrets if s in canon(driver_ans["result"])]
+        return f"oracle raises, driver leaks {leaked[:3]}" if leaked else None
+    if "error" in driver_ans:
+        return "driver error: " + str(driver_ans["error"])[:200]
+    want, got = canon(oracle_ans["result"]), canon(driver_ans["result"])
+    if mode == "exact":
+        return None if want == got else "differs"
+    kind, strict = d3_class(case)
+    if kind is None:
+        return None if want == got else "differs"
+    revived = [s for s in case.secrets if s not in want and s in got]
+    if revived:
+        return f"D3 input: secrets the oracle masked are back {revived[:3]}"
+    kept = [s for s in strict if s in got]
+    if kept:
+        return f"D3 input: JSON-quoted secret survives {kept[:3]}"
+    return None
+
+
+def compare_all(cases: Sequence[Case], mode: str, oracle: dict[int, dict[str, Any]], answers: Sequence[Any]) -> list[Mismatch]:
+    out = []
+    for case, ans in zip(cases, answers):
+        why = check(case, mode, oracle[case.cid], ans)
+        if why:
+            out.append(Mismatch(case, mode, why, oracle[case.cid], ans))
+    return out
+
+
+def _clip(s: str, n: int = 400) -> str:
+    return s if len(s) <= n else s[:n] + f"…(+{len(s) - n} chars)"
+
+
+def summary(mismatches: Sequence[Mismatch], total: int, per_fn: int = 4) -> str:
+    by_fn: dict[str, list[Mismatch]] = defaultdict(list)
+    for m in mismatches:
+        by_fn[m.case.fn].append(m)
+    lines = [f"{len(mismatches)} of {total} cases mismatch"]
+    for fn, ms in sorted(by_fn.items()):
+        whys: dict[str, int] = defaultdict(int)
+        for m in ms:
+            whys[m.why.split(" [")[0].split(":")[0]] += 1
+        lines.append(f"== {fn}: {len(ms)} ({', '.join(f'{w} x{n}' for w, n in sorted(whys.items()))})")
+        for m in ms[:per_fn]:
+            lines.append(f"  case {m.case.cid} [{m.why}] list={m.case.list_name} tags={sorted(m.case.tags)[:8]}")
+            lines.append("    line:   " + _clip(m.case.driver_line(m.mode == "product")))
+            if m.repro:
+                lines.append("    shrunk: " + m.repro)
+            lines.append("    oracle: " + _clip(canon(m.oracle.get("result", m.oracle))))
+            lines.append("    driver: " + _clip(canon(m.driver)))
+    return "\n".join(lines)
+
+
+TEXT_ARG = {"sanitize_trace_text": "text", "sanitize_span_exception_message": "text", "sanitize_url_for_logging": "url"}
+
+
+def shrink(m: Mismatch, oracle_answer: Callable[[Case], dict[str, Any]],
+           run_driver: Callable[[list[str]], list[Any]], max_rounds: int = 80) -> str | None:
+    """Delta-debug the string argument of a plain "differs" mismatch; one driver process per round."""
+    arg = TEXT_ARG.get(m.case.fn)
+    if arg is None or m.why != "differs":
+        return None
+    s = m.case.args[arg]
+    chunks = 2
+    for _ in range(max_rounds):
+        size = max(1, len(s) // chunks)
+        cands = [s[:i] + s[i + size:] for i in range(0, len(s), size)]
+        if not cands:
+            break
+        variants = [Case(cid=-1, fn=m.case.fn, list_name=m.case.list_name, redact_fields=m.case.redact_fields,
+                         args={**m.case.args, arg: c}) for c in cands]
+        answers = run_driver([v.driver_line(m.mode == "product") for v in variants])
+        hit = next((v for v, a in zip(variants, answers) if check(v, "exact", oracle_answer(v), a) == "differs"), None)
+        if hit is not None:
+            s = hit.args[arg]
+            chunks = max(chunks - 1, 2)
+        elif size == 1:
+            break
+        else:
+            chunks = min(chunks * 2, len(s))
+    shrunk = Case(cid=-1, fn=m.case.fn, list_name=m.case.list_name, redact_fields=m.case.redact_fields, args={**m.case.args, arg: s})
+    o = oracle_answer(shrunk)
+    return f"{shrunk.driver_line(m.mode == 'product')}  -> oracle {canon(o.get('result', o))}"
+
+
+def tally(cases: Iterable[Case]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for c in cases:
+        counts["fn:" + c.fn] += 1
+        counts["list:" + c.list_name] += 1
+        for t in c.tags:
+            counts[t] += 1
+        kind, _ = d3_class(c)
+        counts[f"d3:{kind}"] += 1
+    return dict(counts)

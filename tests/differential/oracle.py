@@ -1,0 +1,85 @@
+"""The oracle side: the pinned gateway's own redaction helpers, configured the way the gateway is.
+
+`redact_fields` becomes `OTEL_REDACT_FIELDS` (comma-joined; an empty list is the empty string, which
+the module answers with its own fallback list) and `reload_trace_redaction_config()` re-reads the
+settings, exactly as a gateway started with that env would. `max_size` is passed as the argument of
+`serialize_trace_payload` (the gateway passes 0, meaning its configured size; both are >= 256 here).
+conftest.py sets the env the gateway needs to import (no network, no .env of ours).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator
+
+from mcpgateway.observability import _sanitize_span_exception_message
+from mcpgateway.utils import trace_redaction
+from mcpgateway.utils.url_auth import sanitize_url_for_logging
+
+from .corpus import Case
+
+_ENV = "OTEL_REDACT_FIELDS"
+
+
+def configure(redact_fields: tuple[str, ...] | list[str] | None) -> None:
+    """Point the oracle at one redact_fields list (None = the gateway's config default)."""
+    if redact_fields is None:
+        os.environ.pop(_ENV, None)
+    else:
+        os.environ[_ENV] = ",".join(redact_fields)
+    trace_redaction.reload_trace_redaction_config()
+
+
+def call(fn: str, args: dict[str, Any], value: Any = None) -> Any:
+    """One oracle call, with the module already configured."""
+    if fn == "sanitize_trace_text":
+        return trace_redaction.sanitize_trace_text(args["text"])
+    if fn == "sanitize_trace_attribute_value":
+        return trace_redaction.sanitize_trace_attribute_value(args["key"], value)
+    if fn == "serialize_trace_payload":
+        return trace_redaction.serialize_trace_payload(value, max_size=args["max_size"])
+    if fn == "sanitize_span_exception_message":
+        # str(exc) of a one-argument exception is its argument; the class name is what empty text falls back to
+        exc_type = type(args.get("type") or "Exception", (Exception,), {})
+        return _sanitize_span_exception_message(exc_type(args["text"]))
+    if fn == "sanitize_url_for_logging":
+        return sanitize_url_for_logging(args["url"])
+    raise ValueError(f"unknown fn {fn!r}")
+
+
+def answer(fn: str, args: dict[str, Any], value: Any = None) -> dict[str, Any]:
+    """{"result": …} like the driver, or {"raises": "Type: message"} when the oracle itself raises."""
+    try:
+        return {"result": call(fn, args, value)}
+    except Exception as exc:  # the oracle raising is a finding of its own (e.g. urlparse on "[::1")
+        return {"raises": f"{type(exc).__name__}: {exc}"}
+
+
+@contextmanager
+def restored_config() -> Iterator[None]:
+    """Leave OTEL_REDACT_FIELDS and the module's configuration as they were found."""
+    saved = os.environ.get(_ENV)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(_ENV, None)
+        else:
+            os.environ[_ENV] = saved
+        trace_redaction.reload_trace_redaction_config()
+
+
+def run(cases: Iterable[Case]) -> dict[int, dict[str, Any]]:
+    """Oracle answers by case id, configuring once per redact_fields list."""
+    groups: dict[tuple[str, ...] | None, list[Case]] = defaultdict(list)
+    for c in cases:
+        groups[c.redact_fields].append(c)
+    out: dict[int, dict[str, Any]] = {}
+    with restored_config():
+        for fields, group in groups.items():
+            configure(fields)
+            for c in group:
+                out[c.cid] = answer(c.fn, c.args, c.value())
+    return out
