@@ -47,6 +47,9 @@ const (
 	mask              = "***"
 	maxTeamsInScope   = 5    // format_trace_team_scope max_teams
 	maxHeaderValueLen = 4096 // translate_header_utils.MAX_HEADER_VALUE_LENGTH (baggage values)
+	// maxRawPayloadBytes is the runtime's default hard cap of a raw payload (contract v1); a bigger
+	// payload without cf.*.original_size breaks the contract (it is still captured, truncated).
+	maxRawPayloadBytes = 1 << 20
 	// maxRawAttributes bounds the work on a malformed span; facts beyond it are dropped (counted malformed).
 	maxRawAttributes = 1024
 )
@@ -109,6 +112,8 @@ func (p *parityProcessor) shutdown(context.Context) error {
 // counts is the self-telemetry of one batch, recorded once per batch.
 type counts struct {
 	transformed, passedThrough, redactions, truncations, malformed int64
+	// bounded is set when a value had to be repaired (invalid UTF-8) or cut: the span is malformed.
+	bounded bool
 }
 
 func (p *parityProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
@@ -200,10 +205,9 @@ type spanFacts struct {
 func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	raw := span.Attributes()
 	f := spanFacts{raw: raw}
-	if raw.Len() > maxRawAttributes {
-		f.malformed = true
-		trimMap(raw, maxRawAttributes)
-	}
+	c.bounded = false
+	// More facts than any op has: a contract violation (only the table's keys are read).
+	f.malformed = raw.Len() > maxRawAttributes
 	f.read(span)
 	if f.op == nil {
 		// Unknown or missing cf.op: keep the raw name (sanitized), drop cf.* and payloads, sanitize.
@@ -241,7 +245,7 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 		p.enrich(span, out, &f, c)
 		p.finishOp(span, out, &f, c)
 	}
-	if f.malformed {
+	if f.malformed || c.bounded {
 		c.malformed++
 	}
 	out.MoveTo(raw)
@@ -252,9 +256,6 @@ func (f *spanFacts) read(span ptrace.Span) {
 	raw := f.raw
 	if v, ok := raw.Get(mapping.KeyOp); ok && v.Type() == pcommon.ValueTypeStr {
 		f.op = mapping.Lookup(v.Str())
-	}
-	if f.op == nil {
-		f.malformed = true
 	}
 	f.correlationID = f.str(mapping.KeyCorrelationID)
 	f.fromHeader = f.boolean(mapping.KeyCorrelationFromHdr)
@@ -299,6 +300,9 @@ func (f *spanFacts) read(span ptrace.Span) {
 		f.excMessage = span.Status().Message()
 	}
 }
+
+// failed: the op raised (status ERROR or an exception event).
+func (f *spanFacts) failed() bool { return f.spanStatusErr || f.hasException }
 
 func (f *spanFacts) str(key string) string {
 	v, ok := f.raw.Get(key)
@@ -443,20 +447,30 @@ func (p *parityProcessor) putStr(out pcommon.Map, key, s string, c *counts) {
 func (p *parityProcessor) bound(s string, c *counts) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
+		c.bounded = true
 	}
 	max := p.cfg.MaxTracePayloadSize
 	if len(s) <= max {
 		return s
 	}
-	n := 0
-	for i := range s {
-		if n == max-3 {
-			c.truncations++
-			return s[:i] + "..."
-		}
-		n++
+	if cut, ok := cutRunes(s, max-3); ok {
+		c.truncations++
+		c.bounded = true
+		return cut + "..."
 	}
 	return s
+}
+
+// cutRunes returns the first n characters of s, and whether s was longer.
+func cutRunes(s string, n int) (string, bool) {
+	count := 0
+	for i := range s {
+		if count == n {
+			return s[:i], true
+		}
+		count++
+	}
+	return s, false
 }
 
 func (p *parityProcessor) boundText(s string, c *counts) string {
@@ -524,21 +538,22 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 		}
 		env := p.cfg.DeploymentEnvironment
 		p.putStr(out, keyLfEnvironment, env, c)
-		tags := out.PutEmptySlice(keyLfTags)
-		if team := primaryTeam(f.teamScope); p.identity && team != "" {
-			tags.AppendEmpty().SetStr(p.redactor.SanitizeAttributeString(keyLfTags, "team:"+team))
+		team := primaryTeam(f.teamScope)
+		if !p.identity {
+			team = ""
 		}
-		if f.authMethod != "" {
-			tags.AppendEmpty().SetStr(p.redactor.SanitizeAttributeString(keyLfTags, "auth:"+f.authMethod))
-		}
-		if env != "" {
-			tags.AppendEmpty().SetStr(p.redactor.SanitizeAttributeString(keyLfTags, "env:"+env))
-		}
-		if tags.Len() == 0 {
-			out.Remove(keyLfTags)
+		if team != "" || f.authMethod != "" || env != "" {
+			tags := out.PutEmptySlice(keyLfTags)
+			for _, tag := range [...]string{"team:" + team, "auth:" + f.authMethod, "env:" + env} {
+				if !strings.HasSuffix(tag, ":") {
+					tags.AppendEmpty().SetStr(p.redactor.SanitizeAttributeString(keyLfTags, p.bound(tag, c)))
+				}
+			}
 		}
 		p.putStr(out, keyLfTraceName, p.traceName(span.Name(), op, out), c)
-		out.PutStr(keyLfLevel, "DEFAULT")
+		if !f.failed() {
+			out.PutStr(keyLfLevel, "DEFAULT") // a failure sets ERROR after the error keys (set_span_error)
+		}
 	}
 	p.putBaggage(out, f, c)
 }
@@ -660,7 +675,7 @@ func percentDecode(s string) string {
 // finishOp writes the outcome keys, the capture of the output, the status and the error keys.
 func (p *parityProcessor) finishOp(span ptrace.Span, out pcommon.Map, f *spanFacts, c *counts) {
 	op := f.op
-	failed := f.spanStatusErr || f.hasException
+	failed := f.failed()
 	if op.Outcome {
 		success := !failed && !f.resultIsError
 		out.PutBool(keySuccess, success)
@@ -692,7 +707,6 @@ func (p *parityProcessor) setError(span ptrace.Span, out pcommon.Map, f *spanFac
 	}
 	out.PutStr(keyErrorMessage, msg)
 	if p.langfuse {
-		out.Remove(keyLfLevel) // Python re-sets it, which moves it after error.message
 		out.PutStr(keyLfLevel, "ERROR")
 		out.PutStr(keyLfStatusMsg, msg)
 	}
@@ -758,6 +772,9 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 		return
 	}
 	text := v.AsString()
+	if len(text) > maxRawPayloadBytes || !utf8.ValidString(text) {
+		f.malformed = true
+	}
 	max := p.cfg.MaxTracePayloadSize
 	if os, ok := f.raw.Get(pl.OriginalSizeKey); ok {
 		// The runtime capped the raw payload: report its original size with a sanitized preview.
@@ -786,12 +803,16 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 	if strings.HasPrefix(s, `{"_truncated":true`) {
 		c.truncations++
 	}
+	if strings.Contains(s, redact.Mask) || strings.Contains(s, "REDACTED") {
+		c.redactions++ // the engine returns no change flag; its masks in the capture show one
+	}
 	out.PutStr(pl.Key, s)
 }
 
 // cappedWrapper builds safe_serialize's truncation wrapper for a payload the runtime already cut.
 func (p *parityProcessor) cappedWrapper(prefix string, size int64, max int, c *counts) string {
-	preview := []rune(p.redactor.SanitizeText(strings.ToValidUTF8(p.bound(prefix, c), "\uFFFD")))
+	prefix, _ = cutRunes(strings.ToValidUTF8(prefix, "\uFFFD"), max)
+	preview := []rune(p.redactor.SanitizeText(prefix))
 	for {
 		o := payload.NewObject(3)
 		o.Set("_truncated", true)
@@ -968,4 +989,3 @@ func trimMap(m pcommon.Map, n int) {
 		return i > n
 	})
 }
-

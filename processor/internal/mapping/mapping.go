@@ -174,6 +174,15 @@ var Table = []Op{
 		Attributes: append(append([]Rename(nil), clientIdentity...), runtimeRust,
 			Rename{From: "cf.upstream.success", To: "upstream.response.success", Type: TypeBool}),
 	},
+	{
+		// tools/list: not emitted by the v1 runtime yet; here so the day it is, it is already mapped.
+		Op: "tool.list", Name: "tool.list", Kind: KindInternal, TraceNameFixed: "Tools",
+		Attributes: []Rename{
+			{From: "cf.list.include_inactive", To: "include_inactive", Type: TypeBool},
+			{From: "cf.list.tags_count", To: "tags.count", Type: TypeInt},
+			{From: "cf.list.limit", To: "limit", Type: TypeInt},
+		},
+	},
 }
 
 var byOp = func() map[string]*Op {
