@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Collector throughput on this machine, with and without mcpparity: the built otelcol-mcpparity on
+# free loopback ports (otlp -> memory_limiter -> [mcpparity] -> batch -> debug), fed the shared
+# 1,000-span batch over OTLP/gRPC by `load` (main.go) for DURATION (default 10s) per mode.
+# The load generator runs on the same cores as the collector; the figures say so.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+COLLECTOR=${MCPPARITY_COLLECTOR:-$ROOT/bin/otelcol-mcpparity}
+DURATION=${DURATION:-10s}
+CONCURRENCY=${CONCURRENCY:-2}
+BATCH=$ROOT/processor/testdata/bench/mixed_1000.json
+
+[ -x "$COLLECTOR" ] || { echo "load: $COLLECTOR missing: run make build" >&2; exit 1; }
+[ -f "$BATCH" ] || { echo "load: $BATCH missing" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mcpparity-load.XXXXXX")
+pid=""
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+(cd "$ROOT/bench/load" && go build -o "$work/load" .)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+run_mode() { # run_mode LABEL PROCESSORS
+  local label=$1 processors=$2 grpc health metrics
+  grpc=$(free_port); health=$(free_port); metrics=$(free_port)
+  cat >"$work/$label.yaml" <<EOF
+receivers:
+  otlp:
+    protocols:
+      grpc: {endpoint: "127.0.0.1:$grpc", max_recv_msg_size_mib: 64}
+processors:
+  memory_limiter: {check_interval: 1s, limit_mib: 1024, spike_limit_mib: 256}
+  mcpparity:
+    langfuse_attributes: true
+    identity_attributes: true
+    capture_input_spans: [tool.invoke]
+    capture_output_spans: [tool.invoke]
+  batch: {timeout: 200ms}
+exporters:
+  debug: {verbosity: basic, sampling_initial: 1, sampling_thereafter: 100000}
+extensions:
+  health_check: {endpoint: "127.0.0.1:$health"}
+service:
+  extensions: [health_check]
+  telemetry:
+    logs: {level: warn}
+    metrics:
+      level: none
+  pipelines:
+    traces: {receivers: [otlp], processors: [$processors], exporters: [debug]}
+EOF
+  "$COLLECTOR" --config="$work/$label.yaml" >"$work/$label.out" 2>"$work/$label.err" &
+  pid=$!
+  local up=0
+  for _ in $(seq 1 300); do
+    if curl -fs "http://127.0.0.1:$health/" >/dev/null 2>&1; then up=1; break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ $up -ne 1 ]; then echo "load: collector ($label) not healthy:" >&2; tail -20 "$work/$label.err" >&2; return 1; fi
+  "$work/load" -endpoint "127.0.0.1:$grpc" -batch "$BATCH" -duration "$DURATION" -concurrency "$CONCURRENCY" -label "$label"
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+}
+
+echo "load: $(nproc) cores, $DURATION per mode, $CONCURRENCY gRPC clients on the same cores, batch of 1,000 mixed raw spans"
+run_mode without_mcpparity "memory_limiter, batch"
+run_mode with_mcpparity "memory_limiter, mcpparity, batch"
