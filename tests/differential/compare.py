@@ -3,8 +3,8 @@
 oracle-exact mode ("deviations": false): every answer equals the oracle's.
 product mode (default): equal to the oracle, except on D3 inputs (JSON-quoted secret keys in text),
 where the planted D3 secrets must be gone and nothing the oracle removed may come back.
-When the oracle itself raises (urlparse on a broken IPv6 host, …) the driver may answer an error or
-any result that holds none of the case's secrets: it must never echo the raw input.
+When the oracle itself raises (urlparse on a broken IPv6 host, …) the driver answers an error, or a
+result marked "oracle_raises" that holds none of the secrets the oracle masks once those hosts parse.
 """
 
 from __future__ import annotations
@@ -48,6 +48,17 @@ def _detector(fields: tuple[str, ...]) -> re.Pattern[str]:
     return _DETECTORS[fields]
 
 
+_QUOTED_KEY = re.compile(r"""(?:\\*)["']([^"'\n]{0,256}?)\\*["']\s*[:=]""")
+
+
+def _quoted_field_key(text: str, fields: tuple[str, ...]) -> bool:
+    """A quoted key whose normalized form is a configured field (how D3 matches keys), before `:`/`=`."""
+    norm = {_norm(f) for f in fields}
+    if "" in norm:  # a punctuation-only field matches every key without letters or digits, even a mask '***'
+        return re.search(r"""["']\s*[:=]""", text) is not None
+    return any(_norm(m.group(1)) in norm for m in _QUOTED_KEY.finditer(text))
+
+
 def text_sanitized_strings(case: Case) -> list[str]:
     """The strings of a case that the oracle runs through free-text sanitizing (not URL-only, not masked)."""
     fields = {_norm(f) for f in effective_fields(case.redact_fields)}
@@ -86,8 +97,9 @@ def d3_class(case: Case) -> tuple[str | None, list[str]]:
     strict = [s for s in case.d3_secrets if any(s in t for t in texts)]
     if strict:
         return "strict", strict
-    det = _detector(effective_fields(case.redact_fields))
-    if case.d3_secrets or case.d3_maybe or any(det.search(t) for t in texts):
+    fields = effective_fields(case.redact_fields)
+    det = _detector(fields)
+    if case.d3_secrets or case.d3_maybe or any(det.search(t) or _quoted_field_key(t, fields) for t in texts):
         return "maybe", []
     return None, []
 
@@ -109,8 +121,17 @@ def check(case: Case, mode: str, oracle_ans: dict[str, Any], driver_ans: Any) ->
     if "raises" in oracle_ans:
         if "error" in driver_ans:
             return None
-        leaked = [s for s in case.secrets if s in canon(driver_ans["result"])]
-        return f"oracle raises, driver leaks {leaked[:3]}" if leaked else None
+        variant = oracle_ans.get("parsable_variant", {})
+        if "result" not in variant:
+            return "oracle raises, also on the parsable variant: " + str(variant)[:200]
+        masked_by_oracle = [s for s in case.secrets if s not in canon(variant["result"])]
+        leaked = [s for s in masked_by_oracle if s in canon(driver_ans["result"])]
+        if leaked:
+            return f"oracle raises; driver leaks what the oracle masks once the URL parses {leaked[:3]}"
+        # the driver marks a masked answer where the oracle raises, so callers can tell
+        return None if "oracle_raises" in driver_ans else "oracle raises, driver does not say so"
+    if "oracle_raises" in driver_ans:
+        return "driver says the oracle raises, it does not"
     if "error" in driver_ans:
         return "driver error: " + str(driver_ans["error"])[:200]
     want, got = canon(oracle_ans["result"]), canon(driver_ans["result"])
@@ -119,7 +140,9 @@ def check(case: Case, mode: str, oracle_ans: dict[str, Any], driver_ans: Any) ->
     kind, strict = d3_class(case)
     if kind is None:
         return None if want == got else "differs"
-    revived = [s for s in case.secrets if s not in want and s in got]
+    # a secret cut off by the oracle's truncation was not masked: compare with its untruncated answer
+    full = canon(oracle_ans["untruncated"]) if "untruncated" in oracle_ans else want
+    revived = [s for s in case.secrets if s not in full and s in got]
     if revived:
         return f"D3 input: secrets the oracle masked are back {revived[:3]}"
     kept = [s for s in strict if s in got]
