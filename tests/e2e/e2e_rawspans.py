@@ -4,16 +4,19 @@ over OTLP/HTTP or OTLP/gRPC exactly as the Rust runtime would put them on the wi
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any, Optional, Sequence
 from urllib.parse import urlsplit
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcSpanExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 RAW_SCOPE = "contextforge.mcp_runtime"
 EXPORT_TIMEOUT_MILLIS = 60_000
@@ -68,9 +71,11 @@ class RawSpanSender:
         kind: SpanKind = SpanKind.INTERNAL,
         parent: Optional[trace.Span] = None,
         error: Optional[tuple[str, str]] = None,
+        context: Optional[Context] = None,
     ) -> trace.Span:
-        """Start a raw span (end it with `.end()`); `error` = (exception.type, raw message)."""
-        ctx = trace.set_span_in_context(parent) if parent is not None else None
+        """Start a raw span (end it with `.end()`); `error` = (exception.type, raw message);
+        `context` = an extracted remote parent (for a root)."""
+        ctx = trace.set_span_in_context(parent) if parent is not None else context
         span = self.tracer.start_span(name, context=ctx, kind=kind, attributes=attributes)
         if error is not None:
             span.add_event("exception", {"exception.type": error[0], "exception.message": error[1]})
@@ -95,7 +100,7 @@ def _context(facts: dict[str, Any], op: str) -> dict[str, Any]:
     headers = req.get("headers") or {}
     a: dict[str, Any] = {
         "cf.op": op,
-        "cf.correlation_id": req["correlation_id"],
+        "cf.correlation_id": _correlation_id(facts),
         "cf.correlation_id.from_header": "x-correlation-id" in headers,
         "cf.auth.method": ident.get("auth_method") or "anonymous",
     }
@@ -113,6 +118,17 @@ def _context(facts: dict[str, Any], op: str) -> dict[str, Any]:
     if headers.get("baggage"):
         a["cf.baggage"] = headers["baggage"]
     return a
+
+
+def _correlation_id(facts: dict[str, Any]) -> str:
+    """The header wins, else the recorded id, else one generated (and kept) for this call."""
+    req = facts["request"]
+    header = (req.get("headers") or {}).get("x-correlation-id")
+    if header:
+        return header
+    if not req.get("correlation_id"):
+        req["correlation_id"] = secrets.token_hex(16)
+    return req["correlation_id"]
 
 
 def _tool(facts: dict[str, Any], op: str) -> dict[str, Any]:
@@ -150,16 +166,19 @@ def emit_call(sender: RawSpanSender, facts: dict[str, Any]) -> str:
     outcome = facts.get("outcome") or {}
     errors = outcome.get("errors") or {}
     root_attrs = _context(facts, "request")
-    root_attrs.update({
-        "http.request.method": req["method"], "url.path": req["path"],
-        "network.protocol.version": req["http_version"], "server.address": req["server_address"],
-        "server.port": req["server_port"], "client.address": req["client_address"],
-        "client.port": req["client_port"], "user_agent.original": req["user_agent"],
-        "http.response.status_code": req["status_code"],
-    })
+    root_attrs.update({"http.request.method": req["method"], "url.path": req["path"],
+                       "http.response.status_code": req.get("status_code", 200)})
+    for fact, key in (("http_version", "network.protocol.version"), ("server_address", "server.address"),
+                      ("server_port", "server.port"), ("client_address", "client.address"),
+                      ("client_port", "client.port"), ("user_agent", "user_agent.original")):
+        if req.get(fact) is not None:
+            root_attrs[key] = req[fact]
     if req.get("query"):
         root_attrs["url.query"] = req["query"]
-    root = sender.span(f"{req['method']} {req['path']}", root_attrs, kind=SpanKind.SERVER)
+    # The runtime parents its root on the incoming W3C context, as the gateway's middleware does.
+    carrier = {k: v for k, v in (req.get("headers") or {}).items() if k in ("traceparent", "tracestate")}
+    remote = TraceContextTextMapPropagator().extract(carrier) if carrier else None
+    root = sender.span(f"{req['method']} {req['path']}", root_attrs, kind=SpanKind.SERVER, context=remote)
     tool = facts.get("tool")
     if tool is None or not outcome.get("found", True):
         root.end()
@@ -193,8 +212,10 @@ def emit_call(sender: RawSpanSender, facts: dict[str, Any]) -> str:
     if upstream:
         url = urlsplit(upstream["url"])
         c = _upstream(facts, "mcp.client.call")
-        c.update({"cf.upstream.transport": upstream["transport"], "server.address": url.hostname,
-                  "server.port": url.port, "url.path": url.path, "url.full": upstream["url"]})
+        c.update({"cf.upstream.transport": upstream["transport"], "server.address": url.hostname or "",
+                  "url.path": url.path or "/", "url.full": upstream["url"]})
+        if url.port is not None:
+            c["server.port"] = url.port
         client = sender.span("mcp.client.call", c, parent=gw, error=_error(facts, "mcp.client.call"))
         init = _context(facts, "mcp.client.initialize")
         init["cf.upstream.transport"] = upstream["transport"]

@@ -13,7 +13,7 @@ import pytest
 
 from e2e_collector import SPAN_KIND_INTERNAL, SPAN_KIND_SERVER, STATUS_ERROR, STATUS_OK, STATUS_UNSET, ExportedSpan
 from e2e_rawspans import RawSpanSender, emit_call
-from lib.expected import expected_call, load_capture
+from lib.expected import GATEWAY_SCOPE, expected_call, load_capture
 from lib.gateway_settings import trace_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,6 +53,11 @@ def compare_call(expected: Any, ours: list[ExportedSpan]) -> None:
         assert len(candidates) == 1, f"{where}: want one span under {want['parentName']!r}, got {len(candidates)}"
         got = candidates[0]
         assert got.kind == KINDS[want["kind"]], f"{where}: kind {got.kind}"
+        assert got.scope_name == GATEWAY_SCOPE, f"{where}: scope {got.scope_name!r}"
+        if want["parent"] == "remote":
+            assert got.parent_span_id and got.parent_span_id not in by_id, f"{where}: not parented on the incoming traceparent"
+        elif want["parent"] is None:
+            assert not got.parent_span_id, f"{where}: a root with a parent"
         assert got.status_code == STATUS[want["status"]["code"]], f"{where}: status {got.status_code} {got.status_message!r}"
         assert got.status_message == (want["status"]["message"] or ""), f"{where}: status message {got.status_message!r}"
         assert sorted(got.attributes) == sorted(want["attributes"]), (
@@ -88,14 +93,13 @@ def run_case(start_collector: Any, case: str, protocol: str) -> tuple[Any, list[
     return expected, ours, collector.raw_output()
 
 
+ALL_CASES = sorted(p.stem for p in CASES.glob("*.json"))
+
+
 @pytest.mark.parametrize(
     "case,protocol",
-    [
-        ("b_secrets_capture", "http"),  # REST, capture + Langfuse + identity: D3, D4
-        ("f_mcp_upstream_jsonrpc_error", "grpc"),  # MCP upstream error: D1, D2, D5
-        ("c_exception_langfuse_attrs", "http"),  # exception with langfuse level/status_message
-        ("e_langfuse_endpoint_mcp_upstream_success", "grpc"),  # Langfuse endpoint, MCP output capture
-    ],
+    # every recorded call, alternating the two OTLP transports the Rust runtime may use
+    [(case, "http" if n % 2 == 0 else "grpc") for n, case in enumerate(ALL_CASES)],
 )
 def test_recorded_call_matches_oracle(start_collector: Any, case: str, protocol: str) -> None:
     expected, ours, raw = run_case(start_collector, case, protocol)
