@@ -59,6 +59,21 @@ def _quoted_field_key(text: str, fields: tuple[str, ...]) -> bool:
     return any(_norm(m.group(1)) in norm for m in _QUOTED_KEY.finditer(text))
 
 
+_VALUE_AFTER_QUOTED_KEY = re.compile(r"""\\*["']([^"'\n]{0,256})\\*["']\s*[:=]\s*\\*["']?$""")
+
+
+def _under_quoted_field_key(text: str, secret: str, fields: tuple[str, ...]) -> bool:
+    """The secret sits right after `"key": "` (or `: `) in the input, the key normalizing to a field."""
+    norm = {_norm(f) for f in fields}
+    start = text.find(secret)
+    while start >= 0:
+        m = _VALUE_AFTER_QUOTED_KEY.search(text, max(0, start - 300), start)
+        if m and _norm(m.group(1)) in norm:
+            return True
+        start = text.find(secret, start + 1)
+    return False
+
+
 def text_sanitized_strings(case: Case) -> list[str]:
     """The strings of a case that the oracle runs through free-text sanitizing (not URL-only, not masked)."""
     fields = {_norm(f) for f in effective_fields(case.redact_fields)}
@@ -94,10 +109,10 @@ def text_sanitized_strings(case: Case) -> list[str]:
 def d3_class(case: Case) -> tuple[str | None, list[str]]:
     """("strict", secrets) when D3 must mask planted secrets, ("maybe", []) when it may act, (None, [])."""
     texts = text_sanitized_strings(case)
-    strict = [s for s in case.d3_secrets if any(s in t for t in texts)]
+    fields = effective_fields(case.redact_fields)
+    strict = [s for s in case.d3_secrets if any(_under_quoted_field_key(t, s, fields) for t in texts)]
     if strict:
         return "strict", strict
-    fields = effective_fields(case.redact_fields)
     det = _detector(fields)
     if case.d3_secrets or case.d3_maybe or any(det.search(t) or _quoted_field_key(t, fields) for t in texts):
         return "maybe", []
@@ -172,7 +187,7 @@ def summary(mismatches: Sequence[Mismatch], total: int, per_fn: int = 4) -> str:
     for fn, ms in sorted(by_fn.items()):
         whys: dict[str, int] = defaultdict(int)
         for m in ms:
-            whys[m.why.split(" [")[0].split(":")[0]] += 1
+            whys[_category(m.why)] += 1
         lines.append(f"== {fn}: {len(ms)} ({', '.join(f'{w} x{n}' for w, n in sorted(whys.items()))})")
         for m in ms[:per_fn]:
             lines.append(f"  case {m.case.cid} [{m.why}] list={m.case.list_name} tags={sorted(m.case.tags)[:8]}")
@@ -187,23 +202,39 @@ def summary(mismatches: Sequence[Mismatch], total: int, per_fn: int = 4) -> str:
 TEXT_ARG = {"sanitize_trace_text": "text", "sanitize_span_exception_message": "text", "sanitize_url_for_logging": "url"}
 
 
+def _category(why: str) -> str:
+    return why.split(" [")[0].split(":")[0]
+
+
 def shrink(m: Mismatch, oracle_answer: Callable[[Case], dict[str, Any]],
            run_driver: Callable[[list[str]], list[Any]], max_rounds: int = 80) -> str | None:
-    """Delta-debug the string argument of a plain "differs" mismatch; one driver process per round."""
+    """Delta-debug the string argument while the mismatch keeps its category; one driver process per round.
+
+    Planted secrets travel with the variants, so D3 and oracle-raises findings shrink as well."""
     arg = TEXT_ARG.get(m.case.fn)
-    if arg is None or m.why != "differs":
+    if arg is None:
         return None
+    want = _category(m.why)
+
+    def variant(text: str) -> Case:
+        return Case(cid=-1, fn=m.case.fn, list_name=m.case.list_name, redact_fields=m.case.redact_fields,
+                    args={**m.case.args, arg: text}, secrets=m.case.secrets, d3_secrets=m.case.d3_secrets,
+                    d3_maybe=m.case.d3_maybe)
+
     s = m.case.args[arg]
     chunks = 2
     for _ in range(max_rounds):
         size = max(1, len(s) // chunks)
-        cands = [s[:i] + s[i + size:] for i in range(0, len(s), size)]
+        cands = [variant(s[:i] + s[i + size:]) for i in range(0, len(s), size)]
         if not cands:
             break
-        variants = [Case(cid=-1, fn=m.case.fn, list_name=m.case.list_name, redact_fields=m.case.redact_fields,
-                         args={**m.case.args, arg: c}) for c in cands]
-        answers = run_driver([v.driver_line(m.mode == "product") for v in variants])
-        hit = next((v for v, a in zip(variants, answers) if check(v, "exact", oracle_answer(v), a) == "differs"), None)
+        answers = run_driver([v.driver_line(m.mode == "product") for v in cands])
+        hit = None
+        for v, a in zip(cands, answers):
+            why = check(v, m.mode, oracle_answer(v), a)
+            if why is not None and _category(why) == want:
+                hit = v
+                break
         if hit is not None:
             s = hit.args[arg]
             chunks = max(chunks - 1, 2)
@@ -211,9 +242,10 @@ def shrink(m: Mismatch, oracle_answer: Callable[[Case], dict[str, Any]],
             break
         else:
             chunks = min(chunks * 2, len(s))
-    shrunk = Case(cid=-1, fn=m.case.fn, list_name=m.case.list_name, redact_fields=m.case.redact_fields, args={**m.case.args, arg: s})
+    shrunk = variant(s)
     o = oracle_answer(shrunk)
-    return f"{shrunk.driver_line(m.mode == 'product')}  -> oracle {canon(o.get('result', o))}"
+    shown = o.get("result", o.get("parsable_variant", o))
+    return f"{shrunk.driver_line(m.mode == 'product')}  -> oracle {canon(shown)}"
 
 
 def tally(cases: Iterable[Case]) -> dict[str, int]:

@@ -72,6 +72,19 @@ def restored_config() -> Iterator[None]:
         trace_redaction.reload_trace_redaction_config()
 
 
+def answer_case(c: Case) -> dict[str, Any]:
+    """The oracle's answer to one case (module already configured for its list), with what checks need:
+    "untruncated" (serialize: secrets cut by truncation are not masked ones) and "parsable_variant"
+    (when the oracle raises: what it masks once the planted unparsable hosts are plain ones)."""
+    ans = answer(c.fn, c.args, c.value())
+    if c.fn == "serialize_trace_payload" and "result" in ans:
+        ans["untruncated"] = answer(c.fn, {**c.args, "max_size": UNTRUNCATED}, c.value()).get("result")
+    if "raises" in ans:
+        fixed = c.with_parsable_hosts()
+        ans["parsable_variant"] = answer(fixed.fn, fixed.args, fixed.value())
+    return ans
+
+
 def run(cases: Iterable[Case]) -> dict[int, dict[str, Any]]:
     """Oracle answers by case id, configuring once per redact_fields list."""
     groups: dict[tuple[str, ...] | None, list[Case]] = defaultdict(list)
@@ -82,10 +95,5 @@ def run(cases: Iterable[Case]) -> dict[int, dict[str, Any]]:
         for fields, group in groups.items():
             configure(fields)
             for c in group:
-                out[c.cid] = ans = answer(c.fn, c.args, c.value())
-                if c.fn == "serialize_trace_payload" and "result" in ans:  # what D3 checks compare secrets with
-                    ans["untruncated"] = answer(c.fn, {**c.args, "max_size": UNTRUNCATED}, c.value()).get("result")
-                if "raises" in ans:  # what the oracle masks once the planted bad hosts parse
-                    fixed = c.with_parsable_hosts()
-                    ans["parsable_variant"] = answer(fixed.fn, fixed.args, fixed.value())
+                out[c.cid] = answer_case(c)
     return out

@@ -35,12 +35,11 @@ def _run_mode(mode: str, cases: list[corpus.Case], oracle_answers: dict[int, Any
     shrunk_per_fn: Counter[str] = Counter()
     with oracle_mod.restored_config():
         for m in mismatches:
-            if shrunk_per_fn[m.case.fn] >= SHRINK_PER_FN or m.why != "differs":
+            if shrunk_per_fn[m.case.fn] >= SHRINK_PER_FN or m.case.fn not in compare.TEXT_ARG:
                 continue
             shrunk_per_fn[m.case.fn] += 1
             oracle_mod.configure(m.case.redact_fields)
-            m.repro = compare.shrink(m, lambda c: oracle_mod.answer(c.fn, c.args, c.value()),
-                                     lambda lines: driver.run_lines(lines, driver_bin))
+            m.repro = compare.shrink(m, oracle_mod.answer_case, lambda lines: driver.run_lines(lines, driver_bin))
     _dump(mode, mismatches)
     pytest.fail(compare.summary(mismatches, len(cases)), pytrace=False)
 
