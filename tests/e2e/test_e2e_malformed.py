@@ -80,11 +80,11 @@ def malformed_spans() -> list[tuple[str, dict[str, Any], Any]]:
     ]
 
 
-def malformed_total(metrics: str) -> float:
-    """Sum of the processor's malformed-spans counter over its label sets (Prometheus text)."""
+def counter(metrics: str, name: str) -> float:
+    """Sum of one of the processor's self-telemetry counters over its label sets (Prometheus text)."""
     total = 0.0
     for line in metrics.splitlines():
-        m = re.match(r"^\w*mcpparity_malformed_spans\w*(?:\{[^}]*\})?\s+([0-9.eE+-]+)$", line)
+        m = re.match(r"^otelcol_processor_mcpparity_" + name + r"(?:_total)?(?:\{[^}]*\})?\s+([0-9.eE+-]+)$", line)
         if m:
             total += float(m.group(1))
     return total
@@ -134,5 +134,9 @@ def test_malformed_raw_spans_exported_bounded_redacted(start_collector: Any, pro
     empty = next(s for s in errors if s.attributes.get("error.type") == "ToolTimeoutError")
     assert empty.attributes["error.message"] == "ToolTimeoutError", "empty message becomes the class name"
 
-    counted = malformed_total(collector.metrics_text())
-    assert counted >= 5, f"malformed counter {counted}: wrong types, bad JSON, unknown op, no op, missing facts"
+    metrics = collector.metrics_text()
+    assert counter(metrics, "spans_transformed") == len(cases)
+    # at least: op of the wrong type, wrong fact types, bad JSON, unknown op, no op, missing facts, 10,000 attributes
+    assert counter(metrics, "malformed_spans") >= 7, metrics
+    assert counter(metrics, "truncations") >= 2, "the two 10 MB payloads"
+    assert counter(metrics, "redactions") >= 1
