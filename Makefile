@@ -52,7 +52,7 @@ build: $(COLLECTOR) ## build the otelcol-mcpparity distribution into bin/
 $(COLLECTOR): $(TOOLS)/builder builder-config.yaml $(GO_SOURCES)
 	# -e: go mod tidy tolerates a test-only dependency of fileexporter the Go proxy does not serve (otlpencodingextension)
 	GOFLAGS='-buildvcs=false -e' $(TOOLS)/builder --config=builder-config.yaml
-	mkdir -p bin && cp _build/otelcol-mcpparity $(COLLECTOR)
+	mkdir -p bin && cp _build/otelcol-mcpparity $(COLLECTOR).tmp && mv -f $(COLLECTOR).tmp $(COLLECTOR)  # mv: works while a collector runs
 
 emitter: $(REPLAY) ## build the Rust reference emitter and raw-span-replay
 $(REPLAY): $(RUST_SOURCES)
