@@ -7,8 +7,11 @@ $MCPPARITY_COLLECTOR). Every wait is bounded; every process is stopped by its ow
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -117,7 +120,7 @@ def any_value(v: dict[str, Any]) -> Any:
     if "kvlistValue" in v:
         return {kv["key"]: any_value(kv.get("value", {})) for kv in v["kvlistValue"].get("values", [])}
     if "bytesValue" in v:
-        return v["bytesValue"]
+        return base64.b64decode(v["bytesValue"])
     return None  # an empty AnyValue
 
 
@@ -236,6 +239,25 @@ class Collector:
 
     def metrics_text(self) -> str:
         return requests.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5).text
+
+
+BASE64_TOKEN = re.compile(rb"[A-Za-z0-9+/]{12,}={0,2}")
+
+
+def leaked_secrets(raw: bytes, secrets: list[str]) -> list[str]:
+    """The secrets found in the exporter's output: verbatim, or inside any base64 run (the file's
+    bytesValue encoding, or a bytes value a processor turned into its base64 text)."""
+    found = {s for s in secrets if s.encode() in raw}
+    for token in BASE64_TOKEN.findall(raw):
+        for start in range(4):  # a run may begin mid-quantum inside a longer text
+            chunk = token[start:]
+            chunk = chunk[: len(chunk) - len(chunk) % 4] if not chunk.endswith(b"=") else chunk
+            try:
+                decoded = base64.b64decode(chunk, validate=False)
+            except (binascii.Error, ValueError):
+                continue
+            found.update(s for s in secrets if s.encode() in decoded)
+    return sorted(found)
 
 
 def run_until_exit(config_file: Path, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:

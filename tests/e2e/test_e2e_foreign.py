@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from e2e_collector import STATUS_ERROR
+from e2e_collector import STATUS_ERROR, leaked_secrets
 from e2e_rawspans import RawSpanSender
 
 RAW_MESSAGE = "McpError: upstream failure: password=hunter2-foreign Authorization: Bearer foreignbearer see https://u:pw-foreign@example.com/x?api_key=zzz-foreign&q=1"
@@ -37,7 +37,7 @@ def test_foreign_span_scrubbed_not_transformed(start_collector: Any, protocol: s
     trace_id = send_foreign(collector, protocol)
     [span] = collector.wait_for_spans(1, {trace_id})
     raw = collector.raw_output()
-    leaked = [s for s in SECRETS if s.encode() in raw]
+    leaked = leaked_secrets(raw, SECRETS)
     assert not leaked, f"safety net let secrets through: {leaked}"
     assert span.scope_name == "mcp-gateway" and span.name == "mcp.client.request"
     assert span.attributes == {"mcp.tool.name": "explode", "contextforge.runtime": "python"}, "foreign attributes kept as sent"

@@ -2,18 +2,20 @@
 bounded and redacted, no `cf.*` key survives, no secret reaches the file, and the processor's
 malformed counter counts them.
 
-Invalid UTF-8 is not sent here: opentelemetry-sdk/protobuf refuse to encode it (lone surrogates
-raise before anything is sent), so it is covered by the processor's Go tests, not over the wire."""
+Invalid UTF-8 goes the only way the SDK lets it: as bytes values (OTLP `bytesValue`); a string with
+a lone surrogate cannot be encoded by protobuf at all. Secrets are looked for verbatim and inside
+every base64 run of the output, so a bytes value exported as its base64 text cannot hide one."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from typing import Any
 
 import pytest
 
-from e2e_collector import STATUS_ERROR
+from e2e_collector import STATUS_ERROR, leaked_secrets
 from e2e_rawspans import RawSpanSender
 from opentelemetry.trace import SpanKind
 
@@ -22,7 +24,7 @@ MAX_ERROR_MESSAGE = 1024
 TEN_MB = 10 * 1024 * 1024
 MANY_ATTRIBUTES = 10_000
 # Secrets that only the malformed inputs carry: none may reach the exporter.
-SECRETS = ["hunter2-malformed", "abc123malformed", "malformedbearertoken", "pw-in-url-malformed",
+SECRETS = ["hunter2-bytes", "abc123bytes", "hunter2-malformed", "abc123malformed", "malformedbearertoken", "pw-in-url-malformed",
            "zzz-malformed", "tenmb-secret", "many-attrs-secret", "baggage-secret"]
 
 CONFIG = {
@@ -66,6 +68,13 @@ def malformed_spans() -> list[tuple[str, dict[str, Any], Any]]:
         ("tool.teleport", ctx("tool.teleport", **{"url.full": "https://u:pw-in-url-malformed@h/x"}), None),
         ("no op at all", ctx(None, **{"cf.baggage": "session=baggage-secret"}), None),
         ("tools/call missing-facts", ctx("tool.invoke"), None),
+        # invalid UTF-8 the SDK does allow: bytes values (OTLP bytesValue), and a map where text is due
+        ("tools/call invalid-utf8", ctx("tool.invoke", **{
+            "gen_ai.tool.name": "echo-tool", "cf.tool.id": "t1", "cf.tool.integration_type": "REST",
+            "cf.arguments.count": 1, "cf.request.has_headers": True, "cf.result.is_error": False,
+            "cf.correlation_id": b"\xff\xfe-corr", "cf.user.email": b"admin\xff@example.com",
+            "gen_ai.tool.call.arguments": b'{"password": "hunter2-bytes", "q": "\xff\xfe"}',
+            "gen_ai.tool.call.result": {"content": [{"type": "text", "text": "token=abc123bytes"}]}}), None),
         ("tools/call ten-mb", ctx("tool.invoke", **{
             "gen_ai.tool.name": "echo-tool", "cf.tool.id": "t1", "cf.tool.integration_type": "REST",
             "cf.arguments.count": 2, "cf.request.has_headers": True, "cf.result.is_error": False,
@@ -107,8 +116,8 @@ def test_malformed_raw_spans_exported_bounded_redacted(start_collector: Any, pro
     ours = collector.wait_for_spans(len(cases), trace_ids)
     assert len(ours) == len(cases), f"spans in {len(cases)} != spans out {len(ours)}"
     raw = collector.raw_output()
-    leaked = [s for s in SECRETS if s.encode() in raw]
-    assert not leaked, f"secrets reached the exporter: {leaked}"
+    leaked = leaked_secrets(raw, SECRETS)
+    assert not leaked, f"secrets reached the exporter (verbatim or base64): {leaked}"
     assert len(raw) < 4 * 1024 * 1024, f"output not bounded: {len(raw)} bytes for two 10 MB payloads"
 
     for span in ours:
@@ -140,3 +149,12 @@ def test_malformed_raw_spans_exported_bounded_redacted(start_collector: Any, pro
     assert counter(metrics, "malformed_spans") >= 7, metrics
     assert counter(metrics, "truncations") >= 2, "the two 10 MB payloads"
     assert counter(metrics, "redactions") >= 1
+
+
+def test_leak_scan_sees_through_base64() -> None:
+    """The scan the no-leak assertions rely on finds a secret verbatim and base64-encoded at any offset."""
+    for prefix in (b"", b"x", b"xy"):
+        encoded = base64.b64encode(prefix + b'{"password": "hunter2-bytes"}')
+        assert leaked_secrets(b'{"stringValue":"' + encoded + b'"}', ["hunter2-bytes"]) == ["hunter2-bytes"]
+    assert leaked_secrets(b"token=hunter2-malformed", ["hunter2-malformed", "absent"]) == ["hunter2-malformed"]
+    assert leaked_secrets(base64.b64encode(b"nothing secret in here at all"), ["hunter2-bytes"]) == []

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from e2e_collector import SPAN_KIND_INTERNAL, SPAN_KIND_SERVER, STATUS_ERROR, STATUS_OK, STATUS_UNSET, ExportedSpan
+from e2e_collector import SPAN_KIND_INTERNAL, SPAN_KIND_SERVER, STATUS_ERROR, STATUS_OK, STATUS_UNSET, ExportedSpan, leaked_secrets
 from e2e_rawspans import RawSpanSender, emit_call
 from lib.expected import GATEWAY_SCOPE, expected_call, load_capture
 from lib.gateway_settings import trace_settings
@@ -77,8 +77,8 @@ def compare_call(expected: Any, ours: list[ExportedSpan]) -> None:
 
 
 def assert_no_secret(raw: bytes, secrets: list[str]) -> None:
-    leaked = [s for s in secrets if s.encode() in raw]
-    assert not leaked, f"secrets reached the exporter: {leaked}"
+    leaked = leaked_secrets(raw, secrets)
+    assert not leaked, f"secrets reached the exporter (verbatim or base64): {leaked}"
 
 
 def run_case(start_collector: Any, case: str, protocol: str) -> tuple[Any, list[ExportedSpan], bytes]:
