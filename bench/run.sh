@@ -48,6 +48,8 @@ fi
 
 section "Go: mcpparity vs the contrib chain (bench/contribchain, 1,000 mixed raw spans)"
 if [ -f "$ROOT/bench/contribchain/go.mod" ]; then
+  # first the chain's own checks: it really works, and how far it stays from mcpparity's output
+  run contribchain-tests bash -c "set -o pipefail; cd '$ROOT/bench/contribchain' && go test -count=1 -run 'TestContribChain|TestParityGap' -v . | grep -E '^(---|ok|FAIL)|gap_test'"
   out=$(cd "$ROOT/bench/contribchain" && go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" . 2>&1)
   rc=$?
   printf '%s\n' "$out"

@@ -70,7 +70,9 @@ func TestParityGap(t *testing.T) {
 	for k := range diffs {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return diffs[keys[i]] > diffs[keys[j]] || diffs[keys[i]] == diffs[keys[j]] && keys[i] < keys[j] })
+	sort.Slice(keys, func(i, j int) bool {
+		return diffs[keys[i]] > diffs[keys[j]] || diffs[keys[i]] == diffs[keys[j]] && keys[i] < keys[j]
+	})
 	t.Logf("contrib chain output identical to mcpparity on %d of %d spans", identical, len(ours))
 	for i, k := range keys {
 		if i == 25 {
