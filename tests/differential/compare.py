@@ -48,7 +48,7 @@ def _detector(fields: tuple[str, ...]) -> re.Pattern[str]:
     return _DETECTORS[fields]
 
 
-_QUOTED_KEY = re.compile(r"""(?:\\*)["']([^"'\n]{0,256}?)\\*["']\s*[:=]""")
+_QUOTED_KEY = re.compile(r"""(?:"([^"]{0,256}?)\\*"|'([^']{0,256}?)\\*')\s*[:=]""")
 
 
 def _quoted_field_key(text: str, fields: tuple[str, ...]) -> bool:
@@ -56,7 +56,8 @@ def _quoted_field_key(text: str, fields: tuple[str, ...]) -> bool:
     norm = {_norm(f) for f in fields}
     if "" in norm:  # a punctuation-only field matches every key without letters or digits, even a mask '***'
         return re.search(r"""["']\s*[:=]""", text) is not None
-    return any(_norm(m.group(1)) in norm for m in _QUOTED_KEY.finditer(text))
+    return any(_norm(k) in norm for i in range(len(text)) if text[i] in "\"'"
+               for m in [_QUOTED_KEY.match(text, i)] if m for k in [m.group(1) or m.group(2) or ""])
 
 
 _VALUE_AFTER_QUOTED_KEY = re.compile(r"""\\*["']([^"'\n]{0,256})\\*["']\s*[:=]\s*\\*["']?$""")
@@ -106,15 +107,18 @@ def text_sanitized_strings(case: Case) -> list[str]:
     return out
 
 
-def d3_class(case: Case) -> tuple[str | None, list[str]]:
-    """("strict", secrets) when D3 must mask planted secrets, ("maybe", []) when it may act, (None, [])."""
+def d3_class(case: Case, oracle_output: str = "") -> tuple[str | None, list[str]]:
+    """("strict", secrets) when D3 must mask planted secrets, ("maybe", []) when it may act, (None, []).
+
+    D3 runs on the text the gateway rules leave, so a quoted key can also appear in the oracle's output
+    (`'credential:"y'=c` becomes `'credential:"***'=c`): pass it as oracle_output."""
     texts = text_sanitized_strings(case)
     fields = effective_fields(case.redact_fields)
     strict = [s for s in case.d3_secrets if any(_under_quoted_field_key(t, s, fields) for t in texts)]
     if strict:
         return "strict", strict
     det = _detector(fields)
-    if case.d3_secrets or case.d3_maybe or any(det.search(t) or _quoted_field_key(t, fields) for t in texts):
+    if case.d3_secrets or case.d3_maybe or any(det.search(t) or _quoted_field_key(t, fields) for t in texts + [oracle_output]):
         return "maybe", []
     return None, []
 
@@ -152,7 +156,7 @@ def check(case: Case, mode: str, oracle_ans: dict[str, Any], driver_ans: Any) ->
     want, got = canon(oracle_ans["result"]), canon(driver_ans["result"])
     if mode == "exact":
         return None if want == got else "differs"
-    kind, strict = d3_class(case)
+    kind, strict = d3_class(case, want if want != got else "")
     if kind is None:
         return None if want == got else "differs"
     # a secret cut off by the oracle's truncation was not masked: compare with its untruncated answer

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SEED = 20260921
-DEFAULT_CASE_COUNT = 24_000
+DEFAULT_CASE_COUNT = 30_000
 
 # The gateway's config default (config.py `otel_redact_fields`, 16 entries).
 DEFAULT_FIELDS = (
@@ -70,7 +70,8 @@ NUMBER_LITERALS = ("0", "-0", "1", "-1", "1.0", "-0.0", "0.1", "1e16", "1E16", "
                    "0.000001", "2e0", "10000000000000000000000", "-1.0e-10", "4.35", "1e-323")
 QUERY_SENSITIVE = ("api_key", "apikey", "api-key", "key", "token", "access_token", "auth", "auth_token",
                    "secret", "password", "pwd", "credential", "credentials", "tavilyapikey", "tavilyApiKey",
-                   "TOKEN", "Api_Key", "to\u212aen", "api%5Fkey", "pass%77ord", "Key", "tavilyAPIKEY")
+                   "TOKEN", "Api_Key", "to\u212aen", "api%5Fkey", "pass%77ord", "Key", "tavilyAPIKEY", "ap\u0130key",
+                   "ＴＯＫＥＮ", "p+wd", "token%00", "%74oken", "KEY", "Secret")
 QUERY_PLAIN = ("q", "page", "next", "state", "code", "sig", "a", "b", "", "x y", "ключ", "keys", "tokens",
                "session_id", "redirect")
 
@@ -177,9 +178,11 @@ class Gen:
         if style == "asis":
             return f, True
         if style == "prefix":
-            return r.choice(("x_", "my-", "x", "user", "é", "_", "1", "-", ".")) + "_".join(parts), False
+            return r.choice(("x_", "my-", "x", "user", "é", "_", "1", "-", ".", "日", "😀", "Ⅻ", "\u0301", "ª", "²", "½",
+                             "\u200d", "\u0660", "ǅ", "\u00a0")) + "_".join(parts), False
         if style == "suffix":
-            return "_".join(parts) + r.choice(("_id", "2", "s", "é", "_", "-", "ß", "\u0301")), False
+            return "_".join(parts) + r.choice(("_id", "2", "s", "é", "_", "-", "ß", "\u0301", "日", "😀", "Ⅻ", "²", "\u200d",
+                                               "\u0660", "ª")), False
         # case-folding oddities near keys: long s, Kelvin sign, dotless/dotted i, sharp s, fullwidth
         k = "_".join(parts)
         subs = [("s", "ſ"), ("k", "\u212a"), ("i", "ı"), ("i", "İ"), ("K", "\u212a"), ("ss", "ß"),
@@ -194,10 +197,11 @@ class Gen:
 
     def sep(self) -> str:
         return self.r.choice(("=", "=", ":", ": ", " = ", " : ", "=  ", " :", "\t=\t", "=>", "::", "==", " ", "",
-                              "\u00a0=", "=\n"))
+                              "\u00a0=", "=\n", "\u2003=\u2003", "=\u3000", "\x1c:", "\x85=", ": \u200b"))
 
     def term(self) -> str:
-        return self.r.choice(("", " ", ",", ";", "&", "\t", "\n", "'", '"', ")", "!", "é", ".", "/", "\x00", "|"))
+        return self.r.choice(("", " ", ",", ";", "&", "\t", "\n", "'", '"', ")", "!", "é", ".", "/", "\x00", "|",
+                              "\u2003", "\x1c", "\x85", "\u3000", "\u200b", "<", "}"))
 
     def filler(self) -> str:
         r = self.r
@@ -300,11 +304,12 @@ class Gen:
     def seg_bearer(self) -> str:
         r = self.r
         scheme = r.choice(("Bearer", "bearer", "BEARER", "Basic", "basic", "BaSiC", "Bearer:", "xBearer", "Token"))
-        ws = r.choice((" ", "  ", "\t", "\n", "", "\u00a0", " \x0b"))
+        ws = r.choice((" ", "  ", "\t", "\n", "", "\u00a0", " \x0b", "\u2003", "\x1c", "\u3000"))
         tok = self.secret("bearer")
         pre = r.choice(("", "", "Authorization: ", "authorization=", "Proxy-Authorization: ", "auth ", '"Authorization": "'))
         self.case.tags.add("bearer")
-        return pre + scheme + ws + tok + r.choice(("", " ", ",", ";", "'", '"', "!", "é", "\n", ".", ":x"))
+        return pre + scheme + ws + tok + r.choice(("", " ", ",", ";", "'", '"', "!", "é", "\n", ".", ":x", "\u2003", "\x1c",
+                                                   "\x85", "\u200b", "&"))
 
     def seg_url(self, in_text: bool = True) -> str:
         r = self.r
@@ -316,7 +321,8 @@ class Gen:
         elif u < 0.45:
             userinfo = self.secret() + "@"
         elif u < 0.5:
-            userinfo = r.choice((":@", "@", ":" + self.secret() + "@", "u:p@u2:p2@"))
+            userinfo = r.choice((":@", "@", ":" + self.secret() + "@", "u:p@u2:p2@", "a@b@", "%75:%70@",
+                                 "u:" + self.secret() + "%40x@", "U:" + self.secret() + "@@"))
         host = r.choice(("example.com", "h", "127.0.0.1:8080", "[::1]", "[::1]:8443", "[2001:db8::7]", "EXAMPLE.COM:443",
                          "bücher.de", "xn--bcher-kva.de", "h:99999", "h:abc", ""))
         if r.random() < 0.03:  # hosts urlparse rejects: the oracle raises ValueError
@@ -333,7 +339,8 @@ class Gen:
                 else:
                     name = r.choice(QUERY_PLAIN)
                     val = r.choice(("1", "", "a+b", "a%20b", "%zz", "%C3", "x\\y", "é", "/p/q", "~t", "v=w", "%2B",
-                                    "%00", "1;2", self.secret("wide")))
+                                    "%00", "1;2", "%ff", "%E2%82", "%u1234", "<x>", "a%2",  "*", "!$'()", "\u00a0",
+                                    self.secret("wide")))
                 form = r.random()
                 if form < 0.8:
                     params.append(name + "=" + val)
