@@ -13,8 +13,9 @@ import pytest
 
 from e2e_collector import SPAN_KIND_INTERNAL, SPAN_KIND_SERVER, STATUS_ERROR, STATUS_OK, STATUS_UNSET, ExportedSpan, leaked_secrets
 from e2e_rawspans import RawSpanSender, emit_call
-from lib.expected import GATEWAY_SCOPE, expected_call, load_capture
+from lib.expected import GATEWAY_SCOPE, expected_call, load_capture, mask_json_quoted_secrets_in
 from lib.gateway_settings import trace_settings
+from lib.oracle_payload import PayloadRequest, oracle_serialize
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = REPO / "tests" / "parity" / "cases"
@@ -128,3 +129,38 @@ def test_payloads_stay_valid_json(start_collector: Any) -> None:
     assert result["isError"] is False
     echoed = json.loads(result["content"][0]["text"])["echo"]
     assert echoed["password"] == "***", "D3: the JSON-quoted password in the echoed text is masked"
+
+
+SETTINGS = [
+    {"OTEL_MAX_TRACE_PAYLOAD_SIZE": "256"},  # the minimum: both payloads become the _truncated wrapper
+    {"OTEL_REDACT_FIELDS": "query,password"},  # replaces the list: api_key no longer masked by key
+    {"OTEL_REDACT_FIELDS": ""},  # empty: the module fallback, which adds session_token
+    {"OTEL_REDACT_FIELDS": "query,password,session_token", "OTEL_MAX_TRACE_PAYLOAD_SIZE": "300"},
+]
+
+
+@pytest.mark.parametrize("overrides", SETTINGS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
+def test_payloads_follow_the_oracle_under_gateway_settings(start_collector: Any, overrides: dict[str, str]) -> None:
+    """Non-default payload settings, turned into the processor config, give exactly the payloads
+    the real oracle serializes under the same settings (single pass = D4, JSON-quoted keys = D3)."""
+    facts, _ = load_case("b_secrets_capture")
+    facts["env"].update(overrides)
+    facts["call"]["arguments"] = dict(facts["call"]["arguments"], session_token="st-e2e-secret", filler="f" * 300)
+    settings = trace_settings(facts["env"])
+    requests = [
+        PayloadRequest(kind, key, mask_json_quoted_secrets_in(value, settings.redact_fields))
+        for kind, key, value in (("arguments", "langfuse.observation.input", facts["call"]["arguments"]),
+                                 ("tool_result", "langfuse.observation.output", facts["outcome"]["result"]))
+    ]
+    want = oracle_serialize(requests, settings.redact_fields_env, settings.max_trace_payload_size_env)
+
+    collector = start_collector(settings.processor_config())
+    sender = RawSpanSender("http", collector.http_endpoint)
+    trace_id = emit_call(sender, facts)
+    sender.close()
+    invoke = next(s for s in collector.wait_for_spans(sender.started, {trace_id}) if s.name == "tool.invoke")
+    for request, result in zip(requests, want):
+        assert invoke.attributes[request.attribute] == result.single_pass, request.attribute
+        assert len(invoke.attributes[request.attribute]) <= settings.max_trace_payload_size
+        if settings.max_trace_payload_size_env is not None:  # the 300-char filler overflows these limits
+            assert invoke.attributes[request.attribute].startswith('{"_truncated":true'), request.attribute
