@@ -292,10 +292,10 @@ func (f *spanFacts) read(span ptrace.Span) {
 		}
 		f.hasException = true
 		if v, ok := ev.Attributes().Get(keyExcType); ok {
-			f.excType = v.AsString()
+			f.excType = asText(v)
 		}
 		if v, ok := ev.Attributes().Get(keyExcMessage); ok {
-			f.excMessage = v.AsString()
+			f.excMessage = asText(v)
 		}
 		break
 	}
@@ -316,7 +316,7 @@ func (f *spanFacts) str(key string) string {
 	}
 	if v.Type() != pcommon.ValueTypeStr {
 		f.malformed = true
-		return v.AsString()
+		return asText(v)
 	}
 	return v.Str()
 }
@@ -341,7 +341,7 @@ func formatTeamScope(raw pcommon.Map) string {
 		return "admin"
 	}
 	if v.Type() != pcommon.ValueTypeSlice {
-		if s := strings.TrimSpace(v.AsString()); s != "" {
+		if s := strings.TrimSpace(asText(v)); s != "" {
 			return s
 		}
 		return "public"
@@ -350,7 +350,7 @@ func formatTeamScope(raw pcommon.Map) string {
 	var b strings.Builder
 	n := 0
 	for i := 0; i < sl.Len(); i++ {
-		id := strings.TrimSpace(sl.At(i).AsString())
+		id := strings.TrimSpace(asText(sl.At(i)))
 		if id == "" {
 			continue
 		}
@@ -426,7 +426,7 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFac
 	}
 	// Wrong type: contract violation; export its text form, sanitized.
 	f.malformed = true
-	p.putStr(out, r.To, v.AsString(), c)
+	p.putStr(out, r.To, asText(v), c)
 }
 
 func (p *parityProcessor) sanitizeURLValue(key, s string, c *counts) string {
@@ -505,7 +505,7 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 	}
 	if op.Identity {
 		if v, ok := f.raw.Get("cf.server.id"); ok {
-			p.putStr(out, keyServerID, v.AsString(), c)
+			p.putStr(out, keyServerID, asText(v), c)
 		}
 	}
 	if op.Input != nil && p.langfuse && p.captures(p.captureIn, op) {
@@ -751,7 +751,7 @@ func (p *parityProcessor) finishRequest(span ptrace.Span, out pcommon.Map, f *sp
 		if v.Type() == pcommon.ValueTypeInt {
 			out.PutInt(mapping.KeyHTTPStatusCode, v.Int())
 		} else {
-			p.putStr(out, mapping.KeyHTTPStatusCode, v.AsString(), c)
+			p.putStr(out, mapping.KeyHTTPStatusCode, asText(v), c)
 		}
 	}
 	p.putBaggage(out, f, c)
@@ -776,7 +776,7 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 	if !ok {
 		return
 	}
-	text := v.AsString()
+	text := asText(v)
 	if len(text) > maxRawPayloadBytes || !utf8.ValidString(text) {
 		f.malformed = true
 	}
@@ -786,15 +786,18 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 		size := os.Int()
 		if os.Type() != pcommon.ValueTypeInt {
 			f.malformed = true
-			size, _ = strconv.ParseInt(os.AsString(), 10, 64)
+			size, _ = strconv.ParseInt(asText(os), 10, 64)
 		}
 		out.PutStr(pl.Key, p.cappedWrapper(text, size, max, c))
 		c.truncations++
 		return
 	}
 	var value payload.Value
+	if v.Type() != pcommon.ValueTypeStr {
+		f.malformed = true // bytes, map or slice: parsed from its text when that is JSON
+	}
 	parsed, err := payload.Parse([]byte(text))
-	if err != nil || v.Type() != pcommon.ValueTypeStr {
+	if err != nil {
 		// Not JSON: capture the text itself as a JSON string, still redacted and bounded.
 		f.malformed = true
 		value = payload.ValidString(p.bound(text, c))
@@ -979,6 +982,15 @@ func (p *parityProcessor) scrubAll(span ptrace.Span, c *counts) {
 		ev.Attributes().RemoveIf(func(k string, _ pcommon.Value) bool { return k == keyExcStacktrace })
 		p.scrubMap(ev.Attributes(), c)
 	}
+}
+
+// asText is a raw value as text: bytes as their bytes (AsString would give base64, which hides a
+// secret from the sanitizer), everything else as AsString (maps and slices as JSON).
+func asText(v pcommon.Value) string {
+	if v.Type() == pcommon.ValueTypeBytes {
+		return string(v.Bytes().AsRaw())
+	}
+	return v.AsString()
 }
 
 // isRawOnlyKey: facts that never leave the processor.

@@ -2,9 +2,11 @@ package processor
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -159,7 +161,23 @@ func assertNoSecretsExported(t *testing.T, td ptrace.Traces) {
 	for _, s := range secrets {
 		assert.NotContains(t, text, s)
 	}
+	// A secret must not hide in base64 either (a bytes value, or bytes turned into base64 text).
+	for _, run := range base64Run.FindAllString(text, -1) {
+		for off := 0; off < 4 && off < len(run); off++ {
+			chunk := run[off:]
+			chunk = chunk[:len(chunk)/4*4]
+			decoded, _ := base64.StdEncoding.DecodeString(strings.TrimRight(chunk, "="))
+			if decoded == nil {
+				decoded, _ = base64.RawStdEncoding.DecodeString(strings.TrimRight(chunk, "="))
+			}
+			for _, s := range secrets {
+				assert.NotContains(t, string(decoded), s, "base64 run %.40s", run)
+			}
+		}
+	}
 }
+
+var base64Run = regexp.MustCompile(`[A-Za-z0-9+/]{16,}={0,2}`)
 
 func TestToolInvokeSuccessMatchesPythonOrder(t *testing.T) {
 	td, ss := rawTraces()
@@ -669,6 +687,15 @@ func TestMalformed(t *testing.T) {
 	s.Attributes().PutStr("gen_ai.tool.name", "bad\xc3\x28utf8")
 	failSpan(s, "Err\xff", "bad \xff\xfe token=abc123")
 	inputs["invalid_utf8"] = td
+	// Bytes and map values: their bytes (not base64) and their JSON are what gets sanitized.
+	td, ss = rawTraces()
+	s = toolInvoke(ss, "", "")
+	s.Attributes().PutEmptyBytes("gen_ai.tool.call.arguments").FromRaw([]byte("{\"password\": \"hunter2\", \"q\": \"\xff\xfe token=abc123\"}"))
+	s.Attributes().PutEmptyBytes("gen_ai.tool.name").FromRaw([]byte("echo password=hunter2 \xff"))
+	res := s.Attributes().PutEmptyMap("gen_ai.tool.call.result")
+	res.PutEmptySlice("content").AppendEmpty().SetEmptyMap().PutStr("text", "token=abc123")
+	s.Attributes().PutBool("cf.result.is_error", false)
+	inputs["bytes_and_map_values"] = td
 
 	for name, td := range inputs {
 		t.Run(name, func(t *testing.T) {
