@@ -28,6 +28,13 @@ STOP_TIMEOUT_SECONDS = 10.0
 EXPORT_TIMEOUT_SECONDS = 30.0
 
 
+START_ATTEMPTS = 3
+
+
+class PortTakenError(RuntimeError):
+    """Another process bound one of the picked ports before the collector did."""
+
+
 def collector_binary() -> Path:
     """The built distribution: $MCPPARITY_COLLECTOR (set by the Makefile) or bin/otelcol-mcpparity."""
     return Path(os.environ.get("MCPPARITY_COLLECTOR") or REPO / "bin" / "otelcol-mcpparity")
@@ -160,17 +167,22 @@ class Collector:
 
     def __init__(self, workdir: Path, mcpparity: dict[str, Any]):
         self.workdir = workdir
-        self.grpc_port, self.http_port = free_port(), free_port()
-        self.health_port, self.metrics_port = free_port(), free_port()
+        self.mcpparity = mcpparity
         self.out_file = workdir / "traces.jsonl"
         self.config_file = workdir / "config.yaml"
         self.stdout_file = workdir / "collector.stdout"
         self.stderr_file = workdir / "collector.stderr"
+        self.proc: Optional[subprocess.Popen[bytes]] = None
+        self._write_config()
+
+    def _write_config(self) -> None:
+        """Fresh free ports and the config that uses them."""
+        self.grpc_port, self.http_port = free_port(), free_port()
+        self.health_port, self.metrics_port = free_port(), free_port()
         config = collector_config(
-            mcpparity, self.grpc_port, self.http_port, self.health_port, self.metrics_port, self.out_file
+            self.mcpparity, self.grpc_port, self.http_port, self.health_port, self.metrics_port, self.out_file
         )
         self.config_file.write_text(yaml.safe_dump(config, sort_keys=True))
-        self.proc: Optional[subprocess.Popen[bytes]] = None
 
     @property
     def http_endpoint(self) -> str:
@@ -181,6 +193,18 @@ class Collector:
         return f"127.0.0.1:{self.grpc_port}"
 
     def start(self) -> None:
+        """Start and wait for health; a port taken between pick and bind (other collectors run on
+        this machine too) is retried with new ports, a bounded number of times."""
+        for attempt in range(START_ATTEMPTS):
+            try:
+                self._start_once()
+                return
+            except PortTakenError:
+                if attempt == START_ATTEMPTS - 1:
+                    raise
+                self._write_config()
+
+    def _start_once(self) -> None:
         binary = collector_binary()
         if not binary.exists():
             raise FileNotFoundError(f"{binary} is missing: run `make build` first")
@@ -191,6 +215,8 @@ class Collector:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                if "address already in use" in self.stderr():
+                    raise PortTakenError(self.stderr()[-1000:])
                 raise RuntimeError(f"collector exited rc={self.proc.returncode} at start:\n{self.stderr()[-4000:]}")
             try:
                 if requests.get(f"http://127.0.0.1:{self.health_port}/", timeout=1).status_code == 200:
