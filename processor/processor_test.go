@@ -800,3 +800,29 @@ func TestMixedBatchFile(t *testing.T) {
 func metricdatatestIgnore() []metricdatatest.Option {
 	return []metricdatatest.Option{metricdatatest.IgnoreTimestamp()}
 }
+
+func TestSessionTeamNameServerID(t *testing.T) {
+	td, ss := rawTraces()
+	s := toolInvoke(ss, "", "")
+	s.Attributes().PutStr("cf.session.id", "sess-1")
+	s.Attributes().PutStr("cf.team.name", "Platform")
+	s.Attributes().PutStr("cf.server.id", "9f1c")
+	a := spanAt(run(t, langfuseConfig(), td), 0).Attributes()
+	assert.Equal(t, []string{
+		"tool.name", "tool.id", "tool.integration_type", "arguments_count", "has_headers",
+		"user.email", "team.scope", "server_id", "correlation_id", "request_id",
+		"user.is_admin", "team.name", "auth.method", "langfuse.user.id", "langfuse.session.id", "langfuse.environment",
+		"langfuse.trace.tags", "langfuse.trace.name", "langfuse.observation.level", "success", "duration.ms",
+	}, keys(a))
+	assert.Equal(t, "sess-1", str(t, a, "langfuse.session.id"), "not redacted: the key normalizes to langfusesessionid")
+
+	td, ss = rawTraces()
+	s = toolInvoke(ss, "", "")
+	s.Attributes().PutStr("cf.session.id", "sess-1")
+	s.Attributes().PutStr("cf.team.name", "Platform")
+	a = spanAt(run(t, createDefaultConfig(), td), 0).Attributes()
+	for _, k := range []string{"langfuse.session.id", "team.name"} {
+		_, ok := a.Get(k)
+		assert.False(t, ok, k)
+	}
+}
