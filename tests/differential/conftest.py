@@ -2,7 +2,7 @@
 
 The oracle is the pinned gateway imported in this interpreter; it needs a few settings to import
 cleanly (fake, strong-enough secrets; no OTEL/Langfuse env; observability off, so no exporter and
-no network). They are set only while the suite's fixtures run and restored afterwards.
+no network). They are set only while this package's tests run (package-scoped fixtures) and restored afterwards.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ ORACLE_IMPORT_ENV = {
 }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def oracle_env() -> Iterator[None]:
     saved = dict(os.environ)
     for k in [k for k in os.environ if k.startswith(("OTEL_", "LANGFUSE_"))]:
@@ -35,7 +35,7 @@ def oracle_env() -> Iterator[None]:
         os.environ.update(saved)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def oracle_mod(oracle_env: None) -> Any:
     from . import oracle  # imports mcpgateway: needs oracle_env first
 
@@ -55,6 +55,6 @@ def cases() -> list[corpus.Case]:
     return corpus.generate()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def oracle_answers(oracle_mod: Any, cases: list[corpus.Case]) -> dict[int, dict[str, Any]]:
     return oracle_mod.run(cases)
