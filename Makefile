@@ -39,10 +39,11 @@ $(VENV)/.installed: tests/requirements.txt configurator/pyproject.toml
 	$(VENV)/bin/pip install -q -r tests/requirements.txt -e ./configurator
 	touch $@
 
-$(TOOLS)/mdatagen:
-	GOBIN=$(TOOLS) go install go.opentelemetry.io/collector/cmd/mdatagen@$(MDATAGEN_VERSION)
-$(TOOLS)/builder:
-	GOBIN=$(TOOLS) go install go.opentelemetry.io/collector/cmd/builder@$(OTELCOL_VERSION)
+# Versions are pinned in internal/tools/go.mod (builder $(OTELCOL_VERSION), mdatagen $(MDATAGEN_VERSION)).
+$(TOOLS)/mdatagen: internal/tools/go.mod
+	cd internal/tools && GOBIN=$(TOOLS) go install go.opentelemetry.io/collector/cmd/mdatagen
+$(TOOLS)/builder: internal/tools/go.mod
+	cd internal/tools && GOBIN=$(TOOLS) go install go.opentelemetry.io/collector/cmd/builder
 tools: $(TOOLS)/mdatagen $(TOOLS)/builder ## Go tools (mdatagen, ocb) into .cache/tools
 
 generate: $(TOOLS)/mdatagen ## regenerate processor/internal/metadata from metadata.yaml
