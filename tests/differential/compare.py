@@ -107,7 +107,17 @@ def text_sanitized_strings(case: Case) -> list[str]:
     return out
 
 
-def d3_class(case: Case, oracle_output: str = "") -> tuple[str | None, list[str]]:
+def _strings(v: Any) -> list[str]:
+    if isinstance(v, str):
+        return [v]
+    if isinstance(v, dict):
+        return [s for x in v.values() for s in _strings(x)]
+    if isinstance(v, list):
+        return [s for x in v for s in _strings(x)]
+    return []
+
+
+def d3_class(case: Case, oracle_output: Any = None) -> tuple[str | None, list[str]]:
     """("strict", secrets) when D3 must mask planted secrets, ("maybe", []) when it may act, (None, []).
 
     D3 runs on the text the gateway rules leave, so a quoted key can also appear in the oracle's output
@@ -118,7 +128,7 @@ def d3_class(case: Case, oracle_output: str = "") -> tuple[str | None, list[str]
     if strict:
         return "strict", strict
     det = _detector(fields)
-    if case.d3_secrets or case.d3_maybe or any(det.search(t) or _quoted_field_key(t, fields) for t in texts + [oracle_output]):
+    if case.d3_secrets or case.d3_maybe or any(det.search(t) or _quoted_field_key(t, fields) for t in texts + _strings(oracle_output)):
         return "maybe", []
     return None, []
 
@@ -156,7 +166,7 @@ def check(case: Case, mode: str, oracle_ans: dict[str, Any], driver_ans: Any) ->
     want, got = canon(oracle_ans["result"]), canon(driver_ans["result"])
     if mode == "exact":
         return None if want == got else "differs"
-    kind, strict = d3_class(case, want if want != got else "")
+    kind, strict = d3_class(case, oracle_ans["result"] if want != got else None)
     if kind is None:
         return None if want == got else "differs"
     # a secret cut off by the oracle's truncation was not masked: compare with its untruncated answer
