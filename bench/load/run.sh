@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Collector throughput on this machine, with and without mcpparity: the built otelcol-mcpparity on
 # free loopback ports (otlp -> memory_limiter -> [mcpparity] -> batch -> debug), fed the shared
-# 1,000-span batch over OTLP/gRPC by `load` (main.go) for DURATION (default 10s) per mode.
+# 1,000-span batch over OTLP/gRPC by `load` (main.go) for DURATION (default 5s) per mode, ROUNDS
+# (default 3) alternating rounds; prints each round and the medians.
 # The load generator runs on the same cores as the collector; the figures say so.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 COLLECTOR=${MCPPARITY_COLLECTOR:-$ROOT/bin/otelcol-mcpparity}
-DURATION=${DURATION:-10s}
+DURATION=${DURATION:-5s}
+ROUNDS=${ROUNDS:-3}
 CONCURRENCY=${CONCURRENCY:-2}
 BATCH=$ROOT/processor/testdata/bench/mixed_1000.json
 
@@ -72,6 +74,20 @@ EOF
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
 
-echo "load: $(nproc) cores, $DURATION per mode, $CONCURRENCY gRPC clients on the same cores, batch of 1,000 mixed raw spans"
-run_mode without_mcpparity "memory_limiter, batch"
-run_mode with_mcpparity "memory_limiter, mcpparity, batch"
+echo "load: $(nproc) cores, $ROUNDS rounds x $DURATION per mode (alternating), $CONCURRENCY gRPC clients on the same cores, batch of 1,000 mixed raw spans"
+for round in $(seq 1 "$ROUNDS"); do
+  run_mode without_mcpparity "memory_limiter, batch" | tee -a "$work/results.jsonl"
+  run_mode with_mcpparity "memory_limiter, mcpparity, batch" | tee -a "$work/results.jsonl"
+done
+python3 - "$work/results.jsonl" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+by = {}
+for r in rows:
+    by.setdefault(r["label"], []).append(r["spans_per_second"])
+for label, values in by.items():
+    print(f"{label:18s} median {statistics.median(values):>10,.0f} spans/s  [min {min(values):,.0f} - max {max(values):,.0f}] over {len(values)} rounds")
+if len(by) == 2:
+    ratio = statistics.median(by["without_mcpparity"]) / statistics.median(by["with_mcpparity"])
+    print(f"mcpparity costs {ratio:.2f}x collector throughput on this machine (generator on the same cores)")
+PY
