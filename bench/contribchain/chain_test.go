@@ -128,6 +128,28 @@ func newContribChain(tb testing.TB) *pipeline {
 	return p
 }
 
+// newContribStage builds one processor of the chain alone (its config from chainFile) -> sink.
+func newContribStage(tb testing.TB, id string) *pipeline {
+	tb.Helper()
+	configs := loadChainConfigs(tb)
+	for _, step := range chainOrder {
+		if step.id != id {
+			continue
+		}
+		cfg := step.factory.CreateDefaultConfig()
+		if err := confmap.NewFromStringMap(configs[step.id]).Unmarshal(cfg); err != nil {
+			tb.Fatalf("%s: %v", step.id, err)
+		}
+		p := &pipeline{sink: new(consumertest.TracesSink)}
+		proc := start(tb, step.factory, cfg, p.sink)
+		p.procs = []processor.Traces{proc}
+		p.first = proc
+		return p
+	}
+	tb.Fatalf("no chain step %q", id)
+	return nil
+}
+
 // newMcpparity builds mcpparity -> sink with the same policy as the chain: Langfuse and identity
 // attributes on, input/output capture for tool.invoke, the gateway's defaults otherwise.
 func newMcpparity(tb testing.TB) *pipeline {
@@ -249,5 +271,18 @@ func forEachSpan(all []ptrace.Traces, fn func(scope string, s ptrace.Span)) {
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkContribStages runs each processor of the chain alone on the raw batch: where the
+// chain's time goes (each stage sees raw spans here, so the sum only approximates the chain).
+func BenchmarkContribStages(b *testing.B) {
+	batch := loadBatch(b)
+	for _, step := range chainOrder {
+		b.Run(strings.ReplaceAll(step.id, "/", "_"), func(b *testing.B) {
+			p := newContribStage(b, step.id)
+			defer p.shutdown(b)
+			benchmarkPipeline(b, p, batch)
+		})
 	}
 }
