@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +165,39 @@ def test_payloads_follow_the_oracle_under_gateway_settings(start_collector: Any,
         assert len(invoke.attributes[request.attribute]) <= settings.max_trace_payload_size
         if settings.max_trace_payload_size_env is not None:  # the 300-char filler overflows these limits
             assert invoke.attributes[request.attribute].startswith('{"_truncated":true'), request.attribute
+
+
+def test_many_calls_over_both_transports_none_dropped(start_collector: Any) -> None:
+    """Every recorded call five times, over OTLP/HTTP and gRPC at once: spans in = spans out, per trace."""
+    collector = start_collector(trace_settings({"OTEL_EMIT_LANGFUSE_ATTRIBUTES": "true",
+                                                "OTEL_CAPTURE_INPUT_SPANS": "tool.invoke",
+                                                "OTEL_CAPTURE_OUTPUT_SPANS": "tool.invoke"}).processor_config())
+    senders = {"http": RawSpanSender("http", collector.http_endpoint),
+               "grpc": RawSpanSender("grpc", collector.grpc_endpoint)}
+    sent: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def send(protocol: str) -> None:
+        sender = senders[protocol]
+        for _ in range(5):
+            for case in ALL_CASES:
+                facts, _ = load_case(case)
+                before = sender.started
+                trace_id = emit_call(sender, facts)
+                with lock:  # calls with an incoming traceparent share its trace id: add up
+                    sent[trace_id] = sent.get(trace_id, 0) + sender.started - before
+
+    threads = [threading.Thread(target=send, args=(p,)) for p in senders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    for sender in senders.values():
+        sender.close()
+    total = sum(sent.values())
+    ours = collector.wait_for_spans(total, set(sent))
+    assert len(ours) == total
+    got: dict[str, int] = {}
+    for span in ours:
+        got[span.trace_id] = got.get(span.trace_id, 0) + 1
+    assert got == sent, "a trace lost or gained spans"
