@@ -792,22 +792,25 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 		c.truncations++
 		return
 	}
-	var value payload.Value
 	if v.Type() != pcommon.ValueTypeStr {
 		f.malformed = true // bytes, map or slice: parsed from its text when that is JSON
 	}
-	parsed, err := payload.Parse([]byte(text))
+	var s string
+	var err error
+	if pl.ToolResult {
+		var parsed payload.Value
+		if parsed, err = payload.ParseString(text); err == nil {
+			s = p.redactor.SerializeTracePayload(toolResult(parsed), max)
+		}
+	} else {
+		// Arguments are captured as they are: read, redacted and written in one pass.
+		s, err = p.redactor.SerializeTraceJSON(text, max)
+	}
 	if err != nil {
 		// Not JSON: capture the text itself as a JSON string, still redacted and bounded.
 		f.malformed = true
-		value = payload.ValidString(p.bound(text, c))
-	} else {
-		value = parsed
-		if pl.ToolResult {
-			value = toolResult(parsed)
-		}
+		s = p.redactor.SerializeTracePayload(payload.ValidString(p.bound(text, c)), max)
 	}
-	s := p.redactor.SerializeTracePayload(value, max)
 	if strings.HasPrefix(s, `{"_truncated":true`) {
 		c.truncations++
 	}

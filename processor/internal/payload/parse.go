@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -35,24 +36,53 @@ var ErrTooDeep = errors.New("nesting deeper than payload.MaxDepth")
 // characters inside strings are refused. Deviations, for safety: invalid UTF-8 bytes and
 // lone surrogate escapes become U+FFFD (Go strings cannot hold lone surrogates), and nesting
 // deeper than MaxDepth is an error wrapping ErrTooDeep.
-func Parse(data []byte) (Value, error) {
-	p := parser{data: data}
-	p.skipSpace()
-	v, err := p.value(0)
-	if err != nil {
+func Parse(data []byte) (Value, error) { return ParseString(string(data)) }
+
+// ParseString is Parse of a string. Strings without escapes in the result share the input's
+// memory (they are substrings of text), so parsing copies little.
+func ParseString(text string) (Value, error) {
+	var b treeBuilder
+	if err := parseEvents(text, &b); err != nil {
 		return nil, err
+	}
+	return b.root, nil
+}
+
+// handler receives the values of a JSON text in document order (depth first). The tree
+// builder (Parse) and the redacting encoder (SerializeJSONRedacted) are its two handlers, so
+// both read JSON with the same grammar.
+type handler interface {
+	null()
+	boolean(b bool)
+	number(n Number)
+	str(s string)
+	other(v Value) // a Go value that is not a JSON type (tree walks only)
+	beginObject() error
+	key(k string) error
+	endObject()
+	beginArray() error
+	endArray()
+}
+
+// parseEvents reads one JSON value from text (the grammar of Parse) and reports it to h.
+func parseEvents(text string, h handler) error {
+	p := parser{data: text, h: h}
+	p.skipSpace()
+	if err := p.value(0); err != nil {
+		return err
 	}
 	p.skipSpace()
 	if p.pos != len(p.data) {
-		return nil, p.fail("extra data")
+		return p.fail("extra data")
 	}
-	return v, nil
+	return nil
 }
 
 type parser struct {
-	data []byte
+	data string
 	pos  int
 	buf  []byte // scratch for strings with escapes
+	h    handler
 }
 
 func (p *parser) fail(msg string) error { return &SyntaxError{Msg: msg, Offset: p.pos} }
@@ -69,12 +99,12 @@ func (p *parser) skipSpace() {
 }
 
 func (p *parser) hasPrefix(s string) bool {
-	return len(p.data)-p.pos >= len(s) && string(p.data[p.pos:p.pos+len(s)]) == s
+	return len(p.data)-p.pos >= len(s) && p.data[p.pos:p.pos+len(s)] == s
 }
 
-func (p *parser) value(depth int) (Value, error) {
+func (p *parser) value(depth int) error {
 	if p.pos >= len(p.data) {
-		return nil, p.fail("expecting value")
+		return p.fail("expecting value")
 	}
 	switch c := p.data[p.pos]; {
 	case c == '{':
@@ -82,61 +112,81 @@ func (p *parser) value(depth int) (Value, error) {
 	case c == '[':
 		return p.array(depth + 1)
 	case c == '"':
-		return p.str()
+		s, err := p.str()
+		if err != nil {
+			return err
+		}
+		p.h.str(s)
+		return nil
 	case c == 'n' && p.hasPrefix("null"):
 		p.pos += 4
-		return nil, nil
+		p.h.null()
+		return nil
 	case c == 't' && p.hasPrefix("true"):
 		p.pos += 4
-		return true, nil
+		p.h.boolean(true)
+		return nil
 	case c == 'f' && p.hasPrefix("false"):
 		p.pos += 5
-		return false, nil
+		p.h.boolean(false)
+		return nil
 	case c == 'N' && p.hasPrefix("NaN"):
 		p.pos += 3
-		return FloatNumber(math.NaN()), nil
+		p.h.number(FloatNumber(math.NaN()))
+		return nil
 	case c == 'I' && p.hasPrefix("Infinity"):
 		p.pos += 8
-		return FloatNumber(math.Inf(1)), nil
+		p.h.number(FloatNumber(math.Inf(1)))
+		return nil
 	case c == '-' && p.hasPrefix("-Infinity"):
 		p.pos += 9
-		return FloatNumber(math.Inf(-1)), nil
+		p.h.number(FloatNumber(math.Inf(-1)))
+		return nil
 	case c == '-' || (c >= '0' && c <= '9'):
-		return p.number()
+		n, err := p.number()
+		if err != nil {
+			return err
+		}
+		p.h.number(n)
+		return nil
 	}
-	return nil, p.fail("expecting value")
+	return p.fail("expecting value")
 }
 
-func (p *parser) object(depth int) (Value, error) {
+func (p *parser) object(depth int) error {
 	if depth > MaxDepth {
-		return nil, fmt.Errorf("%w (%d) at offset %d", ErrTooDeep, MaxDepth, p.pos)
+		return fmt.Errorf("%w (%d) at offset %d", ErrTooDeep, MaxDepth, p.pos)
 	}
 	p.pos++ // {
-	obj := NewObject(4)
+	if err := p.h.beginObject(); err != nil {
+		return err
+	}
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
-		return obj, nil
+		p.h.endObject()
+		return nil
 	}
 	for {
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-			return nil, p.fail("expecting property name enclosed in double quotes")
+			return p.fail("expecting property name enclosed in double quotes")
 		}
 		k, err := p.str()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.skipSpace()
 		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-			return nil, p.fail("expecting ':' delimiter")
+			return p.fail("expecting ':' delimiter")
 		}
 		p.pos++
 		p.skipSpace()
-		v, err := p.value(depth)
-		if err != nil {
-			return nil, err
+		if err := p.h.key(k); err != nil {
+			return err
 		}
-		obj.Set(k, v)
+		if err := p.value(depth); err != nil {
+			return err
+		}
 		p.skipSpace()
 		if p.pos < len(p.data) && p.data[p.pos] == ',' {
 			p.pos++
@@ -145,29 +195,31 @@ func (p *parser) object(depth int) (Value, error) {
 		}
 		if p.pos < len(p.data) && p.data[p.pos] == '}' {
 			p.pos++
-			return obj, nil
+			p.h.endObject()
+			return nil
 		}
-		return nil, p.fail("expecting ',' delimiter")
+		return p.fail("expecting ',' delimiter")
 	}
 }
 
-func (p *parser) array(depth int) (Value, error) {
+func (p *parser) array(depth int) error {
 	if depth > MaxDepth {
-		return nil, fmt.Errorf("%w (%d) at offset %d", ErrTooDeep, MaxDepth, p.pos)
+		return fmt.Errorf("%w (%d) at offset %d", ErrTooDeep, MaxDepth, p.pos)
 	}
 	p.pos++ // [
-	arr := make([]Value, 0, 4)
+	if err := p.h.beginArray(); err != nil {
+		return err
+	}
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
-		return arr, nil
+		p.h.endArray()
+		return nil
 	}
 	for {
-		v, err := p.value(depth)
-		if err != nil {
-			return nil, err
+		if err := p.value(depth); err != nil {
+			return err
 		}
-		arr = append(arr, v)
 		p.skipSpace()
 		if p.pos < len(p.data) && p.data[p.pos] == ',' {
 			p.pos++
@@ -176,21 +228,22 @@ func (p *parser) array(depth int) (Value, error) {
 		}
 		if p.pos < len(p.data) && p.data[p.pos] == ']' {
 			p.pos++
-			return arr, nil
+			p.h.endArray()
+			return nil
 		}
-		return nil, p.fail("expecting ',' delimiter")
+		return p.fail("expecting ',' delimiter")
 	}
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-func (p *parser) number() (Value, error) {
+func (p *parser) number() (Number, error) {
 	start := p.pos
 	if p.data[p.pos] == '-' {
 		p.pos++
 	}
 	if p.pos >= len(p.data) || !isDigit(p.data[p.pos]) {
-		return nil, p.fail("expecting value")
+		return Number{}, p.fail("expecting value")
 	}
 	if p.data[p.pos] == '0' {
 		p.pos++
@@ -199,7 +252,6 @@ func (p *parser) number() (Value, error) {
 			p.pos++
 		}
 	}
-	intEnd := p.pos
 	isFloat := false
 	// A fraction or exponent only counts when complete (Python's NUMBER_RE); otherwise the
 	// number ends before it and the leftover is a syntax error later.
@@ -223,30 +275,22 @@ func (p *parser) number() (Value, error) {
 			isFloat = true
 		}
 	}
-	text := string(p.data[start:p.pos])
+	text := p.data[start:p.pos] // a substring: no copy
 	if isFloat {
 		f, err := strconv.ParseFloat(text, 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) { // out of range: ±Inf or ±0, as Python's float()
-			return nil, &SyntaxError{Msg: "bad number", Offset: start}
+			return Number{}, &SyntaxError{Msg: "bad number", Offset: start}
 		}
 		return FloatNumber(f), nil
 	}
-	_ = intEnd
-	digits := text
-	neg := false
-	if digits[0] == '-' {
-		neg, digits = true, digits[1:]
-	}
+	digits := strings.TrimPrefix(text, "-")
 	if len(digits) > MaxIntDigits {
-		return nil, &SyntaxError{Msg: fmt.Sprintf("integer of %d digits exceeds the limit of %d", len(digits), MaxIntDigits), Offset: start}
+		return Number{}, &SyntaxError{Msg: fmt.Sprintf("integer of %d digits exceeds the limit of %d", len(digits), MaxIntDigits), Offset: start}
 	}
 	if digits == "0" {
 		return Number{text: "0"}, nil // -0 is the integer 0 in Python
 	}
-	if neg {
-		return Number{text: "-" + digits}, nil
-	}
-	return Number{text: digits}, nil
+	return Number{text: text}, nil // JSON integers are canonical already (no '+', no leading 0)
 }
 
 func hexVal(c byte) rune {
@@ -285,10 +329,7 @@ func (p *parser) str() (string, error) {
 		if c == '"' {
 			s := p.data[start:p.pos]
 			p.pos++
-			if utf8.Valid(s) {
-				return string(s), nil
-			}
-			return ValidString(string(s)), nil
+			return ValidString(s), nil // a substring of the input unless it needs repair
 		}
 		if c == '\\' {
 			break

@@ -281,16 +281,52 @@ func (r *Redactor) sanitizeField(field string, v payload.Value, depth int, errp 
 	return v
 }
 
-// SerializeTracePayload is serialize_trace_payload: redact, then payload.Serialize.
+// SerializeTracePayload is serialize_trace_payload: redact, then payload.Serialize, in one
+// walk that never builds the redacted copy.
 func (r *Redactor) SerializeTracePayload(v payload.Value, maxSize int) string {
-	return payload.Serialize(r.RedactValue(v), maxSize)
+	return payload.SerializeRedacted(v, maxSize, &payloadRules{r: r})
 }
 
 // SerializeTracePayloadStrict is SerializeTracePayload that also reports the first
 // ValueError the oracle would raise while redacting.
 func (r *Redactor) SerializeTracePayloadStrict(v payload.Value, maxSize int) (string, error) {
-	red, err := r.RedactValueStrict(v)
-	return payload.Serialize(red, maxSize), err
+	rules := &payloadRules{r: r}
+	out := payload.SerializeRedacted(v, maxSize, rules)
+	if out == serializationFailed {
+		// The walk stops where encoding fails; the redact walk goes on and may meet an
+		// error further on, so take the error from it.
+		_, err := r.RedactValueStrict(v)
+		return out, err
+	}
+	return out, rules.err
+}
+
+// SerializeTraceJSON is SerializeTracePayload of the JSON text text (payload.ParseString),
+// read, redacted and written in one pass without building a tree. It returns the parse error
+// for text that is not JSON.
+func (r *Redactor) SerializeTraceJSON(text string, maxSize int) (string, error) {
+	return payload.SerializeJSONRedacted(text, maxSize, &payloadRules{r: r})
+}
+
+// serializationFailed is safe_serialize's answer when encoding fails (payload.Serialize).
+const serializationFailed = `{"_error":"serialization_failed"}`
+
+// payloadRules applies this engine's structured rules (redact, sanitizeField) inside the
+// payload encoder, remembering the first oracle ValueError.
+type payloadRules struct {
+	r   *Redactor
+	err error
+}
+
+func (p *payloadRules) MaskMember(key string) (string, bool) {
+	if p.r.KeyMatches(key) {
+		return Mask, true
+	}
+	return "", false
+}
+
+func (p *payloadRules) Text(field, s string) string {
+	return p.r.text(s, fieldLooksLikeURL(field), &p.err)
 }
 
 // MaxExceptionMessageLength is observability._MAX_SPAN_EXCEPTION_MESSAGE_LENGTH.

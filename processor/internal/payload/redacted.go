@@ -1,0 +1,275 @@
+package payload
+
+import "errors"
+
+// Redaction is the rule set SerializeRedacted and SerializeJSONRedacted apply while they
+// encode, in the walk of the gateway's redact_sensitive_fields: a member whose key matches
+// is replaced whole by a mask; every other string is sanitized under its field name, which
+// is the key of the nearest enclosing member, "item" inside lists not under any member, and
+// "" for a string at the root.
+type Redaction interface {
+	// MaskMember returns the mask that replaces the value under key, if key is sensitive.
+	MaskMember(key string) (mask string, masked bool)
+	// Text returns the sanitized form of the string s found under field.
+	Text(field, s string) string
+}
+
+// errDuplicateKey stops the streaming path: a Python dict keeps a duplicate key's first
+// position and last value, which only the tree can reproduce.
+var errDuplicateKey = errors.New("duplicate object key")
+
+// SerializeRedacted is Serialize of v as the rules r would redact it, without building the
+// redacted copy: the same text, in one walk.
+func SerializeRedacted(v Value, maxSize int, r Redaction) string {
+	w := newRedactingEncoder(maxSize, r, false)
+	if err := walk(v, w); err != nil {
+		return serializationFailed
+	}
+	return w.finish(maxSize)
+}
+
+// SerializeJSONRedacted is SerializeRedacted(ParseString(text)) without building the tree
+// when it can: the text is read and written in one pass. It returns the error ParseString
+// would return for text that is not JSON (and then nothing else).
+func SerializeJSONRedacted(text string, maxSize int, r Redaction) (string, error) {
+	w := newRedactingEncoder(maxSize, r, true)
+	err := parseEvents(text, w)
+	if errors.Is(err, errDuplicateKey) {
+		v, err := ParseString(text)
+		if err != nil {
+			return "", err
+		}
+		return SerializeRedacted(v, maxSize, r), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return w.finish(maxSize), nil
+}
+
+// redactingEncoder is the handler that encodes what it is told, redacted on the way.
+type redactingEncoder struct {
+	e         encoder
+	r         Redaction
+	frames    []redactFrame
+	checkDups bool     // streaming: a duplicate key aborts (the tree path handles it)
+	keys      []string // keys of the open objects, for the duplicate check
+	skipNext  bool     // the next value is under a masked key: drop it
+	skipDepth int      // > 0: inside a dropped container, this many levels deep
+}
+
+type redactFrame struct {
+	object   bool
+	n        int    // members or items written so far
+	field    string // the field name strings and lists below inherit
+	keyStart int    // start of this object's keys in redactingEncoder.keys
+	seen     map[string]struct{}
+}
+
+// dupIndexMin is the member count past which the duplicate check uses a map.
+const dupIndexMin = 16
+
+func newRedactingEncoder(maxSize int, r Redaction, checkDups bool) *redactingEncoder {
+	if maxSize == 0 {
+		maxSize = DefaultMaxSize
+	}
+	limit := max(maxSize, 0)
+	return &redactingEncoder{e: encoder{limit: limit, buf: make([]byte, 0, min(limit, 4096)+64)}, r: r, checkDups: checkDups}
+}
+
+func (w *redactingEncoder) finish(maxSize int) string {
+	if maxSize == 0 {
+		maxSize = DefaultMaxSize
+	}
+	if w.e.total <= maxSize {
+		return string(w.e.buf)
+	}
+	return truncationWrapper(string(w.e.buf), w.e.total, maxSize)
+}
+
+// scalar reports whether a scalar value is to be written (not dropped), after its separator.
+func (w *redactingEncoder) scalar() bool {
+	if w.skipDepth > 0 {
+		return false
+	}
+	if w.skipNext {
+		w.skipNext = false
+		return false
+	}
+	w.separate()
+	return true
+}
+
+// separate writes the comma before an item of a list (members get theirs in key).
+func (w *redactingEncoder) separate() {
+	if len(w.frames) == 0 {
+		return
+	}
+	f := &w.frames[len(w.frames)-1]
+	if !f.object {
+		if f.n > 0 {
+			w.e.writeByte(',')
+		}
+		f.n++
+	}
+}
+
+// field is the field name of a value at the current position.
+func (w *redactingEncoder) field() string {
+	if len(w.frames) == 0 {
+		return ""
+	}
+	return w.frames[len(w.frames)-1].field
+}
+
+func (w *redactingEncoder) null() {
+	if w.scalar() {
+		w.e.writeASCII("null")
+	}
+}
+
+func (w *redactingEncoder) boolean(b bool) {
+	if w.scalar() {
+		if b {
+			w.e.writeASCII("true")
+		} else {
+			w.e.writeASCII("false")
+		}
+	}
+}
+
+func (w *redactingEncoder) number(n Number) {
+	if w.scalar() {
+		w.e.writeASCII(n.String())
+	}
+}
+
+func (w *redactingEncoder) str(s string) {
+	if w.scalar() {
+		w.e.writeString(w.r.Text(w.field(), s))
+	}
+}
+
+func (w *redactingEncoder) other(v Value) {
+	if w.scalar() {
+		_ = w.e.value(v, len(w.frames)) // a scalar: cannot fail
+	}
+}
+
+// begin opens a container; it reports whether the container is written (not dropped).
+func (w *redactingEncoder) begin(object bool) (bool, error) {
+	if w.skipDepth > 0 {
+		w.skipDepth++
+		return false, nil
+	}
+	if w.skipNext {
+		w.skipNext = false
+		w.skipDepth = 1
+		return false, nil
+	}
+	w.separate()
+	if len(w.frames) >= MaxDepth { // Encode's limit: Python's safe_serialize fails here
+		return false, errTooDeepEncode
+	}
+	f := redactFrame{object: object, keyStart: len(w.keys)}
+	if !object {
+		// Lists keep the field they sit under; a list outside any member uses "item".
+		f.field = "item"
+		if len(w.frames) > 0 {
+			f.field = w.frames[len(w.frames)-1].field
+		}
+	}
+	w.frames = append(w.frames, f)
+	return true, nil
+}
+
+// end closes a container; it reports whether it was written.
+func (w *redactingEncoder) end() bool {
+	if w.skipDepth > 0 {
+		w.skipDepth--
+		return false
+	}
+	f := w.frames[len(w.frames)-1]
+	w.frames = w.frames[:len(w.frames)-1]
+	w.keys = w.keys[:f.keyStart]
+	return true
+}
+
+func (w *redactingEncoder) beginObject() error {
+	ok, err := w.begin(true)
+	if ok {
+		w.e.writeByte('{')
+	}
+	return err
+}
+
+func (w *redactingEncoder) endObject() {
+	if w.end() {
+		w.e.writeByte('}')
+	}
+}
+
+func (w *redactingEncoder) beginArray() error {
+	ok, err := w.begin(false)
+	if ok {
+		w.e.writeByte('[')
+	}
+	return err
+}
+
+func (w *redactingEncoder) endArray() {
+	if w.end() {
+		w.e.writeByte(']')
+	}
+}
+
+func (w *redactingEncoder) key(k string) error {
+	if w.skipDepth > 0 {
+		return nil
+	}
+	f := &w.frames[len(w.frames)-1]
+	if w.checkDups {
+		if err := w.checkDuplicate(f, k); err != nil {
+			return err
+		}
+	}
+	if f.n > 0 {
+		w.e.writeByte(',')
+	}
+	f.n++
+	w.e.writeString(k)
+	w.e.writeByte(':')
+	if mask, masked := w.r.MaskMember(k); masked {
+		w.e.writeString(mask)
+		w.skipNext = true
+		return nil
+	}
+	f.field = k
+	return nil
+}
+
+func (w *redactingEncoder) checkDuplicate(f *redactFrame, k string) error {
+	if f.seen != nil {
+		if _, dup := f.seen[k]; dup {
+			return errDuplicateKey
+		}
+		f.seen[k] = struct{}{}
+		return nil
+	}
+	own := w.keys[f.keyStart:]
+	for _, seen := range own {
+		if seen == k {
+			return errDuplicateKey
+		}
+	}
+	if len(own) < dupIndexMin {
+		w.keys = append(w.keys, k)
+		return nil
+	}
+	f.seen = make(map[string]struct{}, 2*dupIndexMin)
+	for _, seen := range own {
+		f.seen[seen] = struct{}{}
+	}
+	f.seen[k] = struct{}{}
+	return nil
+}
