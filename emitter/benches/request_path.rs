@@ -150,23 +150,64 @@ fn untraced_call(input: &Inputs, mcp: bool) {
 
 struct Sample {
     micros_per_call: f64,
+    cpu_micros_per_call: f64,
     allocs_per_call: f64,
+}
+
+/// CPU time of the calling thread: the request path's own cost, unlike wall time not inflated
+/// when the 2-core machine is shared (other processes, the batch exporter thread).
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_THREAD_CPUTIME_ID is always supported on Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 fn measure(iters: u64, mut f: impl FnMut()) -> Sample {
     ALLOCS.with(|a| a.set(0));
     COUNTING.with(|c| c.set(true));
+    let cpu_start = thread_cpu_time();
     let start = Instant::now();
     for _ in 0..iters {
         f();
     }
     let elapsed = start.elapsed();
+    let cpu = thread_cpu_time() - cpu_start;
     COUNTING.with(|c| c.set(false));
     let allocs = ALLOCS.with(|a| a.get());
     Sample {
         micros_per_call: elapsed.as_secs_f64() * 1e6 / iters as f64,
+        cpu_micros_per_call: cpu.as_secs_f64() * 1e6 / iters as f64,
         allocs_per_call: allocs as f64 / iters as f64,
     }
+}
+
+/// Medians of wall µs, thread-CPU µs and allocations over the samples.
+#[derive(Clone, Copy)]
+struct Figures {
+    wall: f64,
+    cpu: f64,
+    allocs: f64,
+}
+
+fn figures(samples: &[Sample]) -> Figures {
+    let pick = |f: fn(&Sample) -> f64| median(samples.iter().map(f).collect());
+    Figures {
+        wall: pick(|s| s.micros_per_call),
+        cpu: pick(|s| s.cpu_micros_per_call),
+        allocs: pick(|s| s.allocs_per_call),
+    }
+}
+
+fn row(label: &str, f: Figures) {
+    println!(
+        "{:<34} {:>10.3} {:>10.3} {:>12.1}",
+        label, f.wall, f.cpu, f.allocs
+    );
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -188,15 +229,7 @@ fn main() {
     let iters = arg("--iters", 5_000);
     let input = inputs();
     let sink = NoopSink::default();
-    let batch = BatchSpanProcessor::builder(sink.clone())
-        .with_batch_config(
-            BatchConfigBuilder::default()
-                .with_max_queue_size(1 << 17)
-                .with_max_export_batch_size(4096)
-                .with_scheduled_delay(Duration::from_millis(50))
-                .build(),
-        )
-        .build();
+    let batch = batch_processor(sink.clone());
     let config = EmitterConfig {
         gateway_version: "1.0.7-20260921".into(),
         capture_input: true,
@@ -215,7 +248,10 @@ fn main() {
     let _ = Context::new();
 
     println!("request path of one tools/call, 2 KB arguments + 2 KB result captured; {samples} samples x {iters} calls, median");
-    println!("{:<28} {:>12} {:>14}", "case", "µs/call", "allocs/call");
+    println!(
+        "{:<34} {:>10} {:>10} {:>12}",
+        "case", "wall µs", "cpu µs", "allocs/call"
+    );
     let mut emitted = 0usize;
     for (label, mcp, spans) in [
         ("REST tree (5 spans)", false, 5),
@@ -225,72 +261,103 @@ fn main() {
             traced_call(&emitter, &input, mcp); // warm-up
         }
         emitted += 200 * spans;
-        let mut traced = (Vec::new(), Vec::new());
-        let mut untraced = (Vec::new(), Vec::new());
+        let mut traced = Vec::new();
+        let mut untraced = Vec::new();
         for _ in 0..samples {
-            let s = measure(iters, || traced_call(&emitter, &input, mcp));
-            traced.0.push(s.micros_per_call);
-            traced.1.push(s.allocs_per_call);
+            traced.push(measure(iters, || traced_call(&emitter, &input, mcp)));
             emitted += iters as usize * spans;
-            let s = measure(iters, || untraced_call(&input, mcp));
-            untraced.0.push(s.micros_per_call);
-            untraced.1.push(s.allocs_per_call);
+            untraced.push(measure(iters, || untraced_call(&input, mcp)));
             // Let the exporter thread drain so the queue never fills (a full queue drops spans, which is cheaper).
             let _ = emitter.force_flush();
         }
-        let (t_us, t_alloc) = (median(traced.0), median(traced.1));
-        let (u_us, u_alloc) = (median(untraced.0), median(untraced.1));
-        println!(
-            "{:<28} {:>12.3} {:>14.1}",
-            format!("{label} traced"),
-            t_us,
-            t_alloc
-        );
-        println!(
-            "{:<28} {:>12.3} {:>14.1}",
-            format!("{label} not traced"),
-            u_us,
-            u_alloc
-        );
-        println!(
-            "{:<28} {:>12.3} {:>14.1}",
-            format!("{label} cost"),
-            t_us - u_us,
-            t_alloc - u_alloc
+        let (t, u) = (figures(&traced), figures(&untraced));
+        row(&format!("{label} traced"), t);
+        row(&format!("{label} not traced"), u);
+        row(
+            &format!("{label} cost"),
+            Figures {
+                wall: t.wall - u.wall,
+                cpu: t.cpu - u.cpu,
+                allocs: t.allocs - u.allocs,
+            },
         );
     }
-    // Breakdown: the per-request setup and one bare span.
+    // Breakdown: the per-request setup, one request span, and the SDK's own per-span floor.
     let headers = HeaderPairs(&input.headers);
-    let setup = median(
-        (0..samples)
+    let setup = figures(
+        &(0..samples)
             .map(|_| {
                 measure(iters, || {
                     let parent = emitter.extract_context(&headers);
                     black_box((parent, RequestContext::from_headers(&headers)));
                 })
-                .micros_per_call
             })
-            .collect(),
+            .collect::<Vec<_>>(),
     );
-    let one_span = median(
-        (0..samples)
+    row("breakdown: extract + RequestContext", setup);
+    let one_span = figures(
+        &(0..samples)
             .map(|_| {
-                measure(iters, || {
+                let s = measure(iters, || {
                     emitter
                         .start_request(&Context::new(), RequestContext::default(), &HTTP)
                         .end();
-                })
-                .micros_per_call
+                });
+                let _ = emitter.force_flush();
+                s
             })
-            .collect(),
+            .collect::<Vec<_>>(),
     );
     emitted += (samples * iters) as usize;
-    println!("breakdown: extract_context + RequestContext::from_headers {setup:.3} µs; one request span {one_span:.3} µs");
+    row("breakdown: one request span", one_span);
+    let (floor, floor_exported) = bare_sdk_span_floor(samples, iters);
+    row("floor: bare SDK span, same batch", floor);
     emitter.force_flush().expect("flush");
     let exported = sink.0.load(Ordering::Relaxed);
     println!(
-        "spans emitted {emitted}, exported {exported} (dropped {})",
-        emitted.saturating_sub(exported)
+        "spans emitted {emitted}, exported {exported} (dropped {}); floor spans dropped {}",
+        emitted.saturating_sub(exported),
+        (samples * iters) as usize - floor_exported.min((samples * iters) as usize)
     );
     emitter.shutdown().expect("shutdown");
+}
+
+/// The official SDK's own cost of one span (static name, no attributes, start + end) through a
+/// batch processor configured as the emitter's: the floor under every raw span.
+fn bare_sdk_span_floor(samples: u64, iters: u64) -> (Figures, usize) {
+    use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
+    let sink = NoopSink::default();
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_span_processor(batch_processor(sink.clone()))
+        .build();
+    let tracer = provider.tracer(SCOPE_NAME);
+    let parent = Context::new();
+    let floor = figures(
+        &(0..samples)
+            .map(|_| {
+                let s = measure(iters, || {
+                    let builder = tracer.span_builder("tool.lookup");
+                    tracer.build_with_context(builder, &parent).end();
+                });
+                let _ = provider.force_flush();
+                s
+            })
+            .collect::<Vec<_>>(),
+    );
+    provider.force_flush().expect("flush");
+    provider.shutdown().expect("shutdown");
+    (floor, sink.0.load(Ordering::Relaxed))
+}
+
+/// The emitter's batch processor with a queue large enough that nothing is dropped.
+fn batch_processor(sink: NoopSink) -> BatchSpanProcessor {
+    BatchSpanProcessor::builder(sink)
+        .with_batch_config(
+            BatchConfigBuilder::default()
+                .with_max_queue_size(1 << 17)
+                .with_max_export_batch_size(4096)
+                .with_scheduled_delay(Duration::from_millis(50))
+                .build(),
+        )
+        .build()
 }
