@@ -84,3 +84,21 @@ func abs(n int) int {
 	}
 	return n
 }
+
+// FuzzCannotMatch: the one-scan fast path only skips texts that every rule leaves unchanged.
+func FuzzCannotMatch(f *testing.F) {
+	for _, s := range []string{"lorem ipsum", "Bearer abc", "about basic x", "bearer\x1cab,", "BASIC a/b=", "x http y", "ı", "a*b"} {
+		f.Add(s)
+	}
+	rs := []*Redactor{New(nil, Options{JSONQuotedKeys: true}), New([]string{"b", "-", "basic", "x y"}, Options{})}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !cannotMatch(s) {
+			return
+		}
+		for _, r := range rs {
+			if out, _ := r.applyTextRules(s); out != s {
+				t.Fatalf("cannotMatch(%q) but the rules give %q", s, out)
+			}
+		}
+	})
+}

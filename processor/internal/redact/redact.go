@@ -6,6 +6,7 @@ package redact
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"unicode/utf8"
 
@@ -54,9 +55,11 @@ type Options struct {
 
 // Redactor holds the compiled rules of one redact_fields list. It is safe for concurrent use.
 type Redactor struct {
-	opts       Options
-	normalized map[string]bool // normalized field names (exact key match)
-	keys       []keyPattern    // one free-text key pattern per field, in configured order
+	opts        Options
+	normalized  map[string]bool    // normalized field names (exact key match)
+	minFieldLen int                // shortest normalized field: shorter keys cannot match
+	fieldLens   [maxKeyLenSet]bool // normalized field lengths below maxKeyLenSet
+	keys        []keyPattern       // one free-text key pattern per field, in configured order
 }
 
 // keyPattern is _field_name_text_pattern: the field's ASCII alphanumeric parts joined by
@@ -73,13 +76,18 @@ func New(fields []string, opts Options) *Redactor {
 	if fields == nil {
 		fields = defaultFields
 	}
-	r := &Redactor{opts: opts, normalized: map[string]bool{}}
+	r := &Redactor{opts: opts, normalized: map[string]bool{}, minFieldLen: math.MaxInt}
 	for _, f := range fields {
 		f = pyStrip(payload.ValidString(f))
 		if f == "" {
 			continue
 		}
-		r.normalized[normalizeFieldName(f)] = true
+		n := normalizeFieldName(f)
+		r.normalized[n] = true
+		r.minFieldLen = min(r.minFieldLen, len(n))
+		if len(n) < maxKeyLenSet {
+			r.fieldLens[len(n)] = true
+		}
 		r.keys = append(r.keys, newKeyPattern(f))
 	}
 	return r
@@ -152,9 +160,21 @@ func appendNormalized(b []byte, key string) []byte {
 // KeyMatches reports whether key names a redact field after normalization (lowercase, only
 // [a-z0-9] kept): Api_Key, client-secret and auth.token match; user_password does not.
 func (r *Redactor) KeyMatches(key string) bool {
+	// A key normalizes to at most len(key) bytes (a non-ASCII rune keeps at most one ASCII
+	// letter), so short keys and keys of no field's length skip the map.
+	if len(key) < r.minFieldLen {
+		return false
+	}
 	var buf [64]byte
-	return r.normalized[string(appendNormalized(buf[:0], key))] // no allocation for the lookup
+	n := appendNormalized(buf[:0], key)
+	if len(n) < maxKeyLenSet && !r.fieldLens[len(n)] {
+		return false
+	}
+	return r.normalized[string(n)] // no allocation for the lookup
 }
+
+// maxKeyLenSet bounds the normalized lengths Redactor.fieldLens records.
+const maxKeyLenSet = 64
 
 // fieldLooksLikeURL is _field_looks_like_url.
 func fieldLooksLikeURL(field string) bool {
@@ -316,6 +336,11 @@ const serializationFailed = `{"_error":"serialization_failed"}`
 type payloadRules struct {
 	r   *Redactor
 	err error
+	// The field of the last string and whether it looks like a URL: strings of one
+	// member or list share it, so the check runs once per field, not once per string.
+	field    string
+	fieldURL bool
+	known    bool
 }
 
 func (p *payloadRules) MaskMember(key string) (string, bool) {
@@ -326,7 +351,10 @@ func (p *payloadRules) MaskMember(key string) (string, bool) {
 }
 
 func (p *payloadRules) Text(field, s string) string {
-	return p.r.text(s, fieldLooksLikeURL(field), &p.err)
+	if !p.known || field != p.field {
+		p.field, p.fieldURL, p.known = field, fieldLooksLikeURL(field), true
+	}
+	return p.r.text(s, p.fieldURL, &p.err)
 }
 
 // MaxExceptionMessageLength is observability._MAX_SPAN_EXCEPTION_MESSAGE_LENGTH.

@@ -29,6 +29,14 @@ func (r *Redactor) SanitizeTextStrict(s string) (string, error) {
 func OracleRaises(err error) bool { return errors.Is(err, errPythonRaises) }
 
 func (r *Redactor) sanitizeText(s string) (string, error) {
+	if cannotMatch(s) {
+		return s, nil
+	}
+	return r.applyTextRules(s)
+}
+
+// applyTextRules runs every step of sanitize_trace_text on s.
+func (r *Redactor) applyTextRules(s string) (string, error) {
 	if s == "" {
 		return s, nil
 	}
@@ -41,6 +49,33 @@ func (r *Redactor) sanitizeText(s string) (string, error) {
 	}
 	s = collapseMasks(s)
 	return s, err
+}
+
+// triggers marks the bytes without which no rule can change a text: URLs need "://",
+// key=value rules need '=' or ':', D3 needs a quote, the collapse needs '*', and every
+// non-ASCII byte may be invalid UTF-8, Unicode whitespace or an IGNORECASE letter (ſ ı İ K).
+var triggers = func() (t [256]bool) {
+	for _, c := range []byte(`=:"'*`) {
+		t[c] = true
+	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
+// cannotMatch reports, in one scan, that no rule applies to s, so it comes back unchanged.
+// Without a trigger byte only Bearer/Basic can match, and that needs a 'b' or 'B'.
+func cannotMatch(s string) bool {
+	sawB := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if triggers[c] {
+			return false
+		}
+		sawB = sawB || c|0x20 == 'b'
+	}
+	return !sawB || redactBearer(s) == s
 }
 
 // ---- step 1: URLs, _URL_PATTERN = https?://[^\s<>"']+
@@ -317,17 +352,26 @@ func (r *Redactor) redactKeyValues(s string) string {
 	var endsBuf [32]int
 	var startsBuf [16]int
 	ends := keyEnds(s, endsBuf[:0])
+	lasts := lastBytes(s, ends)
 	for ki := range r.keys {
 		k := &r.keys[ki]
+		if !k.lastNonASCII && !lasts[k.last] {
+			continue // no key ends with this field's last letter: neither rule can match
+		}
+		starts := startsBuf[:0]
+		fresh := false // starts were computed on the current s
 		for _, quoted := range [2]bool{true, false} {
-			starts := startsBuf[:0]
-			for _, q := range ends {
-				if q == 0 || !k.mayEndWith(s[q-1]) {
-					continue
+			if !fresh {
+				starts = startsBuf[:0]
+				for _, q := range ends {
+					if q == 0 || !k.mayEndWith(s[q-1]) {
+						continue
+					}
+					if st, ok := k.matchBackward(s, q); ok {
+						starts = append(starts, st)
+					}
 				}
-				if st, ok := k.matchBackward(s, q); ok {
-					starts = append(starts, st)
-				}
+				fresh = true
 			}
 			if len(starts) == 0 {
 				break // neither rule can match this field
@@ -335,10 +379,27 @@ func (r *Redactor) redactKeyValues(s string) string {
 			if out := applyKeyRule(s, k, starts, quoted); out != s {
 				s = out
 				ends = keyEnds(s, ends)
+				lasts = lastBytes(s, ends)
+				fresh = false
 			}
 		}
 	}
 	return s
+}
+
+// lastBytes marks the lowercased last byte of every key end (non-ASCII bytes as they are),
+// so a field whose last letter is not among them is skipped at once.
+func lastBytes(s string, ends []int) (set [256]bool) {
+	for _, q := range ends {
+		if q > 0 {
+			c := s[q-1]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			set[c] = true
+		}
+	}
+	return set
 }
 
 func applyKeyRule(s string, k *keyPattern, starts []int, quoted bool) string {
