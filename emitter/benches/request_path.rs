@@ -60,20 +60,23 @@ impl SpanExporter for NoopSink {
     }
 }
 
+/// What the runtime holds for one call; payload texts are shared (`Arc<str>`), so capturing
+/// them copies nothing.
 struct Inputs {
-    arguments: String,
-    result: String,
+    arguments: Arc<str>,
+    result: Arc<str>,
     headers: Vec<(&'static str, &'static str)>,
 }
 
 fn inputs() -> Inputs {
     let filler = "x".repeat(2048 - 20);
     Inputs {
-        arguments: format!(r#"{{"query":"{filler}"}}"#),
+        arguments: format!(r#"{{"query":"{filler}"}}"#).into(),
         result: format!(
             r#"{{"content":[{{"type":"text","text":"{}"}}],"isError":false}}"#,
             "y".repeat(2048 - 52)
-        ),
+        )
+        .into(),
         headers: vec![
             (
                 "traceparent",
@@ -110,7 +113,7 @@ fn traced_call(emitter: &RawSpanEmitter, input: &Inputs, mcp: bool) {
             None,
             Some(Vec::new()),
         );
-    let request = emitter.start_request(&parent, context, &HTTP);
+    let mut request = emitter.start_request(&parent, context, &HTTP);
     let mut invoke = request.start_tool_invoke(&ToolCall {
         tool_name: "upstream-whoami-trace",
         tool_id: "c027c896d0324e138cab7d3086d57fc9",
@@ -121,7 +124,7 @@ fn traced_call(emitter: &RawSpanEmitter, input: &Inputs, mcp: bool) {
         arguments_count: 1,
         has_headers: true,
     });
-    invoke.set_arguments_json(&input.arguments);
+    invoke.set_arguments_json(Arc::clone(&input.arguments));
     invoke.start_lookup().end();
     let gateway_call = invoke.start_gateway_call();
     if mcp {
@@ -137,7 +140,7 @@ fn traced_call(emitter: &RawSpanEmitter, input: &Inputs, mcp: bool) {
     }
     gateway_call.end();
     invoke.start_post_process().end();
-    invoke.set_result_json(&input.result, false);
+    invoke.set_result_json(Arc::clone(&input.result), false);
     invoke.end();
     request.set_status_code(200);
     request.end();

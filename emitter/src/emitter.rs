@@ -1,8 +1,10 @@
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use opentelemetry::propagation::{Extractor, TextMapCompositePropagator, TextMapPropagator};
-use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer, TracerProvider as _};
+use opentelemetry::trace::{
+    Span as _, SpanKind, Status, TraceContextExt, Tracer, TracerProvider as _,
+};
 use opentelemetry::{Context, InstrumentationScope, KeyValue, StringValue, Value};
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
@@ -93,8 +95,9 @@ impl RawSpanEmitter {
             .with_resource(resource(&config))
             .with_span_processor(processor)
             .build();
+        // A `&'static` version: the SDK clones the scope into every exported span.
         let scope = InstrumentationScope::builder(SCOPE_NAME)
-            .with_version(config.gateway_version.clone())
+            .with_version(interned(&config.gateway_version))
             .build();
         let tracer = provider.tracer_with_scope(scope);
         let propagator = TextMapCompositePropagator::new(vec![
@@ -129,13 +132,14 @@ impl RawSpanEmitter {
     ) -> RequestSpan {
         let shared = Arc::new(Shared {
             tracer: self.tracer.clone(),
+            parent: parent.clone(),
             context_attrs: context.to_attributes(),
             payload: self.payload,
         });
-        let mut attrs = shared.attrs_with(2 + 10, "request");
+        let mut attrs = shared.attrs_with(10, "request");
         attrs.push(KeyValue::new(
             keys::HTTP_REQUEST_METHOD,
-            http.method.to_owned(),
+            known_or_owned(http.method, &HTTP_METHODS),
         ));
         attrs.push(KeyValue::new(keys::URL_PATH, http.path.to_owned()));
         push_opt_str(
@@ -143,11 +147,12 @@ impl RawSpanEmitter {
             keys::URL_QUERY,
             http.query.filter(|q| !q.is_empty()),
         );
-        push_opt_str(
-            &mut attrs,
-            keys::NETWORK_PROTOCOL_VERSION,
-            http.protocol_version,
-        );
+        if let Some(v) = http.protocol_version {
+            attrs.push(KeyValue::new(
+                keys::NETWORK_PROTOCOL_VERSION,
+                known_or_owned(v, &HTTP_VERSIONS),
+            ));
+        }
         push_opt_str(&mut attrs, keys::SERVER_ADDRESS, http.server_address);
         if let Some(port) = http.server_port {
             attrs.push(KeyValue::new(keys::SERVER_PORT, i64::from(port)));
@@ -157,12 +162,9 @@ impl RawSpanEmitter {
             attrs.push(KeyValue::new(keys::CLIENT_PORT, i64::from(port)));
         }
         push_opt_str(&mut attrs, keys::USER_AGENT_ORIGINAL, http.user_agent);
-        let name = format!("{} {}", http.method, http.path);
+        let name = joined(http.method, http.path);
         let span = shared.start(Cow::Owned(name), SpanKind::Server, attrs, parent);
-        RequestSpan(RawSpan {
-            cx: parent.with_span(span),
-            shared,
-        })
+        RequestSpan(RawSpan::new(span, shared))
     }
 
     /// Exports every finished span now (blocks up to the export timeout).
@@ -211,6 +213,44 @@ fn resource(config: &EmitterConfig) -> Resource {
         .build()
 }
 
+/// `"{a} {b}"` in one allocation.
+fn joined(a: &str, b: &str) -> String {
+    let mut name = String::with_capacity(a.len() + 1 + b.len());
+    name.push_str(a);
+    name.push(' ');
+    name.push_str(b);
+    name
+}
+
+const HTTP_METHODS: [&str; 9] = [
+    "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+];
+const HTTP_VERSIONS: [&str; 5] = ["1.1", "2", "1.0", "3", "2.0"];
+
+/// A value from a small set of well-known words as a `&'static str` (no copy per span), any
+/// other value copied.
+fn known_or_owned(value: &str, known: &[&'static str]) -> Value {
+    match known.iter().find(|k| **k == value) {
+        Some(k) => Value::from(*k),
+        None => Value::from(value.to_owned()),
+    }
+}
+
+/// A `&'static` copy of `s`, leaked at most once per distinct value (emitter construction only).
+fn interned(s: &str) -> &'static str {
+    static INTERNED: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
+    let mut table = INTERNED
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(v) = table.iter().find(|v| **v == s) {
+        return v;
+    }
+    let v: &'static str = Box::leak(s.to_owned().into_boxed_str());
+    table.push(v);
+    v
+}
+
 fn push_opt_str(attrs: &mut Vec<KeyValue>, key: &'static str, value: Option<&str>) {
     if let Some(v) = value {
         attrs.push(KeyValue::new(key, v.to_owned()));
@@ -225,6 +265,9 @@ fn shared_str(s: &str) -> Value {
 #[derive(Debug)]
 struct Shared {
     tracer: SdkTracer,
+    /// The request's parent context (remote parent, baggage entries); children's contexts are
+    /// derived from it.
+    parent: Context,
     context_attrs: Vec<KeyValue>,
     payload: PayloadPolicy,
 }
@@ -305,19 +348,32 @@ pub struct UpstreamTarget<'a> {
 }
 
 /// One open raw span. Ending is explicit ([`RawSpan::end`]); a span dropped without `end` is
-/// ended by the SDK when its last reference goes.
+/// ended by the SDK on drop.
+///
+/// The SDK span is held directly (not boxed into a `Context`): children need only its
+/// `SpanContext`, so a context is built once, and only for a span that has children.
 #[derive(Debug)]
 pub struct RawSpan {
-    cx: Context,
+    span: opentelemetry_sdk::trace::Span,
+    /// This span as a parent: built on first use.
+    cx: OnceLock<Context>,
     shared: Arc<Shared>,
 }
 
 impl RawSpan {
+    fn new(span: opentelemetry_sdk::trace::Span, shared: Arc<Shared>) -> Self {
+        RawSpan {
+            span,
+            cx: OnceLock::new(),
+            shared,
+        }
+    }
+
     /// Contract error rule: status ERROR and one `exception` event with the Python-equivalent
     /// class name and the raw message. The status description stays empty: the message lives in
     /// one place, the event, and the processor derives the exported description from it.
-    pub fn record_error(&self, exception_type: &str, message: &str) {
-        let span = self.cx.span();
+    pub fn record_error(&mut self, exception_type: &str, message: &str) {
+        let span = &mut self.span;
         span.set_status(Status::error(""));
         span.add_event(
             keys::EXCEPTION_EVENT,
@@ -330,16 +386,22 @@ impl RawSpan {
 
     /// The W3C span context (e.g. to inject `traceparent` into the upstream call).
     pub fn span_context(&self) -> opentelemetry::trace::SpanContext {
-        self.cx.span().span_context().clone()
+        self.span.span_context().clone()
     }
 
-    /// The OTel context holding this span (the parent for the runtime's own spans).
+    /// An OTel context whose span is this span's `SpanContext` (plus the request's baggage
+    /// entries): the parent for the runtime's own spans. Attributes and status of this span are
+    /// set through `RawSpan`, not through this context.
     pub fn context(&self) -> &Context {
-        &self.cx
+        self.cx.get_or_init(|| {
+            self.shared
+                .parent
+                .with_remote_span_context(self.span.span_context().clone())
+        })
     }
 
-    pub fn end(self) {
-        self.cx.span().end();
+    pub fn end(mut self) {
+        self.span.end();
     }
 
     fn child(
@@ -352,11 +414,8 @@ impl RawSpan {
         attrs.extend(own);
         let span = self
             .shared
-            .start(Cow::Borrowed(op), SpanKind::Internal, attrs, &self.cx);
-        RawSpan {
-            cx: self.cx.with_span(span),
-            shared: Arc::clone(&self.shared),
-        }
+            .start(Cow::Borrowed(op), SpanKind::Internal, attrs, self.context());
+        RawSpan::new(span, Arc::clone(&self.shared))
     }
 }
 
@@ -400,13 +459,15 @@ impl RequestSpan {
             call.arguments_count as i64,
         ));
         attrs.push(KeyValue::new(keys::REQUEST_HAS_HEADERS, call.has_headers));
-        let name = format!("tools/call {}", call.tool_name);
-        let span = shared.start(Cow::Owned(name), SpanKind::Internal, attrs, &self.0.cx);
+        let name = joined("tools/call", call.tool_name);
+        let span = shared.start(
+            Cow::Owned(name),
+            SpanKind::Internal,
+            attrs,
+            self.0.context(),
+        );
         ToolInvokeSpan {
-            span: RawSpan {
-                cx: self.0.cx.with_span(span),
-                shared: Arc::clone(shared),
-            },
+            span: RawSpan::new(span, Arc::clone(shared)),
             tool_name,
             tool_id,
             integration_type,
@@ -415,8 +476,8 @@ impl RequestSpan {
     }
 
     /// `http.response.status_code`; a 5xx also sets status ERROR (no event), as the gateway.
-    pub fn set_status_code(&self, code: u16) {
-        let span = self.0.cx.span();
+    pub fn set_status_code(&mut self, code: u16) {
+        let span = &mut self.0.span;
         span.set_attribute(KeyValue::new(
             keys::HTTP_RESPONSE_STATUS_CODE,
             i64::from(code),
@@ -426,7 +487,7 @@ impl RequestSpan {
         }
     }
 
-    pub fn record_error(&self, exception_type: &str, message: &str) {
+    pub fn record_error(&mut self, exception_type: &str, message: &str) {
         self.0.record_error(exception_type, message)
     }
 
@@ -488,7 +549,10 @@ impl ToolInvokeSpan {
     }
 
     /// The raw arguments JSON text, as received; sent only with input capture on.
-    pub fn set_arguments_json(&mut self, json: &str) {
+    ///
+    /// Pass the text the runtime already holds: an `Arc<str>` is shared (no copy), a `String`
+    /// is moved; a borrowed `&str` needs `.to_owned()` (one copy).
+    pub fn set_arguments_json(&mut self, json: impl Into<StringValue>) {
         if self.span.shared.payload.capture_input {
             self.set_payload(
                 keys::TOOL_CALL_ARGUMENTS,
@@ -500,33 +564,40 @@ impl ToolInvokeSpan {
 
     /// The raw JSON text of the upstream `CallToolResult` (payload sent only with output
     /// capture on) and its `isError` (always sent).
-    pub fn set_result_json(&mut self, json: &str, is_error: bool) {
+    /// (Same ownership rule as [`Self::set_arguments_json`].)
+    pub fn set_result_json(&mut self, json: impl Into<StringValue>, is_error: bool) {
         if self.span.shared.payload.capture_output {
             self.set_payload(keys::TOOL_CALL_RESULT, keys::RESULT_ORIGINAL_SIZE, json);
         }
         self.span
-            .cx
-            .span()
+            .span
             .set_attribute(KeyValue::new(keys::RESULT_IS_ERROR, is_error));
     }
 
-    fn set_payload(&self, key: &'static str, size_key: &'static str, json: &str) {
-        let span = self.span.cx.span();
+    fn set_payload(
+        &mut self,
+        key: &'static str,
+        size_key: &'static str,
+        json: impl Into<StringValue>,
+    ) {
         let max = self.span.shared.payload.max_bytes;
-        if json.len() <= max {
-            span.set_attribute(KeyValue::new(key, json.to_owned()));
+        let span = &mut self.span.span;
+        let json: StringValue = json.into();
+        if json.as_str().len() <= max {
+            span.set_attribute(KeyValue::new(key, json));
             return;
         }
+        let text = json.as_str();
         let mut cut = max;
-        while !json.is_char_boundary(cut) {
+        while !text.is_char_boundary(cut) {
             cut -= 1;
         }
-        span.set_attribute(KeyValue::new(key, json[..cut].to_owned()));
+        span.set_attribute(KeyValue::new(key, text[..cut].to_owned()));
         // In characters, the unit of Python's `_original_size`.
-        span.set_attribute(KeyValue::new(size_key, json.chars().count() as i64));
+        span.set_attribute(KeyValue::new(size_key, text.chars().count() as i64));
     }
 
-    pub fn record_error(&self, exception_type: &str, message: &str) {
+    pub fn record_error(&mut self, exception_type: &str, message: &str) {
         self.span.record_error(exception_type, message)
     }
 
@@ -583,7 +654,7 @@ impl GatewayCallSpan {
         }
     }
 
-    pub fn record_error(&self, exception_type: &str, message: &str) {
+    pub fn record_error(&mut self, exception_type: &str, message: &str) {
         self.span.record_error(exception_type, message)
     }
 
@@ -650,7 +721,7 @@ impl McpCallSpan {
         self.span.child("mcp.client.response", own, 4)
     }
 
-    pub fn record_error(&self, exception_type: &str, message: &str) {
+    pub fn record_error(&mut self, exception_type: &str, message: &str) {
         self.span.record_error(exception_type, message)
     }
 

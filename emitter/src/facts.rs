@@ -245,7 +245,7 @@ impl Facts {
 }
 
 /// Ends `span`, recording `failure` first; returns whether it failed.
-fn finish(span: RawSpan, failure: Option<&Failure>) -> bool {
+fn finish(mut span: RawSpan, failure: Option<&Failure>) -> bool {
     if let Some(f) = failure {
         span.record_error(&f.exception_type, &f.message);
     }
@@ -292,7 +292,7 @@ pub fn replay(emitter: &RawSpanEmitter, facts: &Facts) {
         client_port: r.client_port,
         user_agent: r.user_agent.as_deref(),
     };
-    let request = emitter.start_request(&parent, context, &http);
+    let mut request = emitter.start_request(&parent, context, &http);
     if facts.tool_found() {
         replay_tool_invoke(&request, facts);
     }
@@ -325,7 +325,7 @@ fn replay_tool_invoke(request: &RequestSpan, facts: &Facts) {
         // Every recorded call came over HTTP, so the gateway saw request headers.
         has_headers: true,
     });
-    invoke.set_arguments_json(arguments);
+    invoke.set_arguments_json(arguments.to_owned());
     let invoke_error = facts.error("tool.invoke");
     // Each step runs only while nothing before it failed (spans after the failure point are absent).
     let failed = finish(invoke.start_lookup(), facts.error("tool.lookup"))
@@ -338,7 +338,7 @@ fn replay_tool_invoke(request: &RequestSpan, facts: &Facts) {
     }
     if invoke_error.is_none() {
         if let (Some(result), Some(is_error)) = (&facts.outcome.result, facts.result_is_error()) {
-            invoke.set_result_json(result.get(), is_error);
+            invoke.set_result_json(result.get().to_owned(), is_error);
         }
     }
     if let Some(f) = invoke_error {

@@ -16,7 +16,7 @@
 //! let headers = HeaderPairs(&[("x-correlation-id", "abc"), ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")]);
 //! let parent = emitter.extract_context(&headers);
 //! let ctx = RequestContext::from_headers(&headers).with_auth_method("jwt");
-//! let request = emitter.start_request(&parent, ctx, &HttpRequest { method: "POST", path: "/rpc", ..HttpRequest::default() });
+//! let mut request = emitter.start_request(&parent, ctx, &HttpRequest { method: "POST", path: "/rpc", ..HttpRequest::default() });
 //! let mut invoke = request.start_tool_invoke(&ToolCall {
 //!     tool_name: "echo-tool", tool_id: "c027", integration_type: "REST", arguments_count: 1,
 //!     has_headers: true, ..ToolCall::default() });

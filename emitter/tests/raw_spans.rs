@@ -359,7 +359,7 @@ fn unknown_tool_emits_only_the_request_span() {
 #[test]
 fn server_error_status_code_sets_error_without_event() {
     let (emitter, exporter) = emitter(false, 1 << 20);
-    let request = emitter.start_request(
+    let mut request = emitter.start_request(
         &Context::new(),
         RequestContext::default(),
         &HttpRequest {
@@ -498,4 +498,60 @@ fn bad_facts_get_clear_errors() {
         let err = Facts::from_json(text).unwrap_err();
         assert!(err.contains(want), "{text}: {err}");
     }
+}
+
+#[test]
+fn runtime_spans_parent_on_a_raw_span_context_with_the_request_baggage() {
+    use opentelemetry::baggage::BaggageExt;
+    use opentelemetry::trace::{Span as _, TraceContextExt, Tracer as _, TracerProvider as _};
+    let (emitter, exporter) = emitter(false, 1 << 20);
+    let headers = [
+        (
+            "traceparent",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        ),
+        ("baggage", "tenant=acme"),
+    ];
+    let headers = HeaderPairs(&headers);
+    let parent = emitter.extract_context(&headers);
+    let request = emitter.start_request(
+        &parent,
+        RequestContext::from_headers(&headers),
+        &HttpRequest {
+            method: "POST",
+            path: "/rpc",
+            ..Default::default()
+        },
+    );
+    let invoke = request.start_tool_invoke(&ToolCall {
+        tool_name: "t",
+        tool_id: "i",
+        integration_type: "REST",
+        ..Default::default()
+    });
+    // The runtime's own tracer (another provider) opens a span under `tool.invoke`.
+    let own_exporter = InMemorySpanExporter::default();
+    let own_provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_span_processor(SimpleSpanProcessor::new(own_exporter.clone()))
+        .build();
+    let cx = invoke.raw().context();
+    assert_eq!(
+        cx.baggage().get("tenant").map(StringValue::as_str),
+        Some("acme")
+    );
+    assert_eq!(cx.span().span_context(), &invoke.raw().span_context());
+    own_provider
+        .tracer("runtime")
+        .start_with_context("runtime.own", cx)
+        .end();
+    invoke.end();
+    request.end();
+    let spans = exporter.get_finished_spans().unwrap();
+    let own = own_exporter.get_finished_spans().unwrap();
+    assert_eq!(own.len(), 1);
+    assert_child_of(&own[0], by_name(&spans)["tools/call t"]);
+    assert_child_of(
+        by_name(&spans)["tools/call t"],
+        by_name(&spans)["POST /rpc"],
+    );
 }
