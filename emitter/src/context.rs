@@ -25,27 +25,57 @@ impl Extractor for HeaderPairs<'_> {
 
 /// A fresh 32-hex correlation id (what the gateway generates without `X-Correlation-ID`).
 pub fn generate_correlation_id() -> String {
-    format!(
-        "{:032x}",
-        u128::from_be_bytes(RandomIdGenerator::default().new_trace_id().to_bytes())
-    )
+    new_correlation_id().as_str().to_owned()
+}
+
+/// 32 lowercase hex digits of a random 128-bit id, on the stack.
+struct HexId([u8; 32]);
+
+impl HexId {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("hex digits are ASCII")
+    }
+}
+
+fn new_correlation_id() -> HexId {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let id = RandomIdGenerator::default().new_trace_id().to_bytes();
+    let mut hex = [0u8; 32];
+    for (i, b) in id.iter().enumerate() {
+        hex[2 * i] = DIGITS[usize::from(b >> 4)];
+        hex[2 * i + 1] = DIGITS[usize::from(b & 0x0f)];
+    }
+    HexId(hex)
 }
 
 /// The request context the runtime knows; it goes on every raw span of the request.
+/// Texts are `Arc<str>`: every span of the request shares them (no copy per span).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RequestContext {
-    pub correlation_id: String,
+    pub correlation_id: Arc<str>,
     pub correlation_id_from_header: bool,
-    pub auth_method: Option<String>,
-    pub user_email: Option<String>,
+    pub auth_method: Option<Arc<str>>,
+    pub user_email: Option<Arc<str>>,
     pub is_admin: Option<bool>,
-    pub team_name: Option<String>,
+    pub team_name: Option<Arc<str>>,
     /// `None` = unrestricted (admin token), `Some(vec![])` = public.
     pub team_ids: Option<Vec<String>>,
-    pub session_id: Option<String>,
+    pub session_id: Option<Arc<str>>,
     /// The raw W3C `baggage` header.
-    pub baggage: Option<String>,
+    pub baggage: Option<Arc<str>>,
 }
+
+/// The gateway's `auth.method` words, sent as `&'static str` (no reference count per span).
+const AUTH_METHODS: [&str; 8] = [
+    "jwt",
+    "api_token",
+    "proxy",
+    "anonymous",
+    "disabled",
+    "mcp_internal_forward",
+    "bearer",
+    "bearer_token",
+];
 
 impl RequestContext {
     /// Takes the correlation id (`X-Correlation-ID`, else a generated 32-hex id), the session id
@@ -55,11 +85,11 @@ impl RequestContext {
             headers
                 .get(name)
                 .filter(|v| !v.is_empty())
-                .map(str::to_owned)
+                .map(Arc::<str>::from)
         };
         let (correlation_id, from_header) = match header("x-correlation-id") {
             Some(id) => (id, true),
-            None => (generate_correlation_id(), false),
+            None => (Arc::from(new_correlation_id().as_str()), false),
         };
         RequestContext {
             correlation_id,
@@ -71,7 +101,7 @@ impl RequestContext {
     }
 
     pub fn with_auth_method(mut self, method: &str) -> Self {
-        self.auth_method = Some(method.to_owned());
+        self.auth_method = Some(Arc::from(method));
         self
     }
 
@@ -83,9 +113,9 @@ impl RequestContext {
         team_name: Option<&str>,
         team_ids: Option<Vec<String>>,
     ) -> Self {
-        self.user_email = user_email.map(str::to_owned);
+        self.user_email = user_email.map(Arc::from);
         self.is_admin = is_admin;
-        self.team_name = team_name.map(str::to_owned);
+        self.team_name = team_name.map(Arc::from);
         self.team_ids = team_ids;
         self
     }
@@ -93,8 +123,8 @@ impl RequestContext {
     /// The `cf.*` context attributes, built once per request; values are reference-counted so
     /// each span clones them without copying the text.
     pub(crate) fn to_attributes(&self) -> Vec<KeyValue> {
-        fn shared(s: &str) -> Value {
-            Value::String(StringValue::from(Arc::<str>::from(s)))
+        fn shared(s: &Arc<str>) -> Value {
+            Value::String(StringValue::from(Arc::clone(s)))
         }
         let mut attrs = Vec::with_capacity(9);
         attrs.push(KeyValue::new(
@@ -106,7 +136,11 @@ impl RequestContext {
             self.correlation_id_from_header,
         ));
         if let Some(v) = &self.auth_method {
-            attrs.push(KeyValue::new(keys::AUTH_METHOD, shared(v)));
+            let value = match AUTH_METHODS.iter().find(|m| **m == &**v) {
+                Some(m) => Value::from(*m),
+                None => shared(v),
+            };
+            attrs.push(KeyValue::new(keys::AUTH_METHOD, value));
         }
         if let Some(v) = &self.user_email {
             attrs.push(KeyValue::new(keys::USER_EMAIL, shared(v)));
@@ -146,10 +180,34 @@ mod tests {
             ("Baggage", "k=v,tenant=a"),
         ];
         let c = RequestContext::from_headers(&HeaderPairs(&h));
-        assert_eq!(c.correlation_id, "corr-1");
+        assert_eq!(&*c.correlation_id, "corr-1");
         assert!(c.correlation_id_from_header);
         assert_eq!(c.session_id.as_deref(), Some("s-2"));
         assert_eq!(c.baggage.as_deref(), Some("k=v,tenant=a"));
+        assert_eq!(
+            c.to_attributes(),
+            vec![
+                KeyValue::new(keys::CORRELATION_ID, "corr-1"),
+                KeyValue::new(keys::CORRELATION_ID_FROM_HEADER, true),
+                KeyValue::new(keys::SESSION_ID, "s-2"),
+                KeyValue::new(keys::BAGGAGE, "k=v,tenant=a"),
+            ]
+        );
+        let c = c.with_auth_method("jwt").with_identity(
+            Some("a@b.c"),
+            Some(false),
+            Some("T"),
+            Some(vec![]),
+        );
+        let attrs = c.to_attributes();
+        assert_eq!(attrs[2], KeyValue::new(keys::AUTH_METHOD, "jwt"));
+        assert_eq!(attrs[3], KeyValue::new(keys::USER_EMAIL, "a@b.c"));
+        assert_eq!(
+            RequestContext::default()
+                .with_auth_method("custom_sso")
+                .to_attributes()[2],
+            KeyValue::new(keys::AUTH_METHOD, "custom_sso")
+        );
     }
 
     #[test]

@@ -236,6 +236,18 @@ fn known_or_owned(value: &str, known: &[&'static str]) -> Value {
     }
 }
 
+const INTEGRATION_TYPES: [&str; 3] = ["REST", "MCP", "A2A"];
+const TRANSPORTS: [&str; 3] = ["streamablehttp", "sse", "stdio"];
+
+/// Like [`known_or_owned`], for a value every span of a request repeats: other values are
+/// reference-counted, so each span shares them.
+fn known_or_shared(value: &str, known: &[&'static str]) -> Value {
+    match known.iter().find(|k| **k == value) {
+        Some(k) => Value::from(*k),
+        None => shared_str(value),
+    }
+}
+
 /// A `&'static` copy of `s`, leaked at most once per distinct value (emitter construction only).
 fn interned(s: &str) -> &'static str {
     static INTERNED: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
@@ -429,7 +441,7 @@ impl RequestSpan {
     pub fn start_tool_invoke(&self, call: &ToolCall<'_>) -> ToolInvokeSpan {
         let tool_name = shared_str(call.tool_name);
         let tool_id = shared_str(call.tool_id);
-        let integration_type = shared_str(call.integration_type);
+        let integration_type = known_or_shared(call.integration_type, &INTEGRATION_TYPES);
         let gateway_id = call.gateway_id.map(shared_str);
         let shared = &self.0.shared;
         let mut attrs = shared.attrs_with(13, "tool.invoke");
@@ -625,7 +637,7 @@ pub struct GatewayCallSpan {
 impl GatewayCallSpan {
     pub fn start_mcp_call(&self, upstream: &UpstreamTarget<'_>) -> McpCallSpan {
         let upstream_tool = shared_str(upstream.tool_name);
-        let transport = shared_str(upstream.transport);
+        let transport = known_or_shared(upstream.transport, &TRANSPORTS);
         let mut own = Vec::with_capacity(8);
         own.push(KeyValue::new(
             keys::UPSTREAM_TOOL_NAME,

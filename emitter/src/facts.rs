@@ -1,6 +1,7 @@
 //! Recorded-call facts (`docs/facts-format.md`, v1) and their replay as raw spans.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use opentelemetry::Context;
 use serde::Deserialize;
@@ -271,13 +272,13 @@ pub fn replay(emitter: &RawSpanEmitter, facts: &Facts) {
     };
     let (correlation_id, from_header) = facts.correlation_id();
     let mut context = RequestContext::from_headers(&headers);
-    context.correlation_id = correlation_id;
+    context.correlation_id = correlation_id.into();
     context.correlation_id_from_header = from_header;
     if let Some(id) = &facts.identity {
-        context.auth_method = id.auth_method.clone();
-        context.user_email = id.user_email.clone();
+        context.auth_method = id.auth_method.as_deref().map(Arc::from);
+        context.user_email = id.user_email.as_deref().map(Arc::from);
         context.is_admin = id.is_admin;
-        context.team_name = id.team_name.clone();
+        context.team_name = id.team_name.as_deref().map(Arc::from);
         context.team_ids = id.team_ids.clone();
     }
     let r = &facts.request;
