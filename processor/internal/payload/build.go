@@ -16,8 +16,15 @@ type treeBuilder struct {
 
 type buildFrame struct{ keyStart, valStart int }
 
-// slabSize bounds how much one slab holds; bigger containers get their own slices.
-const slabSize = 256
+// slabMax bounds how much one slab holds; bigger containers get their own slices. Slabs
+// start small and double, so a small document does not pay for a big slab.
+const (
+	slabMin = 16
+	slabMax = 256
+)
+
+// nextSlab is the size of the slab after one of size prev.
+func nextSlab(prev int) int { return min(max(2*prev, slabMin), slabMax) }
 
 func (b *treeBuilder) add(v Value) {
 	if len(b.frames) == 0 {
@@ -77,7 +84,7 @@ func (b *treeBuilder) endArray() {
 // a neighbour's room.
 func (b *treeBuilder) newObject(n int) *Object {
 	if len(b.objs) == cap(b.objs) {
-		b.objs = make([]Object, 0, 16)
+		b.objs = make([]Object, 0, min(max(2*cap(b.objs), 2), slabMax/4))
 	}
 	b.objs = append(b.objs, Object{keys: b.takeKeys(n), values: b.takeVals(n)})
 	return &b.objs[len(b.objs)-1]
@@ -85,11 +92,11 @@ func (b *treeBuilder) newObject(n int) *Object {
 
 // takeKeys returns an empty slice with capacity n.
 func (b *treeBuilder) takeKeys(n int) []string {
-	if n > slabSize/4 {
+	if n > slabMax/4 {
 		return make([]string, 0, n)
 	}
 	if cap(b.keySlab)-len(b.keySlab) < n {
-		b.keySlab = make([]string, 0, slabSize)
+		b.keySlab = make([]string, 0, max(nextSlab(cap(b.keySlab)), n))
 	}
 	s := b.keySlab[len(b.keySlab) : len(b.keySlab) : len(b.keySlab)+n]
 	b.keySlab = b.keySlab[:len(b.keySlab)+n]
@@ -101,11 +108,11 @@ func (b *treeBuilder) takeVals(n int) []Value {
 	if n == 0 {
 		return []Value{}
 	}
-	if n > slabSize/4 {
+	if n > slabMax/4 {
 		return make([]Value, 0, n)
 	}
 	if cap(b.valSlab)-len(b.valSlab) < n {
-		b.valSlab = make([]Value, 0, slabSize)
+		b.valSlab = make([]Value, 0, max(nextSlab(cap(b.valSlab)), n))
 	}
 	s := b.valSlab[len(b.valSlab) : len(b.valSlab) : len(b.valSlab)+n]
 	b.valSlab = b.valSlab[:len(b.valSlab)+n]

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -18,10 +19,10 @@ var errTooDeepEncode = errors.New("value nested deeper than payload.MaxDepth")
 // separators=(",", ":"), default=str). It counts code points as it goes and, when limit
 // is >= 0, keeps only the first limit code points of the text (total still counts all).
 type encoder struct {
-	buf   []byte
-	limit int // code points to keep; < 0 keeps everything
-	kept  int // code points kept in buf
-	total int // code points written in all
+	buf   strings.Builder // String() hands the text over without a copy
+	limit int             // code points to keep; < 0 keeps everything
+	kept  int             // code points kept in buf
+	total int             // code points written in all
 }
 
 func (e *encoder) full() bool { return e.limit >= 0 && e.kept >= e.limit }
@@ -30,7 +31,7 @@ func (e *encoder) full() bool { return e.limit >= 0 && e.kept >= e.limit }
 func (e *encoder) writeASCII(s string) {
 	e.total += len(s)
 	if e.limit < 0 {
-		e.buf = append(e.buf, s...)
+		e.buf.WriteString(s)
 		e.kept += len(s)
 		return
 	}
@@ -38,7 +39,7 @@ func (e *encoder) writeASCII(s string) {
 		if len(s) > room {
 			s = s[:room]
 		}
-		e.buf = append(e.buf, s...)
+		e.buf.WriteString(s)
 		e.kept += len(s)
 	}
 }
@@ -46,7 +47,7 @@ func (e *encoder) writeASCII(s string) {
 func (e *encoder) writeByte(c byte) {
 	e.total++
 	if e.limit < 0 || e.kept < e.limit {
-		e.buf = append(e.buf, c)
+		e.buf.WriteByte(c)
 		e.kept++
 	}
 }
@@ -113,7 +114,7 @@ func (e *encoder) writeString(s string) {
 func (e *encoder) writeRun(s string, n int) {
 	e.total += n
 	if e.limit < 0 {
-		e.buf = append(e.buf, s...)
+		e.buf.WriteString(s)
 		e.kept += n
 		return
 	}
@@ -122,7 +123,7 @@ func (e *encoder) writeRun(s string, n int) {
 		return
 	}
 	if n <= room {
-		e.buf = append(e.buf, s...)
+		e.buf.WriteString(s)
 		e.kept += n
 		return
 	}
@@ -131,7 +132,7 @@ func (e *encoder) writeRun(s string, n int) {
 		_, size := utf8.DecodeRuneInString(s[cut:])
 		cut += size
 	}
-	e.buf = append(e.buf, s[:cut]...)
+	e.buf.WriteString(s[:cut])
 	e.kept += room
 }
 
@@ -212,7 +213,7 @@ func Encode(v Value) string {
 	if err := e.value(v, 0); err != nil {
 		return serializationFailed
 	}
-	return string(e.buf)
+	return e.buf.String()
 }
 
 const (
@@ -233,14 +234,15 @@ func Serialize(v Value, maxSize int) string {
 	if limit < 0 {
 		limit = 0
 	}
-	e := encoder{limit: limit, buf: make([]byte, 0, 256)}
+	e := encoder{limit: limit}
+	e.buf.Grow(256)
 	if err := e.value(v, 0); err != nil {
 		return serializationFailed
 	}
 	if e.total <= maxSize {
-		return string(e.buf)
+		return e.buf.String()
 	}
-	return truncationWrapper(string(e.buf), e.total, maxSize)
+	return truncationWrapper(e.buf.String(), e.total, maxSize)
 }
 
 // escapedLen is the number of code points r takes inside a JSON string.
@@ -276,11 +278,12 @@ func truncationWrapper(preview string, total, maxSize int) string {
 		n -= drop
 	}
 	if wrappedLen() <= maxSize {
-		e := encoder{limit: -1, buf: make([]byte, 0, len(head)+end+8)}
-		e.buf = append(e.buf, head...)
+		e := encoder{limit: -1}
+		e.buf.Grow(len(head) + end + 8)
+		e.buf.WriteString(head)
 		e.writeString(preview[:end])
-		e.buf = append(e.buf, '}')
-		return string(e.buf)
+		e.buf.WriteByte('}')
+		return e.buf.String()
 	}
 	if len(minimalTruncated) <= maxSize {
 		return minimalTruncated

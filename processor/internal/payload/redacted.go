@@ -21,7 +21,7 @@ var errDuplicateKey = errors.New("duplicate object key")
 // SerializeRedacted is Serialize of v as the rules r would redact it, without building the
 // redacted copy: the same text, in one walk.
 func SerializeRedacted(v Value, maxSize int, r Redaction) string {
-	w := newRedactingEncoder(maxSize, r, false)
+	w := newRedactingEncoder(maxSize, r, false, 2048)
 	if err := walk(v, w); err != nil {
 		return serializationFailed
 	}
@@ -32,7 +32,7 @@ func SerializeRedacted(v Value, maxSize int, r Redaction) string {
 // when it can: the text is read and written in one pass. It returns the error ParseString
 // would return for text that is not JSON (and then nothing else).
 func SerializeJSONRedacted(text string, maxSize int, r Redaction) (string, error) {
-	w := newRedactingEncoder(maxSize, r, true)
+	w := newRedactingEncoder(maxSize, r, true, len(text)) // compact output is rarely longer
 	err := parseEvents(text, w)
 	if errors.Is(err, errDuplicateKey) {
 		v, err := ParseString(text)
@@ -69,12 +69,17 @@ type redactFrame struct {
 // dupIndexMin is the member count past which the duplicate check uses a map.
 const dupIndexMin = 16
 
-func newRedactingEncoder(maxSize int, r Redaction, checkDups bool) *redactingEncoder {
+// newRedactingEncoder sizes its buffer from sizeHint, the expected output length in bytes.
+func newRedactingEncoder(maxSize int, r Redaction, checkDups bool, sizeHint int) *redactingEncoder {
 	if maxSize == 0 {
 		maxSize = DefaultMaxSize
 	}
 	limit := max(maxSize, 0)
-	return &redactingEncoder{e: encoder{limit: limit, buf: make([]byte, 0, min(limit, 4096)+64)}, r: r, checkDups: checkDups}
+	// The buffer keeps at most limit code points (4 bytes each at most).
+	size := min(sizeHint, 4*limit) + 16
+	w := &redactingEncoder{e: encoder{limit: limit}, r: r, checkDups: checkDups}
+	w.e.buf.Grow(size)
+	return w
 }
 
 func (w *redactingEncoder) finish(maxSize int) string {
@@ -82,9 +87,9 @@ func (w *redactingEncoder) finish(maxSize int) string {
 		maxSize = DefaultMaxSize
 	}
 	if w.e.total <= maxSize {
-		return string(w.e.buf)
+		return w.e.buf.String()
 	}
-	return truncationWrapper(string(w.e.buf), w.e.total, maxSize)
+	return truncationWrapper(w.e.buf.String(), w.e.total, maxSize)
 }
 
 // scalar reports whether a scalar value is to be written (not dropped), after its separator.

@@ -310,9 +310,17 @@ func skipSpaces(s string, i int) int {
 	return i
 }
 
+// keyEnd is a place where a key may end: right before \s*[=:]. quotedValue says whether
+// the value after the separator (and \s*) opens with a quote: the quoted rule needs one and
+// the bare rule's (?!['"]) refuses one, so each rule only tries its own kind of end.
+type keyEnd struct {
+	q           int
+	quotedValue bool
+}
+
 // keyEnds returns, for each '=' or ':' in s, the byte offset where a key before it ends
 // (the separator minus the whitespace right before it).
-func keyEnds(s string, buf []int) []int {
+func keyEnds(s string, buf []keyEnd) []keyEnd {
 	buf = buf[:0]
 	nextEq, nextColon := strings.IndexByte(s, '='), strings.IndexByte(s, ':')
 	for nextEq >= 0 || nextColon >= 0 {
@@ -340,7 +348,8 @@ func keyEnds(s string, buf []int) []int {
 			}
 			q -= n
 		}
-		buf = append(buf, q)
+		v := skipSpaces(s, i+1)
+		buf = append(buf, keyEnd{q: q, quotedValue: v < len(s) && (s[v] == '\'' || s[v] == '"')})
 	}
 	return buf
 }
@@ -349,7 +358,7 @@ func (r *Redactor) redactKeyValues(s string) string {
 	if strings.IndexByte(s, '=') < 0 && strings.IndexByte(s, ':') < 0 {
 		return s
 	}
-	var endsBuf [32]int
+	var endsBuf [32]keyEnd
 	var startsBuf [16]int
 	ends := keyEnds(s, endsBuf[:0])
 	lasts := lastBytes(s, ends)
@@ -358,29 +367,25 @@ func (r *Redactor) redactKeyValues(s string) string {
 		if !k.lastNonASCII && !lasts[k.last] {
 			continue // no key ends with this field's last letter: neither rule can match
 		}
-		starts := startsBuf[:0]
-		fresh := false // starts were computed on the current s
 		for _, quoted := range [2]bool{true, false} {
-			if !fresh {
-				starts = startsBuf[:0]
-				for _, q := range ends {
-					if q == 0 || !k.mayEndWith(s[q-1]) {
-						continue
-					}
-					if st, ok := k.matchBackward(s, q); ok {
-						starts = append(starts, st)
-					}
+			// A match of the key ends where the backward match started (parts and gaps
+			// never overlap), so the end's quotedValue is the rule's quote check.
+			starts := startsBuf[:0]
+			for _, e := range ends {
+				if e.q == 0 || e.quotedValue != quoted || !k.mayEndWith(s[e.q-1]) {
+					continue
 				}
-				fresh = true
+				if st, ok := k.matchBackward(s, e.q); ok {
+					starts = append(starts, st)
+				}
 			}
 			if len(starts) == 0 {
-				break // neither rule can match this field
+				continue
 			}
 			if out := applyKeyRule(s, k, starts, quoted); out != s {
 				s = out
 				ends = keyEnds(s, ends)
 				lasts = lastBytes(s, ends)
-				fresh = false
 			}
 		}
 	}
@@ -389,10 +394,10 @@ func (r *Redactor) redactKeyValues(s string) string {
 
 // lastBytes marks the lowercased last byte of every key end (non-ASCII bytes as they are),
 // so a field whose last letter is not among them is skipped at once.
-func lastBytes(s string, ends []int) (set [256]bool) {
-	for _, q := range ends {
-		if q > 0 {
-			c := s[q-1]
+func lastBytes(s string, ends []keyEnd) (set [256]bool) {
+	for _, e := range ends {
+		if e.q > 0 {
+			c := s[e.q-1]
 			if c >= 'A' && c <= 'Z' {
 				c += 'a' - 'A'
 			}
