@@ -12,6 +12,16 @@ type treeBuilder struct {
 	objs    []Object // slab of objects
 	keySlab []string // slab of object key slices
 	valSlab []Value  // slab of object value slices and arrays
+	// Room for typical documents, so the stacks above do not grow on the heap.
+	framesBuf [8]buildFrame
+	keysBuf   [16]string
+	valsBuf   [16]Value
+}
+
+func newTreeBuilder() *treeBuilder {
+	b := &treeBuilder{}
+	b.frames, b.keys, b.vals = b.framesBuf[:0], b.keysBuf[:0], b.valsBuf[:0]
+	return b
 }
 
 type buildFrame struct{ keyStart, valStart int }

@@ -41,8 +41,8 @@ func Parse(data []byte) (Value, error) { return ParseString(string(data)) }
 // ParseString is Parse of a string. Strings without escapes in the result share the input's
 // memory (they are substrings of text), so parsing copies little.
 func ParseString(text string) (Value, error) {
-	var b treeBuilder
-	if err := parseEvents(text, &b); err != nil {
+	b := newTreeBuilder()
+	if err := parseEvents(text, b); err != nil {
 		return nil, err
 	}
 	return b.root, nil

@@ -56,6 +56,9 @@ type redactingEncoder struct {
 	keys      []string // keys of the open objects, for the duplicate check
 	skipNext  bool     // the next value is under a masked key: drop it
 	skipDepth int      // > 0: inside a dropped container, this many levels deep
+	// Room for typical documents, so the stacks above do not grow on the heap.
+	framesBuf [8]redactFrame
+	keysBuf   [32]string
 }
 
 type redactFrame struct {
@@ -78,6 +81,7 @@ func newRedactingEncoder(maxSize int, r Redaction, checkDups bool, sizeHint int)
 	// The buffer keeps at most limit code points (4 bytes each at most).
 	size := min(sizeHint, 4*limit) + 16
 	w := &redactingEncoder{e: encoder{limit: limit}, r: r, checkDups: checkDups}
+	w.frames, w.keys = w.framesBuf[:0], w.keysBuf[:0]
 	w.e.buf.Grow(size)
 	return w
 }

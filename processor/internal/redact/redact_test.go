@@ -307,3 +307,14 @@ func TestBadInputIsBoundedAndSafe(t *testing.T) {
 		t.Errorf("NaN/Infinity: %s", s)
 	}
 }
+
+// TestASCIIFoldEq: the inlined ASCII comparison of the key loops equals foldEq on all ASCII pairs.
+func TestASCIIFoldEq(t *testing.T) {
+	for p := 0; p < utf8.RuneSelf; p++ {
+		for c := 0; c < utf8.RuneSelf; c++ {
+			if got, want := asciiFoldEq(byte(p), byte(c)), foldEq(rune(p), rune(c)); got != want {
+				t.Fatalf("asciiFoldEq(%q, %q) = %v, foldEq = %v", rune(p), rune(c), got, want)
+			}
+		}
+	}
+}

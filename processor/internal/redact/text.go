@@ -250,6 +250,13 @@ func (k *keyPattern) matchForward(s string, i int) (int, bool) {
 			if i >= len(s) {
 				return 0, false
 			}
+			if c := s[i]; c < utf8.RuneSelf && p < utf8.RuneSelf {
+				if !asciiFoldEq(byte(p), c) {
+					return 0, false
+				}
+				i++
+				continue
+			}
 			c, n := runeAt(s, i)
 			if !foldEq(p, c) {
 				return 0, false
@@ -258,6 +265,13 @@ func (k *keyPattern) matchForward(s string, i int) (int, bool) {
 		}
 	}
 	return i, true
+}
+
+// asciiFoldEq is foldEq for an ASCII pattern byte p and an ASCII text byte c, inlined into
+// the key loops (the IGNORECASE extras ſ ı İ K are never ASCII).
+func asciiFoldEq(p, c byte) bool {
+	lp := p | 0x20
+	return c == p || (c|0x20 == lp && lp >= 'a' && lp <= 'z')
 }
 
 // mayEndWith is a quick filter: can the key's match end with byte c?
@@ -279,6 +293,13 @@ func (k *keyPattern) matchBackward(s string, q int) (int, bool) {
 		for j := len(part) - 1; j >= 0; j-- {
 			if i <= 0 {
 				return 0, false
+			}
+			if c, p := s[i-1], part[j]; c < utf8.RuneSelf && p < utf8.RuneSelf {
+				if !asciiFoldEq(byte(p), c) {
+					return 0, false
+				}
+				i--
+				continue
 			}
 			c, n := runeBefore(s, i)
 			if !foldEq(part[j], c) {
