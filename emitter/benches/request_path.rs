@@ -66,6 +66,10 @@ struct Inputs {
     arguments: Arc<str>,
     result: Arc<str>,
     headers: Vec<(&'static str, &'static str)>,
+    /// The runtime's cached facts of the called tool.
+    rest_tool: ToolFacts,
+    mcp_tool: ToolFacts,
+    upstream: UpstreamFacts,
 }
 
 fn inputs() -> Inputs {
@@ -86,6 +90,17 @@ fn inputs() -> Inputs {
             ("mcp-session-id", "5f1c0d2e9a7b4c3d8e6f"),
             ("user-agent", "python-httpx/0.28.1"),
         ],
+        rest_tool: ToolFacts::new("c027c896d0324e138cab7d3086d57fc9", "REST", None),
+        mcp_tool: ToolFacts::new(
+            "c027c896d0324e138cab7d3086d57fc9",
+            "MCP",
+            Some("aadee14b4fc94f9f9bf60d895538364b"),
+        ),
+        upstream: UpstreamFacts::new(&UpstreamTarget {
+            tool_name: "whoami_trace",
+            transport: "streamablehttp",
+            url: "http://localhost:18090/mcp",
+        }),
     }
 }
 
@@ -114,25 +129,26 @@ fn traced_call(emitter: &RawSpanEmitter, input: &Inputs, mcp: bool) {
             Some(Vec::new()),
         );
     let mut request = emitter.start_request(&parent, context, &HTTP);
-    let mut invoke = request.start_tool_invoke(&ToolCall {
-        tool_name: "upstream-whoami-trace",
-        tool_id: "c027c896d0324e138cab7d3086d57fc9",
-        integration_type: if mcp { "MCP" } else { "REST" },
-        gateway_id: mcp.then_some("aadee14b4fc94f9f9bf60d895538364b"),
-        server_id: None,
-        jsonrpc_id: Some(JsonRpcId::Number(7)),
-        arguments_count: 1,
-        has_headers: true,
-    });
+    let tool = if mcp {
+        &input.mcp_tool
+    } else {
+        &input.rest_tool
+    };
+    let mut invoke = request.start_tool_invoke(
+        tool,
+        &ToolCall {
+            tool_name: "upstream-whoami-trace",
+            server_id: None,
+            jsonrpc_id: Some(JsonRpcId::Number(7)),
+            arguments_count: 1,
+            has_headers: true,
+        },
+    );
     invoke.set_arguments_json(Arc::clone(&input.arguments));
     invoke.start_lookup().end();
     let gateway_call = invoke.start_gateway_call();
     if mcp {
-        let call = gateway_call.start_mcp_call(&UpstreamTarget {
-            tool_name: "whoami_trace",
-            transport: "streamablehttp",
-            url: "http://localhost:18090/mcp",
-        });
+        let call = gateway_call.start_mcp_call(&input.upstream);
         call.start_initialize().end();
         call.start_request().end();
         call.start_response(true).end();

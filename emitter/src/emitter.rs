@@ -332,15 +332,32 @@ pub enum JsonRpcId<'a> {
     String(&'a str),
 }
 
-/// Facts of one `tools/call` once the tool is resolved.
+/// The facts of a resolved tool that every call of it repeats (`cf.tool.id`,
+/// `cf.tool.integration_type`, `cf.tool.gateway_id`). Build it once per tool, where the runtime
+/// caches its tools, and reuse it: its texts are reference-counted, so a call copies none.
+#[derive(Clone, Debug)]
+pub struct ToolFacts {
+    tool_id: Value,
+    integration_type: Value,
+    gateway_id: Option<Value>,
+}
+
+impl ToolFacts {
+    /// `integration_type`: `REST`, `MCP`, `A2A`, …; `gateway_id`: the tool's gateway, if any.
+    pub fn new(tool_id: &str, integration_type: &str, gateway_id: Option<&str>) -> Self {
+        ToolFacts {
+            tool_id: shared_str(tool_id),
+            integration_type: known_or_shared(integration_type, &INTEGRATION_TYPES),
+            gateway_id: gateway_id.map(shared_str),
+        }
+    }
+}
+
+/// Facts of one `tools/call` once the tool is resolved (the tool's own facts are [`ToolFacts`]).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ToolCall<'a> {
     /// The tool name as called.
     pub tool_name: &'a str,
-    pub tool_id: &'a str,
-    /// `REST`, `MCP`, `A2A`, …
-    pub integration_type: &'a str,
-    pub gateway_id: Option<&'a str>,
     /// Virtual server id (`/servers/<id>/mcp`).
     pub server_id: Option<&'a str>,
     pub jsonrpc_id: Option<JsonRpcId<'a>>,
@@ -357,6 +374,32 @@ pub struct UpstreamTarget<'a> {
     pub transport: &'a str,
     /// The upstream URL, raw.
     pub url: &'a str,
+}
+
+/// The `mcp.client.call` facts of an [`UpstreamTarget`], parsed once: build it once per tool
+/// next to its [`ToolFacts`] and reuse it (reference-counted texts, no copy per call).
+#[derive(Clone, Debug)]
+pub struct UpstreamFacts {
+    tool_name: Value,
+    transport: Value,
+    host: Option<Value>,
+    port: Option<u16>,
+    path: Value,
+    url: Value,
+}
+
+impl UpstreamFacts {
+    pub fn new(upstream: &UpstreamTarget<'_>) -> Self {
+        let url = UrlParts::parse(upstream.url);
+        UpstreamFacts {
+            tool_name: shared_str(upstream.tool_name),
+            transport: known_or_shared(upstream.transport, &TRANSPORTS),
+            host: url.host.as_deref().map(shared_str),
+            port: url.port,
+            path: shared_str(url.path),
+            url: shared_str(upstream.url),
+        }
+    }
 }
 
 /// One open raw span. Ending is explicit ([`RawSpan::end`]); a span dropped without `end` is
@@ -438,11 +481,13 @@ pub struct RequestSpan(RawSpan);
 impl RequestSpan {
     /// Opens `tools/call {tool}` (INTERNAL, `cf.op=tool.invoke`). Call it only for a resolved
     /// tool: an unknown tool has no `tool.invoke` span.
-    pub fn start_tool_invoke(&self, call: &ToolCall<'_>) -> ToolInvokeSpan {
+    pub fn start_tool_invoke(&self, tool: &ToolFacts, call: &ToolCall<'_>) -> ToolInvokeSpan {
         let tool_name = shared_str(call.tool_name);
-        let tool_id = shared_str(call.tool_id);
-        let integration_type = known_or_shared(call.integration_type, &INTEGRATION_TYPES);
-        let gateway_id = call.gateway_id.map(shared_str);
+        let ToolFacts {
+            tool_id,
+            integration_type,
+            gateway_id,
+        } = tool.clone();
         let shared = &self.0.shared;
         let mut attrs = shared.attrs_with(13, "tool.invoke");
         attrs.push(KeyValue::new(keys::MCP_METHOD_NAME, "tools/call"));
@@ -635,32 +680,36 @@ pub struct GatewayCallSpan {
 }
 
 impl GatewayCallSpan {
-    pub fn start_mcp_call(&self, upstream: &UpstreamTarget<'_>) -> McpCallSpan {
-        let upstream_tool = shared_str(upstream.tool_name);
-        let transport = known_or_shared(upstream.transport, &TRANSPORTS);
-        let mut own = Vec::with_capacity(8);
-        own.push(KeyValue::new(
-            keys::UPSTREAM_TOOL_NAME,
-            upstream_tool.clone(),
-        ));
-        own.push(KeyValue::new(keys::TOOL_ID, self.tool_id.clone()));
-        if let Some(g) = &self.gateway_id {
-            own.push(KeyValue::new(keys::TOOL_GATEWAY_ID, g.clone()));
-        }
-        own.push(KeyValue::new(keys::UPSTREAM_TRANSPORT, transport.clone()));
-        let url = UrlParts::parse(upstream.url);
-        if let Some(host) = url.host {
-            own.push(KeyValue::new(keys::SERVER_ADDRESS, host));
-        }
-        if let Some(port) = url.port {
-            own.push(KeyValue::new(keys::SERVER_PORT, i64::from(port)));
-        }
-        own.push(KeyValue::new(keys::URL_PATH, url.path.to_owned()));
-        own.push(KeyValue::new(keys::URL_FULL, upstream.url.to_owned()));
+    pub fn start_mcp_call(&self, upstream: &UpstreamFacts) -> McpCallSpan {
+        let own = [
+            Some(KeyValue::new(
+                keys::UPSTREAM_TOOL_NAME,
+                upstream.tool_name.clone(),
+            )),
+            Some(KeyValue::new(keys::TOOL_ID, self.tool_id.clone())),
+            self.gateway_id
+                .as_ref()
+                .map(|g| KeyValue::new(keys::TOOL_GATEWAY_ID, g.clone())),
+            Some(KeyValue::new(
+                keys::UPSTREAM_TRANSPORT,
+                upstream.transport.clone(),
+            )),
+            upstream
+                .host
+                .as_ref()
+                .map(|h| KeyValue::new(keys::SERVER_ADDRESS, h.clone())),
+            upstream
+                .port
+                .map(|p| KeyValue::new(keys::SERVER_PORT, i64::from(p))),
+            Some(KeyValue::new(keys::URL_PATH, upstream.path.clone())),
+            Some(KeyValue::new(keys::URL_FULL, upstream.url.clone())),
+        ];
         McpCallSpan {
-            span: self.span.child("mcp.client.call", own, 8),
-            upstream_tool,
-            transport,
+            span: self
+                .span
+                .child("mcp.client.call", own.into_iter().flatten(), 8),
+            upstream_tool: upstream.tool_name.clone(),
+            transport: upstream.transport.clone(),
             tool_id: self.tool_id.clone(),
             gateway_id: self.gateway_id.clone(),
         }

@@ -9,8 +9,8 @@ use serde_json::value::RawValue;
 
 use crate::context::{generate_correlation_id, HeaderPairs, RequestContext};
 use crate::emitter::{
-    HttpRequest, JsonRpcId, RawSpan, RawSpanEmitter, RequestSpan, ToolCall, ToolInvokeSpan,
-    UpstreamTarget,
+    HttpRequest, JsonRpcId, RawSpan, RawSpanEmitter, RequestSpan, ToolCall, ToolFacts,
+    ToolInvokeSpan, UpstreamFacts, UpstreamTarget,
 };
 use crate::keys;
 
@@ -315,17 +315,18 @@ fn replay_tool_invoke(request: &RequestSpan, facts: &Facts) {
         JsonRpcIdValue::Number(n) => JsonRpcId::Number(*n),
         JsonRpcIdValue::String(s) => JsonRpcId::String(s),
     });
-    let mut invoke = request.start_tool_invoke(&ToolCall {
-        tool_name: &tool.name,
-        tool_id: &tool.id,
-        integration_type: &tool.integration_type,
-        gateway_id: tool.gateway_id.as_deref(),
-        server_id: tool.server_id.as_deref(),
-        jsonrpc_id,
-        arguments_count,
-        // Every recorded call came over HTTP, so the gateway saw request headers.
-        has_headers: true,
-    });
+    let tool_facts = ToolFacts::new(&tool.id, &tool.integration_type, tool.gateway_id.as_deref());
+    let mut invoke = request.start_tool_invoke(
+        &tool_facts,
+        &ToolCall {
+            tool_name: &tool.name,
+            server_id: tool.server_id.as_deref(),
+            jsonrpc_id,
+            arguments_count,
+            // Every recorded call came over HTTP, so the gateway saw request headers.
+            has_headers: true,
+        },
+    );
     invoke.set_arguments_json(arguments.to_owned());
     let invoke_error = facts.error("tool.invoke");
     // Each step runs only while nothing before it failed (spans after the failure point are absent).
@@ -354,11 +355,11 @@ fn replay_gateway_call(invoke: &ToolInvokeSpan, tool: &Tool, facts: &Facts) -> b
     let gateway_call = invoke.start_gateway_call();
     let mut failed = false;
     if let Some(upstream) = &tool.upstream {
-        let mcp_call = gateway_call.start_mcp_call(&UpstreamTarget {
+        let mcp_call = gateway_call.start_mcp_call(&UpstreamFacts::new(&UpstreamTarget {
             tool_name: &upstream.tool_name,
             transport: &upstream.transport,
             url: &upstream.url,
-        });
+        }));
         let call_error = facts.error("mcp.client.call");
         let child_failed = finish(
             mcp_call.start_initialize(),

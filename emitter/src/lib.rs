@@ -17,9 +17,9 @@
 //! let parent = emitter.extract_context(&headers);
 //! let ctx = RequestContext::from_headers(&headers).with_auth_method("jwt");
 //! let mut request = emitter.start_request(&parent, ctx, &HttpRequest { method: "POST", path: "/rpc", ..HttpRequest::default() });
-//! let mut invoke = request.start_tool_invoke(&ToolCall {
-//!     tool_name: "echo-tool", tool_id: "c027", integration_type: "REST", arguments_count: 1,
-//!     has_headers: true, ..ToolCall::default() });
+//! let tool = ToolFacts::new("c027", "REST", None); // once per tool, where the runtime caches it
+//! let mut invoke = request.start_tool_invoke(&tool, &ToolCall {
+//!     tool_name: "echo-tool", arguments_count: 1, has_headers: true, ..ToolCall::default() });
 //! invoke.set_arguments_json(r#"{"query":"hello"}"#);
 //! invoke.start_lookup().end();
 //! let gateway_call = invoke.start_gateway_call();
@@ -43,6 +43,6 @@ pub use config::{EmitterConfig, EmitterError, Protocol, DEFAULT_MAX_RAW_PAYLOAD_
 pub use context::{generate_correlation_id, HeaderPairs, RequestContext};
 pub use emitter::{
     GatewayCallSpan, HttpRequest, JsonRpcId, McpCallSpan, RawSpan, RawSpanEmitter, RequestSpan,
-    ToolCall, ToolInvokeSpan, UpstreamTarget, SCOPE_NAME,
+    ToolCall, ToolFacts, ToolInvokeSpan, UpstreamFacts, UpstreamTarget, SCOPE_NAME,
 };
 pub use opentelemetry::propagation::Extractor;

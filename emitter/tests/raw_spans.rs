@@ -399,12 +399,13 @@ fn incoming_traceparent_and_baggage_are_extracted() {
             ..Default::default()
         },
     );
-    let invoke = request.start_tool_invoke(&ToolCall {
-        tool_name: "t",
-        tool_id: "i",
-        integration_type: "REST",
-        ..Default::default()
-    });
+    let invoke = request.start_tool_invoke(
+        &ToolFacts::new("i", "REST", None),
+        &ToolCall {
+            tool_name: "t",
+            ..Default::default()
+        },
+    );
     invoke.end();
     request.end();
     let spans = exporter.get_finished_spans().unwrap();
@@ -448,12 +449,13 @@ fn payload_over_the_hard_cap_is_cut_at_a_char_boundary_with_original_size() {
             ..Default::default()
         },
     );
-    let mut invoke = request.start_tool_invoke(&ToolCall {
-        tool_name: "t",
-        tool_id: "i",
-        integration_type: "REST",
-        ..Default::default()
-    });
+    let mut invoke = request.start_tool_invoke(
+        &ToolFacts::new("i", "REST", None),
+        &ToolCall {
+            tool_name: "t",
+            ..Default::default()
+        },
+    );
     invoke.set_arguments_json(r#"{"q":"ééééé"}"#); // 18 bytes, 13 chars; byte 10 is inside an 'é'
     invoke.set_result_json(r#"{"a":1}"#, false);
     invoke.end();
@@ -523,12 +525,13 @@ fn runtime_spans_parent_on_a_raw_span_context_with_the_request_baggage() {
             ..Default::default()
         },
     );
-    let invoke = request.start_tool_invoke(&ToolCall {
-        tool_name: "t",
-        tool_id: "i",
-        integration_type: "REST",
-        ..Default::default()
-    });
+    let invoke = request.start_tool_invoke(
+        &ToolFacts::new("i", "REST", None),
+        &ToolCall {
+            tool_name: "t",
+            ..Default::default()
+        },
+    );
     // The runtime's own tracer (another provider) opens a span under `tool.invoke`.
     let own_exporter = InMemorySpanExporter::default();
     let own_provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
