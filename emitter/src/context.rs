@@ -120,51 +120,46 @@ impl RequestContext {
         self
     }
 
-    /// The `cf.*` context attributes, built once per request; values are reference-counted so
-    /// each span clones them without copying the text.
-    pub(crate) fn to_attributes(&self) -> Vec<KeyValue> {
+    /// The `cf.*` context attributes in contract order, built once per request, inline (no
+    /// allocation); values are reference-counted so each span clones them without copying text.
+    pub(crate) fn to_attributes(&self) -> [Option<KeyValue>; 9] {
         fn shared(s: &Arc<str>) -> Value {
             Value::String(StringValue::from(Arc::clone(s)))
         }
-        let mut attrs = Vec::with_capacity(9);
-        attrs.push(KeyValue::new(
-            keys::CORRELATION_ID,
-            shared(&self.correlation_id),
-        ));
-        attrs.push(KeyValue::new(
-            keys::CORRELATION_ID_FROM_HEADER,
-            self.correlation_id_from_header,
-        ));
-        if let Some(v) = &self.auth_method {
+        let text = |key: &'static str, v: &Option<Arc<str>>| {
+            v.as_ref().map(|v| KeyValue::new(key, shared(v)))
+        };
+        let auth_method = self.auth_method.as_ref().map(|v| {
             let value = match AUTH_METHODS.iter().find(|m| **m == &**v) {
                 Some(m) => Value::from(*m),
                 None => shared(v),
             };
-            attrs.push(KeyValue::new(keys::AUTH_METHOD, value));
-        }
-        if let Some(v) = &self.user_email {
-            attrs.push(KeyValue::new(keys::USER_EMAIL, shared(v)));
-        }
-        if let Some(v) = self.is_admin {
-            attrs.push(KeyValue::new(keys::USER_IS_ADMIN, v));
-        }
-        if let Some(v) = &self.team_name {
-            attrs.push(KeyValue::new(keys::TEAM_NAME, shared(v)));
-        }
-        if let Some(ids) = &self.team_ids {
+            KeyValue::new(keys::AUTH_METHOD, value)
+        });
+        let team_ids = self.team_ids.as_ref().map(|ids| {
             let ids: Vec<StringValue> = ids
                 .iter()
                 .map(|id| StringValue::from(Arc::<str>::from(id.as_str())))
                 .collect();
-            attrs.push(KeyValue::new(keys::TEAM_IDS, Value::Array(ids.into())));
-        }
-        if let Some(v) = &self.session_id {
-            attrs.push(KeyValue::new(keys::SESSION_ID, shared(v)));
-        }
-        if let Some(v) = &self.baggage {
-            attrs.push(KeyValue::new(keys::BAGGAGE, shared(v)));
-        }
-        attrs
+            KeyValue::new(keys::TEAM_IDS, Value::Array(ids.into()))
+        });
+        [
+            Some(KeyValue::new(
+                keys::CORRELATION_ID,
+                shared(&self.correlation_id),
+            )),
+            Some(KeyValue::new(
+                keys::CORRELATION_ID_FROM_HEADER,
+                self.correlation_id_from_header,
+            )),
+            auth_method,
+            text(keys::USER_EMAIL, &self.user_email),
+            self.is_admin.map(|v| KeyValue::new(keys::USER_IS_ADMIN, v)),
+            text(keys::TEAM_NAME, &self.team_name),
+            team_ids,
+            text(keys::SESSION_ID, &self.session_id),
+            text(keys::BAGGAGE, &self.baggage),
+        ]
     }
 }
 
@@ -184,8 +179,10 @@ mod tests {
         assert!(c.correlation_id_from_header);
         assert_eq!(c.session_id.as_deref(), Some("s-2"));
         assert_eq!(c.baggage.as_deref(), Some("k=v,tenant=a"));
+        let present =
+            |c: &RequestContext| c.to_attributes().into_iter().flatten().collect::<Vec<_>>();
         assert_eq!(
-            c.to_attributes(),
+            present(&c),
             vec![
                 KeyValue::new(keys::CORRELATION_ID, "corr-1"),
                 KeyValue::new(keys::CORRELATION_ID_FROM_HEADER, true),
@@ -199,13 +196,11 @@ mod tests {
             Some("T"),
             Some(vec![]),
         );
-        let attrs = c.to_attributes();
+        let attrs = present(&c);
         assert_eq!(attrs[2], KeyValue::new(keys::AUTH_METHOD, "jwt"));
         assert_eq!(attrs[3], KeyValue::new(keys::USER_EMAIL, "a@b.c"));
         assert_eq!(
-            RequestContext::default()
-                .with_auth_method("custom_sso")
-                .to_attributes()[2],
+            present(&RequestContext::default().with_auth_method("custom_sso"))[2],
             KeyValue::new(keys::AUTH_METHOD, "custom_sso")
         );
     }

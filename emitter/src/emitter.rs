@@ -280,16 +280,17 @@ struct Shared {
     /// The request's parent context (remote parent, baggage entries); children's contexts are
     /// derived from it.
     parent: Context,
-    context_attrs: Vec<KeyValue>,
+    context_attrs: [Option<KeyValue>; 9],
     payload: PayloadPolicy,
 }
 
 impl Shared {
     /// `cf.op` and the request context, with room for `extra` own facts.
     fn attrs_with(&self, extra: usize, op: &'static str) -> Vec<KeyValue> {
-        let mut attrs = Vec::with_capacity(1 + self.context_attrs.len() + extra);
+        let context_len = self.context_attrs.iter().flatten().count();
+        let mut attrs = Vec::with_capacity(1 + context_len + extra);
         attrs.push(KeyValue::new(keys::OP, op));
-        attrs.extend(self.context_attrs.iter().cloned());
+        attrs.extend(self.context_attrs.iter().flatten().cloned());
         attrs
     }
 
