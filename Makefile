@@ -26,7 +26,7 @@ GO_SOURCES   := $(shell find processor -name '*.go' -o -name 'go.mod' -o -name '
 RUST_SOURCES := $(shell find emitter -path emitter/target -prune -o -type f \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print 2>/dev/null)
 
 .PHONY: help run build emitter venv tools generate test test-go test-fuzz test-rust test-py \
-        differential e2e parity oracle configs configs-check bench clean
+        differential e2e parity golden oracle configs configs-check bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -96,8 +96,7 @@ e2e: venv build ## the built distribution over OTLP/HTTP and gRPC
 parity: venv build emitter ## replay every oracle case through emitter + collector, diff with the capture
 	$(PY) tests/parity/run_parity.py
 
-.PHONY: golden
-golden: venv build emitter ## regenerate processor/testdata/golden from the captures and cases
+golden: venv emitter ## regenerate processor/testdata/golden from the captures and cases
 	$(PY) tests/golden/make_golden.py
 
 oracle: venv ## re-capture oracle spans from tests/parity/cases with the real gateway (not in CI)
