@@ -122,7 +122,7 @@ impl RequestContext {
 
     /// The `cf.*` context attributes in contract order, built once per request, inline (no
     /// allocation); values are reference-counted so each span clones them without copying text.
-    pub(crate) fn to_attributes(&self) -> [Option<KeyValue>; 9] {
+    pub(crate) fn to_attributes(&self) -> ContextAttributes {
         fn shared(s: &Arc<str>) -> Value {
             Value::String(StringValue::from(Arc::clone(s)))
         }
@@ -143,7 +143,7 @@ impl RequestContext {
                 .collect();
             KeyValue::new(keys::TEAM_IDS, Value::Array(ids.into()))
         });
-        [
+        ContextAttributes::new([
             Some(KeyValue::new(
                 keys::CORRELATION_ID,
                 shared(&self.correlation_id),
@@ -159,7 +159,31 @@ impl RequestContext {
             team_ids,
             text(keys::SESSION_ID, &self.session_id),
             text(keys::BAGGAGE, &self.baggage),
-        ]
+        ])
+    }
+}
+
+/// The present context attributes, contiguous and inline, so each span copies them with one
+/// `extend_from_slice`.
+#[derive(Debug)]
+pub(crate) struct ContextAttributes {
+    items: [KeyValue; 9],
+    len: usize,
+}
+
+impl ContextAttributes {
+    fn new(all: [Option<KeyValue>; 9]) -> Self {
+        let mut items: [KeyValue; 9] = std::array::from_fn(|_| KeyValue::new("", false));
+        let mut len = 0;
+        for kv in all.into_iter().flatten() {
+            items[len] = kv;
+            len += 1;
+        }
+        ContextAttributes { items, len }
+    }
+
+    pub(crate) fn as_slice(&self) -> &[KeyValue] {
+        &self.items[..self.len]
     }
 }
 
@@ -179,8 +203,7 @@ mod tests {
         assert!(c.correlation_id_from_header);
         assert_eq!(c.session_id.as_deref(), Some("s-2"));
         assert_eq!(c.baggage.as_deref(), Some("k=v,tenant=a"));
-        let present =
-            |c: &RequestContext| c.to_attributes().into_iter().flatten().collect::<Vec<_>>();
+        let present = |c: &RequestContext| c.to_attributes().as_slice().to_vec();
         assert_eq!(
             present(&c),
             vec![

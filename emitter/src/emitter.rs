@@ -15,7 +15,7 @@ use opentelemetry_sdk::trace::{
 use opentelemetry_sdk::Resource;
 
 use crate::config::{EmitterConfig, EmitterError, Protocol};
-use crate::context::RequestContext;
+use crate::context::{ContextAttributes, RequestContext};
 use crate::keys;
 
 /// Instrumentation scope name of every raw span (contract v1).
@@ -280,17 +280,17 @@ struct Shared {
     /// The request's parent context (remote parent, baggage entries); children's contexts are
     /// derived from it.
     parent: Context,
-    context_attrs: [Option<KeyValue>; 9],
+    context_attrs: ContextAttributes,
     payload: PayloadPolicy,
 }
 
 impl Shared {
     /// `cf.op` and the request context, with room for `extra` own facts.
     fn attrs_with(&self, extra: usize, op: &'static str) -> Vec<KeyValue> {
-        let context_len = self.context_attrs.iter().flatten().count();
-        let mut attrs = Vec::with_capacity(1 + context_len + extra);
+        let context = self.context_attrs.as_slice();
+        let mut attrs = Vec::with_capacity(1 + context.len() + extra);
         attrs.push(KeyValue::new(keys::OP, op));
-        attrs.extend(self.context_attrs.iter().flatten().cloned());
+        attrs.extend_from_slice(context);
         attrs
     }
 
