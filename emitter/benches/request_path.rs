@@ -1,7 +1,10 @@
 //! Request-path cost of emitting the raw spans of one `tools/call` (REST tree: 5 spans, MCP
 //! tree: 9 spans; 2 KB arguments and 2 KB result captured), against not tracing at all.
-//! The batch processor exports to a no-op sink, so only the request path is measured.
-//! Allocations are counted on the calling thread only (a counting global allocator).
+//! The SDK's batch processor exports to a no-op sink, so only the request path is measured, in
+//! two modes: the exporter thread draining between samples (the request path's own cost) and
+//! draining while calls run (a saturated request thread sharing 2 cores with the exporter).
+//! Wall and thread-CPU µs per call, medians; allocations are counted on the calling thread only
+//! (a counting global allocator). The official SDK's per-span floor is measured in the same run.
 //!
 //! `cargo bench --manifest-path emitter/Cargo.toml` (options: `-- --samples N --iters N`).
 
@@ -224,7 +227,7 @@ fn figures(samples: &[Sample]) -> Figures {
 
 fn row(label: &str, f: Figures) {
     println!(
-        "{:<34} {:>10.3} {:>10.3} {:>12.1}",
+        "{:<44} {:>10.3} {:>10.3} {:>12.1}",
         label, f.wall, f.cpu, f.allocs
     );
 }
@@ -243,57 +246,80 @@ fn arg(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// When the batch processor's exporter thread runs, relative to the measured calls.
+#[derive(Clone, Copy, PartialEq)]
+enum ExportMode {
+    /// The exporter thread drains between samples (`force_flush`), never during one: the
+    /// request path's own cost, as at a moderate request rate where the thread wakes briefly
+    /// every `scheduled_delay`.
+    Between,
+    /// The exporter thread drains every 4096 spans while calls run: a saturated request thread
+    /// sharing the machine's 2 cores with the exporter (cache lines and the allocator bounce
+    /// between the cores).
+    During,
+}
+
 fn main() {
-    let samples = arg("--samples", 15);
-    let iters = arg("--iters", 5_000);
+    let samples = arg("--samples", 31);
+    let iters = arg("--iters", 1_000);
     let input = inputs();
+    println!("request path of one tools/call, 2 KB arguments + 2 KB result captured; {samples} samples x {iters} calls, median");
+    println!(
+        "{:<44} {:>10} {:>10} {:>12}",
+        "case", "wall µs", "cpu µs", "allocs/call"
+    );
+    for mode in [ExportMode::Between, ExportMode::During] {
+        run_trees(mode, samples, iters, &input);
+    }
+    let (floor, floor_exported) = sdk_span_floor(samples, iters, 0);
+    row("floor: SDK span, no attributes", floor);
+    let (floor16, floor16_exported) = sdk_span_floor(samples, iters, 16);
+    row("floor: SDK span, 16 static attributes", floor16);
+    let floor_emitted = 2 * (samples * iters) as usize;
+    println!(
+        "floor spans dropped {}",
+        floor_emitted.saturating_sub(floor_exported + floor16_exported)
+    );
+}
+
+/// Both trees, traced and not, through one emitter whose exporter runs per `mode`.
+fn run_trees(mode: ExportMode, samples: u64, iters: u64, input: &Inputs) {
     let sink = NoopSink::default();
-    let batch = batch_processor(sink.clone());
     let config = EmitterConfig {
         gateway_version: "1.0.7-20260921".into(),
         capture_input: true,
         capture_output: true,
         ..EmitterConfig::default()
     };
-    let emitter = if std::env::var("BENCH_PROCESSOR").as_deref() == Ok("simple") {
-        drop(batch);
-        RawSpanEmitter::with_span_processor(
-            config,
-            opentelemetry_sdk::trace::SimpleSpanProcessor::new(sink.clone()),
-        )
-    } else {
-        RawSpanEmitter::with_span_processor(config, batch)
+    let emitter = RawSpanEmitter::with_span_processor(config, batch_processor(sink.clone(), mode));
+    let export = match mode {
+        ExportMode::Between => "export between samples",
+        ExportMode::During => "export during calls",
     };
-    let _ = Context::new();
-
-    println!("request path of one tools/call, 2 KB arguments + 2 KB result captured; {samples} samples x {iters} calls, median");
-    println!(
-        "{:<34} {:>10} {:>10} {:>12}",
-        "case", "wall µs", "cpu µs", "allocs/call"
-    );
     let mut emitted = 0usize;
     for (label, mcp, spans) in [
         ("REST tree (5 spans)", false, 5),
         ("MCP tree (9 spans)", true, 9),
     ] {
         for _ in 0..200 {
-            traced_call(&emitter, &input, mcp); // warm-up
+            traced_call(&emitter, input, mcp); // warm-up
         }
         emitted += 200 * spans;
+        let _ = emitter.force_flush();
         let mut traced = Vec::new();
         let mut untraced = Vec::new();
         for _ in 0..samples {
-            traced.push(measure(iters, || traced_call(&emitter, &input, mcp)));
+            traced.push(measure(iters, || traced_call(&emitter, input, mcp)));
             emitted += iters as usize * spans;
-            untraced.push(measure(iters, || untraced_call(&input, mcp)));
-            // Let the exporter thread drain so the queue never fills (a full queue drops spans, which is cheaper).
+            untraced.push(measure(iters, || untraced_call(input, mcp)));
+            // Drain now; a full queue would drop spans, which is cheaper and not the path measured.
             let _ = emitter.force_flush();
         }
         let (t, u) = (figures(&traced), figures(&untraced));
-        row(&format!("{label} traced"), t);
-        row(&format!("{label} not traced"), u);
+        row(&format!("{label}, {export}"), t);
+        row(&format!("{label}, not traced"), u);
         row(
-            &format!("{label} cost"),
+            &format!("{label}, cost"),
             Figures {
                 wall: t.wall - u.wall,
                 cpu: t.cpu - u.cpu,
@@ -301,45 +327,41 @@ fn main() {
             },
         );
     }
-    // Breakdown: the per-request setup, one request span, and the SDK's own per-span floor.
-    let headers = HeaderPairs(&input.headers);
-    let setup = figures(
-        &(0..samples)
-            .map(|_| {
-                measure(iters, || {
-                    let parent = emitter.extract_context(&headers);
-                    black_box((parent, RequestContext::from_headers(&headers)));
+    if mode == ExportMode::Between {
+        // Breakdown: the per-request setup and one request span.
+        let headers = HeaderPairs(&input.headers);
+        let setup = figures(
+            &(0..samples)
+                .map(|_| {
+                    measure(iters, || {
+                        let parent = emitter.extract_context(&headers);
+                        black_box((parent, RequestContext::from_headers(&headers)));
+                    })
                 })
-            })
-            .collect::<Vec<_>>(),
-    );
-    row("breakdown: extract + RequestContext", setup);
-    let one_span = figures(
-        &(0..samples)
-            .map(|_| {
-                let s = measure(iters, || {
-                    emitter
-                        .start_request(&Context::new(), RequestContext::default(), &HTTP)
-                        .end();
-                });
-                let _ = emitter.force_flush();
-                s
-            })
-            .collect::<Vec<_>>(),
-    );
-    emitted += (samples * iters) as usize;
-    row("breakdown: one request span", one_span);
-    let (floor, floor_exported) = sdk_span_floor(samples, iters, 0);
-    row("floor: SDK span, no attributes", floor);
-    let (floor16, floor16_exported) = sdk_span_floor(samples, iters, 16);
-    row("floor: SDK span, 16 static attrs", floor16);
+                .collect::<Vec<_>>(),
+        );
+        row("breakdown: extract + RequestContext", setup);
+        let one_span = figures(
+            &(0..samples)
+                .map(|_| {
+                    let s = measure(iters, || {
+                        emitter
+                            .start_request(&Context::new(), RequestContext::default(), &HTTP)
+                            .end();
+                    });
+                    let _ = emitter.force_flush();
+                    s
+                })
+                .collect::<Vec<_>>(),
+        );
+        emitted += (samples * iters) as usize;
+        row("breakdown: one request span", one_span);
+    }
     emitter.force_flush().expect("flush");
     let exported = sink.0.load(Ordering::Relaxed);
-    let floor_emitted = 2 * (samples * iters) as usize;
     println!(
-        "spans emitted {emitted}, exported {exported} (dropped {}); floor spans dropped {}",
-        emitted.saturating_sub(exported),
-        floor_emitted.saturating_sub(floor_exported + floor16_exported)
+        "({export}: spans emitted {emitted}, exported {exported}, dropped {})",
+        emitted.saturating_sub(exported)
     );
     emitter.shutdown().expect("shutdown");
 }
@@ -351,7 +373,7 @@ fn sdk_span_floor(samples: u64, iters: u64, attributes: usize) -> (Figures, usiz
     use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
     let sink = NoopSink::default();
     let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-        .with_span_processor(batch_processor(sink.clone()))
+        .with_span_processor(batch_processor(sink.clone(), ExportMode::Between))
         .build();
     let tracer = provider.tracer(SCOPE_NAME);
     let parent = Context::new();
@@ -386,14 +408,20 @@ const STATIC_KEYS: [&str; 16] = [
     "k15",
 ];
 
-/// The emitter's batch processor with a queue large enough that nothing is dropped.
-fn batch_processor(sink: NoopSink) -> BatchSpanProcessor {
+/// The SDK's batch processor with a queue large enough that nothing is dropped; per `mode`,
+/// the exporter thread wakes every 4096 spans or only when flushed.
+fn batch_processor(sink: NoopSink, mode: ExportMode) -> BatchSpanProcessor {
+    let queue = 1 << 17;
+    let (batch, delay) = match mode {
+        ExportMode::Between => (queue, Duration::from_secs(3600)),
+        ExportMode::During => (4096, Duration::from_millis(50)),
+    };
     BatchSpanProcessor::builder(sink)
         .with_batch_config(
             BatchConfigBuilder::default()
-                .with_max_queue_size(1 << 17)
-                .with_max_export_batch_size(4096)
-                .with_scheduled_delay(Duration::from_millis(50))
+                .with_max_queue_size(queue)
+                .with_max_export_batch_size(batch)
+                .with_scheduled_delay(delay)
                 .build(),
         )
         .build()
