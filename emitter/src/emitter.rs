@@ -3,7 +3,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use opentelemetry::propagation::{Extractor, TextMapCompositePropagator, TextMapPropagator};
 use opentelemetry::trace::{
-    Span as _, SpanKind, Status, TraceContextExt, Tracer, TracerProvider as _,
+    Span as _, SpanBuilder, SpanKind, Status, TraceContextExt, Tracer, TracerProvider as _,
 };
 use opentelemetry::{Context, InstrumentationScope, KeyValue, StringValue, Value};
 use opentelemetry_otlp::WithExportConfig;
@@ -301,11 +301,11 @@ impl Shared {
         attrs: Vec<KeyValue>,
         parent: &Context,
     ) -> opentelemetry_sdk::trace::Span {
-        let builder = self
-            .tracer
-            .span_builder(name)
-            .with_kind(kind)
-            .with_attributes(attrs);
+        // Fields set in place: the builder's `with_*` methods move the whole builder each time
+        // and re-collect the attribute Vec.
+        let mut builder = SpanBuilder::from_name(name);
+        builder.span_kind = Some(kind);
+        builder.attributes = Some(attrs);
         self.tracer.build_with_context(builder, parent)
     }
 }
