@@ -120,70 +120,102 @@ impl RequestContext {
         self
     }
 
-    /// The `cf.*` context attributes in contract order, built once per request, inline (no
-    /// allocation); values are reference-counted so each span clones them without copying text.
+    /// The `cf.*` context attributes, prepared once per request; each span builds its copies
+    /// from them directly (a reference-count increment per text, no generic `KeyValue` clone).
     pub(crate) fn to_attributes(&self) -> ContextAttributes {
-        fn shared(s: &Arc<str>) -> Value {
-            Value::String(StringValue::from(Arc::clone(s)))
+        let shared = |v: &Option<Arc<str>>| v.as_ref().map(|v| Text::Shared(Arc::clone(v)));
+        ContextAttributes {
+            correlation_id: Arc::clone(&self.correlation_id),
+            correlation_id_from_header: self.correlation_id_from_header,
+            auth_method: self.auth_method.as_ref().map(|v| {
+                match AUTH_METHODS.iter().find(|m| **m == &**v) {
+                    Some(m) => Text::Static(m),
+                    None => Text::Shared(Arc::clone(v)),
+                }
+            }),
+            user_email: shared(&self.user_email),
+            is_admin: self.is_admin,
+            team_name: shared(&self.team_name),
+            team_ids: self.team_ids.as_ref().map(|ids| {
+                let ids: Vec<StringValue> = ids
+                    .iter()
+                    .map(|id| StringValue::from(Arc::<str>::from(id.as_str())))
+                    .collect();
+                Value::Array(ids.into())
+            }),
+            session_id: shared(&self.session_id),
+            baggage: shared(&self.baggage),
         }
-        let text = |key: &'static str, v: &Option<Arc<str>>| {
-            v.as_ref().map(|v| KeyValue::new(key, shared(v)))
-        };
-        let auth_method = self.auth_method.as_ref().map(|v| {
-            let value = match AUTH_METHODS.iter().find(|m| **m == &**v) {
-                Some(m) => Value::from(*m),
-                None => shared(v),
-            };
-            KeyValue::new(keys::AUTH_METHOD, value)
-        });
-        let team_ids = self.team_ids.as_ref().map(|ids| {
-            let ids: Vec<StringValue> = ids
-                .iter()
-                .map(|id| StringValue::from(Arc::<str>::from(id.as_str())))
-                .collect();
-            KeyValue::new(keys::TEAM_IDS, Value::Array(ids.into()))
-        });
-        ContextAttributes::new([
-            Some(KeyValue::new(
-                keys::CORRELATION_ID,
-                shared(&self.correlation_id),
-            )),
-            Some(KeyValue::new(
-                keys::CORRELATION_ID_FROM_HEADER,
-                self.correlation_id_from_header,
-            )),
-            auth_method,
-            text(keys::USER_EMAIL, &self.user_email),
-            self.is_admin.map(|v| KeyValue::new(keys::USER_IS_ADMIN, v)),
-            text(keys::TEAM_NAME, &self.team_name),
-            team_ids,
-            text(keys::SESSION_ID, &self.session_id),
-            text(keys::BAGGAGE, &self.baggage),
-        ])
     }
 }
 
-/// The present context attributes, contiguous and inline, so each span copies them with one
-/// `extend_from_slice`.
+/// A text attribute value: one of the gateway's words, or the request's own reference-counted text.
+#[derive(Debug)]
+enum Text {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Text {
+    fn value(&self) -> Value {
+        match self {
+            Text::Static(s) => Value::from(*s),
+            Text::Shared(s) => Value::String(StringValue::from(Arc::clone(s))),
+        }
+    }
+}
+
+/// The request context attributes of every raw span (contract order).
 #[derive(Debug)]
 pub(crate) struct ContextAttributes {
-    items: [KeyValue; 9],
-    len: usize,
+    correlation_id: Arc<str>,
+    correlation_id_from_header: bool,
+    auth_method: Option<Text>,
+    user_email: Option<Text>,
+    is_admin: Option<bool>,
+    team_name: Option<Text>,
+    team_ids: Option<Value>,
+    session_id: Option<Text>,
+    baggage: Option<Text>,
 }
 
 impl ContextAttributes {
-    fn new(all: [Option<KeyValue>; 9]) -> Self {
-        let mut items: [KeyValue; 9] = std::array::from_fn(|_| KeyValue::new("", false));
-        let mut len = 0;
-        for kv in all.into_iter().flatten() {
-            items[len] = kv;
-            len += 1;
-        }
-        ContextAttributes { items, len }
+    /// How many attributes [`Self::push_into`] adds.
+    pub(crate) fn len(&self) -> usize {
+        2 + usize::from(self.auth_method.is_some())
+            + usize::from(self.user_email.is_some())
+            + usize::from(self.is_admin.is_some())
+            + usize::from(self.team_name.is_some())
+            + usize::from(self.team_ids.is_some())
+            + usize::from(self.session_id.is_some())
+            + usize::from(self.baggage.is_some())
     }
 
-    pub(crate) fn as_slice(&self) -> &[KeyValue] {
-        &self.items[..self.len]
+    pub(crate) fn push_into(&self, attrs: &mut Vec<KeyValue>) {
+        let text = |attrs: &mut Vec<KeyValue>, key: &'static str, v: &Option<Text>| {
+            if let Some(v) = v {
+                attrs.push(KeyValue::new(key, v.value()));
+            }
+        };
+        attrs.push(KeyValue::new(
+            keys::CORRELATION_ID,
+            Value::String(StringValue::from(Arc::clone(&self.correlation_id))),
+        ));
+        attrs.push(KeyValue::new(
+            keys::CORRELATION_ID_FROM_HEADER,
+            self.correlation_id_from_header,
+        ));
+        text(attrs, keys::AUTH_METHOD, &self.auth_method);
+        text(attrs, keys::USER_EMAIL, &self.user_email);
+        if let Some(v) = self.is_admin {
+            attrs.push(KeyValue::new(keys::USER_IS_ADMIN, v));
+        }
+        text(attrs, keys::TEAM_NAME, &self.team_name);
+        if let Some(v) = &self.team_ids {
+            attrs.push(KeyValue::new(keys::TEAM_IDS, v.clone()));
+        }
+        text(attrs, keys::SESSION_ID, &self.session_id);
+        text(attrs, keys::BAGGAGE, &self.baggage);
     }
 }
 
@@ -203,7 +235,13 @@ mod tests {
         assert!(c.correlation_id_from_header);
         assert_eq!(c.session_id.as_deref(), Some("s-2"));
         assert_eq!(c.baggage.as_deref(), Some("k=v,tenant=a"));
-        let present = |c: &RequestContext| c.to_attributes().as_slice().to_vec();
+        let present = |c: &RequestContext| {
+            let context = c.to_attributes();
+            let mut attrs = Vec::new();
+            context.push_into(&mut attrs);
+            assert_eq!(attrs.len(), context.len());
+            attrs
+        };
         assert_eq!(
             present(&c),
             vec![

@@ -287,10 +287,9 @@ struct Shared {
 impl Shared {
     /// `cf.op` and the request context, with room for `extra` own facts.
     fn attrs_with(&self, extra: usize, op: &'static str) -> Vec<KeyValue> {
-        let context = self.context_attrs.as_slice();
-        let mut attrs = Vec::with_capacity(1 + context.len() + extra);
+        let mut attrs = Vec::with_capacity(1 + self.context_attrs.len() + extra);
         attrs.push(KeyValue::new(keys::OP, op));
-        attrs.extend_from_slice(context);
+        self.context_attrs.push_into(&mut attrs);
         attrs
     }
 
