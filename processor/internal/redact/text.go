@@ -35,15 +35,26 @@ func (r *Redactor) sanitizeText(s string) (string, error) {
 	return r.applyTextRules(s)
 }
 
-// applyTextRules runs every step of sanitize_trace_text on s.
+// applyTextRules runs every step of sanitize_trace_text on s. Pending masks (the authority of
+// a URL Python cannot parse) are carried through the rules' edits and applied after them, so the rules still see that
+// text and nothing they would mask escapes.
 func (r *Redactor) applyTextRules(s string) (string, error) {
 	if s == "" {
 		return s, nil
 	}
 	s = payload.ValidString(s)
-	s, err := sanitizeEmbeddedURLs(s)
-	s = redactBearer(s)
-	s = r.redactKeyValues(s)
+	var pend []pendingMask
+	s, err := sanitizeEmbeddedURLs(s, &pend)
+	unparsableURLs := len(pend) > 0
+	if unparsableURLs {
+		var edits []edit
+		s = redactBearer(s, &edits)
+		shiftPending(pend, edits)
+	} else {
+		s = redactBearer(s, nil)
+	}
+	s, _ = r.redactKeyValues(s, pend)
+	s = applyPending(s, pend)
 	if r.opts.JSONQuotedKeys {
 		s = r.redactQuotedKeys(s)
 	}
@@ -75,12 +86,15 @@ func cannotMatch(s string) bool {
 		}
 		sawB = sawB || c|0x20 == 'b'
 	}
-	return !sawB || redactBearer(s) == s
+	return !sawB || redactBearer(s, nil) == s
 }
 
 // ---- step 1: URLs, _URL_PATTERN = https?://[^\s<>"']+
 
-func sanitizeEmbeddedURLs(s string) (string, error) {
+// sanitizeEmbeddedURLs sanitizes every URL of s. A URL Python cannot parse keeps its path,
+// sanitized query and fragment (sanitizeUnparsableURL); its authority is added to pend, to be
+// masked once the later rules have seen it.
+func sanitizeEmbeddedURLs(s string, pend *[]pendingMask) (string, error) {
 	if !strings.Contains(s, "http") {
 		return s, nil
 	}
@@ -116,7 +130,10 @@ func sanitizeEmbeddedURLs(s string) (string, error) {
 		}
 		clean, err := SanitizeURLStrict(s[start:end])
 		if err != nil {
-			clean = URLMask
+			var as, ae int
+			clean, as, ae = sanitizeUnparsableURL(s[start:end])
+			at := b.Len() + start - last // where clean starts in the output
+			*pend = append(*pend, pendingMask{start: at + as, end: at + ae, mask: URLMask})
 			if firstErr == nil {
 				firstErr = err
 			}
@@ -150,7 +167,7 @@ func isTokenRune(c rune) bool {
 	return c == 0x130 || c == 0x131 || c == 0x17F || c == 0x212A // IGNORECASE letters
 }
 
-func redactBearer(s string) string {
+func redactBearer(s string, edits *[]edit) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(s); i++ {
@@ -218,6 +235,9 @@ func redactBearer(s string) string {
 		}
 		b.WriteString(s[last:wordEnd])
 		b.WriteString(" " + Mask)
+		if edits != nil {
+			*edits = append(*edits, edit{wordEnd, j, len(" " + Mask)})
+		}
 		last = j
 		i = j - 1
 	}
@@ -375,10 +395,18 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 	return buf
 }
 
-func (r *Redactor) redactKeyValues(s string) string {
+// redactKeyValues applies step 3 and reports whether it changed s; pending spans follow its
+// edits.
+func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) {
 	if strings.IndexByte(s, '=') < 0 && strings.IndexByte(s, ':') < 0 {
-		return s
+		return s, false
 	}
+	var edits []edit
+	var editsp *[]edit
+	if len(pend) > 0 {
+		editsp = &edits
+	}
+	changed := false
 	var endsBuf [32]keyEnd
 	var startsBuf [16]int
 	ends := keyEnds(s, endsBuf[:0])
@@ -403,14 +431,16 @@ func (r *Redactor) redactKeyValues(s string) string {
 			if len(starts) == 0 {
 				continue
 			}
-			if out := applyKeyRule(s, k, starts, quoted); out != s {
-				s = out
+			edits = edits[:0]
+			if out := applyKeyRule(s, k, starts, quoted, editsp); out != s {
+				s, changed = out, true
+				shiftPending(pend, edits)
 				ends = keyEnds(s, ends)
 				lasts = lastBytes(s, ends)
 			}
 		}
 	}
-	return s
+	return s, changed
 }
 
 // lastBytes marks the lowercased last byte of every key end (non-ASCII bytes as they are),
@@ -428,7 +458,7 @@ func lastBytes(s string, ends []keyEnd) (set [256]bool) {
 	return set
 }
 
-func applyKeyRule(s string, k *keyPattern, starts []int, quoted bool) string {
+func applyKeyRule(s string, k *keyPattern, starts []int, quoted bool, edits *[]edit) string {
 	if len(starts) > 1 {
 		sort.Ints(starts)
 	}
@@ -448,6 +478,9 @@ func applyKeyRule(s string, k *keyPattern, starts []int, quoted bool) string {
 		}
 		b.WriteString(s[copied:vs])
 		b.WriteString(Mask)
+		if edits != nil {
+			*edits = append(*edits, edit{vs, ve, len(Mask)})
+		}
 		copied = ve
 		last = ve
 		if quoted {

@@ -48,7 +48,7 @@ func SanitizeURL(u string) string {
 // Python's urlparse raises on the input.
 func SanitizeURLStrict(u string) (string, error) {
 	u = payload.ValidString(u)
-	p, err := urlParse(u)
+	p, err := urlParse(u, true)
 	if err != nil {
 		return "", err
 	}
@@ -71,12 +71,32 @@ func SanitizeURLStrict(u string) (string, error) {
 	return p.unparse(), nil
 }
 
+// sanitizeUnparsableURL sanitizes, inside free text, a URL on which Python's urlparse raises
+// (the oracle raises; this is our answer): the URL as the oracle would sanitize it if its
+// authority parsed, with the authority kept raw and its byte span [as, ae) returned, for the
+// caller to mask as "REDACTED" after the later rules ran. So a key at the end of the authority
+// (http://ｕ＠h=secret= x) still masks the value after it, and the path, the query (sensitive
+// values masked) and the fragment (key=value rules) are treated as for a parsable URL.
+func sanitizeUnparsableURL(u string) (out string, as, ae int) {
+	p, _ := urlParse(payload.ValidString(u), false)
+	if p.query != "" {
+		p.query = sanitizeQuery(p.query)
+	}
+	out = p.unparse()
+	if p.netloc == "" { // not reached (Python only raises on a netloc); mask all of it
+		return out, 0, len(out)
+	}
+	as = strings.Index(out, "//") + 2
+	return out, as, as + len(p.netloc)
+}
+
 type parsedURL struct {
 	scheme, netloc, path, params, query, fragment string
 }
 
-// urlParse mirrors urllib.parse.urlparse of Python 3.11.7 (urlsplit, then ;params).
-func urlParse(u string) (parsedURL, error) {
+// urlParse mirrors urllib.parse.urlparse of Python 3.11.7 (urlsplit, then ;params). Without
+// check it skips the netloc checks on which Python raises ValueError and never fails.
+func urlParse(u string, check bool) (parsedURL, error) {
 	var p parsedURL
 	// lstrip C0 controls and space; drop every tab, CR and LF.
 	i := 0
@@ -108,6 +128,9 @@ func urlParse(u string) (parsedURL, error) {
 		}
 		p.netloc, u = u[2:end], u[end:]
 		open, close := strings.Contains(p.netloc, "["), strings.Contains(p.netloc, "]")
+		if !check {
+			open, close = false, false
+		}
 		if open != close {
 			return p, &pyURLError{"Invalid IPv6 URL"}
 		}
@@ -125,8 +148,10 @@ func urlParse(u string) (parsedURL, error) {
 	if k := strings.IndexByte(u, '?'); k >= 0 {
 		u, p.query = u[:k], u[k+1:]
 	}
-	if err := checkNetloc(p.netloc); err != nil {
-		return p, err
+	if check {
+		if err := checkNetloc(p.netloc); err != nil {
+			return p, err
+		}
 	}
 	p.path = u
 	if usesParams[p.scheme] && strings.Contains(p.path, ";") {

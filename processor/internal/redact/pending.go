@@ -1,0 +1,92 @@
+package redact
+
+import (
+	"sort"
+	"strings"
+)
+
+// A pendingMask is a span of the text that is masked only after the key=value rules ran, so
+// those rules still see its text: the authority of a URL Python cannot parse (a key in it
+// still masks the value after it) and, in product mode, the values D3 finds under quoted keys
+// before the gateway's rules can swallow those keys. The rules only ever replace spans with
+// masks, so the pending spans are carried through their edits and masked at the end: the
+// result masks everything the gateway's rules mask plus every pending span.
+type pendingMask struct {
+	start, end int
+	mask       string
+}
+
+// An edit records that the bytes [start, end) of a text became n bytes.
+type edit struct{ start, end, n int }
+
+// shiftPending maps pending spans through one step's edits (sorted, disjoint, in the
+// coordinates of the text before the step). A span that overlaps a replaced span grows to
+// cover the replacement, which is a mask itself.
+func shiftPending(pend []pendingMask, edits []edit) {
+	if len(edits) == 0 {
+		return
+	}
+	for i := range pend {
+		if within(edits, pend[i].start, pend[i].end) {
+			// a rule masked all of it already: keep that mask
+			pend[i].start = shiftPos(edits, pend[i].start, false)
+			pend[i].end = pend[i].start
+			continue
+		}
+		pend[i].start = shiftPos(edits, pend[i].start, false)
+		pend[i].end = shiftPos(edits, pend[i].end, true)
+	}
+}
+
+func within(edits []edit, start, end int) bool {
+	for _, e := range edits {
+		if e.start <= start && end <= e.end {
+			return true
+		}
+	}
+	return false
+}
+
+func shiftPos(edits []edit, x int, isEnd bool) int {
+	delta := 0
+	for _, e := range edits {
+		switch {
+		case x <= e.start:
+			return x + delta
+		case x < e.end: // inside the replaced span
+			if isEnd {
+				return e.start + delta + e.n
+			}
+			return e.start + delta
+		}
+		delta += e.n - (e.end - e.start)
+	}
+	return x + delta
+}
+
+// applyPending replaces every pending span of s with its mask (overlapping spans merge and
+// take the first one's mask).
+func applyPending(s string, pend []pendingMask) string {
+	if len(pend) == 0 {
+		return s
+	}
+	sort.Slice(pend, func(i, j int) bool { return pend[i].start < pend[j].start })
+	var b strings.Builder
+	b.Grow(len(s))
+	copied := 0
+	for i := 0; i < len(pend); {
+		st, end, mask := pend[i].start, pend[i].end, pend[i].mask
+		for i++; i < len(pend) && pend[i].start < end; i++ {
+			end = max(end, pend[i].end)
+		}
+		st, end = max(st, copied), min(end, len(s))
+		if st >= end {
+			continue
+		}
+		b.WriteString(s[copied:st])
+		b.WriteString(mask)
+		copied = end
+	}
+	b.WriteString(s[copied:])
+	return b.String()
+}

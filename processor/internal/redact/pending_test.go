@@ -1,0 +1,58 @@
+package redact
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestUnparsableURLInText pins our answer where Python's urlparse raises (the oracle has no
+// answer): the URL is sanitized as if its authority parsed, the authority becomes REDACTED
+// after the key=value rules ran, so everything the oracle masks on the parsable variant (the
+// same text with a plain host, "want oracle" below) is masked too.
+func TestUnparsableURLInText(t *testing.T) {
+	cases := []struct {
+		fields           []string
+		in, want, oracle string // oracle: the gateway's answer with the host replaced by "h"
+	}{
+		{nil, "http://ｕ＠h/secret= hunter2", "http://REDACTED/secret= ***", "http://h/secret= ***"},
+		{[]string{"set-cookie"}, "http://a℀b.c=SetCookie=\tZq9", "http://REDACTED\t***", "http://h=SetCookie=\t***"},
+		{nil, "http://ü:pw@ｕ＠h//double?pwd=s1&b=1;2#token=s2&secret = s3",
+			"http://REDACTED//double?pwd=REDACTED&b=1%3B2#token=***&secret = ***",
+			"http://REDACTED:REDACTED@h//double?pwd=REDACTED&b=1%3B2#token=***&secret = ***"},
+		{nil, "see https://[::1/x?token=abc done", "see https://REDACTED/x?token=REDACTED done", "see https://h/x?token=REDACTED done"},
+		// a rule that masks the whole URL keeps its own mask
+		{nil, "token=http://ｕ＠h/x y", "token=*** y", "token=*** y"},
+	}
+	for _, c := range cases {
+		for _, opts := range []Options{{}, {JSONQuotedKeys: true}} {
+			got, err := New(c.fields, opts).SanitizeTextStrict(c.in)
+			if got != c.want || !OracleRaises(err) {
+				t.Errorf("SanitizeTextStrict(%q) = %q, %v; want %q and a ValueError", c.in, got, err, c.want)
+			}
+		}
+		for _, secret := range []string{"hunter2", "Zq9", "pw", "s1", "s2", "s3", "abc"} {
+			if strings.Contains(c.in, secret) && !strings.Contains(c.oracle, secret) && strings.Contains(c.want, secret) {
+				t.Errorf("%q: %s survives, the oracle masks it on the parsable variant", c.in, secret)
+			}
+		}
+	}
+	// A URL-only value (URL-like field, sanitize_url_for_logging) that does not parse is masked whole.
+	if got := SanitizeURL("http://ｕ＠h/secret=x"); got != URLMask {
+		t.Errorf("SanitizeURL of an unparsable URL = %q, want %q", got, URLMask)
+	}
+}
+
+func TestShiftPending(t *testing.T) {
+	// "ab[cd]ef" with [2,4) pending; edits replace [1,3) and [5,7) by 3 bytes each.
+	pend := []pendingMask{{start: 2, end: 4, mask: Mask}, {start: 5, end: 6, mask: Mask}, {start: 7, end: 8, mask: Mask}}
+	shiftPending(pend, []edit{{1, 3, 3}, {5, 7, 3}})
+	want := []pendingMask{{start: 1, end: 5, mask: Mask}, {start: 6, end: 6, mask: Mask}, {start: 9, end: 10, mask: Mask}}
+	for i := range want {
+		if pend[i] != want[i] {
+			t.Errorf("pending %d = %+v, want %+v", i, pend[i], want[i])
+		}
+	}
+	if got := applyPending("0123456789", []pendingMask{{4, 6, "X"}, {1, 2, "Y"}, {5, 8, "Z"}, {9, 9, "W"}}); got != "0Y23X89" {
+		t.Errorf("applyPending = %q", got)
+	}
+}
