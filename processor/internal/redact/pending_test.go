@@ -42,6 +42,33 @@ func TestUnparsableURLInText(t *testing.T) {
 	}
 }
 
+// TestD3BeforeGatewayRules: D3 finds its values before the gateway's key=value rules can
+// swallow the quoted key, and masks them after those rules ran, so product mode masks the
+// union of both while oracle-exact mode stays the oracle's answer.
+func TestD3BeforeGatewayRules(t *testing.T) {
+	cases := []struct {
+		fields              []string
+		in, product, oracle string
+	}{
+		{[]string{"query", "password"}, `query:"password":hunter2`, `query:"***":"***"`, `query:"***":hunter2`},
+		{nil, `token=x{"password": "hunter2"}`, `token=*** "***"}`, `token=*** "hunter2"}`},
+		// the quoted key's value ends inside a key of the gateway's rule: both masks stay
+		{[]string{"api_key", "password"}, `"password": "api"key=secret9`, `"password": "***"key=***`, `"password": "api"key=***`},
+		// D3 takes a quoted key as the text rule's IGNORECASE does: ſ ı K fold to s i k
+		{nil, `{"paſſword": "hunter2", "to` + "\u212a" + `en": 7}`, `{"paſſword": "***", "to` + "\u212a" + `en": "***"}`,
+			`{"paſſword": "hunter2", "to` + "\u212a" + `en": 7}`},
+		{nil, `'ACCESS_TOKEN': 'x' and "ſecret":"y"`, `'ACCESS_TOKEN': '***' and "ſecret":"***"`, `'ACCESS_TOKEN': 'x' and "ſecret":"y"`},
+	}
+	for _, c := range cases {
+		if got := New(c.fields, Options{JSONQuotedKeys: true}).SanitizeText(c.in); got != c.product {
+			t.Errorf("D3 SanitizeText(%s) = %s, want %s", c.in, got, c.product)
+		}
+		if got := New(c.fields, Options{}).SanitizeText(c.in); got != c.oracle {
+			t.Errorf("oracle-exact SanitizeText(%s) = %s, want the oracle's %s", c.in, got, c.oracle)
+		}
+	}
+}
+
 func TestShiftPending(t *testing.T) {
 	// "ab[cd]ef" with [2,4) pending; edits replace [1,3) and [5,7) by 3 bytes each.
 	pend := []pendingMask{{start: 2, end: 4, mask: Mask}, {start: 5, end: 6, mask: Mask}, {start: 7, end: 8, mask: Mask}}

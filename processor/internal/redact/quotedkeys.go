@@ -25,11 +25,16 @@ import "strings"
 const maxQuotedKeyLen = 256
 
 func (r *Redactor) redactQuotedKeys(s string) string {
+	var buf [4]pendingMask
+	return applyPending(s, r.quotedKeyValues(s, buf[:0]))
+}
+
+// quotedKeyValues appends to out the value span under every quoted key of s that names a
+// field (quotedKeyMatches), with the mask that replaces it.
+func (r *Redactor) quotedKeyValues(s string, out []pendingMask) []pendingMask {
 	if strings.IndexByte(s, '"') < 0 && strings.IndexByte(s, '\'') < 0 {
-		return s
+		return out
 	}
-	var b strings.Builder
-	copied := 0
 	i := 0
 	for i < len(s) {
 		k := strings.IndexAny(s[i:], `"'`)
@@ -47,7 +52,7 @@ func (r *Redactor) redactQuotedKeys(s string) string {
 		}
 		key := s[keyStart : keyEnd-m]
 		after := keyEnd + 1
-		if !r.KeyMatches(key) {
+		if !r.quotedKeyMatches(key) {
 			i = open + 1
 			continue
 		}
@@ -62,25 +67,31 @@ func (r *Redactor) redactQuotedKeys(s string) string {
 			i = after
 			continue
 		}
-		if b.Len() == 0 {
-			b.Grow(len(s) + 8)
-		}
-		b.WriteString(s[copied:vs])
+		mask := Mask
 		if wrap {
 			delim := s[open-m : open+1]
-			b.WriteString(delim + Mask + delim)
-		} else {
-			b.WriteString(Mask)
+			mask = delim + Mask + delim
 		}
-		copied = ve
+		out = append(out, pendingMask{start: vs, end: ve, mask: mask})
 		i = ve
 	}
-	if copied == 0 {
-		return s
-	}
-	b.WriteString(s[copied:])
-	return b.String()
+	return out
 }
+
+// quotedKeyMatches is KeyMatches after the IGNORECASE folds of the text rule (ſ→s, ı→i,
+// K→k), so D3 masks under every quoted key the gateway's text rule would take for the field
+// ("paſſword"), and more (normalizing also drops gaps the text rule keeps).
+func (r *Redactor) quotedKeyMatches(key string) bool {
+	if r.KeyMatches(key) {
+		return true
+	}
+	if !strings.ContainsAny(key, "\u017f\u0131\u212a") {
+		return false
+	}
+	return r.KeyMatches(ignoreCaseFolds.Replace(key))
+}
+
+var ignoreCaseFolds = strings.NewReplacer("\u017f", "s", "\u0131", "i", "\u212a", "k")
 
 func backslashesBefore(s string, i int) int {
 	n := 0

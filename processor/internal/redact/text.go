@@ -36,7 +36,8 @@ func (r *Redactor) sanitizeText(s string) (string, error) {
 }
 
 // applyTextRules runs every step of sanitize_trace_text on s. Pending masks (the authority of
-// a URL Python cannot parse) are carried through the rules' edits and applied after them, so the rules still see that
+// a URL Python cannot parse; in product mode the D3 values found before the key=value rules)
+// are carried through the rules' edits and applied after them, so the rules still see that
 // text and nothing they would mask escapes.
 func (r *Redactor) applyTextRules(s string) (string, error) {
 	if s == "" {
@@ -53,10 +54,13 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	} else {
 		s = redactBearer(s, nil)
 	}
-	s, _ = r.redactKeyValues(s, pend)
-	s = applyPending(s, pend)
 	if r.opts.JSONQuotedKeys {
-		s = r.redactQuotedKeys(s)
+		pend = r.quotedKeyValues(s, pend)
+	}
+	s, changed := r.redactKeyValues(s, pend)
+	s = applyPending(s, pend)
+	if r.opts.JSONQuotedKeys && (changed || unparsableURLs) {
+		s = r.redactQuotedKeys(s) // quoted keys the rules' masks brought together
 	}
 	s = collapseMasks(s)
 	return s, err
