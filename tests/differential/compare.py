@@ -153,10 +153,16 @@ def check(case: Case, mode: str, oracle_ans: dict[str, Any], driver_ans: Any) ->
         variant = oracle_ans.get("parsable_variant", {})
         if "result" not in variant:
             return "oracle raises, also on the parsable variant: " + str(variant)[:200]
-        masked_by_oracle = [s for s in case.secrets if s not in canon(variant["result"])]
-        leaked = [s for s in masked_by_oracle if s in canon(driver_ans["result"])]
+        # judged on the variant's untruncated answer: a secret its truncation cut off was not masked
+        masked_by_oracle = [s for s in case.secrets if s not in canon(variant.get("untruncated", variant["result"]))]
+        got = canon(driver_ans["result"])
+        leaked = [s for s in masked_by_oracle if s in got]
         if leaked:
             return f"oracle raises; driver leaks what the oracle masks once the URL parses {leaked[:3]}"
+        if mode == "product":
+            kept = [s for s in d3_class(case)[1] if s in got]
+            if kept:
+                return f"oracle raises; D3 input: JSON-quoted secret survives {kept[:3]}"
         # the driver marks a masked answer where the oracle raises, so callers can tell
         return None if "oracle_raises" in driver_ans else "oracle raises, driver does not say so"
     if "oracle_raises" in driver_ans:

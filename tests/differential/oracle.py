@@ -77,15 +77,21 @@ def answer_case(c: Case) -> dict[str, Any]:
     """The oracle's answer to one case (module already configured for its list), with what checks need:
     "untruncated" (serialize: secrets cut by truncation are not masked ones) and "parsable_variant"
     (when the oracle raises: what it masks once the planted unparsable hosts are plain ones)."""
-    ans = answer(c.fn, c.args, c.value())
-    if c.fn == "serialize_trace_payload" and "result" in ans:
-        ans["untruncated"] = answer(c.fn, {**c.args, "max_size": UNTRUNCATED}, c.value()).get("result")
+    ans = _with_untruncated(c.fn, c.args, c.value())
     if "raises" in ans:
         fixed = c.with_parsable_hosts()
-        ans["parsable_variant"] = answer(fixed.fn, fixed.args, fixed.value())
+        ans["parsable_variant"] = _with_untruncated(fixed.fn, fixed.args, fixed.value())
         if "raises" in ans["parsable_variant"]:  # an unplanned unparsable URL: mask each such URL instead
             args = {k: _mask_unparsable_urls(v) if isinstance(v, str) else v for k, v in c.args.items()}
-            ans["parsable_variant"] = answer(c.fn, args, _mask_unparsable_urls(c.value()))
+            ans["parsable_variant"] = _with_untruncated(c.fn, args, _mask_unparsable_urls(c.value()))
+    return ans
+
+
+def _with_untruncated(fn: str, args: dict[str, Any], value: Any) -> dict[str, Any]:
+    """answer(), plus for serialize the answer with no truncation: a secret the truncation cut off was not masked."""
+    ans = answer(fn, args, value)
+    if fn == "serialize_trace_payload" and "result" in ans:
+        ans["untruncated"] = answer(fn, {**args, "max_size": UNTRUNCATED}, value).get("result")
     return ans
 
 
