@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from .corpus import DEFAULT_FIELDS, Case, _field_text_pattern
+from .corpus import DEFAULT_FIELDS, Case, _field_text_pattern, d3_norm
 
 URL_WORDS = ("url", "uri", "endpoint", "href", "link", "redirect", "callback", "webhook")
 
@@ -52,11 +52,11 @@ _QUOTED_KEY = re.compile(r"""(?:"([^"]{0,256}?)\\*"|'([^']{0,256}?)\\*')\s*[:=]"
 
 
 def _quoted_field_key(text: str, fields: tuple[str, ...]) -> bool:
-    """A quoted key whose normalized form is a configured field (how D3 matches keys), before `:`/`=`."""
+    """A quoted key whose D3 form (d3_norm) is a configured field, before `:`/`=`."""
     norm = {_norm(f) for f in fields}
     if "" in norm:  # a punctuation-only field matches every key without letters or digits, even a mask '***'
         return re.search(r"""["']\s*[:=]""", text) is not None
-    return any(_norm(k) in norm for i in range(len(text)) if text[i] in "\"'"
+    return any(d3_norm(k) in norm for i in range(len(text)) if text[i] in "\"'"
                for m in [_QUOTED_KEY.match(text, i)] if m for k in [m.group(1) or m.group(2) or ""])
 
 
@@ -64,12 +64,12 @@ _VALUE_AFTER_QUOTED_KEY = re.compile(r"""\\*["']([^"'\n]{0,256})\\*["']\s*[:=]\s
 
 
 def _under_quoted_field_key(text: str, secret: str, fields: tuple[str, ...]) -> bool:
-    """The secret sits right after `"key": "` (or `: `) in the input, the key normalizing to a field."""
+    """The secret sits right after `"key": "` (or `: `) in the input, the key's D3 form (d3_norm) a field."""
     norm = {_norm(f) for f in fields}
     start = text.find(secret)
     while start >= 0:
         m = _VALUE_AFTER_QUOTED_KEY.search(text, max(0, start - 300), start)
-        if m and _norm(m.group(1)) in norm:
+        if m and d3_norm(m.group(1)) in norm:
             return True
         start = text.find(secret, start + 1)
     return False

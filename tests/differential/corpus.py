@@ -250,8 +250,8 @@ class Gen:
         key, _ = self.render_key(f, allow_odd=r.random() < 0.2)
         # D3 keys match like structured keys: the normalized key is a configured field
         keeps = self._key_configured(key)
-        if not keeps and re.fullmatch(_field_text_pattern(f), key, re.IGNORECASE):
-            self.case.tags.add("d3_casefold_key")  # the oracle's text rule folds it (paſsword), normalizing does not
+        if keeps and _norm(key) != d3_norm(key):
+            self.case.tags.add("d3_casefold_key")  # the oracle's text rule folds it (paſsword), plain normalizing does not
         form = r.random()
         configured = True
         if form < 0.55:
@@ -299,7 +299,7 @@ class Gen:
             fields = DEFAULT_FIELDS
         elif fields == ():
             fields = DEFAULT_FIELDS + ("session_token",)
-        return _norm(key) in {_norm(x) for x in fields}
+        return d3_norm(key) in {_norm(x) for x in fields}
 
     def seg_bearer(self) -> str:
         r = self.r
@@ -472,6 +472,14 @@ def _field_text_pattern(f: str) -> str:
 
 def _norm(s: str) -> str:
     return re.sub(r"[^a-z0-9]", "", s.lower())
+
+
+IGNORECASE_FOLDS = str.maketrans({"\u017f": "s", "\u0131": "i", "\u212a": "k"})  # ſ ı K: re.IGNORECASE's extra ASCII matches
+
+
+def d3_norm(key: str) -> str:
+    """How D3 matches a quoted key: normalized after the text rule's IGNORECASE folds, so "paſſword" is password."""
+    return _norm(key.translate(IGNORECASE_FOLDS))
 
 
 FN_WEIGHTS = {

@@ -58,6 +58,8 @@ def test_corpus_covers_what_the_issue_asks(cases: list[corpus.Case]) -> None:
                 "key_dotted", "key_upper", "duplicate_key", "url_ws"):
         assert t.get(tag, 0) >= 50, tag
     assert t.get("d3:strict", 0) >= 1000 and t.get("d3:None", 0) >= 10_000, t
+    # quoted keys the text rule's IGNORECASE folds to a field (paſſword, to\u212aen) are D3's too
+    assert sum(1 for c in cases if "d3_casefold_key" in c.tags and c.d3_secrets) >= 15, t.get("d3_casefold_key")
     assert corpus.generate(200) == corpus.generate(200) != corpus.generate(200, seed=1)  # fixed seed
 
 
