@@ -136,31 +136,44 @@ impl RequestContext {
             user_email: shared(&self.user_email),
             is_admin: self.is_admin,
             team_name: shared(&self.team_name),
-            team_ids: self.team_ids.as_ref().map(|ids| {
-                let ids: Vec<StringValue> = ids
-                    .iter()
-                    .map(|id| StringValue::from(Arc::<str>::from(id.as_str())))
-                    .collect();
-                Value::Array(ids.into())
-            }),
+            team_ids: self
+                .team_ids
+                .as_ref()
+                .map(|ids| ids.iter().map(|id| Arc::<str>::from(id.as_str())).collect()),
             session_id: shared(&self.session_id),
             baggage: shared(&self.baggage),
         }
     }
 }
 
-/// A text attribute value: one of the gateway's words, or the request's own reference-counted text.
-#[derive(Debug)]
-enum Text {
+/// A text attribute value: one of the gateway's words, or reference-counted text. Cloning it
+/// and turning it into a `Value` are a copy or a reference-count increment, inlined (the generic
+/// `Value::clone` is not).
+#[derive(Clone, Debug)]
+pub(crate) enum Text {
     Static(&'static str),
     Shared(Arc<str>),
 }
 
 impl Text {
+    /// `value` as `&'static str` when it is one of `known`, else shared.
+    pub(crate) fn known_or_shared(value: &str, known: &[&'static str]) -> Self {
+        match known.iter().find(|k| **k == value) {
+            Some(k) => Text::Static(k),
+            None => Text::Shared(Arc::from(value)),
+        }
+    }
+
     fn value(&self) -> Value {
-        match self {
-            Text::Static(s) => Value::from(*s),
-            Text::Shared(s) => Value::String(StringValue::from(Arc::clone(s))),
+        self.clone().into()
+    }
+}
+
+impl From<Text> for Value {
+    fn from(text: Text) -> Self {
+        match text {
+            Text::Static(s) => Value::from(s),
+            Text::Shared(s) => Value::String(StringValue::from(s)),
         }
     }
 }
@@ -174,7 +187,7 @@ pub(crate) struct ContextAttributes {
     user_email: Option<Text>,
     is_admin: Option<bool>,
     team_name: Option<Text>,
-    team_ids: Option<Value>,
+    team_ids: Option<Vec<Arc<str>>>,
     session_id: Option<Text>,
     baggage: Option<Text>,
 }
@@ -211,8 +224,13 @@ impl ContextAttributes {
             attrs.push(KeyValue::new(keys::USER_IS_ADMIN, v));
         }
         text(attrs, keys::TEAM_NAME, &self.team_name);
-        if let Some(v) = &self.team_ids {
-            attrs.push(KeyValue::new(keys::TEAM_IDS, v.clone()));
+        if let Some(ids) = &self.team_ids {
+            // Built per span: an empty list (public token) allocates nothing.
+            let ids: Vec<StringValue> = ids
+                .iter()
+                .map(|id| StringValue::from(Arc::clone(id)))
+                .collect();
+            attrs.push(KeyValue::new(keys::TEAM_IDS, Value::Array(ids.into())));
         }
         text(attrs, keys::SESSION_ID, &self.session_id);
         text(attrs, keys::BAGGAGE, &self.baggage);

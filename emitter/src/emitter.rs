@@ -15,7 +15,7 @@ use opentelemetry_sdk::trace::{
 use opentelemetry_sdk::Resource;
 
 use crate::config::{EmitterConfig, EmitterError, Protocol};
-use crate::context::{ContextAttributes, RequestContext};
+use crate::context::{ContextAttributes, RequestContext, Text};
 use crate::keys;
 
 /// Instrumentation scope name of every raw span (contract v1).
@@ -241,11 +241,8 @@ const TRANSPORTS: [&str; 3] = ["streamablehttp", "sse", "stdio"];
 
 /// Like [`known_or_owned`], for a value every span of a request repeats: other values are
 /// reference-counted, so each span shares them.
-fn known_or_shared(value: &str, known: &[&'static str]) -> Value {
-    match known.iter().find(|k| **k == value) {
-        Some(k) => Value::from(*k),
-        None => shared_str(value),
-    }
+fn known_or_shared(value: &str, known: &[&'static str]) -> Text {
+    Text::known_or_shared(value, known)
 }
 
 /// A `&'static` copy of `s`, leaked at most once per distinct value (emitter construction only).
@@ -269,8 +266,8 @@ fn push_opt_str(attrs: &mut Vec<KeyValue>, key: &'static str, value: Option<&str
     }
 }
 
-fn shared_str(s: &str) -> Value {
-    Value::String(StringValue::from(Arc::<str>::from(s)))
+fn shared_str(s: &str) -> Text {
+    Text::Shared(Arc::from(s))
 }
 
 /// Per-request state every span of the request shares.
@@ -337,9 +334,9 @@ pub enum JsonRpcId<'a> {
 /// caches its tools, and reuse it: its texts are reference-counted, so a call copies none.
 #[derive(Clone, Debug)]
 pub struct ToolFacts {
-    tool_id: Value,
-    integration_type: Value,
-    gateway_id: Option<Value>,
+    tool_id: Text,
+    integration_type: Text,
+    gateway_id: Option<Text>,
 }
 
 impl ToolFacts {
@@ -380,12 +377,12 @@ pub struct UpstreamTarget<'a> {
 /// next to its [`ToolFacts`] and reuse it (reference-counted texts, no copy per call).
 #[derive(Clone, Debug)]
 pub struct UpstreamFacts {
-    tool_name: Value,
-    transport: Value,
-    host: Option<Value>,
+    tool_name: Text,
+    transport: Text,
+    host: Option<Text>,
     port: Option<u16>,
-    path: Value,
-    url: Value,
+    path: Text,
+    url: Text,
 }
 
 impl UpstreamFacts {
@@ -565,10 +562,10 @@ impl RequestSpan {
 #[derive(Debug)]
 pub struct ToolInvokeSpan {
     span: RawSpan,
-    tool_name: Value,
-    tool_id: Value,
-    integration_type: Value,
-    gateway_id: Option<Value>,
+    tool_name: Text,
+    tool_id: Text,
+    integration_type: Text,
+    gateway_id: Option<Text>,
 }
 
 impl ToolInvokeSpan {
@@ -675,8 +672,8 @@ impl ToolInvokeSpan {
 #[derive(Debug)]
 pub struct GatewayCallSpan {
     span: RawSpan,
-    tool_id: Value,
-    gateway_id: Option<Value>,
+    tool_id: Text,
+    gateway_id: Option<Text>,
 }
 
 impl GatewayCallSpan {
@@ -736,10 +733,10 @@ impl GatewayCallSpan {
 #[derive(Debug)]
 pub struct McpCallSpan {
     span: RawSpan,
-    upstream_tool: Value,
-    transport: Value,
-    tool_id: Value,
-    gateway_id: Option<Value>,
+    upstream_tool: Text,
+    transport: Text,
+    tool_id: Text,
+    gateway_id: Option<Text>,
 }
 
 impl McpCallSpan {

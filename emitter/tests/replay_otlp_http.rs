@@ -233,7 +233,16 @@ fn replay_sends_the_raw_spans_over_otlp_http() {
         "input capture is off"
     );
     match attr(&invoke.attributes, "cf.team.ids") {
-        Some(AnyValue::ArrayValue(a)) => assert_eq!(a.values.len(), 2),
+        Some(AnyValue::ArrayValue(a)) => {
+            let ids: Vec<_> = a.values.iter().map(|v| v.value.clone()).collect();
+            assert_eq!(
+                ids,
+                [
+                    Some(AnyValue::StringValue("t1".into())),
+                    Some(AnyValue::StringValue("t2".into()))
+                ]
+            );
+        }
         other => panic!("cf.team.ids: {other:?}"),
     }
     let call = find("mcp.client.call");
