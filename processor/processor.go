@@ -796,26 +796,27 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 		f.malformed = true // bytes, map or slice: parsed from its text when that is JSON
 	}
 	var s string
+	var redacted bool
 	var err error
 	if pl.ToolResult {
 		var parsed payload.Value
 		if parsed, err = payload.ParseString(text); err == nil {
-			s = p.redactor.SerializeTracePayload(toolResult(parsed), max)
+			s, redacted = p.redactor.SerializeTracePayloadReport(toolResult(parsed), max)
 		}
 	} else {
 		// Arguments are captured as they are: read, redacted and written in one pass.
-		s, err = p.redactor.SerializeTraceJSON(text, max)
+		s, redacted, err = p.redactor.SerializeTraceJSON(text, max)
 	}
 	if err != nil {
 		// Not JSON: capture the text itself as a JSON string, still redacted and bounded.
 		f.malformed = true
-		s = p.redactor.SerializeTracePayload(payload.ValidString(p.bound(text, c)), max)
+		s, redacted = p.redactor.SerializeTracePayloadReport(payload.ValidString(p.bound(text, c)), max)
 	}
 	if strings.HasPrefix(s, `{"_truncated":true`) {
 		c.truncations++
 	}
-	if strings.Contains(s, redact.Mask) || strings.Contains(s, "REDACTED") {
-		c.redactions++ // the engine returns no change flag; its masks in the capture show one
+	if redacted {
+		c.redactions++
 	}
 	out.PutStr(pl.Key, s)
 }

@@ -826,3 +826,28 @@ func TestSessionTeamNameServerID(t *testing.T) {
 		assert.False(t, ok, k)
 	}
 }
+
+// TestRedactionCountIsExact: a capture counts as redacted when a rule acted on it, not when its
+// text holds a mask (the caller may have sent "***" or "REDACTED" itself).
+func TestRedactionCountIsExact(t *testing.T) {
+	redactions := func(args string) int64 {
+		tt := componenttest.NewTelemetry()
+		t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+		td, ss := rawTraces()
+		toolInvoke(ss, args, "")
+		p, err := NewFactory().CreateTraces(context.Background(), metadatatest.NewSettings(tt), langfuseConfig(), new(consumertest.TracesSink))
+		require.NoError(t, err)
+		require.NoError(t, p.ConsumeTraces(context.Background(), td))
+		m, err := tt.GetMetric("otelcol_processor_mcpparity_redactions")
+		if err != nil {
+			return 0 // never recorded
+		}
+		var n int64
+		for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+			n += dp.Value
+		}
+		return n
+	}
+	assert.Zero(t, redactions(`{"note":"*** was REDACTED upstream","url":"https://h/?api_key=REDACTED"}`))
+	assert.Equal(t, int64(1), redactions(`{"note":"*** was REDACTED upstream","q":"token=abc"}`))
+}

@@ -12,6 +12,9 @@ type Redaction interface {
 	MaskMember(key string) (mask string, masked bool)
 	// Text returns the sanitized form of the string s found under field.
 	Text(field, s string) string
+	// Restart says the walk starts over (the streaming pass gave way to the tree): what the
+	// rules noted so far is void.
+	Restart()
 }
 
 // errDuplicateKey stops the streaming path: a Python dict keeps a duplicate key's first
@@ -39,6 +42,7 @@ func SerializeJSONRedacted(text string, maxSize int, r Redaction) (string, error
 		if err != nil {
 			return "", err
 		}
+		r.Restart()
 		return SerializeRedacted(v, maxSize, r), nil
 	}
 	if err != nil {

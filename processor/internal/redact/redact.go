@@ -304,7 +304,16 @@ func (r *Redactor) sanitizeField(field string, v payload.Value, depth int, errp 
 // SerializeTracePayload is serialize_trace_payload: redact, then payload.Serialize, in one
 // walk that never builds the redacted copy.
 func (r *Redactor) SerializeTracePayload(v payload.Value, maxSize int) string {
-	return payload.SerializeRedacted(v, maxSize, &payloadRules{r: r})
+	out, _ := r.SerializeTracePayloadReport(v, maxSize)
+	return out
+}
+
+// SerializeTracePayloadReport is SerializeTracePayload that also reports whether a rule
+// redacted something (a masked member, a string the rules changed).
+func (r *Redactor) SerializeTracePayloadReport(v payload.Value, maxSize int) (string, bool) {
+	rules := &payloadRules{r: r}
+	out := payload.SerializeRedacted(v, maxSize, rules)
+	return out, rules.redacted
 }
 
 // SerializeTracePayloadStrict is SerializeTracePayload that also reports the first
@@ -321,11 +330,13 @@ func (r *Redactor) SerializeTracePayloadStrict(v payload.Value, maxSize int) (st
 	return out, rules.err
 }
 
-// SerializeTraceJSON is SerializeTracePayload of the JSON text text (payload.ParseString),
-// read, redacted and written in one pass without building a tree. It returns the parse error
-// for text that is not JSON.
-func (r *Redactor) SerializeTraceJSON(text string, maxSize int) (string, error) {
-	return payload.SerializeJSONRedacted(text, maxSize, &payloadRules{r: r})
+// SerializeTraceJSON is SerializeTracePayloadReport of the JSON text text
+// (payload.ParseString), read, redacted and written in one pass without building a tree. It
+// returns the parse error for text that is not JSON.
+func (r *Redactor) SerializeTraceJSON(text string, maxSize int) (out string, redacted bool, err error) {
+	rules := &payloadRules{r: r}
+	out, err = payload.SerializeJSONRedacted(text, maxSize, rules)
+	return out, rules.redacted, err
 }
 
 // serializationFailed is safe_serialize's answer when encoding fails (payload.Serialize).
@@ -334,8 +345,9 @@ const serializationFailed = `{"_error":"serialization_failed"}`
 // payloadRules applies this engine's structured rules (redact, sanitizeField) inside the
 // payload encoder, remembering the first oracle ValueError.
 type payloadRules struct {
-	r   *Redactor
-	err error
+	r        *Redactor
+	err      error
+	redacted bool // a member was masked or a string changed
 	// The field of the last string and whether it looks like a URL: strings of one
 	// member or list share it, so the check runs once per field, not once per string.
 	field    string
@@ -343,8 +355,11 @@ type payloadRules struct {
 	known    bool
 }
 
+func (p *payloadRules) Restart() { p.redacted, p.err = false, nil }
+
 func (p *payloadRules) MaskMember(key string) (string, bool) {
 	if p.r.KeyMatches(key) {
+		p.redacted = true
 		return Mask, true
 	}
 	return "", false
@@ -354,7 +369,11 @@ func (p *payloadRules) Text(field, s string) string {
 	if !p.known || field != p.field {
 		p.field, p.fieldURL, p.known = field, fieldLooksLikeURL(field), true
 	}
-	return p.r.text(s, p.fieldURL, &p.err)
+	out := p.r.text(s, p.fieldURL, &p.err)
+	if out != s {
+		p.redacted = true
+	}
+	return out
 }
 
 // MaxExceptionMessageLength is observability._MAX_SPAN_EXCEPTION_MESSAGE_LENGTH.

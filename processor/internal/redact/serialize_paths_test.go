@@ -18,7 +18,7 @@ func twoStep(r *Redactor, v payload.Value, maxSize int) string {
 func checkSerializePaths(t *testing.T, r *Redactor, doc string, maxSize int) {
 	t.Helper()
 	v, perr := payload.ParseString(doc)
-	stream, serr := r.SerializeTraceJSON(doc, maxSize)
+	stream, redacted, serr := r.SerializeTraceJSON(doc, maxSize)
 	if (perr == nil) != (serr == nil) {
 		t.Fatalf("SerializeTraceJSON(%.200q) error %v, ParseString error %v", doc, serr, perr)
 	}
@@ -34,6 +34,39 @@ func checkSerializePaths(t *testing.T, r *Redactor, doc string, maxSize int) {
 	}
 	if stream != want {
 		t.Fatalf("SerializeTraceJSON(%.200q, %d) = %.300q, two-step %.300q", doc, maxSize, stream, want)
+	}
+	// Both report a redaction alike, and always when redacting changed the full serialization.
+	_, treeRedacted := r.SerializeTracePayloadReport(v, maxSize)
+	changed := payload.Serialize(r.RedactValue(v), 1<<40) != payload.Serialize(v, 1<<40)
+	if treeRedacted != redacted || (changed && !redacted) {
+		t.Fatalf("%.200q: redacted tree %v, stream %v; redacting changes the payload: %v", doc, treeRedacted, redacted, changed)
+	}
+}
+
+// TestSerializeReportsRedaction: the report says whether a rule acted, not whether the output
+// holds a mask (input may already hold "***" or "REDACTED").
+func TestSerializeReportsRedaction(t *testing.T) {
+	r := New(nil, Options{JSONQuotedKeys: true})
+	for doc, want := range map[string]bool{
+		`{"note":"*** and REDACTED, http://h/x"}`:        false,
+		`{"a":[1,"x"],"url":"http://h/?q=1"}`:            false,
+		`{"password":"***"}`:                             true, // a masked member counts, whatever it held
+		`{"note":"token=abc"}`:                           true,
+		`{"callback":"http://u:p@h/"}`:                   true,
+		`["{\"secret\": \"x\"}"]`:                        true, // D3
+		`{"url":"https://h/?api_key=REDACTED"}`:          false,
+		`{"n":"see https://h/?token=REDACTED&x=1 done"}`: false,
+	} {
+		v, err := payload.ParseString(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, got := r.SerializeTracePayloadReport(v, 0); got != want {
+			t.Errorf("SerializeTracePayloadReport(%s) redacted = %v, want %v", doc, got, want)
+		}
+		if _, got, _ := r.SerializeTraceJSON(doc, 0); got != want {
+			t.Errorf("SerializeTraceJSON(%s) redacted = %v, want %v", doc, got, want)
+		}
 	}
 }
 
