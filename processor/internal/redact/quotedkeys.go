@@ -37,11 +37,10 @@ func (r *Redactor) quotedKeyValues(s string, out []pendingMask) []pendingMask {
 	}
 	i := 0
 	for i < len(s) {
-		k := strings.IndexAny(s[i:], `"'`)
-		if k < 0 {
+		open := indexQuote(s, i)
+		if open < 0 {
 			break
 		}
-		open := i + k
 		q := s[open]
 		m := backslashesBefore(s, open)
 		keyStart := open + 1
@@ -50,14 +49,10 @@ func (r *Redactor) quotedKeyValues(s string, out []pendingMask) []pendingMask {
 			i = open + 1
 			continue
 		}
-		key := s[keyStart : keyEnd-m]
 		after := keyEnd + 1
-		if !r.quotedKeyMatches(key) {
-			i = open + 1
-			continue
-		}
+		// the separator first: it is one byte to look at, the key match a normalization
 		j := skipSpaces(s, after)
-		if j >= len(s) || (s[j] != ':' && s[j] != '=') {
+		if j >= len(s) || (s[j] != ':' && s[j] != '=') || !r.quotedKeyMatches(s[keyStart:keyEnd-m]) {
 			i = open + 1
 			continue
 		}
@@ -93,6 +88,16 @@ func (r *Redactor) quotedKeyMatches(key string) bool {
 
 var ignoreCaseFolds = strings.NewReplacer("\u017f", "s", "\u0131", "i", "\u212a", "k")
 
+// indexQuote returns the offset of the first double or single quote of s at or after from, or -1.
+func indexQuote(s string, from int) int {
+	for i := from; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\'' {
+			return i
+		}
+	}
+	return -1
+}
+
 func backslashesBefore(s string, i int) int {
 	n := 0
 	for i-n-1 >= 0 && s[i-n-1] == '\\' {
@@ -109,15 +114,18 @@ func closingQuote(s string, from int, q byte, m, limit int) int {
 	if limit >= 0 && from+limit < end {
 		end = from + limit
 	}
+	if limit >= 0 {
+		if nl := strings.IndexByte(s[from:end], '\n'); nl >= 0 {
+			end = from + nl // keys do not span lines
+		}
+	}
 	period := 2 * (m + 1)
 	for i := from; i < end; i++ {
-		c := s[i]
-		if c == '\n' && limit >= 0 {
-			return -1 // keys do not span lines
+		k := strings.IndexByte(s[i:end], q)
+		if k < 0 {
+			return -1
 		}
-		if c != q {
-			continue
-		}
+		i += k
 		n := backslashesBefore(s[:i], i)
 		if i-n < from {
 			n = i - from // backslashes of the opening delimiter do not count

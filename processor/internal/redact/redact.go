@@ -58,6 +58,7 @@ type Redactor struct {
 	opts        Options
 	normalized  map[string]bool    // normalized field names (exact key match)
 	minFieldLen int                // shortest normalized field: shorter keys cannot match
+	maxFieldLen int                // longest normalized field: a key normalizing longer cannot match
 	fieldLens   [maxKeyLenSet]bool // normalized field lengths below maxKeyLenSet
 	keys        []keyPattern       // one free-text key pattern per field, in configured order
 }
@@ -85,6 +86,7 @@ func New(fields []string, opts Options) *Redactor {
 		n := normalizeFieldName(f)
 		r.normalized[n] = true
 		r.minFieldLen = min(r.minFieldLen, len(n))
+		r.maxFieldLen = max(r.maxFieldLen, len(n))
 		if len(n) < maxKeyLenSet {
 			r.fieldLens[len(n)] = true
 		}
@@ -142,7 +144,17 @@ func normalizeFieldName(key string) string {
 }
 
 func appendNormalized(b []byte, key string) []byte {
+	return appendNormalizedUpTo(b, key, math.MaxInt)
+}
+
+// appendNormalizedUpTo is appendNormalized that stops once more than limit bytes were added
+// (the key is then longer than any field and its full form is not needed).
+func appendNormalizedUpTo(b []byte, key string, limit int) []byte {
+	limit += len(b)
 	for _, r := range key {
+		if len(b) > limit {
+			break
+		}
 		switch {
 		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
 			b = append(b, byte(r))
@@ -166,8 +178,8 @@ func (r *Redactor) KeyMatches(key string) bool {
 		return false
 	}
 	var buf [64]byte
-	n := appendNormalized(buf[:0], key)
-	if len(n) < maxKeyLenSet && !r.fieldLens[len(n)] {
+	n := appendNormalizedUpTo(buf[:0], key, r.maxFieldLen)
+	if len(n) > r.maxFieldLen || len(n) < maxKeyLenSet && !r.fieldLens[len(n)] {
 		return false
 	}
 	return r.normalized[string(n)] // no allocation for the lookup
