@@ -12,7 +12,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))  # tests/: the shared expectation package `lib` (oracle-derived)
 
-from e2e_collector import Collector, collector_binary  # noqa: E402
+from e2e_collector import collector_config  # noqa: E402
+from lib.collector import Collector, collector_binary  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +32,7 @@ def start_collector(tmp_path: Path, built_collector: Path) -> Iterator[Callable[
     def start(mcpparity: dict[str, Any]) -> Collector:
         workdir = tmp_path / f"collector{len(started)}"
         workdir.mkdir()
-        c = Collector(workdir, mcpparity)
+        c = Collector(workdir, collector_config(mcpparity, workdir / "traces.jsonl"))
         started.append(c)
         c.start()
         return c

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from e2e_collector import collector_config, free_port, run_until_exit
+from e2e_collector import collector_config
+from lib.collector import bind_free_ports, run_until_exit
 
 
 @pytest.mark.parametrize(
@@ -23,7 +24,8 @@ from e2e_collector import collector_config, free_port, run_until_exit
     ],
 )
 def test_bad_config_exits_non_zero_naming_the_key(tmp_path: Path, built_collector: Path, mcpparity: dict[str, Any], key_path: str) -> None:
-    config = collector_config(mcpparity, free_port(), free_port(), free_port(), free_port(), tmp_path / "out.jsonl")
+    config = collector_config(mcpparity, tmp_path / "out.jsonl")
+    bind_free_ports(config)
     config_file = tmp_path / "config.yaml"
     config_file.write_text(yaml.safe_dump(config))
     proc = run_until_exit(config_file)
@@ -35,8 +37,8 @@ def test_bad_config_exits_non_zero_naming_the_key(tmp_path: Path, built_collecto
 
 def test_good_config_starts_and_validates(tmp_path: Path, built_collector: Path) -> None:
     """The same config shape with valid values passes the binary's own `validate` (control case)."""
-    config = collector_config({"max_trace_payload_size": 256}, free_port(), free_port(), free_port(), free_port(),
-                              tmp_path / "out.jsonl")
+    config = collector_config({"max_trace_payload_size": 256}, tmp_path / "out.jsonl")
+    bind_free_ports(config)
     config_file = tmp_path / "config.yaml"
     config_file.write_text(yaml.safe_dump(config))
     proc = subprocess.run([str(built_collector), "validate", f"--config={config_file}"], capture_output=True,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from e2e_collector import STATUS_ERROR, leaked_secrets
+from e2e_collector import leaked_secrets
 from e2e_rawspans import RawSpanSender
 from opentelemetry.trace import SpanKind
 
@@ -121,27 +121,27 @@ def test_malformed_raw_spans_exported_bounded_redacted(start_collector: Any, pro
     assert len(raw) < 4 * 1024 * 1024, f"output not bounded: {len(raw)} bytes for two 10 MB payloads"
 
     for span in ours:
-        raw_keys = [k for k in span.attributes if k.startswith("cf.") or k.startswith("gen_ai.tool.call.")]
-        assert not raw_keys, f"{span.name}: raw keys exported {raw_keys[:5]}"
+        raw_keys = [k for k in span["attributes"] if k.startswith("cf.") or k.startswith("gen_ai.tool.call.")]
+        assert not raw_keys, f"{span['name']}: raw keys exported {raw_keys[:5]}"
         for key in ("langfuse.observation.input", "langfuse.observation.output"):
-            if key in span.attributes:
-                assert len(span.attributes[key]) <= MAX_PAYLOAD, f"{span.name}.{key}: {len(span.attributes[key])} chars"
-        if "error.message" in span.attributes:
-            assert len(span.attributes["error.message"]) <= MAX_ERROR_MESSAGE
-        for event in span.events:
+            if key in span["attributes"]:
+                assert len(span["attributes"][key]) <= MAX_PAYLOAD, f"{span['name']}.{key}: {len(span['attributes'][key])} chars"
+        if "error.message" in span["attributes"]:
+            assert len(span["attributes"]["error.message"]) <= MAX_ERROR_MESSAGE
+        for event in span["events"]:
             for value in event["attributes"].values():
-                assert not isinstance(value, str) or len(value) <= MAX_ERROR_MESSAGE, f"{span.name}: event value unbounded"
+                assert not isinstance(value, str) or len(value) <= MAX_ERROR_MESSAGE, f"{span['name']}: event value unbounded"
 
-    many = next(s for s in ours if s.name == "tool.lookup")
-    assert many.attributes.get("password", "***") == "***", "a key-matched foreign attribute is masked or dropped"
-    ten_mb = [s for s in ours if isinstance(s.attributes.get("langfuse.observation.input"), str)
-              and '"_truncated":true' in s.attributes["langfuse.observation.input"]]
+    many = next(s for s in ours if s["name"] == "tool.lookup")
+    assert many["attributes"].get("password", "***") == "***", "a key-matched foreign attribute is masked or dropped"
+    ten_mb = [s for s in ours if isinstance(s["attributes"].get("langfuse.observation.input"), str)
+              and '"_truncated":true' in s["attributes"]["langfuse.observation.input"]]
     assert ten_mb, "the 10 MB arguments come out as the _truncated wrapper"
-    assert json.loads(ten_mb[0].attributes["langfuse.observation.input"])["_original_size"] > TEN_MB
-    errors = [s for s in ours if s.status_code == STATUS_ERROR]
-    assert len(errors) == 2 and all(s.attributes.get("error") is True for s in errors)
-    empty = next(s for s in errors if s.attributes.get("error.type") == "ToolTimeoutError")
-    assert empty.attributes["error.message"] == "ToolTimeoutError", "empty message becomes the class name"
+    assert json.loads(ten_mb[0]["attributes"]["langfuse.observation.input"])["_original_size"] > TEN_MB
+    errors = [s for s in ours if s["status"]["code"] == "ERROR"]
+    assert len(errors) == 2 and all(s["attributes"].get("error") is True for s in errors)
+    empty = next(s for s in errors if s["attributes"].get("error.type") == "ToolTimeoutError")
+    assert empty["attributes"]["error.message"] == "ToolTimeoutError", "empty message becomes the class name"
 
     metrics = collector.metrics_text()
     assert counter(metrics, "spans_transformed") == len(cases)

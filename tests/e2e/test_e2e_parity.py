@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from e2e_collector import ExportedSpan, leaked_secrets
+from e2e_collector import leaked_secrets
 from e2e_rawspans import RawSpanSender, emit_call
 from lib.expected import GATEWAY_SCOPE, expected_call, load_capture, mask_json_quoted_secrets_in
 from lib.gateway_settings import trace_settings
@@ -36,30 +36,30 @@ def load_case(case: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return facts, load_capture(oracle_dir() / f"{case}.json")
 
 
-def compare_call(expected: Any, ours: list[ExportedSpan], exported_text: str) -> None:
+def compare_call(expected: Any, ours: list[dict[str, Any]], exported_text: str) -> None:
     """The project's one comparator (`mcpparity diff`, as the parity suite runs it) on the whole
     tree, plus what only the wire shows: scope, remote parent, ignored values present and typed."""
     differences = parity_diff(expected_as_capture(expected), exported_text, list(expected.ignored_values))
     assert not differences, "differences from the oracle (A = expected):\n  " + "\n  ".join(differences[:20])
     assert len(ours) == len(expected.spans), f"{len(ours)} spans exported, {len(expected.spans)} expected"
-    by_id = {s.span_id: s for s in ours}
+    by_id = {s["spanId"]: s for s in ours}
     for want in expected.spans:
         where = want["name"]
         candidates = [
             s for s in ours
-            if s.name == want["name"]
-            and (by_id[s.parent_span_id].name if s.parent_span_id in by_id else None) == want["parentName"]
+            if s["name"] == want["name"]
+            and (by_id[s["parentSpanId"]]["name"] if s["parentSpanId"] in by_id else None) == want["parentName"]
         ]
         assert candidates, f"{where}: no span under {want['parentName']!r}"
         for got in candidates:
-            assert got.scope_name == GATEWAY_SCOPE, f"{where}: scope {got.scope_name!r}"
+            assert got["scope"]["name"] == GATEWAY_SCOPE, f"{where}: scope {got['scope']['name']!r}"
             if want["parent"] == "remote":
-                assert got.parent_span_id and got.parent_span_id not in by_id, f"{where}: not parented on the incoming traceparent"
+                assert got["parentSpanId"] and got["parentSpanId"] not in by_id, f"{where}: not parented on the incoming traceparent"
             elif want["parent"] is None:
-                assert not got.parent_span_id, f"{where}: a root with a parent"
+                assert not got["parentSpanId"], f"{where}: a root with a parent"
             for key in expected.ignored_values:
                 if key in want["attributes"]:
-                    assert type(got.attributes.get(key)) is type(want["attributes"][key]), f"{where}.{key}: missing or wrong type"
+                    assert type(got["attributes"].get(key)) is type(want["attributes"][key]), f"{where}.{key}: missing or wrong type"
 
 
 def assert_no_secret(raw: bytes, secrets: list[str]) -> None:
@@ -67,7 +67,7 @@ def assert_no_secret(raw: bytes, secrets: list[str]) -> None:
     assert not leaked, f"secrets reached the exporter (verbatim or base64): {leaked}"
 
 
-def run_case(start_collector: Any, case: str, protocol: str) -> tuple[Any, list[ExportedSpan], bytes]:
+def run_case(start_collector: Any, case: str, protocol: str) -> tuple[Any, list[dict[str, Any]], bytes]:
     facts, capture = load_case(case)
     expected = expected_call(capture, facts)
     collector = start_collector(trace_settings(facts["env"]).processor_config())
@@ -91,8 +91,8 @@ def test_recorded_call_matches_oracle(start_collector: Any, case: str, protocol:
     expected, ours, raw = run_case(start_collector, case, protocol)
     compare_call(expected, ours, raw.decode("utf-8"))
     for span in ours:
-        leftovers = [k for k in span.attributes if k.startswith("cf.") or k.startswith("gen_ai.tool.call.")]
-        assert not leftovers, f"{span.name}: raw keys exported {leftovers}"
+        leftovers = [k for k in span["attributes"] if k.startswith("cf.") or k.startswith("gen_ai.tool.call.")]
+        assert not leftovers, f"{span['name']}: raw keys exported {leftovers}"
     assert_no_secret(raw, SECRETS)
 
 
@@ -107,9 +107,9 @@ def test_deviations_are_exercised() -> None:
 def test_payloads_stay_valid_json(start_collector: Any) -> None:
     """D4: both captured payloads of the secrets case parse as JSON (Python's double pass breaks them)."""
     _, ours, _ = run_case(start_collector, "b_secrets_capture", "grpc")
-    invoke = next(s for s in ours if s.name == "tool.invoke")
-    arguments = json.loads(invoke.attributes["langfuse.observation.input"])
-    result = json.loads(invoke.attributes["langfuse.observation.output"])
+    invoke = next(s for s in ours if s["name"] == "tool.invoke")
+    arguments = json.loads(invoke["attributes"]["langfuse.observation.input"])
+    result = json.loads(invoke["attributes"]["langfuse.observation.output"])
     assert arguments["password"] == "***" and arguments["api_key"] == "***"
     assert result["isError"] is False
     echoed = json.loads(result["content"][0]["text"])["echo"]
@@ -143,12 +143,12 @@ def test_payloads_follow_the_oracle_under_gateway_settings(start_collector: Any,
     sender = RawSpanSender("http", collector.http_endpoint)
     trace_id = emit_call(sender, facts)
     sender.close()
-    invoke = next(s for s in collector.wait_for_spans(sender.started, {trace_id}) if s.name == "tool.invoke")
+    invoke = next(s for s in collector.wait_for_spans(sender.started, {trace_id}) if s["name"] == "tool.invoke")
     for request, result in zip(requests, want):
-        assert invoke.attributes[request.attribute] == result.single_pass, request.attribute
-        assert len(invoke.attributes[request.attribute]) <= settings.max_trace_payload_size
+        assert invoke["attributes"][request.attribute] == result.single_pass, request.attribute
+        assert len(invoke["attributes"][request.attribute]) <= settings.max_trace_payload_size
         if settings.max_trace_payload_size_env is not None:  # the 300-char filler overflows these limits
-            assert invoke.attributes[request.attribute].startswith('{"_truncated":true'), request.attribute
+            assert invoke["attributes"][request.attribute].startswith('{"_truncated":true'), request.attribute
 
 
 def test_many_calls_over_both_transports_none_dropped(start_collector: Any) -> None:
@@ -183,5 +183,5 @@ def test_many_calls_over_both_transports_none_dropped(start_collector: Any) -> N
     assert len(ours) == total
     got: dict[str, int] = {}
     for span in ours:
-        got[span.trace_id] = got.get(span.trace_id, 0) + 1
+        got[span["traceId"]] = got.get(span["traceId"], 0) + 1
     assert got == sent, "a trace lost or gained spans"

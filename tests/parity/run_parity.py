@@ -24,13 +24,10 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import yaml
@@ -39,20 +36,17 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from lib.collector import Collector, CollectorError, collector_binary  # noqa: E402
 from lib.expected import ExpectationError, expected_call, load_capture  # noqa: E402
 
 CASES_DIR = HERE / "cases"
 SHARED = Path(os.environ.get("MCPPARITY_SHARED", ROOT.parent / "shared"))
 ORACLE_DIR = SHARED / "oracle"
-COLLECTOR = Path(os.environ.get("MCPPARITY_COLLECTOR", ROOT / "bin" / "otelcol-mcpparity"))
 REPLAY = Path(os.environ.get("MCPPARITY_REPLAY", ROOT / "emitter" / "target" / "release" / "raw-span-replay"))
 CONFIGURATOR = Path(os.environ.get("MCPPARITY_CLI", ROOT / ".cache" / "venv" / "bin" / "mcpparity"))
-HEALTH_WAIT_S = 30
 EXPORT_WAIT_S = 20
 CHILD_TIMEOUT_S = 120
 TOTAL_BUDGET_S = 290  # the suite stays under 5 minutes
-KIND_NAMES = {0: "UNSPECIFIED", 1: "INTERNAL", 2: "SERVER", 3: "CLIENT", 4: "PRODUCER", 5: "CONSUMER"}
-STATUS_NAMES = {0: "UNSET", 1: "OK", 2: "ERROR"}
 PAYLOAD_KEYS = ("langfuse.observation.input", "langfuse.observation.output")
 
 
@@ -60,48 +54,12 @@ class CaseFailure(Exception):
     """A case did not match; the message is its first difference."""
 
 
-# ---------------------------------------------------------------- processes and ports
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-
-
+# ---------------------------------------------------------------- processes
 def run(cmd: list[str], timeout: float = CHILD_TIMEOUT_S, env: dict | None = None) -> subprocess.CompletedProcess:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
     if proc.returncode != 0:
         raise CaseFailure(f"{Path(cmd[0]).name} exited {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-600:]}")
     return proc
-
-
-def wait_health(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + HEALTH_WAIT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise CaseFailure(f"collector exited {proc.returncode} at startup: {tail(log)}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise CaseFailure(f"collector not healthy at {url} within {HEALTH_WAIT_S}s: {tail(log)}")
-
-
-def tail(path: Path, n: int = 600) -> str:
-    return path.read_text(errors="replace")[-n:].strip() if path.exists() else ""
 
 
 # ---------------------------------------------------------------- config
@@ -115,104 +73,6 @@ def generate_config(env: dict[str, str], work: Path, traces_file: Path) -> dict:
     out = work / "generated.yaml"
     run([str(CONFIGURATOR), "generate", "--env-file", str(env_file), "--exporter", "file", "--file-path", str(traces_file), "-o", str(out)])
     return yaml.safe_load(out.read_text())
-
-
-def bind_free_ports(config: dict) -> dict[str, int]:
-    """Move the generated config's listeners to free loopback ports (nothing else is changed)."""
-    ports = {"grpc": free_port(), "http": free_port(), "health": free_port()}
-    protocols = config["receivers"]["otlp"]["protocols"]
-    protocols.setdefault("grpc", {})["endpoint"] = f"127.0.0.1:{ports['grpc']}"
-    protocols.setdefault("http", {})["endpoint"] = f"127.0.0.1:{ports['http']}"
-    config.setdefault("extensions", {}).setdefault("health_check", {})["endpoint"] = f"127.0.0.1:{ports['health']}"
-    service = config.setdefault("service", {})
-    if "health_check" not in service.setdefault("extensions", []):
-        service["extensions"].append("health_check")
-    # The collector's own metrics endpoint (default :8888) would collide between runs.
-    service.setdefault("telemetry", {})["metrics"] = {"level": "none"}
-    return ports
-
-
-# ---------------------------------------------------------------- exported spans (file exporter OTLP JSON)
-def any_value(v: dict):
-    if "stringValue" in v:
-        return v["stringValue"]
-    if "boolValue" in v:
-        return v["boolValue"]
-    if "intValue" in v:
-        return int(v["intValue"])
-    if "doubleValue" in v:
-        return float(v["doubleValue"])
-    if "arrayValue" in v:
-        return [any_value(x) for x in v["arrayValue"].get("values", [])]
-    if "kvlistValue" in v:
-        return {kv["key"]: any_value(kv.get("value", {})) for kv in v["kvlistValue"].get("values", [])}
-    if "bytesValue" in v:
-        return v["bytesValue"]
-    return None
-
-
-def attrs(lst) -> dict:
-    return {kv["key"]: any_value(kv.get("value", {})) for kv in lst or []}
-
-
-def enum_name(value, names: dict, prefix: str) -> str:
-    """OTLP JSON enums arrive as numbers (file exporter) or as names (`SPAN_KIND_SERVER`)."""
-    if isinstance(value, int):
-        return names.get(value, str(value))
-    return str(value).replace(prefix, "") if value else names[0]
-
-
-def read_exported(path: Path) -> list[dict]:
-    """The file exporter's lines (one OTLP JSON ExportTraceServiceRequest each) as oracle-format spans."""
-    spans = []
-    if not path.exists():
-        return spans
-    for line in path.read_text().splitlines():
-        if not line.strip():
-            continue
-        doc = json.loads(line)
-        for rs in doc.get("resourceSpans", []):
-            resource = attrs(rs.get("resource", {}).get("attributes"))
-            for ss in rs.get("scopeSpans", []):
-                scope = dict(ss.get("scope", {}), schemaUrl=ss.get("schemaUrl"))
-                for s in ss.get("spans", []):
-                    status = s.get("status", {})
-                    spans.append({
-                        "name": s["name"],
-                        "kind": enum_name(s.get("kind"), KIND_NAMES, "SPAN_KIND_"),
-                        "traceId": s.get("traceId"),
-                        "spanId": s.get("spanId"),
-                        "parentSpanId": s.get("parentSpanId") or None,
-                        "traceState": s.get("traceState"),
-                        "flags": s.get("flags"),
-                        "status": {"code": enum_name(status.get("code", 0), STATUS_NAMES, "STATUS_CODE_"), "message": status.get("message")},
-                        "attributes": attrs(s.get("attributes")),
-                        "events": [{"name": e["name"], "attributes": attrs(e.get("attributes"))} for e in s.get("events", [])],
-                        "links": s.get("links", []),
-                        "scope": scope,
-                        "resource": resource,
-                        "startTimeUnixNano": int(s.get("startTimeUnixNano", 0)),
-                        "durationMs": (int(s.get("endTimeUnixNano", 0)) - int(s.get("startTimeUnixNano", 0))) / 1e6,
-                    })
-    spans.sort(key=lambda s: s["startTimeUnixNano"])
-    return spans
-
-
-def wait_for_spans(path: Path, want: int, proc: subprocess.Popen, log: Path) -> list[dict]:
-    deadline = time.monotonic() + EXPORT_WAIT_S
-    spans: list[dict] = []
-    while time.monotonic() < deadline:
-        try:
-            spans = read_exported(path)
-        except json.JSONDecodeError:
-            spans = []  # a line being written
-        if len(spans) >= want:
-            time.sleep(0.3)  # let a straggler arrive, so extra spans are seen too
-            return read_exported(path)
-        if proc.poll() is not None:
-            raise CaseFailure(f"collector exited {proc.returncode}: {tail(log)}")
-        time.sleep(0.1)
-    raise CaseFailure(f"the file exporter wrote {len(spans)} of {want} spans within {EXPORT_WAIT_S}s")
 
 
 # ---------------------------------------------------------------- expectation in the oracle capture format
@@ -370,23 +230,14 @@ def run_case(facts_path: Path, protocol: str, keep: Path | None, verbose: bool) 
     capture = load_capture(ORACLE_DIR / f"{facts['case']}.json")
     expected = expected_call(capture, facts)
     work = Path(tempfile.mkdtemp(prefix=f"parity-{facts['case']}-"))
-    collector = None
     try:
         traces_file = work / "traces.json"
         config = generate_config(facts["env"], work, traces_file)
-        ports = bind_free_ports(config)
-        config_path = work / "collector.yaml"
-        config_path.write_text(yaml.safe_dump(config, sort_keys=False))
-        log = work / "collector.log"
-        env = {**os.environ, **facts["env"]}
-        with open(log, "w") as log_handle:
-            collector = subprocess.Popen(["timeout", str(CHILD_TIMEOUT_S), str(COLLECTOR), f"--config={config_path}"],
-                                         stdout=log_handle, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        wait_health(f"http://127.0.0.1:{ports['health']}/", collector, log)
-        endpoint = f"http://127.0.0.1:{ports['http']}/v1/traces" if protocol == "http" else f"http://127.0.0.1:{ports['grpc']}"
-        run([str(REPLAY), "--facts", str(facts_path), "--endpoint", endpoint, "--protocol", protocol])
-        exported = wait_for_spans(traces_file, len(expected.spans), collector, log)
-        raw_output = traces_file.read_text()
+        with Collector(work, config, env=facts["env"], lifetime_s=CHILD_TIMEOUT_S) as collector:
+            endpoint = collector.http_endpoint if protocol == "http" else f"http://{collector.grpc_endpoint}"
+            run([str(REPLAY), "--facts", str(facts_path), "--endpoint", endpoint, "--protocol", protocol])
+            exported = collector.wait_for_spans(len(expected.spans), timeout_s=EXPORT_WAIT_S)
+            raw_output = traces_file.read_text()
         if len(exported) != len(expected.spans):
             raise CaseFailure(f"exported {len(exported)} spans {[s['name'] for s in exported]}, expected {len(expected.spans)}")
         check_no_secret(raw_output, facts)
@@ -399,7 +250,6 @@ def run_case(facts_path: Path, protocol: str, keep: Path | None, verbose: bool) 
         check_trace_context(exported, facts)
         return check_deviations(expected, exported, facts)
     finally:
-        stop(collector)
         if keep:
             shutil.copytree(work, keep / facts["case"], dirs_exist_ok=True)
         shutil.rmtree(work, ignore_errors=True)
@@ -411,7 +261,7 @@ def main() -> int:
     ap.add_argument("--keep", type=Path, help="copy each case's config, output and collector log here")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args()
-    missing = [str(p) for p in (COLLECTOR, REPLAY, CONFIGURATOR) if not p.exists()]
+    missing = [str(p) for p in (collector_binary(), REPLAY, CONFIGURATOR) if not p.exists()]
     if missing:
         print(f"parity: missing {', '.join(missing)} (run `make build emitter venv`)", file=sys.stderr)
         return 2
@@ -433,7 +283,7 @@ def main() -> int:
             asserted = run_case(path, protocol, a.keep, a.verbose)
             print(f"PASS {path.stem}" + (f"  ({protocol}; asserted {', '.join(asserted)})" if a.verbose else ""))
             passed += 1
-        except (CaseFailure, ExpectationError) as exc:
+        except (CaseFailure, CollectorError, ExpectationError) as exc:
             print(f"FAIL {path.stem} {exc}")
             failed += 1
         except Exception as exc:  # noqa: BLE001  (one broken case must not hide the others)

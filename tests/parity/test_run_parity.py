@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import run_parity as rp
+from lib.otlp_json import read_exported  # run_parity put tests/ on sys.path
 
 CASES = rp.CASES_DIR
 
@@ -60,7 +61,7 @@ def evaluate(case: str, mutate=None) -> list[str]:
     path = Path(__file__).parent / ".test-export.json"
     try:
         path.write_text(raw)
-        exported = rp.read_exported(path)
+        exported = read_exported(path)
     finally:
         path.unlink(missing_ok=True)
     rp.check_no_secret(raw, facts)
