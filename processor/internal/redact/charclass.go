@@ -19,13 +19,15 @@ func inRanges(rs []runeRange, r rune) bool {
 	return i < len(rs) && rs[i].lo <= r
 }
 
-var asciiWord, asciiSpace [128]bool
+// asciiWord and asciiSpace are isWord and isSpace on ASCII (package variables, so tables
+// built from them are initialized after them).
+var asciiWord, asciiSpace = asciiTable(pyWordRanges), asciiTable(pySpaceRanges)
 
-func init() {
-	for c := 0; c < 128; c++ {
-		asciiWord[c] = inRanges(pyWordRanges, rune(c))
-		asciiSpace[c] = inRanges(pySpaceRanges, rune(c))
+func asciiTable(rs []runeRange) (t [utf8.RuneSelf]bool) {
+	for c := rune(0); c < utf8.RuneSelf; c++ {
+		t[c] = inRanges(rs, c)
 	}
+	return t
 }
 
 // isWord is Python re's \w on str: str.isalnum() or '_' (Unicode 14, as Python 3.11).
@@ -68,34 +70,45 @@ func foldEq(p, r rune) bool {
 	return simpleFoldEq(p, r)
 }
 
-// runeAt decodes the rune starting at byte i (i < len(s)).
+// runeAt decodes the rune starting at byte i (i < len(s)). Hot loops test s[i] against
+// utf8.RuneSelf themselves and call decodeAt only for the rest.
 func runeAt(s string, i int) (rune, int) {
-	c := s[i]
-	if c < utf8.RuneSelf {
+	if c := s[i]; c < utf8.RuneSelf {
 		return rune(c), 1
 	}
-	return utf8.DecodeRuneInString(s[i:])
+	return decodeAt(s, i)
 }
+
+func decodeAt(s string, i int) (rune, int) { return utf8.DecodeRuneInString(s[i:]) }
 
 // runeBefore decodes the rune ending at byte i (i > 0).
 func runeBefore(s string, i int) (rune, int) {
-	c := s[i-1]
-	if c < utf8.RuneSelf {
+	if c := s[i-1]; c < utf8.RuneSelf {
 		return rune(c), 1
 	}
-	return utf8.DecodeLastRuneInString(s[:i])
+	return decodeBefore(s, i)
 }
+
+func decodeBefore(s string, i int) (rune, int) { return utf8.DecodeLastRuneInString(s[:i]) }
 
 // wordBoundary is Python re's \b at byte position i of s.
 func wordBoundary(s string, i int) bool {
 	before, after := false, false
 	if i > 0 {
-		r, _ := runeBefore(s, i)
-		before = isWord(r)
+		if c := s[i-1]; c < utf8.RuneSelf {
+			before = asciiWord[c]
+		} else {
+			r, _ := decodeBefore(s, i)
+			before = isWord(r)
+		}
 	}
 	if i < len(s) {
-		r, _ := runeAt(s, i)
-		after = isWord(r)
+		if c := s[i]; c < utf8.RuneSelf {
+			after = asciiWord[c]
+		} else {
+			r, _ := decodeAt(s, i)
+			after = isWord(r)
+		}
 	}
 	return before != after
 }

@@ -174,9 +174,24 @@ func isTokenRune(c rune) bool {
 func redactBearer(s string, edits *[]edit) string {
 	var b strings.Builder
 	last := 0
+	nextLower, nextUpper := -2, -2 // next 'b' and 'B' at or after i (-1: none, -2: not searched)
 	for i := 0; i < len(s); i++ {
-		if s[i]|0x20 != 'b' {
+		if nextLower != -1 && nextLower < i {
+			nextLower = indexByteFrom(s, i, 'b')
+		}
+		if nextUpper != -1 && nextUpper < i {
+			nextUpper = indexByteFrom(s, i, 'B')
+		}
+		switch {
+		case nextLower < 0 && nextUpper < 0:
+			i = len(s)
 			continue
+		case nextLower < 0:
+			i = nextUpper
+		case nextUpper < 0:
+			i = nextLower
+		default:
+			i = min(nextLower, nextUpper)
 		}
 		if !wordBoundary(s, i) {
 			continue
@@ -250,6 +265,14 @@ func redactBearer(s string, edits *[]edit) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// indexByteFrom returns the offset of the first c of s at or after from, or -1.
+func indexByteFrom(s string, from int, c byte) int {
+	if k := strings.IndexByte(s[from:], c); k >= 0 {
+		return from + k
+	}
+	return -1
 }
 
 // ---- step 3: per field, quoted then bare
@@ -346,7 +369,14 @@ func (k *keyPattern) matchBackward(s string, q int) (int, bool) {
 
 func skipSpaces(s string, i int) int {
 	for i < len(s) {
-		c, n := runeAt(s, i)
+		if c := s[i]; c < utf8.RuneSelf {
+			if !asciiSpace[c] {
+				break
+			}
+			i++
+			continue
+		}
+		c, n := decodeAt(s, i)
 		if !isSpace(c) {
 			break
 		}
@@ -387,7 +417,14 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 		}
 		q := i
 		for q > 0 {
-			c, n := runeBefore(s, q)
+			if c := s[q-1]; c < utf8.RuneSelf {
+				if !asciiSpace[c] {
+					break
+				}
+				q--
+				continue
+			}
+			c, n := decodeBefore(s, q)
 			if !isSpace(c) {
 				break
 			}
@@ -411,7 +448,7 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) 
 		editsp = &edits
 	}
 	changed := false
-	var endsBuf [32]keyEnd
+	var endsBuf [128]keyEnd
 	var startsBuf [16]int
 	ends := keyEnds(s, endsBuf[:0])
 	lasts := lastBytes(s, ends)
@@ -530,9 +567,16 @@ func matchKeyRule(s string, k *keyPattern, st int, quoted bool) (int, int, bool)
 		return 0, 0, false
 	}
 	j := i
-	for j < len(s) {
-		c, n := runeAt(s, j)
-		if isSpace(c) || c == ',' || c == ';' || c == '&' {
+	for j < len(s) { // [^\s,;&]+
+		if c := s[j]; c < utf8.RuneSelf {
+			if bareValueStop[c] {
+				break
+			}
+			j++
+			continue
+		}
+		c, n := decodeAt(s, j)
+		if isSpace(c) {
 			break
 		}
 		j += n
@@ -542,6 +586,13 @@ func matchKeyRule(s string, k *keyPattern, st int, quoted bool) (int, int, bool)
 	}
 	return i, j, true
 }
+
+// bareValueStop marks the ASCII bytes that end a bare value: \s , ; &.
+var bareValueStop = func() (t [utf8.RuneSelf]bool) {
+	t = asciiSpace
+	t[','], t[';'], t['&'] = true, true, true
+	return t
+}()
 
 // hasRedactedWord is (?i)REDACTED\b at byte i.
 func hasRedactedWord(s string, i int) bool {
