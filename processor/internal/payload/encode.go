@@ -66,12 +66,16 @@ func (e *encoder) writeString(s string) {
 	}
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				runes++
-				continue
+		if plainStringByte[c] {
+			j := i + 1
+			for j < len(s) && plainStringByte[s[j]] {
+				j++
 			}
+			runes += j - i
+			i = j
+			continue
+		}
+		if c < utf8.RuneSelf {
 			flush(i)
 			switch c {
 			case '"':

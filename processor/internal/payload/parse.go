@@ -324,11 +324,24 @@ func (p *parser) str() (string, error) {
 	p.pos++ // opening quote
 	start := p.pos
 	// Fast path: no escapes, valid UTF-8.
+	ascii := true
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
+		if plainStringByte[c] {
+			p.pos++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
+			p.pos++
+			continue
+		}
 		if c == '"' {
 			s := p.data[start:p.pos]
 			p.pos++
+			if ascii {
+				return s, nil
+			}
 			return ValidString(s), nil // a substring of the input unless it needs repair
 		}
 		if c == '\\' {
@@ -404,6 +417,15 @@ func (p *parser) str() (string, error) {
 
 // ValidString returns s with every byte that is not part of valid UTF-8 replaced by U+FFFD
 // (one replacement per invalid byte, as Go's range loop decodes it).
+// plainStringByte marks the ASCII bytes a JSON string holds as they are (not '"', '\\' or a
+// control character); the string loops of the parser and the encoder skip them in one test.
+var plainStringByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 func ValidString(s string) string {
 	if utf8.ValidString(s) {
 		return s
