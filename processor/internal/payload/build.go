@@ -1,5 +1,7 @@
 package payload
 
+import "sync"
+
 // treeBuilder is the handler behind Parse: it turns parse events into Values. Members and
 // items wait on two shared stacks until their container closes, then move into slices cut
 // from a few large slabs, so a document costs a handful of allocations plus one per string
@@ -19,9 +21,19 @@ type treeBuilder struct {
 }
 
 func newTreeBuilder() *treeBuilder {
-	b := &treeBuilder{}
+	b := treeBuilders.Get().(*treeBuilder)
 	b.frames, b.keys, b.vals = b.framesBuf[:0], b.keysBuf[:0], b.valsBuf[:0]
 	return b
+}
+
+// treeBuilders keeps builders (their inline stacks) between parses.
+var treeBuilders = sync.Pool{New: func() any { return new(treeBuilder) }}
+
+// release returns b to the pool. The slabs belong to the tree it built, so b forgets them
+// (the next tree never shares a slab with this one) and drops every reference it held.
+func (b *treeBuilder) release() {
+	*b = treeBuilder{}
+	treeBuilders.Put(b)
 }
 
 type buildFrame struct{ keyStart, valStart int }

@@ -42,6 +42,7 @@ func Parse(data []byte) (Value, error) { return ParseString(string(data)) }
 // memory (they are substrings of text), so parsing copies little.
 func ParseString(text string) (Value, error) {
 	b := newTreeBuilder()
+	defer b.release()
 	if err := parseEvents(text, b); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,9 @@
 package payload
 
-import "errors"
+import (
+	"errors"
+	"sync"
+)
 
 // Redaction is the rule set SerializeRedacted and SerializeJSONRedacted apply while they
 // encode, in the walk of the gateway's redact_sensitive_fields: a member whose key matches
@@ -25,6 +28,7 @@ var errDuplicateKey = errors.New("duplicate object key")
 // redacted copy: the same text, in one walk.
 func SerializeRedacted(v Value, maxSize int, r Redaction) string {
 	w := newRedactingEncoder(maxSize, r, false, 2048)
+	defer w.release()
 	if err := walk(v, w); err != nil {
 		return serializationFailed
 	}
@@ -36,6 +40,7 @@ func SerializeRedacted(v Value, maxSize int, r Redaction) string {
 // would return for text that is not JSON (and then nothing else).
 func SerializeJSONRedacted(text string, maxSize int, r Redaction) (string, error) {
 	w := newRedactingEncoder(maxSize, r, true, len(text)) // compact output is rarely longer
+	defer w.release()
 	err := parseEvents(text, w)
 	if errors.Is(err, errDuplicateKey) {
 		v, err := ParseString(text)
@@ -84,10 +89,20 @@ func newRedactingEncoder(maxSize int, r Redaction, checkDups bool, sizeHint int)
 	limit := max(maxSize, 0)
 	// The buffer keeps at most limit code points (4 bytes each at most).
 	size := min(sizeHint, 4*limit) + 16
-	w := &redactingEncoder{e: encoder{limit: limit}, r: r, checkDups: checkDups}
+	w := redactingEncoders.Get().(*redactingEncoder)
+	w.e, w.r, w.checkDups = encoder{limit: limit}, r, checkDups
 	w.frames, w.keys = w.framesBuf[:0], w.keysBuf[:0]
 	w.e.buf.Grow(size)
 	return w
+}
+
+// redactingEncoders keeps encoders (about 1 KB each, mostly their inline stacks) between calls.
+var redactingEncoders = sync.Pool{New: func() any { return new(redactingEncoder) }}
+
+// release returns w to the pool, holding no reference to the output, the rules or the keys.
+func (w *redactingEncoder) release() {
+	*w = redactingEncoder{}
+	redactingEncoders.Put(w)
 }
 
 func (w *redactingEncoder) finish(maxSize int) string {
