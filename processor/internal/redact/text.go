@@ -449,7 +449,8 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) 
 	}
 	changed := false
 	var endsBuf [128]keyEnd
-	var startsBuf [16]int
+	var startsBuf [64]int
+	starts := startsBuf[:0] // keeps its room from one field to the next
 	ends := keyEnds(s, endsBuf[:0])
 	lasts := lastBytes(s, ends)
 	for ki := range r.keys {
@@ -460,7 +461,7 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) 
 		for _, quoted := range [2]bool{true, false} {
 			// A match of the key ends where the backward match started (parts and gaps
 			// never overlap), so the end's quotedValue is the rule's quote check.
-			starts := startsBuf[:0]
+			starts = starts[:0]
 			for _, e := range ends {
 				if e.q == 0 || e.quotedValue != quoted || !k.mayEndWith(s[e.q-1]) {
 					continue
