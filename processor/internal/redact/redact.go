@@ -5,7 +5,6 @@
 package redact
 
 import (
-	"bytes"
 	"math"
 	"strings"
 	"unicode/utf8"
@@ -191,13 +190,53 @@ const maxKeyLenSet = 64
 // fieldLooksLikeURL is _field_looks_like_url.
 func fieldLooksLikeURL(field string) bool {
 	var buf [64]byte
-	n := appendNormalized(buf[:0], field)
-	for _, kw := range [...]string{"url", "uri", "endpoint", "href", "link", "redirect", "callback", "webhook"} {
-		if bytes.Contains(n, []byte(kw)) {
-			return true
+	return containsURLKeyword(appendNormalized(buf[:0], field))
+}
+
+// urlKeywords are the words _field_looks_like_url looks for in a normalized field name.
+var urlKeywords = [...]string{"url", "uri", "endpoint", "href", "link", "redirect", "callback", "webhook"}
+
+// containsURLKeyword reports whether n contains one of urlKeywords, in one pass over n: at
+// each byte only the keywords starting with that byte are compared.
+func containsURLKeyword(n []byte) bool {
+	for i := 0; i+3 <= len(n); i++ {
+		rest := n[i:]
+		switch rest[0] {
+		case 'u':
+			if rest[1] == 'r' && (rest[2] == 'l' || rest[2] == 'i') {
+				return true
+			}
+		case 'e':
+			if hasPrefix(rest, "endpoint") {
+				return true
+			}
+		case 'h':
+			if hasPrefix(rest, "href") {
+				return true
+			}
+		case 'l':
+			if hasPrefix(rest, "link") {
+				return true
+			}
+		case 'r':
+			if hasPrefix(rest, "redirect") {
+				return true
+			}
+		case 'c':
+			if hasPrefix(rest, "callback") {
+				return true
+			}
+		case 'w':
+			if hasPrefix(rest, "webhook") {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+func hasPrefix(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && string(b[:len(prefix)]) == prefix
 }
 
 // SanitizeAttributeString is sanitize_trace_attribute_value for a string value.

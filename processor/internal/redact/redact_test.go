@@ -1,7 +1,9 @@
 package redact
 
 import (
+	"bytes"
 	"math"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -316,5 +318,49 @@ func TestASCIIFoldEq(t *testing.T) {
 				t.Fatalf("asciiFoldEq(%q, %q) = %v, foldEq = %v", rune(p), rune(c), got, want)
 			}
 		}
+	}
+}
+
+// TestContainsURLKeyword: the one-pass scan agrees with a bytes.Contains per keyword on every
+// keyword at every position, on near misses, and on random strings over the keywords' letters.
+func TestContainsURLKeyword(t *testing.T) {
+	reference := func(n []byte) bool {
+		for _, kw := range urlKeywords {
+			if bytes.Contains(n, []byte(kw)) {
+				return true
+			}
+		}
+		return false
+	}
+	cases := []string{"", "u", "ur", "url", "uri", "urx", "ulr", "xurl", "endpoin", "endpoints", "hre", "hrefx",
+		"lin", "redirec", "callbac", "webhoo", "xxwebhook", "callback", "e", "rurl", "uuri"}
+	for _, kw := range urlKeywords {
+		for _, pre := range []string{"", "a", "xyz_"} {
+			for _, post := range []string{"", "s", "_id"} {
+				cases = append(cases, pre+kw+post, pre+kw[:len(kw)-1]+post)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const letters = "urliendpothfkcabwx_"
+	for range 20000 {
+		b := make([]byte, rng.IntN(12))
+		for i := range b {
+			b[i] = letters[rng.IntN(len(letters))]
+		}
+		cases = append(cases, string(b))
+	}
+	hits := 0
+	for _, c := range cases {
+		want := reference([]byte(c))
+		if got := containsURLKeyword([]byte(c)); got != want {
+			t.Fatalf("containsURLKeyword(%q) = %v, want %v", c, got, want)
+		}
+		if want {
+			hits++
+		}
+	}
+	if hits < 100 {
+		t.Fatalf("only %d keyword hits: the cases do not exercise the matches", hits)
 	}
 }
