@@ -67,10 +67,7 @@ func (e *encoder) writeString(s string) {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if plainStringByte[c] {
-			j := i + 1
-			for j < len(s) && plainStringByte[s[j]] {
-				j++
-			}
+			j := plainRunEnd(s, i+1)
 			runes += j - i
 			i = j
 			continue

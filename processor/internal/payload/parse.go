@@ -329,7 +329,7 @@ func (p *parser) str() (string, error) {
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
 		if plainStringByte[c] {
-			p.pos++
+			p.pos = plainRunEnd(p.data, p.pos+1)
 			continue
 		}
 		if c >= utf8.RuneSelf {
@@ -426,6 +426,27 @@ var plainStringByte = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// plainRunEnd returns the end of the run of plainStringByte bytes in s starting at i: eight
+// bytes at a time while a word holds none of '"', '\\', a control byte or a non-ASCII byte,
+// then byte by byte. A word test only says whether such a byte is present (exactly), so the
+// byte loop decides where the run ends.
+func plainRunEnd(s string, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		v := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		q, bs := v^('"'*ones), v^('\\'*ones)
+		special := (v - 0x20*ones) | (q - ones) | (bs - ones) // a byte < 0x20, == '"', == '\\' borrows into its high bit
+		if (special&^v&^q&^bs|v)&highs != 0 {
+			break
+		}
+	}
+	for i < len(s) && plainStringByte[s[i]] {
+		i++
+	}
+	return i
+}
 
 func ValidString(s string) string {
 	if utf8.ValidString(s) {

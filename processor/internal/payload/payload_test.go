@@ -96,3 +96,27 @@ func TestObjectDictSemantics(t *testing.T) {
 }
 
 func itoa(n int) string { return IntNumber(int64(n)).String() }
+
+// TestPlainRunEnd: the word-at-a-time scan ends every run where a byte-by-byte scan of
+// plainStringByte does, for each start, on strings mixing plain bytes with each byte value.
+func TestPlainRunEnd(t *testing.T) {
+	byteLoop := func(s string, i int) int {
+		for i < len(s) && plainStringByte[s[i]] {
+			i++
+		}
+		return i
+	}
+	plain := "abcdefghijklmnop qrstuvwxyz0123456789~\x7f"
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 20; pos++ {
+			b := []byte(plain[:20])
+			b[pos] = byte(c)
+			s := string(b) + plain
+			for i := 0; i <= len(s); i++ {
+				if got, want := plainRunEnd(s, i), byteLoop(s, i); got != want {
+					t.Fatalf("plainRunEnd(%q, %d) = %d, want %d", s, i, got, want)
+				}
+			}
+		}
+	}
+}
