@@ -635,7 +635,12 @@ func collapseMasks(s string) string {
 			runs++
 		}
 		if runs == 0 {
-			i = st + 1
+			// A match starting at st+1 or st+2 would need s[end] == '*' (those two bytes
+			// are '*' already); without it the next possible start is end.
+			i = end
+			if end < len(s) && s[end] == '*' {
+				i = st + 1
+			}
 			continue
 		}
 		if b.Len() == 0 {
