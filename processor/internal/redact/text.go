@@ -455,10 +455,10 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) 
 	lasts := lastBytes(s, ends)
 	for ki := range r.keys {
 		k := &r.keys[ki]
-		if !k.lastNonASCII && !lasts[k.last] {
-			continue // no key ends with this field's last letter: neither rule can match
-		}
-		for _, quoted := range [2]bool{true, false} {
+		for qi, quoted := range [2]bool{true, false} {
+			if !k.lastNonASCII && !lasts[qi][k.last] {
+				continue // no key with a value of this rule's kind ends with the field's last letter
+			}
 			// A match of the key ends where the backward match started (parts and gaps
 			// never overlap), so the end's quotedValue is the rule's quote check.
 			starts = starts[:0]
@@ -486,15 +486,21 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) 
 }
 
 // lastBytes marks the lowercased last byte of every key end (non-ASCII bytes as they are),
-// so a field whose last letter is not among them is skipped at once.
-func lastBytes(s string, ends []keyEnd) (set [256]bool) {
+// in set[0] when the value after it opens with a quote (the quoted rule's ends), else in
+// set[1] (the bare rule's), so a rule whose field's last letter is not among its ends is
+// skipped at once.
+func lastBytes(s string, ends []keyEnd) (set [2][256]bool) {
 	for _, e := range ends {
 		if e.q > 0 {
 			c := s[e.q-1]
 			if c >= 'A' && c <= 'Z' {
 				c += 'a' - 'A'
 			}
-			set[c] = true
+			kind := 1
+			if e.quotedValue {
+				kind = 0
+			}
+			set[kind][c] = true
 		}
 	}
 	return set
