@@ -364,3 +364,18 @@ func TestContainsURLKeyword(t *testing.T) {
 		t.Fatalf("only %d keyword hits: the cases do not exercise the matches", hits)
 	}
 }
+
+// TestKeyValueNonASCIILastLetter: a field whose last letter folds to a non-ASCII rune (s ~ ſ,
+// k ~ K) still matches a key ending in that rune, in both rules (IGNORECASE, as the gateway's re).
+func TestKeyValueNonASCIILastLetter(t *testing.T) {
+	r := New([]string{"pass", "desk"}, Options{})
+	for in, want := range map[string]string{
+		"paſſ=hunter2 x":    "paſſ=*** x",
+		`paſſ: "hunter2"`:   `paſſ: "***"`,
+		"des\u212a=hunter2": "des\u212a=***",
+	} {
+		if got := r.SanitizeText(in); got != want {
+			t.Errorf("SanitizeText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -321,17 +321,6 @@ func asciiFoldEq(p, c byte) bool {
 	return c == p || (c|0x20 == lp && lp >= 'a' && lp <= 'z')
 }
 
-// mayEndWith is a quick filter: can the key's match end with byte c?
-func (k *keyPattern) mayEndWith(c byte) bool {
-	if c >= utf8.RuneSelf || k.lastNonASCII {
-		return true // decide in matchBackward
-	}
-	if c >= 'A' && c <= 'Z' {
-		c += 'a' - 'A'
-	}
-	return c == k.last
-}
-
 // matchBackward matches the key ending at byte q; returns the start.
 func (k *keyPattern) matchBackward(s string, q int) (int, bool) {
 	i := q
@@ -391,6 +380,7 @@ func skipSpaces(s string, i int) int {
 type keyEnd struct {
 	q           int
 	quotedValue bool
+	last        byte // s[q-1] lowercased when ASCII (0 when q == 0)
 }
 
 // keyEnds returns, for each '=' or ':' in s, the byte offset where a key before it ends
@@ -431,7 +421,14 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 			q -= n
 		}
 		v := skipSpaces(s, i+1)
-		buf = append(buf, keyEnd{q: q, quotedValue: v < len(s) && (s[v] == '\'' || s[v] == '"')})
+		var last byte
+		if q > 0 {
+			last = s[q-1]
+			if last >= 'A' && last <= 'Z' {
+				last += 'a' - 'A'
+			}
+		}
+		buf = append(buf, keyEnd{q: q, quotedValue: v < len(s) && (s[v] == '\'' || s[v] == '"'), last: last})
 	}
 	return buf
 }
@@ -452,7 +449,7 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) 
 	var startsBuf [64]int
 	starts := startsBuf[:0] // keeps its room from one field to the next
 	ends := keyEnds(s, endsBuf[:0])
-	lasts := lastBytes(s, ends)
+	lasts := lastBytes(ends)
 	for ki := range r.keys {
 		k := &r.keys[ki]
 		for qi, quoted := range [2]bool{true, false} {
@@ -463,8 +460,11 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) 
 			// never overlap), so the end's quotedValue is the rule's quote check.
 			starts = starts[:0]
 			for _, e := range ends {
-				if e.q == 0 || e.quotedValue != quoted || !k.mayEndWith(s[e.q-1]) {
+				if e.q == 0 || e.quotedValue != quoted {
 					continue
+				}
+				if e.last != k.last && e.last < utf8.RuneSelf && !k.lastNonASCII {
+					continue // the key cannot end with this byte (a non-ASCII one is decided in matchBackward)
 				}
 				if st, ok := k.matchBackward(s, e.q); ok {
 					starts = append(starts, st)
@@ -478,7 +478,7 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) 
 				s, changed = out, true
 				shiftPending(pend, edits)
 				ends = keyEnds(s, ends)
-				lasts = lastBytes(s, ends)
+				lasts = lastBytes(ends)
 			}
 		}
 	}
@@ -489,13 +489,10 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) 
 // in set[0] when the value after it opens with a quote (the quoted rule's ends), else in
 // set[1] (the bare rule's), so a rule whose field's last letter is not among its ends is
 // skipped at once.
-func lastBytes(s string, ends []keyEnd) (set [2][256]bool) {
+func lastBytes(ends []keyEnd) (set [2][256]bool) {
 	for _, e := range ends {
 		if e.q > 0 {
-			c := s[e.q-1]
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
+			c := e.last
 			kind := 1
 			if e.quotedValue {
 				kind = 0
