@@ -540,22 +540,6 @@ impl RequestSpan {
             span.set_status(Status::error(""));
         }
     }
-
-    pub fn record_error(&mut self, exception_type: &str, message: &str) {
-        self.0.record_error(exception_type, message)
-    }
-
-    pub fn raw(&self) -> &RawSpan {
-        &self.0
-    }
-
-    pub fn into_raw(self) -> RawSpan {
-        self.0
-    }
-
-    pub fn end(self) {
-        self.0.end()
-    }
 }
 
 /// The `tool.invoke` span and the tool facts its children repeat.
@@ -650,22 +634,6 @@ impl ToolInvokeSpan {
         // In characters, the unit of Python's `_original_size`.
         span.set_attribute(KeyValue::new(size_key, text.chars().count() as i64));
     }
-
-    pub fn record_error(&mut self, exception_type: &str, message: &str) {
-        self.span.record_error(exception_type, message)
-    }
-
-    pub fn raw(&self) -> &RawSpan {
-        &self.span
-    }
-
-    pub fn into_raw(self) -> RawSpan {
-        self.span
-    }
-
-    pub fn end(self) {
-        self.span.end()
-    }
 }
 
 /// The `tool.gateway_call` span; an MCP tool opens `mcp.client.call` under it.
@@ -710,22 +678,6 @@ impl GatewayCallSpan {
             tool_id: self.tool_id.clone(),
             gateway_id: self.gateway_id.clone(),
         }
-    }
-
-    pub fn record_error(&mut self, exception_type: &str, message: &str) {
-        self.span.record_error(exception_type, message)
-    }
-
-    pub fn raw(&self) -> &RawSpan {
-        &self.span
-    }
-
-    pub fn into_raw(self) -> RawSpan {
-        self.span
-    }
-
-    pub fn end(self) {
-        self.span.end()
     }
 }
 
@@ -778,23 +730,39 @@ impl McpCallSpan {
             .chain([KeyValue::new(keys::UPSTREAM_SUCCESS, success)]);
         self.span.child("mcp.client.response", own, 4)
     }
-
-    pub fn record_error(&mut self, exception_type: &str, message: &str) {
-        self.span.record_error(exception_type, message)
-    }
-
-    pub fn raw(&self) -> &RawSpan {
-        &self.span
-    }
-
-    pub fn into_raw(self) -> RawSpan {
-        self.span
-    }
-
-    pub fn end(self) {
-        self.span.end()
-    }
 }
+
+/// The methods every typed span shares: record a failure the contract's way, reach the
+/// underlying [`RawSpan`] (to parent runtime spans under it), and end it.
+macro_rules! typed_span_methods {
+    ($($ty:ident . $field:tt),+ $(,)?) => {$(
+        impl $ty {
+            /// Status ERROR plus one `exception` event (type and raw message), as contract v1 says.
+            pub fn record_error(&mut self, exception_type: &str, message: &str) {
+                self.$field.record_error(exception_type, message)
+            }
+
+            pub fn raw(&self) -> &RawSpan {
+                &self.$field
+            }
+
+            pub fn into_raw(self) -> RawSpan {
+                self.$field
+            }
+
+            pub fn end(self) {
+                self.$field.end()
+            }
+        }
+    )+};
+}
+
+typed_span_methods!(
+    RequestSpan.0,
+    ToolInvokeSpan.span,
+    GatewayCallSpan.span,
+    McpCallSpan.span
+);
 
 /// Host, explicit port and path of a URL, the way Python's `urlparse` gives them
 /// (`hostname` lower-cased, `port` only when written, `path or "/"`).
