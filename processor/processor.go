@@ -799,9 +799,14 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 	var redacted bool
 	var err error
 	if pl.ToolResult {
-		var parsed payload.Value
-		if parsed, err = payload.ParseString(text); err == nil {
-			s, redacted = p.redactor.SerializeTracePayloadReport(toolResult(parsed), max)
+		// The common plain-text result is normalized, redacted and written without a tree;
+		// anything else is parsed into one and normalized by toolResult.
+		var streamed bool
+		if s, redacted, streamed = p.redactor.SerializeTextToolResult(text, max); !streamed {
+			var parsed payload.Value
+			if parsed, err = payload.ParseString(text); err == nil {
+				s, redacted = p.redactor.SerializeTracePayloadReport(toolResult(parsed), max)
+			}
 		}
 	} else {
 		// Arguments are captured as they are: read, redacted and written in one pass.

@@ -390,6 +390,15 @@ func (r *Redactor) SerializeTraceJSON(text string, maxSize int) (out string, red
 	return out, rules.redacted, err
 }
 
+// SerializeTextToolResult is SerializeTracePayloadReport of the normalized ToolResult of the
+// MCP CallToolResult text, written without a tree when the text has the common plain-text
+// shape (payload.SerializeTextToolResultRedacted); ok is false for any other text.
+func (r *Redactor) SerializeTextToolResult(text string, maxSize int) (out string, redacted, ok bool) {
+	rules := &payloadRules{r: r}
+	out, ok = payload.SerializeTextToolResultRedacted(text, maxSize, rules)
+	return out, rules.redacted, ok
+}
+
 // serializationFailed is safe_serialize's answer when encoding fails (payload.Serialize).
 const serializationFailed = `{"_error":"serialization_failed"}`
 
