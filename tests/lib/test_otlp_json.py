@@ -51,3 +51,25 @@ def test_a_line_still_being_written_raises_and_a_missing_file_is_empty(tmp_path:
     with pytest.raises(json.JSONDecodeError):
         parse_export_lines(line([])[:-3])
     assert read_exported(tmp_path / "not-yet.json") == []
+
+
+def test_protobuf_json_mapping_base64_ids_and_links() -> None:
+    """The oracle harness receives protobuf's standard JSON mapping (MessageToDict): base64 ids, enum names."""
+    from google.protobuf.json_format import MessageToDict
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    from lib.otlp_json import base64_id, request_spans
+
+    req = ExportTraceServiceRequest()
+    span = req.resource_spans.add().scope_spans.add().spans.add()
+    span.trace_id, span.span_id, span.parent_span_id = bytes(range(16)), b"\x01" * 8, b"\x02" * 8
+    span.name, span.kind = "tool.invoke", 1
+    span.status.code = 2
+    span.attributes.add(key="n").value.int_value = 7
+    link = span.links.add()
+    link.trace_id, link.span_id = b"\xaa" * 16, b"\xbb" * 8
+    (got,) = request_spans(MessageToDict(req), decode_id=base64_id)
+    assert got["traceId"] == bytes(range(16)).hex()
+    assert (got["spanId"], got["parentSpanId"]) == ("01" * 8, "02" * 8)
+    assert (got["kind"], got["status"]["code"], got["attributes"]) == ("INTERNAL", "ERROR", {"n": 7})
+    assert got["links"] == [{"traceId": "aa" * 16, "spanId": "bb" * 8, "attributes": {}}]

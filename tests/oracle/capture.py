@@ -32,6 +32,9 @@ import httpx
 
 from backends import OtlpSink, RestBackend, UpstreamMcp
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from lib.otlp_json import base64_id, request_spans  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CASES_DIR = ROOT / "tests" / "parity" / "cases"
@@ -84,47 +87,9 @@ def point_endpoint_at(endpoint: str, port: int) -> str:
 
 
 # ---------------------------------------------------------------- OTLP JSON -> capture spans
-def _hex(b64: str | None) -> str | None:
-    import base64  # noqa: PLC0415
-
-    return base64.b64decode(b64).hex() if b64 else None
-
-
-def _value(v: dict):
-    for key, conv in (("stringValue", str), ("boolValue", bool), ("intValue", int), ("doubleValue", float)):
-        if key in v:
-            return conv(v[key])
-    if "arrayValue" in v:
-        return [_value(x) for x in v["arrayValue"].get("values", [])]
-    if "kvlistValue" in v:
-        return {kv["key"]: _value(kv.get("value", {})) for kv in v["kvlistValue"].get("values", [])}
-    return None
-
-
-def _attrs(lst) -> dict:
-    return {kv["key"]: _value(kv.get("value", {})) for kv in lst or []}
-
-
 def capture_spans(records: list[dict]) -> list[dict]:
-    spans = []
-    for rec in records:
-        for rs in rec["request"].get("resourceSpans", []):
-            resource = _attrs(rs.get("resource", {}).get("attributes"))
-            for ss in rs.get("scopeSpans", []):
-                scope = dict(ss.get("scope", {}), schemaUrl=ss.get("schemaUrl"))
-                for s in ss.get("spans", []):
-                    status = s.get("status", {})
-                    start, end = int(s.get("startTimeUnixNano", 0)), int(s.get("endTimeUnixNano", 0))
-                    spans.append({
-                        "name": s["name"], "kind": s.get("kind", "SPAN_KIND_UNSPECIFIED").removeprefix("SPAN_KIND_"),
-                        "traceId": _hex(s.get("traceId")), "spanId": _hex(s.get("spanId")), "parentSpanId": _hex(s.get("parentSpanId")),
-                        "flags": s.get("flags"), "traceState": s.get("traceState"),
-                        "status": {"code": status.get("code", "STATUS_CODE_UNSET").removeprefix("STATUS_CODE_"), "message": status.get("message")},
-                        "attributes": _attrs(s.get("attributes")),
-                        "events": [{"name": e["name"], "attributes": _attrs(e.get("attributes"))} for e in s.get("events", [])],
-                        "links": [{"traceId": _hex(x.get("traceId")), "spanId": _hex(x.get("spanId")), "attributes": _attrs(x.get("attributes"))} for x in s.get("links", [])],
-                        "scope": scope, "resource": resource, "startTimeUnixNano": start, "durationMs": (end - start) / 1e6,
-                    })
+    """The received requests (protobuf's JSON mapping: base64 ids) as oracle-capture spans, with parentName."""
+    spans = [s for rec in records for s in request_spans(rec["request"], decode_id=base64_id)]
     by_id = {s["spanId"]: s for s in spans}
     for s in spans:
         p = s["parentSpanId"]
