@@ -20,7 +20,6 @@ PYTHON      ?= python3
 
 export MCPPARITY_COLLECTOR := $(COLLECTOR)
 export MCPPARITY_REPLAY := $(REPLAY)
-export MCPPARITY_SHARED := $(abspath $(ROOT)/../shared)
 
 GO_SOURCES   := $(shell find processor -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name 'metadata.yaml' 2>/dev/null)
 RUST_SOURCES := $(shell find emitter -path emitter/target -prune -o -type f \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print 2>/dev/null)

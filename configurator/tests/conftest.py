@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("MCPPARITY_SHARED", REPO.parent / "shared"))
-ORACLE = SHARED / "oracle"
-HELM_CHART = SHARED / "helm" / "opentelemetry-collector-0.170.0"
+# Vendored data (provenance: tests/oracle/PROVENANCE.md); a missing file fails the suite.
+ORACLE = REPO / "tests" / "oracle" / "tools-call"
+HELM_CHART = Path(__file__).resolve().parent / "data" / "helm" / "opentelemetry-collector-0.170.0"
+for _required in (ORACLE, HELM_CHART / "values.schema.json", HELM_CHART / "values.yaml"):
+    if not _required.exists():
+        raise RuntimeError(f"{_required} is missing from the checkout (vendored data, see tests/oracle/PROVENANCE.md)")
 GOLDEN = Path(__file__).resolve().parent / "golden"
 COLLECTOR = Path(os.environ.get("MCPPARITY_COLLECTOR", REPO / "bin" / "otelcol-mcpparity"))
 
@@ -18,7 +21,7 @@ COLLECTOR = Path(os.environ.get("MCPPARITY_COLLECTOR", REPO / "bin" / "otelcol-m
 @pytest.fixture
 def collector_binary() -> Path:
     if not COLLECTOR.is_file():
-        pytest.skip(f"{COLLECTOR} does not exist: run `make build` to check configs with the real collector")
+        pytest.fail(f"{COLLECTOR} does not exist: run `make build` (make test builds it) to check configs with the real collector")
     return COLLECTOR
 
 

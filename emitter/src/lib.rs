@@ -1,5 +1,5 @@
 //! Reference emitter of ContextForge **raw span contract v1** (see `docs/raw-span-contract.md`
-//! and `../shared/DESIGN.md`), and the library behind `raw-span-replay`.
+//! and `docs/design.md`), and the library behind `raw-span-replay`.
 //!
 //! The runtime records facts only: it never redacts, truncates (beyond a hard safety cap),
 //! gates or formats. The `mcpparity` collector processor turns these raw spans into the spans

@@ -17,6 +17,7 @@ from e2e_collector import leaked_secrets
 from e2e_rawspans import RawSpanSender, emit_call
 from lib.expected import GATEWAY_SCOPE, expected_call, load_capture, mask_json_quoted_secrets_in
 from lib.gateway_settings import trace_settings
+from lib.oracle_data import TOOLS_CALL_CAPTURES, require
 from lib.oracle_payload import PayloadRequest, oracle_serialize
 from parity.run_parity import diff as parity_diff, expected_as_capture
 
@@ -28,7 +29,7 @@ SECRETS = ["hunter2", "abc123", "k-123", "sekrit-bearer", "api_key=zzz", "u:p@",
 
 
 def oracle_dir() -> Path:
-    return Path(os.environ.get("MCPPARITY_SHARED") or REPO.parent / "shared") / "oracle"
+    return require(TOOLS_CALL_CAPTURES)
 
 
 def load_case(case: str) -> tuple[dict[str, Any], dict[str, Any]]:

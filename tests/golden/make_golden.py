@@ -8,7 +8,7 @@ For each facts file tests/parity/cases/<case>.json (format docs/facts-format.md)
                  (tests/lib/gateway_settings.py: SEMANTICS.md §1, §7, §8);
 - expected.json: the capture's spans with D1–D5 applied (tests/lib/expected.py).
 
-usage: make_golden.py [--replay PATH] [--shared DIR] [--out DIR] [--only CASE ...] [--check]
+usage: make_golden.py [--replay PATH] [--out DIR] [--only CASE ...] [--check]
 --check regenerates config.yaml and expected.json in memory and fails when the committed ones differ.
 """
 
@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from lib.expected import expected_call, load_capture  # noqa: E402
 from lib.gateway_settings import trace_settings  # noqa: E402
+from lib.oracle_data import tools_call_capture  # noqa: E402
 
 CASES = REPO / "tests" / "parity" / "cases"
 OUT = REPO / "processor" / "testdata" / "golden"
@@ -143,10 +144,10 @@ def dump_json(doc) -> str:
     return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 
 
-def case_files(facts_path: Path, shared: Path) -> dict[str, str]:
+def case_files(facts_path: Path) -> dict[str, str]:
     """config.yaml and expected.json of one case (deterministic text)."""
     facts = json.loads(facts_path.read_text(encoding="utf-8"))
-    capture = load_capture(shared / "oracle" / f"{facts['case']}.json")
+    capture = load_capture(tools_call_capture(facts['case']))
     config = trace_settings(capture.get("env") or {}).processor_config()
     return {
         "config.yaml": CONFIG_HEADER + yaml.safe_dump(config, sort_keys=False, default_flow_style=False),
@@ -157,7 +158,6 @@ def case_files(facts_path: Path, shared: Path) -> dict[str, str]:
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replay", default=os.environ.get("MCPPARITY_REPLAY", str(REPO / "emitter/target/release/raw-span-replay")))
-    parser.add_argument("--shared", default=os.environ.get("MCPPARITY_SHARED", str(REPO.parent / "shared")))
     parser.add_argument("--cases", default=str(CASES))
     parser.add_argument("--out", default=str(OUT))
     parser.add_argument("--only", nargs="*", default=None)
@@ -174,7 +174,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     stale = []
     for facts_path in facts_files:
         case_dir = Path(args.out) / facts_path.stem
-        files = case_files(facts_path, Path(args.shared))
+        files = case_files(facts_path)
         if args.check:
             for name, text in files.items():
                 path = case_dir / name

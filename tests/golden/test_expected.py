@@ -14,8 +14,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from lib import expected as ex  # noqa: E402
 from lib.gateway_settings import trace_settings  # noqa: E402
+from lib.oracle_data import tools_call_capture  # noqa: E402
 
-SHARED = Path(os.environ.get("MCPPARITY_SHARED", REPO.parent / "shared"))
 CASES = REPO / "tests" / "parity" / "cases"
 GOLDEN = REPO / "processor" / "testdata" / "golden"
 SECRETS = ("hunter2", "abc123", "sekrit-bearer", "k-123", "zzz", "u:p@")
@@ -23,7 +23,7 @@ CASE_NAMES = sorted(p.stem for p in CASES.glob("*.json"))
 
 
 def capture(case: str) -> dict:
-    return ex.load_capture(SHARED / "oracle" / f"{case}.json")
+    return ex.load_capture(tools_call_capture(case))
 
 
 def facts(case: str) -> dict:
@@ -147,7 +147,7 @@ def test_committed_golden_files_are_current_and_secret_free():
     sys.path.insert(0, str(REPO / "tests" / "golden"))
     import make_golden  # noqa: PLC0415
 
-    assert make_golden.main(["--check", "--shared", str(SHARED)]) == 0
+    assert make_golden.main(["--check"]) == 0
     for path in GOLDEN.glob("*/expected.json"):
         text = path.read_text(encoding="utf-8")
         for secret in SECRETS:

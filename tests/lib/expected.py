@@ -1,6 +1,6 @@
 """The spans our pipeline must export for one recorded call, derived from its oracle capture.
 
-Given a capture (`../shared/oracle/<case>.json`: spans the real Python runtime exported), return the
+Given a capture (`tests/oracle/tools-call/<case>.json`: spans the real Python runtime exported), return the
 spans that raw contract v1 + the `mcpparity` processor must produce for that call, in the oracle's
 span format: name, kind, parent (index into the list, `None` for a root, `"remote"` for a parent in
 another process), status {code, message}, attributes (JSON types kept), events (order kept).

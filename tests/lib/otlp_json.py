@@ -1,6 +1,6 @@
 """Read the collector file exporter's output (OTLP JSON lines) into oracle-format span dicts.
 
-One span dict has the keys of an oracle capture's span (../shared/oracle/*.json): name, kind and
+One span dict has the keys of an oracle capture's span (tests/oracle/tools-call/*.json): name, kind and
 status.code as names ("SERVER", "ERROR"), hex ids (parentSpanId None for a root), attributes and
 event attributes decoded to Python values, its scope and resource, startTimeUnixNano and durationMs.
 The configurator's comparator (`mcpparity.spandiff`) keeps its own typed reader: it is the product.

@@ -5,7 +5,7 @@ For each settings group (the cases whose facts share one `env`), this starts the
 (`.cache/venv/bin/mcpgateway`, SQLite in a fresh directory, 127.0.0.1 only, under `timeout`, stopped by
 its PID) with that env, its OTLP/HTTP endpoint pointed at our receiver, registers the REST tools and the
 upstream MCP gateway the facts name, replays each case's tools/call (its path, headers, JSON-RPC id and
-arguments) and writes `<out>/<case>.json` in the oracle capture format (../shared/oracle/README.md).
+arguments) and writes `<out>/<case>.json` in the oracle capture format (tests/oracle/tools-call/README.md).
 The receiver, the REST backend and the upstream MCP server are threads of this process (backends.py).
 Installs nothing: the venv already holds mcp-contextforge-gateway==1.0.7.post20260921.
 

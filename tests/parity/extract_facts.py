@@ -2,12 +2,12 @@
 """Write the facts of each oracle capture into tests/parity/cases/<case>.json (facts format v1).
 
 Run once (the cases are committed data, not generated at test time):
-    .cache/venv/bin/python tests/parity/extract_facts.py [--oracle ../shared/oracle] [--out tests/parity/cases]
+    .cache/venv/bin/python tests/parity/extract_facts.py [--oracle tests/oracle/tools-call] [--out tests/parity/cases]
 
 Every fact comes from the capture itself: `env`, `call` (request, headers, JSON-RPC response) and the
 `mcp-gateway` spans (tool ids, correlation id, client port, user agent, identity, upstream name/URL,
 per-span errors). The only facts not recorded verbatim in a capture are rebuilt from the capture
-recipe (`../shared/oracle/capture/capture.py`) and are checked against the spans by test_cases.py:
+recipe (tests/oracle/tools-call/README.md, "How to re-run") and are checked against the spans by test_cases.py:
   - the 40 KB argument of d_large_payload_default_32768 (`BIG_ARGS`: its `call.request` is shortened);
   - that case's result, which the gateway built from the echo server's answer
     (`{"echo": <args>, "traceparent_seen": null}`, serialized with orjson OPT_INDENT_2);
@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_ORACLE = ROOT.parent / "shared" / "oracle"
+DEFAULT_ORACLE = ROOT / "tests" / "oracle" / "tools-call"
 DEFAULT_OUT = Path(__file__).resolve().parent / "cases"
 GATEWAY_SCOPE = "mcp-gateway"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make parity`: replay every oracle case through the Rust emitter and the built collector, diff with the oracle.
 
-For each facts file in tests/parity/cases/ (one per capture in ../shared/oracle/):
+For each facts file in tests/parity/cases/ (one per capture in tests/oracle/tools-call/):
   1. write the case's gateway env as an env file and generate the collector config with the
      configurator (`mcpparity generate --env-file … --exporter file --file-path …`); only the
      listening ports are moved to free loopback ports (several collectors may run at once);
@@ -38,10 +38,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from lib.collector import Collector, CollectorError, collector_binary  # noqa: E402
 from lib.expected import ExpectationError, expected_call, load_capture  # noqa: E402
+from lib.oracle_data import TOOLS_CALL_CAPTURES  # noqa: E402
 
 CASES_DIR = HERE / "cases"
-SHARED = Path(os.environ.get("MCPPARITY_SHARED", ROOT.parent / "shared"))
-ORACLE_DIR = SHARED / "oracle"
+ORACLE_DIR = TOOLS_CALL_CAPTURES
 REPLAY = Path(os.environ.get("MCPPARITY_REPLAY", ROOT / "emitter" / "target" / "release" / "raw-span-replay"))
 CONFIGURATOR = Path(os.environ.get("MCPPARITY_CLI", ROOT / ".cache" / "venv" / "bin" / "mcpparity"))
 EXPORT_WAIT_S = 20

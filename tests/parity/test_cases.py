@@ -7,17 +7,17 @@ reproduce the captured attribute exactly: that proves the facts are the inputs t
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
 
+from lib.oracle_data import TOOLS_CALL_CAPTURES
 from oracle_derive import derive
 
 HERE = Path(__file__).resolve().parent
 CASES_DIR = HERE / "cases"
-ORACLE_DIR = Path(os.environ.get("MCPPARITY_SHARED", HERE.parents[2] / "shared")) / "oracle"
+ORACLE_DIR = TOOLS_CALL_CAPTURES
 CASE_FILES = sorted(CASES_DIR.glob("*.json"))
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 ERROR_OPS = {"tool.invoke", "tool.gateway_call", "mcp.client.call", "mcp.client.request"}
