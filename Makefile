@@ -45,8 +45,8 @@ $(TOOLS)/builder: internal/tools/go.mod
 	cd internal/tools && GOBIN=$(TOOLS) go install go.opentelemetry.io/collector/cmd/builder
 tools: $(TOOLS)/mdatagen $(TOOLS)/builder ## Go tools (mdatagen, ocb) into .cache/tools
 
-generate: $(TOOLS)/mdatagen ## regenerate processor/internal/metadata from metadata.yaml
-	cd processor && PATH=$(TOOLS):$$PATH go generate ./...
+generate: $(TOOLS)/mdatagen ## regenerate processor/mcpparityprocessor/internal/metadata from metadata.yaml
+	cd processor/mcpparityprocessor && PATH=$(TOOLS):$$PATH go generate ./...
 
 build: $(COLLECTOR) ## build the otelcol-mcpparity distribution into bin/
 $(COLLECTOR): $(TOOLS)/builder builder-config.yaml $(GO_SOURCES)
@@ -95,7 +95,7 @@ e2e: venv build ## the built distribution over OTLP/HTTP and gRPC
 parity: venv build emitter ## replay every oracle case through emitter + collector, diff with the capture
 	$(PY) tests/parity/run_parity.py
 
-golden: venv emitter ## regenerate processor/testdata/golden from the captures and cases
+golden: venv emitter ## regenerate processor/mcpparityprocessor/testdata/golden from the captures and cases
 	$(PY) tests/golden/make_golden.py
 
 oracle: venv ## re-capture oracle spans from tests/parity/cases with the real gateway (not in CI)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate collector-config/*.yaml from collector-config/env/*.env with `mcpparity generate`,
-# and keep the configurator's packaged copy of processor/config.schema.yaml in sync.
+# and keep the configurator's packaged copy of processor/mcpparityprocessor/config.schema.yaml in sync.
 #   --write  rewrite the files      --check  fail (exit 1) when any file differs from what it would be
 set -euo pipefail
 mode="${1:-}"
@@ -20,8 +20,8 @@ for env in collector-config/env/*.env; do
   pairs+=("$out/$name.yaml:collector-config/$name.yaml")
 done
 schema_copy=configurator/src/mcpparity/data/processor-config.schema.yaml
-if [[ -f processor/config.schema.yaml ]]; then
-  pairs+=("processor/config.schema.yaml:$schema_copy")
+if [[ -f processor/mcpparityprocessor/config.schema.yaml ]]; then
+  pairs+=("processor/mcpparityprocessor/config.schema.yaml:$schema_copy")
 fi
 
 drift=0

@@ -26,7 +26,7 @@ import (
 )
 
 const (
-	batchFile = "../../processor/testdata/bench/mixed_1000.json"
+	batchFile = "../../processor/mcpparityprocessor/testdata/bench/mixed_1000.json"
 	chainFile = "testdata/contrib_chain.yaml"
 	rawScope  = "contextforge.mcp_runtime"
 )

@@ -32,7 +32,7 @@ type result struct {
 
 func main() {
 	endpoint := flag.String("endpoint", "", "OTLP/gRPC host:port on 127.0.0.1")
-	batchPath := flag.String("batch", "../../processor/testdata/bench/mixed_1000.json", "OTLP JSON batch to send")
+	batchPath := flag.String("batch", "../../processor/mcpparityprocessor/testdata/bench/mixed_1000.json", "OTLP JSON batch to send")
 	duration := flag.Duration("duration", 10*time.Second, "how long to send")
 	concurrency := flag.Int("concurrency", 2, "concurrent clients")
 	label := flag.String("label", "", "label printed with the result")

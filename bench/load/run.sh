@@ -11,7 +11,7 @@ COLLECTOR=${MCPPARITY_COLLECTOR:-$ROOT/bin/otelcol-mcpparity}
 DURATION=${DURATION:-5s}
 ROUNDS=${ROUNDS:-3}
 CONCURRENCY=${CONCURRENCY:-2}
-BATCH=$ROOT/processor/testdata/bench/mixed_1000.json
+BATCH=$ROOT/processor/mcpparityprocessor/testdata/bench/mixed_1000.json
 
 [ -x "$COLLECTOR" ] || { echo "load: $COLLECTOR missing: run make build" >&2; exit 1; }
 [ -f "$BATCH" ] || { echo "load: $BATCH missing" >&2; exit 1; }

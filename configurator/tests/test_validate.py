@@ -105,7 +105,7 @@ def test_nested_baggage_key_path() -> None:
 
 
 def test_packaged_schema_equals_the_processors() -> None:
-    repo_schema = REPO / "processor" / "config.schema.yaml"
+    repo_schema = REPO / "processor" / "mcpparityprocessor" / "config.schema.yaml"
     packaged = REPO / "configurator" / "src" / "mcpparity" / "data" / "processor-config.schema.yaml"
     assert packaged.read_text() == repo_schema.read_text(), "run `make configs` to sync the packaged schema"
     assert lints.processor_schema()[1] == str(repo_schema)

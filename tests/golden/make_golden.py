@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate processor/testdata/golden/<case>/ from the parity facts and the oracle captures.
+"""Regenerate processor/mcpparityprocessor/testdata/golden/<case>/ from the parity facts and the oracle captures.
 
 For each facts file tests/parity/cases/<case>.json (format docs/facts-format.md):
 - input.json:    the contract-v1 raw spans of that call, as `raw-span-replay` emits them over
@@ -38,7 +38,7 @@ from lib.gateway_settings import trace_settings  # noqa: E402
 from lib.oracle_data import tools_call_capture  # noqa: E402
 
 CASES = REPO / "tests" / "parity" / "cases"
-OUT = REPO / "processor" / "testdata" / "golden"
+OUT = REPO / "processor" / "mcpparityprocessor" / "testdata" / "golden"
 REPLAY_TIMEOUT_SECONDS = 60
 ID_FIELDS = ("traceId", "spanId", "parentSpanId")
 CONFIG_HEADER = (

@@ -17,7 +17,7 @@ from lib.gateway_settings import trace_settings  # noqa: E402
 from lib.oracle_data import tools_call_capture  # noqa: E402
 
 CASES = REPO / "tests" / "parity" / "cases"
-GOLDEN = REPO / "processor" / "testdata" / "golden"
+GOLDEN = REPO / "processor" / "mcpparityprocessor" / "testdata" / "golden"
 SECRETS = ("hunter2", "abc123", "sekrit-bearer", "k-123", "zzz", "u:p@")
 CASE_NAMES = sorted(p.stem for p in CASES.glob("*.json"))
 

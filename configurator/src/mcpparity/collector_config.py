@@ -39,7 +39,7 @@ def header_env_name(header: str) -> str:
 
 
 def mcpparity_processor(settings: GatewaySettings) -> dict[str, Any]:
-    """The processor keys, named as in processor/config.go; each mirrors one gateway setting."""
+    """The processor keys, named as in processor/mcpparityprocessor/config.go; each mirrors one gateway setting."""
     processor: dict[str, Any] = {
         "langfuse_attributes": settings.langfuse_attributes,
         "identity_attributes": settings.identity_attributes,

@@ -39,10 +39,10 @@ def repo_root() -> Path | None:
 
 
 def processor_schema() -> tuple[dict[str, Any], str]:
-    """The processor's JSON Schema: the repo's processor/config.schema.yaml when present, else the packaged copy."""
+    """The processor's JSON Schema: the repo's processor/mcpparityprocessor/config.schema.yaml when present, else the packaged copy."""
     root = repo_root()
-    if root is not None and (root / "processor" / "config.schema.yaml").is_file():
-        path = root / "processor" / "config.schema.yaml"
+    if root is not None and (root / "processor" / "mcpparityprocessor" / "config.schema.yaml").is_file():
+        path = root / "processor" / "mcpparityprocessor" / "config.schema.yaml"
         return yaml.safe_load(path.read_text(encoding="utf-8")), str(path)
     packaged = resources.files("mcpparity") / "data" / "processor-config.schema.yaml"
     return yaml.safe_load(packaged.read_text(encoding="utf-8")), "packaged processor-config.schema.yaml"

@@ -1,4 +1,4 @@
-package processor // import "github.com/mcpparity/mcpparity/processor"
+package mcpparityprocessor // import "github.com/mcpparity/mcpparity/processor/mcpparityprocessor"
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processorhelper"
 
-	"github.com/mcpparity/mcpparity/processor/internal/metadata"
+	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadata"
 )
 
 // NewFactory returns the factory of the mcpparity traces processor.

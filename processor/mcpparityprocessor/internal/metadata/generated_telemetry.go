@@ -13,11 +13,11 @@ import (
 )
 
 func Meter(settings component.TelemetrySettings) metric.Meter {
-	return settings.MeterProvider.Meter("github.com/mcpparity/mcpparity/processor")
+	return settings.MeterProvider.Meter("github.com/mcpparity/mcpparity/processor/mcpparityprocessor")
 }
 
 func Tracer(settings component.TelemetrySettings) trace.Tracer {
-	return settings.TracerProvider.Tracer("github.com/mcpparity/mcpparity/processor")
+	return settings.TracerProvider.Tracer("github.com/mcpparity/mcpparity/processor/mcpparityprocessor")
 }
 
 // TelemetryBuilder provides an interface for components to report telemetry

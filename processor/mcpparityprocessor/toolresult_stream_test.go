@@ -1,4 +1,4 @@
-package processor
+package mcpparityprocessor
 
 import (
 	"math/rand"
@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/processor/processortest"
 
-	"github.com/mcpparity/mcpparity/processor/internal/metadata"
 	"github.com/mcpparity/mcpparity/processor/internal/payload"
+	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadata"
 )
 
 // treeToolResult is the tree path of putPayload: parse, normalize, redact and encode.

@@ -1,4 +1,4 @@
-package processor
+package mcpparityprocessor
 
 import (
 	"context"
@@ -22,8 +22,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
 	"github.com/mcpparity/mcpparity/processor/internal/mapping"
-	"github.com/mcpparity/mcpparity/processor/internal/metadata"
-	"github.com/mcpparity/mcpparity/processor/internal/metadatatest"
+	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadata"
+	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadatatest"
 )
 
 // secrets are the fake secrets of the oracle's SECRET_ARGS; none may reach an exporter.

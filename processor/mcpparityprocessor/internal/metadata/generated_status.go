@@ -10,7 +10,7 @@ import (
 
 var (
 	Type      = component.MustNewType("mcpparity")
-	ScopeName = "github.com/mcpparity/mcpparity/processor"
+	ScopeName = "github.com/mcpparity/mcpparity/processor/mcpparityprocessor"
 )
 
 const (

@@ -1,4 +1,4 @@
-package processor
+package mcpparityprocessor
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor/processortest"
 
-	"github.com/mcpparity/mcpparity/processor/internal/metadata"
+	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadata"
 )
 
 // The golden cases are the 19 oracle captures: testdata/golden/<case>/{input.json, config.yaml,

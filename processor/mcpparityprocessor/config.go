@@ -1,4 +1,4 @@
-package processor // import "github.com/mcpparity/mcpparity/processor"
+package mcpparityprocessor // import "github.com/mcpparity/mcpparity/processor/mcpparityprocessor"
 
 import (
 	"errors"

@@ -1,0 +1,114 @@
+package mcpparityprocessor
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/mcpparity/mcpparity/processor/internal/mapping"
+	"github.com/mcpparity/mcpparity/processor/internal/redact"
+)
+
+// putFact copies one raw fact to its Python key, type-checked and sanitized.
+func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFacts, c *counts) {
+	v, ok := f.raw.Get(r.From)
+	if !ok {
+		if r.Required {
+			f.malformed = true
+		}
+		return
+	}
+	if p.redactor.KeyMatches(r.To) {
+		out.PutStr(r.To, mask)
+		c.redactions++
+		return
+	}
+	switch r.Type {
+	case mapping.TypeInt:
+		if v.Type() == pcommon.ValueTypeInt {
+			out.PutInt(r.To, v.Int())
+			return
+		}
+	case mapping.TypeBool:
+		if v.Type() == pcommon.ValueTypeBool {
+			out.PutBool(r.To, v.Bool())
+			return
+		}
+	case mapping.TypeFloat:
+		if v.Type() == pcommon.ValueTypeDouble {
+			out.PutDouble(r.To, v.Double())
+			return
+		}
+	case mapping.TypeString:
+		if v.Type() == pcommon.ValueTypeStr {
+			s := v.Str()
+			if r.URL {
+				s = p.sanitizeURLValue(r.To, s, c)
+			}
+			p.putStr(out, r.To, s, c)
+			return
+		}
+	}
+	// Wrong type: contract violation; export its text form, sanitized.
+	f.malformed = true
+	p.putStr(out, r.To, asText(v), c)
+}
+
+func (p *parityProcessor) sanitizeURLValue(key, s string, c *counts) string {
+	if key == mapping.KeyURLQuery {
+		// The request middleware runs sanitize_trace_text on the raw query before set_span_attribute.
+		return p.redactor.SanitizeText(p.bound(s, c))
+	}
+	return redact.SanitizeURL(p.bound(s, c))
+}
+
+// putStr bounds and sanitizes one exported string (set_span_attribute → sanitize_trace_attribute_value).
+func (p *parityProcessor) putStr(out pcommon.Map, key, s string, c *counts) {
+	s = p.bound(s, c)
+	clean := p.redactor.SanitizeAttributeString(key, s)
+	if clean != s {
+		c.redactions++
+	}
+	out.PutStr(key, clean)
+}
+
+// bound makes s valid UTF-8 and at most max_trace_payload_size characters: Python never meets
+// such values on these keys, so this only ever bites malformed input.
+func (p *parityProcessor) bound(s string, c *counts) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+		c.bounded = true
+	}
+	max := p.cfg.MaxTracePayloadSize
+	if len(s) <= max {
+		return s
+	}
+	if cut, ok := cutRunes(s, max-3); ok {
+		c.truncations++
+		c.bounded = true
+		return cut + "..."
+	}
+	return s
+}
+
+// cutRunes returns the first n characters of s, and whether s was longer.
+func cutRunes(s string, n int) (string, bool) {
+	count := 0
+	for i := range s {
+		if count == n {
+			return s[:i], true
+		}
+		count++
+	}
+	return s, false
+}
+
+func (p *parityProcessor) boundText(s string, c *counts) string {
+	s = p.bound(s, c)
+	clean := p.redactor.SanitizeText(s)
+	if clean != s {
+		c.redactions++
+	}
+	return clean
+}

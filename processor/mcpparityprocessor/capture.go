@@ -1,0 +1,151 @@
+package mcpparityprocessor
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/mcpparity/mcpparity/processor/internal/mapping"
+	"github.com/mcpparity/mcpparity/processor/internal/payload"
+)
+
+// putPayload writes a capture: parsed, normalized (ToolResult), redacted, serialized, truncated.
+func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *spanFacts, c *counts) {
+	v, ok := f.raw.Get(pl.RawKey)
+	if !ok {
+		return
+	}
+	text := asText(v)
+	if len(text) > maxRawPayloadBytes || !utf8.ValidString(text) {
+		f.malformed = true
+	}
+	max := p.cfg.MaxTracePayloadSize
+	if os, ok := f.raw.Get(pl.OriginalSizeKey); ok {
+		// The runtime capped the raw payload: report its original size with a sanitized preview.
+		size := os.Int()
+		if os.Type() != pcommon.ValueTypeInt {
+			f.malformed = true
+			size, _ = strconv.ParseInt(asText(os), 10, 64)
+		}
+		out.PutStr(pl.Key, p.cappedWrapper(text, size, max, c))
+		c.truncations++
+		return
+	}
+	if v.Type() != pcommon.ValueTypeStr {
+		f.malformed = true // bytes, map or slice: parsed from its text when that is JSON
+	}
+	var s string
+	var redacted bool
+	var err error
+	if pl.ToolResult {
+		// The common plain-text result is normalized, redacted and written without a tree;
+		// anything else is parsed into one and normalized by toolResult.
+		var streamed bool
+		if s, redacted, streamed = p.redactor.SerializeTextToolResult(text, max); !streamed {
+			var parsed payload.Value
+			if parsed, err = payload.ParseString(text); err == nil {
+				s, redacted = p.redactor.SerializeTracePayloadReport(toolResult(parsed), max)
+			}
+		}
+	} else {
+		// Arguments are captured as they are: read, redacted and written in one pass.
+		s, redacted, err = p.redactor.SerializeTraceJSON(text, max)
+	}
+	if err != nil {
+		// Not JSON: capture the text itself as a JSON string, still redacted and bounded.
+		f.malformed = true
+		s, redacted = p.redactor.SerializeTracePayloadReport(payload.ValidString(p.bound(text, c)), max)
+	}
+	if strings.HasPrefix(s, `{"_truncated":true`) {
+		c.truncations++
+	}
+	if redacted {
+		c.redactions++
+	}
+	out.PutStr(pl.Key, s)
+}
+
+// cappedWrapper builds safe_serialize's truncation wrapper for a payload the runtime already cut.
+func (p *parityProcessor) cappedWrapper(prefix string, size int64, max int, c *counts) string {
+	prefix, _ = cutRunes(strings.ToValidUTF8(prefix, "\uFFFD"), max)
+	preview := []rune(p.redactor.SanitizeText(prefix))
+	for {
+		o := payload.NewObject(3)
+		o.Set("_truncated", true)
+		o.Set("_original_size", payload.IntNumber(size))
+		o.Set("_preview", string(preview))
+		s := payload.Encode(o)
+		n := utf8.RuneCountInString(s)
+		if n <= max || len(preview) == 0 {
+			if n > max {
+				return `{"_truncated":true}`
+			}
+			return s
+		}
+		cut := n - max + 1
+		if cut > len(preview) {
+			cut = len(preview)
+		}
+		preview = preview[:len(preview)-cut]
+	}
+}
+
+// toolResult normalizes an MCP CallToolResult to Python's ToolResult.model_dump(by_alias=True):
+// content[{type,text|data,mimeType,annotations,_meta}], isError, structuredContent, _meta; nulls kept.
+func toolResult(v payload.Value) payload.Value {
+	in, ok := v.(*payload.Object)
+	if !ok {
+		return v
+	}
+	out := payload.NewObject(4)
+	var content []payload.Value
+	if cv, ok := in.Get("content"); ok {
+		if list, ok := cv.([]payload.Value); ok {
+			content = make([]payload.Value, 0, len(list))
+			for _, item := range list {
+				content = append(content, contentItem(item))
+			}
+		}
+	}
+	if content == nil {
+		content = []payload.Value{}
+	}
+	out.Set("content", content)
+	isErr, ok := in.Get("isError")
+	if !ok || isErr == nil {
+		isErr = false
+	}
+	out.Set("isError", isErr)
+	out.Set("structuredContent", getOrNil(in, "structuredContent"))
+	out.Set("_meta", getOrNil(in, "_meta"))
+	return out
+}
+
+func contentItem(v payload.Value) payload.Value {
+	in, ok := v.(*payload.Object)
+	if !ok {
+		return v
+	}
+	t, _ := in.Get("type")
+	var fields []string
+	switch t {
+	case "text":
+		fields = []string{"type", "text", "annotations", "_meta"}
+	case "image", "audio":
+		fields = []string{"type", "data", "mimeType", "annotations", "_meta"}
+	default:
+		return v
+	}
+	out := payload.NewObject(len(fields))
+	for _, k := range fields {
+		out.Set(k, getOrNil(in, k))
+	}
+	return out
+}
+
+func getOrNil(o *payload.Object, key string) payload.Value {
+	v, _ := o.Get(key)
+	return v
+}

@@ -1,0 +1,162 @@
+package mcpparityprocessor
+
+import (
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/mcpparity/mcpparity/processor/internal/mapping"
+)
+
+// formatTeamScope mirrors utils/trace_context.format_trace_team_scope: absent ids = "admin"
+// (unrestricted token), [] = "public", else up to 5 ids joined by "," and ",..." beyond.
+func formatTeamScope(raw pcommon.Map) string {
+	v, ok := raw.Get(mapping.KeyTeamIDs)
+	if !ok {
+		return "admin"
+	}
+	if v.Type() != pcommon.ValueTypeSlice {
+		if s := strings.TrimSpace(asText(v)); s != "" {
+			return s
+		}
+		return "public"
+	}
+	sl := v.Slice()
+	var b strings.Builder
+	n := 0
+	for i := 0; i < sl.Len(); i++ {
+		id := strings.TrimSpace(asText(sl.At(i)))
+		if id == "" {
+			continue
+		}
+		if n == maxTeamsInScope {
+			b.WriteString(",...")
+			break
+		}
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(id)
+		n++
+	}
+	if n == 0 {
+		return "public"
+	}
+	return b.String()
+}
+
+// primaryTeam mirrors primary_team_from_scope: the first concrete id, none for admin/public.
+func primaryTeam(scope string) string {
+	if scope == "" || scope == "admin" || scope == "public" {
+		return ""
+	}
+	for _, part := range strings.Split(scope, ",") {
+		part = strings.TrimSpace(part)
+		if part != "" && part != "..." {
+			return part
+		}
+	}
+	return ""
+}
+
+// enrich adds create_span's automatic keys in its order, skipping keys the span already has.
+func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts, c *counts) {
+	op := f.op
+	if op.Identity && p.identity {
+		// tool_service passes these in the span's own dict: "anonymous" when no email.
+		email := f.userEmail
+		if email == "" {
+			email = "anonymous"
+		}
+		p.putStr(out, keyUserEmail, email, c)
+		scope := f.teamScope
+		if scope == "" {
+			scope = "admin"
+		}
+		p.putStr(out, keyTeamScope, scope, c)
+	}
+	if op.Identity {
+		if v, ok := f.raw.Get("cf.server.id"); ok {
+			p.putStr(out, keyServerID, asText(v), c)
+		}
+	}
+	if op.Input != nil && p.langfuse && p.captures(p.captureIn, op) {
+		p.putPayload(out, op.Input, f, c)
+	}
+	if f.correlationID != "" {
+		p.putStr(out, keyCorrelationID, f.correlationID, c)
+		p.putStr(out, keyRequestID, f.correlationID, c)
+	}
+	if p.identity {
+		if f.userEmail != "" {
+			p.putAbsentStr(out, keyUserEmail, f.userEmail, c)
+		}
+		if f.userEmail != "" || f.isAdmin {
+			if _, ok := out.Get(keyUserIsAdmin); !ok {
+				out.PutBool(keyUserIsAdmin, f.isAdmin)
+			}
+		}
+		if f.teamScope != "" {
+			p.putAbsentStr(out, keyTeamScope, f.teamScope, c)
+		}
+		if f.teamName != "" {
+			p.putAbsentStr(out, keyTeamName, f.teamName, c)
+		}
+	}
+	if f.authMethod != "" {
+		p.putStr(out, keyAuthMethod, f.authMethod, c)
+	}
+	if p.langfuse {
+		if p.identity && f.userEmail != "" {
+			p.putStr(out, keyLfUserID, f.userEmail, c)
+		}
+		if f.sessionID != "" {
+			p.putStr(out, keyLfSessionID, f.sessionID, c)
+		}
+		env := p.cfg.DeploymentEnvironment
+		p.putStr(out, keyLfEnvironment, env, c)
+		team := primaryTeam(f.teamScope)
+		if !p.identity {
+			team = ""
+		}
+		if team != "" || f.authMethod != "" || env != "" {
+			tags := out.PutEmptySlice(keyLfTags)
+			for _, tag := range [...]string{"team:" + team, "auth:" + f.authMethod, "env:" + env} {
+				if !strings.HasSuffix(tag, ":") {
+					tags.AppendEmpty().SetStr(p.redactor.SanitizeAttributeString(keyLfTags, p.bound(tag, c)))
+				}
+			}
+		}
+		p.putStr(out, keyLfTraceName, p.traceName(span.Name(), op, out), c)
+		if !f.failed() {
+			out.PutStr(keyLfLevel, "DEFAULT") // a failure sets ERROR after the error keys (set_span_error)
+		}
+	}
+	p.putBaggage(out, f, c)
+}
+
+func (p *parityProcessor) putAbsentStr(out pcommon.Map, key, s string, c *counts) {
+	if _, ok := out.Get(key); !ok {
+		p.putStr(out, key, s, c)
+	}
+}
+
+// captures reports whether the span's Python name is in a capture list (matched exactly).
+func (p *parityProcessor) captures(list map[string]struct{}, op *mapping.Op) bool {
+	_, ok := list[op.Name]
+	return ok
+}
+
+// traceName mirrors _derive_langfuse_trace_name over the already sanitized, policy-filtered keys.
+func (p *parityProcessor) traceName(name string, op *mapping.Op, out pcommon.Map) string {
+	if op.TraceNameFixed != "" {
+		return op.TraceNameFixed
+	}
+	if op.TraceNameKey != "" {
+		if v, ok := out.Get(op.TraceNameKey); ok && v.AsString() != "" {
+			return op.TraceNamePrefix + p.redactor.SanitizeText(v.AsString())
+		}
+	}
+	return name
+}

@@ -1,0 +1,101 @@
+package mcpparityprocessor
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/mcpparity/mcpparity/processor/internal/mapping"
+)
+
+// finishOp writes the outcome keys, the capture of the output, the status and the error keys.
+func (p *parityProcessor) finishOp(span ptrace.Span, out pcommon.Map, f *spanFacts, c *counts) {
+	op := f.op
+	failed := f.failed()
+	if op.Outcome {
+		success := !failed && !f.resultIsError
+		out.PutBool(keySuccess, success)
+		out.PutDouble(keyDurationMS, durationMS(span))
+		if success && op.Output != nil && p.langfuse && p.captures(p.captureOut, op) {
+			p.putPayload(out, op.Output, f, c)
+		}
+	}
+	if !failed {
+		span.Status().SetCode(ptrace.StatusCodeOk)
+		span.Status().SetMessage("")
+		span.Events().RemoveIf(func(ptrace.SpanEvent) bool { return true })
+		return
+	}
+	p.setError(span, out, f, c)
+}
+
+// setError mirrors set_span_error(span, exc, exc_type=type(exc), record_exception=True), with the
+// status description sanitized (D1) and only the sanitized exception event (D2).
+func (p *parityProcessor) setError(span ptrace.Span, out pcommon.Map, f *spanFacts, c *counts) {
+	typeName := p.boundText(f.excType, c)
+	msg := p.redactor.SanitizeExceptionMessage(p.bound(f.excMessage, c), typeName)
+	if msg != f.excMessage {
+		c.redactions++
+	}
+	out.PutBool(keyError, true)
+	if typeName != "" {
+		out.PutStr(keyErrorType, typeName)
+	}
+	out.PutStr(keyErrorMessage, msg)
+	if p.langfuse {
+		out.PutStr(keyLfLevel, "ERROR")
+		out.PutStr(keyLfStatusMsg, msg)
+	}
+	span.Status().SetCode(ptrace.StatusCodeError)
+	span.Status().SetMessage(msg) // D1
+	events := span.Events()
+	var keep ptrace.SpanEvent
+	found := false
+	events.RemoveIf(func(ev ptrace.SpanEvent) bool {
+		if ev.Name() == eventException && !found {
+			found = true
+			keep = ev
+			return false
+		}
+		return true
+	})
+	if !found {
+		keep = events.AppendEmpty()
+		keep.SetName(eventException)
+		keep.SetTimestamp(span.EndTimestamp())
+	}
+	ea := keep.Attributes()
+	ea.Clear()
+	if typeName != "" {
+		ea.PutStr(keyExcType, typeName)
+	}
+	ea.PutStr(keyExcMessage, msg)
+	ea.PutBool(keyExcEscaped, true)
+}
+
+// finishRequest applies the request root's rules (OpenTelemetryRequestMiddleware).
+func (p *parityProcessor) finishRequest(span ptrace.Span, out pcommon.Map, f *spanFacts, c *counts) {
+	if f.fromHeader && f.correlationID != "" {
+		p.putStr(out, keyCorrelationID, f.correlationID, c)
+	}
+	if v, ok := f.raw.Get(mapping.KeyHTTPStatusCode); ok {
+		if v.Type() == pcommon.ValueTypeInt {
+			out.PutInt(mapping.KeyHTTPStatusCode, v.Int())
+		} else {
+			p.putStr(out, mapping.KeyHTTPStatusCode, asText(v), c)
+		}
+	}
+	p.putBaggage(out, f, c)
+	span.Events().RemoveIf(func(ptrace.SpanEvent) bool { return true })
+	if f.httpStatusCode >= 500 {
+		span.Status().SetCode(ptrace.StatusCodeError)
+		span.Status().SetMessage("")
+		return
+	}
+	if f.hasException {
+		// An exception escaping the ASGI app: set_span_error on the root.
+		p.setError(span, out, f, c)
+		return
+	}
+	span.Status().SetCode(ptrace.StatusCodeOk)
+	span.Status().SetMessage("")
+}

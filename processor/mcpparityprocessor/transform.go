@@ -1,0 +1,185 @@
+package mcpparityprocessor
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.uber.org/zap"
+
+	"github.com/mcpparity/mcpparity/processor/internal/mapping"
+)
+
+// transformSafe transforms one raw span; a panic (a bug, never expected) still leaves the span
+// exported with every cf.* and raw payload key removed and all remaining values sanitized.
+func (p *parityProcessor) transformSafe(span ptrace.Span, c *counts) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.malformed++
+			p.logger.Error("mcpparity: recovered while transforming a raw span; exported scrubbed", zap.Any("panic", r))
+			p.scrubAll(span, c)
+		}
+	}()
+	p.transform(span, c)
+}
+
+// spanFacts is what one raw span tells about its request and its own op.
+type spanFacts struct {
+	raw            pcommon.Map
+	op             *mapping.Op
+	malformed      bool
+	correlationID  string
+	fromHeader     bool
+	authMethod     string
+	userEmail      string
+	hasUserEmail   bool
+	isAdmin        bool
+	hasIsAdmin     bool
+	teamName       string
+	teamScope      string // "" when the span has no auth context
+	sessionID      string
+	baggage        string
+	excType        string
+	excMessage     string
+	hasException   bool
+	spanStatusErr  bool
+	resultIsError  bool
+	httpStatusCode int64
+}
+
+func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
+	raw := span.Attributes()
+	f := spanFacts{raw: raw}
+	c.bounded = false
+	// More facts than any op has: a contract violation (only the table's keys are read).
+	f.malformed = raw.Len() > maxRawAttributes
+	f.read(span)
+	if f.op == nil {
+		// Unknown or missing cf.op: keep the raw name (sanitized), drop cf.* and payloads, sanitize.
+		c.malformed++
+		p.scrubAll(span, c)
+		return
+	}
+	op := f.op
+	out := pcommon.NewMap()
+	out.EnsureCapacity(len(op.Attributes) + 24)
+
+	if op.Name != "" {
+		span.SetName(op.Name)
+	} else {
+		span.SetName(p.boundText(span.Name(), c))
+	}
+	if op.Kind == mapping.KindServer {
+		span.SetKind(ptrace.SpanKindServer)
+	} else {
+		span.SetKind(ptrace.SpanKindInternal)
+	}
+
+	for i := range op.Attributes {
+		r := &op.Attributes[i]
+		if r.From == "" {
+			out.PutStr(r.To, r.Const)
+			continue
+		}
+		p.putFact(out, r, &f, c)
+	}
+
+	if op.Request {
+		p.finishRequest(span, out, &f, c)
+	} else {
+		p.enrich(span, out, &f, c)
+		p.finishOp(span, out, &f, c)
+	}
+	// Python spans carry no links; a raw span's links are kept, their attributes sanitized.
+	links := span.Links()
+	for i := 0; i < links.Len(); i++ {
+		p.scrubMap(links.At(i).Attributes(), c)
+	}
+	if f.malformed || c.bounded {
+		c.malformed++
+	}
+	out.MoveTo(raw)
+}
+
+// read collects the request context and the status facts of a raw span.
+func (f *spanFacts) read(span ptrace.Span) {
+	raw := f.raw
+	if v, ok := raw.Get(mapping.KeyOp); ok && v.Type() == pcommon.ValueTypeStr {
+		f.op = mapping.Lookup(v.Str())
+	}
+	f.correlationID = f.str(mapping.KeyCorrelationID)
+	f.fromHeader = f.boolean(mapping.KeyCorrelationFromHdr)
+	f.authMethod = f.str(mapping.KeyAuthMethod)
+	f.userEmail = f.str(mapping.KeyUserEmail)
+	_, f.hasUserEmail = raw.Get(mapping.KeyUserEmail)
+	f.isAdmin = f.boolean(mapping.KeyUserIsAdmin)
+	_, f.hasIsAdmin = raw.Get(mapping.KeyUserIsAdmin)
+	f.teamName = f.str(mapping.KeyTeamName)
+	f.sessionID = f.str(mapping.KeySessionID)
+	f.baggage = f.str(mapping.KeyBaggage)
+	f.resultIsError = f.boolean(mapping.KeyResultIsError)
+	if v, ok := raw.Get(mapping.KeyHTTPStatusCode); ok {
+		if v.Type() == pcommon.ValueTypeInt {
+			f.httpStatusCode = v.Int()
+		} else {
+			f.malformed = true
+		}
+	}
+	if f.authMethod != "" || f.hasUserEmail || f.hasIsAdmin {
+		f.teamScope = formatTeamScope(raw)
+	}
+	f.spanStatusErr = span.Status().Code() == ptrace.StatusCodeError
+	events := span.Events()
+	for i := 0; i < events.Len(); i++ {
+		ev := events.At(i)
+		if ev.Name() != eventException {
+			continue
+		}
+		f.hasException = true
+		if v, ok := ev.Attributes().Get(keyExcType); ok {
+			f.excType = asText(v)
+		}
+		if v, ok := ev.Attributes().Get(keyExcMessage); ok {
+			f.excMessage = asText(v)
+		}
+		break
+	}
+	if f.spanStatusErr && !f.hasException {
+		// An ERROR without its exception event breaks contract v1; the status text stands in.
+		f.malformed = true
+		f.excMessage = span.Status().Message()
+	}
+}
+
+// failed: the op raised (status ERROR or an exception event).
+func (f *spanFacts) failed() bool { return f.spanStatusErr || f.hasException }
+
+func (f *spanFacts) str(key string) string {
+	v, ok := f.raw.Get(key)
+	if !ok {
+		return ""
+	}
+	if v.Type() != pcommon.ValueTypeStr {
+		f.malformed = true
+		return asText(v)
+	}
+	return v.Str()
+}
+
+func (f *spanFacts) boolean(key string) bool {
+	v, ok := f.raw.Get(key)
+	if !ok {
+		return false
+	}
+	if v.Type() != pcommon.ValueTypeBool {
+		f.malformed = true
+		return false
+	}
+	return v.Bool()
+}
+
+func durationMS(span ptrace.Span) float64 {
+	start, end := span.StartTimestamp(), span.EndTimestamp()
+	if end < start {
+		return 0
+	}
+	return float64(end-start) / 1e6
+}
