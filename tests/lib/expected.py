@@ -13,17 +13,20 @@ What is taken from the capture:
   their children re-parented to the nearest kept ancestor.
 
 What is removed because raw contract v1 does not carry it (the runtime never emits it):
-- `tool.list` (the MCP SDK's tool-definition cache fill under the `/mcp` root);
 - the initialize (`mcp.initialize`) and notifications/initialized traces of the `/mcp` cases (they
   are separate traces, never in `tool_invoke_trace_ids`).
 
-What is changed: only the deliberate deviations of DESIGN.md, each its own function returning what
-it changed (a list of `Change`), so callers can assert each D explicitly:
+What is changed: only the deliberate deviations (docs/parity.md), each its own function returning
+what it changed (a list of `Change`), so callers can assert each D explicitly. The rules are the
+configurator's (`mcpparity.deviations`, the one copy `mcpparity diff` also judges with); only D3/D4
+need the real oracle here, to recompute the payloads:
 - D1 `d1_sanitized_status_description`: an ERROR span's status message = its `error.message`;
 - D2 `d2_drop_sdk_exception_event`: the SDK's raw `exception` event (with `exception.stacktrace`) dropped;
 - D4 `d4_single_pass_payloads`: captured payloads are the oracle's single-pass serialization;
 - D3 `d3_mask_json_quoted_secrets`: secrets under JSON-quoted keys inside captured text masked;
-- D5 `d5_runtime_rust`: `contextforge.runtime` = `rust` on `mcp.client.*` spans.
+- D5 `d5_runtime_rust`: `contextforge.runtime` = `rust` on `mcp.client.*` spans;
+- D6: the `tool.list` cache fill under an `/mcp` tools/call root left out (`select_call_spans`);
+- D9 `d9_gate_user`: `user` on `resource.read`/`prompt.render` follows the identity switch.
 
 Values that comparers must not compare are listed, never invented: `IGNORED_VALUES` (times and
 generated ids; the key must still be present with the same type). Span ids, trace ids and
@@ -44,41 +47,43 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Union
 
+from mcpparity.deviations import (  # noqa: F401  (re-exported: the suites read the rules from here)
+    GENERATED_VALUES,
+    INPUT_KEY,
+    OUTPUT_KEY,
+    SDK_EXCEPTION_EVENT_MARKER,
+    URL_LIKE_FIELD_WORDS,
+    Change,
+    d1_sanitized_status_description,
+    d2_drop_sdk_exception_event,
+    d5_runtime_rust,
+    d6_is_cache_fill,
+    d9_gate_user,
+    mask_json_quoted_secrets,
+    mask_json_quoted_secrets_in,
+    normalize_field,
+)
+
 from .gateway_settings import TraceSettings, trace_settings
 from .oracle_payload import PayloadRequest, oracle_serialize
 
 GATEWAY_SCOPE = "mcp-gateway"
-# Spans the Python runtime emits that raw contract v1 has no op for (see the module docstring).
+# Spans the Python runtime emits that raw contract v1 has no op for (see the module docstring); tool.list is D6.
 OUTSIDE_CONTRACT_V1 = frozenset({"tool.list", "mcp.initialize"})
 # Span names our pipeline produces (besides the request root, "{METHOD} {path}", kind SERVER).
 CONTRACT_V1_NAMES = frozenset({
     "tool.invoke", "tool.lookup", "tool.gateway_call", "tool.post_process",
     "mcp.client.call", "mcp.client.initialize", "mcp.client.request", "mcp.client.response",
 })
-INPUT_KEY = "langfuse.observation.input"
-OUTPUT_KEY = "langfuse.observation.output"
 # Attribute values a comparer must not compare (presence and type still count), with the reason.
-DURATION_KEYS = {"duration.ms": "measured time"}
-GENERATED_ID_KEYS = {"correlation_id": "generated per request", "request_id": "generated per request"}
-SDK_EXCEPTION_EVENT_MARKER = "exception.stacktrace"
+DURATION_KEYS = {k: v for k, v in GENERATED_VALUES.items() if k == "duration.ms"}
+GENERATED_ID_KEYS = {k: v for k, v in GENERATED_VALUES.items() if k != "duration.ms"}
 
 Parent = Union[None, str, int]
 
 
 class ExpectationError(ValueError):
     """The capture cannot be turned into expected spans (says which case and why)."""
-
-
-@dataclass
-class Change:
-    """One change a deviation made: on which span (index, name), which field, oracle vs ours."""
-
-    deviation: str
-    span_index: int
-    span_name: str
-    field: str
-    oracle: Any
-    ours: Any
 
 
 @dataclass
@@ -121,12 +126,21 @@ def call_trace_ids(capture: Mapping) -> list[str]:
     return [max(roots, key=lambda s: s["startTimeUnixNano"])["traceId"]]
 
 
-def select_call_spans(capture: Mapping) -> list[dict]:
-    """The call's gateway spans in start order, framework spans removed and children re-parented."""
+def select_call_spans(capture: Mapping, d6: Optional[list[Change]] = None) -> list[dict]:
+    """The call's gateway spans in start order, framework spans removed and children re-parented.
+
+    A `tool.list` cache fill (D6) is left out and recorded in `d6` (span_index = its place in the capture).
+    """
     case = capture.get("case")
     traces = set(call_trace_ids(capture))
     in_traces = [s for s in capture["spans"] if s["traceId"] in traces]
     by_id = {s["spanId"]: s for s in in_traces}
+    for trace in sorted(traces) if d6 is not None else ():
+        spans = [s for s in in_traces if s["traceId"] == trace and s["scope"]["name"] == GATEWAY_SCOPE]
+        root = next((s for s in spans if s["kind"] == "SERVER"), None)
+        for span in spans:
+            if root is not None and d6_is_cache_fill(span["name"], root["name"], (s["name"] for s in spans)):
+                d6.append(Change("D6", capture["spans"].index(span), span["name"], "span", span["name"], None))
     kept = sorted(
         (s for s in in_traces if s["scope"]["name"] == GATEWAY_SCOPE and s["name"] not in OUTSIDE_CONTRACT_V1),
         key=lambda s: s["startTimeUnixNano"],
@@ -167,92 +181,6 @@ def nearest_kept_parent(span: Mapping, by_id: Mapping[str, dict], index_of: Mapp
 
 
 # ---------------------------------------------------------------- deviations
-
-def d1_sanitized_status_description(spans: list[dict]) -> list[Change]:
-    """D1: an ERROR span's status description is its sanitized message (`error.message`)."""
-    changes = []
-    for i, span in enumerate(spans):
-        sanitized = span["attributes"].get("error.message")
-        if span["status"]["code"] == "ERROR" and sanitized is not None and span["status"]["message"] != sanitized:
-            changes.append(Change("D1", i, span["name"], "status.message", span["status"]["message"], sanitized))
-            span["status"]["message"] = sanitized
-    return changes
-
-
-def d2_drop_sdk_exception_event(spans: list[dict]) -> list[Change]:
-    """D2: the SDK's raw `exception` event (the one with `exception.stacktrace`) is not exported."""
-    changes = []
-    for i, span in enumerate(spans):
-        kept = []
-        for event in span["events"]:
-            if event["name"] == "exception" and SDK_EXCEPTION_EVENT_MARKER in event["attributes"]:
-                changes.append(Change("D2", i, span["name"], "events", event, None))
-            else:
-                kept.append(event)
-        span["events"] = kept
-    return changes
-
-
-def d5_runtime_rust(spans: list[dict]) -> list[Change]:
-    """D5: `contextforge.runtime` says `rust` on `mcp.client.*` spans."""
-    changes = []
-    for i, span in enumerate(spans):
-        if span["name"].startswith("mcp.client.") and "contextforge.runtime" in span["attributes"]:
-            old = span["attributes"]["contextforge.runtime"]
-            if old != "rust":
-                changes.append(Change("D5", i, span["name"], "attributes.contextforge.runtime", old, "rust"))
-                span["attributes"]["contextforge.runtime"] = "rust"
-    return changes
-
-
-def normalize_field(name: str) -> str:
-    """The gateway's key normalization: lower case, alphanumerics only."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-# "key": "value" in plain JSON text, and \"key\": \"value\" in JSON text that is itself escaped.
-_PLAIN_QUOTED_PAIR = re.compile(r'"([^"\\\n]{1,256})"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
-_ESCAPED_QUOTED_PAIR = re.compile(r'\\"([^"\\\n]{1,256})\\"(\s*:\s*)\\"((?:(?!\\")[^"])*)\\"')
-
-
-def mask_json_quoted_secrets(text: str, redact_fields: Iterable[str]) -> str:
-    """D3 on one text: the string value under a JSON-quoted redact key becomes `***`."""
-    fields = {normalize_field(f) for f in redact_fields}
-
-    def plain(match: re.Match) -> str:
-        if normalize_field(match.group(1)) not in fields or match.group(3) == "***":
-            return match.group(0)
-        return f'"{match.group(1)}"{match.group(2)}"***"'
-
-    def escaped(match: re.Match) -> str:
-        if normalize_field(match.group(1)) not in fields or match.group(3) == "***":
-            return match.group(0)
-        return f'\\"{match.group(1)}\\"{match.group(2)}\\"***\\"'
-
-    return _ESCAPED_QUOTED_PAIR.sub(escaped, _PLAIN_QUOTED_PAIR.sub(plain, text))
-
-
-# The oracle sends strings under these field names through its URL sanitizer only (no free-text
-# rules), and so does our engine (D3 is a free-text step): SEMANTICS.md §9.
-URL_LIKE_FIELD_WORDS = ("url", "uri", "endpoint", "href", "link", "redirect", "callback", "webhook")
-
-
-def mask_json_quoted_secrets_in(value: Any, redact_fields: Iterable[str], field: Optional[str] = None) -> Any:
-    """D3 over a payload before serialization: every free-text string value, at any depth.
-
-    Lists keep their field's name (the top level is "item"), as the oracle's walk does.
-    """
-    fields = tuple(redact_fields)
-    if isinstance(value, str):
-        if field is not None and any(w in normalize_field(field) for w in URL_LIKE_FIELD_WORDS):
-            return value
-        return mask_json_quoted_secrets(value, fields)
-    if isinstance(value, list):
-        return [mask_json_quoted_secrets_in(v, fields, field or "item") for v in value]
-    if isinstance(value, dict):
-        return {k: mask_json_quoted_secrets_in(v, fields, str(k)) for k, v in value.items()}
-    return value
-
 
 @dataclass(frozen=True)
 class CapturedPayload:
@@ -345,9 +273,10 @@ def ignored_values(spans: list[dict], facts: Optional[Mapping] = None) -> dict[s
 
 
 def expected_call(capture: Mapping, facts: Optional[Mapping] = None) -> ExpectedCall:
-    """The spans our pipeline must export for the capture's call, with D1–D5 applied."""
+    """The spans our pipeline must export for the capture's call, with the deviations applied."""
     settings = trace_settings(capture.get("env") or {})
-    spans = select_call_spans(capture)
+    d6: list[Change] = []
+    spans = select_call_spans(capture, d6)
     payloads = captured_payloads(capture, spans, settings, facts)
     deviations = {
         "D1": d1_sanitized_status_description(spans),
@@ -355,5 +284,7 @@ def expected_call(capture: Mapping, facts: Optional[Mapping] = None) -> Expected
         "D4": d4_single_pass_payloads(spans, payloads),
         "D3": d3_mask_json_quoted_secrets(spans, payloads),
         "D5": d5_runtime_rust(spans),
+        "D6": d6,
+        "D9": d9_gate_user(spans),
     }
     return ExpectedCall(capture.get("case", ""), spans, ignored_values(spans, facts), deviations)

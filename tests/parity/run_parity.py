@@ -11,7 +11,10 @@ For each facts file in tests/parity/cases/ (one per capture in tests/oracle/tool
      other case, so both receivers are covered), wait (bounded) for the file exporter's output;
   4. compare the exported spans with tests/lib/expected.py's expectation (the capture with D1–D5
      applied) using the configurator's comparator (`mcpparity diff`, its pure function), then assert each
-     deviation explicitly where it applies and that no secret of the inputs reaches the output.
+     deviation explicitly where it applies and that no secret of the inputs reaches the output;
+  5. run the operator's check on the raw pair: `mcpparity diff` of the Python capture (A) against
+     the exported spans (B), deviations on, must say "same" and list exactly the deviations the
+     expectation applied (both come from mcpparity.deviations, the one copy of the rules).
 Prints `PASS <case>` or `FAIL <case> <first difference>` per case, then `N passed, M failed`;
 exits 1 when any case failed. Every child runs under a timeout and is stopped by its PID.
 
@@ -98,6 +101,22 @@ def diff(expected_doc: dict, exported_text: str, ignored_keys: list[str]) -> lis
     expected = parse_spans(json.dumps(expected_doc, ensure_ascii=False), "expected")
     exported = parse_spans(exported_text, "exported")
     return [str(d) for d in diff_spans(expected, exported, ignore_keys=(*DEFAULT_IGNORED_KEYS, *ignored_keys))]
+
+
+def python_vs_rust(capture_path: Path, exported_text: str, expected, facts: dict) -> None:
+    """`mcpparity diff` (its pure function) of the Python capture against the Rust path's export: same, deviations listed."""
+    from mcpparity.spandiff import compare, load_spans, parse_spans  # noqa: PLC0415
+
+    python = load_spans(capture_path)
+    rust = parse_spans(exported_text, "exported")
+    only = "tool.invoke" if any(s.name == "tool.invoke" for s in python) else None
+    result = compare(python, rust, scope="mcp-gateway", only_traces_with=only, redact_fields=redact_fields(facts["env"]))
+    if result.differences:
+        raise CaseFailure(f"mcpparity diff python vs rust: {result.differences[0]}" + (f" (+{len(result.differences) - 1} more)" if len(result.differences) > 1 else ""))
+    listed = {use.deviation for use in result.deviations}
+    applied = {d for d, changes in expected.deviations.items() if changes}
+    if listed != applied:
+        raise CaseFailure(f"mcpparity diff python vs rust lists deviations {sorted(listed)}, the expectation applied {sorted(applied)}")
 
 
 def check_ignored_values(expected, exported: list[dict]) -> None:
@@ -248,6 +267,7 @@ def run_case(facts_path: Path, protocol: str, keep: Path | None, verbose: bool) 
             raise CaseFailure(differences[0] + (f" (+{len(differences) - 1} more)" if len(differences) > 1 else ""))
         check_ignored_values(expected, exported)
         check_trace_context(exported, facts)
+        python_vs_rust(ORACLE_DIR / f"{facts['case']}.json", raw_output, expected, facts)
         return check_deviations(expected, exported, facts)
     finally:
         if keep:

@@ -14,7 +14,7 @@ import yaml
 
 from . import collector_binary, gateway_env, helm, lints, probe, spandiff, yamlout
 from .collector_config import DEFAULT_FILE_PATH, DEFAULT_LISTEN_HOST, EXPORTER_CHOICES, build_collector_config
-from .settings import SettingsErrors, parse_gateway_settings, parse_set_options, read_env_file
+from .settings import GATEWAY_DEFAULT_REDACT_FIELDS, SettingsErrors, parse_gateway_settings, parse_set_options, read_env_file
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -183,26 +183,48 @@ def gateway_env_command(config_path: str, env_file: str | None, host: str | None
 @main.command()
 @click.argument("a", type=click.Path(dir_okay=False))
 @click.argument("b", type=click.Path(dir_okay=False))
-@click.option("--ignore-key", "ignore_keys", multiple=True, help="Attribute key to ignore, besides duration.ms (repeatable).")
+@click.option("--strict", is_flag=True, help="Report the deliberate deviations D1–D9 as differences too.")
+@click.option("--redact-field", "redact_fields", multiple=True, metavar="NAME",
+              help="The gateway's OTEL_REDACT_FIELDS, for D3 (repeatable; default: the gateway's 16).")
+@click.option("--ignore-key", "ignore_keys", multiple=True, help="Attribute key not to compare at all (repeatable).")
 @click.option("--scope", default=None, help="Keep only spans of this instrumentation scope (children of dropped spans move up).")
 @click.option("--ignore-span", "ignore_spans", multiple=True, help="Drop spans with this name; their children move up (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Print the differences as a JSON array.")
-def diff(a: str, b: str, ignore_keys: tuple[str, ...], scope: str | None, ignore_spans: tuple[str, ...], as_json: bool) -> None:
-    """Compare two span dumps as trees (exit 0 same, 1 different, 2 input error)."""
+@click.option("--only-traces-with", default=None, metavar="SPAN_NAME", help="Keep only the traces holding a span of this name (e.g. tool.invoke).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object (differences, deviations, not_compared).")
+def diff(a: str, b: str, strict: bool, redact_fields: tuple[str, ...], ignore_keys: tuple[str, ...], scope: str | None,
+         ignore_spans: tuple[str, ...], only_traces_with: str | None, as_json: bool) -> None:
+    """Compare span dump A (the Python runtime's) with B (the Rust path's) as trees.
+
+    Ids and times are not compared, generated values (duration.ms, correlation_id, request_id) for
+    presence and type only. A difference one of the deliberate deviations D1–D9 (docs/parity.md)
+    explains is listed under `deviations`, not counted, unless --strict. Exit 0 same, 1 different,
+    2 input error.
+    """
     try:
         spans_a, spans_b = spandiff.load_spans(a), spandiff.load_spans(b)
     except spandiff.SpanDumpError as exc:
         fail(EXIT_USAGE, str(exc))
-    differences = spandiff.diff_spans(spans_a, spans_b, ignore_keys=spandiff.DEFAULT_IGNORED_KEYS + ignore_keys,
-                                      scope=scope, ignore_spans=ignore_spans)
+    result = spandiff.compare(spans_a, spans_b, ignore_keys=ignore_keys, scope=scope, ignore_spans=ignore_spans,
+                              only_traces_with=only_traces_with, deviations=not strict,
+                              redact_fields=redact_fields or GATEWAY_DEFAULT_REDACT_FIELDS)
     if as_json:
-        click.echo(json.dumps([d.as_json() for d in differences], ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"same": result.same,
+                               "differences": [d.as_json() for d in result.differences],
+                               "deviations": [d.as_json() for d in result.deviations],
+                               "not_compared": result.not_compared}, ensure_ascii=False, indent=2))
     else:
-        for difference in differences:
+        for difference in result.differences:
             click.echo(str(difference))
-    if differences:
-        fail(EXIT_FAILED, f"{len(differences)} difference(s) between {a} and {b}")
-    status(f"{a} and {b} have the same span trees")
+        if result.deviations:
+            click.echo("deliberate deviations (docs/parity.md; --strict counts them as differences):")
+            for use in result.deviations:
+                click.echo(f"  {use}")
+        if result.not_compared:
+            click.echo("values not compared (presence and type are): "
+                       + ", ".join(f"{key} ({why})" for key, why in result.not_compared.items()))
+    if result.differences:
+        fail(EXIT_FAILED, f"{len(result.differences)} difference(s) between {a} and {b}")
+    status(f"{a} and {b} have the same span trees" + (f", {len(result.deviations)} deliberate deviation(s)" if result.deviations else ""))
 
 
 @main.command()

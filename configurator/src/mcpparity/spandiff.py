@@ -2,8 +2,14 @@
 
 Inputs (auto-detected): OTLP JSON as the collector's file exporter writes it (JSON lines of
 ExportTraceServiceRequest objects, hex ids), an oracle capture (`{"spans": [...]}`), or a plain
-list of spans in the capture format. Ids, times and `duration.ms` are ignored by default.
-Siblings are matched by name, then by start time (then input order) among equal names.
+list of spans in the capture format. Ids and times are never compared; the values of
+`deviations.GENERATED_VALUES` (`duration.ms`, `correlation_id`, `request_id`) are compared for
+presence and type only. Siblings are matched by name, then by start time (then input order) among
+equal names.
+
+`compare` reads A as the Python runtime's dump and B as the Rust path's: with `deviations` on (the
+default of `mcpparity diff`), a difference that one of the deliberate deviations D1–D9 explains
+(`deviations.py`, the one copy of those rules) is not a difference but listed as that deviation.
 """
 
 from __future__ import annotations
@@ -12,7 +18,10 @@ import base64
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
+
+from . import deviations as dev
+from .settings import GATEWAY_DEFAULT_REDACT_FIELDS
 
 DEFAULT_IGNORED_KEYS = ("duration.ms",)
 _KINDS = {0: "UNSPECIFIED", 1: "INTERNAL", 2: "SERVER", 3: "CLIENT", 4: "PRODUCER", 5: "CONSUMER"}
@@ -32,6 +41,7 @@ class Span:
     name: str
     kind: str
     scope: str
+    trace_id: str
     span_id: str
     parent_id: str
     start: int
@@ -41,6 +51,15 @@ class Span:
     attributes: dict[str, TypedValue]
     events: list[tuple[str, dict[str, TypedValue]]]
     children: list["Span"] = field(default_factory=list)
+
+    def view(self) -> dict[str, Any]:
+        """The span in the capture format the deviation rules read (plain JSON values)."""
+        return {
+            "name": self.name,
+            "status": {"code": self.status_code, "message": self.status_message},
+            "attributes": {k: _plain(v) for k, v in self.attributes.items()},
+            "events": [{"name": name, "attributes": {k: _plain(v) for k, v in attrs.items()}} for name, attrs in self.events],
+        }
 
 
 @dataclass(frozen=True)
@@ -148,6 +167,7 @@ def _capture_span(raw: dict[str, Any], order: int) -> Span:
         name=str(raw["name"]),
         kind=_kind(raw.get("kind")),
         scope=str((raw.get("scope") or {}).get("name") or ""),
+        trace_id=str(raw.get("traceId") or ""),
         span_id=str(raw.get("spanId") or f"#{order}"),
         parent_id=str(raw.get("parentSpanId") or ""),
         start=int(raw.get("startTimeUnixNano") or 0),
@@ -171,6 +191,7 @@ def _otlp_spans(request: dict[str, Any], start_order: int) -> list[Span]:
                     name=str(raw.get("name", "")),
                     kind=_kind(raw.get("kind")),
                     scope=scope,
+                    trace_id=str(raw.get("traceId") or ""),
                     span_id=str(raw.get("spanId") or f"#{order}"),
                     parent_id=str(raw.get("parentSpanId") or ""),
                     start=int(raw.get("startTimeUnixNano") or 0),
@@ -257,6 +278,57 @@ def build_forest(spans: list[Span], scope: str | None = None, ignore_spans: Iter
     return roots
 
 
+def keep_traces_with(spans: list[Span], span_name: str) -> list[Span]:
+    """Only the spans of traces that hold a span named `span_name` (e.g. the tools/call trace of an /mcp session)."""
+    wanted = {span.trace_id for span in spans if span.name == span_name}
+    return [span for span in spans if span.trace_id in wanted]
+
+
+@dataclass(frozen=True)
+class DeviationUse:
+    """One place where a deliberate deviation, not a difference, separates A (Python) from B (Rust)."""
+
+    deviation: str
+    path: str
+    field: str
+
+    def as_json(self) -> dict[str, Any]:
+        d = dev.DEVIATIONS[self.deviation]
+        return {"deviation": self.deviation, "path": self.path, "field": self.field, "python": d.python, "rust": d.rust}
+
+    def __str__(self) -> str:
+        d = dev.DEVIATIONS[self.deviation]
+        return f"{self.deviation} {self.path}: {self.field}: Python: {d.python}; Rust: {d.rust}"
+
+
+@dataclass
+class Comparison:
+    differences: list[Difference]
+    deviations: list[DeviationUse]
+    not_compared: dict[str, str]  # attribute key -> why its value is not compared
+
+    @property
+    def same(self) -> bool:
+        return not self.differences
+
+
+@dataclass
+class _Rules:
+    ignored: set[str]
+    uncompared: Mapping[str, str]
+    deviations: bool
+    redact_fields: tuple[str, ...]
+    differences: list[Difference] = field(default_factory=list)
+    used: list[DeviationUse] = field(default_factory=list)
+
+    def explained(self, ids: list[str] | str | None, path: str, what: str) -> bool:
+        if not self.deviations or not ids:
+            return False
+        for deviation in [ids] if isinstance(ids, str) else ids:
+            self.used.append(DeviationUse(deviation, path, what))
+        return True
+
+
 def _ordered(spans: list[Span]) -> list[Span]:
     return sorted(spans, key=lambda s: (s.name, s.start, s.order))
 
@@ -265,36 +337,54 @@ def _label(span: Span, index: int) -> str:
     return span.name if index == 0 else f"{span.name}#{index + 1}"
 
 
-def _compare_attributes(prefix: str, path: str, a: dict[str, TypedValue], b: dict[str, TypedValue], ignored: set[str], out: list[Difference]) -> None:
-    for key in sorted(set(a) | set(b)):
-        if key in ignored:
+def _compare_attributes(prefix: str, path: str, a: Span | None, b: Span | None, a_attrs: dict[str, TypedValue], b_attrs: dict[str, TypedValue], rules: _Rules) -> None:
+    for key in sorted(set(a_attrs) | set(b_attrs)):
+        if key in rules.ignored:
             continue
-        va, vb = a.get(key), b.get(key)
+        va, vb = a_attrs.get(key), b_attrs.get(key)
         if va == vb:
             continue
-        out.append(Difference(path, f"{prefix}{key}",
-                              _plain(va) if va else None, _plain(vb) if vb else None,
-                              va[0] if va else ABSENT, vb[0] if vb else ABSENT))
+        if key in rules.uncompared and va is not None and vb is not None and va[0] == vb[0]:
+            continue
+        if a is not None and b is not None and rules.explained(dev.explain_attribute(key, a.view(), b.view(), rules.redact_fields), path, f"{prefix}{key}"):
+            continue
+        rules.differences.append(Difference(path, f"{prefix}{key}",
+                                            _plain(va) if va else None, _plain(vb) if vb else None,
+                                            va[0] if va else ABSENT, vb[0] if vb else ABSENT))
 
 
-def _compare_span(a: Span, b: Span, path: str, ignored: set[str], out: list[Difference]) -> None:
+def _compare_span(a: Span, b: Span, path: str, rules: _Rules, root: Span) -> None:
+    out = rules.differences
     if a.kind != b.kind:
         out.append(Difference(path, "kind", a.kind, b.kind))
     if a.status_code != b.status_code:
         out.append(Difference(path, "status.code", a.status_code, b.status_code))
-    if a.status_message != b.status_message:
+    if a.status_message != b.status_message and not rules.explained(dev.explain_status_message(a.view(), b.view()), path, "status.message"):
         out.append(Difference(path, "status.message", a.status_message, b.status_message))
-    _compare_attributes("attributes.", path, a.attributes, b.attributes, ignored, out)
-    if len(a.events) != len(b.events):
-        out.append(Difference(path, "events.count", len(a.events), len(b.events)))
-    for index, (ea, eb) in enumerate(zip(a.events, b.events)):
+    _compare_attributes("attributes.", path, a, b, a.attributes, b.attributes, rules)
+    a_events = a.events
+    if len(a.events) != len(b.events) and rules.deviations:
+        _, deviation = dev.explain_events(a.view()["events"], b.view()["events"])
+        if rules.explained(deviation, path, "events"):
+            a_events = [e for e in a.events if not dev.d2_is_sdk_exception_event({"name": e[0], "attributes": e[1]})]
+    if len(a_events) != len(b.events):
+        out.append(Difference(path, "events.count", len(a_events), len(b.events)))
+    for index, (ea, eb) in enumerate(zip(a_events, b.events)):
         if ea[0] != eb[0]:
             out.append(Difference(path, f"events[{index}].name", ea[0], eb[0]))
-        _compare_attributes(f"events[{index}].attributes.", path, ea[1], eb[1], ignored, out)
-    _compare_children(a.children, b.children, path, ignored, out)
+        _compare_attributes(f"events[{index}].attributes.", path, None, None, ea[1], eb[1], rules)
+    _compare_children(a.children, b.children, path, rules, root)
 
 
-def _compare_children(a: list[Span], b: list[Span], parent_path: str, ignored: set[str], out: list[Difference]) -> None:
+def _trace_names(span: Span) -> set[str]:
+    names = {span.name}
+    for child in span.children:
+        names |= _trace_names(child)
+    return names
+
+
+def _compare_children(a: list[Span], b: list[Span], parent_path: str, rules: _Rules, root: Span | None = None) -> None:
+    """`root`: the root of A's tree these spans belong to (None at the top: each span is its own root)."""
     a_sorted, b_sorted = _ordered(a), _ordered(b)
     names = sorted({s.name for s in a_sorted} | {s.name for s in b_sorted})
     for name in names:
@@ -304,19 +394,36 @@ def _compare_children(a: list[Span], b: list[Span], parent_path: str, ignored: s
             label = _label(group_a[index] if index < len(group_a) else group_b[index], index)
             path = f"{parent_path} > {label}" if parent_path else label
             if index >= len(group_b):
-                out.append(Difference(path, "span", "present", None, None, ABSENT))
+                extra = group_a[index]
+                cache_fill = root is not None and not extra.children and dev.d6_is_cache_fill(extra.name, root.name, _trace_names(root))
+                if not rules.explained("D6" if cache_fill else None, path, "span"):
+                    rules.differences.append(Difference(path, "span", "present", None, None, ABSENT))
             elif index >= len(group_a):
-                out.append(Difference(path, "span", None, "present", ABSENT, None))
+                rules.differences.append(Difference(path, "span", None, "present", ABSENT, None))
             else:
-                _compare_span(group_a[index], group_b[index], path, ignored, out)
+                _compare_span(group_a[index], group_b[index], path, rules, root if root is not None else group_a[index])
+
+
+def compare(a: list[Span], b: list[Span], *, ignore_keys: Iterable[str] = (), uncompared: Mapping[str, str] | None = None,
+            scope: str | None = None, ignore_spans: Iterable[str] = (), only_traces_with: str | None = None,
+            deviations: bool = True, redact_fields: Iterable[str] = GATEWAY_DEFAULT_REDACT_FIELDS) -> Comparison:
+    """Compare A (the Python runtime's dump) with B (the Rust path's) as forests.
+
+    `uncompared`: attribute values compared for presence and type only (default
+    `deviations.GENERATED_VALUES`); `ignore_keys`: attributes not compared at all; `deviations`:
+    a difference D1–D9 explains is listed as that deviation instead (`redact_fields`: the
+    gateway's `OTEL_REDACT_FIELDS`, for D3).
+    """
+    if only_traces_with is not None:
+        a, b = keep_traces_with(a, only_traces_with), keep_traces_with(b, only_traces_with)
+    uncompared = dict(dev.GENERATED_VALUES if uncompared is None else uncompared)
+    ignore_spans = list(ignore_spans)
+    rules = _Rules(set(ignore_keys), uncompared, deviations, tuple(redact_fields))
+    _compare_children(build_forest(a, scope, ignore_spans), build_forest(b, scope, ignore_spans), "", rules)
+    return Comparison(rules.differences, rules.used, {k: v for k, v in uncompared.items() if k not in rules.ignored})
 
 
 def diff_spans(a: list[Span], b: list[Span], ignore_keys: Iterable[str] = DEFAULT_IGNORED_KEYS,
                scope: str | None = None, ignore_spans: Iterable[str] = ()) -> list[Difference]:
-    """Every difference between two span lists, compared as forests."""
-    ignore_spans = list(ignore_spans)
-    forest_a = build_forest(a, scope, ignore_spans)
-    forest_b = build_forest(b, scope, ignore_spans)
-    out: list[Difference] = []
-    _compare_children(forest_a, forest_b, "", set(ignore_keys), out)
-    return out
+    """Every difference between two span lists, compared as forests: no deviation applies, `ignore_keys` not compared."""
+    return compare(a, b, ignore_keys=ignore_keys, uncompared={}, scope=scope, ignore_spans=ignore_spans, deviations=False).differences
