@@ -1,15 +1,18 @@
-"""`mcpparity check` against a tiny OTLP/HTTP + health server on 127.0.0.1."""
+"""`mcpparity check` against a tiny OTLP/HTTP + health server and an OTLP gRPC trace service on 127.0.0.1."""
 
 from __future__ import annotations
 
 import socket
 import threading
+from concurrent import futures
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
 
+import grpc
 import pytest
 from click.testing import CliRunner
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest, ExportTraceServiceResponse
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc import TraceServiceServicer, add_TraceServiceServicer_to_server
 
 from mcpparity.cli import main
 from mcpparity.probe import check
@@ -122,3 +125,53 @@ def test_cli_check_exit_codes(fake: FakeCollector) -> None:
     fake.otlp_status = 500
     failed = CliRunner().invoke(main, args)
     assert failed.exit_code == 1 and "otlp: FAILED" in failed.stdout and "not ready" in failed.stderr
+
+
+class FakeGrpcTraceService(TraceServiceServicer):
+    """An OTLP gRPC trace service on 127.0.0.1: records requests, rejects `rejected` spans."""
+
+    def __init__(self) -> None:
+        self.received: list[ExportTraceServiceRequest] = []
+        self.rejected = 0
+
+    def Export(self, request, context):  # noqa: N802 - the generated servicer's name
+        self.received.append(request)
+        response = ExportTraceServiceResponse()
+        if self.rejected:
+            response.partial_success.rejected_spans = self.rejected
+            response.partial_success.error_message = "raw span refused"
+        return response
+
+
+@pytest.fixture
+def fake_grpc() -> Iterator[tuple[FakeGrpcTraceService, str]]:
+    service = FakeGrpcTraceService()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    add_TraceServiceServicer_to_server(service, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield service, f"127.0.0.1:{port}"
+    server.stop(grace=None).wait(5)
+
+
+def test_grpc_probe_sends_the_same_raw_span(fake: FakeCollector, fake_grpc) -> None:
+    service, target = fake_grpc
+    results = check(timeout=3, grpc_target=target, **fake.urls)
+    assert [(r.step, r.ok) for r in results] == [("health", True), ("otlp", True), ("otlp-grpc", True)]
+    (request,) = service.received
+    (span,) = request.resource_spans[0].scope_spans[0].spans
+    assert span.name == "POST /mcpparity/check"
+    assert request.resource_spans[0].scope_spans[0].scope.name == "contextforge.mcp_runtime"
+    service.rejected = 1
+    assert "rejected 1 span(s): raw span refused" in check(timeout=3, grpc_target=target, **fake.urls)[2].message
+
+
+def test_grpc_probe_failures_are_explained_and_fail_the_cli(fake: FakeCollector) -> None:
+    target = f"127.0.0.1:{free_port()}"
+    health, otlp, over_grpc = check(timeout=2, grpc_target=target, **fake.urls)
+    assert health.ok and otlp.ok
+    assert not over_grpc.ok and "UNAVAILABLE" in over_grpc.message and "grpc protocol" in over_grpc.message
+    result = CliRunner().invoke(main, ["check", "--otlp", fake.urls["otlp_url"], "--health", fake.urls["health_url"], "--grpc", target, "--timeout", "2"])
+    assert result.exit_code == 1 and "otlp-grpc: FAILED" in result.stdout
+    fake.health_status = 503
+    assert [r.message for r in check(timeout=2, grpc_target=target, **fake.urls)[1:]] == ["skipped: the health check failed"] * 2

@@ -129,12 +129,18 @@ def test_cli_invalid_yaml_and_missing_file(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, ["validate", str(tmp_path / "absent.yaml")]).exit_code == 2
 
 
-def test_cli_skips_binary_when_absent(tmp_path: Path) -> None:
+def test_cli_without_a_runnable_binary_is_incomplete_not_success(tmp_path: Path) -> None:
     path = tmp_path / "good.yaml"
     path.write_text(yaml.safe_dump(good()))
     result = CliRunner().invoke(main, ["validate", str(path)], env={"MCPPARITY_COLLECTOR": str(tmp_path / "no-binary")})
-    assert result.exit_code == 0
-    assert "skipped the collector's validate" in result.stderr
+    assert result.exit_code == 3
+    assert "lints passed" in result.stderr and "the collector's validate did not run: no collector binary at" in result.stderr
+    not_executable = tmp_path / "otelcol-not-executable"
+    not_executable.write_text("not a program")
+    result = CliRunner().invoke(main, ["validate", str(path), "--binary", str(not_executable)])
+    assert result.exit_code == 3 and "cannot run" in result.stderr
+    lints_only = CliRunner().invoke(main, ["validate", str(path), "--lint-only"], env={"MCPPARITY_COLLECTOR": str(tmp_path / "no-binary")})
+    assert lints_only.exit_code == 0 and "did not run" not in lints_only.stderr
 
 
 def test_cli_fails_when_the_binary_rejects(tmp_path: Path) -> None:

@@ -78,18 +78,18 @@ def test_check_against_the_running_binary(collector_binary: Path, tmp_path: Path
     path.write_text(yaml.safe_dump(config))
     proc = subprocess.Popen([str(collector_binary), f"--config=file:{path}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     try:
-        urls = {"otlp_url": f"http://127.0.0.1:{http}/v1/traces", "health_url": f"http://127.0.0.1:{health}/"}
+        urls = {"otlp_url": f"http://127.0.0.1:{http}/v1/traces", "health_url": f"http://127.0.0.1:{health}/", "grpc_target": f"127.0.0.1:{grpc}"}
         deadline = time.monotonic() + 30
         results = check(timeout=2, **urls)
         while not results[0].ok and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.2)
             results = check(timeout=2, **urls)
         assert all(r.ok for r in results), [str(r) for r in results]
-        while time.monotonic() < deadline and not (out.is_file() and out.stat().st_size):
+        while time.monotonic() < deadline and not (out.is_file() and out.read_text().count('"POST /mcpparity/check"') >= 2):  # one per protocol
             time.sleep(0.2)
         exported = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
         names = [span["name"] for line in exported for rs in line["resourceSpans"] for ss in rs["scopeSpans"] for span in ss["spans"]]
-        assert names == ["POST /mcpparity/check"]
+        assert names == ["POST /mcpparity/check"] * 2
         attributes = [kv["key"] for line in exported for rs in line["resourceSpans"] for ss in rs["scopeSpans"] for span in ss["spans"] for kv in span.get("attributes", [])]
         assert not any(key.startswith("cf.") for key in attributes), "the processor strips every raw cf.* fact"
     finally:

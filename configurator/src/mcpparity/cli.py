@@ -16,15 +16,16 @@ from . import collector_binary, gateway_env, helm, lints, probe, spandiff, yamlo
 from .collector_config import DEFAULT_FILE_PATH, DEFAULT_LISTEN_HOST, EXPORTER_CHOICES, build_collector_config
 from .settings import GATEWAY_DEFAULT_REDACT_FIELDS, SettingsErrors, parse_gateway_settings, parse_set_options, read_env_file
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_RUN = 0, 1, 2, 3
 
 HELP = """Configure and check otelcol-mcpparity from the ContextForge gateway's own settings.
 
 \b
 Exit codes (every command):
-  0  success (diff: the dumps are the same)
-  1  refused, invalid or different: the messages say what and where
+  0  success (diff: the dumps are the same; check: every probe passed)
+  1  refused, invalid, different or unhealthy: the messages say what and where
   2  usage or input error (missing file, unreadable input)
+  3  incomplete: a required check could not run (validate: no runnable collector binary)
 """
 
 
@@ -106,8 +107,13 @@ def generate(env_file: str, overrides: tuple[str, ...], exporter: str, file_path
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--binary", default=None, type=click.Path(dir_okay=False),
               help="otelcol-mcpparity to run `validate` with (default: $MCPPARITY_COLLECTOR or the checkout's bin/otelcol-mcpparity).")
-def validate(config: str, binary: str | None) -> None:
-    """Lint a collector config (key paths named), then run the collector's own `validate`."""
+@click.option("--lint-only", is_flag=True, help="Only the lints; do not run the collector's `validate`.")
+def validate(config: str, binary: str | None, lint_only: bool) -> None:
+    """Lint a collector config (key paths named), then run the collector's own `validate`.
+
+    Exit 3 when the lints passed but the collector's `validate` could not run (no binary, not
+    executable): the config is not known to be valid. --lint-only asks for the lints alone.
+    """
     data = load_yaml_file(config)
     findings = lints.lint(data)
     for finding in findings:
@@ -115,12 +121,13 @@ def validate(config: str, binary: str | None) -> None:
     if findings:
         fail(EXIT_FAILED, f"{config}: {len(findings)} problem(s)")
     status(f"{config}: lints passed")
+    if lint_only:
+        return
     if binary is not None and not Path(binary).is_file():
         fail(EXIT_USAGE, f"--binary {binary}: no such file")
     result = collector_binary.validate_with_binary(config, binary)
     if not result.ran:
-        status(f"skipped the collector's validate: {result.output}")
-        return
+        fail(EXIT_NOT_RUN, f"{config}: the collector's validate did not run: {result.output} (--lint-only for the lints alone)")
     if result.placeholders:
         status(f"placeholder values for unset variables: {', '.join(result.placeholders)}")
     if not result.ok:
@@ -230,10 +237,12 @@ def diff(a: str, b: str, strict: bool, redact_fields: tuple[str, ...], ignore_ke
 @main.command()
 @click.option("--otlp", "otlp_url", default=probe.DEFAULT_OTLP_URL, show_default=True, help="OTLP/HTTP traces URL.")
 @click.option("--health", "health_url", default=probe.DEFAULT_HEALTH_URL, show_default=True, help="health_check URL.")
+@click.option("--grpc", "grpc_target", default=None, metavar="HOST:PORT",
+              help=f"Also send the raw span over OTLP gRPC (plaintext) to this address, e.g. {probe.DEFAULT_GRPC_TARGET}.")
 @click.option("--timeout", default=5.0, show_default=True, help="Seconds per request.")
-def check(otlp_url: str, health_url: str, timeout: float) -> None:
-    """Probe a running collector: health endpoint, then one synthetic raw span over OTLP/HTTP."""
-    results = probe.check(otlp_url=otlp_url, health_url=health_url, timeout=timeout)
+def check(otlp_url: str, health_url: str, grpc_target: str | None, timeout: float) -> None:
+    """Probe a running collector: health endpoint, then one synthetic raw span over OTLP/HTTP (and gRPC with --grpc)."""
+    results = probe.check(otlp_url=otlp_url, health_url=health_url, grpc_target=grpc_target, timeout=timeout)
     for result in results:
         click.echo(str(result))
     if not all(result.ok for result in results):

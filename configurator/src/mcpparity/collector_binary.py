@@ -34,10 +34,10 @@ def default_binary() -> Path | None:
 
 
 def validate_with_binary(config_path: str | Path, binary: str | Path | None = None, env: Mapping[str, str] | None = None, timeout: float = 120) -> BinaryResult:
-    """`<binary> validate --config=<path>`, with placeholders for unset ${env:VAR}s; ran=False when there is no binary."""
+    """`<binary> validate --config=<path>`, with placeholders for unset ${env:VAR}s; ran=False when it could not run."""
     path = Path(binary) if binary is not None else default_binary()
     if path is None or not path.is_file():
-        return BinaryResult(False, True, f"no collector binary at {path} (run `make build`, or pass --binary)", str(path))
+        return BinaryResult(False, False, f"no collector binary at {path} (run `make build`, or pass --binary)", str(path))
     run_env = dict(os.environ if env is None else env)
     placeholders = []
     for name in referenced_env_vars(Path(config_path).read_text(encoding="utf-8")):
@@ -47,6 +47,8 @@ def validate_with_binary(config_path: str | Path, binary: str | Path | None = No
     try:
         proc = subprocess.run([str(path), "validate", f"--config=file:{Path(config_path).resolve()}"], env=run_env,
                               capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except OSError as exc:  # not executable, wrong architecture, …: the check did not run
+        return BinaryResult(False, False, f"cannot run {path}: {exc.strerror or exc}", str(path), tuple(placeholders))
     except subprocess.TimeoutExpired:
         return BinaryResult(True, False, f"{path} validate timed out after {timeout}s", str(path), tuple(placeholders))
     output = (proc.stdout + proc.stderr).strip()

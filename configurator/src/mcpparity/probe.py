@@ -1,4 +1,4 @@
-"""Probe a running collector: its health endpoint, then one synthetic raw span over OTLP/HTTP.
+"""Probe a running collector: its health endpoint, then one synthetic raw span over OTLP/HTTP and, if asked, OTLP gRPC.
 
 The span is made with the OpenTelemetry SDK and encoded with the OTLP proto encoder, so the probe
 sends exactly what an SDK exporter would. It is a contract-v1 `request` raw span.
@@ -9,22 +9,25 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+import grpc
 import requests
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc import TraceServiceStub
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.trace import SpanKind
 
 DEFAULT_HEALTH_URL = "http://127.0.0.1:13133/"
 DEFAULT_OTLP_URL = "http://127.0.0.1:4318/v1/traces"
+DEFAULT_GRPC_TARGET = "127.0.0.1:4317"
 RAW_SCOPE_NAME = "contextforge.mcp_runtime"
 PROBE_PATH = "/mcpparity/check"
 
 
 @dataclass(frozen=True)
 class ProbeResult:
-    step: str  # "health" | "otlp"
+    step: str  # "health" | "otlp" | "otlp-grpc"
     ok: bool
     message: str
 
@@ -95,9 +98,37 @@ def send_probe_span(url: str, timeout: float = 5.0) -> ProbeResult:
     return ProbeResult("otlp", True, f"{url} accepted one raw span (scope {RAW_SCOPE_NAME}, cf.op=request)")
 
 
-def check(otlp_url: str = DEFAULT_OTLP_URL, health_url: str = DEFAULT_HEALTH_URL, timeout: float = 5.0) -> list[ProbeResult]:
-    """Health first; the span is sent only when the collector reports healthy."""
+_GRPC_HINTS = {
+    grpc.StatusCode.UNAVAILABLE: "is the otlp receiver's grpc protocol enabled at that address (plaintext)?",
+    grpc.StatusCode.DEADLINE_EXCEEDED: "no answer in time",
+    grpc.StatusCode.UNIMPLEMENTED: "the address serves gRPC but not the OTLP trace service",
+    grpc.StatusCode.UNAUTHENTICATED: "the receiver requires authentication",
+}
+
+
+def send_probe_span_grpc(target: str, timeout: float = 5.0) -> ProbeResult:
+    """The same raw span through the OTLP gRPC TraceService/Export call."""
+    request = encode_spans([synthetic_raw_span()])
+    with grpc.insecure_channel(target) as channel:
+        try:
+            response = TraceServiceStub(channel).Export(request, timeout=timeout)
+        except grpc.RpcError as exc:
+            code = exc.code() if hasattr(exc, "code") else None
+            hint = _GRPC_HINTS.get(code, exc.details() if hasattr(exc, "details") else str(exc))
+            return ProbeResult("otlp-grpc", False, f"{target}: {code.name if code else 'error'}: {hint}")
+    if response.partial_success.rejected_spans:
+        return ProbeResult("otlp-grpc", False, f"{target} rejected {response.partial_success.rejected_spans} span(s): {response.partial_success.error_message}")
+    return ProbeResult("otlp-grpc", True, f"{target} accepted one raw span over gRPC (scope {RAW_SCOPE_NAME}, cf.op=request)")
+
+
+def check(otlp_url: str = DEFAULT_OTLP_URL, health_url: str = DEFAULT_HEALTH_URL, grpc_target: str | None = None,
+          timeout: float = 5.0) -> list[ProbeResult]:
+    """Health first; the span is sent (over HTTP, then gRPC when grpc_target is given) only when the collector reports healthy."""
     health = check_health(health_url, timeout)
+    steps = ["otlp"] + (["otlp-grpc"] if grpc_target else [])
     if not health.ok:
-        return [health, ProbeResult("otlp", False, "skipped: the health check failed")]
-    return [health, send_probe_span(otlp_url, timeout)]
+        return [health] + [ProbeResult(step, False, "skipped: the health check failed") for step in steps]
+    results = [health, send_probe_span(otlp_url, timeout)]
+    if grpc_target:
+        results.append(send_probe_span_grpc(grpc_target, timeout))
+    return results
