@@ -64,31 +64,31 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.ProcessorMcpparityMalformedSpans, err = builder.meter.Int64Counter(
 		"otelcol_processor_mcpparity_malformed_spans",
-		metric.WithDescription("Raw spans with missing facts, wrong types, invalid payloads or unknown cf.op (still exported, sanitized). [Alpha]"),
+		metric.WithDescription("Number of raw spans with missing facts, wrong types, invalid payloads or an unknown cf.op (each still exported, sanitized and bounded). [Alpha]"),
 		metric.WithUnit("{spans}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorMcpparityRedactions, err = builder.meter.Int64Counter(
 		"otelcol_processor_mcpparity_redactions",
-		metric.WithDescription("Exported values changed by redaction (key match, free text or URL). [Alpha]"),
+		metric.WithDescription("Number of exported values the sanitization changed, one per value (a value masked for its key; a string the text or URL rules rewrote; an error message the exception rules changed, by a mask, control characters, stripping or the 1024-character cut; a captured payload holding a mask). [Alpha]"),
 		metric.WithUnit("{values}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorMcpparitySpansPassedThrough, err = builder.meter.Int64Counter(
 		"otelcol_processor_mcpparity_spans_passed_through",
-		metric.WithDescription("Spans outside the raw scopes, passed through (scrubbed when scrub_foreign_spans is on). [Alpha]"),
+		metric.WithDescription("Number of spans outside raw_scope_names passed through (scrubbed when scrub_foreign_spans is on). [Alpha]"),
 		metric.WithUnit("{spans}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorMcpparitySpansTransformed, err = builder.meter.Int64Counter(
 		"otelcol_processor_mcpparity_spans_transformed",
-		metric.WithDescription("Raw spans (contract v1) rewritten into the Python runtime's spans. [Alpha]"),
+		metric.WithDescription("Number of raw spans (contract v1) rewritten into the Python runtime's spans. [Alpha]"),
 		metric.WithUnit("{spans}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorMcpparityTruncations, err = builder.meter.Int64Counter(
 		"otelcol_processor_mcpparity_truncations",
-		metric.WithDescription("Captured payloads or error messages cut to their size limit. [Alpha]"),
+		metric.WithDescription("Number of values cut to max_trace_payload_size (a captured payload into its _truncated wrapper, or any other string longer than that). [Alpha]"),
 		metric.WithUnit("{values}"),
 	)
 	errs = errors.Join(errs, err)

@@ -24,7 +24,7 @@ func NewSettings(tt *componenttest.Telemetry) processor.Settings {
 func AssertEqualProcessorMcpparityMalformedSpans(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_mcpparity_malformed_spans",
-		Description: "Raw spans with missing facts, wrong types, invalid payloads or unknown cf.op (still exported, sanitized). [Alpha]",
+		Description: "Number of raw spans with missing facts, wrong types, invalid payloads or an unknown cf.op (each still exported, sanitized and bounded). [Alpha]",
 		Unit:        "{spans}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -40,7 +40,7 @@ func AssertEqualProcessorMcpparityMalformedSpans(t *testing.T, tt *componenttest
 func AssertEqualProcessorMcpparityRedactions(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_mcpparity_redactions",
-		Description: "Exported values changed by redaction (key match, free text or URL). [Alpha]",
+		Description: "Number of exported values the sanitization changed, one per value (a value masked for its key; a string the text or URL rules rewrote; an error message the exception rules changed, by a mask, control characters, stripping or the 1024-character cut; a captured payload holding a mask). [Alpha]",
 		Unit:        "{values}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -56,7 +56,7 @@ func AssertEqualProcessorMcpparityRedactions(t *testing.T, tt *componenttest.Tel
 func AssertEqualProcessorMcpparitySpansPassedThrough(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_mcpparity_spans_passed_through",
-		Description: "Spans outside the raw scopes, passed through (scrubbed when scrub_foreign_spans is on). [Alpha]",
+		Description: "Number of spans outside raw_scope_names passed through (scrubbed when scrub_foreign_spans is on). [Alpha]",
 		Unit:        "{spans}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -72,7 +72,7 @@ func AssertEqualProcessorMcpparitySpansPassedThrough(t *testing.T, tt *component
 func AssertEqualProcessorMcpparitySpansTransformed(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_mcpparity_spans_transformed",
-		Description: "Raw spans (contract v1) rewritten into the Python runtime's spans. [Alpha]",
+		Description: "Number of raw spans (contract v1) rewritten into the Python runtime's spans. [Alpha]",
 		Unit:        "{spans}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -88,7 +88,7 @@ func AssertEqualProcessorMcpparitySpansTransformed(t *testing.T, tt *componentte
 func AssertEqualProcessorMcpparityTruncations(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_mcpparity_truncations",
-		Description: "Captured payloads or error messages cut to their size limit. [Alpha]",
+		Description: "Number of values cut to max_trace_payload_size (a captured payload into its _truncated wrapper, or any other string longer than that). [Alpha]",
 		Unit:        "{values}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
