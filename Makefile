@@ -24,7 +24,7 @@ export MCPPARITY_REPLAY := $(REPLAY)
 GO_SOURCES   := $(shell find processor -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name 'metadata.yaml' 2>/dev/null)
 RUST_SOURCES := $(shell find emitter -path emitter/target -prune -o -type f \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print 2>/dev/null)
 
-.PHONY: help run build emitter venv tools generate test test-go test-fuzz test-rust test-py \
+.PHONY: help run build emitter venv tools generate lint test test-go test-fuzz test-rust test-py \
         differential e2e parity golden oracle configs configs-check bench clean
 
 help: ## list the targets
@@ -43,7 +43,9 @@ $(TOOLS)/mdatagen: internal/tools/go.mod
 	cd internal/tools && GOBIN=$(TOOLS) go install go.opentelemetry.io/collector/cmd/mdatagen
 $(TOOLS)/builder: internal/tools/go.mod
 	cd internal/tools && GOBIN=$(TOOLS) go install go.opentelemetry.io/collector/cmd/builder
-tools: $(TOOLS)/mdatagen $(TOOLS)/builder ## Go tools (mdatagen, ocb) into .cache/tools
+$(TOOLS)/staticcheck: internal/tools/go.mod
+	cd internal/tools && GOBIN=$(TOOLS) go install honnef.co/go/tools/cmd/staticcheck
+tools: $(TOOLS)/mdatagen $(TOOLS)/builder $(TOOLS)/staticcheck ## Go tools (mdatagen, ocb, staticcheck) into .cache/tools
 
 generate: $(TOOLS)/mdatagen ## regenerate processor/mcpparityprocessor/internal/metadata from metadata.yaml
 	cd processor/mcpparityprocessor && PATH=$(TOOLS):$$PATH go generate ./...
@@ -66,18 +68,29 @@ run: $(COLLECTOR) ## start the collector on collector-config/local.yaml (no acco
 	$(COLLECTOR) --config=collector-config/local.yaml
 
 # ---------------------------------------------------------------- tests
-test: test-go test-fuzz test-rust test-py configs-check parity ## every suite (what CI runs)
+test: lint test-go test-fuzz test-rust test-py configs-check parity ## every suite (what CI runs)
+
+# Versions: staticcheck in internal/tools/go.mod, ruff in tests/requirements.txt, clippy with the Rust toolchain.
+lint: venv $(TOOLS)/staticcheck ## staticcheck (processor, bench/load), ruff (every Python file), cargo clippy -D warnings
+	cd processor && go vet ./... && $(TOOLS)/staticcheck ./...
+	cd bench/load && $(TOOLS)/staticcheck ./...
+	$(VENV)/bin/ruff check .
+	@cargo clippy --version >/dev/null 2>&1 || { echo "lint: cargo clippy is missing: rustup component add clippy" >&2; exit 1; }
+	cargo clippy --locked --manifest-path emitter/Cargo.toml --all-targets -- -D warnings
 
 test-go: ## Go unit, golden and generated tests of the processor
 	cd processor && go vet ./... && go test -count=1 ./...
 
-test-fuzz: ## each Go fuzz target for FUZZTIME (default 30s)
-	cd processor && for pkg in $$(go list ./...); do \
-	  for fz in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+test-fuzz: ## each Go fuzz target for FUZZTIME (default 30s); fails when a package's targets cannot be listed
+	cd processor && targets=0 && for pkg in $$(go list ./...); do \
+	  listing=$$(go test -list '^Fuzz' $$pkg) || { echo "test-fuzz: cannot list the fuzz targets of $$pkg" >&2; exit 1; }; \
+	  for fz in $$(grep '^Fuzz' <<<"$$listing" || true); do \
 	    echo "fuzz $$pkg $$fz ($(FUZZTIME))"; \
 	    go test -run '^$$' -fuzz "^$$fz$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    targets=$$((targets + 1)); \
 	  done; \
-	done
+	done; \
+	[ $$targets -gt 0 ] || { echo "test-fuzz: no fuzz target found" >&2; exit 1; }
 
 test-rust: ## Rust emitter unit tests
 	cargo test --locked --manifest-path emitter/Cargo.toml

@@ -6,7 +6,6 @@ to .cache/differential/mismatches-<mode>.jsonl for whoever fixes the engine.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 

@@ -6,7 +6,6 @@ kinds, status, typed attributes, events) and by what only the wire shows."""
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 from typing import Any

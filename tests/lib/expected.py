@@ -42,10 +42,9 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional, Union
+from typing import Any, Mapping, Optional, Union
 
 from mcpparity.deviations import (  # noqa: F401  (re-exported: the suites read the rules from here)
     GENERATED_VALUES,

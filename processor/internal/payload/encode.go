@@ -25,8 +25,6 @@ type encoder struct {
 	total int             // code points written in all
 }
 
-func (e *encoder) full() bool { return e.limit >= 0 && e.kept >= e.limit }
-
 // writeASCII writes s, which holds only ASCII.
 func (e *encoder) writeASCII(s string) {
 	e.total += len(s)
