@@ -6,12 +6,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import contract
 from .settings import GatewaySettings, SettingsError, SettingsErrors
 
 EXPORTER_CHOICES = ("auto", "langfuse", "otlp", "file", "debug")
 DEFAULT_FILE_PATH = "./traces-out/traces.json"
 DEFAULT_LISTEN_HOST = "127.0.0.1"
-RAW_SCOPE_NAME = "contextforge.mcp_runtime"
+RAW_SCOPE_NAME = contract.RAW_SCOPE_NAME
 LANGFUSE_AUTH_ENV = "LANGFUSE_OTEL_AUTH"
 LANGFUSE_INGESTION_VERSION = "4"
 PIPELINE_PROCESSORS = ["memory_limiter", "mcpparity", "batch"]
