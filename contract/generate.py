@@ -121,7 +121,7 @@ def all_keys(c: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 # ---------------------------------------------------------------- Go
-_INITIALISMS = {"ID", "URL", "HTTP", "MCP", "JSONRPC", "IDS", "AI"}
+_INITIALISMS = {"ID", "IDS", "URL", "URI", "HTTP", "MCP", "JSON", "JSONRPC", "API", "AI", "TLS"}
 
 
 def go_name(name: str) -> str:
