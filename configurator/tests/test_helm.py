@@ -123,6 +123,8 @@ def test_config_without_a_queue_gets_no_volume() -> None:
     local = build_collector_config(parse_gateway_settings({}), exporter="debug").config
     values = helm.build_values(local, image="a/b:1").values
     assert "extraVolumes" not in values and "ephemeral-storage" not in values["resources"]["requests"]
+    with pytest.raises(ValueError, match="--queue-claim: the config has no file_storage queue"):
+        helm.build_values(local, image="a/b:1", queue_claim="q")
 
 
 def test_values_pass_the_charts_schema() -> None:

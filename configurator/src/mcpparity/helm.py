@@ -159,10 +159,15 @@ def build_values(collector_config: dict[str, Any], image: str, mode: str = "depl
             "limits": {"memory": memory_limit},
         },
     }
+    if queue_claim is not None and not storages:
+        raise ValueError("--queue-claim: the config has no file_storage queue to put on it")
     if storages:
         disk_mib = 2 * queue_mib  # the bbolt file grows past the queued bytes; compaction gives it back
         values.update(_queue_volume(mode, queue_claim, disk_mib))
-        if mode != "statefulset" and not queue_claim:
+        if mode == "statefulset" or queue_claim:
+            result.notes.append(f"the queue volume must be writable by the image's user: set podSecurityContext.fsGroup "
+                                f"(or chown {QUEUE_MOUNT_PATH} in an init container) if the storage class does not")
+        else:
             values["resources"]["requests"]["ephemeral-storage"] = f"{disk_mib}Mi"
             result.notes.append("the queue is on an emptyDir: it survives container restarts (OOM, kill -9) but not the pod's "
                                 "deletion; use --mode statefulset or --queue-claim for a queue that outlives the pod")
