@@ -75,6 +75,7 @@ class Result:
     refused: int = 0                 # spans answered with a retryable refusal (HTTP 429/503)
     failed: int = 0                  # spans whose request failed otherwise (connection reset by the kill, timeout)
     refusal_statuses: Counter = field(default_factory=Counter)
+    failure_statuses: Counter = field(default_factory=Counter)
     received_before_restart: int = 0  # spans the backend got before the restart (it was down: must be 0)
     received_unique: int = 0
     duplicates: int = 0              # extra copies of a span (at-least-once delivery)
@@ -98,7 +99,8 @@ class Result:
             "outage_s": round(self.outage_seconds, 1), "offered_spans_per_s": self.scenario.rate,
             "held_spans_per_s": round(self.held_spans_per_second), "acked": self.acked,
             "acked_before_kill": self.acked_before_kill, "refused": self.refused,
-            "refusal_statuses": dict(self.refusal_statuses), "failed": self.failed, "lost": self.lost,
+            "refusal_statuses": dict(self.refusal_statuses), "failed": self.failed,
+            "failure_statuses": dict(self.failure_statuses), "lost": self.lost,
             "duplicates": self.duplicates, "unacked_received": self.unacked_received,
             "received_before_restart": self.received_before_restart, "killed_rc": self.killed_rc,
             "queue_mib_at_kill": round(self.queue_bytes_at_kill / (1 << 20), 1),
@@ -222,7 +224,8 @@ class Sender:
         self.lock = threading.Lock()
         self.acked: set[bytes] = set()
         self.offered = self.refused = self.failed = 0
-        self.statuses: Counter[int] = Counter()
+        self.statuses: Counter[int] = Counter()  # refusals (429, 503) by status
+        self.failures: Counter[int] = Counter()  # other answers by status; 0: none (connection reset by the kill, timeout)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -259,7 +262,7 @@ class Sender:
                     self.statuses[status] += 1
                 else:
                     self.failed += len(ids)
-                    self.statuses[status] += 1
+                    self.failures[status] += 1
             next_at += interval
             delay = next_at - time.monotonic()
             if delay > 0:
@@ -483,6 +486,7 @@ def run_scenario(workdir: Path, scenario: Scenario, log=lambda message: None) ->
     ours = {span_id: n for span_id, n in received.items() if span_id[:4] == factory.nonce}
     result.offered, result.refused, result.failed = sender.offered, sender.refused, sender.failed
     result.refusal_statuses = Counter({str(k): v for k, v in sender.statuses.items()})
+    result.failure_statuses = Counter({str(k): v for k, v in sender.failures.items()})
     result.received_unique = len(ours)
     result.duplicates = sum(ours.values()) - len(ours)
     result.lost = len(acked - ours.keys())

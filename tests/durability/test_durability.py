@@ -35,7 +35,7 @@ def test_kill9_during_an_outage_loses_no_acknowledged_span(tmp_path: Path) -> No
 def test_a_full_queue_refuses_with_a_retryable_error_and_loses_nothing(tmp_path: Path) -> None:
     """A 1 MiB queue fills within seconds: the receiver answers 503 (the sender sees the backpressure)
     instead of dropping, and what it acknowledged still arrives after kill -9 and restart."""
-    result = run_scenario(tmp_path, Scenario(outage_s=8, after_s=10, rate=1000, queue_size_mib=1), log=print)
+    result = run_scenario(tmp_path, Scenario(outage_s=8, after_s=15, rate=1000, queue_size_mib=1), log=print)
     report(result)
     assert result.refused > 0 and set(result.refusal_statuses) == {"503"}, result.summary()
     assert_nothing_acknowledged_was_lost(result)
