@@ -87,6 +87,7 @@ class Result:
     rss_max_mib_before_kill: float = 0.0
     queue_max_mib: float = 0.0
     outage_seconds: float = 0.0
+    deprecation_warnings: list[str] = field(default_factory=list)  # e.g. `"otlp" alias is deprecated`
     drain_seconds: float = 0.0
 
     @property
@@ -346,8 +347,11 @@ class CollectorProcess:
             pass
         return 0.0
 
+    def log_text(self) -> str:
+        return self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
+
     def log_tail(self) -> str:
-        return self.log_file.read_text(errors="replace")[-LOG_TAIL:] if self.log_file.exists() else ""
+        return self.log_text()[-LOG_TAIL:]
 
 
 def dir_bytes(path: Path) -> int:
@@ -482,6 +486,9 @@ def run_scenario(workdir: Path, scenario: Scenario, log=lambda message: None) ->
                 process.stop()
         backend.stop()
 
+    for process in (first, second):
+        if process is not None:
+            result.deprecation_warnings += [line for line in process.log_text().splitlines() if "deprecated" in line]
     received = backend.snapshot()
     ours = {span_id: n for span_id, n in received.items() if span_id[:4] == factory.nonce}
     result.offered, result.refused, result.failed = sender.offered, sender.refused, sender.failed

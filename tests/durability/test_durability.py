@@ -30,6 +30,7 @@ def test_kill9_during_an_outage_loses_no_acknowledged_span(tmp_path: Path) -> No
     report(result)
     assert_nothing_acknowledged_was_lost(result)
     assert result.refused == 0, "the default queue (1 GiB) and memory (512 MiB) hold a 20 s outage at 1,000 spans/s"
+    assert result.deprecation_warnings == [], "generated configs use otlp_grpc, not the deprecated `otlp` alias"
 
 
 def test_a_full_queue_refuses_with_a_retryable_error_and_loses_nothing(tmp_path: Path) -> None:
