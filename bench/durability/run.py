@@ -33,12 +33,13 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=2000, help="offered spans/s")
     parser.add_argument("--memory-limit-mib", type=int, default=512, help="mcpparity generate --memory-limit-mib")
     parser.add_argument("--queue-size-mib", type=int, default=1024, help="mcpparity generate --queue-size-mib")
+    parser.add_argument("--protocol", choices=("grpc", "http"), default="grpc", help="backend protocol: otlp_grpc or otlp_http exporter")
     parser.add_argument("--workdir", default=None, help="keep the queue, configs and logs here (default: a temp dir, removed)")
     args = parser.parse_args()
     if not 0 < args.outage_s <= 900 or not 0 <= args.after_s <= 600 or not 0 < args.rate <= 50_000:
         parser.error("--outage-s in (0, 900], --after-s in [0, 600], --rate in (0, 50000]")
     scenario = Scenario(outage_s=args.outage_s, after_s=args.after_s, rate=args.rate, memory_limit_mib=args.memory_limit_mib,
-                        queue_size_mib=args.queue_size_mib, drain_timeout_s=max(120.0, args.outage_s))
+                        queue_size_mib=args.queue_size_mib, drain_timeout_s=max(120.0, args.outage_s), protocol=args.protocol)
     log = lambda message: print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)  # noqa: E731
     log(f"durability: {os.cpu_count()} cores, sender on the same cores, scenario {scenario}")
     if args.workdir:

@@ -5,13 +5,13 @@
 
 What runs, all on 127.0.0.1 and bounded in time:
   1. a config from `mcpparity generate` (the shipped defaults: persistent sending queue in
-     workdir/queue, otlp_grpc exporter, memory_limiter from --memory-limit-mib) whose exporter points
-     at a backend port where nothing listens yet: the exporter is down (connection refused);
+     workdir/queue, otlp_grpc or otlp_http exporter, memory_limiter from --memory-limit-mib) whose
+     exporter points at a backend port where nothing listens yet: the exporter is down (connection refused);
   2. the real collector, fed raw spans over OTLP/HTTP at `rate` spans/s by a sender that records
      every span id the collector acknowledged (HTTP 200 without rejected spans) and counts refusals;
   3. `kill -9` of the collector after `outage_s`, while the sender is still sending;
-  4. a restart on the same config and queue directory, then the backend comes up (a gRPC OTLP
-     server that records every span id it receives), with `after_s` more seconds of load;
+  4. a restart on the same config and queue directory, then the backend comes up (an OTLP/gRPC or
+     OTLP/HTTP server that records every span id it receives), with `after_s` more seconds of load;
   5. the comparison: every acknowledged span id must arrive (at least once; duplicates counted).
 
 The collector's RSS is sampled from /proc every 0.25 s; the queue directory's size too.
@@ -19,6 +19,7 @@ The collector's RSS is sampled from /proc every 0.25 s; the queue directory's si
 
 from __future__ import annotations
 
+import gzip
 import os
 import signal
 import struct
@@ -28,6 +29,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +66,7 @@ class Scenario:
     queue_size_mib: int = 1024      # mcpparity generate --queue-size-mib (the documented default)
     drain_timeout_s: float = 120.0  # bound for every acknowledged span to arrive after the restart
     persistent: bool = True         # False: the negative control, the same config with an in-memory queue
+    protocol: str = "grpc"          # the backend's OTLP protocol: grpc (exporter otlp_grpc) or http (otlp_http)
 
 
 @dataclass
@@ -186,16 +189,48 @@ class _TraceService(trace_service_pb2_grpc.TraceServiceServicer):
         return trace_service_pb2.ExportTraceServiceResponse()
 
 
-class Backend:
-    """OTLP/gRPC on 127.0.0.1:port; down (connection refused) until `start()`."""
+class _TraceHandler(BaseHTTPRequestHandler):
+    backend: "Backend"
 
-    def __init__(self, port: int) -> None:
+    def do_POST(self) -> None:  # noqa: N802 (http.server method name)
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        request = trace_service_pb2.ExportTraceServiceRequest()
+        request.ParseFromString(body)
+        ids = [span.span_id for rs in request.resource_spans for ss in rs.scope_spans for span in ss.spans]
+        with self.backend.lock:
+            self.backend.received.update(ids)
+        out = trace_service_pb2.ExportTraceServiceResponse().SerializeToString()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class Backend:
+    """OTLP/gRPC or OTLP/HTTP on 127.0.0.1:port; down (connection refused) until `start()`."""
+
+    def __init__(self, port: int, protocol: str = "grpc") -> None:
+        if protocol not in ("grpc", "http"):
+            raise ValueError(f"protocol must be grpc or http, got {protocol!r}")
         self.port = port
+        self.protocol = protocol
         self.lock = threading.Lock()
         self.received: Counter[bytes] = Counter()
         self.server: Optional[grpc.Server] = None
+        self.http: Optional[ThreadingHTTPServer] = None
 
     def start(self) -> None:
+        if self.protocol == "http":
+            handler = type("Handler", (_TraceHandler,), {"backend": self})
+            self.http = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+            threading.Thread(target=self.http.serve_forever, daemon=True).start()
+            return
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4),
                                   options=[("grpc.max_receive_message_length", 64 << 20)])
         trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_TraceService(self), self.server)
@@ -207,6 +242,10 @@ class Backend:
         if self.server is not None:
             self.server.stop(grace=2).wait(5)
             self.server = None
+        if self.http is not None:
+            self.http.shutdown()
+            self.http.server_close()
+            self.http = None
 
     def snapshot(self) -> Counter[bytes]:
         with self.lock:
@@ -395,13 +434,14 @@ class Sampler:
 # ---------------------------------------------------------------- the scenario
 
 def generated_config(workdir: Path, backend_port: int, scenario: Scenario) -> tuple[dict[str, Any], int]:
-    """`mcpparity generate` for an OTLP/gRPC backend, listeners on free loopback ports; returns (config, health port)."""
+    """`mcpparity generate` for the backend, listeners on free loopback ports; returns (config, health port)."""
     settings = parse_gateway_settings({"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{backend_port}",
-                                       "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"})
+                                       "OTEL_EXPORTER_OTLP_PROTOCOL": scenario.protocol})
     config = build_collector_config(settings, queue_dir=str(workdir / "queue"), memory_limit_mib=scenario.memory_limit_mib,
                                     queue_size_mib=scenario.queue_size_mib).config
     if not scenario.persistent:
-        del config["exporters"]["otlp_grpc"]["sending_queue"]["storage"]
+        for exporter in config["exporters"].values():
+            del exporter["sending_queue"]["storage"]
     ports = bind_free_ports(config)
     config["service"]["telemetry"]["logs"] = {"level": "warn"}
     return config, ports.health
@@ -417,11 +457,12 @@ def _restart_config(config_file: Path, config: dict[str, Any]) -> int:
 def run_scenario(workdir: Path, scenario: Scenario, log=lambda message: None) -> Result:
     workdir.mkdir(parents=True, exist_ok=True)
     result = Result(scenario=scenario)
-    backend = Backend(free_port())
+    backend = Backend(free_port(), scenario.protocol)
     config, health = generated_config(workdir, backend.port, scenario)
     config_file = workdir / "collector.yaml"
     config_file.write_text(yaml.safe_dump(config, sort_keys=False))
-    assert list(config["exporters"]) == ["otlp_grpc"], "the scenario tests the generated otlp_grpc exporter"
+    expected = {"grpc": "otlp_grpc", "http": "otlp_http"}[scenario.protocol]
+    assert list(config["exporters"]) == [expected], f"the scenario tests the generated {expected} exporter"
     http_url = lambda c: f"http://{c['receivers']['otlp']['protocols']['http']['endpoint']}/v1/traces"  # noqa: E731
 
     factory = SpanFactory()

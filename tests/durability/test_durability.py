@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from durability import Result, Scenario, run_scenario
 
 
@@ -25,12 +27,14 @@ def assert_nothing_acknowledged_was_lost(result: Result) -> None:
     assert result.received_unique >= result.acked
 
 
-def test_kill9_during_an_outage_loses_no_acknowledged_span(tmp_path: Path) -> None:
-    result = run_scenario(tmp_path, Scenario(outage_s=20, after_s=5, rate=1000), log=print)
+@pytest.mark.parametrize("protocol", ["grpc", "http"])
+def test_kill9_during_an_outage_loses_no_acknowledged_span(tmp_path: Path, protocol: str) -> None:
+    """otlp_grpc (an OTLP backend) and otlp_http (the Langfuse exporter's type)."""
+    result = run_scenario(tmp_path, Scenario(outage_s=20, after_s=5, rate=1000, protocol=protocol), log=print)
     report(result)
     assert_nothing_acknowledged_was_lost(result)
     assert result.refused == 0, "the default queue (1 GiB) and memory (512 MiB) hold a 20 s outage at 1,000 spans/s"
-    assert result.deprecation_warnings == [], "generated configs use otlp_grpc, not the deprecated `otlp` alias"
+    assert result.deprecation_warnings == [], "generated configs use otlp_grpc/otlp_http, not the deprecated aliases"
 
 
 def test_a_full_queue_refuses_with_a_retryable_error_and_loses_nothing(tmp_path: Path) -> None:
