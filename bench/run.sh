@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Runs every benchmark the project has and prints the figures (`make bench` calls it).
+# Runs every benchmark the project has, keeps each raw output in bench/results/ (and the Python
+# tracing cost in bench/python-tracing-cost/results.json), then rewrites the tables of
+# bench/README.md from them with bench/tables.py (`make bench` calls it).
 # A part that is not there yet is skipped with a message; a part that fails is reported and the
-# script goes on, then exits non-zero. BENCHTIME (default 1s) is passed to `go test -benchtime`.
+# script goes on, then exits non-zero. BENCHTIME (default 1s) is passed to `go test -benchtime`;
+# COUNT (default 5) is the number of runs each table takes its median and [min–max] over.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PY=${PY:-$ROOT/.cache/venv/bin/python}
 BENCHTIME=${BENCHTIME:-1s}
+COUNT=${COUNT:-5}
+RESULTS=$ROOT/bench/results
+mkdir -p "$RESULTS"
 failed=()
 
 section() { printf '\n=== %s\n' "$1"; }
@@ -41,7 +47,7 @@ contrib_ratio() {
 
 section "Go: processor and engines (processor/...)"
 if [ -f "$ROOT/processor/go.mod" ]; then
-  run processor bash -c "cd '$ROOT/processor' && go test -run '^\$' -bench . -benchmem -benchtime '$BENCHTIME' ./..."
+  run processor bash -c "set -o pipefail; cd '$ROOT/processor' && go test -run '^\$' -bench . -benchmem -benchtime '$BENCHTIME' -count '$COUNT' ./... | tee '$RESULTS/processor.txt'"
 else
   skip "processor/go.mod not found"
 fi
@@ -50,9 +56,9 @@ section "Go: mcpparity vs the contrib chain (bench/contribchain, 1,000 mixed raw
 if [ -f "$ROOT/bench/contribchain/go.mod" ]; then
   # first the chain's own checks: it really works, and how far it stays from mcpparity's output
   run contribchain-tests bash -c "set -o pipefail; cd '$ROOT/bench/contribchain' && go test -count=1 -run 'TestContribChain|TestParityGap' -v . | grep -E '^(---|ok|FAIL)|gap_test'"
-  out=$(cd "$ROOT/bench/contribchain" && go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" . 2>&1)
+  out=$(cd "$ROOT/bench/contribchain" && go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" -count "$COUNT" . 2>&1)
   rc=$?
-  printf '%s\n' "$out"
+  printf '%s\n' "$out" | tee "$RESULTS/contribchain.txt"
   if [ $rc -eq 0 ]; then
     run contribchain-ratio contrib_ratio <<<"$out"
   else
@@ -64,14 +70,20 @@ fi
 
 section "Rust: raw span emission (emitter/)"
 if [ -f "$ROOT/emitter/Cargo.toml" ] && { [ -d "$ROOT/emitter/benches" ] || grep -q '^\[\[bench\]\]' "$ROOT/emitter/Cargo.toml"; }; then
-  run emitter cargo bench --locked --manifest-path "$ROOT/emitter/Cargo.toml"
+  : >"$RESULTS/emitter.txt"
+  for _ in $(seq 1 "$COUNT"); do
+    run emitter bash -c "set -o pipefail; cargo bench --locked --manifest-path '$ROOT/emitter/Cargo.toml' --bench request_path | tee -a '$RESULTS/emitter.txt'"
+  done
 else
   skip "emitter/ has no benches (emitter/benches or [[bench]] in Cargo.toml)"
 fi
 
 section "Python: the oracle's redaction and serialization (bench/oracle_redaction.py)"
 if [ -f "$ROOT/bench/oracle_redaction.py" ]; then
-  run oracle_redaction "$PY" "$ROOT/bench/oracle_redaction.py"
+  : >"$RESULTS/oracle_redaction.txt"
+  for _ in $(seq 1 "$COUNT"); do
+    run oracle_redaction bash -c "set -o pipefail; '$PY' '$ROOT/bench/oracle_redaction.py' | tee -a '$RESULTS/oracle_redaction.txt'"
+  done
 else
   skip "bench/oracle_redaction.py not found"
 fi
@@ -79,18 +91,20 @@ fi
 section "Python: tracing cost of the Python runtime (bench/python-tracing-cost/)"
 ptc="$ROOT/bench/python-tracing-cost"
 if [ -f "$ptc/bench_tracing.py" ]; then
-  # figures on stdout only: the committed results.json belongs to that benchmark's owner
-  run python-tracing-cost "$PY" "$ptc/bench_tracing.py" --runs "${PTC_RUNS:-5}"
+  run python-tracing-cost "$PY" "$ptc/bench_tracing.py" --runs "${PTC_RUNS:-5}" --json "$ptc/results.json"
 else
   skip "bench/python-tracing-cost/bench_tracing.py not found"
 fi
 
 section "Collector: spans/s on loopback with and without mcpparity (bench/load/)"
 if [ -f "$ROOT/bench/load/run.sh" ]; then
-  run load bash "$ROOT/bench/load/run.sh"
+  run load bash -c "set -o pipefail; bash '$ROOT/bench/load/run.sh' | tee '$RESULTS/load.txt'"
 else
   skip "bench/load/run.sh not found"
 fi
+
+section "Tables of bench/README.md from bench/results/ (bench/tables.py)"
+run tables python3 "$ROOT/bench/tables.py" --write
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '\nbench: failed parts: %s\n' "${failed[*]}"

@@ -22,7 +22,7 @@ import (
 	"go.opentelemetry.io/collector/processor/processortest"
 	"gopkg.in/yaml.v3"
 
-	mcpparity "github.com/mcpparity/mcpparity/processor"
+	mcpparity "github.com/mcpparity/mcpparity/processor/mcpparityprocessor"
 )
 
 const (

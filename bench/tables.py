@@ -1,0 +1,359 @@
+#!/usr/bin/env python3
+"""The figure tables of bench/README.md, derived from the raw benchmark outputs (nothing typed by hand).
+
+Inputs (bench/results/, written by `bench/run.sh`; see bench/results/README.md for when and how):
+  processor.txt          `go test -bench . -benchmem -count N ./...` in processor/
+  contribchain.txt       `go test -bench . -benchmem -count N .` in bench/contribchain/
+  emitter.txt            N runs of `cargo bench --bench request_path`
+  oracle_redaction.txt   N runs of bench/oracle_redaction.py
+  load.txt               bench/load/run.sh (one JSON line per round and mode)
+and bench/python-tracing-cost/results.json (that benchmark's own output, 5 processes per mode).
+
+Every figure is the median over the runs with [min–max]. Each table sits in bench/README.md
+between `<!-- tables.py: NAME -->` and `<!-- /tables.py -->`.
+
+    python3 bench/tables.py            # print the tables
+    python3 bench/tables.py --write    # rewrite them in bench/README.md (make bench does)
+    python3 bench/tables.py --check    # exit 1 when bench/README.md differs from the raw outputs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+README = BENCH / "README.md"
+PYTHON_TRACING = BENCH / "python-tracing-cost" / "results.json"
+MARK = re.compile(r"(<!-- tables\.py: (?P<name>[a-z_]+) -->\n)(?P<body>.*?)(<!-- /tables\.py -->)", re.S)
+
+
+class RawOutputError(ValueError):
+    """A raw output is missing or lacks a figure a table needs (names the file and the row)."""
+
+
+# ---------------------------------------------------------------- figures
+
+@dataclass(frozen=True)
+class Figure:
+    values: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    def show(self, fmt: Callable[[float], str], unit: str = "") -> str:
+        lo, hi = min(self.values), max(self.values)
+        text = fmt(self.median) + unit
+        if len(self.values) > 1 and fmt(lo) != fmt(hi):
+            text += f" [{fmt(lo)}–{fmt(hi)}]"
+        return text
+
+    def map(self, f: Callable[[float], float]) -> "Figure":
+        return Figure(tuple(f(v) for v in self.values))
+
+
+def figure(values: Iterable[float], what: str) -> Figure:
+    values = tuple(values)
+    if not values:
+        raise RawOutputError(f"no figure for {what}")
+    return Figure(values)
+
+
+def paired(a: Figure, b: Figure, op: Callable[[float, float], float]) -> Figure:
+    """Run i of a with run i of b (the same process / the same go test -count round)."""
+    if len(a.values) != len(b.values):
+        raise RawOutputError("paired figures from different numbers of runs")
+    return Figure(tuple(op(x, y) for x, y in zip(a.values, b.values)))
+
+
+def n0(v: float) -> str:
+    return f"{v:,.0f}"
+
+
+def n1(v: float) -> str:
+    return f"{v:,.1f}"
+
+
+def n2(v: float) -> str:
+    return f"{v:,.2f}"
+
+
+def n3(v: float) -> str:
+    return f"{v:,.3f}"
+
+
+def x0(v: float) -> str:
+    return f"{v:,.0f}×"
+
+
+def x1(v: float) -> str:
+    return f"{v:,.1f}×"
+
+
+# ---------------------------------------------------------------- parsers
+
+def read(name: str) -> str:
+    path = RESULTS / name
+    if not path.is_file():
+        raise RawOutputError(f"{path} is missing: run `make bench` (or the part in bench/run.sh) to write it")
+    return path.read_text(encoding="utf-8")
+
+
+_GO_LINE = re.compile(r"^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$")
+
+
+def go_bench(text: str) -> dict[str, dict[str, list[float]]]:
+    """`go test -bench` output: benchmark name (without -GOMAXPROCS) -> unit -> one value per run."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for line in text.splitlines():
+        m = _GO_LINE.match(line.strip())
+        if not m:
+            continue
+        fields = m.group(2).split()
+        metrics = out.setdefault(m.group(1), {})
+        for value, unit in zip(fields[::2], fields[1::2]):
+            metrics.setdefault(unit, []).append(float(value))
+    return out
+
+
+def go_figure(results: dict, bench: str, unit: str, source: str) -> Figure:
+    try:
+        return figure(results[bench][unit], f"{source}: {bench} {unit}")
+    except KeyError as exc:
+        raise RawOutputError(f"{source}: no `{bench}` line with {unit}") from exc
+
+
+_EMITTER_ROW = re.compile(r"^(?P<label>\S.*?)\s+(?P<wall>-?\d+\.\d+)\s+(?P<cpu>-?\d+\.\d+)\s+(?P<allocs>-?\d+\.\d+)$")
+
+
+def emitter_rows(text: str) -> dict[str, dict[str, list[float]]]:
+    """The request_path bench's rows: label -> wall / cpu / allocs -> one value per run.
+
+    The `not traced` and `cost` rows repeat per export mode; they get the mode of the traced row
+    above them: `REST tree (5 spans), cost (export during calls)`.
+    """
+    out: dict[str, dict[str, list[float]]] = {}
+    mode = ""
+    for line in text.splitlines():
+        m = _EMITTER_ROW.match(line.strip())
+        if m:
+            label = m.group("label")
+            if ", export " in label:
+                mode = label.rsplit(", ", 1)[1]
+            elif label.endswith((", not traced", ", cost")):
+                label = f"{label} ({mode})"
+            row = out.setdefault(label, {})
+            for key in ("wall", "cpu", "allocs"):
+                row.setdefault(key, []).append(float(m.group(key)))
+    return out
+
+
+def emitter_figure(rows: dict, label: str, key: str) -> Figure:
+    if label not in rows:
+        raise RawOutputError(f"emitter.txt: no row `{label}`")
+    return figure(rows[label][key], f"emitter.txt: {label} {key}")
+
+
+_ORACLE_ROW = re.compile(r"^(?P<fn>[a-z_]+)\s+(?P<input>\S+).*?\s(?P<us>\d+\.\d+)\s+\d+$")
+
+
+def oracle_rows(text: str) -> dict[tuple[str, str], list[float]]:
+    """bench/oracle_redaction.py rows: (function, input file or key) -> µs/op, one per run."""
+    out: dict[tuple[str, str], list[float]] = {}
+    for line in text.splitlines():
+        m = _ORACLE_ROW.match(line.strip())
+        if m:
+            out.setdefault((m.group("fn"), m.group("input")), []).append(float(m.group("us")))
+    return out
+
+
+def load_rounds(text: str) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for line in text.splitlines():
+        if line.startswith("{"):
+            row = json.loads(line)
+            if row.get("batches_failed"):
+                raise RawOutputError(f"load.txt: round of {row['label']} had failed batches ({row.get('first_error')})")
+            out.setdefault(row["label"], []).append(float(row["spans_per_second"]))
+    return out
+
+
+# ---------------------------------------------------------------- tables
+
+def table(header: list[str], align: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def python_tracing() -> dict[str, Figure]:
+    """µs per call of the Python runtime, one value per process: cost (on − off) and Langfuse + capture vs no tracing."""
+    try:
+        runs = json.loads(PYTHON_TRACING.read_text(encoding="utf-8"))["runs"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise RawOutputError(f"{PYTHON_TRACING}: {exc}") from exc
+    default, langfuse = runs["default"], runs["langfuse_io"]
+    out = {}
+    for tree in ("rest_with_root", "mcp_with_root"):
+        off = figure((r["us_per_call"][f"{tree}_off"] for r in default), tree)
+        on = figure((r["us_per_call"][f"{tree}_on"] for r in default), tree)
+        lf_on = figure((r["us_per_call"][f"{tree}_on"] for r in langfuse), tree)
+        out[f"{tree}/default"] = paired(on, off, lambda a, b: a - b)
+        # Langfuse + capture against no tracing at all: process i of each mode, in the order they ran.
+        out[f"{tree}/langfuse"] = paired(lf_on, off, lambda a, b: a - b)
+    return out
+
+
+def headline() -> str:
+    py = python_tracing()
+    rows = emitter_rows(read("emitter.txt"))
+    trees = (("rest", "REST tree (5 spans)"), ("mcp", "MCP tree (9 spans)"))
+    rust = {tree: emitter_figure(rows, f"{label}, cost (export between samples)", "wall") for tree, label in trees}
+    saturated = {tree: emitter_figure(rows, f"{label}, cost (export during calls)", "wall") for tree, label in trees}
+    cpu = {tree: emitter_figure(rows, f"{label}, cost (export between samples)", "cpu") for tree, label in trees}
+    allocs = {tree: emitter_figure(rows, f"{label}, export between samples", "allocs") for tree, label in trees}
+    ratio = {key: py[key].median / rust[key.split("_")[0]].median for key in py}
+    return table(
+        ["", "REST tree (5 spans)", "MCP tree (9 spans)"], ["---", "---:", "---:"],
+        [
+            ["Python runtime, tracing on − off, default settings ([python-tracing-cost](python-tracing-cost/README.md))",
+             py["rest_with_root/default"].show(n0, " µs"), py["mcp_with_root/default"].show(n0, " µs")],
+            ["Python runtime, Langfuse attributes + input/output capture, vs no tracing",
+             py["rest_with_root/langfuse"].show(n0, " µs"), py["mcp_with_root/langfuse"].show(n0, " µs")],
+            ["**Rust runtime with the mcpparity emitter**, traced − not traced ([emitter bench](../docs/emitter.md#benchmark))",
+             "**" + rust["rest"].show(n2, " µs") + "**", "**" + rust["mcp"].show(n2, " µs") + "**"],
+            ["Rust, the same in the calling thread's CPU time (without the time it waited for a core)",
+             cpu["rest"].show(n2, " µs"), cpu["mcp"].show(n2, " µs")],
+            ["Rust, wall time with the exporter thread draining during the calls (saturated)",
+             saturated["rest"].show(n2, " µs"), saturated["mcp"].show(n2, " µs")],
+            ["Rust, allocations per traced call", allocs["rest"].show(n0), allocs["mcp"].show(n0)],
+            ["ratio Python / Rust, default settings (medians)", x0(ratio["rest_with_root/default"]), x0(ratio["mcp_with_root/default"])],
+            ["ratio Python / Rust, Langfuse + capture (medians)", x0(ratio["rest_with_root/langfuse"]), x0(ratio["mcp_with_root/langfuse"])],
+        ])
+
+
+def processor() -> str:
+    go = go_bench(read("processor.txt"))
+    src = "processor.txt"
+    invoke = "BenchmarkToolInvoke2KB"
+    mixed = "BenchmarkMixedBatch1000"
+    return table(
+        ["benchmark", "ns/op", "B/op", "allocs/op"], ["---", "---:", "---:", "---:"],
+        [
+            ["`BenchmarkToolInvoke2KB` (one raw `tool.invoke`, 2 KB arguments + 2 KB result, Langfuse + capture on)",
+             go_figure(go, invoke, "ns/op", src).show(n0), go_figure(go, invoke, "B/op", src).show(n0), go_figure(go, invoke, "allocs/op", src).show(n0)],
+            ["`BenchmarkMixedBatch1000`, per span (1,000 mixed raw spans, `testdata/bench/mixed_1000.json`)",
+             go_figure(go, mixed, "ns/span", src).show(n0), go_figure(go, mixed, "B/op", src).map(lambda v: v / 1000).show(n0),
+             go_figure(go, mixed, "allocs/op", src).map(lambda v: v / 1000).show(n1)],
+        ])
+
+
+def engine() -> str:
+    go = go_bench(read("processor.txt"))
+    py = oracle_rows(read("oracle_redaction.txt"))
+    src = "processor.txt"
+
+    def python(fn: str, prefix: str) -> Figure:
+        values = [v for (f, i), vs in py.items() if f == fn and i.startswith(prefix) for v in vs]
+        return figure(values, f"oracle_redaction.txt: {fn} {prefix}")
+
+    rows = []
+    for label, bench, fn, prefix in (
+        ("`sanitize_trace_text`, 2 KB text", "BenchmarkSanitizeText2K", "sanitize_trace_text", "text_2k"),
+        ("`serialize_trace_payload`, 2 KB payload", "BenchmarkSerializeTracePayload2K", "serialize_trace_payload", "payload_2k"),
+        ("`serialize_trace_payload`, 40 KB payload", "BenchmarkSerializeTracePayload40K", "serialize_trace_payload", "payload_40k"),
+        ("`sanitize_trace_attribute_value`, `tool.name`", "BenchmarkSanitizeAttributeShort", "sanitize_trace_attribute_value", "tool.name"),
+    ):
+        ns = go_figure(go, bench, "ns/op", src)
+        us = python(fn, prefix)
+        rows.append([label, ns.show(n0), go_figure(go, bench, "B/op", src).show(n0), go_figure(go, bench, "allocs/op", src).show(n0),
+                     us.show(n1 if us.median >= 10 else n2), x0(us.median * 1000 / ns.median)])
+    return table(["operation", "Go ns/op", "Go B/op", "Go allocs", "Python µs/op", "Go faster (medians)"],
+                 ["---", "---:", "---:", "---:", "---:", "---:"], rows)
+
+
+def driver() -> str:
+    go = go_bench(read("processor.txt"))
+    ns = go_figure(go, "BenchmarkDriverLine", "ns/op", "processor.txt")
+    return table(["`redactdriver` input", "ms per 1,000 lines", "lines/s"], ["---", "---:", "---:"], [[
+        "1,000 copies of one `sanitize_trace_text` line (URL with a token, `password=`, a Bearer header)",
+        ns.map(lambda v: v / 1e6).show(n2), ns.map(lambda v: 1000 / (v / 1e9)).show(n0)]])
+
+
+def contrib() -> str:
+    go = go_bench(read("contribchain.txt"))
+    src = "contribchain.txt"
+    ours, chain = "BenchmarkMixed1000/mcpparity", "BenchmarkMixed1000/contrib_chain"
+    ours_ns, chain_ns = go_figure(go, ours, "ns/op", src), go_figure(go, chain, "ns/op", src)
+    ours_allocs, chain_allocs = go_figure(go, ours, "allocs/op", src), go_figure(go, chain, "allocs/op", src)
+    return table(["pipeline", "per batch", "per span", "allocs per span"], ["---", "---:", "---:", "---:"], [
+        ["mcpparity", ours_ns.map(lambda v: v / 1e6).show(n1, " ms"), go_figure(go, ours, "ns/span", src).map(lambda v: v / 1e3).show(n1, " µs"),
+         ours_allocs.map(lambda v: v / 1000).show(n1)],
+        ["transform → redaction → attributes × 2 (contrib)", chain_ns.map(lambda v: v / 1e6).show(n1, " ms"),
+         go_figure(go, chain, "ns/span", src).map(lambda v: v / 1e3).show(n1, " µs"), chain_allocs.map(lambda v: v / 1000).show(n1)],
+        ["**ratio contrib / mcpparity** (per `-count` round)", "**" + paired(chain_ns, ours_ns, lambda a, b: a / b).show(x1) + "**", "",
+         paired(chain_allocs, ours_allocs, lambda a, b: a / b).show(x1)],
+    ])
+
+
+def throughput() -> str:
+    rounds = load_rounds(read("load.txt"))
+    rows = []
+    for label, key in (("without mcpparity", "without_mcpparity"), ("with mcpparity", "with_mcpparity")):
+        rows.append([label, figure(rounds.get(key, ()), f"load.txt: {key}").show(n0)])
+    return table(["pipeline", "spans/s (median [min–max] over rounds)"], ["---", "---:"], rows)
+
+
+TABLES: dict[str, Callable[[], str]] = {
+    "headline": headline, "processor": processor, "engine": engine, "driver": driver,
+    "contrib": contrib, "throughput": throughput,
+}
+
+
+def render(readme: str) -> str:
+    """bench/README.md with every marked table replaced by the one the raw outputs give."""
+    names = [m.group("name") for m in MARK.finditer(readme)]
+    unknown = sorted(set(names) - set(TABLES))
+    missing = sorted(set(TABLES) - set(names))
+    if unknown or missing:
+        raise RawOutputError(f"{README}: unknown table markers {unknown}, missing markers {missing}")
+    return MARK.sub(lambda m: m.group(1) + TABLES[m.group("name")]() + m.group(4), readme)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="rewrite the tables in bench/README.md")
+    mode.add_argument("--check", action="store_true", help="exit 1 when bench/README.md differs from the raw outputs")
+    args = ap.parse_args()
+    try:
+        current = README.read_text(encoding="utf-8")
+        wanted = render(current)
+    except RawOutputError as exc:
+        print(f"tables: {exc}", file=sys.stderr)
+        return 2
+    if args.write:
+        if wanted != current:
+            README.write_text(wanted, encoding="utf-8")
+            print(f"tables: rewrote {README}", file=sys.stderr)
+        return 0
+    if args.check:
+        if wanted != current:
+            print(f"tables: {README} differs from the raw outputs in {RESULTS}: run `python3 bench/tables.py --write`", file=sys.stderr)
+            return 1
+        return 0
+    for name, make in TABLES.items():
+        print(f"<!-- {name} -->\n{make()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

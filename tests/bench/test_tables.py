@@ -1,0 +1,74 @@
+"""bench/README.md's tables are what bench/tables.py derives from the committed raw outputs."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("bench_tables", ROOT / "bench" / "tables.py")
+tables = importlib.util.module_from_spec(_spec)
+sys.modules["bench_tables"] = tables  # dataclasses look their module up there
+_spec.loader.exec_module(tables)
+
+
+def test_readme_tables_equal_the_raw_outputs() -> None:
+    readme = tables.README.read_text(encoding="utf-8")
+    assert tables.render(readme) == readme, "bench/README.md differs from bench/results/: run `python3 bench/tables.py --write`"
+
+
+def test_every_table_has_its_marker_and_figures() -> None:
+    readme = tables.README.read_text(encoding="utf-8")
+    bodies = {m.group("name"): m.group("body") for m in tables.MARK.finditer(readme)}
+    assert set(bodies) == set(tables.TABLES)
+    for name, body in bodies.items():
+        assert body.startswith("| ") and body.count("\n") >= 3, name
+
+
+def test_go_bench_lines_per_run_and_the_median_with_its_range() -> None:
+    text = "\n".join([
+        "goos: linux",
+        "BenchmarkToolInvoke2KB-2   \t   40000\t     30000 ns/op\t    8938 B/op\t      46 allocs/op",
+        "BenchmarkToolInvoke2KB-2   \t   40000\t     28000 ns/op\t    8938 B/op\t      46 allocs/op",
+        "BenchmarkToolInvoke2KB-2   \t   40000\t     35000 ns/op\t    8940 B/op\t      46 allocs/op",
+        "BenchmarkMixed1000/mcpparity-2   10   7800000 ns/op   7800 ns/span   2800000 B/op   30700 allocs/op",
+        "ok  \tgithub.com/x\t3.1s",
+    ])
+    go = tables.go_bench(text)
+    ns = tables.go_figure(go, "BenchmarkToolInvoke2KB", "ns/op", "t")
+    assert ns.values == (30000, 28000, 35000)
+    assert ns.show(tables.n0) == "30,000 [28,000–35,000]"
+    assert tables.go_figure(go, "BenchmarkToolInvoke2KB", "allocs/op", "t").show(tables.n0) == "46"
+    assert tables.go_figure(go, "BenchmarkMixed1000/mcpparity", "ns/span", "t").values == (7800,)
+    with pytest.raises(tables.RawOutputError, match="no `BenchmarkAbsent` line"):
+        tables.go_figure(go, "BenchmarkAbsent", "ns/op", "t")
+
+
+def test_emitter_rows_keep_the_export_mode_of_each_cost_row() -> None:
+    text = "\n".join([
+        "case                                            wall µs     cpu µs  allocs/call",
+        "REST tree (5 spans), export between samples           2.600      2.500         23.0",
+        "REST tree (5 spans), not traced                       0.001      0.001          0.0",
+        "REST tree (5 spans), cost                             2.599      2.499         23.0",
+        "REST tree (5 spans), export during calls              3.100      3.000         23.0",
+        "REST tree (5 spans), not traced                       0.001      0.001          0.0",
+        "REST tree (5 spans), cost                             3.099      2.999         23.0",
+    ])
+    rows = tables.emitter_rows(text)
+    assert rows["REST tree (5 spans), cost (export between samples)"]["wall"] == [2.599]
+    assert rows["REST tree (5 spans), cost (export during calls)"]["wall"] == [3.099]
+
+
+def test_a_missing_raw_output_is_an_error_naming_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(tables, "RESULTS", tmp_path)
+    with pytest.raises(tables.RawOutputError, match="processor.txt is missing"):
+        tables.processor()
+
+
+def test_a_readme_without_a_table_marker_is_refused() -> None:
+    readme = tables.README.read_text(encoding="utf-8").replace("<!-- tables.py: driver -->", "")
+    with pytest.raises(tables.RawOutputError, match="missing markers \\['driver'\\]"):
+        tables.render(readme)
