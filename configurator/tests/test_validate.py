@@ -207,7 +207,9 @@ def test_cli_reports_findings_with_exit_1(tmp_path: Path) -> None:
 def test_cli_invalid_yaml_and_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("receivers: [unclosed\n")
-    assert CliRunner().invoke(main, ["validate", str(path)]).exit_code == 1
+    # not YAML at all is an input error (2), like a span dump that is not JSON for `diff`
+    for command in (["validate", str(path)], ["helm", "--config", str(path), "--image", "x:1"], ["gateway-env", "--config", str(path)]):
+        assert CliRunner().invoke(main, command).exit_code == 2, command
     assert CliRunner().invoke(main, ["validate", str(tmp_path / "absent.yaml")]).exit_code == 2
 
 

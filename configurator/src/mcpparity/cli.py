@@ -25,7 +25,7 @@ HELP = """Configure and check otelcol-mcpparity from the ContextForge gateway's 
 Exit codes (every command):
   0  success (diff: the dumps are the same; check: every probe passed)
   1  refused, invalid, different or unhealthy: the messages say what and where
-  2  usage or input error (missing file, unreadable input)
+  2  usage or input error: a missing or unreadable file, input that is not YAML / JSON at all
   3  incomplete: a required check could not run (validate: no runnable collector binary)
 """
 
@@ -61,7 +61,7 @@ def load_yaml_file(path: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        fail(EXIT_FAILED, f"{path}: not valid YAML: {exc}")
+        fail(EXIT_USAGE, f"{path}: not valid YAML: {exc}")
 
 
 @click.group(help=HELP)
