@@ -196,3 +196,15 @@ def test_d3_truncated_payload_judged_by_its_preview() -> None:
     # a secret the Rust path left in clear is not D3
     assert dev.explain_payload(wrapper(100, text), wrapper(96, text), ["password"]) is None
     assert dev.explain_payload(wrapper(100, text), wrapper(100, text.replace("xx", "yy")), ["password"]) is None
+
+
+def test_redact_fields_come_from_the_gateway_env_file(tmp_path: Path, write_env) -> None:
+    python, rust = pair("b_secrets_capture_mcp")
+    # with `password`/`api_key` not redact fields, the Rust masks are no longer D3: a real difference
+    narrow = write_env("OTEL_REDACT_FIELDS=token\n")
+    result = run_diff(*FLAGS, "--env-file", str(narrow), str(python), str(rust))
+    assert result.exit_code == 1 and f"tool.invoke: attributes.{dev.OUTPUT_KEY}:" in result.stdout
+    default = write_env("OTEL_SERVICE_NAME=mcp-gateway\n", "default.env")
+    result = run_diff(*FLAGS, "--env-file", str(default), str(python), str(rust))
+    assert result.exit_code == 0 and listed(result.stdout) == CASES["b_secrets_capture_mcp"]
+    assert run_diff(*FLAGS, "--env-file", str(default), "--redact-field", "x", str(python), str(rust)).exit_code == 2

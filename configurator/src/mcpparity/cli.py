@@ -209,13 +209,15 @@ def gateway_env_command(config_path: str, env_file: str | None, host: str | None
 @click.option("--strict", is_flag=True, help="Report the deliberate deviations D1–D9 as differences too.")
 @click.option("--redact-field", "redact_fields", multiple=True, metavar="NAME",
               help="The gateway's OTEL_REDACT_FIELDS, for D3 (repeatable; default: the gateway's 16).")
+@click.option("--env-file", default=None, type=click.Path(dir_okay=False),
+              help="Read OTEL_REDACT_FIELDS from the gateway's .env file instead (its own parsing rules).")
 @click.option("--ignore-key", "ignore_keys", multiple=True, help="Attribute key not to compare at all (repeatable).")
 @click.option("--scope", default=None, help="Keep only spans of this instrumentation scope (children of dropped spans move up).")
 @click.option("--ignore-span", "ignore_spans", multiple=True, help="Drop spans with this name; their children move up (repeatable).")
 @click.option("--only-traces-with", default=None, metavar="SPAN_NAME", help="Keep only the traces holding a span of this name (e.g. tool.invoke).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object (differences, deviations, not_compared).")
-def diff(a: str, b: str, strict: bool, redact_fields: tuple[str, ...], ignore_keys: tuple[str, ...], scope: str | None,
-         ignore_spans: tuple[str, ...], only_traces_with: str | None, as_json: bool) -> None:
+def diff(a: str, b: str, strict: bool, redact_fields: tuple[str, ...], env_file: str | None, ignore_keys: tuple[str, ...],
+         scope: str | None, ignore_spans: tuple[str, ...], only_traces_with: str | None, as_json: bool) -> None:
     """Compare span dump A (the Python runtime's) with B (the Rust path's) as trees.
 
     Ids and times are not compared, generated values (duration.ms, correlation_id, request_id) for
@@ -223,6 +225,15 @@ def diff(a: str, b: str, strict: bool, redact_fields: tuple[str, ...], ignore_ke
     explains is listed under `deviations`, not counted, unless --strict. Exit 0 same, 1 different,
     2 input error.
     """
+    if env_file is not None:
+        if redact_fields:
+            fail(EXIT_USAGE, "--env-file and --redact-field: give one of them")
+        if not Path(env_file).is_file():
+            fail(EXIT_USAGE, f"--env-file {env_file}: no such file")
+        try:
+            redact_fields = parse_gateway_settings(read_env_file(env_file)).redact_fields or ()
+        except SettingsErrors as exc:
+            fail(EXIT_FAILED, f"--env-file {env_file}: " + "; ".join(str(e) for e in exc.errors))
     try:
         spans_a, spans_b = spandiff.load_spans(a), spandiff.load_spans(b)
     except spandiff.SpanDumpError as exc:
