@@ -77,9 +77,10 @@ run: $(COLLECTOR) ## start the collector on collector-config/local.yaml (no acco
 test: contract-check lint test-go test-fuzz test-rust test-py configs-check parity ## every suite (what CI runs)
 
 # Versions: staticcheck in internal/tools/go.mod, ruff in tests/requirements.txt, clippy with the Rust toolchain.
-lint: venv $(TOOLS)/staticcheck ## staticcheck (processor, bench/load), ruff (every Python file), cargo clippy -D warnings
+lint: venv $(TOOLS)/staticcheck ## go vet + staticcheck (processor, bench Go modules), ruff (every Python file), cargo clippy -D warnings
 	cd processor && go vet ./... && $(TOOLS)/staticcheck ./...
-	cd bench/load && $(TOOLS)/staticcheck ./...
+	cd bench/load && go vet ./... && $(TOOLS)/staticcheck ./...
+	cd bench/contribchain && go vet ./... && $(TOOLS)/staticcheck ./...  # compiled by nothing else in make test
 	$(VENV)/bin/ruff check .
 	@cargo clippy --version >/dev/null 2>&1 || { echo "lint: cargo clippy is missing: rustup component add clippy" >&2; exit 1; }
 	cargo clippy --locked --manifest-path emitter/Cargo.toml --all-targets -- -D warnings
