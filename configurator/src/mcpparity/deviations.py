@@ -207,12 +207,15 @@ def explain_status_message(a: Mapping, b: Mapping) -> Optional[str]:
     return None
 
 
-def explain_events(a_events: list[Mapping], b_events: list[Mapping]) -> tuple[list[Mapping], Optional[str]]:
-    """A's events as the Rust path exports them (D2 applied) when that is what B has; else A's own."""
+def explain_events(a_events: list[Mapping], b_events: list[Mapping]) -> Optional[str]:
+    """D2 when A without its SDK exception events has as many events as B, and B has none of them.
+
+    The caller then compares A's remaining events with B's one by one.
+    """
     kept = [e for e in a_events if not d2_is_sdk_exception_event(e)]
     if len(kept) != len(a_events) and len(kept) == len(b_events) and not any(d2_is_sdk_exception_event(e) for e in b_events):
-        return kept, "D2"
-    return list(a_events), None
+        return "D2"
+    return None
 
 
 def explain_attribute(key: str, a: Mapping, b: Mapping, redact_fields: Iterable[str]) -> Optional[list[str]]:

@@ -364,8 +364,7 @@ def _compare_span(a: Span, b: Span, path: str, rules: _Rules, root: Span) -> Non
     _compare_attributes("attributes.", path, a, b, a.attributes, b.attributes, rules)
     a_events = a.events
     if len(a.events) != len(b.events) and rules.deviations:
-        _, deviation = dev.explain_events(a.view()["events"], b.view()["events"])
-        if rules.explained(deviation, path, "events"):
+        if rules.explained(dev.explain_events(a.view()["events"], b.view()["events"]), path, "events"):
             a_events = [e for e in a.events if not dev.d2_is_sdk_exception_event({"name": e[0], "attributes": e[1]})]
     if len(a_events) != len(b.events):
         out.append(Difference(path, "events.count", len(a_events), len(b.events)))
