@@ -1,6 +1,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::transport::TlsFiles;
+
 /// The hard cap on one raw payload attribute (1 MiB), from the contract.
 pub const DEFAULT_MAX_RAW_PAYLOAD_BYTES: usize = 1024 * 1024;
 
@@ -49,6 +51,11 @@ pub struct EmitterConfig {
     pub export_timeout: Duration,
     /// Batch processor delay between exports.
     pub batch_delay: Duration,
+    /// CA and client certificate files of a TLS hop (`https://` endpoint).
+    pub tls: TlsFiles,
+    /// Headers sent with every export, e.g. [`crate::bearer_header`] for the collector's
+    /// bearertokenauth (lower-case names).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Default for EmitterConfig {
@@ -64,6 +71,8 @@ impl Default for EmitterConfig {
             max_raw_payload_bytes: DEFAULT_MAX_RAW_PAYLOAD_BYTES,
             export_timeout: Duration::from_secs(10),
             batch_delay: Duration::from_millis(200),
+            tls: TlsFiles::default(),
+            headers: Vec::new(),
         }
     }
 }
@@ -73,7 +82,9 @@ impl EmitterConfig {
     /// value of a setting (e.g. `|k| std::env::var(k).ok()`, or a facts file's `env`).
     /// Reads `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL` (default `grpc`, as the
     /// gateway), `OTEL_SERVICE_NAME`, `DEPLOYMENT_ENV`/`ENVIRONMENT`, `OTEL_CAPTURE_INPUT_SPANS`,
-    /// `OTEL_CAPTURE_OUTPUT_SPANS`. Setting names are matched case-sensitively, upper case.
+    /// `OTEL_CAPTURE_OUTPUT_SPANS`, and the hop's `OTEL_EXPORTER_OTLP_CERTIFICATE`,
+    /// `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CLIENT_KEY`,
+    /// `OTEL_EXPORTER_OTLP_HEADERS`. Setting names are matched case-sensitively, upper case.
     pub fn from_settings(
         gateway_version: &str,
         lookup: impl Fn(&str) -> Option<String>,
@@ -100,6 +111,7 @@ impl EmitterConfig {
             span_list_contains(lookup("OTEL_CAPTURE_INPUT_SPANS"), "tool.invoke");
         config.capture_output =
             span_list_contains(lookup("OTEL_CAPTURE_OUTPUT_SPANS"), "tool.invoke");
+        crate::transport::apply_settings(&mut config, &lookup)?;
         Ok(config)
     }
 }
