@@ -265,14 +265,11 @@ pub(crate) fn grpc_exporter(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<EmitterConfig, EmitterError> {
-        let env: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        EmitterConfig::from_settings("v", |k| env.get(k).cloned())
+        let settings =
+            crate::GatewaySettings::from_pairs(pairs.iter().map(|(k, v)| (*k, v.to_string())));
+        EmitterConfig::from_settings("v", &settings)
     }
 
     #[test]

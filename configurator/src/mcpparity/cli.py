@@ -13,7 +13,8 @@ import click
 import yaml
 
 from . import collector_binary, gateway_env, helm, hop, lints, probe, spandiff, yamlout
-from .collector_config import DEFAULT_FILE_PATH, DEFAULT_LISTEN_HOST, EXPORTER_CHOICES, build_collector_config
+from .collector_config import (DEFAULT_FILE_PATH, DEFAULT_LISTEN_HOST, DEFAULT_MEMORY_LIMIT_MIB, DEFAULT_QUEUE_DIR,
+                               DEFAULT_QUEUE_SIZE_MIB, EXPORTER_CHOICES, build_collector_config)
 from .settings import SettingsErrors, parse_gateway_settings, parse_set_options, read_env_file
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -82,10 +83,16 @@ def main() -> None:
 @click.option("--auth-token-env", default=None, metavar="VAR",
               help=f"Require `authorization: Bearer $VAR` on every export (bearertokenauth); e.g. {hop.DEFAULT_TOKEN_ENV}.")
 @click.option("--insecure-listen", is_flag=True, help="Allow a plaintext receiver off loopback (a network you trust; warns loudly).")
+@click.option("--queue-dir", default=DEFAULT_QUEUE_DIR, show_default=True,
+              help="Directory of the persistent sending queue (file_storage); keep it across restarts.")
+@click.option("--queue-size-mib", default=DEFAULT_QUEUE_SIZE_MIB, show_default=True, type=int,
+              help="Spans the queue holds on disk (MiB of OTLP data; the directory needs about twice that).")
+@click.option("--memory-limit-mib", default=DEFAULT_MEMORY_LIMIT_MIB, show_default=True, type=int,
+              help="Memory the collector process may use; memory_limiter refuses spans above 60 % of it.")
 @click.option("-o", "--output", default=None, help="Write the config here (default: stdout).")
 def generate(env_file: str, overrides: tuple[str, ...], exporter: str, file_path: str, listen_address: str,
              tls_cert: str | None, tls_key: str | None, tls_client_ca: str | None, auth_token_env: str | None,
-             insecure_listen: bool, output: str | None) -> None:
+             insecure_listen: bool, queue_dir: str, queue_size_mib: int, memory_limit_mib: int, output: str | None) -> None:
     """Turn the gateway's settings into a collector config. Secrets are never written."""
     hop_options = hop.HopOptions(tls_cert=tls_cert, tls_key=tls_key, tls_client_ca=tls_client_ca,
                                  auth_token_env=auth_token_env, insecure_listen=insecure_listen)
@@ -96,7 +103,8 @@ def generate(env_file: str, overrides: tuple[str, ...], exporter: str, file_path
         env.update(parse_set_options(list(overrides)))
         settings = parse_gateway_settings(env)
         generated = build_collector_config(settings, exporter=exporter, file_path=file_path, listen_host=listen_address,
-                                           hop_options=hop_options)
+                                           hop_options=hop_options,
+                                           queue_dir=queue_dir, memory_limit_mib=memory_limit_mib, queue_size_mib=queue_size_mib)
     except SettingsErrors as exc:
         for error in exc.errors:
             status(f"refused: {error}")
@@ -107,7 +115,10 @@ def generate(env_file: str, overrides: tuple[str, ...], exporter: str, file_path
               + (f" --listen-address {listen_address}" if listen_address != DEFAULT_LISTEN_HOST else "")
               + "".join(f" {flag}" for flag, on in (("--tls-cert …", tls_cert), ("--tls-client-ca …", tls_client_ca),
                                                     (f"--auth-token-env {auth_token_env}", auth_token_env),
-                                                    ("--insecure-listen", insecure_listen)) if on) + "`.",
+                                                    ("--insecure-listen", insecure_listen)) if on)
+              + (f" --queue-dir {queue_dir}" if queue_dir != DEFAULT_QUEUE_DIR else "")
+              + (f" --queue-size-mib {queue_size_mib}" if queue_size_mib != DEFAULT_QUEUE_SIZE_MIB else "")
+              + (f" --memory-limit-mib {memory_limit_mib}" if memory_limit_mib != DEFAULT_MEMORY_LIMIT_MIB else "") + "`.",
               "Do not edit: change the gateway settings and regenerate (`make configs` for collector-config/)."]
     for required in generated.required_env:
         header.append(f"ACTION: set {required.name} in the collector's environment: {required.how}")
@@ -160,14 +171,17 @@ def validate(config: str, binary: str | None, insecure_listen: bool) -> None:
 @click.option("--image", required=True, help="REPOSITORY:TAG of the otelcol-mcpparity image.")
 @click.option("--mode", type=click.Choice(helm.MODES), default="deployment", show_default=True)
 @click.option("--secret", default="otelcol-mcpparity", show_default=True, help="Kubernetes secret holding the referenced ${env:…} variables.")
-@click.option("--memory-limit", default="512Mi", show_default=True, help="resources.limits.memory (memory_limiter works from it).")
+@click.option("--memory-limit", default=helm.DEFAULT_MEMORY_LIMIT, show_default=True,
+              help="resources.limits.memory; memory_limiter's limit_mib/spike_limit_mib are derived from it.")
+@click.option("--queue-claim", default=None, help="An existing PersistentVolumeClaim for the persistent queue "
+              "(default: an emptyDir; statefulset mode: one claim per replica).")
 @click.option("--tls-secret", default=None, help="kubernetes.io/tls Secret with tls.crt, tls.key (and ca.crt for mTLS), mounted for the receiver.")
 @click.option("--gateway-pod-label", "gateway_pod_labels", multiple=True, metavar="KEY=VALUE",
               help="Label of the gateway's pods (repeatable): the NetworkPolicy admits only them to the receiver.")
 @click.option("--insecure-listen", is_flag=True, help="Allow a plaintext receiver on the pod IP (warns loudly).")
 @click.option("-o", "--output", default=None, help="Write the values here (default: stdout).")
-def helm_command(config_path: str, image: str, mode: str, secret: str, memory_limit: str, tls_secret: str | None,
-                 gateway_pod_labels: tuple[str, ...], insecure_listen: bool, output: str | None) -> None:
+def helm_command(config_path: str, image: str, mode: str, secret: str, memory_limit: str, queue_claim: str | None,
+                 tls_secret: str | None, gateway_pod_labels: tuple[str, ...], insecure_listen: bool, output: str | None) -> None:
     """Values for the official opentelemetry-collector chart 0.170.x running our image and config."""
     data = load_yaml_file(config_path)
     findings = lints.lint(data, allow_insecure_listen=insecure_listen)
@@ -177,7 +191,7 @@ def helm_command(config_path: str, image: str, mode: str, secret: str, memory_li
         fail(EXIT_FAILED, f"{config_path}: fix these before deploying")
     try:
         labels = helm.parse_pod_labels(gateway_pod_labels)
-        result = helm.build_values(data, image=image, mode=mode, secret=secret, memory_limit=memory_limit,
+        result = helm.build_values(data, image=image, mode=mode, secret=secret, memory_limit=memory_limit, queue_claim=queue_claim,
                                    tls_secret=tls_secret, gateway_labels=labels, insecure_listen=insecure_listen)
     except helm.Refused as exc:
         fail(EXIT_FAILED, f"refused: {exc}")
