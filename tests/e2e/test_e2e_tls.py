@@ -201,3 +201,18 @@ def test_replay_refuses_tls_files_for_a_plaintext_endpoint_and_a_missing_token_v
                                  capture_output=True, text=True, timeout=REPLAY_TIMEOUT_S,
                                  env={k: v for k, v in os.environ.items() if k != "MCPPARITY_E2E_UNSET_TOKEN"})
     assert env_missing.returncode == 1 and "MCPPARITY_E2E_UNSET_TOKEN: the variable is unset or empty" in env_missing.stderr
+
+
+def test_check_probes_a_tls_receiver_with_the_runtimes_credentials(start_secured, pki: Path) -> None:
+    from mcpparity import probe  # the configurator's `mcpparity check`
+
+    collector = start_secured(client_ca=False, token=True)
+    assert collector.ports is not None
+    health = f"http://127.0.0.1:{collector.ports.health}/"
+    url = endpoint(collector, "http")
+    ok = probe.check(url, health, hop=probe.HopCredentials(ca_file=str(pki / "ca.crt"), token=TOKEN))
+    assert all(r.ok for r in ok), ok
+    no_token = probe.check(url, health, hop=probe.HopCredentials(ca_file=str(pki / "ca.crt")))
+    assert not no_token[1].ok and "answered 401" in no_token[1].message
+    untrusted = probe.check(url, health, hop=probe.HopCredentials(ca_file=str(pki / "other-ca.crt"), token=TOKEN))
+    assert not untrusted[1].ok and "TLS failed" in untrusted[1].message and TOKEN not in untrusted[1].message

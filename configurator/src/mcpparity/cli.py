@@ -263,9 +263,20 @@ def diff(a: str, b: str, ignore_keys: tuple[str, ...], scope: str | None, ignore
 @click.option("--otlp", "otlp_url", default=probe.DEFAULT_OTLP_URL, show_default=True, help="OTLP/HTTP traces URL.")
 @click.option("--health", "health_url", default=probe.DEFAULT_HEALTH_URL, show_default=True, help="health_check URL.")
 @click.option("--timeout", default=5.0, show_default=True, help="Seconds per request.")
-def check(otlp_url: str, health_url: str, timeout: float) -> None:
+@click.option("--ca-file", default=None, help="CA that verifies a TLS receiver (https:// --otlp).")
+@click.option("--client-cert", default=None, help="Client certificate for an mTLS receiver.")
+@click.option("--client-key", default=None, help="Client key for an mTLS receiver.")
+@click.option("--token-env", default=None, metavar="VAR", help="Variable holding the receiver's bearer token.")
+def check(otlp_url: str, health_url: str, timeout: float, ca_file: str | None, client_cert: str | None,
+          client_key: str | None, token_env: str | None) -> None:
     """Probe a running collector: health endpoint, then one synthetic raw span over OTLP/HTTP."""
-    results = probe.check(otlp_url=otlp_url, health_url=health_url, timeout=timeout)
+    token = None
+    if token_env is not None:
+        token = os.environ.get(token_env, "").strip()
+        if not token:
+            fail(EXIT_USAGE, f"--token-env {token_env}: the variable is unset or empty")
+    credentials = probe.HopCredentials(ca_file=ca_file, client_cert=client_cert, client_key=client_key, token=token)
+    results = probe.check(otlp_url=otlp_url, health_url=health_url, timeout=timeout, hop=credentials)
     for result in results:
         click.echo(str(result))
     if not all(result.ok for result in results):
