@@ -15,7 +15,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc import TraceServiceServicer, add_TraceServiceServicer_to_server
 
 from mcpparity.cli import main
-from mcpparity.probe import check
+from mcpparity.probe import HopCredentials, check
 
 
 class FakeCollector:
@@ -132,9 +132,11 @@ class FakeGrpcTraceService(TraceServiceServicer):
 
     def __init__(self) -> None:
         self.received: list[ExportTraceServiceRequest] = []
+        self.metadata: list[dict[str, str]] = []
         self.rejected = 0
 
     def Export(self, request, context):  # noqa: N802 - the generated servicer's name
+        self.metadata.append(dict(context.invocation_metadata()))
         self.received.append(request)
         response = ExportTraceServiceResponse()
         if self.rejected:
@@ -175,3 +177,13 @@ def test_grpc_probe_failures_are_explained_and_fail_the_cli(fake: FakeCollector)
     assert result.exit_code == 1 and "otlp-grpc: FAILED" in result.stdout
     fake.health_status = 503
     assert [r.message for r in check(timeout=2, grpc_target=target, **fake.urls)[1:]] == ["skipped: the health check failed"] * 2
+
+
+def test_grpc_probe_carries_the_bearer_token_and_names_an_unreadable_ca(fake: FakeCollector, fake_grpc, tmp_path) -> None:
+    service, target = fake_grpc
+    results = check(timeout=3, grpc_target=target, hop=HopCredentials(token="s3cret-token"), **fake.urls)
+    assert results[2].ok and service.metadata[-1]["authorization"] == "Bearer s3cret-token"
+    assert "s3cret-token" not in " ".join(str(r) for r in results)
+    missing_ca = str(tmp_path / "absent-ca.pem")
+    over_grpc = check(timeout=3, grpc_target=target, hop=HopCredentials(ca_file=missing_ca), **{**fake.urls, "otlp_url": fake.urls["otlp_url"]})[2]
+    assert not over_grpc.ok and over_grpc.message == f"cannot read {missing_ca}: No such file or directory"

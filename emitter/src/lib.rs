@@ -38,6 +38,7 @@ mod context;
 mod emitter;
 pub mod facts;
 pub mod keys;
+mod transport;
 
 pub use config::{
     EmitterConfig, EmitterError, GatewaySettings, Protocol, DEFAULT_MAX_RAW_PAYLOAD_BYTES,
@@ -48,3 +49,4 @@ pub use emitter::{
     ToolCall, ToolFacts, ToolInvokeSpan, UpstreamFacts, UpstreamTarget, SCOPE_NAME,
 };
 pub use opentelemetry::propagation::Extractor;
+pub use transport::{bearer_header, TlsFiles};

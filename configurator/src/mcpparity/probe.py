@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 import requests
@@ -75,16 +76,36 @@ def check_health(url: str, timeout: float = 5.0) -> ProbeResult:
     return ProbeResult("health", True, f"{url} answered 200")
 
 
-def send_probe_span(url: str, timeout: float = 5.0) -> ProbeResult:
+@dataclass(frozen=True)
+class HopCredentials:
+    """What the runtime presents to a TLS receiver: the CA it trusts, its client certificate, the bearer token."""
+
+    ca_file: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    token: str | None = None  # the value, read from the environment by the caller; never printed
+
+
+def send_probe_span(url: str, timeout: float = 5.0, hop: HopCredentials | None = None) -> ProbeResult:
+    hop = hop or HopCredentials()
     body = encode_spans([synthetic_raw_span()]).SerializeToString()
+    headers = {"Content-Type": "application/x-protobuf"}
+    if hop.token:
+        headers["Authorization"] = f"Bearer {hop.token}"
+    cert = (hop.client_cert, hop.client_key) if hop.client_cert and hop.client_key else None
     try:
-        response = requests.post(url, data=body, timeout=timeout, headers={"Content-Type": "application/x-protobuf"})
+        response = requests.post(url, data=body, timeout=timeout, headers=headers, verify=hop.ca_file or True, cert=cert)
+    except requests.exceptions.SSLError as exc:
+        return ProbeResult("otlp", False, f"{url}: TLS failed ({exc.__class__.__name__}): does --ca-file trust the receiver's certificate, "
+                                          "and does an mTLS receiver get --client-cert/--client-key?")
     except requests.ConnectionError:
         return ProbeResult("otlp", False, f"cannot connect to {url}: is the otlp receiver's http protocol enabled at that address?")
     except requests.Timeout:
         return ProbeResult("otlp", False, f"{url} did not answer within {timeout:g}s")
     except requests.RequestException as exc:
         return ProbeResult("otlp", False, f"{url}: {exc.__class__.__name__}: {exc}")
+    if response.status_code == 401:
+        return ProbeResult("otlp", False, f"{url} answered 401: the receiver wants its bearer token (--token-env VAR)")
     if response.status_code == 404:
         return ProbeResult("otlp", False, f"{url} answered 404: the OTLP/HTTP traces path is /v1/traces")
     if response.status_code != 200:
@@ -101,19 +122,31 @@ def send_probe_span(url: str, timeout: float = 5.0) -> ProbeResult:
 
 
 _GRPC_HINTS = {
-    grpc.StatusCode.UNAVAILABLE: "is the otlp receiver's grpc protocol enabled at that address (plaintext)?",
+    grpc.StatusCode.UNAVAILABLE: "is the otlp receiver's grpc protocol enabled at that address (with TLS: does --ca-file trust it)?",
     grpc.StatusCode.DEADLINE_EXCEEDED: "no answer in time",
     grpc.StatusCode.UNIMPLEMENTED: "the address serves gRPC but not the OTLP trace service",
-    grpc.StatusCode.UNAUTHENTICATED: "the receiver requires authentication",
+    grpc.StatusCode.UNAUTHENTICATED: "the receiver wants its bearer token (--token-env VAR)",
 }
 
 
-def send_probe_span_grpc(target: str, timeout: float = 5.0) -> ProbeResult:
-    """The same raw span through the OTLP gRPC TraceService/Export call."""
+def send_probe_span_grpc(target: str, timeout: float = 5.0, hop: HopCredentials | None = None) -> ProbeResult:
+    """The same raw span through the OTLP gRPC TraceService/Export call, with the runtime's credentials if given."""
+    hop = hop or HopCredentials()
     request = encode_spans([synthetic_raw_span()])
-    with grpc.insecure_channel(target) as channel:
+    metadata = [("authorization", f"Bearer {hop.token}")] if hop.token else None
+    if hop.ca_file or hop.client_cert:
         try:
-            response = TraceServiceStub(channel).Export(request, timeout=timeout)
+            pem = {name: Path(path).read_bytes() if path else None
+                   for name, path in (("--ca-file", hop.ca_file), ("--client-cert", hop.client_cert), ("--client-key", hop.client_key))}
+        except OSError as exc:
+            return ProbeResult("otlp-grpc", False, f"cannot read {exc.filename}: {exc.strerror}")
+        channel = grpc.secure_channel(target, grpc.ssl_channel_credentials(
+            root_certificates=pem["--ca-file"], private_key=pem["--client-key"], certificate_chain=pem["--client-cert"]))
+    else:
+        channel = grpc.insecure_channel(target)
+    with channel:
+        try:
+            response = TraceServiceStub(channel).Export(request, timeout=timeout, metadata=metadata)
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else None
             hint = _GRPC_HINTS.get(code, exc.details() if hasattr(exc, "details") else str(exc))
@@ -123,14 +156,14 @@ def send_probe_span_grpc(target: str, timeout: float = 5.0) -> ProbeResult:
     return ProbeResult("otlp-grpc", True, f"{target} accepted one raw span over gRPC (scope {RAW_SCOPE_NAME}, cf.op=request)")
 
 
-def check(otlp_url: str = DEFAULT_OTLP_URL, health_url: str = DEFAULT_HEALTH_URL, grpc_target: str | None = None,
-          timeout: float = 5.0) -> list[ProbeResult]:
+def check(otlp_url: str = DEFAULT_OTLP_URL, health_url: str = DEFAULT_HEALTH_URL, timeout: float = 5.0,
+          hop: HopCredentials | None = None, grpc_target: str | None = None) -> list[ProbeResult]:
     """Health first; the span is sent (over HTTP, then gRPC when grpc_target is given) only when the collector reports healthy."""
     health = check_health(health_url, timeout)
     steps = ["otlp"] + (["otlp-grpc"] if grpc_target else [])
     if not health.ok:
         return [health] + [ProbeResult(step, False, "skipped: the health check failed") for step in steps]
-    results = [health, send_probe_span(otlp_url, timeout)]
+    results = [health, send_probe_span(otlp_url, timeout, hop)]
     if grpc_target:
-        results.append(send_probe_span_grpc(grpc_target, timeout))
+        results.append(send_probe_span_grpc(grpc_target, timeout, hop))
     return results
