@@ -83,7 +83,7 @@ lint: venv $(TOOLS)/staticcheck ## go vet + staticcheck (processor, bench Go mod
 	cd bench/contribchain && go vet ./... && $(TOOLS)/staticcheck ./...  # compiled by nothing else in make test
 	$(VENV)/bin/ruff check .
 	@cargo clippy --version >/dev/null 2>&1 || { echo "lint: cargo clippy is missing: rustup component add clippy" >&2; exit 1; }
-	cargo clippy --locked --manifest-path emitter/Cargo.toml --all-targets -- -D warnings
+	cargo clippy --locked --manifest-path emitter/Cargo.toml --all-targets --all-features -- -D warnings  # every feature: raw-span-replay needs replay
 
 test-go: ## Go unit, golden and generated tests of the processor
 	cd processor && go vet ./... && go test -count=1 ./...
