@@ -16,8 +16,8 @@ func benchInput(b *testing.B, name string) []byte {
 	return data
 }
 
-func BenchmarkSanitizeText2K(b *testing.B) {
-	text := string(benchInput(b, "text_2k.txt"))
+func benchSanitizeText(b *testing.B, name string) {
+	text := string(benchInput(b, name))
 	r := New(nil, Options{JSONQuotedKeys: true})
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
@@ -25,6 +25,17 @@ func BenchmarkSanitizeText2K(b *testing.B) {
 		_ = r.SanitizeText(text)
 	}
 }
+
+// BenchmarkSanitizeText2K: log-like text with a few secrets (text_2k.txt).
+func BenchmarkSanitizeText2K(b *testing.B) { benchSanitizeText(b, "text_2k.txt") }
+
+// BenchmarkSanitizeTextClean2K: tool output without secrets (text_clean_2k.txt): separators,
+// quotes, URLs, JSON fragments and non-ASCII words, none of which a rule changes.
+func BenchmarkSanitizeTextClean2K(b *testing.B) { benchSanitizeText(b, "text_clean_2k.txt") }
+
+// BenchmarkSanitizeTextSecrets2K: a secret every ~30 bytes (text_secrets_2k.txt): key=value,
+// quoted values, D3 keys, Bearer/Basic and URLs with userinfo and api_key.
+func BenchmarkSanitizeTextSecrets2K(b *testing.B) { benchSanitizeText(b, "text_secrets_2k.txt") }
 
 func benchSerialize(b *testing.B, name string) {
 	v, err := payload.Parse(benchInput(b, name))

@@ -2,9 +2,13 @@ package redact
 
 import (
 	"errors"
+	"math/bits"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/mcpparity/mcpparity/processor/internal/payload"
 )
@@ -54,16 +58,42 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	} else {
 		s = redactBearer(s, nil)
 	}
-	if r.opts.JSONQuotedKeys {
-		pend = r.quotedKeyValues(s, pend)
+	// Prefilter of steps 3 and D3: both need a separator; the key=value rules need one of
+	// the fields' last letters right before it (and \s*), D3 a closing quote. Texts with
+	// neither skip the two steps (their scans are most of the engine's work).
+	var endsBuf [128]keyEnd
+	ends := keyEnds(s, endsBuf[:0])
+	keyCandidate, quoteCandidate := r.separatorCandidates(ends)
+	if r.opts.JSONQuotedKeys && quoteCandidate {
+		pend = r.quotedKeyValues(s, pend, ends)
 	}
-	s, changed := r.redactKeyValues(s, pend)
+	changed := false
+	if keyCandidate {
+		s, changed = r.redactKeyValues(s, pend, ends)
+	}
 	s = applyPending(s, pend)
 	if r.opts.JSONQuotedKeys && (changed || unparsableURLs) {
 		s = r.redactQuotedKeys(s) // quoted keys the rules' masks brought together
 	}
 	s = collapseMasks(s)
 	return s, err
+}
+
+// separatorCandidates reports whether a key=value rule may match at one of ends (the byte
+// before the key end can be the last rune of a field's key pattern) and whether D3 may (that
+// byte is a quote).
+func (r *Redactor) separatorCandidates(ends []keyEnd) (key, quote bool) {
+	for _, e := range ends {
+		if e.q == 0 {
+			continue
+		}
+		key = key || r.keyLast[e.last]
+		quote = quote || e.last == '"' || e.last == '\''
+		if key && quote {
+			break
+		}
+	}
+	return key, quote
 }
 
 // triggers marks the bytes without which no rule can change a text: URLs need "://",
@@ -99,37 +129,52 @@ func cannotMatch(s string) bool {
 // sanitized query and fragment (sanitizeUnparsableURL); its authority is added to pend, to be
 // masked once the later rules have seen it.
 func sanitizeEmbeddedURLs(s string, pend *[]pendingMask) (string, error) {
-	if !strings.Contains(s, "http") {
+	// Every match has "://" right after "http" or "https", and "://" is far rarer in text
+	// than "http" or 'h': search for it and look back.
+	if !strings.Contains(s, "://") {
 		return s, nil
 	}
 	var b strings.Builder
 	var firstErr error
 	last := 0
 	for i := 0; i < len(s); {
-		k := strings.Index(s[i:], "http")
+		k := strings.Index(s[i:], "://")
 		if k < 0 {
 			break
 		}
-		start := i + k
-		j := start + 4
-		if j < len(s) && s[j] == 's' && strings.HasPrefix(s[j+1:], "://") {
-			j += 4
-		} else if strings.HasPrefix(s[j:], "://") {
-			j += 3
-		} else {
-			i = start + 1
+		sep := i + k
+		j := sep + 3
+		var start int
+		switch {
+		case sep >= 5 && s[sep-5:sep] == "https":
+			start = sep - 5
+		case sep >= 4 && s[sep-4:sep] == "http":
+			start = sep - 4
+		default:
+			i = sep + 1
+			continue
+		}
+		if start < i { // inside the URL before (not reached: a URL ends at a space, quote, < or >)
+			i = sep + 1
 			continue
 		}
 		end := j
-		for end < len(s) {
-			c, n := runeAt(s, end)
-			if isSpace(c) || c == '<' || c == '>' || c == '"' || c == '\'' {
+		for end < len(s) { // [^\s<>"']+
+			if c := s[end]; c < utf8.RuneSelf {
+				if urlStop[c] {
+					break
+				}
+				end++
+				continue
+			}
+			c, n := decodeAt(s, end)
+			if isSpace(c) {
 				break
 			}
 			end += n
 		}
 		if end == j {
-			i = start + 1
+			i = sep + 1
 			continue
 		}
 		clean, err := SanitizeURLStrict(s[start:end])
@@ -158,6 +203,13 @@ func sanitizeEmbeddedURLs(s string, pend *[]pendingMask) (string, error) {
 	b.WriteString(s[last:])
 	return b.String(), firstErr
 }
+
+// urlStop marks the ASCII bytes that end a URL: \s < > " '.
+var urlStop = func() (t [utf8.RuneSelf]bool) {
+	t = asciiSpace
+	t['<'], t['>'], t['"'], t['\''] = true, true, true, true
+	return t
+}()
 
 // ---- step 2: (?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+(?=$|[\s,;\x27\x22]) → \1 ***
 
@@ -379,6 +431,7 @@ func skipSpaces(s string, i int) int {
 // the bare rule's (?!['"]) refuses one, so each rule only tries its own kind of end.
 type keyEnd struct {
 	q           int
+	sep         int // the '=' or ':'
 	quotedValue bool
 	last        byte // s[q-1] lowercased when ASCII (0 when q == 0)
 }
@@ -428,31 +481,30 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 				last += 'a' - 'A'
 			}
 		}
-		buf = append(buf, keyEnd{q: q, quotedValue: v < len(s) && (s[v] == '\'' || s[v] == '"'), last: last})
+		buf = append(buf, keyEnd{q: q, sep: i, quotedValue: v < len(s) && (s[v] == '\'' || s[v] == '"'), last: last})
 	}
 	return buf
 }
 
-// redactKeyValues applies step 3 and reports whether it changed s; pending spans follow its
-// edits.
-func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) {
-	if strings.IndexByte(s, '=') < 0 && strings.IndexByte(s, ':') < 0 {
-		return s, false
-	}
-	var edits []edit
-	var editsp *[]edit
-	if len(pend) > 0 {
-		editsp = &edits
-	}
+// redactKeyValues applies step 3 to s, whose key ends are ends, and reports whether it
+// changed s; pending spans follow its edits. ends is updated through each rule's edits
+// instead of being scanned again (shiftEnds).
+func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) (string, bool) {
 	changed := false
-	var endsBuf [128]keyEnd
 	var startsBuf [64]int
 	starts := startsBuf[:0] // keeps its room from one field to the next
-	ends := keyEnds(s, endsBuf[:0])
+	var edits []edit // allocated by the first rule that changes s
+	var bufs *ruleBuffers
 	lasts := lastBytes(ends)
+	// Until a rule changes s, only the rules whose key matches backwards from some end can
+	// match at all: find them in one pass over the ends.
+	probe, probed := r.probeKeys(s, ends)
 	for ki := range r.keys {
 		k := &r.keys[ki]
 		for qi, quoted := range [2]bool{true, false} {
+			if probed && probe[qi]&(1<<ki) == 0 {
+				continue
+			}
 			if !k.lastNonASCII && !lasts[qi][k.last] {
 				continue // no key with a value of this rule's kind ends with the field's last letter
 			}
@@ -474,15 +526,92 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) 
 				continue
 			}
 			edits = edits[:0]
-			if out := applyKeyRule(s, k, starts, quoted, editsp); out != s {
-				s, changed = out, true
-				shiftPending(pend, edits)
-				ends = keyEnds(s, ends)
-				lasts = lastBytes(ends)
+			if bufs == nil {
+				bufs = ruleBufferPool.Get().(*ruleBuffers)
 			}
+			out, ok := applyKeyRule(bufs.spare, s, k, starts, quoted, &edits)
+			bufs.spare = out
+			if !ok {
+				continue
+			}
+			// s now views the buffer just written; the other one, which s viewed until
+			// now, is written next.
+			bufs.cur, bufs.spare = out, bufs.cur
+			s = unsafe.String(unsafe.SliceData(out), len(out))
+			changed, probed = true, false
+			shiftPending(pend, edits)
+			if ends, ok = shiftEnds(ends, edits); !ok {
+				ends = keyEnds(s, ends)
+			}
+			lasts = lastBytes(ends)
+		}
+	}
+	if bufs != nil {
+		if changed {
+			s = strings.Clone(s) // the buffers go back to the pool
+		}
+		if cap(bufs.cur) <= maxPooledRuleBuffer && cap(bufs.spare) <= maxPooledRuleBuffer {
+			bufs.cur, bufs.spare = bufs.cur[:0], bufs.spare[:0]
+			ruleBufferPool.Put(bufs)
 		}
 	}
 	return s, changed
+}
+
+// probeKeys returns, per rule kind (quoted, bare), the keys that match backwards from one of
+// ends in s; ok is false when there are more keys than bits.
+func (r *Redactor) probeKeys(s string, ends []keyEnd) (probe [2]uint64, ok bool) {
+	if len(r.keys) > 64 {
+		return probe, false
+	}
+	for _, e := range ends {
+		if e.q == 0 {
+			continue
+		}
+		kind := 1
+		if e.quotedValue {
+			kind = 0
+		}
+		for m := r.keysByLast[e.last] &^ probe[kind]; m != 0; m &= m - 1 {
+			ki := bits.TrailingZeros64(m)
+			if _, ok := r.keys[ki].matchBackward(s, e.q); ok {
+				probe[kind] |= 1 << ki
+			}
+		}
+	}
+	return probe, true
+}
+
+// shiftEnds maps the key ends of a text through one rule's edits (sorted, disjoint value
+// spans that became masks), in place: an end whose separator was masked is gone, the others
+// move by the edits before them, and an end right after a mask now follows '*'. A value
+// never starts or ends inside the whitespace between a key end and its separator (a bare
+// value has no whitespace, a quoted one is bounded by quotes); if an edit did, ok is false
+// and the caller scans the text again.
+func shiftEnds(ends []keyEnd, edits []edit) (_ []keyEnd, ok bool) {
+	out := ends[:0]
+	ei, delta := 0, 0
+	for _, e := range ends {
+		after := false
+		for ei < len(edits) && edits[ei].end <= e.q {
+			after = edits[ei].end == e.q
+			delta += edits[ei].n - (edits[ei].end - edits[ei].start)
+			ei++
+		}
+		if ei < len(edits) && edits[ei].start <= e.sep {
+			if edits[ei].end <= e.sep || edits[ei].start > e.q && edits[ei].start < e.sep {
+				return ends, false
+			}
+			continue // the separator was inside a masked value
+		}
+		if after {
+			e.last = Mask[len(Mask)-1]
+		}
+		e.q += delta
+		e.sep += delta
+		out = append(out, e)
+	}
+	return out, true
 }
 
 // lastBytes marks the lowercased last byte of every key end (non-ASCII bytes as they are),
@@ -503,11 +632,13 @@ func lastBytes(ends []keyEnd) (set [2][256]bool) {
 	return set
 }
 
-func applyKeyRule(s string, k *keyPattern, starts []int, quoted bool, edits *[]edit) string {
+// applyKeyRule runs one rule from the candidate starts and writes the result into dst (its
+// contents are dropped); changed is false, and dst holds nothing, when no start matched.
+func applyKeyRule(dst []byte, s string, k *keyPattern, starts []int, quoted bool, edits *[]edit) (_ []byte, changed bool) {
 	if len(starts) > 1 {
 		sort.Ints(starts)
 	}
-	var b strings.Builder
+	dst = dst[:0]
 	last := 0 // end of the previous match (Python resumes its scan there)
 	copied := 0
 	for _, st := range starts {
@@ -518,26 +649,34 @@ func applyKeyRule(s string, k *keyPattern, starts []int, quoted bool, edits *[]e
 		if !ok {
 			continue
 		}
-		if b.Len() == 0 {
-			b.Grow(len(s))
+		if !changed {
+			dst = slices.Grow(dst, len(s)+len(Mask))
+			changed = true
 		}
-		b.WriteString(s[copied:vs])
-		b.WriteString(Mask)
-		if edits != nil {
-			*edits = append(*edits, edit{vs, ve, len(Mask)})
-		}
+		dst = append(dst, s[copied:vs]...)
+		dst = append(dst, Mask...)
+		*edits = append(*edits, edit{vs, ve, len(Mask)})
 		copied = ve
 		last = ve
 		if quoted {
 			last = ve + 1 // the closing quote belongs to the match
 		}
 	}
-	if copied == 0 {
-		return s
+	if !changed {
+		return dst, false
 	}
-	b.WriteString(s[copied:])
-	return b.String()
+	return append(dst, s[copied:]...), true
 }
+
+// ruleBuffers are the two buffers the key=value rules write their results into in turn:
+// each rule reads the text the one before wrote (a string view of one buffer) and writes
+// the other, so a text the rules change costs one copy at the end, not one per rule.
+type ruleBuffers struct{ cur, spare []byte }
+
+var ruleBufferPool = sync.Pool{New: func() any { return new(ruleBuffers) }}
+
+// maxPooledRuleBuffer bounds the buffers kept for reuse (a 10 MB text does not pin 20 MB).
+const maxPooledRuleBuffer = 64 << 10
 
 // matchKeyRule runs the quoted or bare rule at byte st; it returns the value span to mask.
 func matchKeyRule(s string, k *keyPattern, st int, quoted bool) (int, int, bool) {
