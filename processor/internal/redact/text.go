@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -493,8 +492,11 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 	changed := false
 	var startsBuf [64]int
 	starts := startsBuf[:0] // keeps its room from one field to the next
-	var edits []edit // allocated by the first rule that changes s
-	var bufs *ruleBuffers
+	var edits []edit        // allocated by the first rule that changes s
+	// The rules write their results into two buffers in turn, each rule reading the text
+	// the one before wrote (a string view of one buffer) and writing the other: a text
+	// that many rules change costs two allocations, not one per rule.
+	var cur, spare []byte
 	lasts := lastBytes(ends)
 	// Until a rule changes s, only the rules whose key matches backwards from some end can
 	// match at all: find them in one pass over the ends.
@@ -526,17 +528,14 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 				continue
 			}
 			edits = edits[:0]
-			if bufs == nil {
-				bufs = ruleBufferPool.Get().(*ruleBuffers)
-			}
-			out, ok := applyKeyRule(bufs.spare, s, k, starts, quoted, &edits)
-			bufs.spare = out
+			out, ok := applyKeyRule(spare, s, k, starts, quoted, &edits)
 			if !ok {
+				spare = out
 				continue
 			}
-			// s now views the buffer just written; the other one, which s viewed until
-			// now, is written next.
-			bufs.cur, bufs.spare = out, bufs.cur
+			// s now views the bytes just written, which are never written again; the
+			// buffer s viewed until now (none for the caller's text) is written next.
+			spare, cur = cur, out
 			s = unsafe.String(unsafe.SliceData(out), len(out))
 			changed, probed = true, false
 			shiftPending(pend, edits)
@@ -544,15 +543,6 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 				ends = keyEnds(s, ends)
 			}
 			lasts = lastBytes(ends)
-		}
-	}
-	if bufs != nil {
-		if changed {
-			s = strings.Clone(s) // the buffers go back to the pool
-		}
-		if cap(bufs.cur) <= maxPooledRuleBuffer && cap(bufs.spare) <= maxPooledRuleBuffer {
-			bufs.cur, bufs.spare = bufs.cur[:0], bufs.spare[:0]
-			ruleBufferPool.Put(bufs)
 		}
 	}
 	return s, changed
@@ -667,16 +657,6 @@ func applyKeyRule(dst []byte, s string, k *keyPattern, starts []int, quoted bool
 	}
 	return append(dst, s[copied:]...), true
 }
-
-// ruleBuffers are the two buffers the key=value rules write their results into in turn:
-// each rule reads the text the one before wrote (a string view of one buffer) and writes
-// the other, so a text the rules change costs one copy at the end, not one per rule.
-type ruleBuffers struct{ cur, spare []byte }
-
-var ruleBufferPool = sync.Pool{New: func() any { return new(ruleBuffers) }}
-
-// maxPooledRuleBuffer bounds the buffers kept for reuse (a 10 MB text does not pin 20 MB).
-const maxPooledRuleBuffer = 64 << 10
 
 // matchKeyRule runs the quoted or bare rule at byte st; it returns the value span to mask.
 func matchKeyRule(s string, k *keyPattern, st int, quoted bool) (int, int, bool) {
