@@ -2,6 +2,7 @@ package redact
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/mcpparity/mcpparity/processor/internal/payload"
@@ -57,5 +58,28 @@ func BenchmarkSanitizeAttributeShort(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = r.SanitizeAttributeString("tool.name", "echo-tool")
+	}
+}
+
+// TestBenchTextsOracleShape keeps the benchmark texts what their names say: the oracle leaves
+// text_clean_2k.txt unchanged (so does the engine, with and without D3) and masks 57 values
+// of text_secrets_2k.txt as *** and 15 as REDACTED (D3 adds the "password": "…" values).
+func TestBenchTextsOracleShape(t *testing.T) {
+	read := func(name string) string {
+		data, err := os.ReadFile("testdata/bench/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	clean := read("text_clean_2k.txt")
+	for _, opts := range []Options{{}, {JSONQuotedKeys: true}} {
+		if out := New(nil, opts).SanitizeText(clean); out != clean {
+			t.Errorf("text_clean_2k.txt changed (%+v):\n%s", opts, out)
+		}
+	}
+	out := New(nil, Options{}).SanitizeText(read("text_secrets_2k.txt"))
+	if n, m := strings.Count(out, Mask), strings.Count(out, URLMask); n != 57 || m != 15 {
+		t.Errorf("text_secrets_2k.txt: %d *** and %d REDACTED, the oracle gives 57 and 15", n, m)
 	}
 }
