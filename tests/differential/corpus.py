@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SEED = 20260921
-DEFAULT_CASE_COUNT = 30_000
+DEFAULT_CASE_COUNT = 100_000
 
 # The gateway's config default (config.py `otel_redact_fields`, 16 entries).
 DEFAULT_FIELDS = (
