@@ -107,13 +107,16 @@ func FuzzCannotMatch(f *testing.F) {
 
 // referenceRedactors are the field lists the prefiltered engine is compared with the
 // reference on: the defaults with and without D3, multi-part and punctuated keys, keys
-// ending in the IGNORECASE letters (s, i, k: ſ ı İ K), non-ASCII and punctuation-only fields.
+// ending in the IGNORECASE letters (s, i, k: ſ ı İ K), non-ASCII and punctuation-only fields,
+// fields whose masks join another field's key parts.
 var referenceRedactors = []*Redactor{
 	New(nil, Options{JSONQuotedKeys: true}),
 	New(nil, Options{}),
 	New([]string{"set-cookie", "X-Api-Key", "auth.token", "client secret", "Private_Key"}, Options{JSONQuotedKeys: true}),
 	New([]string{"pässword", "api_key", "naïve-secret", "K", "---", "pass", "uri", "ſ", "é"}, Options{JSONQuotedKeys: true}),
 	New([]string{"b", "-", "basic", "x y", "query", "id", "*"}, Options{}),
+	// a mask can join key parts: api=x&key=v → api=***&key=v, where api_key then matches
+	New([]string{"api", "api_key", "auth", "auth_token", "session", "session_id"}, Options{JSONQuotedKeys: true}),
 }
 
 // checkAgainstReference fails when the prefiltered engine and the reference (the engine
@@ -155,6 +158,7 @@ var referenceFragments = []string{
 	"paſſword=1", "toKen=1", "ıd=2", "İd: 3", "set-cookie=a;", "X-Api-Key: k", "auth.token=t", "client secret=s",
 	"pässword=p", "naïve-secret: n", "K=k", "---=d", "ſ: s", "é=e", "uri=u", "id=7", "query=q", "x y=z",
 	"{", "}", "[", "]", "Zürich", "日本", "\xff", "é", "\n", "session_id=", "sessionid:", "cookie", "=value", "x=y =z", "a*=1", "id=v =w",
+	"api=x&", "key=v", "auth=a&token=t", "session:s id=i", "api='q' key:k",
 }
 
 // TestTextRulesMatchReference combines fragments (seeded) and checks each text against the

@@ -374,28 +374,38 @@ func asciiFoldEq(p, c byte) bool {
 
 // matchBackward matches the key ending at byte q; returns the start.
 func (k *keyPattern) matchBackward(s string, q int) (int, bool) {
-	i := q
+	st, _, ok := k.matchBackwardLow(s, q)
+	return st, ok
+}
+
+// matchBackwardLow is matchBackward that also returns the lowest byte offset it may have
+// read: its answer depends on s[low:q] only, so an edit outside it leaves the answer as is.
+func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool) {
+	i, low := q, q
 	for pi := len(k.parts) - 1; pi >= 0; pi-- {
 		part := k.parts[pi]
 		for j := len(part) - 1; j >= 0; j-- {
 			if i <= 0 {
-				return 0, false
+				return 0, 0, false
 			}
 			if c, p := s[i-1], part[j]; c < utf8.RuneSelf && p < utf8.RuneSelf {
+				low = min(low, i-1)
 				if !asciiFoldEq(byte(p), c) {
-					return 0, false
+					return 0, low, false
 				}
 				i--
 				continue
 			}
+			low = min(low, max(0, i-utf8.UTFMax)) // a rune read backwards may look at 4 bytes
 			c, n := runeBefore(s, i)
 			if !foldEq(part[j], c) {
-				return 0, false
+				return 0, low, false
 			}
 			i -= n
 		}
 		if pi > 0 {
 			for i > 0 {
+				low = min(low, max(0, i-utf8.UTFMax))
 				c, n := runeBefore(s, i)
 				if isWord(c) && c != '_' {
 					break
@@ -404,7 +414,7 @@ func (k *keyPattern) matchBackward(s string, q int) (int, bool) {
 			}
 		}
 	}
-	return i, true
+	return i, low, true
 }
 
 func skipSpaces(s string, i int) int {
@@ -432,7 +442,12 @@ type keyEnd struct {
 	q           int
 	sep         int // the '=' or ':'
 	quotedValue bool
-	last        byte // s[q-1] lowercased when ASCII (0 when q == 0)
+	// With at most 64 fields (Redactor.probeEnd): the fields whose key matches backwards
+	// from q, and the lowest byte those matches read; probed is false until they are known.
+	hits   uint64
+	low    int
+	probed bool
+	last   byte // s[q-1] lowercased when ASCII (0 when q == 0)
 }
 
 // keyEnds returns, for each '=' or ':' in s, the byte offset where a key before it ends
@@ -498,13 +513,19 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 	// that many rules change costs two allocations, not one per rule.
 	var cur, spare []byte
 	lasts := lastBytes(ends)
-	// Until a rule changes s, only the rules whose key matches backwards from some end can
-	// match at all: find them in one pass over the ends.
-	probe, probed := r.probeKeys(s, ends)
+	// With at most 64 fields each end knows which keys match backwards from it (probeEnd),
+	// so a rule visits only its own candidates; after a rule's edits only the ends whose
+	// backward matches read an edited byte are probed again.
+	withHits := len(r.keys) <= 64
+	var hits [2]uint64 // per rule kind (quoted, bare): the keys some end matched
+	if withHits {
+		hits = r.probeEnds(s, ends)
+	}
 	for ki := range r.keys {
 		k := &r.keys[ki]
+		bit := uint64(1) << (ki & 63)
 		for qi, quoted := range [2]bool{true, false} {
-			if probed && probe[qi]&(1<<ki) == 0 {
+			if withHits && hits[qi]&bit == 0 {
 				continue
 			}
 			if !k.lastNonASCII && !lasts[qi][k.last] {
@@ -515,6 +536,9 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 			starts = starts[:0]
 			for _, e := range ends {
 				if e.q == 0 || e.quotedValue != quoted {
+					continue
+				}
+				if withHits && e.hits&bit == 0 {
 					continue
 				}
 				if e.last != k.last && e.last < utf8.RuneSelf && !k.lastNonASCII {
@@ -537,39 +561,47 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 			// buffer s viewed until now (none for the caller's text) is written next.
 			spare, cur = cur, out
 			s = unsafe.String(unsafe.SliceData(out), len(out))
-			changed, probed = true, false
+			changed = true
 			shiftPending(pend, edits)
 			if ends, ok = shiftEnds(ends, edits); !ok {
 				ends = keyEnds(s, ends)
 			}
 			lasts = lastBytes(ends)
+			if withHits {
+				hits = r.probeEnds(s, ends)
+			}
 		}
 	}
 	return s, changed
 }
 
-// probeKeys returns, per rule kind (quoted, bare), the keys that match backwards from one of
-// ends in s; ok is false when there are more keys than bits.
-func (r *Redactor) probeKeys(s string, ends []keyEnd) (probe [2]uint64, ok bool) {
-	if len(r.keys) > 64 {
-		return probe, false
-	}
-	for _, e := range ends {
+// probeEnds matches, at every end not probed yet, each key that can end with its last byte
+// backwards (at most 64 keys), and returns per rule kind (quoted, bare) the keys that some
+// end matched.
+func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
+	for i := range ends {
+		e := &ends[i]
 		if e.q == 0 {
 			continue
+		}
+		if !e.probed {
+			e.hits, e.low, e.probed = 0, e.q, true
+			for m := r.keysByLast[e.last]; m != 0; m &= m - 1 {
+				ki := bits.TrailingZeros64(m)
+				_, low, ok := r.keys[ki].matchBackwardLow(s, e.q)
+				e.low = min(e.low, low)
+				if ok {
+					e.hits |= 1 << ki
+				}
+			}
 		}
 		kind := 1
 		if e.quotedValue {
 			kind = 0
 		}
-		for m := r.keysByLast[e.last] &^ probe[kind]; m != 0; m &= m - 1 {
-			ki := bits.TrailingZeros64(m)
-			if _, ok := r.keys[ki].matchBackward(s, e.q); ok {
-				probe[kind] |= 1 << ki
-			}
-		}
+		hits[kind] |= e.hits
 	}
-	return probe, true
+	return hits
 }
 
 // shiftEnds maps the key ends of a text through one rule's edits (sorted, disjoint value
@@ -597,8 +629,16 @@ func shiftEnds(ends []keyEnd, edits []edit) (_ []keyEnd, ok bool) {
 		if after {
 			e.last = Mask[len(Mask)-1]
 		}
+		// The keys matched backwards from q read s[low:q]: an edit ending inside it
+		// means probing again (edits end in order, so look at the first ending after low).
+		if e.probed {
+			if k := sort.Search(len(edits), func(i int) bool { return edits[i].end > e.low }); k < len(edits) && edits[k].start < e.q {
+				e.probed = false
+			}
+		}
 		e.q += delta
 		e.sep += delta
+		e.low += delta
 		out = append(out, e)
 	}
 	return out, true
