@@ -611,9 +611,9 @@ func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
 // value has no whitespace, a quoted one is bounded by quotes); if an edit did, ok is false
 // and the caller scans the text again.
 func shiftEnds(ends []keyEnd, edits []edit) (_ []keyEnd, ok bool) {
-	out := ends[:0]
-	ei, delta := 0, 0
-	for _, e := range ends {
+	w, ei, delta := 0, 0, 0
+	for r := range ends {
+		e := &ends[r]
 		after := false
 		for ei < len(edits) && edits[ei].end <= e.q {
 			after = edits[ei].end == e.q
@@ -629,19 +629,20 @@ func shiftEnds(ends []keyEnd, edits []edit) (_ []keyEnd, ok bool) {
 		if after {
 			e.last = Mask[len(Mask)-1]
 		}
-		// The keys matched backwards from q read s[low:q]: an edit ending inside it
-		// means probing again (edits end in order, so look at the first ending after low).
-		if e.probed {
-			if k := sort.Search(len(edits), func(i int) bool { return edits[i].end > e.low }); k < len(edits) && edits[k].start < e.q {
-				e.probed = false
-			}
+		// The keys matched backwards from q read s[low:q]: an edit ending inside it means
+		// probing again. The edits before q end in order, the last of them latest.
+		if ei > 0 && edits[ei-1].end > e.low {
+			e.probed = false
 		}
 		e.q += delta
 		e.sep += delta
 		e.low += delta
-		out = append(out, e)
+		if w != r {
+			ends[w] = *e
+		}
+		w++
 	}
-	return out, true
+	return ends[:w], true
 }
 
 // lastBytes marks the lowercased last byte of every key end (non-ASCII bytes as they are),
