@@ -507,7 +507,8 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 	changed := false
 	var startsBuf [64]int
 	starts := startsBuf[:0] // keeps its room from one field to the next
-	var edits []edit        // allocated by the first rule that changes s
+	var editsBuf [32]edit
+	edits := editsBuf[:0]
 	// The rules write their results into two buffers in turn, each rule reading the text
 	// the one before wrote (a string view of one buffer) and writing the other: a text
 	// that many rules change costs two allocations, not one per rule.
@@ -551,8 +552,9 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 			if len(starts) == 0 {
 				continue
 			}
-			edits = edits[:0]
-			out, ok := applyKeyRule(spare, s, k, starts, quoted, &edits)
+			var out []byte
+			var ok bool
+			out, edits, ok = applyKeyRule(spare, edits[:0], s, k, starts, quoted)
 			if !ok {
 				spare = out
 				continue
@@ -665,7 +667,7 @@ func lastBytes(ends []keyEnd) (set [2][256]bool) {
 
 // applyKeyRule runs one rule from the candidate starts and writes the result into dst (its
 // contents are dropped); changed is false, and dst holds nothing, when no start matched.
-func applyKeyRule(dst []byte, s string, k *keyPattern, starts []int, quoted bool, edits *[]edit) (_ []byte, changed bool) {
+func applyKeyRule(dst []byte, edits []edit, s string, k *keyPattern, starts []int, quoted bool) (_ []byte, _ []edit, changed bool) {
 	if len(starts) > 1 {
 		sort.Ints(starts)
 	}
@@ -686,7 +688,7 @@ func applyKeyRule(dst []byte, s string, k *keyPattern, starts []int, quoted bool
 		}
 		dst = append(dst, s[copied:vs]...)
 		dst = append(dst, Mask...)
-		*edits = append(*edits, edit{vs, ve, len(Mask)})
+		edits = append(edits, edit{vs, ve, len(Mask)})
 		copied = ve
 		last = ve
 		if quoted {
@@ -694,9 +696,9 @@ func applyKeyRule(dst []byte, s string, k *keyPattern, starts []int, quoted bool
 		}
 	}
 	if !changed {
-		return dst, false
+		return dst, edits, false
 	}
-	return append(dst, s[copied:]...), true
+	return append(dst, s[copied:]...), edits, true
 }
 
 // matchKeyRule runs the quoted or bare rule at byte st; it returns the value span to mask.
