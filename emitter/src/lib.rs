@@ -39,7 +39,9 @@ mod emitter;
 pub mod facts;
 pub mod keys;
 
-pub use config::{EmitterConfig, EmitterError, Protocol, DEFAULT_MAX_RAW_PAYLOAD_BYTES};
+pub use config::{
+    EmitterConfig, EmitterError, GatewaySettings, Protocol, DEFAULT_MAX_RAW_PAYLOAD_BYTES,
+};
 pub use context::{generate_correlation_id, HeaderPairs, RequestContext};
 pub use emitter::{
     GatewayCallSpan, HttpRequest, JsonRpcId, McpCallSpan, RawSpan, RawSpanEmitter, RequestSpan,
