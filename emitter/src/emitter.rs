@@ -41,37 +41,7 @@ impl RawSpanEmitter {
     /// OTLP exporter (HTTP or gRPC per `config.protocol`) behind a batch span processor.
     /// For gRPC, call this inside a multi-thread Tokio runtime that outlives the emitter.
     pub fn new(config: EmitterConfig) -> Result<Self, EmitterError> {
-        if config.endpoint.trim().is_empty() {
-            return Err(EmitterError::Config("endpoint: must not be empty".into()));
-        }
-        let exporter = match config.protocol {
-            Protocol::Http => opentelemetry_otlp::SpanExporter::builder()
-                .with_http()
-                .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-                .with_endpoint(config.endpoint.clone())
-                .with_timeout(config.export_timeout)
-                .build(),
-            Protocol::Grpc => {
-                if tokio::runtime::Handle::try_current().is_err() {
-                    return Err(EmitterError::Config(
-                        "protocol grpc: RawSpanEmitter::new must run inside a Tokio runtime".into(),
-                    ));
-                }
-                opentelemetry_otlp::SpanExporter::builder()
-                    .with_tonic()
-                    .with_protocol(opentelemetry_otlp::Protocol::Grpc)
-                    .with_endpoint(config.endpoint.clone())
-                    .with_timeout(config.export_timeout)
-                    .build()
-            }
-        }
-        .map_err(|e| {
-            EmitterError::Exporter(format!(
-                "{} ({}): {e}",
-                config.endpoint,
-                protocol_word(config.protocol)
-            ))
-        })?;
+        let exporter = otlp_exporter(&config)?;
         Ok(Self::with_exporter(config, exporter))
     }
 
@@ -182,6 +152,43 @@ impl RawSpanEmitter {
     }
 }
 
+/// The official OTLP exporter (HTTP or gRPC per `config.protocol`); gRPC needs a Tokio runtime.
+pub(crate) fn otlp_exporter(
+    config: &EmitterConfig,
+) -> Result<opentelemetry_otlp::SpanExporter, EmitterError> {
+    if config.endpoint.trim().is_empty() {
+        return Err(EmitterError::Config("endpoint: must not be empty".into()));
+    }
+    match config.protocol {
+        Protocol::Http => opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+            .with_endpoint(config.endpoint.clone())
+            .with_timeout(config.export_timeout)
+            .build(),
+        Protocol::Grpc => {
+            if tokio::runtime::Handle::try_current().is_err() {
+                return Err(EmitterError::Config(
+                    "protocol grpc: RawSpanEmitter::new must run inside a Tokio runtime".into(),
+                ));
+            }
+            opentelemetry_otlp::SpanExporter::builder()
+                .with_tonic()
+                .with_protocol(opentelemetry_otlp::Protocol::Grpc)
+                .with_endpoint(config.endpoint.clone())
+                .with_timeout(config.export_timeout)
+                .build()
+        }
+    }
+    .map_err(|e| {
+        EmitterError::Exporter(format!(
+            "{} ({}): {e}",
+            config.endpoint,
+            protocol_word(config.protocol)
+        ))
+    })
+}
+
 fn protocol_word(p: Protocol) -> &'static str {
     match p {
         Protocol::Http => "http",
@@ -192,7 +199,7 @@ fn protocol_word(p: Protocol) -> &'static str {
 /// The gateway's resource (SEMANTICS.md §2): `service.name`, `service.version`,
 /// `deployment.environment`, the SDK's `telemetry.sdk.*`, a `service.instance.id`, and
 /// `OTEL_RESOURCE_ATTRIBUTES` of the process environment.
-fn resource(config: &EmitterConfig) -> Resource {
+pub(crate) fn resource(config: &EmitterConfig) -> Resource {
     let id = RandomIdGenerator::default().new_trace_id().to_bytes();
     let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
     let instance = format!(
@@ -246,7 +253,7 @@ fn known_or_shared(value: &str, known: &[&'static str]) -> Text {
 }
 
 /// A `&'static` copy of `s`, leaked at most once per distinct value (emitter construction only).
-fn interned(s: &str) -> &'static str {
+pub(crate) fn interned(s: &str) -> &'static str {
     static INTERNED: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
     let mut table = INTERNED
         .get_or_init(Mutex::default)
@@ -334,9 +341,9 @@ pub enum JsonRpcId<'a> {
 /// caches its tools, and reuse it: its texts are reference-counted, so a call copies none.
 #[derive(Clone, Debug)]
 pub struct ToolFacts {
-    tool_id: Text,
-    integration_type: Text,
-    gateway_id: Option<Text>,
+    pub(crate) tool_id: Text,
+    pub(crate) integration_type: Text,
+    pub(crate) gateway_id: Option<Text>,
 }
 
 impl ToolFacts {
@@ -377,12 +384,12 @@ pub struct UpstreamTarget<'a> {
 /// next to its [`ToolFacts`] and reuse it (reference-counted texts, no copy per call).
 #[derive(Clone, Debug)]
 pub struct UpstreamFacts {
-    tool_name: Text,
-    transport: Text,
-    host: Option<Text>,
-    port: Option<u16>,
-    path: Text,
-    url: Text,
+    pub(crate) tool_name: Text,
+    pub(crate) transport: Text,
+    pub(crate) host: Option<Text>,
+    pub(crate) port: Option<u16>,
+    pub(crate) path: Text,
+    pub(crate) url: Text,
 }
 
 impl UpstreamFacts {

@@ -33,12 +33,16 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bundle;
 mod config;
 mod context;
 mod emitter;
 pub mod facts;
 pub mod keys;
 
+pub use bundle::{
+    child_span_id, BundleEmitter, GatewayCallOp, McpCallOp, Op, RequestBundle, ToolInvokeOp,
+};
 pub use config::{EmitterConfig, EmitterError, Protocol, DEFAULT_MAX_RAW_PAYLOAD_BYTES};
 pub use context::{generate_correlation_id, HeaderPairs, RequestContext};
 pub use emitter::{

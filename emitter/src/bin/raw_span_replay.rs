@@ -1,22 +1,23 @@
 //! `raw-span-replay --facts FILE [--endpoint URL] [--protocol http|grpc] [--timeout-ms N]
-//! [--gateway-version V]`: emits the contract-v1 raw spans of one recorded call (facts file,
-//! `docs/facts-format.md`), flushes, and exits 0; or exits non-zero with a clear message.
+//! [--gateway-version V] [--contract v1|v2]`: emits the raw spans of one recorded call (facts file,
+//! `docs/facts-format.md`; v1: one span per op, v2: one request bundle), flushes, and exits 0; or exits non-zero with a clear message.
 //! The endpoint in the facts' `env` is never used: pass `--endpoint`.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mcpparity_emitter::facts::{replay, Facts};
-use mcpparity_emitter::{EmitterConfig, Protocol, RawSpanEmitter};
+use mcpparity_emitter::facts::{replay, replay_bundle, Facts};
+use mcpparity_emitter::{BundleEmitter, EmitterConfig, Protocol, RawSpanEmitter};
 
 /// The pinned oracle's `mcpgateway.__version__` (mcp-contextforge-gateway 1.0.7.post20260921).
 const DEFAULT_GATEWAY_VERSION: &str = "1.0.7-20260921";
 
-const USAGE: &str = "usage: raw-span-replay --facts FILE [--endpoint URL] [--protocol http|grpc] [--timeout-ms N] [--gateway-version V]
+const USAGE: &str = "usage: raw-span-replay --facts FILE [--endpoint URL] [--protocol http|grpc] [--timeout-ms N] [--gateway-version V] [--contract v1|v2]
   --endpoint      OTLP endpoint (default http://127.0.0.1:4318/v1/traces for http, http://127.0.0.1:4317 for grpc)
   --protocol      http (default) or grpc
   --timeout-ms    export timeout in milliseconds (default 10000)
-  --gateway-version  service.version and scope version (default 1.0.7-20260921)";
+  --gateway-version  service.version and scope version (default 1.0.7-20260921)
+  --contract      raw span contract: v1 (default, one span per op) or v2 (one request bundle)";
 
 struct Args {
     facts: String,
@@ -24,6 +25,7 @@ struct Args {
     protocol: Protocol,
     timeout: Duration,
     gateway_version: String,
+    bundle: bool,
 }
 
 fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -32,6 +34,7 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut protocol = Protocol::Http;
     let mut timeout = Duration::from_millis(10_000);
     let mut gateway_version = DEFAULT_GATEWAY_VERSION.to_owned();
+    let mut bundle = false;
     while let Some(flag) = argv.next() {
         if flag == "-h" || flag == "--help" {
             return Err(String::new());
@@ -51,6 +54,13 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
                 timeout = Duration::from_millis(ms);
             }
             "--gateway-version" => gateway_version = value()?,
+            "--contract" => {
+                bundle = match value()?.as_str() {
+                    "v1" => false,
+                    "v2" => true,
+                    other => return Err(format!("--contract: must be v1 or v2, got {other:?}")),
+                }
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -61,6 +71,7 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
         protocol,
         timeout,
         gateway_version,
+        bundle,
     })
 }
 
@@ -96,10 +107,15 @@ fn run(args: Args) -> Result<(), String> {
         Protocol::Http => None,
     };
     let _guard = runtime.as_ref().map(|rt| rt.enter());
-    let emitter = RawSpanEmitter::new(config).map_err(|e| e.to_string())?;
-    replay(&emitter, &facts);
-    let flushed = emitter.force_flush();
-    let shut = emitter.shutdown();
+    let (flushed, shut) = if args.bundle {
+        let emitter = BundleEmitter::new(config).map_err(|e| e.to_string())?;
+        replay_bundle(&emitter, &facts);
+        (emitter.force_flush(), emitter.shutdown())
+    } else {
+        let emitter = RawSpanEmitter::new(config).map_err(|e| e.to_string())?;
+        replay(&emitter, &facts);
+        (emitter.force_flush(), emitter.shutdown())
+    };
     flushed.and(shut).map_err(|e| format!("{endpoint}: {e}"))
 }
 
