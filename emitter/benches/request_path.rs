@@ -460,6 +460,27 @@ fn run_bundles(mode: ExportMode, samples: u64, iters: u64, input: &Inputs) {
             },
         );
     }
+    if mode == ExportMode::Between {
+        // Breakdown: a bundle with the request op only (traceparent parse, ids, context facts,
+        // buffer, one hand-off to the batch processor): the fixed cost under every call.
+        let headers = HeaderPairs(&input.headers);
+        let empty = figures(
+            &(0..samples)
+                .map(|_| {
+                    let s = measure(iters, || {
+                        let request = emitter.start_request(&headers, &HTTP);
+                        request.set_auth_method("jwt");
+                        request.set_status_code(200);
+                        request.end();
+                    });
+                    let _ = emitter.force_flush();
+                    s
+                })
+                .collect::<Vec<_>>(),
+        );
+        emitted += (samples * iters) as usize;
+        row("v2 breakdown: request op only", empty);
+    }
     emitter.force_flush().expect("flush");
     let exported = sink.0.load(Ordering::Relaxed);
     println!(
