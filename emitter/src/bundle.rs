@@ -30,8 +30,8 @@ use opentelemetry_sdk::Resource;
 
 use crate::config::{EmitterConfig, EmitterError};
 use crate::emitter::{
-    interned, otlp_exporter, resource, HttpRequest, JsonRpcId, RawSpanEmitter, ToolCall, ToolFacts,
-    UpstreamFacts, SCOPE_NAME,
+    interned, resource, HttpRequest, JsonRpcId, RawSpanEmitter, ToolCall, ToolFacts, UpstreamFacts,
+    SCOPE_NAME,
 };
 use crate::keys;
 
@@ -110,8 +110,19 @@ impl BundleEmitter {
     /// The official OTLP exporter (HTTP or gRPC, as [`RawSpanEmitter::new`]) behind the
     /// official batch span processor.
     pub fn new(config: EmitterConfig) -> Result<Self, EmitterError> {
-        let exporter = otlp_exporter(&config)?;
-        Ok(Self::with_exporter(config, exporter))
+        if config.endpoint.trim().is_empty() {
+            return Err(EmitterError::Config("endpoint: must not be empty".into()));
+        }
+        crate::transport::check(&config)?;
+        #[cfg(any(feature = "http", feature = "grpc"))]
+        {
+            let exporter = crate::transport::otlp_exporter(&config)?;
+            Ok(Self::with_exporter(config, exporter))
+        }
+        #[cfg(not(any(feature = "http", feature = "grpc")))]
+        Err(EmitterError::Config(
+            "no OTLP transport in this build: enable the cargo feature `http` or `grpc`, or use with_exporter".into(),
+        ))
     }
 
     pub fn with_exporter<E: SpanExporter + 'static>(config: EmitterConfig, exporter: E) -> Self {
