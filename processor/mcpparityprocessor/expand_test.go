@@ -314,3 +314,35 @@ func BenchmarkV1TreeEndToEnd(b *testing.B) {
 func processortestSettings() processor.Settings {
 	return processortest.NewNopSettings(metadata.Type)
 }
+
+// FuzzBundle feeds arbitrary cf.bundle texts (alone and spliced into a valid bundle). Invariants:
+// no panic, never dropped, a bundle that does not decode stays one span, no raw key leaves.
+func FuzzBundle(f *testing.F) {
+	good := testBundleText()
+	f.Add(good, 0)
+	f.Add("f c cf.team.ids a2 1:x 9:y\n", 10)
+	f.Add("o 1 tool.invoke 0 5 4 g9\n", len(good))
+	f.Add("f 0 url.path s-1:\n", 3)
+	f.Fuzz(func(t *testing.T, text string, at int) {
+		for _, candidate := range []string{text, splice(good, text, at)} {
+			_, err := decodeBundle(candidate)
+			out := run(t, langfuseConfig(), bundleTraces(candidate))
+			if out.SpanCount() < 1 || (err != nil && out.SpanCount() != 1) {
+				t.Fatalf("%d spans exported (decode error %v)", out.SpanCount(), err)
+			}
+			spans := out.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+			for i := 0; i < spans.Len(); i++ {
+				for _, k := range keys(spans.At(i).Attributes()) {
+					if strings.HasPrefix(k, "cf.") {
+						t.Fatalf("raw key %s exported", k)
+					}
+				}
+			}
+		}
+	})
+}
+
+func splice(s, insert string, at int) string {
+	i := int(uint(at) % uint(len(s)+1))
+	return s[:i] + insert + s[i:]
+}
