@@ -165,6 +165,46 @@ fn traced_call(emitter: &RawSpanEmitter, input: &Inputs, mcp: bool) {
     request.end();
 }
 
+/// The same call recorded as one contract-v2 request bundle (one exported span).
+fn bundled_call(emitter: &BundleEmitter, input: &Inputs, mcp: bool) {
+    let headers = HeaderPairs(&input.headers);
+    let request = emitter.start_request(&headers, &HTTP);
+    request.set_auth_method("jwt");
+    request.set_identity(Some("admin@example.com"), Some(true), None, Some(&[]));
+    let tool = if mcp {
+        &input.mcp_tool
+    } else {
+        &input.rest_tool
+    };
+    let mut invoke = request.start_tool_invoke(
+        tool,
+        &ToolCall {
+            tool_name: "upstream-whoami-trace",
+            server_id: None,
+            jsonrpc_id: Some(JsonRpcId::Number(7)),
+            arguments_count: 1,
+            has_headers: true,
+        },
+    );
+    invoke.set_arguments_json(Arc::clone(&input.arguments));
+    invoke.start_lookup().end();
+    let gateway_call = invoke.start_gateway_call();
+    if mcp {
+        let call = gateway_call.start_mcp_call(&input.upstream);
+        black_box(call.span_context()); // the upstream traceparent
+        call.start_initialize().end();
+        call.start_request().end();
+        call.start_response(true).end();
+        call.end();
+    }
+    gateway_call.end();
+    invoke.start_post_process().end();
+    invoke.set_result_json(Arc::clone(&input.result), false);
+    invoke.end();
+    request.set_status_code(200);
+    request.end();
+}
+
 /// The same call without tracing: the runtime only holds its inputs.
 fn untraced_call(input: &Inputs, mcp: bool) {
     black_box((&input.headers, &input.arguments, &input.result, mcp, &HTTP));
@@ -268,8 +308,18 @@ fn main() {
         "{:<44} {:>10} {:>10} {:>12}",
         "case", "wall µs", "cpu µs", "allocs/call"
     );
+    // `--only v1|v2`: one contract's rows (profiling); default both, and the SDK floor.
+    let only = std::env::args().skip_while(|a| a != "--only").nth(1);
     for mode in [ExportMode::Between, ExportMode::During] {
-        run_trees(mode, samples, iters, &input);
+        if only.as_deref() != Some("v2") {
+            run_trees(mode, samples, iters, &input);
+        }
+        if only.as_deref() != Some("v1") {
+            run_bundles(mode, samples, iters, &input);
+        }
+    }
+    if only.is_some() {
+        return;
     }
     let (floor, floor_exported) = sdk_span_floor(samples, iters, 0);
     row("floor: SDK span, no attributes", floor);
@@ -361,6 +411,80 @@ fn run_trees(mode: ExportMode, samples: u64, iters: u64, input: &Inputs) {
     let exported = sink.0.load(Ordering::Relaxed);
     println!(
         "({export}: spans emitted {emitted}, exported {exported}, dropped {})",
+        emitted.saturating_sub(exported)
+    );
+    emitter.shutdown().expect("shutdown");
+}
+
+/// Both trees as contract-v2 request bundles (one span per call), through the official batch
+/// processor configured per `mode`.
+fn run_bundles(mode: ExportMode, samples: u64, iters: u64, input: &Inputs) {
+    let sink = NoopSink::default();
+    let config = EmitterConfig {
+        gateway_version: "1.0.7-20260921".into(),
+        capture_input: true,
+        capture_output: true,
+        ..EmitterConfig::default()
+    };
+    let emitter = BundleEmitter::with_batch_processor(config, batch_processor(sink.clone(), mode));
+    let export = match mode {
+        ExportMode::Between => "export between samples",
+        ExportMode::During => "export during calls",
+    };
+    let mut emitted = 0usize;
+    for (label, mcp) in [
+        ("v2 bundle, REST tree (5 ops)", false),
+        ("v2 bundle, MCP tree (9 ops)", true),
+    ] {
+        for _ in 0..200 {
+            bundled_call(&emitter, input, mcp); // warm-up
+        }
+        emitted += 200;
+        let _ = emitter.force_flush();
+        let mut traced = Vec::new();
+        let mut untraced = Vec::new();
+        for _ in 0..samples {
+            traced.push(measure(iters, || bundled_call(&emitter, input, mcp)));
+            emitted += iters as usize;
+            untraced.push(measure(iters, || untraced_call(input, mcp)));
+            let _ = emitter.force_flush();
+        }
+        let (t, u) = (figures(&traced), figures(&untraced));
+        row(&format!("{label}, {export}"), t);
+        row(
+            &format!("{label}, cost"),
+            Figures {
+                wall: t.wall - u.wall,
+                cpu: t.cpu - u.cpu,
+                allocs: t.allocs - u.allocs,
+            },
+        );
+    }
+    if mode == ExportMode::Between {
+        // Breakdown: a bundle with the request op only (traceparent parse, ids, context facts,
+        // buffer, one hand-off to the batch processor): the fixed cost under every call.
+        let headers = HeaderPairs(&input.headers);
+        let empty = figures(
+            &(0..samples)
+                .map(|_| {
+                    let s = measure(iters, || {
+                        let request = emitter.start_request(&headers, &HTTP);
+                        request.set_auth_method("jwt");
+                        request.set_status_code(200);
+                        request.end();
+                    });
+                    let _ = emitter.force_flush();
+                    s
+                })
+                .collect::<Vec<_>>(),
+        );
+        emitted += (samples * iters) as usize;
+        row("v2 breakdown: request op only", empty);
+    }
+    emitter.force_flush().expect("flush");
+    let exported = sink.0.load(Ordering::Relaxed);
+    println!(
+        "(v2 {export}: bundles emitted {emitted}, exported {exported}, dropped {})",
         emitted.saturating_sub(exported)
     );
     emitter.shutdown().expect("shutdown");

@@ -29,15 +29,15 @@ pub fn generate_correlation_id() -> String {
 }
 
 /// 32 lowercase hex digits of a random 128-bit id, on the stack.
-struct HexId([u8; 32]);
+pub(crate) struct HexId([u8; 32]);
 
 impl HexId {
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).expect("hex digits are ASCII")
     }
 }
 
-fn new_correlation_id() -> HexId {
+pub(crate) fn new_correlation_id() -> HexId {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let id = RandomIdGenerator::default().new_trace_id().to_bytes();
     let mut hex = [0u8; 32];
@@ -161,6 +161,13 @@ impl Text {
         match known.iter().find(|k| **k == value) {
             Some(k) => Text::Static(k),
             None => Text::Shared(Arc::from(value)),
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Text::Static(s) => s,
+            Text::Shared(s) => s,
         }
     }
 

@@ -185,7 +185,7 @@ impl RawSpanEmitter {
 /// The gateway's resource (SEMANTICS.md §2): `service.name`, `service.version`,
 /// `deployment.environment`, the SDK's `telemetry.sdk.*`, a `service.instance.id`, and
 /// `OTEL_RESOURCE_ATTRIBUTES` of the process environment.
-fn resource(config: &EmitterConfig) -> Resource {
+pub(crate) fn resource(config: &EmitterConfig) -> Resource {
     let id = RandomIdGenerator::default().new_trace_id().to_bytes();
     let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
     let instance = format!(
@@ -239,7 +239,7 @@ fn known_or_shared(value: &str, known: &[&'static str]) -> Text {
 }
 
 /// A `&'static` copy of `s`, leaked at most once per distinct value (emitter construction only).
-fn interned(s: &str) -> &'static str {
+pub(crate) fn interned(s: &str) -> &'static str {
     static INTERNED: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
     let mut table = INTERNED
         .get_or_init(Mutex::default)
@@ -327,9 +327,9 @@ pub enum JsonRpcId<'a> {
 /// caches its tools, and reuse it: its texts are reference-counted, so a call copies none.
 #[derive(Clone, Debug)]
 pub struct ToolFacts {
-    tool_id: Text,
-    integration_type: Text,
-    gateway_id: Option<Text>,
+    pub(crate) tool_id: Text,
+    pub(crate) integration_type: Text,
+    pub(crate) gateway_id: Option<Text>,
 }
 
 impl ToolFacts {
@@ -370,12 +370,12 @@ pub struct UpstreamTarget<'a> {
 /// next to its [`ToolFacts`] and reuse it (reference-counted texts, no copy per call).
 #[derive(Clone, Debug)]
 pub struct UpstreamFacts {
-    tool_name: Text,
-    transport: Text,
-    host: Option<Text>,
-    port: Option<u16>,
-    path: Text,
-    url: Text,
+    pub(crate) tool_name: Text,
+    pub(crate) transport: Text,
+    pub(crate) host: Option<Text>,
+    pub(crate) port: Option<u16>,
+    pub(crate) path: Text,
+    pub(crate) url: Text,
 }
 
 impl UpstreamFacts {

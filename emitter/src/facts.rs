@@ -376,3 +376,139 @@ fn replay_gateway_call(invoke: &ToolInvokeSpan, tool: &Tool, facts: &Facts) -> b
     }
     failed | finish(gateway_call.into_raw(), facts.error("tool.gateway_call"))
 }
+
+/// [`replay`] as one contract-v2 request bundle (`raw-span-replay --contract v2`): the same
+/// facts, ops and failure points, recorded through [`crate::BundleEmitter`].
+pub fn replay_bundle(emitter: &crate::BundleEmitter, facts: &Facts) {
+    let headers: Vec<(&str, &str)> = facts
+        .request
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let headers = HeaderPairs(&headers);
+    let (correlation_id, from_header) = facts.correlation_id();
+    let r = &facts.request;
+    let http = HttpRequest {
+        method: &r.method,
+        path: &r.path,
+        query: r.query.as_deref(),
+        protocol_version: r.http_version.as_deref(),
+        server_address: r.server_address.as_deref(),
+        server_port: r.server_port,
+        client_address: r.client_address.as_deref(),
+        client_port: r.client_port,
+        user_agent: r.user_agent.as_deref(),
+    };
+    let request =
+        emitter.start_request_with_correlation_id(&headers, &http, &correlation_id, from_header);
+    if let Some(id) = &facts.identity {
+        if let Some(m) = &id.auth_method {
+            request.set_auth_method(m);
+        }
+        let team_ids: Option<Vec<&str>> = id
+            .team_ids
+            .as_ref()
+            .map(|ids| ids.iter().map(String::as_str).collect());
+        request.set_identity(
+            id.user_email.as_deref(),
+            id.is_admin,
+            id.team_name.as_deref(),
+            team_ids.as_deref(),
+        );
+    }
+    if facts.tool_found() {
+        replay_bundle_tool_invoke(&request, facts);
+    }
+    request.set_status_code(r.status_code.unwrap_or(200));
+    if let Some(f) = facts.error("request") {
+        request.record_error(&f.exception_type, &f.message);
+    }
+    request.end();
+}
+
+fn finish_op(mut op: crate::Op<'_, '_>, failure: Option<&Failure>) -> bool {
+    if let Some(f) = failure {
+        op.record_error(&f.exception_type, &f.message);
+    }
+    op.end();
+    failure.is_some()
+}
+
+fn replay_bundle_tool_invoke(request: &crate::RequestBundle<'_>, facts: &Facts) {
+    let tool = facts.tool.as_ref().expect("tool_found");
+    let arguments = facts.call.arguments.as_ref().map_or("{}", |a| a.get());
+    let arguments_count = serde_json::from_str::<serde_json::Value>(arguments)
+        .ok()
+        .and_then(|v| v.as_object().map(serde_json::Map::len))
+        .unwrap_or(0);
+    let jsonrpc_id = facts.call.jsonrpc_id.as_ref().map(|id| match id {
+        JsonRpcIdValue::Number(n) => JsonRpcId::Number(*n),
+        JsonRpcIdValue::String(s) => JsonRpcId::String(s),
+    });
+    let tool_facts = ToolFacts::new(&tool.id, &tool.integration_type, tool.gateway_id.as_deref());
+    let upstream = tool.upstream.as_ref().map(|u| {
+        UpstreamFacts::new(&UpstreamTarget {
+            tool_name: &u.tool_name,
+            transport: &u.transport,
+            url: &u.url,
+        })
+    });
+    let mut invoke = request.start_tool_invoke(
+        &tool_facts,
+        &ToolCall {
+            tool_name: &tool.name,
+            server_id: tool.server_id.as_deref(),
+            jsonrpc_id,
+            arguments_count,
+            has_headers: true,
+        },
+    );
+    invoke.set_arguments_json(arguments.to_owned());
+    let invoke_error = facts.error("tool.invoke");
+    let mut failed = finish_op(invoke.start_lookup(), facts.error("tool.lookup"));
+    if !failed {
+        let mut gateway_call = invoke.start_gateway_call();
+        if let Some(upstream) = &upstream {
+            let mut mcp_call = gateway_call.start_mcp_call(upstream);
+            let call_error = facts.error("mcp.client.call");
+            let child_failed =
+                finish_op(
+                    mcp_call.start_initialize(),
+                    facts.error("mcp.client.initialize"),
+                ) || finish_op(mcp_call.start_request(), facts.error("mcp.client.request"));
+            if !child_failed && call_error.is_none() {
+                let success = facts.result_is_error() != Some(true);
+                failed = finish_op(
+                    mcp_call.start_response(success),
+                    facts.error("mcp.client.response"),
+                );
+            }
+            if let Some(f) = call_error {
+                mcp_call.record_error(&f.exception_type, &f.message);
+            }
+            failed |= child_failed | call_error.is_some();
+            mcp_call.end();
+        }
+        if let Some(f) = facts.error("tool.gateway_call") {
+            gateway_call.record_error(&f.exception_type, &f.message);
+            failed = true;
+        }
+        gateway_call.end();
+    }
+    if !failed && invoke_error.is_none() {
+        finish_op(
+            invoke.start_post_process(),
+            facts.error("tool.post_process"),
+        );
+    }
+    if invoke_error.is_none() {
+        if let (Some(result), Some(is_error)) = (&facts.outcome.result, facts.result_is_error()) {
+            invoke.set_result_json(result.get().to_owned(), is_error);
+        }
+    }
+    if let Some(f) = invoke_error {
+        invoke.record_error(&f.exception_type, &f.message);
+    }
+    invoke.end();
+}

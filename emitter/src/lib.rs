@@ -33,6 +33,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bundle;
 mod config;
 mod context;
 mod emitter;
@@ -40,6 +41,9 @@ pub mod facts;
 pub mod keys;
 mod transport;
 
+pub use bundle::{
+    child_span_id, BundleEmitter, GatewayCallOp, McpCallOp, Op, RequestBundle, ToolInvokeOp,
+};
 pub use config::{
     EmitterConfig, EmitterError, GatewaySettings, Protocol, DEFAULT_MAX_RAW_PAYLOAD_BYTES,
 };

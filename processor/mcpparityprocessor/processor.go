@@ -120,6 +120,8 @@ func (p *parityProcessor) processTraces(ctx context.Context, td ptrace.Traces) (
 			ss := sss.At(j)
 			spans := ss.Spans()
 			if _, raw := p.rawScopes[ss.Scope().Name()]; raw {
+				// Contract v2 bundles become their v1 raw spans first (expand.go).
+				p.expandBundles(spans)
 				for k := 0; k < spans.Len(); k++ {
 					p.transformSafe(spans.At(k), &c)
 				}

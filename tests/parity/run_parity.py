@@ -8,7 +8,9 @@ For each facts file in tests/parity/cases/ (one per capture in tests/oracle/tool
   2. start bin/otelcol-mcpparity on it (health check wait bounded), with the case env in its
      environment (the config references credentials as ${env:…});
   3. replay the facts with emitter/target/release/raw-span-replay over OTLP/HTTP (gRPC for every
-     other case, so both receivers are covered), wait (bounded) for the file exporter's output;
+     other case, so both receivers are covered; raw span contract v1 on two cases in four, v2
+     request bundles on the others, so both contracts meet both receivers; `--contract v1|v2`
+     runs every case on one), wait (bounded) for the file exporter's output;
   4. compare the exported spans with tests/lib/expected.py's expectation (the capture with D1–D5
      applied) using the configurator's comparator (`mcpparity diff`, its pure function), then assert each
      deviation explicitly where it applies and that no secret of the inputs reaches the output;
@@ -18,7 +20,7 @@ For each facts file in tests/parity/cases/ (one per capture in tests/oracle/tool
 Prints `PASS <case>` or `FAIL <case> <first difference>` per case, then `N passed, M failed`;
 exits 1 when any case failed. Every child runs under a timeout and is stopped by its PID.
 
-    .cache/venv/bin/python tests/parity/run_parity.py [--case NAME …] [--keep DIR] [--verbose]
+    .cache/venv/bin/python tests/parity/run_parity.py [--case NAME …] [--keep DIR] [--verbose] [--contract v1|v2|alternate]
 """
 from __future__ import annotations
 
@@ -244,7 +246,7 @@ def check_trace_context(exported: list[dict], facts: dict) -> None:
 
 
 # ---------------------------------------------------------------- one case
-def run_case(facts_path: Path, protocol: str, keep: Path | None, verbose: bool) -> list[str]:
+def run_case(facts_path: Path, protocol: str, keep: Path | None, verbose: bool, contract: str = "v1") -> list[str]:
     facts = json.loads(facts_path.read_text())
     capture = load_capture(ORACLE_DIR / f"{facts['case']}.json")
     expected = expected_call(capture, facts)
@@ -254,7 +256,7 @@ def run_case(facts_path: Path, protocol: str, keep: Path | None, verbose: bool) 
         config = generate_config(facts["env"], work, traces_file)
         with Collector(work, config, env=facts["env"], lifetime_s=CHILD_TIMEOUT_S) as collector:
             endpoint = collector.http_endpoint if protocol == "http" else f"http://{collector.grpc_endpoint}"
-            run([str(REPLAY), "--facts", str(facts_path), "--endpoint", endpoint, "--protocol", protocol])
+            run([str(REPLAY), "--facts", str(facts_path), "--endpoint", endpoint, "--protocol", protocol, "--contract", contract])
             exported = collector.wait_for_spans(len(expected.spans), timeout_s=EXPORT_WAIT_S)
             raw_output = traces_file.read_text()
         if len(exported) != len(expected.spans):
@@ -271,7 +273,7 @@ def run_case(facts_path: Path, protocol: str, keep: Path | None, verbose: bool) 
         return check_deviations(expected, exported, facts)
     finally:
         if keep:
-            shutil.copytree(work, keep / facts["case"], dirs_exist_ok=True)
+            shutil.copytree(work, keep / f"{facts['case']}-{contract}", dirs_exist_ok=True)
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -280,6 +282,9 @@ def main() -> int:
     ap.add_argument("--case", action="append", help="run only these cases (repeatable)")
     ap.add_argument("--keep", type=Path, help="copy each case's config, output and collector log here")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--contract", choices=["v1", "v2", "alternate"], default="alternate",
+                    help="raw span contract the replay emits; alternate (default): v1 and v2 on alternate "
+                         "cases, each over both protocols")
     a = ap.parse_args()
     missing = [str(p) for p in (collector_binary(), REPLAY, CONFIGURATOR) if not p.exists()]
     if missing:
@@ -295,16 +300,18 @@ def main() -> int:
     started = time.monotonic()
     for n, path in enumerate(cases):
         protocol = "http" if n % 2 == 0 else "grpc"
+        # alternate: (http, v1), (grpc, v1), (http, v2), (grpc, v2), … so both contracts see both protocols.
+        contract = a.contract if a.contract != "alternate" else ("v1" if n % 4 < 2 else "v2")
         if time.monotonic() - started > TOTAL_BUDGET_S:
             print(f"FAIL {path.stem} not run: the suite exceeded its {TOTAL_BUDGET_S}s budget")
             failed += 1
             continue
         try:
-            asserted = run_case(path, protocol, a.keep, a.verbose)
-            print(f"PASS {path.stem}" + (f"  ({protocol}; asserted {', '.join(asserted)})" if a.verbose else ""))
+            asserted = run_case(path, protocol, a.keep, a.verbose, contract)
+            print(f"PASS {path.stem} ({protocol}, {contract})" + (f"  (asserted {', '.join(asserted)})" if a.verbose else ""))
             passed += 1
         except (CaseFailure, CollectorError, ExpectationError) as exc:
-            print(f"FAIL {path.stem} {exc}")
+            print(f"FAIL {path.stem} ({protocol}, {contract}) {exc}")
             failed += 1
         except Exception as exc:  # noqa: BLE001  (one broken case must not hide the others)
             print(f"FAIL {path.stem} {type(exc).__name__}: {exc}")

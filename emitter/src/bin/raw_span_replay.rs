@@ -1,7 +1,7 @@
 //! `raw-span-replay --facts FILE [--endpoint URL] [--protocol http|grpc] [--timeout-ms N]
 //! [--gateway-version V] [--ca-file PEM] [--client-cert PEM --client-key PEM]
-//! [--bearer-token-env VAR]`: emits the contract-v1 raw spans of one recorded call (facts file,
-//! `docs/facts-format.md`), flushes, and exits 0; or exits non-zero with a clear message.
+//! [--bearer-token-env VAR] [--contract v1|v2]`: emits the raw spans of one recorded call (facts
+//! file, `docs/facts-format.md`; v1: one span per op, v2: one request bundle), flushes, and exits 0; or exits non-zero with a clear message.
 //! The endpoint in the facts' `env` is never used: pass `--endpoint`.
 //!
 //! `raw-span-replay --print-settings`: reads the gateway settings from the process environment
@@ -12,15 +12,16 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mcpparity_emitter::facts::{replay, Facts};
+use mcpparity_emitter::facts::{replay, replay_bundle, Facts};
 use mcpparity_emitter::{
-    bearer_header, EmitterConfig, GatewaySettings, Protocol, RawSpanEmitter, TlsFiles,
+    bearer_header, BundleEmitter, EmitterConfig, GatewaySettings, Protocol, RawSpanEmitter,
+    TlsFiles,
 };
 
 /// The pinned oracle's `mcpgateway.__version__` (mcp-contextforge-gateway 1.0.7.post20260921).
 const DEFAULT_GATEWAY_VERSION: &str = "1.0.7-20260921";
 
-const USAGE: &str = "usage: raw-span-replay --facts FILE [--endpoint URL] [--protocol http|grpc] [--timeout-ms N] [--gateway-version V]
+const USAGE: &str = "usage: raw-span-replay --facts FILE [--endpoint URL] [--protocol http|grpc] [--timeout-ms N] [--gateway-version V] [--contract v1|v2]
        raw-span-replay --print-settings
   --endpoint      OTLP endpoint (default http://127.0.0.1:4318/v1/traces for http, http://127.0.0.1:4317 for grpc)
   --protocol      http (default) or grpc
@@ -29,6 +30,7 @@ const USAGE: &str = "usage: raw-span-replay --facts FILE [--endpoint URL] [--pro
   --ca-file       PEM CA that verifies the collector's certificate (https:// endpoints)
   --client-cert, --client-key  PEM client certificate and key for a receiver that wants them (mTLS)
   --bearer-token-env  environment variable holding the receiver's bearer token (sent as authorization: Bearer …)
+  --contract      raw span contract: v1 (default, one span per op) or v2 (one request bundle)
   --print-settings   print the emitter's decisions on the gateway settings of this process's environment";
 
 struct Args {
@@ -39,6 +41,7 @@ struct Args {
     gateway_version: String,
     tls: TlsFiles,
     bearer_token_env: Option<String>,
+    bundle: bool,
 }
 
 fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -49,6 +52,7 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut gateway_version = DEFAULT_GATEWAY_VERSION.to_owned();
     let mut tls = TlsFiles::default();
     let mut bearer_token_env = None;
+    let mut bundle = false;
     while let Some(flag) = argv.next() {
         if flag == "-h" || flag == "--help" {
             return Err(String::new());
@@ -72,6 +76,13 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--client-cert" => tls.client_cert_file = Some(value()?.into()),
             "--client-key" => tls.client_key_file = Some(value()?.into()),
             "--bearer-token-env" => bearer_token_env = Some(value()?),
+            "--contract" => {
+                bundle = match value()?.as_str() {
+                    "v1" => false,
+                    "v2" => true,
+                    other => return Err(format!("--contract: must be v1 or v2, got {other:?}")),
+                }
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -84,6 +95,7 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
         gateway_version,
         tls,
         bearer_token_env,
+        bundle,
     })
 }
 
@@ -130,10 +142,15 @@ fn run(args: Args) -> Result<(), String> {
         Protocol::Http => None,
     };
     let _guard = runtime.as_ref().map(|rt| rt.enter());
-    let emitter = RawSpanEmitter::new(config).map_err(|e| e.to_string())?;
-    replay(&emitter, &facts);
-    let flushed = emitter.force_flush();
-    let shut = emitter.shutdown();
+    let (flushed, shut) = if args.bundle {
+        let emitter = BundleEmitter::new(config).map_err(|e| e.to_string())?;
+        replay_bundle(&emitter, &facts);
+        (emitter.force_flush(), emitter.shutdown())
+    } else {
+        let emitter = RawSpanEmitter::new(config).map_err(|e| e.to_string())?;
+        replay(&emitter, &facts);
+        (emitter.force_flush(), emitter.shutdown())
+    };
     flushed.and(shut).map_err(|e| format!("{endpoint}: {e}"))
 }
 

@@ -1,0 +1,1165 @@
+//! Raw span contract **v2: request bundle** (`docs/raw-span-contract.md`, "v2: request bundle").
+//!
+//! One `tools/call` becomes ONE exported span: the request, with its child operations (timings,
+//! status, facts) encoded once into a pre-sized text buffer (`cf.bundle`). The span is built
+//! directly as the SDK's `SpanData` and handed to the official `BatchSpanProcessor` (one
+//! bounded-channel send, no per-span SDK machinery), which exports it with the official OTLP
+//! exporter. The collector expands the bundle into the v1 raw spans, so every v1 rule applies.
+//! Child span ids are deterministic ([`child_span_id`]), so the runtime knows the id of the span
+//! whose context it propagates upstream (`traceparent`) before anything is exported.
+//!
+//! The facts API mirrors the v1 typed spans (`RequestSpan`, `ToolInvokeSpan`, …); the v1 emitter
+//! of the same exporter is [`BundleEmitter::v1`] (families not bundled yet).
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use opentelemetry::propagation::Extractor;
+use opentelemetry::trace::{
+    SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
+};
+use opentelemetry::{InstrumentationScope, KeyValue, StringValue, Value};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{
+    BatchConfigBuilder, BatchSpanProcessor, IdGenerator, RandomIdGenerator, Span, SpanData,
+    SpanEvents, SpanExporter, SpanLinks, SpanProcessor,
+};
+use opentelemetry_sdk::Resource;
+
+use crate::config::{EmitterConfig, EmitterError};
+use crate::emitter::{
+    interned, resource, HttpRequest, JsonRpcId, RawSpanEmitter, ToolCall, ToolFacts, UpstreamFacts,
+    SCOPE_NAME,
+};
+use crate::keys;
+
+/// `cf.contract` of a bundle span.
+pub const CONTRACT_VERSION: i64 = 2;
+/// `cf.op` (and raw name) of a bundle span: unknown to a v1-only collector, which exports it
+/// scrubbed and counted malformed instead of misreading it.
+pub const BUNDLE_OP: &str = "request.bundle";
+/// The encoded child operations and facts of a bundle span.
+pub const BUNDLE_KEY: &str = "cf.bundle";
+/// The contract version fact.
+pub const CONTRACT_KEY: &str = "cf.contract";
+/// Child operations one bundle can hold (indices 1..=63, contract bound).
+pub const MAX_CHILD_OPS: u8 = 63;
+/// Child operations this recorder keeps inline (a `tools/call` has at most 8); later ones are
+/// not recorded.
+pub const RECORDED_CHILD_OPS: u8 = 15;
+
+/// Pre-sized so that a whole MCP tree (9 ops, ~1.6 KB of facts) is encoded without growing.
+const BUFFER_CAPACITY: usize = 2048;
+
+/// The span id of child op `index` of the bundle span `bundle_span_id` in `trace_id`:
+/// FNV-1a 64 over the 16 trace-id bytes, the 8 bundle-span-id bytes and the index byte,
+/// big-endian; 0 (invalid) becomes 1. Distinct indices give distinct ids (FNV-1a's last step is
+/// a bijection of the last byte). The collector derives the same ids (`expand.go`).
+pub fn child_span_id(trace_id: TraceId, bundle_span_id: SpanId, index: u8) -> SpanId {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h = OFFSET;
+    for b in trace_id
+        .to_bytes()
+        .iter()
+        .chain(bundle_span_id.to_bytes().iter())
+        .chain(std::iter::once(&index))
+    {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(PRIME);
+    }
+    SpanId::from_bytes(if h == 0 { 1 } else { h }.to_be_bytes())
+}
+
+/// Emits contract-v2 request bundles (and, through [`Self::v1`], v1 raw spans) into one
+/// official batch span processor and OTLP exporter.
+#[derive(Clone, Debug)]
+pub struct BundleEmitter {
+    processor: Arc<BatchSpanProcessor>,
+    scope: InstrumentationScope,
+    capture_input: bool,
+    capture_output: bool,
+    max_payload_bytes: usize,
+    v1: RawSpanEmitter,
+}
+
+/// Lets the v1 tracer provider share the bundle path's batch processor (one queue, one exporter).
+#[derive(Debug)]
+struct SharedBatch(Arc<BatchSpanProcessor>);
+
+impl SpanProcessor for SharedBatch {
+    fn on_start(&self, span: &mut Span, cx: &opentelemetry::Context) {
+        self.0.on_start(span, cx)
+    }
+    fn on_end(&self, span: SpanData) {
+        self.0.on_end(span)
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        self.0.force_flush()
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+    // The resource was set once, before sharing (`BundleEmitter::with_batch_processor`).
+    fn set_resource(&mut self, _resource: &Resource) {}
+}
+
+impl BundleEmitter {
+    /// The official OTLP exporter (HTTP or gRPC, as [`RawSpanEmitter::new`]) behind the
+    /// official batch span processor.
+    pub fn new(config: EmitterConfig) -> Result<Self, EmitterError> {
+        if config.endpoint.trim().is_empty() {
+            return Err(EmitterError::Config("endpoint: must not be empty".into()));
+        }
+        crate::transport::check(&config)?;
+        #[cfg(any(feature = "http", feature = "grpc"))]
+        {
+            let exporter = crate::transport::otlp_exporter(&config)?;
+            Ok(Self::with_exporter(config, exporter))
+        }
+        #[cfg(not(any(feature = "http", feature = "grpc")))]
+        Err(EmitterError::Config(
+            "no OTLP transport in this build: enable the cargo feature `http` or `grpc`, or use with_exporter".into(),
+        ))
+    }
+
+    pub fn with_exporter<E: SpanExporter + 'static>(config: EmitterConfig, exporter: E) -> Self {
+        let batch = BatchConfigBuilder::default()
+            .with_scheduled_delay(config.batch_delay)
+            .build();
+        let processor = BatchSpanProcessor::builder(exporter)
+            .with_batch_config(batch)
+            .build();
+        Self::with_batch_processor(config, processor)
+    }
+
+    /// Any configured batch processor (benchmarks size its queue).
+    pub fn with_batch_processor(config: EmitterConfig, mut processor: BatchSpanProcessor) -> Self {
+        processor.set_resource(&resource(&config));
+        let processor = Arc::new(processor);
+        let scope = InstrumentationScope::builder(SCOPE_NAME)
+            .with_version(interned(&config.gateway_version))
+            .build();
+        BundleEmitter {
+            scope,
+            capture_input: config.capture_input,
+            capture_output: config.capture_output,
+            max_payload_bytes: config.max_raw_payload_bytes,
+            v1: RawSpanEmitter::with_span_processor(config, SharedBatch(Arc::clone(&processor))),
+            processor,
+        }
+    }
+
+    /// The v1 emitter of the same exporter, for requests that are not bundled.
+    pub fn v1(&self) -> &RawSpanEmitter {
+        &self.v1
+    }
+
+    /// Opens the bundle of one request. From `headers` it takes what v1 takes through
+    /// `extract_context` + `RequestContext::from_headers`: the W3C `traceparent`/`tracestate`
+    /// (remote parent; a valid unsampled parent makes the bundle non-recording, as the SDK's
+    /// default `ParentBased(AlwaysOn)` sampler), `X-Correlation-ID` (else a generated id),
+    /// `Mcp-Session-Id`/`x-mcp-session-id` and the raw `baggage`.
+    pub fn start_request(
+        &self,
+        headers: &dyn Extractor,
+        http: &HttpRequest<'_>,
+    ) -> RequestBundle<'_> {
+        self.start(headers, http, None)
+    }
+
+    /// [`Self::start_request`] with a known correlation id and whether it came from the header
+    /// (replays of recorded calls).
+    pub fn start_request_with_correlation_id(
+        &self,
+        headers: &dyn Extractor,
+        http: &HttpRequest<'_>,
+        correlation_id: &str,
+        from_header: bool,
+    ) -> RequestBundle<'_> {
+        self.start(headers, http, Some((correlation_id, from_header)))
+    }
+
+    fn start(
+        &self,
+        headers: &dyn Extractor,
+        http: &HttpRequest<'_>,
+        correlation: Option<(&str, bool)>,
+    ) -> RequestBundle<'_> {
+        let start_time = SystemTime::now();
+        let start = Instant::now();
+        let start_ticks = ticks(start);
+        let parent = headers.get("traceparent").and_then(parse_traceparent);
+        let ids = RandomIdGenerator::default();
+        let (trace_id, parent_span_id, flags, recording) = match parent {
+            Some(p) => (p.trace_id, p.span_id, p.flags, p.flags.is_sampled()),
+            None => (
+                ids.new_trace_id(),
+                SpanId::INVALID,
+                TraceFlags::SAMPLED,
+                true,
+            ),
+        };
+        let trace_state = match (parent.is_some(), headers.get("tracestate")) {
+            (true, Some(ts)) if !ts.is_empty() => ts.parse().unwrap_or_default(),
+            _ => TraceState::default(),
+        };
+        let span_context = SpanContext::new(trace_id, ids.new_span_id(), flags, false, trace_state);
+        let mut state = State {
+            buf: Vec::new(),
+            next_index: 1,
+            ops: [OpRecord::default(); RECORDED_CHILD_OPS as usize],
+            status_error: false,
+            arguments: None,
+            result: None,
+        };
+        if recording {
+            state.buf.reserve(BUFFER_CAPACITY);
+            let b = &mut state.buf;
+            let header = |name: &str| headers.get(name).filter(|v| !v.is_empty());
+            match correlation {
+                Some((id, from_header)) => {
+                    fact_str(b, CTX, keys::CORRELATION_ID, id);
+                    fact_bool(b, CTX, keys::CORRELATION_ID_FROM_HEADER, from_header);
+                }
+                None => match header("x-correlation-id") {
+                    Some(id) => {
+                        fact_str(b, CTX, keys::CORRELATION_ID, id);
+                        fact_bool(b, CTX, keys::CORRELATION_ID_FROM_HEADER, true);
+                    }
+                    None => {
+                        let id = crate::context::new_correlation_id();
+                        fact_str(b, CTX, keys::CORRELATION_ID, id.as_str());
+                        fact_bool(b, CTX, keys::CORRELATION_ID_FROM_HEADER, false);
+                    }
+                },
+            }
+            if let Some(s) = header("mcp-session-id").or_else(|| header("x-mcp-session-id")) {
+                fact_str(b, CTX, keys::SESSION_ID, s);
+            }
+            if let Some(v) = header("baggage") {
+                fact_str(b, CTX, keys::BAGGAGE, v);
+            }
+            fact_str(b, 0, keys::HTTP_REQUEST_METHOD, http.method);
+            fact_str(b, 0, keys::URL_PATH, http.path);
+            if let Some(q) = http.query.filter(|q| !q.is_empty()) {
+                fact_str(b, 0, keys::URL_QUERY, q);
+            }
+            opt_str(b, 0, keys::NETWORK_PROTOCOL_VERSION, http.protocol_version);
+            opt_str(b, 0, keys::SERVER_ADDRESS, http.server_address);
+            if let Some(p) = http.server_port {
+                fact_int(b, 0, keys::SERVER_PORT, i64::from(p));
+            }
+            opt_str(b, 0, keys::CLIENT_ADDRESS, http.client_address);
+            if let Some(p) = http.client_port {
+                fact_int(b, 0, keys::CLIENT_PORT, i64::from(p));
+            }
+            opt_str(b, 0, keys::USER_AGENT_ORIGINAL, http.user_agent);
+        }
+        RequestBundle {
+            emitter: self,
+            span_context,
+            parent_span_id,
+            start_time,
+            start,
+            start_ticks,
+            recording,
+            state: RefCell::new(state),
+        }
+    }
+
+    /// Exports every finished span now (blocks up to the export timeout).
+    pub fn force_flush(&self) -> Result<(), EmitterError> {
+        self.processor
+            .force_flush()
+            .map_err(|e| EmitterError::Flush(e.to_string()))
+    }
+
+    /// Flushes and stops the exporter; call once at process exit.
+    pub fn shutdown(&self) -> Result<(), EmitterError> {
+        self.v1.shutdown()
+    }
+}
+
+/// The fact target of the request context (every expanded span).
+const CTX: u8 = u8::MAX;
+/// Fact targets of the groups (`g1`…`g7`): facts several ops share, written once.
+const GROUP_TARGET: u8 = 200;
+/// `g1`: `gen_ai.tool.name`, `cf.tool.id` (tool.invoke and its children).
+const G_TOOL: u8 = GROUP_TARGET + 1;
+/// `g2`: `cf.tool.integration_type` (tool.invoke, lookup, gateway_call).
+const G_INTEGRATION: u8 = GROUP_TARGET + 2;
+/// `g3`: `cf.upstream.tool_name`, `cf.tool.id`, `cf.tool.gateway_id` (mcp.client.*).
+const G_UPSTREAM: u8 = GROUP_TARGET + 3;
+const GROUP_TOOL: u8 = 1 << (G_TOOL - GROUP_TARGET);
+const GROUP_INTEGRATION: u8 = 1 << (G_INTEGRATION - GROUP_TARGET);
+const GROUP_UPSTREAM: u8 = 1 << (G_UPSTREAM - GROUP_TARGET);
+
+#[derive(Debug)]
+struct State {
+    /// The `cf.bundle` text: only `&str` facts and ASCII are ever written, so it is UTF-8.
+    buf: Vec<u8>,
+    next_index: u8,
+    /// Child ops by index − 1, written out as op lines when the bundle ends (offsets converted
+    /// from ticks to ns once, with the bundle's own start/end as calibration).
+    ops: [OpRecord; RECORDED_CHILD_OPS as usize],
+    status_error: bool,
+    arguments: Option<StringValue>,
+    result: Option<StringValue>,
+}
+
+/// One request being recorded: the request op (index 0, the bundle span itself) and its child
+/// ops. Everything is written into one buffer; [`RequestBundle::end`] (or drop) hands one span to
+/// the batch processor.
+#[derive(Debug)]
+pub struct RequestBundle<'e> {
+    emitter: &'e BundleEmitter,
+    span_context: SpanContext,
+    parent_span_id: SpanId,
+    start_time: SystemTime,
+    start: Instant,
+    start_ticks: u64,
+    recording: bool,
+    state: RefCell<State>,
+}
+
+impl<'e> RequestBundle<'e> {
+    /// `cf.auth.method`, once authentication has run (v1: `RequestContext::with_auth_method`).
+    pub fn set_auth_method(&self, method: &str) {
+        self.write(|b| fact_str(b, CTX, keys::AUTH_METHOD, method));
+    }
+
+    /// The caller's identity (v1: `RequestContext::with_identity`); `team_ids` `None` =
+    /// unrestricted, `Some(&[])` = public.
+    pub fn set_identity(
+        &self,
+        user_email: Option<&str>,
+        is_admin: Option<bool>,
+        team_name: Option<&str>,
+        team_ids: Option<&[&str]>,
+    ) {
+        self.write(|b| {
+            opt_str(b, CTX, keys::USER_EMAIL, user_email);
+            if let Some(v) = is_admin {
+                fact_bool(b, CTX, keys::USER_IS_ADMIN, v);
+            }
+            opt_str(b, CTX, keys::TEAM_NAME, team_name);
+            if let Some(ids) = team_ids {
+                fact_head(b, CTX, keys::TEAM_IDS);
+                b.push(b'a');
+                push_uint(b, ids.len() as u64);
+                for id in ids {
+                    b.push(b' ');
+                    push_len_str(b, id);
+                }
+                b.push(b'\n');
+            }
+        });
+    }
+
+    /// The request's span context (the bundle span's: the expanded `request` span keeps it).
+    pub fn span_context(&self) -> SpanContext {
+        self.span_context.clone()
+    }
+
+    /// `http.response.status_code`; a 5xx also sets status ERROR (no event), as the gateway.
+    pub fn set_status_code(&self, code: u16) {
+        self.write(|b| fact_int(b, 0, keys::HTTP_RESPONSE_STATUS_CODE, i64::from(code)));
+        if code >= 500 {
+            self.state.borrow_mut().status_error = true;
+        }
+    }
+
+    /// Opens `tools/call {tool}` (v1: `RequestSpan::start_tool_invoke`).
+    pub fn start_tool_invoke<'b>(
+        &'b self,
+        tool: &'b ToolFacts,
+        call: &ToolCall<'_>,
+    ) -> ToolInvokeOp<'b, 'e> {
+        let mut op = self.open("tool.invoke", 0);
+        op.groups = GROUP_TOOL | GROUP_INTEGRATION;
+        self.write(|b| {
+            let i = op.index;
+            // Facts the children repeat, written once (groups).
+            fact_str(b, G_TOOL, keys::GEN_AI_TOOL_NAME, call.tool_name);
+            fact_str(b, G_TOOL, keys::TOOL_ID, tool.tool_id.as_str());
+            fact_str(
+                b,
+                G_INTEGRATION,
+                keys::TOOL_INTEGRATION_TYPE,
+                tool.integration_type.as_str(),
+            );
+            fact_str(b, i, keys::MCP_METHOD_NAME, "tools/call");
+            fact_str(b, i, keys::GEN_AI_OPERATION_NAME, "execute_tool");
+            match call.jsonrpc_id {
+                Some(JsonRpcId::Number(n)) => {
+                    // A string fact, as v1 sends it.
+                    fact_head(b, i, keys::JSONRPC_REQUEST_ID);
+                    let mut digits = [0u8; 20];
+                    let text = int_text(n, &mut digits);
+                    b.push(b's');
+                    push_uint(b, text.len() as u64);
+                    b.push(b':');
+                    b.extend_from_slice(text);
+                    b.push(b'\n');
+                }
+                Some(JsonRpcId::String(s)) => fact_str(b, i, keys::JSONRPC_REQUEST_ID, s),
+                None => {}
+            }
+            if let Some(g) = &tool.gateway_id {
+                fact_str(b, i, keys::TOOL_GATEWAY_ID, g.as_str());
+            }
+            opt_str(b, i, keys::SERVER_ID, call.server_id);
+            fact_int(b, i, keys::ARGUMENTS_COUNT, call.arguments_count as i64);
+            fact_bool(b, i, keys::REQUEST_HAS_HEADERS, call.has_headers);
+        });
+        ToolInvokeOp { op, tool }
+    }
+
+    /// A failure of the request itself: one `exception` (type, raw message) on the request op.
+    pub fn record_error(&self, exception_type: &str, message: &str) {
+        self.write(|b| {
+            fact_str(b, 0, keys::EXCEPTION_TYPE, exception_type);
+            fact_str(b, 0, keys::EXCEPTION_MESSAGE, message);
+        });
+    }
+
+    /// Hands the bundle to the batch processor now (also done on drop).
+    pub fn end(self) {}
+
+    fn write(&self, f: impl FnOnce(&mut Vec<u8>)) {
+        if self.recording {
+            f(&mut self.state.borrow_mut().buf);
+        }
+    }
+
+    /// Ticks since the bundle started (see [`ticks`]).
+    fn offset(&self) -> u64 {
+        ticks(self.start).wrapping_sub(self.start_ticks)
+    }
+
+    fn open(&self, name: &'static str, parent: u8) -> Op<'_, 'e> {
+        let mut state = self.state.borrow_mut();
+        let index = if state.next_index <= RECORDED_CHILD_OPS && self.recording {
+            state.next_index += 1;
+            state.next_index - 1
+        } else {
+            NOT_RECORDED
+        };
+        Op {
+            bundle: self,
+            index,
+            name,
+            parent,
+            start: if index == NOT_RECORDED {
+                0
+            } else {
+                self.offset()
+            },
+            groups: 0,
+        }
+    }
+}
+
+impl Drop for RequestBundle<'_> {
+    fn drop(&mut self) {
+        if !self.recording {
+            return;
+        }
+        let elapsed = self.start.elapsed();
+        let total_ticks = ticks(self.start).wrapping_sub(self.start_ticks);
+        let state = self.state.get_mut();
+        let count = usize::from(state.next_index - 1);
+        write_op_lines(
+            &mut state.buf,
+            &state.ops[..count],
+            total_ticks,
+            elapsed.as_nanos() as u64,
+        );
+        let mut attributes = Vec::with_capacity(5);
+        attributes.push(KeyValue::new(keys::OP, BUNDLE_OP));
+        attributes.push(KeyValue::new(CONTRACT_KEY, CONTRACT_VERSION));
+        attributes.push(KeyValue::new(
+            BUNDLE_KEY,
+            // SAFETY: the buffer holds only whole `&str` facts and ASCII (see `State::buf`).
+            Value::String(
+                unsafe { String::from_utf8_unchecked(std::mem::take(&mut state.buf)) }.into(),
+            ),
+        ));
+        if let Some(a) = state.arguments.take() {
+            attributes.push(KeyValue::new(keys::TOOL_CALL_ARGUMENTS, a));
+        }
+        if let Some(r) = state.result.take() {
+            attributes.push(KeyValue::new(keys::TOOL_CALL_RESULT, r));
+        }
+        let span = SpanData {
+            span_context: self.span_context.clone(),
+            parent_span_id: self.parent_span_id,
+            parent_span_is_remote: self.parent_span_id != SpanId::INVALID,
+            span_kind: SpanKind::Server,
+            name: Cow::Borrowed(BUNDLE_OP),
+            start_time: self.start_time,
+            end_time: self.start_time + elapsed,
+            attributes,
+            dropped_attributes_count: 0,
+            events: SpanEvents::default(),
+            links: SpanLinks::default(),
+            status: if state.status_error {
+                Status::error("")
+            } else {
+                Status::Unset
+            },
+            instrumentation_scope: self.emitter.scope.clone(),
+        };
+        self.emitter.processor.on_end(span);
+    }
+}
+
+/// The index of an op that is not recorded (non-recording bundle, or past [`MAX_CHILD_OPS`]);
+/// 0 is the request op, which is never a child.
+const NOT_RECORDED: u8 = 0;
+
+/// One child op being recorded (its index in the bundle). Dropping it ends it.
+#[derive(Debug)]
+pub struct Op<'b, 'e> {
+    bundle: &'b RequestBundle<'e>,
+    index: u8,
+    name: &'static str,
+    parent: u8,
+    start: u64,
+    /// Fact groups (bit n = group `g<n>`) whose facts this op has too.
+    groups: u8,
+}
+
+impl<'b, 'e> Op<'b, 'e> {
+    /// Contract error rule: status ERROR and one `exception` (type, raw message).
+    pub fn record_error(&mut self, exception_type: &str, message: &str) {
+        if self.index == NOT_RECORDED {
+            return;
+        }
+        let i = self.index;
+        self.bundle.write(|b| {
+            fact_str(b, i, keys::EXCEPTION_TYPE, exception_type);
+            fact_str(b, i, keys::EXCEPTION_MESSAGE, message);
+        });
+    }
+
+    /// This op's W3C span context (its deterministic span id), e.g. for the upstream
+    /// `traceparent`.
+    pub fn span_context(&self) -> SpanContext {
+        let b = &self.bundle.span_context;
+        let id = if self.index == NOT_RECORDED {
+            b.span_id()
+        } else {
+            child_span_id(b.trace_id(), b.span_id(), self.index)
+        };
+        SpanContext::new(
+            b.trace_id(),
+            id,
+            b.trace_flags(),
+            false,
+            b.trace_state().clone(),
+        )
+    }
+
+    pub fn end(self) {}
+
+    fn child(&self, name: &'static str) -> Op<'b, 'e> {
+        self.bundle.open(name, self.index)
+    }
+
+    fn write(&self, f: impl FnOnce(&mut Vec<u8>, u8)) {
+        if self.index != NOT_RECORDED {
+            let i = self.index;
+            self.bundle.write(|b| f(b, i));
+        }
+    }
+}
+
+impl Drop for Op<'_, '_> {
+    fn drop(&mut self) {
+        if self.index == NOT_RECORDED {
+            return;
+        }
+        let end = self.bundle.offset();
+        let mut state = self.bundle.state.borrow_mut();
+        state.ops[usize::from(self.index) - 1] = OpRecord {
+            name: self.name,
+            parent: self.parent,
+            groups: self.groups,
+            start: self.start,
+            end,
+            ended: true,
+        };
+    }
+}
+
+/// A child op's timing in ticks since the bundle start.
+#[derive(Clone, Copy, Debug, Default)]
+struct OpRecord {
+    name: &'static str,
+    parent: u8,
+    groups: u8,
+    start: u64,
+    end: u64,
+    ended: bool,
+}
+
+/// A cheap monotonic tick: the CPU's time-stamp counter on x86-64 (invariant on the CPUs the
+/// runtime targets; ~7 ns against ~25 ns for a `clock_gettime`), nanoseconds since `start`
+/// elsewhere. A bundle converts its ops' ticks to nanoseconds once, at its end.
+#[inline]
+fn ticks(start: Instant) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let _ = start;
+        // SAFETY: RDTSC is available on every x86-64 CPU and has no memory effects.
+        unsafe { core::arch::x86_64::_rdtsc() }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        start.elapsed().as_nanos() as u64
+    }
+}
+
+/// Writes the op lines, converting tick offsets to ns with `ns_per_tick` = total ns / total ticks
+/// (clamped to the bundle: a tick source that ran backwards gives 0, never past the end).
+fn write_op_lines(b: &mut Vec<u8>, ops: &[OpRecord], total_ticks: u64, total_ns: u64) {
+    let to_ns = |t: u64| -> u64 {
+        if total_ticks == 0 || t > total_ticks {
+            return if t > total_ticks { total_ns } else { 0 };
+        }
+        (u128::from(t) * u128::from(total_ns) / u128::from(total_ticks)) as u64
+    };
+    for (i, op) in ops.iter().enumerate() {
+        if !op.ended {
+            continue;
+        }
+        let start = to_ns(op.start);
+        let end = to_ns(op.end).max(start);
+        b.extend_from_slice(b"o ");
+        push_uint(b, i as u64 + 1);
+        b.push(b' ');
+        b.extend_from_slice(op.name.as_bytes());
+        b.push(b' ');
+        push_uint(b, u64::from(op.parent));
+        b.push(b' ');
+        push_uint(b, start);
+        b.push(b' ');
+        push_uint(b, end);
+        for g in 1..8u8 {
+            if op.groups & (1 << g) != 0 {
+                b.extend_from_slice(b" g");
+                b.push(b'0' + g);
+            }
+        }
+        b.push(b'\n');
+    }
+}
+
+/// `tool.invoke` (v1: `ToolInvokeSpan`).
+#[derive(Debug)]
+pub struct ToolInvokeOp<'b, 'e> {
+    op: Op<'b, 'e>,
+    tool: &'b ToolFacts,
+}
+
+impl<'b, 'e> ToolInvokeOp<'b, 'e> {
+    pub fn start_lookup(&self) -> Op<'b, 'e> {
+        let mut op = self.op.child("tool.lookup");
+        op.groups = GROUP_TOOL | GROUP_INTEGRATION;
+        op
+    }
+
+    pub fn start_gateway_call(&self) -> GatewayCallOp<'b, 'e> {
+        let mut op = self.op.child("tool.gateway_call");
+        op.groups = GROUP_TOOL | GROUP_INTEGRATION;
+        GatewayCallOp {
+            op,
+            tool: self.tool,
+        }
+    }
+
+    pub fn start_post_process(&self) -> Op<'b, 'e> {
+        let mut op = self.op.child("tool.post_process");
+        op.groups = GROUP_TOOL;
+        op
+    }
+
+    /// The raw arguments JSON (sent only with input capture on); an `Arc<str>` is shared.
+    pub fn set_arguments_json(&mut self, json: impl Into<StringValue>) {
+        let e = self.op.bundle.emitter;
+        if e.capture_input && self.op.index != NOT_RECORDED {
+            let v = self.capped(json.into(), keys::ARGUMENTS_ORIGINAL_SIZE);
+            self.op.bundle.state.borrow_mut().arguments = Some(v);
+        }
+    }
+
+    /// The raw `CallToolResult` JSON (sent only with output capture on) and its `isError`.
+    pub fn set_result_json(&mut self, json: impl Into<StringValue>, is_error: bool) {
+        let e = self.op.bundle.emitter;
+        if e.capture_output && self.op.index != NOT_RECORDED {
+            let v = self.capped(json.into(), keys::RESULT_ORIGINAL_SIZE);
+            self.op.bundle.state.borrow_mut().result = Some(v);
+        }
+        self.op
+            .write(|b, i| fact_bool(b, i, keys::RESULT_IS_ERROR, is_error));
+    }
+
+    fn capped(&self, json: StringValue, size_key: &'static str) -> StringValue {
+        let max = self.op.bundle.emitter.max_payload_bytes;
+        let text = json.as_str();
+        if text.len() <= max {
+            return json;
+        }
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        // In characters, the unit of Python's `_original_size`.
+        let chars = text.chars().count() as i64;
+        self.op.write(|b, i| fact_int(b, i, size_key, chars));
+        StringValue::from(text[..cut].to_owned())
+    }
+}
+
+/// `tool.gateway_call` (v1: `GatewayCallSpan`).
+#[derive(Debug)]
+pub struct GatewayCallOp<'b, 'e> {
+    op: Op<'b, 'e>,
+    tool: &'b ToolFacts,
+}
+
+impl<'b, 'e> GatewayCallOp<'b, 'e> {
+    pub fn start_mcp_call(&self, upstream: &'b UpstreamFacts) -> McpCallOp<'b, 'e> {
+        let mut op = self.op.child("mcp.client.call");
+        op.groups = GROUP_UPSTREAM;
+        let tool = self.tool;
+        op.write(|b, i| {
+            fact_str(
+                b,
+                G_UPSTREAM,
+                keys::UPSTREAM_TOOL_NAME,
+                upstream.tool_name.as_str(),
+            );
+            fact_str(b, G_UPSTREAM, keys::TOOL_ID, tool.tool_id.as_str());
+            if let Some(g) = &tool.gateway_id {
+                fact_str(b, G_UPSTREAM, keys::TOOL_GATEWAY_ID, g.as_str());
+            }
+            fact_str(b, i, keys::UPSTREAM_TRANSPORT, upstream.transport.as_str());
+            if let Some(h) = &upstream.host {
+                fact_str(b, i, keys::SERVER_ADDRESS, h.as_str());
+            }
+            if let Some(p) = upstream.port {
+                fact_int(b, i, keys::SERVER_PORT, i64::from(p));
+            }
+            fact_str(b, i, keys::URL_PATH, upstream.path.as_str());
+            fact_str(b, i, keys::URL_FULL, upstream.url.as_str());
+        });
+        McpCallOp { op, upstream }
+    }
+}
+
+/// `mcp.client.call` (v1: `McpCallSpan`); its [`McpCallOp::span_context`] is the upstream
+/// `traceparent`.
+#[derive(Debug)]
+pub struct McpCallOp<'b, 'e> {
+    op: Op<'b, 'e>,
+    upstream: &'b UpstreamFacts,
+}
+
+impl<'b, 'e> McpCallOp<'b, 'e> {
+    pub fn start_initialize(&self) -> Op<'b, 'e> {
+        let op = self.op.child("mcp.client.initialize");
+        let transport = self.upstream.transport.as_str();
+        op.write(|b, i| fact_str(b, i, keys::UPSTREAM_TRANSPORT, transport));
+        op
+    }
+
+    pub fn start_request(&self) -> Op<'b, 'e> {
+        let mut op = self.op.child("mcp.client.request");
+        op.groups = GROUP_UPSTREAM;
+        op
+    }
+
+    /// `success` = the upstream result's `not isError`.
+    pub fn start_response(&self, success: bool) -> Op<'b, 'e> {
+        let mut op = self.op.child("mcp.client.response");
+        op.groups = GROUP_UPSTREAM;
+        op.write(|b, i| fact_bool(b, i, keys::UPSTREAM_SUCCESS, success));
+        op
+    }
+}
+
+/// The methods every typed op shares (as v1's typed spans).
+macro_rules! typed_op_methods {
+    ($($ty:ident),+ $(,)?) => {$(
+        impl<'b, 'e> $ty<'b, 'e> {
+            /// Status ERROR plus one `exception` (type and raw message), as the contract says.
+            pub fn record_error(&mut self, exception_type: &str, message: &str) {
+                self.op.record_error(exception_type, message)
+            }
+
+            /// This op's W3C span context (deterministic span id).
+            pub fn span_context(&self) -> SpanContext {
+                self.op.span_context()
+            }
+
+            pub fn end(self) {}
+        }
+    )+};
+}
+
+typed_op_methods!(ToolInvokeOp, GatewayCallOp, McpCallOp);
+
+// --- encoding (docs/raw-span-contract.md, "v2: request bundle") ---
+
+fn fact_head(b: &mut Vec<u8>, target: u8, key: &str) {
+    b.extend_from_slice("f ".as_bytes());
+    if target == CTX {
+        b.push(b'c');
+    } else if target > GROUP_TARGET {
+        b.push(b'g');
+        b.push(b'0' + (target - GROUP_TARGET));
+    } else {
+        push_uint(b, u64::from(target));
+    }
+    b.push(b' ');
+    b.extend_from_slice(key.as_bytes());
+    b.push(b' ');
+}
+
+fn push_len_str(b: &mut Vec<u8>, v: &str) {
+    push_uint(b, v.len() as u64);
+    b.push(b':');
+    b.extend_from_slice(v.as_bytes());
+}
+
+fn fact_str(b: &mut Vec<u8>, target: u8, key: &str, v: &str) {
+    fact_head(b, target, key);
+    b.push(b's');
+    push_len_str(b, v);
+    b.push(b'\n');
+}
+
+fn opt_str(b: &mut Vec<u8>, target: u8, key: &str, v: Option<&str>) {
+    if let Some(v) = v {
+        fact_str(b, target, key, v);
+    }
+}
+
+fn fact_int(b: &mut Vec<u8>, target: u8, key: &str, v: i64) {
+    fact_head(b, target, key);
+    b.push(b'i');
+    let mut digits = [0u8; 20];
+    b.extend_from_slice(int_text(v, &mut digits));
+    b.push(b'\n');
+}
+
+fn fact_bool(b: &mut Vec<u8>, target: u8, key: &str, v: bool) {
+    fact_head(b, target, key);
+    b.extend_from_slice(if v { b"b1\n" } else { b"b0\n" });
+}
+
+fn push_uint(b: &mut Vec<u8>, v: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    b.extend_from_slice(&digits[i..]);
+}
+
+/// Decimal text of `v` in `digits` (no allocation).
+fn int_text(v: i64, digits: &mut [u8; 20]) -> &[u8] {
+    let mut i = digits.len();
+    let mut m = v.unsigned_abs();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        i -= 1;
+        digits[i] = b'-';
+    }
+    &digits[i..]
+}
+
+/// The parent of a W3C `traceparent` (version 00 layout; a future version is read by its first
+/// four fields, as the W3C spec says). Invalid → `None` (a new trace, as the SDK propagator).
+#[derive(Clone, Copy)]
+struct Parent {
+    trace_id: TraceId,
+    span_id: SpanId,
+    flags: TraceFlags,
+}
+
+fn parse_traceparent(v: &str) -> Option<Parent> {
+    let v = v.trim();
+    let b = v.as_bytes();
+    if b.len() < 55 || b[2] != b'-' || b[35] != b'-' || b[52] != b'-' {
+        return None;
+    }
+    let version = u8::from_str_radix(&v[0..2], 16).ok()?;
+    if version == 0xff
+        || (version == 0 && b.len() != 55)
+        || (version > 0 && b.len() > 55 && b[55] != b'-')
+    {
+        return None;
+    }
+    let lower_hex = |s: &str| {
+        s.bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+    };
+    if !lower_hex(&v[0..2])
+        || !lower_hex(&v[3..35])
+        || !lower_hex(&v[36..52])
+        || !lower_hex(&v[53..55])
+    {
+        return None;
+    }
+    let trace_id = TraceId::from_hex(&v[3..35]).ok()?;
+    let span_id = SpanId::from_hex(&v[36..52]).ok()?;
+    let flags = u8::from_str_radix(&v[53..55], 16).ok()?;
+    if trace_id == TraceId::INVALID || span_id == SpanId::INVALID {
+        return None;
+    }
+    Some(Parent {
+        trace_id,
+        span_id,
+        flags: TraceFlags::new(flags) & TraceFlags::SAMPLED,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{HeaderPairs, UpstreamTarget};
+    use opentelemetry_sdk::trace::InMemorySpanExporter;
+
+    const TRACEPARENT: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+    fn emitter() -> (BundleEmitter, InMemorySpanExporter) {
+        let exporter = InMemorySpanExporter::default();
+        let config = EmitterConfig {
+            capture_input: true,
+            capture_output: true,
+            max_raw_payload_bytes: 16,
+            ..EmitterConfig::default()
+        };
+        (
+            BundleEmitter::with_exporter(config, exporter.clone()),
+            exporter,
+        )
+    }
+
+    fn mcp_tree(e: &BundleEmitter, headers: &[(&str, &str)]) -> (SpanContext, SpanContext) {
+        let tool = ToolFacts::new("t1", "MCP", Some("g1"));
+        let upstream = UpstreamFacts::new(&UpstreamTarget {
+            tool_name: "whoami",
+            transport: "streamablehttp",
+            url: "http://Up:9000/mcp",
+        });
+        let http = HttpRequest {
+            method: "POST",
+            path: "/mcp",
+            ..HttpRequest::default()
+        };
+        let request = e.start_request(&HeaderPairs(headers), &http);
+        request.set_auth_method("jwt");
+        request.set_identity(Some("a@b.c"), Some(true), None, Some(&["t a", "ü"]));
+        let mut invoke = request.start_tool_invoke(
+            &tool,
+            &ToolCall {
+                tool_name: "up-whoami",
+                jsonrpc_id: Some(JsonRpcId::Number(-7)),
+                arguments_count: 1,
+                ..ToolCall::default()
+            },
+        );
+        invoke.set_arguments_json(r#"{"q":"1"}"#.to_owned());
+        invoke.start_lookup().end();
+        let mut gateway_call = invoke.start_gateway_call();
+        let call = gateway_call.start_mcp_call(&upstream);
+        let propagated = call.span_context();
+        call.start_initialize().end();
+        let mut req = call.start_request();
+        req.record_error("McpError", "boom\nline 2");
+        req.end();
+        call.end();
+        gateway_call.record_error("ToolInvocationError", "Tool invocation failed: boom");
+        gateway_call.end();
+        invoke.set_result_json("x".repeat(20), true);
+        invoke.end();
+        request.set_status_code(500);
+        let root = request.span_context();
+        request.end();
+        e.force_flush().unwrap();
+        (root, propagated)
+    }
+
+    fn attr<'a>(span: &'a SpanData, key: &str) -> &'a Value {
+        &span
+            .attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .unwrap()
+            .value
+    }
+
+    #[test]
+    fn one_span_per_request_with_ops_and_deterministic_ids() {
+        let (e, exporter) = emitter();
+        let (root, propagated) = mcp_tree(
+            &e,
+            &[("traceparent", TRACEPARENT), ("x-correlation-id", "c1")],
+        );
+        let spans = exporter.get_finished_spans().unwrap();
+        assert_eq!(spans.len(), 1);
+        let s = &spans[0];
+        assert_eq!(s.name, BUNDLE_OP);
+        assert_eq!(s.span_context, root);
+        assert_eq!(
+            s.parent_span_id,
+            SpanId::from_hex("b7ad6b7169203331").unwrap()
+        );
+        assert!(s.parent_span_is_remote);
+        assert_eq!(s.status, Status::error(""));
+        assert_eq!(s.instrumentation_scope.name(), SCOPE_NAME);
+        assert_eq!(attr(s, CONTRACT_KEY), &Value::I64(2));
+        assert_eq!(attr(s, keys::OP), &Value::from(BUNDLE_OP));
+        assert_eq!(
+            attr(s, keys::TOOL_CALL_ARGUMENTS),
+            &Value::from(r#"{"q":"1"}"#)
+        );
+        // Capped at 16 bytes with the original size in characters.
+        assert_eq!(
+            attr(s, keys::TOOL_CALL_RESULT),
+            &Value::from("x".repeat(16))
+        );
+        let text = attr(s, BUNDLE_KEY).as_str().into_owned();
+        assert!(text.contains("f c cf.correlation_id s2:c1\n"), "{text}");
+        assert!(text.contains("f c cf.team.ids a2 3:t a 2:ü\n"), "{text}");
+        assert!(text.contains("f 1 jsonrpc.request.id s2:-7\n"), "{text}");
+        assert!(text.contains("f 1 cf.result.original_size i20\n"), "{text}");
+        assert!(text.contains("f 4 server.address s2:up\n"), "{text}");
+        assert!(
+            text.contains("f 6 exception.message s11:boom\nline 2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("f 0 http.response.status_code i500\n"),
+            "{text}"
+        );
+        // Ops: index, name, parent; in end order.
+        let ops: Vec<(u8, String, u8)> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("o "))
+            .map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                let (start, end): (u64, u64) = (f[3].parse().unwrap(), f[4].parse().unwrap());
+                let duration = s.end_time.duration_since(s.start_time).unwrap();
+                assert!(start <= end && end <= duration.as_nanos() as u64, "{l}");
+                (
+                    f[0].parse().unwrap(),
+                    f[1].to_owned(),
+                    f[2].parse().unwrap(),
+                )
+            })
+            .collect();
+        let want = [
+            (1, "tool.invoke", 0),
+            (2, "tool.lookup", 1),
+            (3, "tool.gateway_call", 1),
+            (4, "mcp.client.call", 3),
+            (5, "mcp.client.initialize", 4),
+            (6, "mcp.client.request", 4),
+        ];
+        assert_eq!(ops, want.map(|(i, n, p)| (i, n.to_owned(), p)));
+        // The propagated context is op 4's deterministic id (the collector derives the same).
+        assert_eq!(propagated.trace_id(), root.trace_id());
+        // Test vector shared with the collector's expand_test.go.
+        assert_eq!(
+            child_span_id(
+                TraceId::from_hex("0af7651916cd43dd8448eb211c80319c").unwrap(),
+                SpanId::from_hex("b7ad6b7169203331").unwrap(),
+                4
+            ),
+            SpanId::from_hex("76f6d141b00516af").unwrap()
+        );
+        assert_eq!(
+            child_span_id(root.trace_id(), root.span_id(), 4),
+            propagated.span_id()
+        );
+        assert!(text.len() <= BUFFER_CAPACITY, "{} bytes", text.len());
+    }
+
+    #[test]
+    fn no_parent_starts_a_trace_and_unsampled_parent_records_nothing() {
+        let (e, exporter) = emitter();
+        mcp_tree(&e, &[("traceparent", "garbage")]);
+        let spans = exporter.get_finished_spans().unwrap();
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].parent_span_id, SpanId::INVALID);
+        assert!(!spans[0].parent_span_is_remote);
+        let text = attr(&spans[0], BUNDLE_KEY).as_str().into_owned();
+        assert!(
+            text.contains("f c cf.correlation_id.from_header b0\n"),
+            "{text}"
+        );
+        exporter.reset();
+        let unsampled = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
+        mcp_tree(&e, &[("traceparent", unsampled)]);
+        assert!(exporter.get_finished_spans().unwrap().is_empty());
+    }
+
+    #[test]
+    fn v1_spans_share_the_bundle_exporter() {
+        let (e, exporter) = emitter();
+        e.v1()
+            .start_request(
+                &opentelemetry::Context::new(),
+                crate::RequestContext::default(),
+                &HttpRequest {
+                    method: "GET",
+                    path: "/health",
+                    ..HttpRequest::default()
+                },
+            )
+            .end();
+        e.force_flush().unwrap();
+        let spans = exporter.get_finished_spans().unwrap();
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].name, "GET /health");
+    }
+
+    #[test]
+    fn traceparent_parsing_follows_w3c() {
+        assert!(parse_traceparent(TRACEPARENT).is_some());
+        for bad in [
+            "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",
+            "00-00000000000000000000000000000000-b7ad6b7169203331-01",
+            "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
+            "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x",
+        ] {
+            assert!(parse_traceparent(bad).is_none(), "{bad}");
+        }
+        assert!(parse_traceparent(
+            "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-future"
+        )
+        .is_some());
+    }
+}

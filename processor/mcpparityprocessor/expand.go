@@ -1,0 +1,462 @@
+package mcpparityprocessor
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/mcpparity/mcpparity/processor/internal/mapping"
+)
+
+// Raw span contract v2 (docs/raw-span-contract.md, "v2: request bundle"): one raw span per request
+// carries its child operations, encoded in cf.bundle. The processor expands a bundle into the v1
+// raw spans it stands for before the per-span v1 transform, so every v1 rule applies unchanged.
+const (
+	keyContract       = "cf.contract"
+	keyBundle         = "cf.bundle"
+	bundleOpValue     = "request.bundle"
+	contractBundle    = 2
+	maxBundleChildOps = 63
+	maxBundleGroups   = 8
+)
+
+// bundleFact is one decoded fact: a string, an int, a bool or a string array.
+type bundleFact struct {
+	key  string
+	kind byte // 's', 'i', 'b', 'a'
+	str  string
+	num  int64
+	arr  []string
+}
+
+type bundleOpRec struct {
+	name       string
+	parent     int
+	start, end uint64
+	declared   bool
+	groups     []int
+	facts      []bundleFact
+}
+
+type bundle struct {
+	context []bundleFact
+	groups  [maxBundleGroups + 1][]bundleFact
+	ops     []bundleOpRec // index 0: the request op (the bundle span itself)
+}
+
+var errBundle = errors.New("malformed request bundle")
+
+// isBundle reports whether span claims contract v2 (cf.contract is the int 2).
+func isBundle(span ptrace.Span) bool {
+	v, ok := span.Attributes().Get(keyContract)
+	return ok && v.Type() == pcommon.ValueTypeInt && v.Int() == contractBundle
+}
+
+// expandBundles expands every well-formed bundle among the first n spans in place (the bundle
+// span becomes the request span; its children are appended). A malformed bundle is left as it
+// is: its cf.op is unknown to the v1 table, so the transform exports it scrubbed (every cf.*
+// and raw payload key removed, values sanitized) and counts it malformed: never dropped.
+func (p *parityProcessor) expandBundles(spans ptrace.SpanSlice) {
+	n := spans.Len()
+	for k := 0; k < n; k++ {
+		span := spans.At(k)
+		if !isBundle(span) {
+			continue
+		}
+		b, err := decodeBundleSpan(span)
+		if err != nil {
+			p.logger.Debug("mcpparity: malformed request bundle exported scrubbed")
+			continue
+		}
+		b.expand(span, spans)
+	}
+}
+
+func decodeBundleSpan(span ptrace.Span) (*bundle, error) {
+	v, ok := span.Attributes().Get(keyBundle)
+	if !ok || v.Type() != pcommon.ValueTypeStr {
+		return nil, errBundle
+	}
+	if op, ok := span.Attributes().Get(mapping.KeyOp); !ok || op.Type() != pcommon.ValueTypeStr || op.Str() != bundleOpValue {
+		return nil, errBundle
+	}
+	return decodeBundle(v.Str())
+}
+
+// decodeBundle parses the cf.bundle text (lines "f <target> <key> <value>" and
+// "o <index> <name> <parent> <start> <end> [g<n>]*") and checks its structure: every op
+// declared once, parents declared and earlier in the tree, no cycles, group refs defined.
+func decodeBundle(text string) (*bundle, error) {
+	b := &bundle{ops: make([]bundleOpRec, 1, 10)}
+	b.ops[0] = bundleOpRec{name: "request", parent: -1, declared: true}
+	d := decoder{s: text}
+	for !d.done() {
+		tag, err := d.word()
+		if err != nil {
+			return nil, err
+		}
+		switch tag {
+		case "f":
+			if err := b.readFact(&d); err != nil {
+				return nil, err
+			}
+		case "o":
+			if err := b.readOp(&d); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("%w: line tag %q", errBundle, tag)
+		}
+	}
+	for i := 1; i < len(b.ops); i++ {
+		op := &b.ops[i]
+		if !op.declared {
+			return nil, fmt.Errorf("%w: op %d has facts but no op line", errBundle, i)
+		}
+		// A parent is declared and the chain reaches the request op.
+		seen := 0
+		for j := op.parent; j != 0; j = b.ops[j].parent {
+			if j < 0 || j >= len(b.ops) || !b.ops[j].declared || seen > len(b.ops) {
+				return nil, fmt.Errorf("%w: op %d has no path to the request", errBundle, i)
+			}
+			seen++
+		}
+		for _, g := range op.groups {
+			if b.groups[g] == nil {
+				return nil, fmt.Errorf("%w: op %d uses undefined group %d", errBundle, i, g)
+			}
+		}
+	}
+	return b, nil
+}
+
+func (b *bundle) op(index int) (*bundleOpRec, error) {
+	if index < 0 || index > maxBundleChildOps {
+		return nil, fmt.Errorf("%w: op index %d", errBundle, index)
+	}
+	for len(b.ops) <= index {
+		b.ops = append(b.ops, bundleOpRec{parent: -1})
+	}
+	return &b.ops[index], nil
+}
+
+func (b *bundle) readFact(d *decoder) error {
+	target, err := d.word()
+	if err != nil {
+		return err
+	}
+	key, err := d.word()
+	if err != nil || key == "" {
+		return fmt.Errorf("%w: fact key", errBundle)
+	}
+	f := bundleFact{key: key}
+	if err := d.value(&f); err != nil {
+		return err
+	}
+	switch {
+	case target == "c":
+		b.context = append(b.context, f)
+	case strings.HasPrefix(target, "g"):
+		g, err := strconv.Atoi(target[1:])
+		if err != nil || g < 1 || g > maxBundleGroups {
+			return fmt.Errorf("%w: group %q", errBundle, target)
+		}
+		if b.groups[g] == nil {
+			b.groups[g] = make([]bundleFact, 0, 4)
+		}
+		b.groups[g] = append(b.groups[g], f)
+	default:
+		i, err := strconv.Atoi(target)
+		if err != nil {
+			return fmt.Errorf("%w: fact target %q", errBundle, target)
+		}
+		op, err := b.op(i)
+		if err != nil {
+			return err
+		}
+		op.facts = append(op.facts, f)
+	}
+	return nil
+}
+
+func (b *bundle) readOp(d *decoder) error {
+	var fields [5]string
+	for i := range fields {
+		w, err := d.word()
+		if err != nil {
+			return err
+		}
+		fields[i] = w
+	}
+	index, err1 := strconv.Atoi(fields[0])
+	parent, err2 := strconv.Atoi(fields[2])
+	start, err3 := strconv.ParseUint(fields[3], 10, 64)
+	end, err4 := strconv.ParseUint(fields[4], 10, 64)
+	if err := errors.Join(err1, err2, err3, err4); err != nil || index < 1 || end < start || fields[1] == "" {
+		return fmt.Errorf("%w: op line %q", errBundle, strings.Join(fields[:], " "))
+	}
+	op, err := b.op(index)
+	if err != nil {
+		return err
+	}
+	if op.declared || parent == index {
+		return fmt.Errorf("%w: op %d declared twice or its own parent", errBundle, index)
+	}
+	op.name, op.parent, op.start, op.end, op.declared = fields[1], parent, start, end, true
+	for !d.lineEnd() {
+		w, err := d.word()
+		if err != nil {
+			return err
+		}
+		g, err := strconv.Atoi(strings.TrimPrefix(w, "g"))
+		if !strings.HasPrefix(w, "g") || err != nil || g < 1 || g > maxBundleGroups {
+			return fmt.Errorf("%w: group ref %q", errBundle, w)
+		}
+		op.groups = append(op.groups, g)
+	}
+	return d.newline()
+}
+
+// expand turns the bundle span into the request span and appends one span per child op.
+func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice) {
+	raw := span.Attributes()
+	arguments, hasArguments := raw.Get(mapping.KeyToolCallArguments)
+	result, hasResult := raw.Get(mapping.KeyToolCallResult)
+	traceID, bundleID := span.TraceID(), span.SpanID()
+	start := uint64(span.StartTimestamp())
+	payloadsPlaced := false
+	for i := 1; i < len(b.ops); i++ {
+		op := &b.ops[i]
+		child := spans.AppendEmpty()
+		child.SetTraceID(traceID)
+		child.SetSpanID(ChildSpanID(traceID, bundleID, i))
+		if op.parent == 0 {
+			child.SetParentSpanID(bundleID)
+		} else {
+			child.SetParentSpanID(ChildSpanID(traceID, bundleID, op.parent))
+		}
+		child.TraceState().FromRaw(span.TraceState().AsRaw())
+		child.SetFlags(span.Flags())
+		child.SetKind(ptrace.SpanKindInternal)
+		child.SetStartTimestamp(pcommon.Timestamp(start + op.start))
+		child.SetEndTimestamp(pcommon.Timestamp(start + op.end))
+		attrs := child.Attributes()
+		b.putFacts(attrs, op)
+		child.SetName(rawName(op.name, attrs))
+		if op.name == "tool.invoke" && !payloadsPlaced {
+			payloadsPlaced = true
+			if hasArguments {
+				arguments.CopyTo(attrs.PutEmpty(mapping.KeyToolCallArguments))
+			}
+			if hasResult {
+				result.CopyTo(attrs.PutEmpty(mapping.KeyToolCallResult))
+			}
+		}
+		setException(child, attrs)
+	}
+	// The request op is the bundle span itself: same ids, timing and status.
+	out := pcommon.NewMap()
+	b.putFacts(out, &b.ops[0])
+	out.MoveTo(raw)
+	span.SetName(rawName("request", raw))
+	setException(span, raw)
+}
+
+// putFacts writes cf.op, the context, the op's groups and its own facts (later ones win).
+func (b *bundle) putFacts(m pcommon.Map, op *bundleOpRec) {
+	m.EnsureCapacity(1 + len(b.context) + len(op.facts) + 4)
+	m.PutStr(mapping.KeyOp, op.name)
+	for _, f := range b.context {
+		f.put(m)
+	}
+	for _, g := range op.groups {
+		for _, f := range b.groups[g] {
+			f.put(m)
+		}
+	}
+	for _, f := range op.facts {
+		f.put(m)
+	}
+}
+
+func (f *bundleFact) put(m pcommon.Map) {
+	switch f.kind {
+	case 's':
+		m.PutStr(f.key, f.str)
+	case 'i':
+		m.PutInt(f.key, f.num)
+	case 'b':
+		m.PutBool(f.key, f.num == 1)
+	case 'a':
+		s := m.PutEmptySlice(f.key)
+		s.EnsureCapacity(len(f.arr))
+		for _, v := range f.arr {
+			s.AppendEmpty().SetStr(v)
+		}
+	}
+}
+
+// rawName is the v1 raw name of an op (contract v1 "Ops" table).
+func rawName(op string, attrs pcommon.Map) string {
+	str := func(k string) string {
+		if v, ok := attrs.Get(k); ok && v.Type() == pcommon.ValueTypeStr {
+			return v.Str()
+		}
+		return ""
+	}
+	switch op {
+	case "request":
+		return str("http.request.method") + " " + str("url.path")
+	case "tool.invoke":
+		return "tools/call " + str("gen_ai.tool.name")
+	}
+	return op
+}
+
+// setException moves the op's exception facts into the contract's error shape: status ERROR
+// and one exception event (at the op's end).
+func setException(span ptrace.Span, attrs pcommon.Map) {
+	typ, hasType := attrs.Get(keyExcType)
+	msg, hasMsg := attrs.Get(keyExcMessage)
+	if !hasType && !hasMsg {
+		return
+	}
+	ev := span.Events().AppendEmpty()
+	ev.SetName(eventException)
+	ev.SetTimestamp(span.EndTimestamp())
+	if hasType {
+		typ.CopyTo(ev.Attributes().PutEmpty(keyExcType))
+	}
+	if hasMsg {
+		msg.CopyTo(ev.Attributes().PutEmpty(keyExcMessage))
+	}
+	attrs.Remove(keyExcType)
+	attrs.Remove(keyExcMessage)
+	span.Status().SetCode(ptrace.StatusCodeError)
+}
+
+// ChildSpanID is the span id of child op index of the bundle span bundleID: FNV-1a 64 over the
+// trace id, the bundle span id and the index byte, big-endian; 0 becomes 1. The runtime derives
+// the same id for the span whose context it propagates (emitter: bundle::child_span_id).
+func ChildSpanID(traceID pcommon.TraceID, bundleID pcommon.SpanID, index int) pcommon.SpanID {
+	const offset, prime = 0xcbf29ce484222325, 0x100000001b3
+	h := uint64(offset)
+	for _, c := range traceID {
+		h = (h ^ uint64(c)) * prime
+	}
+	for _, c := range bundleID {
+		h = (h ^ uint64(c)) * prime
+	}
+	h = (h ^ uint64(byte(index))) * prime
+	if h == 0 {
+		h = 1
+	}
+	var id pcommon.SpanID
+	binary.BigEndian.PutUint64(id[:], h)
+	return id
+}
+
+// decoder reads the cf.bundle text.
+type decoder struct {
+	s   string
+	pos int
+}
+
+func (d *decoder) done() bool    { return d.pos >= len(d.s) }
+func (d *decoder) lineEnd() bool { return d.pos < len(d.s) && d.s[d.pos] == '\n' }
+
+func (d *decoder) newline() error {
+	if !d.lineEnd() {
+		return fmt.Errorf("%w: expected end of line at byte %d", errBundle, d.pos)
+	}
+	d.pos++
+	return nil
+}
+
+// word reads up to the next space (consumed) or newline (consumed by newline()).
+func (d *decoder) word() (string, error) {
+	start := d.pos
+	for d.pos < len(d.s) {
+		switch d.s[d.pos] {
+		case ' ':
+			w := d.s[start:d.pos]
+			d.pos++
+			return w, nil
+		case '\n':
+			return d.s[start:d.pos], nil
+		}
+		d.pos++
+	}
+	return "", fmt.Errorf("%w: truncated at byte %d", errBundle, start)
+}
+
+// counted reads "<len>:<bytes>".
+func (d *decoder) counted() (string, error) {
+	colon := strings.IndexByte(d.s[d.pos:], ':')
+	if colon < 1 || colon > 10 {
+		return "", fmt.Errorf("%w: string length at byte %d", errBundle, d.pos)
+	}
+	n, err := strconv.Atoi(d.s[d.pos : d.pos+colon])
+	if err != nil || n < 0 || d.pos+colon+1+n > len(d.s) {
+		return "", fmt.Errorf("%w: string length at byte %d", errBundle, d.pos)
+	}
+	d.pos += colon + 1
+	v := d.s[d.pos : d.pos+n]
+	d.pos += n
+	return v, nil
+}
+
+func (d *decoder) value(f *bundleFact) error {
+	if d.done() {
+		return fmt.Errorf("%w: missing value of %s", errBundle, f.key)
+	}
+	f.kind = d.s[d.pos]
+	d.pos++
+	switch f.kind {
+	case 's':
+		v, err := d.counted()
+		if err != nil {
+			return err
+		}
+		f.str = v
+	case 'i', 'b':
+		w, err := d.word()
+		if err != nil {
+			return err
+		}
+		n, err := strconv.ParseInt(w, 10, 64)
+		if err != nil || (f.kind == 'b' && n != 0 && n != 1) {
+			return fmt.Errorf("%w: value of %s", errBundle, f.key)
+		}
+		f.num = n
+	case 'a':
+		count := 0
+		for d.pos < len(d.s) && d.s[d.pos] >= '0' && d.s[d.pos] <= '9' && count <= maxRawAttributes {
+			count = count*10 + int(d.s[d.pos]-'0')
+			d.pos++
+		}
+		if count > maxRawAttributes {
+			return fmt.Errorf("%w: array of %s too long", errBundle, f.key)
+		}
+		f.arr = make([]string, 0, count)
+		for i := 0; i < count; i++ {
+			if d.done() || d.s[d.pos] != ' ' {
+				return fmt.Errorf("%w: array of %s", errBundle, f.key)
+			}
+			d.pos++
+			v, err := d.counted()
+			if err != nil {
+				return err
+			}
+			f.arr = append(f.arr, v)
+		}
+	default:
+		return fmt.Errorf("%w: value type %q of %s", errBundle, f.kind, f.key)
+	}
+	return d.newline()
+}

@@ -1,0 +1,348 @@
+package mcpparityprocessor
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processortest"
+
+	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadata"
+)
+
+// The vector the emitter's bundle::tests also checks (the runtime and the collector must agree).
+func TestChildSpanIDVector(t *testing.T) {
+	tid := pcommon.TraceID{0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43, 0xdd, 0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c}
+	sid := pcommon.SpanID{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31}
+	assert.Equal(t, "76f6d141b00516af", ChildSpanID(tid, sid, 4).String())
+	assert.Equal(t, "76f6cc41b0050e30", ChildSpanID(tid, sid, 1).String())
+}
+
+// testOp is one op of the equivalence test, written both as a v1 raw span and into a bundle.
+type testOp struct {
+	name, rawName string
+	parent        int
+	start, end    uint64
+	groups        []int
+	facts         []bundleFact
+	exc           [2]string
+}
+
+var (
+	testContext = []bundleFact{
+		{key: "cf.correlation_id", kind: 's', str: "0e67f26bb0ac4b36aea40feceb616427"},
+		{key: "cf.correlation_id.from_header", kind: 'b'},
+		{key: "cf.auth.method", kind: 's', str: "jwt"},
+		{key: "cf.user.email", kind: 's', str: "admin@example.com"},
+		{key: "cf.user.is_admin", kind: 'b', num: 1},
+		{key: "cf.team.ids", kind: 'a', arr: []string{"team a", "ü"}},
+		{key: "cf.baggage", kind: 's', str: "tenant=a b\nc"},
+	}
+	testGroups = map[int][]bundleFact{
+		1: {{key: "gen_ai.tool.name", kind: 's', str: "echo-tool"}, {key: "cf.tool.id", kind: 's', str: "24d65d29a5e14e15b3bf412d29dafc66"}},
+		2: {{key: "cf.tool.integration_type", kind: 's', str: "MCP"}},
+		3: {{key: "cf.upstream.tool_name", kind: 's', str: "whoami"}, {key: "cf.tool.id", kind: 's', str: "24d65d29a5e14e15b3bf412d29dafc66"}},
+	}
+	// An MCP tree whose upstream request failed (spans after the failure point absent).
+	testOps = []testOp{
+		{name: "request", rawName: "POST /rpc", parent: -1, facts: []bundleFact{
+			{key: "http.request.method", kind: 's', str: "POST"},
+			{key: "url.path", kind: 's', str: "/rpc"},
+			{key: "server.port", kind: 'i', num: 4444},
+			{key: "http.response.status_code", kind: 'i', num: 200},
+		}},
+		{name: "tool.invoke", rawName: "tools/call echo-tool", parent: 0, start: 500, end: 90_000, groups: []int{1, 2}, facts: []bundleFact{
+			{key: "mcp.method.name", kind: 's', str: "tools/call"},
+			{key: "gen_ai.operation.name", kind: 's', str: "execute_tool"},
+			{key: "jsonrpc.request.id", kind: 's', str: "7"},
+			{key: "cf.arguments.count", kind: 'i', num: 4},
+			{key: "cf.request.has_headers", kind: 'b', num: 1},
+		}, exc: [2]string{"ToolInvocationError", "Tool invocation failed: boom password=hunter2"}},
+		{name: "tool.lookup", rawName: "tool.lookup", parent: 1, start: 1000, end: 2000, groups: []int{1, 2}},
+		{name: "tool.gateway_call", rawName: "tool.gateway_call", parent: 1, start: 3000, end: 80_000, groups: []int{1, 2},
+			exc: [2]string{"ToolInvocationError", "Tool invocation failed: boom password=hunter2"}},
+		{name: "mcp.client.call", rawName: "mcp.client.call", parent: 3, start: 4000, end: 70_000, groups: []int{3}, facts: []bundleFact{
+			{key: "cf.upstream.transport", kind: 's', str: "streamablehttp"},
+			{key: "url.full", kind: 's', str: "http://u:p@up:9000/mcp?api_key=zzz"},
+		}, exc: [2]string{"ExceptionGroup", "unhandled errors in a TaskGroup (1 sub-exception)"}},
+		{name: "mcp.client.initialize", rawName: "mcp.client.initialize", parent: 4, start: 5000, end: 6000, facts: []bundleFact{
+			{key: "cf.upstream.transport", kind: 's', str: "streamablehttp"},
+		}},
+		{name: "mcp.client.request", rawName: "mcp.client.request", parent: 4, start: 7000, end: 60_000, groups: []int{3},
+			exc: [2]string{"McpError", "boom"}},
+	}
+)
+
+const (
+	testStart = uint64(1_000_000_000)
+	testEnd   = uint64(1_000_100_000)
+)
+
+var (
+	testTraceID = pcommon.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+	testSpanID  = pcommon.SpanID{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31}
+	testParent  = pcommon.SpanID{9, 9, 9, 9, 9, 9, 9, 9}
+)
+
+func encodeFact(b *strings.Builder, target string, f bundleFact) {
+	fmt.Fprintf(b, "f %s %s ", target, f.key)
+	switch f.kind {
+	case 's':
+		fmt.Fprintf(b, "s%d:%s", len(f.str), f.str)
+	case 'i', 'b':
+		fmt.Fprintf(b, "%c%d", f.kind, f.num)
+	case 'a':
+		fmt.Fprintf(b, "a%d", len(f.arr))
+		for _, v := range f.arr {
+			fmt.Fprintf(b, " %d:%s", len(v), v)
+		}
+	}
+	b.WriteByte('\n')
+}
+
+// testBundleText encodes testOps the way the emitter does (ops in end order, after their facts).
+func testBundleText() string {
+	var b strings.Builder
+	for _, f := range testContext {
+		encodeFact(&b, "c", f)
+	}
+	for g := 1; g <= 3; g++ {
+		for _, f := range testGroups[g] {
+			encodeFact(&b, fmt.Sprintf("g%d", g), f)
+		}
+	}
+	for i := len(testOps) - 1; i >= 0; i-- {
+		op := testOps[i]
+		for _, f := range op.facts {
+			encodeFact(&b, fmt.Sprint(i), f)
+		}
+		if op.exc[0] != "" {
+			encodeFact(&b, fmt.Sprint(i), bundleFact{key: "exception.type", kind: 's', str: op.exc[0]})
+			encodeFact(&b, fmt.Sprint(i), bundleFact{key: "exception.message", kind: 's', str: op.exc[1]})
+		}
+		if i > 0 {
+			fmt.Fprintf(&b, "o %d %s %d %d %d", i, op.name, op.parent, op.start, op.end)
+			for _, g := range op.groups {
+				fmt.Fprintf(&b, " g%d", g)
+			}
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func commonSpan(s ptrace.Span) {
+	s.SetTraceID(testTraceID)
+	s.TraceState().FromRaw("vendor=x")
+	s.SetFlags(1)
+}
+
+func bundleTraces(text string) ptrace.Traces {
+	td, ss := rawTraces()
+	s := ss.Spans().AppendEmpty()
+	commonSpan(s)
+	s.SetSpanID(testSpanID)
+	s.SetParentSpanID(testParent)
+	s.SetName(bundleOpValue)
+	s.SetKind(ptrace.SpanKindServer)
+	s.SetStartTimestamp(pcommon.Timestamp(testStart))
+	s.SetEndTimestamp(pcommon.Timestamp(testEnd))
+	a := s.Attributes()
+	a.PutStr("cf.op", bundleOpValue)
+	a.PutInt("cf.contract", 2)
+	a.PutStr("cf.bundle", text)
+	a.PutStr("gen_ai.tool.call.arguments", secretArgs)
+	return td
+}
+
+// v1Traces is what a v1 runtime sends for testOps.
+func v1Traces() ptrace.Traces {
+	td, ss := rawTraces()
+	for i, op := range testOps {
+		s := ss.Spans().AppendEmpty()
+		commonSpan(s)
+		s.SetName(op.rawName)
+		a := s.Attributes()
+		a.PutStr("cf.op", op.name)
+		for _, f := range testContext {
+			f.put(a)
+		}
+		for _, g := range op.groups {
+			for _, f := range testGroups[g] {
+				f.put(a)
+			}
+		}
+		for _, f := range op.facts {
+			f.put(a)
+		}
+		if i == 0 {
+			s.SetSpanID(testSpanID)
+			s.SetParentSpanID(testParent)
+			s.SetKind(ptrace.SpanKindServer)
+			s.SetStartTimestamp(pcommon.Timestamp(testStart))
+			s.SetEndTimestamp(pcommon.Timestamp(testEnd))
+			continue
+		}
+		s.SetSpanID(ChildSpanID(testTraceID, testSpanID, i))
+		if op.parent == 0 {
+			s.SetParentSpanID(testSpanID)
+		} else {
+			s.SetParentSpanID(ChildSpanID(testTraceID, testSpanID, op.parent))
+		}
+		s.SetKind(ptrace.SpanKindInternal)
+		s.SetStartTimestamp(pcommon.Timestamp(testStart + op.start))
+		s.SetEndTimestamp(pcommon.Timestamp(testStart + op.end))
+		if op.name == "tool.invoke" {
+			a.PutStr("gen_ai.tool.call.arguments", secretArgs)
+		}
+		if op.exc[0] != "" {
+			failSpan(s, op.exc[0], op.exc[1])
+			s.Events().At(0).SetTimestamp(s.EndTimestamp())
+		}
+	}
+	return td
+}
+
+// A bundle becomes exactly the spans the processor makes of the v1 raw spans it stands for.
+func TestBundleExpandsToTheV1Result(t *testing.T) {
+	for name, cfg := range map[string]*Config{"default": createDefaultConfig(), "langfuse": langfuseConfig()} {
+		t.Run(name, func(t *testing.T) {
+			want := exportedText(t, run(t, cfg, v1Traces()))
+			got := run(t, cfg, bundleTraces(testBundleText()))
+			require.Equal(t, len(testOps), got.SpanCount())
+			assert.Equal(t, want, exportedText(t, got))
+			assertNoRawKeys(t, got)
+			assertNoSecretsExported(t, got)
+		})
+	}
+}
+
+// A v1 collector's view of a bundle is irrelevant here; a malformed bundle is exported scrubbed,
+// counted malformed, never dropped, never expanded halfway.
+func TestMalformedBundleExportedScrubbed(t *testing.T) {
+	good := testBundleText()
+	cases := map[string]string{
+		"empty":              "",
+		"truncated":          good[:len(good)-7],
+		"bad tag":            "x 1 2\n" + good,
+		"string too long":    "f c cf.user.email s999:a@b\n",
+		"undeclared op":      good + "f 9 gen_ai.tool.name s1:x\n",
+		"orphan parent":      strings.Replace(good, "o 2 tool.lookup 1 ", "o 2 tool.lookup 8 ", 1),
+		"cycle":              strings.Replace(good, "o 1 tool.invoke 0 ", "o 1 tool.invoke 2 ", 1),
+		"duplicate op":       good + "o 2 tool.lookup 1 1 2\n",
+		"end before start":   strings.Replace(good, "o 2 tool.lookup 1 1000 2000", "o 2 tool.lookup 1 2000 1000", 1),
+		"undefined group":    strings.Replace(good, " g1 g2\n", " g7\n", 1),
+		"index out of range": good + "o 64 tool.lookup 1 1 2\n",
+		"bad bool":           "f c cf.user.is_admin b2\n",
+		"secret in garbage":  "f c cf.user.email s5:hunter2 password=hunter2\n",
+	}
+	for name, text := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := decodeBundle(text)
+			if name != "empty" {
+				require.Error(t, err)
+			}
+			td := bundleTraces(text)
+			if name == "empty" {
+				td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().Remove("cf.bundle")
+			}
+			out := run(t, langfuseConfig(), td)
+			require.Equal(t, 1, out.SpanCount(), "exported, not dropped nor expanded")
+			s := spanAt(out, 0)
+			for _, k := range keys(s.Attributes()) {
+				assert.False(t, strings.HasPrefix(k, "cf."), k)
+			}
+			assertNoSecretsExported(t, out)
+		})
+	}
+}
+
+func TestNotABundleIsLeftToV1(t *testing.T) {
+	for _, v := range []pcommon.Value{pcommon.NewValueInt(1), pcommon.NewValueStr("2"), pcommon.NewValueInt(3)} {
+		td := bundleTraces(testBundleText())
+		v.CopyTo(spanAt(td, 0).Attributes().PutEmpty("cf.contract"))
+		assert.Equal(t, 1, run(t, langfuseConfig(), td).SpanCount(), v.AsString())
+	}
+}
+
+func BenchmarkExpandMCPBundle(b *testing.B) {
+	text := testBundleText()
+	p, err := newParityProcessor(processortestSettings(), langfuseConfig())
+	require.NoError(b, err)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		td := bundleTraces(text)
+		b.StartTimer()
+		p.expandBundles(td.ResourceSpans().At(0).ScopeSpans().At(0).Spans())
+	}
+}
+
+func BenchmarkBundleEndToEnd(b *testing.B) {
+	text := testBundleText()
+	p, err := newParityProcessor(processortestSettings(), langfuseConfig())
+	require.NoError(b, err)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		td := bundleTraces(text)
+		b.StartTimer()
+		_, _ = p.processTraces(b.Context(), td)
+	}
+}
+
+func BenchmarkV1TreeEndToEnd(b *testing.B) {
+	p, err := newParityProcessor(processortestSettings(), langfuseConfig())
+	require.NoError(b, err)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		td := v1Traces()
+		b.StartTimer()
+		_, _ = p.processTraces(b.Context(), td)
+	}
+}
+
+func processortestSettings() processor.Settings {
+	return processortest.NewNopSettings(metadata.Type)
+}
+
+// FuzzBundle feeds arbitrary cf.bundle texts (alone and spliced into a valid bundle). Invariants:
+// no panic, never dropped, a bundle that does not decode stays one span, no raw key leaves.
+func FuzzBundle(f *testing.F) {
+	good := testBundleText()
+	f.Add(good, 0)
+	f.Add("f c cf.team.ids a2 1:x 9:y\n", 10)
+	f.Add("o 1 tool.invoke 0 5 4 g9\n", len(good))
+	f.Add("f 0 url.path s-1:\n", 3)
+	f.Fuzz(func(t *testing.T, text string, at int) {
+		for _, candidate := range []string{text, splice(good, text, at)} {
+			_, err := decodeBundle(candidate)
+			out := run(t, langfuseConfig(), bundleTraces(candidate))
+			if out.SpanCount() < 1 || (err != nil && out.SpanCount() != 1) {
+				t.Fatalf("%d spans exported (decode error %v)", out.SpanCount(), err)
+			}
+			spans := out.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+			for i := 0; i < spans.Len(); i++ {
+				for _, k := range keys(spans.At(i).Attributes()) {
+					if strings.HasPrefix(k, "cf.") {
+						t.Fatalf("raw key %s exported", k)
+					}
+				}
+			}
+		}
+	})
+}
+
+func splice(s, insert string, at int) string {
+	i := int(uint(at) % uint(len(s)+1))
+	return s[:i] + insert + s[i:]
+}
