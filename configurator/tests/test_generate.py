@@ -245,8 +245,6 @@ def test_resolved_policy_matches_what_the_oracle_exported(case: Path) -> None:
     import json
     data = json.loads(case.read_text())
     env = dict(data["env"])
-    if data["env"].get("LANGFUSE_PUBLIC_KEY") is None and "/api/public/otel" in data["env"].get("OTEL_EXPORTER_OTLP_ENDPOINT", ""):
-        pytest.skip("capture without its (redacted) credentials")
     processor = build_collector_config(parse_gateway_settings(env)).config["processors"]["mcpparity"]
     gateway_spans = [s for s in data["spans"] if s["scope"]["name"] == "mcp-gateway"]
     exported_keys = {k for s in gateway_spans for k in s["attributes"]}

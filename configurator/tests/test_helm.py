@@ -36,9 +36,7 @@ def langfuse_config(hop_options: HopOptions = TLS) -> dict:
 
 
 def chart_defaults() -> dict:
-    path = HELM_CHART / "values.yaml"
-    if not path.is_file():
-        pytest.skip(f"{path} is not available")
+    path = HELM_CHART / "values.yaml"  # vendored; conftest fails the suite when it is missing
     return yaml.safe_load(path.read_text())
 
 
@@ -151,9 +149,7 @@ def test_config_without_a_queue_gets_no_volume() -> None:
 
 
 def test_values_pass_the_charts_schema() -> None:
-    schema_path = HELM_CHART / "values.schema.json"
-    if not schema_path.is_file():
-        pytest.skip(f"{schema_path} is not available")
+    schema_path = HELM_CHART / "values.schema.json"  # vendored; conftest fails the suite when it is missing
     schema = json.loads(schema_path.read_text())
     validator = jsonschema.Draft7Validator(schema)  # the chart declares the draft-agnostic "http://json-schema.org/schema#"
     assert list(validator.iter_errors(merged_values())) == []
