@@ -42,6 +42,9 @@ pub struct EmitterConfig {
     pub capture_input: bool,
     /// Send `gen_ai.tool.call.result` (`tool.invoke` is in `OTEL_CAPTURE_OUTPUT_SPANS`).
     pub capture_output: bool,
+    /// Which family payloads to send (`resource.read` / `prompt.render` in the capture lists;
+    /// the other families capture nothing in Python, so they have no switch).
+    pub family_capture: FamilyCapture,
     /// Hard cap of one raw payload, in bytes; larger payloads are cut at a char boundary and
     /// carry `cf.*.original_size`.
     pub max_raw_payload_bytes: usize,
@@ -61,6 +64,7 @@ impl Default for EmitterConfig {
             deployment_env: "development".to_owned(),
             capture_input: false,
             capture_output: false,
+            family_capture: FamilyCapture::default(),
             max_raw_payload_bytes: DEFAULT_MAX_RAW_PAYLOAD_BYTES,
             export_timeout: Duration::from_secs(10),
             batch_delay: Duration::from_millis(200),
@@ -100,8 +104,31 @@ impl EmitterConfig {
             span_list_contains(lookup("OTEL_CAPTURE_INPUT_SPANS"), "tool.invoke");
         config.capture_output =
             span_list_contains(lookup("OTEL_CAPTURE_OUTPUT_SPANS"), "tool.invoke");
+        let inputs = lookup("OTEL_CAPTURE_INPUT_SPANS");
+        let outputs = lookup("OTEL_CAPTURE_OUTPUT_SPANS");
+        config.family_capture = FamilyCapture {
+            resource_read_input: span_list_contains(inputs.clone(), "resource.read"),
+            resource_read_output: span_list_contains(outputs.clone(), "resource.read"),
+            prompt_render_input: span_list_contains(inputs, "prompt.render"),
+            prompt_render_output: span_list_contains(outputs, "prompt.render"),
+        };
         Ok(config)
     }
+}
+
+/// Payload switches of the families that capture (contract v1.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FamilyCapture {
+    /// `resource.read` in `OTEL_CAPTURE_INPUT_SPANS` (the input is built from the URI fact,
+    /// so this switch sends nothing extra; kept for symmetry and documentation).
+    pub resource_read_input: bool,
+    /// Send `cf.resource.content`'s payload role (the content is always sent: `content.size`
+    /// needs it); see docs/raw-span-contract.md.
+    pub resource_read_output: bool,
+    /// Send `cf.prompt.arguments`.
+    pub prompt_render_input: bool,
+    /// Send `cf.prompt.result`.
+    pub prompt_render_output: bool,
 }
 
 /// The gateway's comma list of span names, matched exactly after trimming.

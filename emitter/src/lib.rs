@@ -36,13 +36,20 @@
 mod config;
 mod context;
 mod emitter;
+mod families;
 pub mod facts;
 pub mod keys;
 
-pub use config::{EmitterConfig, EmitterError, Protocol, DEFAULT_MAX_RAW_PAYLOAD_BYTES};
+pub use config::{
+    EmitterConfig, EmitterError, FamilyCapture, Protocol, DEFAULT_MAX_RAW_PAYLOAD_BYTES,
+};
 pub use context::{generate_correlation_id, HeaderPairs, RequestContext};
 pub use emitter::{
     GatewayCallSpan, HttpRequest, JsonRpcId, McpCallSpan, RawSpan, RawSpanEmitter, RequestSpan,
     ToolCall, ToolFacts, ToolInvokeSpan, UpstreamFacts, UpstreamTarget, SCOPE_NAME,
+};
+pub use families::{
+    InitializeSpan, Initialize, ListCall, ListFamily, ListVariant, PromptGet, PromptOutcome,
+    PromptRenderSpan, ResourceRead, ResourceReadSpan,
 };
 pub use opentelemetry::propagation::Extractor;

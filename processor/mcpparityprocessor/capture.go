@@ -39,7 +39,12 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 	var s string
 	var redacted bool
 	var err error
-	if pl.ToolResult {
+	if pl.Wrap != "" {
+		// A payload Python builds around one fact ({"uri": …}): a one-key object, redacted as any capture.
+		o := payload.NewObject(1)
+		o.Set(pl.Wrap, payload.ValidString(p.bound(text, c)))
+		s, redacted = p.redactor.SerializeTracePayloadReport(o, max)
+	} else if pl.ToolResult {
 		// The common plain-text result is normalized, redacted and written without a tree;
 		// anything else is parsed into one and normalized by toolResult.
 		var streamed bool

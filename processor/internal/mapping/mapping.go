@@ -1,4 +1,4 @@
-// Package mapping holds the contract-v1 op table: for each raw `cf.op`, the Python runtime's span
+// Package mapping holds the contract-v1(.1) op table: for each raw `cf.op`, the Python runtime's span
 // name and kind, which raw facts become which Python attributes (in the Python order), the constants
 // Python sets, and which payloads the span may capture. Adding an op (tools/list, resources/read) is
 // a row here, not a code path in the processor. No pdata: the processor applies the table.
@@ -33,7 +33,38 @@ type Rename struct {
 	Required bool
 	// URL values go through the URL sanitizer only (Python uses sanitize_url_for_logging).
 	URL bool
+	// Text values get the free-text rules before the key's own rules (D8: resource.uri, text then URL).
+	Text bool
+	// Default is written when the fact is absent (Python's `x or "anonymous"`); "" writes nothing.
+	Default string
+	// Gate exports the key only under that policy (identity capture, Langfuse emission).
+	Gate Gate
+	// Explicit: Python puts the key in the span's own dict even when its value is None, so an
+	// absent fact writes nothing but still blocks create_span's setdefault of To (pitfall 3).
+	Explicit bool
+	// Derive computes the value from the fact instead of copying it.
+	Derive Derive
 }
+
+// Gate is the export policy a key needs besides the processor's sanitization.
+type Gate int
+
+const (
+	GateNone     Gate = iota
+	GateIdentity      // identity capture (user.email, team.scope, and D9's user)
+	GateLangfuse      // Langfuse emission (langfuse.*)
+)
+
+// Derive names how a Python value is computed from its raw fact.
+type Derive int
+
+const (
+	DeriveNone         Derive = iota
+	DeriveTeamScope           // string[] token teams → format_trace_team_scope
+	DeriveResourceType        // "template" iff the URI holds "{" and "}", else "static"
+	DeriveHTTPURL             // the URI itself, only when it starts with "http"
+	DeriveReprSize            // len(str(model)): a ResourceContent JSON object, Python repr semantics
+)
 
 // Payload says where a capturable payload sits on the raw span and where it goes.
 type Payload struct {
@@ -42,6 +73,8 @@ type Payload struct {
 	Key             string // Python key, e.g. langfuse.observation.input
 	// ToolResult: the payload is an MCP CallToolResult, normalized to Python's ToolResult JSON.
 	ToolResult bool
+	// Wrap: the payload is {Wrap: <the raw string fact>} (resources/read's input {"uri": …}).
+	Wrap string
 }
 
 // Op is one row of the table.
@@ -63,6 +96,17 @@ type Op struct {
 	ResultFlag string
 	// Outcome: the span ends with success and duration.ms (tool.invoke).
 	Outcome bool
+	// OutcomeOnSuccess: success and duration.ms are written only when the op did not fail (the
+	// families set them on their last line), or when the SuccessMarked fact says Python had set
+	// them before the failure (resources/read of a template that does not resolve).
+	OutcomeOnSuccess bool
+	SuccessMarked    string
+	// OutcomeAttributes follow success and duration.ms, in Python's order.
+	OutcomeAttributes []Rename
+	// VariantKey names the raw fact that selects Variants[value] instead of Attributes (tool.list
+	// and its siblings have one attribute set per service entry point).
+	VariantKey string
+	Variants   map[string][]Rename
 	// TraceNamePrefix and TraceNameKey derive langfuse.trace.name = prefix + sanitized attribute;
 	// when TraceNameKey is absent the trace name is the span name (_derive_langfuse_trace_name).
 	TraceNamePrefix string
@@ -92,10 +136,36 @@ const (
 	KeyHTTPStatusCode     = "http.response.status_code"
 	KeyURLPath            = "url.path"
 	KeyURLQuery           = "url.query"
-	PythonScopeName       = "mcp-gateway"
-	PythonScopeSchemaURL  = "https://opentelemetry.io/schemas/1.11.0"
-	InputKey              = "langfuse.observation.input"
-	OutputKey             = "langfuse.observation.output"
+	KeyServerID           = "cf.server.id"
+	KeyArgumentsCount     = "cf.arguments.count"
+	// Family facts (contract v1.1).
+	KeyListVariant         = "cf.list.variant"
+	KeyListIncludeInactive = "cf.list.include_inactive"
+	KeyListTagsCount       = "cf.list.tags_count"
+	KeyListLimit           = "cf.list.limit"
+	KeyListIncludeMetrics  = "cf.list.include_metrics"
+	KeyListDefinitionMode  = "cf.list.definition_mode"
+	KeyListUserEmail       = "cf.list.user_email"
+	KeyListTeamIDs         = "cf.list.team_ids"
+	KeyResourceURI         = "mcp.resource.uri"
+	KeyResourceRequestID   = "cf.resource.request_id"
+	KeyResourceContent     = "cf.resource.content"
+	KeySuccessMarked       = "cf.result.success_marked"
+	KeyCallerUser          = "cf.caller.user"
+	KeyTenantID            = "cf.tenant.id"
+	KeyPromptName          = "gen_ai.prompt.name"
+	KeyPromptRequestID     = "cf.prompt.request_id"
+	KeyPromptArguments     = "cf.prompt.arguments"
+	KeyPromptResult        = "cf.prompt.result"
+	KeyPromptCanonicalName = "cf.prompt.canonical_name"
+	KeyPromptVersion       = "cf.prompt.version"
+	KeyPromptMessagesCount = "cf.prompt.messages_count"
+	KeyMCPProtocolVersion  = "mcp.protocol.version"
+	KeyMCPSessionID        = "mcp.session.id"
+	PythonScopeName        = "mcp-gateway"
+	PythonScopeSchemaURL   = "https://opentelemetry.io/schemas/1.11.0"
+	InputKey               = "langfuse.observation.input"
+	OutputKey              = "langfuse.observation.output"
 )
 
 var toolIdentity = []Rename{
@@ -174,15 +244,110 @@ var Table = []Op{
 		Attributes: append(append([]Rename(nil), clientIdentity...), runtimeRust,
 			Rename{From: "cf.upstream.success", To: "upstream.response.success", Type: TypeBool}),
 	},
+	listOp("tool.list", "Tools"),
+	listOp("resource.list", "Resources"),
+	listOp("prompt.list", "Prompts"),
 	{
-		// tools/list: not emitted by the v1 runtime yet; here so the day it is, it is already mapped.
-		Op: "tool.list", Name: "tool.list", Kind: KindInternal, TraceNameFixed: "Tools",
+		// resource_service.list_resource_templates: no identity keys of its own; also the child
+		// of resources/read when the URI is not an exact match.
+		Op: "resource_template.list", Name: "resource_template.list", Kind: KindInternal, TraceNameFixed: "Resource Templates",
 		Attributes: []Rename{
-			{From: "cf.list.include_inactive", To: "include_inactive", Type: TypeBool},
-			{From: "cf.list.tags_count", To: "tags.count", Type: TypeInt},
-			{From: "cf.list.limit", To: "limit", Type: TypeInt},
+			{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+			{From: KeyServerID, To: "server_id", Type: TypeString},
+			{From: KeyListTagsCount, To: "tags.count", Type: TypeInt},
 		},
 	},
+	{
+		// resource_service.read_resource (local content; gateway-backed reads fall back to Python).
+		Op: "resource.read", Name: "resource.read", Kind: KindInternal,
+		Attributes: []Rename{
+			{From: KeyResourceURI, To: "resource.uri", Type: TypeString, Required: true, Text: true, Default: "unknown"}, // D8
+			{From: KeyCallerUser, To: "user", Type: TypeString, Default: "anonymous", Gate: GateIdentity},                // D9
+			{From: KeyServerID, To: "server_id", Type: TypeString},
+			{From: KeyResourceRequestID, To: "request_id", Type: TypeString, Explicit: true},
+			{From: KeyResourceURI, To: "http.url", Type: TypeString, Derive: DeriveHTTPURL},
+			{From: KeyResourceURI, To: "resource.type", Type: TypeString, Derive: DeriveResourceType},
+		},
+		Input:            &Payload{RawKey: KeyResourceURI, Key: InputKey, Wrap: "uri"},
+		Output:           &Payload{RawKey: KeyResourceContent, OriginalSizeKey: KeyResultOrigSize, Key: OutputKey},
+		Outcome:          true,
+		OutcomeOnSuccess: true,
+		SuccessMarked:    KeySuccessMarked,
+		OutcomeAttributes: []Rename{
+			{From: KeyResourceContent, To: "content.size", Type: TypeString, Derive: DeriveReprSize},
+		},
+		TraceNamePrefix: "Resource: ", TraceNameKey: "resource.uri",
+	},
+	{
+		// prompt_service.get_prompt (the runtime serves it with empty arguments only; others fall back).
+		Op: "prompt.render", Name: "prompt.render", Kind: KindInternal,
+		Attributes: []Rename{
+			{From: KeyPromptName, To: "prompt.id", Type: TypeString, Required: true},
+			{From: KeyArgumentsCount, To: "arguments_count", Type: TypeInt},
+			{From: KeyCallerUser, To: "user", Type: TypeString, Default: "anonymous", Gate: GateIdentity}, // D9
+			{From: KeyServerID, To: "server_id", Type: TypeString},
+			{From: KeyTenantID, To: "tenant_id", Type: TypeString},
+			{From: KeyPromptRequestID, To: "request_id", Type: TypeString, Default: "none"},
+		},
+		Input:            &Payload{RawKey: KeyPromptArguments, OriginalSizeKey: KeyArgumentsOrigSize, Key: InputKey},
+		Output:           &Payload{RawKey: KeyPromptResult, OriginalSizeKey: KeyResultOrigSize, Key: OutputKey},
+		Outcome:          true,
+		OutcomeOnSuccess: true,
+		OutcomeAttributes: []Rename{
+			{From: KeyPromptCanonicalName, To: "langfuse.observation.prompt.name", Type: TypeString, Gate: GateLangfuse},
+			{From: KeyPromptVersion, To: "langfuse.observation.prompt.version", Type: TypeInt, Gate: GateLangfuse},
+			{From: KeyPromptMessagesCount, To: "messages.count", Type: TypeInt},
+		},
+		TraceNamePrefix: "Prompt: ", TraceNameKey: "prompt.id",
+	},
+	{
+		// initialize (session_registry on /rpc, streamablehttp_transport on /mcp): no payloads.
+		Op: "mcp.initialize", Name: "mcp.initialize", Kind: KindInternal,
+		Attributes: []Rename{
+			{From: KeyMCPProtocolVersion, To: "mcp.protocol_version", Type: TypeString},
+			{From: KeyMCPSessionID, To: "mcp.session_id", Type: TypeString},
+			{From: KeyServerID, To: "server.id", Type: TypeString},
+		},
+	},
+}
+
+// listOp is the row of tool.list, resource.list and prompt.list: one attribute set per service
+// entry point (cf.list.variant), the caller's identity passed explicitly (None blocks enrichment),
+// a fixed trace name, no payloads even when listed.
+func listOp(op, traceName string) Op {
+	identity := []Rename{
+		{From: KeyListUserEmail, To: "user.email", Type: TypeString, Gate: GateIdentity, Explicit: true},
+		{From: KeyListTeamIDs, To: "team.scope", Gate: GateIdentity, Explicit: true, Derive: DeriveTeamScope},
+	}
+	return Op{
+		Op: op, Name: op, Kind: KindInternal, TraceNameFixed: traceName,
+		// No variant fact: the catalog set (v1 runtimes sent only these three facts).
+		Attributes: []Rename{
+			{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+			{From: KeyListTagsCount, To: "tags.count", Type: TypeInt},
+			{From: KeyListLimit, To: "limit", Type: TypeInt},
+		},
+		VariantKey: KeyListVariant,
+		Variants: map[string][]Rename{
+			// list_tools / list_resources / list_prompts (/rpc, /mcp).
+			"catalog": append([]Rename{
+				{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+				{From: KeyListTagsCount, To: "tags.count", Type: TypeInt},
+				{From: KeyListLimit, To: "limit", Type: TypeInt},
+			}, identity...),
+			// list_server_tools / … (/servers/<id>/mcp, what the runtime serves DB-direct).
+			"server": append([]Rename{
+				{From: KeyServerID, To: "server_id", Type: TypeString},
+				{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+				{From: KeyListIncludeMetrics, To: "include_metrics", Type: TypeBool},
+			}, identity...),
+			// list_server_mcp_tool_definitions (the internal endpoint behind a runtime fallback).
+			"definitions": append(append([]Rename{
+				{From: KeyServerID, To: "server_id", Type: TypeString},
+				{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+			}, identity...), Rename{From: KeyListDefinitionMode, To: "mcp.definition_mode", Type: TypeBool}),
+		},
+	}
 }
 
 var byOp = func() map[string]*Op {
@@ -195,3 +360,15 @@ var byOp = func() map[string]*Op {
 
 // Lookup returns the row of a cf.op, or nil for an unknown op.
 func Lookup(op string) *Op { return byOp[op] }
+
+// AttributesFor returns the attribute set of the variant the raw span names (variant "" or an
+// unknown one: the row's default set; ok reports whether the variant was known).
+func (o *Op) AttributesFor(variant string) (attrs []Rename, ok bool) {
+	if variant == "" || o.VariantKey == "" {
+		return o.Attributes, true
+	}
+	if v, found := o.Variants[variant]; found {
+		return v, true
+	}
+	return o.Attributes, false
+}

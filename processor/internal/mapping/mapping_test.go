@@ -22,20 +22,30 @@ func TestTableIsWellFormed(t *testing.T) {
 			t.Errorf("%s: only the request root keeps its raw name", op.Op)
 		}
 		to := map[string]bool{}
-		for _, r := range op.Attributes {
-			if strings.HasPrefix(r.To, KeyRawPrefix) || r.To == KeyToolCallArguments || r.To == KeyToolCallResult {
-				t.Errorf("%s: %s would export a raw key", op.Op, r.To)
+		sets := [][]Rename{op.Attributes, op.OutcomeAttributes}
+		for _, v := range op.Variants {
+			sets = append(sets, v)
+		}
+		for n, set := range sets {
+			if n > 1 {
+				to = map[string]bool{} // each variant is its own set
 			}
-			if to[r.To] {
-				t.Errorf("%s: %s written twice", op.Op, r.To)
-			}
-			to[r.To] = true
-			if (r.From == "") == (r.Const == "") {
-				t.Errorf("%s: %s must be either a fact or a constant", op.Op, r.To)
+			for _, r := range set {
+				if strings.HasPrefix(r.To, KeyRawPrefix) || r.To == KeyToolCallArguments || r.To == KeyToolCallResult {
+					t.Errorf("%s: %s would export a raw key", op.Op, r.To)
+				}
+				if to[r.To] {
+					t.Errorf("%s: %s written twice", op.Op, r.To)
+				}
+				to[r.To] = true
+				if (r.From == "") == (r.Const == "") {
+					t.Errorf("%s: %s must be either a fact or a constant", op.Op, r.To)
+				}
 			}
 		}
 		for _, pl := range []*Payload{op.Input, op.Output} {
-			if pl != nil && (pl.RawKey == "" || pl.OriginalSizeKey == "" || !strings.HasPrefix(pl.Key, "langfuse.observation.")) {
+			// A wrapped payload is built from one short fact: the runtime never caps it.
+			if pl != nil && (pl.RawKey == "" || (pl.OriginalSizeKey == "") == (pl.Wrap == "") || !strings.HasPrefix(pl.Key, "langfuse.observation.")) {
 				t.Errorf("%s: payload row incomplete: %+v", op.Op, *pl)
 			}
 		}
