@@ -41,8 +41,10 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 	var err error
 	if pl.Wrap != "" {
 		// A payload Python builds around one fact ({"uri": …}): a one-key object, redacted as any capture.
+		// The value gets the free-text rules first, as its attribute does (D8): {"uri": …} carries
+		// the same sanitized URI as resource.uri.
 		o := payload.NewObject(1)
-		o.Set(pl.Wrap, payload.ValidString(p.bound(text, c)))
+		o.Set(pl.Wrap, payload.ValidString(p.redactor.SanitizeText(p.bound(text, c))))
 		s, redacted = p.redactor.SerializeTracePayloadReport(o, max)
 	} else if pl.ToolResult {
 		// The common plain-text result is normalized, redacted and written without a tree;

@@ -14,6 +14,7 @@ traces it; `fallback_case` says so.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Mapping
 
 from .expected import (
@@ -26,7 +27,9 @@ from .expected import (
     ignored_values,
     nearest_kept_parent,
 )
+from .expected import INPUT_KEY, OUTPUT_KEY, mask_json_quoted_secrets_in
 from .gateway_settings import trace_settings
+from .oracle_payload import PayloadRequest, oracle_serialize
 
 # Methods the runtime does not serve itself (it forwards them; Python traces them).
 FALLBACK_METHODS = frozenset({"roots/list"})
@@ -94,24 +97,135 @@ def d9_user_follows_identity(spans: list[dict], identity_on: bool) -> list[Chang
     return changes
 
 
-def expected_family(capture: Mapping, facts: Mapping | None = None, sanitize=None) -> ExpectedCall:
-    """The spans our pipeline must export for a family capture, D1, D2, D8, D9 applied.
+# The oracle runs in a subprocess (~1–3 s each): results are cached per settings and request, and
+# `prefetch` fills the cache for many cases with one run per settings group.
+_CACHE: dict[tuple, object] = {}
 
-    `sanitize(uri)` is the text-then-URL sanitization of D8 (the oracle's functions); without it
-    a URI the text rules would change is an error, never a silent pass.
+
+def _key(settings, r: PayloadRequest) -> tuple:
+    return (settings.redact_fields_env, settings.max_trace_payload_size_env, r.kind, r.attribute, json.dumps(r.value, sort_keys=False))
+
+
+def cached_serialize(requests: list[PayloadRequest], settings) -> list:
+    missing = [r for r in requests if _key(settings, r) not in _CACHE]
+    if missing:
+        for r, result in zip(missing, oracle_serialize(missing, settings.redact_fields_env, settings.max_trace_payload_size_env)):
+            _CACHE[_key(settings, r)] = result
+    return [_CACHE[_key(settings, r)] for r in requests]
+
+
+def oracle_requests(capture: Mapping, facts: Mapping) -> list[PayloadRequest]:
+    """Every oracle request expected_family will make for this case (for `prefetch`)."""
+    settings = trace_settings(capture.get("env") or {})
+    out = []
+    for span in method_spans(capture):
+        if span["name"] != "resource.read" and span["name"] != "prompt.render":
+            continue
+        if span["name"] == "resource.read":
+            out.append(PayloadRequest("uri", "resource.uri", (facts.get("resource") or {}).get("uri") or span["attributes"].get("resource.uri")))
+        sources = payload_sources(span, facts)
+        for key, value in sources.items():
+            if key in span["attributes"] and value is not None:
+                out += [PayloadRequest("arguments", key, value), PayloadRequest("arguments", key, mask_json_quoted_secrets_in(value, settings.redact_fields))]
+    return out
+
+
+def prefetch(cases: list[tuple[Mapping, Mapping]]) -> None:
+    """Run the oracle once per settings group for every request of `cases` ((capture, facts) pairs)."""
+    groups: dict[tuple, tuple] = {}
+    for capture, facts in cases:
+        settings = trace_settings(capture.get("env") or {})
+        key = (settings.redact_fields_env, settings.max_trace_payload_size_env)
+        groups.setdefault(key, (settings, []))[1].extend(oracle_requests(capture, facts))
+    for settings, requests in groups.values():
+        if requests:
+            cached_serialize(requests, settings)
+
+
+def payload_sources(span: Mapping, facts: Mapping) -> dict[str, object]:
+    """The raw values behind a family span's captures, from the facts (what the runtime sends)."""
+    if span["name"] == "prompt.render":
+        p = facts.get("prompt") or {}
+        return {INPUT_KEY: p.get("arguments") or {}, OUTPUT_KEY: p.get("result")}
+    if span["name"] == "resource.read":
+        return {OUTPUT_KEY: (facts.get("resource") or {}).get("content")}
+    return {}
+
+
+def d4_d3_family_payloads(capture: Mapping, spans: list[dict], facts: Mapping, settings) -> tuple[list[Change], list[Change]]:
+    """D4 (single structured pass) then D3 (JSON-quoted secrets masked) on every family capture.
+
+    Each value is recomputed by the real oracle from the facts; its double pass must reproduce the
+    captured value (else the facts are wrong). `resource.read`'s input is `{"uri": <resource.uri>}`
+    built from the D8 value, so the URI in it is sanitized exactly like the attribute.
+    """
+    wanted = []
+    for i, span in enumerate(spans):
+        sources = payload_sources(span, facts)
+        for key in (INPUT_KEY, OUTPUT_KEY):
+            if key not in span["attributes"]:
+                continue
+            if span["name"] == "resource.read" and key == INPUT_KEY:
+                value = {"uri": span["attributes"]["resource.uri"]}  # after D8
+                wanted.append((i, key, value, value))
+                continue
+            if sources.get(key) is None:
+                raise ExpectationError(f"{capture.get('case')}: {span['name']} captures {key} but the facts have no source for it")
+            wanted.append((i, key, sources[key], mask_json_quoted_secrets_in(sources[key], settings.redact_fields)))
+    if not wanted:
+        return [], []
+    requests = []
+    for _, key, plain, masked in wanted:
+        requests += [PayloadRequest("arguments", key, plain), PayloadRequest("arguments", key, masked)]
+    results = cached_serialize(requests, settings)
+    d4, d3 = [], []
+    for n, (i, key, _, _) in enumerate(wanted):
+        span = spans[i]
+        plain, masked = results[2 * n], results[2 * n + 1]
+        captured = span["attributes"][key]
+        is_uri_input = span["name"] == "resource.read" and key == INPUT_KEY
+        if not is_uri_input and plain.double_pass != captured:
+            raise ExpectationError(f"{capture.get('case')}: the oracle's double pass over the facts does not reproduce {span['name']} {key}")
+        if plain.single_pass != captured:
+            d4.append(Change("D8" if is_uri_input else "D4", i, span["name"], f"attributes.{key}", captured, plain.single_pass))
+        if masked.single_pass != plain.single_pass:
+            d3.append(Change("D3", i, span["name"], f"attributes.{key}", plain.single_pass, masked.single_pass))
+        span["attributes"][key] = masked.single_pass
+    return d4, d3
+
+
+def oracle_d8(settings, raw_uri: str | None):
+    """D8 by the real oracle: sanitize_trace_attribute_value("resource.uri", sanitize_trace_text(raw))
+    over the raw URI of the facts; Python's form of it (URL rules only) must be the captured value."""
+
+    def sanitize(captured: str) -> str:
+        raw = raw_uri if raw_uri is not None else captured
+        (result,) = cached_serialize([PayloadRequest("uri", "resource.uri", raw)], settings)
+        if result.double_pass != captured:
+            raise ExpectationError(f"the oracle's URL rules over the facts' URI do not give the captured resource.uri {captured!r}")
+        return result.single_pass
+
+    return sanitize
+
+
+def expected_family(capture: Mapping, facts: Mapping | None = None, sanitize=None) -> ExpectedCall:
+    """The spans our pipeline must export for a family capture, D1–D4, D8, D9 applied.
+
+    `sanitize(captured_uri)` gives D8's value; by default the real oracle's text-then-URL
+    sanitization of the facts' raw URI.
     """
     settings = trace_settings(capture.get("env") or {})
     spans = method_spans(capture)
-
-    def strict(uri: str) -> str:
-        return uri
-
     deviations = {
         "D1": d1_sanitized_status_description(spans),
         "D2": d2_drop_sdk_exception_event(spans),
-        "D8": d8_resource_uri_text_sanitized(spans, sanitize or strict),
+        "D8": d8_resource_uri_text_sanitized(spans, sanitize or oracle_d8(settings, ((facts or {}).get("resource") or {}).get("uri"))),
         "D9": d9_user_follows_identity(spans, settings.identity_attributes),
     }
+    d4, d3 = d4_d3_family_payloads(capture, spans, facts or {}, settings)
+    deviations["D8"] += [c for c in d4 if c.deviation == "D8"]
+    deviations["D4"] = [c for c in d4 if c.deviation == "D4"]
+    deviations["D3"] = d3
     return ExpectedCall(capture.get("case", ""), spans, ignored_values(spans, facts), deviations)
 
 

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from lib.family_expected import method_spans, resource_content_repr_len  # noqa: E402
+from lib.gateway_settings import trace_settings  # noqa: E402
 from lib.oracle_data import FAMILY_CAPTURES  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "cases" / "families"
@@ -35,15 +36,39 @@ LIST_METHODS = ("tools/list", "resources/list", "prompts/list", "resources/templ
 FALLBACK_METHODS = ("roots/list",)
 
 
+def span_value(spans: list[dict], key: str):
+    return next((s["attributes"][key] for s in spans if key in s["attributes"]), None)
+
+
+def team_ids_of(scope: str) -> list[str] | None:
+    """Invert format_trace_team_scope (up to the 5 ids it shows)."""
+    if scope == "admin":
+        return None
+    if scope == "public":
+        return []
+    return [t for t in scope.split(",") if t and t != "..."]
+
+
 def identity(capture: dict) -> dict:
+    """The caller: from the spans when identity capture exported it, else from the token recipe."""
     token = capture["setup"]["token"]
-    m = re.search(r"--username (\S+)", token)
-    if not m:
-        raise ValueError(f"{capture['case']}: no subject in setup.token {token!r}")
-    team_ids: list[str] | None = [] if "no teams claim" in token else None
     spans = method_spans(capture)
-    auth = next((s["attributes"]["auth.method"] for s in spans if "auth.method" in s["attributes"]), "jwt")
-    return {"auth_method": auth, "user_email": m.group(1), "is_admin": True, "team_name": None, "team_ids": team_ids}
+    m = re.search(r"--username (\S+)", token)
+    email = span_value(spans, "user.email") or span_value(spans, "user") or (m.group(1) if m else None)
+    if email is None:
+        raise ValueError(f"{capture['case']}: no caller email in the spans or setup.token {token!r}")
+    scope = span_value(spans, "team.scope")
+    if scope is not None:
+        team_ids = team_ids_of(scope)
+    elif "no teams claim" in token:
+        team_ids = []
+    else:
+        teams = re.search(r"--teams? (\S+)", token)
+        team_ids = teams.group(1).split(",") if teams else []
+    is_admin = span_value(spans, "user.is_admin")
+    auth = span_value(spans, "auth.method") or "jwt"
+    return {"auth_method": auth, "user_email": email, "is_admin": True if is_admin is None else is_admin,
+            "team_name": span_value(spans, "team.name"), "team_ids": team_ids}
 
 
 def request_facts(capture: dict, root: dict, family: dict | None) -> dict:
@@ -73,17 +98,25 @@ def errors_of(spans: list[dict]) -> dict:
     return out
 
 
-def list_facts(path: str, ident: dict, server_id: str | None, templates: bool = False) -> dict:
+def list_facts(path: str, ident: dict, server_id: str | None, templates: bool = False, span: dict | None = None,
+               identity_on: bool = False) -> dict:
+    attrs = (span or {}).get("attributes") or {}
     if templates:
-        out = {"include_inactive": False, "tags_count": 0}
+        out = {"include_inactive": attrs.get("include_inactive", False), "tags_count": attrs.get("tags.count", 0)}
         if server_id:
             out["server_id"] = server_id
         return out
-    if server_id:
-        return {"variant": "server", "server_id": server_id, "include_inactive": False, "include_metrics": False,
-                "user_email": ident["user_email"], "team_ids": ident["team_ids"]}
-    return {"variant": "catalog", "include_inactive": False, "tags_count": 0, "limit": 0,
-            "user_email": ident["user_email"], "team_ids": ident["team_ids"]}
+    # The explicit identity the service got: with identity capture on, a key the span lacks was None.
+    email = ident["user_email"] if not identity_on or "user.email" in attrs else None
+    teams = ident["team_ids"] if not identity_on or "team.scope" in attrs else None
+    if identity_on and "team.scope" in attrs:
+        teams = team_ids_of(attrs["team.scope"])
+    out = ({"variant": "server", "server_id": server_id, "include_inactive": attrs.get("include_inactive", False), "include_metrics": attrs.get("include_metrics", False)}
+           if server_id else
+           {"variant": "catalog", "include_inactive": attrs.get("include_inactive", False), "tags_count": attrs.get("tags.count", 0), "limit": attrs.get("limit", 0)})
+    out["user_email"] = email
+    out["team_ids"] = teams
+    return out
 
 
 def resource_content(capture: dict, span: dict, uri: str) -> dict | None:
@@ -133,7 +166,8 @@ def facts_of(capture: dict) -> dict:
     facts["request"] = request_facts(capture, root, family)
     facts["identity"] = ident
     if method in LIST_METHODS:
-        facts["list"] = list_facts(path, ident, server_id, templates=method == "resources/templates/list")
+        facts["list"] = list_facts(path, ident, server_id, templates=method == "resources/templates/list", span=family,
+                                   identity_on=trace_settings(capture["env"]).identity_attributes)
     elif method == "resources/read":
         uri = params["uri"]
         r = {"uri": uri}
@@ -150,7 +184,8 @@ def facts_of(capture: dict) -> dict:
                 raise ValueError(f"{capture['case']}: rebuilt content has str() length {resource_content_repr_len(content)}, capture {size}")
         r["success_marked"] = family["status"]["code"] == "ERROR" and family["attributes"].get("success") is True
         if any(s["name"] == "resource_template.list" for s in spans):
-            r["template_list"] = list_facts(path, ident, server_id, templates=True)
+            r["template_list"] = list_facts(path, ident, server_id, templates=True,
+                                            span=next(s for s in spans if s["name"] == "resource_template.list"))
         facts["resource"] = r
     elif method == "prompts/get":
         p = {"name": params["name"], "arguments": params.get("arguments") or {}, "user": ident["user_email"]}

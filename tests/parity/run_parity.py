@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from lib.collector import Collector, CollectorError, collector_binary  # noqa: E402
 from lib.expected import ExpectationError, expected_call, load_capture  # noqa: E402
-from lib.family_expected import expected_family, fallback_case  # noqa: E402
+from lib.family_expected import expected_family, fallback_case, prefetch  # noqa: E402
 from lib.oracle_data import FAMILY_CAPTURES, TOOLS_CALL_CAPTURES  # noqa: E402
 
 CASES_DIR = HERE / "cases"
@@ -313,13 +313,27 @@ def run_family_case(facts_path: Path, collector: Collector, protocol: str, keep:
     for d in ("D8", "D9"):
         if expected.deviations[d]:
             asserted.append(d)
+    if not exported_identity_ok(expected, exported):
+        raise CaseFailure("D9: user exported although identity capture is off")
     return asserted, False
+
+
+def exported_identity_ok(expected, exported: list[dict]) -> bool:
+    """D9 on the output: with identity capture off (D9 removed user), no exported span has user."""
+    if not expected.deviations["D9"]:
+        return True
+    return all("user" not in s["attributes"] for s in exported)
 
 
 def run_family_group(paths: list[Path], keep: Path | None, verbose: bool, started: float) -> tuple[int, int, int]:
     """Every family case of one settings group on one collector; returns (passed, failed, fallbacks)."""
     passed = failed = fallbacks = 0
     env = json.loads(paths[0].read_text())["env"]
+    pairs = []
+    for path in paths:
+        facts = json.loads(path.read_text())
+        pairs.append((load_capture(FAMILY_CAPTURES / f"{facts['case']}.json"), facts))
+    prefetch(pairs)  # one oracle run for the whole group
     work = Path(tempfile.mkdtemp(prefix="parity-families-"))
     try:
         config = generate_config(env, work, work / "traces.json")
