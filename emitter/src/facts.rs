@@ -8,12 +8,12 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::context::{generate_correlation_id, HeaderPairs, RequestContext};
-use crate::families::{
-    Initialize, ListCall, ListFamily, ListVariant, PromptGet, PromptOutcome, ResourceRead,
-};
 use crate::emitter::{
     HttpRequest, JsonRpcId, RawSpan, RawSpanEmitter, RequestSpan, ToolCall, ToolFacts,
     ToolInvokeSpan, UpstreamFacts, UpstreamTarget,
+};
+use crate::families::{
+    Initialize, ListCall, ListFamily, ListVariant, PromptGet, PromptOutcome, ResourceRead,
 };
 use crate::keys;
 
@@ -308,7 +308,11 @@ impl Facts {
         if let Some(list) = &self.list {
             check_variant(list, "list")?;
         }
-        if let Some(list) = self.resource.as_ref().and_then(|r| r.template_list.as_ref()) {
+        if let Some(list) = self
+            .resource
+            .as_ref()
+            .and_then(|r| r.template_list.as_ref())
+        {
             check_variant(list, "resource.template_list")?;
         }
         if method != "tools/call" && self.tool.is_some() {
@@ -487,7 +491,10 @@ fn replay_list(request: &RequestSpan, family: ListFamily, facts: &Facts) {
         ListFamily::Prompts => "prompt.list",
         ListFamily::ResourceTemplates => "resource_template.list",
     };
-    finish(request.start_list(family, &list_call(list)), facts.error(op));
+    finish(
+        request.start_list(family, &list_call(list)),
+        facts.error(op),
+    );
 }
 
 fn replay_resource_read(request: &RequestSpan, facts: &Facts) {

@@ -241,7 +241,11 @@ impl RequestSpan {
         let shared = &self.0.shared;
         let mut attrs = shared.attrs_with(4, "mcp.initialize");
         attrs.push(KeyValue::new(keys::MCP_METHOD_NAME, "initialize"));
-        push_opt_str(&mut attrs, keys::MCP_PROTOCOL_VERSION, init.protocol_version);
+        push_opt_str(
+            &mut attrs,
+            keys::MCP_PROTOCOL_VERSION,
+            init.protocol_version,
+        );
         push_opt_str(&mut attrs, keys::MCP_SESSION_ID, init.session_id);
         push_opt_str(&mut attrs, keys::SERVER_ID, init.server_id);
         let span = shared.start(
@@ -272,11 +276,8 @@ impl ResourceReadSpan {
     /// `mimeType`, `text`, `blob`, `_meta`). Always sent: the processor derives `content.size`
     /// from it; it becomes the output only when `resource.read` is in the output capture list.
     pub fn set_content_json(&mut self, json: impl Into<StringValue>) {
-        self.span.set_payload(
-            keys::RESOURCE_CONTENT,
-            keys::RESULT_ORIGINAL_SIZE,
-            json,
-        );
+        self.span
+            .set_payload(keys::RESOURCE_CONTENT, keys::RESULT_ORIGINAL_SIZE, json);
     }
 
     /// Python set `success`/`duration.ms`/`content.size` before the failure that follows
@@ -307,11 +308,8 @@ impl PromptRenderSpan {
     /// The raw arguments JSON text; sent only with `prompt.render` input capture on.
     pub fn set_arguments_json(&mut self, json: impl Into<StringValue>) {
         if self.span.shared.payload.families.prompt_render_input {
-            self.span.set_payload(
-                keys::PROMPT_ARGUMENTS,
-                keys::ARGUMENTS_ORIGINAL_SIZE,
-                json,
-            );
+            self.span
+                .set_payload(keys::PROMPT_ARGUMENTS, keys::ARGUMENTS_ORIGINAL_SIZE, json);
         }
     }
 
@@ -324,10 +322,7 @@ impl PromptRenderSpan {
         }
         let span = &mut self.span.span;
         if let Some(name) = outcome.canonical_name {
-            span.set_attribute(KeyValue::new(
-                keys::PROMPT_CANONICAL_NAME,
-                name.to_owned(),
-            ));
+            span.set_attribute(KeyValue::new(keys::PROMPT_CANONICAL_NAME, name.to_owned()));
         }
         if let Some(v) = outcome.version {
             span.set_attribute(KeyValue::new(keys::PROMPT_VERSION, v));

@@ -36,8 +36,8 @@
 mod config;
 mod context;
 mod emitter;
-mod families;
 pub mod facts;
+mod families;
 pub mod keys;
 
 pub use config::{
@@ -49,7 +49,7 @@ pub use emitter::{
     ToolCall, ToolFacts, ToolInvokeSpan, UpstreamFacts, UpstreamTarget, SCOPE_NAME,
 };
 pub use families::{
-    InitializeSpan, Initialize, ListCall, ListFamily, ListVariant, PromptGet, PromptOutcome,
+    Initialize, InitializeSpan, ListCall, ListFamily, ListVariant, PromptGet, PromptOutcome,
     PromptRenderSpan, ResourceRead, ResourceReadSpan,
 };
 pub use opentelemetry::propagation::Extractor;
