@@ -128,3 +128,17 @@ func TestResourceContentReprLen(t *testing.T) {
 		assert.Equal(t, tc.want, resourceContentReprLen(v.(*payload.Object)), tc.json)
 	}
 }
+
+func TestD8CoversTheURIInsideResourceReadCaptures(t *testing.T) {
+	cfg := langfuseConfig()
+	cfg.CaptureInputSpans = []string{"resource.read"}
+	cfg.CaptureOutputSpans = []string{"resource.read"}
+	td, ss := rawTraces()
+	s := resourceRead(ss, "config://vault/db/password=hunter2&mode=ro")
+	s.Attributes().PutStr("cf.resource.content", `{"type":"resource","id":"c","uri":"config://vault/db/password=hunter2&mode=ro","mimeType":"text/plain","text":"db password=hunter2 here","blob":null,"_meta":null}`)
+	m := spanAt(run(t, cfg, td), 0).Attributes()
+	assert.Equal(t, `{"uri":"config://vault/db/password=***&mode=ro"}`, str(t, m, "langfuse.observation.input"))
+	out := str(t, m, "langfuse.observation.output")
+	assert.NotContains(t, out, "hunter2")
+	assert.Contains(t, out, `"uri":"config://vault/db/password=***&mode=ro"`)
+}

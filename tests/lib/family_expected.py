@@ -114,41 +114,57 @@ def cached_serialize(requests: list[PayloadRequest], settings) -> list:
     return [_CACHE[_key(settings, r)] for r in requests]
 
 
-def oracle_requests(capture: Mapping, facts: Mapping) -> list[PayloadRequest]:
-    """Every oracle request expected_family will make for this case (for `prefetch`)."""
+def oracle_requests(capture: Mapping, facts: Mapping, phase: int) -> list[PayloadRequest]:
+    """The oracle requests expected_family makes for this case (for `prefetch`): phase 0 the URIs
+    (D8), phase 1 the payloads (whose resources/read output needs phase 0's content URI)."""
     settings = trace_settings(capture.get("env") or {})
     out = []
     for span in method_spans(capture):
-        if span["name"] != "resource.read" and span["name"] != "prompt.render":
+        if span["name"] not in USER_SPANS:
             continue
-        if span["name"] == "resource.read":
-            out.append(PayloadRequest("uri", "resource.uri", (facts.get("resource") or {}).get("uri") or span["attributes"].get("resource.uri")))
-        sources = payload_sources(span, facts)
+        if phase == 0:
+            if span["name"] == "resource.read":
+                out.append(PayloadRequest("uri", "resource.uri", (facts.get("resource") or {}).get("uri") or span["attributes"].get("resource.uri")))
+                content = (facts.get("resource") or {}).get("content")
+                if OUTPUT_KEY in span["attributes"] and isinstance(content, dict) and isinstance(content.get("uri"), str):
+                    out.append(PayloadRequest("uri", "resource.uri", content["uri"]))
+            continue
+        sources = payload_sources(span, facts, settings)
+        d8_sources = payload_sources(span, facts, settings, d8=True)
         for key, value in sources.items():
             if key in span["attributes"] and value is not None:
-                out += [PayloadRequest("arguments", key, value), PayloadRequest("arguments", key, mask_json_quoted_secrets_in(value, settings.redact_fields))]
+                out += [PayloadRequest("arguments", key, value),
+                        PayloadRequest("arguments", key, mask_json_quoted_secrets_in(d8_sources[key], settings.redact_fields))]
     return out
 
 
 def prefetch(cases: list[tuple[Mapping, Mapping]]) -> None:
-    """Run the oracle once per settings group for every request of `cases` ((capture, facts) pairs)."""
-    groups: dict[tuple, tuple] = {}
-    for capture, facts in cases:
-        settings = trace_settings(capture.get("env") or {})
-        key = (settings.redact_fields_env, settings.max_trace_payload_size_env)
-        groups.setdefault(key, (settings, []))[1].extend(oracle_requests(capture, facts))
-    for settings, requests in groups.values():
-        if requests:
-            cached_serialize(requests, settings)
+    """Run the oracle once per settings group and phase for every request of `cases` ((capture, facts) pairs)."""
+    for phase in (0, 1):
+        groups: dict[tuple, tuple] = {}
+        for capture, facts in cases:
+            settings = trace_settings(capture.get("env") or {})
+            key = (settings.redact_fields_env, settings.max_trace_payload_size_env)
+            groups.setdefault(key, (settings, []))[1].extend(oracle_requests(capture, facts, phase))
+        for settings, requests in groups.values():
+            if requests:
+                cached_serialize(requests, settings)
 
 
-def payload_sources(span: Mapping, facts: Mapping) -> dict[str, object]:
-    """The raw values behind a family span's captures, from the facts (what the runtime sends)."""
+def payload_sources(span: Mapping, facts: Mapping, settings, d8: bool = False) -> dict[str, object]:
+    """The raw values behind a family span's captures, from the facts (what the runtime sends).
+
+    With `d8`, the content's `uri` already carries D8's text rules (as resource.uri does).
+    """
     if span["name"] == "prompt.render":
         p = facts.get("prompt") or {}
         return {INPUT_KEY: p.get("arguments") or {}, OUTPUT_KEY: p.get("result")}
     if span["name"] == "resource.read":
-        return {OUTPUT_KEY: (facts.get("resource") or {}).get("content")}
+        content = (facts.get("resource") or {}).get("content")
+        if d8 and isinstance(content, dict) and isinstance(content.get("uri"), str):
+            (uri,) = cached_serialize([PayloadRequest("uri", "resource.uri", content["uri"])], settings)
+            content = {**content, "uri": uri.single_pass}
+        return {OUTPUT_KEY: content}
     return {}
 
 
@@ -161,7 +177,8 @@ def d4_d3_family_payloads(capture: Mapping, spans: list[dict], facts: Mapping, s
     """
     wanted = []
     for i, span in enumerate(spans):
-        sources = payload_sources(span, facts)
+        sources = payload_sources(span, facts, settings)
+        d8_sources = payload_sources(span, facts, settings, d8=True)
         for key in (INPUT_KEY, OUTPUT_KEY):
             if key not in span["attributes"]:
                 continue
@@ -171,7 +188,7 @@ def d4_d3_family_payloads(capture: Mapping, spans: list[dict], facts: Mapping, s
                 continue
             if sources.get(key) is None:
                 raise ExpectationError(f"{capture.get('case')}: {span['name']} captures {key} but the facts have no source for it")
-            wanted.append((i, key, sources[key], mask_json_quoted_secrets_in(sources[key], settings.redact_fields)))
+            wanted.append((i, key, sources[key], mask_json_quoted_secrets_in(d8_sources[key], settings.redact_fields)))
     if not wanted:
         return [], []
     requests = []
@@ -189,6 +206,7 @@ def d4_d3_family_payloads(capture: Mapping, spans: list[dict], facts: Mapping, s
         if plain.single_pass != captured:
             d4.append(Change("D8" if is_uri_input else "D4", i, span["name"], f"attributes.{key}", captured, plain.single_pass))
         if masked.single_pass != plain.single_pass:
+            # D3 (quoted secrets) and, for resources/read's output, D8 on the content's uri.
             d3.append(Change("D3", i, span["name"], f"attributes.{key}", plain.single_pass, masked.single_pass))
         span["attributes"][key] = masked.single_pass
     return d4, d3

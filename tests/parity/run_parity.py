@@ -50,7 +50,7 @@ REPLAY = Path(os.environ.get("MCPPARITY_REPLAY", ROOT / "emitter" / "target" / "
 CONFIGURATOR = Path(os.environ.get("MCPPARITY_CLI", ROOT / ".cache" / "venv" / "bin" / "mcpparity"))
 EXPORT_WAIT_S = 20
 CHILD_TIMEOUT_S = 120
-TOTAL_BUDGET_S = 290  # the suite stays under 5 minutes
+TOTAL_BUDGET_S = 420  # 84 cases (19 collectors for tools/call, 2 for the families) stay under 7 minutes
 PAYLOAD_KEYS = ("langfuse.observation.input", "langfuse.observation.output")
 
 

@@ -75,6 +75,9 @@ type Payload struct {
 	ToolResult bool
 	// Wrap: the payload is {Wrap: <the raw string fact>} (resources/read's input {"uri": …}).
 	Wrap string
+	// TextKey: a top-level string field that gets the free-text rules before the payload's own
+	// (D8: the resource URI inside resources/read's output, masked as resource.uri is).
+	TextKey string
 }
 
 // Op is one row of the table.
@@ -269,7 +272,7 @@ var Table = []Op{
 			{From: KeyResourceURI, To: "resource.type", Type: TypeString, Derive: DeriveResourceType},
 		},
 		Input:            &Payload{RawKey: KeyResourceURI, Key: InputKey, Wrap: "uri"},
-		Output:           &Payload{RawKey: KeyResourceContent, OriginalSizeKey: KeyResultOrigSize, Key: OutputKey},
+		Output:           &Payload{RawKey: KeyResourceContent, OriginalSizeKey: KeyResultOrigSize, Key: OutputKey, TextKey: "uri"},
 		Outcome:          true,
 		OutcomeOnSuccess: true,
 		SuccessMarked:    KeySuccessMarked,
