@@ -65,11 +65,11 @@ def test_merged_config_drops_what_our_distribution_lacks() -> None:
     config = merged_values()["config"]
     assert set(config["receivers"]) == {"otlp"}
     assert config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"] == "${env:MY_POD_IP}:4317"
-    assert set(config["exporters"]) == {"otlphttp/langfuse"}
+    assert set(config["exporters"]) == {"otlp_http/langfuse"}
     assert set(config["service"]["pipelines"]) == {"traces"}
-    assert config["service"]["pipelines"]["traces"]["processors"] == ["memory_limiter", "mcpparity", "batch"]
+    assert config["service"]["pipelines"]["traces"]["processors"] == ["memory_limiter", "mcpparity"]
     assert config["extensions"]["health_check"]["endpoint"] == "${env:MY_POD_IP}:13133"
-    assert config["service"]["extensions"] == ["health_check"]
+    assert config["service"]["extensions"] == ["health_check", "file_storage/queue"]
     assert lints.lint(config) == []
 
 
@@ -80,7 +80,51 @@ def test_values_ports_env_and_limits() -> None:
     assert {name for name, port in values["ports"].items() if port["enabled"]} == {"otlp", "otlp-http"}
     assert values["extraEnvs"] == [{"name": "LANGFUSE_OTEL_AUTH", "valueFrom": {"secretKeyRef": {"name": "langfuse", "key": "LANGFUSE_OTEL_AUTH"}}}]
     assert values["resources"]["limits"]["memory"] == "512Mi"
+    assert values["resources"]["requests"] == {"cpu": "500m", "memory": "512Mi", "ephemeral-storage": "2048Mi"}
     assert B64 not in yaml.safe_dump(values)
+
+
+@pytest.mark.parametrize("limit, limit_mib, spike_mib", [("512Mi", 409, 102), ("1Gi", 819, 204), ("2000M", 1525, 381)])
+def test_memory_limiter_comes_from_the_pod_limit_not_percentages(limit: str, limit_mib: int, spike_mib: int) -> None:
+    values = helm.build_values(langfuse_config(), image="a/b:1", memory_limit=limit).values
+    limiter = helm.coalesce(chart_defaults(), values)["config"]["processors"]["memory_limiter"]
+    assert limiter == {"check_interval": "1s", "limit_mib": limit_mib, "spike_limit_mib": spike_mib}  # chart percentages deleted
+    assert values["resources"]["limits"]["memory"] == limit
+
+
+def test_bad_memory_quantity_is_refused() -> None:
+    with pytest.raises(ValueError, match="--memory-limit '512MB' is not a Kubernetes memory quantity"):
+        helm.build_values(langfuse_config(), image="a/b:1", memory_limit="512MB")
+
+
+def test_queue_lives_on_an_emptydir_by_default() -> None:
+    result = helm.build_values(langfuse_config(), image="a/b:1")
+    values = result.values
+    assert values["config"]["extensions"]["file_storage/queue"]["directory"] == helm.QUEUE_MOUNT_PATH
+    assert values["config"]["extensions"]["file_storage/queue"]["compaction"]["directory"] == helm.QUEUE_MOUNT_PATH
+    assert values["extraVolumes"] == [{"name": "queue", "emptyDir": {}}]
+    assert values["extraVolumeMounts"] == [{"name": "queue", "mountPath": "/var/lib/otelcol/queue"}]
+    assert any("emptyDir" in note for note in result.notes)
+
+
+def test_queue_on_an_existing_claim_or_per_replica_claims() -> None:
+    claimed = helm.build_values(langfuse_config(), image="a/b:1", queue_claim="otelcol-queue").values
+    assert claimed["extraVolumes"] == [{"name": "queue", "persistentVolumeClaim": {"claimName": "otelcol-queue"}}]
+    assert "ephemeral-storage" not in claimed["resources"]["requests"]
+    stateful = helm.build_values(langfuse_config(), image="a/b:1", mode="statefulset").values
+    assert "extraVolumes" not in stateful
+    assert stateful["statefulset"]["volumeClaimTemplates"] == [{"metadata": {"name": "queue"}, "spec": {
+        "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "2048Mi"}}}}]
+    with pytest.raises(ValueError, match="--queue-claim"):
+        helm.build_values(langfuse_config(), image="a/b:1", mode="statefulset", queue_claim="x")
+
+
+def test_config_without_a_queue_gets_no_volume() -> None:
+    local = build_collector_config(parse_gateway_settings({}), exporter="debug").config
+    values = helm.build_values(local, image="a/b:1").values
+    assert "extraVolumes" not in values and "ephemeral-storage" not in values["resources"]["requests"]
+    with pytest.raises(ValueError, match="--queue-claim: the config has no file_storage queue"):
+        helm.build_values(local, image="a/b:1", queue_claim="q")
 
 
 def test_values_pass_the_charts_schema() -> None:
@@ -90,6 +134,9 @@ def test_values_pass_the_charts_schema() -> None:
     schema = json.loads(schema_path.read_text())
     validator = jsonschema.Draft7Validator(schema)  # the chart declares the draft-agnostic "http://json-schema.org/schema#"
     assert list(validator.iter_errors(merged_values())) == []
+    for variant in ({"mode": "statefulset"}, {"queue_claim": "otelcol-queue"}):
+        values = helm.build_values(langfuse_config(), image="a/b:1", **variant).values
+        assert list(validator.iter_errors(helm.coalesce(chart_defaults(), values))) == [], variant
     broken = merged_values()
     broken["command"]["unknown"] = 1
     assert [e.message for e in validator.iter_errors(broken)] == ["Additional properties are not allowed ('unknown' was unexpected)"]
@@ -107,7 +154,7 @@ def test_cli_helm_golden(tmp_path: Path) -> None:
 
 def test_cli_helm_refuses_a_config_that_fails_lints(tmp_path: Path) -> None:
     config = langfuse_config()
-    config["service"]["pipelines"]["traces"]["processors"] = ["batch"]
+    config["service"]["pipelines"]["traces"]["processors"] = ["memory_limiter"]
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(config))
     result = CliRunner().invoke(main, ["helm", "--config", str(path), "--image", "a/b:1"])

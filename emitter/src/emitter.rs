@@ -18,8 +18,8 @@ use crate::config::{EmitterConfig, EmitterError, Protocol};
 use crate::context::{ContextAttributes, RequestContext, Text};
 use crate::keys;
 
-/// Instrumentation scope name of every raw span (contract v1).
-pub const SCOPE_NAME: &str = "contextforge.mcp_runtime";
+/// Instrumentation scope name of every raw span (contract v1, contract/raw-span-contract.yaml).
+pub const SCOPE_NAME: &str = keys::SCOPE_NAME;
 
 /// Emits contract-v1 raw spans. Cheap to share (`Clone` is reference-counted).
 #[derive(Clone, Debug)]

@@ -41,7 +41,8 @@ mod families;
 pub mod keys;
 
 pub use config::{
-    EmitterConfig, EmitterError, FamilyCapture, Protocol, DEFAULT_MAX_RAW_PAYLOAD_BYTES,
+    EmitterConfig, EmitterError, FamilyCapture, GatewaySettings, Protocol,
+    DEFAULT_MAX_RAW_PAYLOAD_BYTES,
 };
 pub use context::{generate_correlation_id, HeaderPairs, RequestContext};
 pub use emitter::{

@@ -10,11 +10,11 @@ use opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor, SpanDa
 
 fn run(facts: &str, capture_lists: &str) -> Vec<SpanData> {
     let exporter = InMemorySpanExporter::default();
-    let mut config = EmitterConfig::from_settings("1.0.7-20260921", |k| {
-        (k == "OTEL_CAPTURE_INPUT_SPANS" || k == "OTEL_CAPTURE_OUTPUT_SPANS")
-            .then(|| capture_lists.to_owned())
-    })
-    .expect("config");
+    let settings = GatewaySettings::from_pairs([
+        ("OTEL_CAPTURE_INPUT_SPANS", capture_lists),
+        ("OTEL_CAPTURE_OUTPUT_SPANS", capture_lists),
+    ]);
+    let mut config = EmitterConfig::from_settings("1.0.7-20260921", &settings).expect("config");
     config.endpoint = "http://127.0.0.1:1/v1/traces".into();
     let emitter =
         RawSpanEmitter::with_span_processor(config, SimpleSpanProcessor::new(exporter.clone()));

@@ -108,6 +108,68 @@ def lint_pipelines(config: dict[str, Any]) -> list[Finding]:
     return findings
 
 
+# Exporters that hand spans to another service: each needs a persistent queue and endless retries.
+# `debug` prints and `file` writes locally (neither has a sending_queue).
+LOCAL_EXPORTER_TYPES = ("debug", "file")
+DEPRECATED_EXPORTER_TYPES = {"otlp": "otlp_grpc", "otlphttp": "otlp_http"}
+
+
+def _durability_of_exporter(config: dict[str, Any], exporter_id: str) -> list[Finding]:
+    exporters = config.get("exporters") if isinstance(config.get("exporters"), dict) else {}
+    body = exporters.get(exporter_id)
+    body = body if isinstance(body, dict) else {}
+    path = f"exporters.{exporter_id}"
+    findings: list[Finding] = []
+    kind = component_type(exporter_id)
+    if kind in DEPRECATED_EXPORTER_TYPES:
+        findings.append(Finding(path, f"`{kind}` is a deprecated alias; name the exporter {DEPRECATED_EXPORTER_TYPES[kind]}"))
+    queue = body.get("sending_queue") if isinstance(body.get("sending_queue"), dict) else {}
+    storage = queue.get("storage")
+    extensions = config.get("extensions") if isinstance(config.get("extensions"), dict) else {}
+    service = config.get("service") if isinstance(config.get("service"), dict) else {}
+    if queue.get("enabled") is False or not storage:
+        findings.append(Finding(f"{path}.sending_queue.storage", "accepted spans would wait in memory and a restart or kill -9 "
+                                "loses them; point it at a file_storage extension (mcpparity generate --queue-dir)"))
+    elif component_type(str(storage)) != "file_storage" or storage not in extensions:
+        findings.append(Finding(f"{path}.sending_queue.storage", f"{storage} is not a file_storage extension defined under extensions"))
+    elif storage not in _names(service.get("extensions")):
+        findings.append(Finding("service.extensions", f"{storage} (the queue of {exporter_id}) must be listed here to start"))
+    retry = body.get("retry_on_failure") if isinstance(body.get("retry_on_failure"), dict) else {}
+    if retry.get("enabled") is False:
+        findings.append(Finding(f"{path}.retry_on_failure.enabled", "false drops every batch the backend refuses once"))
+    elif str(retry.get("max_elapsed_time", "")) not in ("0", "0s"):
+        findings.append(Finding(f"{path}.retry_on_failure.max_elapsed_time", "must be 0 (retry until the backend takes the spans); "
+                                "otherwise queued spans are dropped after it (default 5m: \"no more retries left\")"))
+    return findings
+
+
+def lint_durability(config: dict[str, Any]) -> list[Finding]:
+    """Nothing accepted is lost silently: every span the receiver acknowledged is on disk until a
+    backend took it, and memory pressure is refused at the receiver (the sender sees it) instead."""
+    findings: list[Finding] = []
+    processors = config.get("processors") if isinstance(config.get("processors"), dict) else {}
+    connectors = config.get("connectors") if isinstance(config.get("connectors"), dict) else {}
+    seen: set[str] = set()
+    for name in pipelines_receiving_runtime_spans(config):
+        body = _pipelines(config)[name]
+        for index, processor_id in enumerate(_names(body.get("processors"))):
+            kind = component_type(processor_id)
+            limiter = processors.get(processor_id)
+            if kind == "memory_limiter" and processor_id not in seen and isinstance(limiter, dict) and not limiter.get("limit_mib"):
+                findings.append(Finding(f"processors.{processor_id}.limit_mib", "set an explicit size (mcpparity generate --memory-limit-mib): "
+                                        "limit_percentage is a share of the host's RAM outside a memory-limited container and may never engage"))
+            if kind == "batch":
+                findings.append(Finding(f"service.pipelines.{name}.processors[{index}]", "the batch processor acknowledges spans before "
+                                        "they reach the persistent queue, so a kill loses them; batch in the exporter's sending_queue.batch"))
+            seen.add(processor_id)
+        for exporter_id in _names(body.get("exporters")):
+            if exporter_id in seen or exporter_id in connectors or component_type(exporter_id) in LOCAL_EXPORTER_TYPES:
+                continue
+            seen.add(exporter_id)
+            findings.extend(_durability_of_exporter(config, exporter_id))
+    return findings
+
+
 def _is_reference_only(value: str) -> bool:
     """True when a value carries no literal credential: only ${...} references and an auth scheme word."""
     rest = _ANY_PROVIDER_REF.sub("", value)
@@ -162,7 +224,7 @@ def lint(config: Any) -> list[Finding]:
     """Every lint, in a stable order."""
     if not isinstance(config, dict):
         return [Finding("(root)", "a collector config must be a YAML mapping")]
-    return lint_pipelines(config) + lint_plaintext_credentials(config) + lint_mcpparity_keys(config)
+    return lint_pipelines(config) + lint_durability(config) + lint_plaintext_credentials(config) + lint_mcpparity_keys(config)
 
 
 def referenced_env_vars(text: str) -> list[str]:

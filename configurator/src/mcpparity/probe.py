@@ -16,9 +16,11 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.trace import SpanKind
 
+from . import contract as c
+
 DEFAULT_HEALTH_URL = "http://127.0.0.1:13133/"
 DEFAULT_OTLP_URL = "http://127.0.0.1:4318/v1/traces"
-RAW_SCOPE_NAME = "contextforge.mcp_runtime"
+RAW_SCOPE_NAME = c.RAW_SCOPE_NAME
 PROBE_PATH = "/mcpparity/check"
 
 
@@ -37,19 +39,19 @@ def synthetic_raw_span() -> ReadableSpan:
     provider = TracerProvider(resource=Resource.create({"service.name": "mcpparity-check"}))
     tracer = provider.get_tracer(RAW_SCOPE_NAME)
     span = tracer.start_span(f"POST {PROBE_PATH}", kind=SpanKind.SERVER, attributes={
-        "cf.op": "request",
-        "cf.correlation_id": secrets.token_hex(16),
-        "cf.correlation_id.from_header": False,
-        "cf.auth.method": "anonymous",
-        "http.request.method": "POST",
-        "url.path": PROBE_PATH,
-        "network.protocol.version": "1.1",
-        "server.address": "127.0.0.1",
-        "server.port": 4444,
-        "client.address": "127.0.0.1",
-        "client.port": 40000,
-        "user_agent.original": "mcpparity-check",
-        "http.response.status_code": 200,
+        c.OP: "request",
+        c.CORRELATION_ID: secrets.token_hex(16),
+        c.CORRELATION_ID_FROM_HEADER: False,
+        c.AUTH_METHOD: "anonymous",
+        c.HTTP_REQUEST_METHOD: "POST",
+        c.URL_PATH: PROBE_PATH,
+        c.NETWORK_PROTOCOL_VERSION: "1.1",
+        c.SERVER_ADDRESS: "127.0.0.1",
+        c.SERVER_PORT: 4444,
+        c.CLIENT_ADDRESS: "127.0.0.1",
+        c.CLIENT_PORT: 40000,
+        c.USER_AGENT_ORIGINAL: "mcpparity-check",
+        c.HTTP_RESPONSE_STATUS_CODE: 200,
     })
     span.end()
     assert isinstance(span, ReadableSpan)

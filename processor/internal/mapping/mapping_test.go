@@ -21,27 +21,12 @@ func TestTableIsWellFormed(t *testing.T) {
 		if op.Request != (op.Name == "") {
 			t.Errorf("%s: only the request root keeps its raw name", op.Op)
 		}
-		to := map[string]bool{}
-		sets := [][]Rename{op.Attributes, op.OutcomeAttributes}
+		sets := [][]Rename{append(append(append([]Rename(nil), op.Attributes...), op.AfterIdentity...), op.OutcomeAttributes...)}
 		for _, v := range op.Variants {
-			sets = append(sets, v)
+			sets = append(sets, append(append([]Rename(nil), v...), op.OutcomeAttributes...))
 		}
-		for n, set := range sets {
-			if n > 1 {
-				to = map[string]bool{} // each variant is its own set
-			}
-			for _, r := range set {
-				if strings.HasPrefix(r.To, KeyRawPrefix) || r.To == KeyToolCallArguments || r.To == KeyToolCallResult {
-					t.Errorf("%s: %s would export a raw key", op.Op, r.To)
-				}
-				if to[r.To] {
-					t.Errorf("%s: %s written twice", op.Op, r.To)
-				}
-				to[r.To] = true
-				if (r.From == "") == (r.Const == "") {
-					t.Errorf("%s: %s must be either a fact or a constant", op.Op, r.To)
-				}
-			}
+		for _, set := range sets {
+			checkRenames(t, op.Op, set)
 		}
 		for _, pl := range []*Payload{op.Input, op.Output} {
 			// A wrapped payload is built from one short fact: the runtime never caps it.
@@ -49,9 +34,35 @@ func TestTableIsWellFormed(t *testing.T) {
 				t.Errorf("%s: payload row incomplete: %+v", op.Op, *pl)
 			}
 		}
+		if (op.VariantKey == "") != (len(op.Variants) == 0) {
+			t.Errorf("%s: variants need a variant key and the other way round", op.Op)
+		}
+		if op.SuccessMarked != "" && !op.OutcomeOnSuccess {
+			t.Errorf("%s: success_marked only means something with outcome_on_success", op.Op)
+		}
+	}
+	if inv := Lookup("tool.invoke"); inv.ResultFlag != KeyResultIsError || len(inv.AfterIdentity) != 1 || inv.AfterIdentity[0].From != KeyServerID {
+		t.Errorf("tool.invoke: result flag %q, after identity %+v", inv.ResultFlag, inv.AfterIdentity)
 	}
 	if Lookup("resources/read") != nil || Lookup("") != nil {
 		t.Error("unknown ops must not map")
+	}
+}
+
+func checkRenames(t *testing.T, op string, set []Rename) {
+	t.Helper()
+	to := map[string]bool{}
+	for _, r := range set {
+		if strings.HasPrefix(r.To, KeyRawPrefix) || r.To == KeyToolCallArguments || r.To == KeyToolCallResult {
+			t.Errorf("%s: %s would export a raw key", op, r.To)
+		}
+		if to[r.To] {
+			t.Errorf("%s: %s written twice", op, r.To)
+		}
+		to[r.To] = true
+		if (r.From == "") == (r.Const == "") {
+			t.Errorf("%s: %s must be either a fact or a constant", op, r.To)
+		}
 	}
 }
 
@@ -68,7 +79,7 @@ func TestContractV1Ops(t *testing.T) {
 			continue
 		}
 		found := false
-		for _, r := range op.Attributes {
+		for _, r := range append(append([]Rename(nil), op.Attributes...), op.AfterIdentity...) {
 			if r.To == "contextforge.runtime" && r.Const == "rust" {
 				found = true
 			}

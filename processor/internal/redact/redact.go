@@ -15,19 +15,13 @@ import (
 // Mask replaces every redacted value.
 const Mask = "***"
 
-// defaultFields is the gateway's OTEL_REDACT_FIELDS default (config.py).
-var defaultFields = []string{
-	"password", "secret", "token", "api_key", "authorization", "credential", "auth_value",
-	"access_token", "refresh_token", "auth_token", "client_secret", "cookie", "set-cookie",
-	"private_key", "session_id", "sessionid",
-}
-
-// DefaultFields returns the gateway's 16 default redact fields (config.py).
+// DefaultFields returns the gateway's default redact fields (config.py, 16 names); the list is
+// generated from contract/raw-span-contract.yaml (zz_generated_contract.go).
 func DefaultFields() []string { return append([]string(nil), defaultFields...) }
 
 // ModuleFallbackFields returns trace_redaction.py's own fallback, used when the setting is
-// an empty string: the 16 defaults plus session_token.
-func ModuleFallbackFields() []string { return append(DefaultFields(), "session_token") }
+// an empty string: the defaults plus session_token.
+func ModuleFallbackFields() []string { return append(DefaultFields(), moduleFallbackAdds...) }
 
 // FieldsFromSetting parses an OTEL_REDACT_FIELDS value exactly as the gateway does: an empty
 // string means ModuleFallbackFields; otherwise split on "," and strip, dropping blanks (so a
