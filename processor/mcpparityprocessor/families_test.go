@@ -142,3 +142,19 @@ func TestD8CoversTheURIInsideResourceReadCaptures(t *testing.T) {
 	assert.NotContains(t, out, "hunter2")
 	assert.Contains(t, out, `"uri":"config://vault/db/password=***&mode=ro"`)
 }
+
+func TestD7CapturedArgumentsKeepTheClientsNumbers(t *testing.T) {
+	cfg := langfuseConfig()
+	cfg.CaptureInputSpans = []string{"tool.invoke", "prompt.render"}
+	td, ss := rawTraces()
+	toolInvoke(ss, `{"big":123456789012345678901234567890,"neg":-18446744073709551617,"f":1.50}`, "")
+	p := rawSpan(ss, "prompt.render", "prompts/get greeting")
+	p.Attributes().PutStr("gen_ai.prompt.name", "greeting")
+	p.Attributes().PutStr("cf.prompt.arguments", `{"n":99999999999999999999}`)
+	out := run(t, cfg, td)
+	// Python's /rpc parser would have made floats of the integers (1.2345678901234568e+29); a float
+	// is written as Python writes it (1.5), only integers are kept digit for digit.
+	assert.Equal(t, `{"big":123456789012345678901234567890,"neg":-18446744073709551617,"f":1.5}`,
+		str(t, spanAt(out, 0).Attributes(), "langfuse.observation.input"))
+	assert.Equal(t, `{"n":99999999999999999999}`, str(t, spanAt(out, 1).Attributes(), "langfuse.observation.input"))
+}
