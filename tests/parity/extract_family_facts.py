@@ -7,12 +7,12 @@ Run once (the cases are committed data, not generated at test time):
 Every fact comes from the capture (`env`, `setup`, `call`/`call_full`, the `mcp-gateway` spans of
 `method_trace_ids`) by the rules of docs/span-families.md; what a capture does not record verbatim
 is rebuilt from its fixtures and then checked against the spans (test_family_cases.py):
-  - `resource.content` (the gateway's `ResourceContent`): the captured output when listed, else the
-    setup resource's id + the response's content; for a URI that matched the template, the
-    template's id and URI with the URI as text (`uri_template.format(**params)`); its Python
-    `len(str(...))` must equal the captured `content.size`;
-  - `prompt.result` (`PromptResult` dump): the captured output, else the response's messages with
-    `annotations`/`_meta` null;
+  - `resource.content` (the gateway's `ResourceContent`, raw): the setup resource's id + the
+    response's content; for a URI that matched the template, the template's id and URI with the
+    URI as text (`uri_template.format(**params)`); the captured output (redacted) only when neither
+    applies. Its Python `len(str(...))` must equal the captured `content.size`;
+  - `prompt.result` (`PromptResult` dump, raw): the response's messages with `annotations`/`_meta`
+    null when absent; the captured output only when the response has none;
   - the identity (JWT subject from `setup.token`, platform admin, no teams claim -> public).
 roots/list is a fallback (the runtime forwards it to Python, docs/span-families.md §1): `served: false`.
 """
@@ -119,32 +119,48 @@ def list_facts(path: str, ident: dict, server_id: str | None, templates: bool = 
     return out
 
 
+def captured_json(span: dict, key: str):
+    """A captured payload as JSON, or None (absent, or Python's second pass broke its JSON: D4)."""
+    try:
+        return json.loads(span["attributes"][key])
+    except (KeyError, ValueError):
+        return None
+
+
 def resource_content(capture: dict, span: dict, uri: str) -> dict | None:
-    if "langfuse.observation.output" in span["attributes"]:
-        return json.loads(span["attributes"]["langfuse.observation.output"])
-    if "content.size" not in span["attributes"]:
+    """The raw ResourceContent the service held: rebuilt from the setup and the (unredacted)
+    response first; the captured output only when that is impossible (it is redacted)."""
+    if "content.size" not in span["attributes"] and "langfuse.observation.output" not in span["attributes"]:
         return None
     resources = {r["uri"]: r for r in capture["setup"]["resources"]}
-    if uri in resources:
-        contents = capture["call_full"]["response"]["result"]["contents"][0]
+    result = (capture["call_full"].get("response") or {}).get("result") or {}
+    if uri in resources and result.get("contents"):
+        contents = result["contents"][0]
         return {"type": "resource", "id": resources[uri]["id"], "uri": uri, "mimeType": contents.get("mimeType"),
-                "text": contents.get("text"), "blob": None, "_meta": None}
+                "text": contents.get("text"), "blob": contents.get("blob"), "_meta": contents.get("_meta")}
     for r in capture["setup"]["resources"]:  # the template the URI matched
         pattern = "^" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(r["uri"])) + "$"
         if "{" in r["uri"] and re.match(pattern, uri):
             return {"type": "resource", "id": r["id"], "uri": r["uri"], "mimeType": "text/plain", "text": uri, "blob": None, "_meta": None}
+    captured = captured_json(span, "langfuse.observation.output")
+    if captured is not None:
+        return captured
     raise ValueError(f"{capture['case']}: cannot rebuild the content of {uri}")
 
 
 def prompt_result(capture: dict, span: dict) -> dict | None:
+    """The PromptResult dump, rebuilt from the (unredacted) response; else the captured output."""
     if span["status"]["code"] == "ERROR":
         return None
-    if "langfuse.observation.output" in span["attributes"]:
-        return json.loads(span["attributes"]["langfuse.observation.output"])
-    result = capture["call_full"]["response"]["result"]
-    messages = [{"role": m["role"], "content": {"type": m["content"]["type"], "text": m["content"].get("text"), "annotations": None, "_meta": None}}
-                for m in result["messages"]]
-    return {"messages": messages, "description": result.get("description")}
+    result = (capture["call_full"].get("response") or {}).get("result")
+    if result and "messages" in result:
+        messages = [{"role": m["role"], "content": {**m["content"], "annotations": m["content"].get("annotations"), "_meta": m["content"].get("_meta")}}
+                    for m in result["messages"]]
+        return {"messages": messages, "description": result.get("description")}
+    captured = captured_json(span, "langfuse.observation.output")
+    if captured is None:
+        raise ValueError(f"{capture['case']}: no prompt result in the response or the capture")
+    return captured
 
 
 def facts_of(capture: dict) -> dict:
