@@ -62,7 +62,7 @@ $(COLLECTOR): $(TOOLS)/builder builder-config.yaml $(GO_SOURCES)
 
 emitter: $(REPLAY) ## build the Rust reference emitter and raw-span-replay
 $(REPLAY): $(RUST_SOURCES)
-	cargo build --release --locked --manifest-path emitter/Cargo.toml
+	cargo build --release --locked --features replay --manifest-path emitter/Cargo.toml
 	touch $@
 
 run: $(COLLECTOR) ## start the collector on collector-config/local.yaml (no account needed)
@@ -86,7 +86,7 @@ test-fuzz: ## each Go fuzz target for FUZZTIME (default 30s)
 	done
 
 test-rust: ## Rust emitter unit tests
-	cargo test --locked --manifest-path emitter/Cargo.toml
+	cargo test --locked --all-features --manifest-path emitter/Cargo.toml
 
 test-py: venv build emitter ## configurator, differential and e2e pytest suites
 	$(PY) -m pytest -q configurator/tests

@@ -118,9 +118,10 @@ def test_cli_queue_and_memory_options(write_env) -> None:
 
 def test_listen_address_and_exporter_options(write_env) -> None:
     env = write_env(ENVS["no_endpoint"])
-    result = run(["generate", "--env-file", str(env), "--listen-address", "0.0.0.0", "--exporter", "debug"])
+    result = run(["generate", "--env-file", str(env), "--listen-address", "0.0.0.0", "--insecure-listen", "--exporter", "debug"])
     config = yaml.safe_load(result.stdout)
     assert config["receivers"]["otlp"]["protocols"]["http"]["endpoint"] == "0.0.0.0:4318"
+    assert "WARNING: --insecure-listen" in result.stderr and "PLAINTEXT" in result.stderr
     assert config["exporters"] == {"debug": {"verbosity": "detailed"}}
 
 

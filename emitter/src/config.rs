@@ -3,6 +3,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::keys;
+use crate::transport::TlsFiles;
 
 /// The hard cap on one raw payload attribute (1 MiB), from the contract.
 pub const DEFAULT_MAX_RAW_PAYLOAD_BYTES: usize = keys::MAX_RAW_PAYLOAD_BYTES;
@@ -55,6 +56,11 @@ pub struct EmitterConfig {
     pub export_timeout: Duration,
     /// Batch processor delay between exports.
     pub batch_delay: Duration,
+    /// CA and client certificate files of a TLS hop (`https://` endpoint).
+    pub tls: TlsFiles,
+    /// Headers sent with every export, e.g. [`crate::bearer_header`] for the collector's
+    /// bearertokenauth (lower-case names).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Default for EmitterConfig {
@@ -71,6 +77,8 @@ impl Default for EmitterConfig {
             max_raw_payload_bytes: DEFAULT_MAX_RAW_PAYLOAD_BYTES,
             export_timeout: Duration::from_secs(10),
             batch_delay: Duration::from_millis(200),
+            tls: TlsFiles::default(),
+            headers: Vec::new(),
         }
     }
 }
@@ -126,7 +134,9 @@ impl EmitterConfig {
     /// blank, or when `ENVIRONMENT` is not development/staging/production), and
     /// `OTEL_CAPTURE_INPUT_SPANS` / `OTEL_CAPTURE_OUTPUT_SPANS` (comma lists, items stripped as
     /// Python strips, `tool.invoke` matched exactly). `mcpparity`'s settings parser makes the same
-    /// decisions (tests/contract/test_settings_agree.py).
+    /// decisions (tests/contract/test_settings_agree.py). The hop's standard OTLP exporter
+    /// settings `OTEL_EXPORTER_OTLP_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`,
+    /// `OTEL_EXPORTER_OTLP_CLIENT_KEY` and `OTEL_EXPORTER_OTLP_HEADERS` fill `tls` and `headers`.
     pub fn from_settings(
         gateway_version: &str,
         settings: &GatewaySettings,
@@ -188,6 +198,7 @@ impl EmitterConfig {
             prompt_render_input: span_list_contains(inputs, "prompt.render"),
             prompt_render_output: span_list_contains(outputs, "prompt.render"),
         };
+        crate::transport::apply_settings(&mut config, &|key| settings.get(key).map(str::to_owned))?;
         Ok(config)
     }
 }

@@ -39,6 +39,7 @@ mod emitter;
 pub mod facts;
 mod families;
 pub mod keys;
+mod transport;
 
 pub use config::{
     EmitterConfig, EmitterError, FamilyCapture, GatewaySettings, Protocol,
@@ -54,3 +55,4 @@ pub use families::{
     PromptRenderSpan, ResourceRead, ResourceReadSpan,
 };
 pub use opentelemetry::propagation::Extractor;
+pub use transport::{bearer_header, TlsFiles};

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import contract
+from . import contract, hop
 from .settings import GatewaySettings, SettingsError, SettingsErrors
 
 EXPORTER_CHOICES = ("auto", "langfuse", "otlp", "file", "debug")
@@ -46,6 +47,7 @@ class GeneratedConfig:
     comments: dict[tuple[str, ...], str] = field(default_factory=dict)
     required_env: list[RequiredEnv] = field(default_factory=list)
     exporter_id: str = ""
+    warnings: list[str] = field(default_factory=list)  # loud operator warnings (stderr), never a secret
 
 
 def header_env_name(header: str) -> str:
@@ -187,20 +189,33 @@ def build_collector_config(
     exporter: str = "auto",
     file_path: str = DEFAULT_FILE_PATH,
     listen_host: str = DEFAULT_LISTEN_HOST,
+    hop_options: hop.HopOptions | None = None,
     queue_dir: str = DEFAULT_QUEUE_DIR,
     memory_limit_mib: int = DEFAULT_MEMORY_LIMIT_MIB,
     queue_size_mib: int = DEFAULT_QUEUE_SIZE_MIB,
 ) -> GeneratedConfig:
     """The collector config the gateway's settings call for. Never contains a secret.
 
+    Refuses (SettingsErrors naming the option) a listen host that is malformed, or reachable from
+    other hosts without TLS unless `hop_options.insecure_listen`.
     Network exporters get a persistent sending queue in `queue_dir`; `memory_limit_mib` is the
     memory the collector process may use (the host budget, or the pod's limits.memory)."""
+    hop_options = hop_options or hop.HopOptions()
+    try:
+        host = hop.parse_listen_host(listen_host)
+    except SettingsError as exc:
+        raise SettingsErrors([exc]) from None
+    errors = hop.hop_errors(host, hop_options)
+    if errors:
+        raise SettingsErrors(errors)
     kind = choose_exporter(settings, exporter)
     gen = GeneratedConfig(config={})
+    gen.warnings = hop.hop_warnings(host, hop_options)
+    security = hop.receiver_protocol_security(hop_options)
     limiter = memory_limiter(memory_limit_mib)
     exporter_id, exporter_body = _exporter(settings, kind, file_path, gen)
     gen.exporter_id = exporter_id
-    extensions: dict[str, Any] = {"health_check": {"endpoint": f"{listen_host}:13133"}}
+    extensions: dict[str, Any] = {"health_check": {"endpoint": f"{host}:13133"}}
     if kind in ("langfuse", "otlp"):
         exporter_body.update(persistent_sending_queue(queue_size_mib))
         extensions[QUEUE_STORAGE_ID] = queue_storage(queue_dir)
@@ -213,8 +228,8 @@ def build_collector_config(
         "receivers": {
             "otlp": {
                 "protocols": {
-                    "grpc": {"endpoint": f"{listen_host}:4317"},
-                    "http": {"endpoint": f"{listen_host}:4318"},
+                    "grpc": {"endpoint": f"{host}:4317", **copy.deepcopy(security)},
+                    "http": {"endpoint": f"{host}:4318", **copy.deepcopy(security)},
                 },
             },
         },
@@ -236,6 +251,21 @@ def build_collector_config(
         },
     }
     gen.comments[("receivers", "otlp")] = "The Rust runtime sends raw spans here (gateway-env prints its settings)."
+    auth = hop.auth_extension(hop_options)
+    if auth is not None:
+        gen.config["extensions"][hop.AUTH_EXTENSION] = auth
+        gen.config["service"]["extensions"].append(hop.AUTH_EXTENSION)
+        gen.required_env.append(RequiredEnv(
+            hop_options.auth_token_env or "",
+            "a random token the runtime sends as `authorization: Bearer …` (e.g. openssl rand -hex 32); "
+            "unset, the collector refuses to start",
+        ))
+        gen.comments[("extensions", hop.AUTH_EXTENSION)] = "Receiver auth: spans without this bearer token are refused."
+    if hop_options.tls:
+        gen.comments[("receivers", "otlp", "protocols")] = (
+            "TLS" + (" with client certificates (mTLS)" if hop_options.tls_client_ca else "")
+            + ": the hop carries raw secrets (docs/security.md)."
+        )
     gen.comments[("processors", "memory_limiter")] = (
         f"Sized for a {memory_limit_mib} MiB process (--memory-limit-mib): refuses new spans above "
         f"{limiter['limit_mib'] - limiter['spike_limit_mib']} MiB of heap, before anything is dropped."

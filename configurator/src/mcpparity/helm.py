@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import hop
 from .collector_config import DEFAULT_QUEUE_SIZE_MIB, memory_limiter
 from .lints import component_type, referenced_env_vars
 
@@ -25,6 +26,14 @@ QUEUE_VOLUME = "queue"
 DEFAULT_MEMORY_LIMIT = "512Mi"
 DEFAULT_CPU_REQUEST = "500m"
 _QUANTITY_MIB = {"Mi": 1, "Gi": 1024, "M": 1_000_000 / (1 << 20), "G": 1_000_000_000 / (1 << 20)}
+# The receiver's TLS files come from a kubernetes.io/tls Secret (tls.crt, tls.key; ca.crt for mTLS) mounted here.
+TLS_VOLUME = "mcpparity-tls"
+TLS_MOUNT = "/etc/otelcol-mcpparity/tls"
+_LABEL = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_./]*)=([-A-Za-z0-9_.]*)$")
+
+
+class Refused(ValueError):
+    """The values would expose the receiver: a refusal (exit 1), not a usage error."""
 
 
 @dataclass
@@ -83,12 +92,59 @@ def _pod_endpoint(endpoint: Any, default_port: int) -> str:
     return f"{POD_IP}:{port}"
 
 
+def parse_pod_labels(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """`--gateway-pod-label KEY=VALUE` (repeatable) -> matchLabels; at least one."""
+    if not pairs:
+        raise ValueError("--gateway-pod-label: give the gateway pods' labels (KEY=VALUE, repeatable); "
+                         "the NetworkPolicy admits only those pods to the receiver")
+    labels: dict[str, str] = {}
+    for pair in pairs:
+        match = _LABEL.match(pair.strip())
+        if not match:
+            raise ValueError(f"--gateway-pod-label {pair!r} is not KEY=VALUE (a Kubernetes label)")
+        labels[match.group(1)] = match.group(2)
+    return labels
+
+
+def _secure_receivers(receivers: dict[str, Any], tls_secret: str | None, insecure_listen: bool, result: HelmValues) -> bool:
+    """Point every otlp receiver protocol at the pod IP and, with a TLS secret, at the mounted files; True when TLS is on."""
+    protocols_seen = []
+    for receiver_id, body in receivers.items():
+        if component_type(receiver_id) == "otlp" and isinstance(body, dict):
+            for protocol, default_port in (("grpc", 4317), ("http", 4318)):
+                proto = (body.get("protocols") or {}).get(protocol)
+                if isinstance(proto, dict):
+                    proto["endpoint"] = _pod_endpoint(proto.get("endpoint"), default_port)
+                    protocols_seen.append((f"receivers.{receiver_id}.protocols.{protocol}", proto))
+    had_tls = [path for path, proto in protocols_seen if hop.has_server_certificate(hop.receiver_security(proto)[0])]
+    if tls_secret is None:
+        if had_tls:
+            raise Refused(f"{had_tls[0]}.tls: the receiver uses TLS; pass --tls-secret with the Secret holding tls.crt and tls.key (and ca.crt for mTLS)")
+        if not insecure_listen:
+            raise Refused("in a pod the receiver binds the pod IP, which other pods can reach, and raw spans carry unredacted secrets: "
+                             "pass --tls-secret NAME (a kubernetes.io/tls Secret), or --insecure-listen to accept plaintext behind the NetworkPolicy")
+        result.notes.append("WARNING: --insecure-listen: the receiver accepts PLAINTEXT OTLP on the pod IP; only the NetworkPolicy stands between raw spans and the cluster network")
+        return False
+    for _, proto in protocols_seen:
+        old = proto.get("tls") if isinstance(proto.get("tls"), dict) else {}
+        tls: dict[str, Any] = {"cert_file": f"{TLS_MOUNT}/tls.crt", "key_file": f"{TLS_MOUNT}/tls.key"}
+        if old.get("client_ca_file"):
+            tls["client_ca_file"] = f"{TLS_MOUNT}/ca.crt"
+        tls["min_version"] = old.get("min_version", hop.TLS_MIN_VERSION)
+        proto["tls"] = tls
+    return True
+
+
 def build_values(collector_config: dict[str, Any], image: str, mode: str = "deployment", secret: str = "otelcol-mcpparity",
-                 memory_limit: str = DEFAULT_MEMORY_LIMIT, queue_claim: str | None = None) -> HelmValues:
+                 memory_limit: str = DEFAULT_MEMORY_LIMIT, queue_claim: str | None = None, tls_secret: str | None = None,
+                 gateway_labels: dict[str, str] | None = None, insecure_listen: bool = False) -> HelmValues:
+    """Chart values; refuses (Refused, naming the option) a plaintext receiver unless `insecure_listen`."""
     if mode not in MODES:
         raise ValueError(f"--mode {mode!r} is not one of {', '.join(MODES)}")
     if queue_claim is not None and mode == "statefulset":
         raise ValueError("--queue-claim: a statefulset gets one claim per replica (volumeClaimTemplates); name no claim")
+    if not gateway_labels:
+        parse_pod_labels([])  # raises: the NetworkPolicy needs them
     budget_mib = memory_limit_mib(memory_limit)
     config = copy.deepcopy(collector_config)
     result = HelmValues(values={})
@@ -112,12 +168,7 @@ def build_values(collector_config: dict[str, Any], image: str, mode: str = "depl
         extensions_in[ext_id] = body
 
     receivers = config.setdefault("receivers", {})
-    for receiver_id, body in receivers.items():
-        if component_type(receiver_id) == "otlp" and isinstance(body, dict):
-            for protocol, default_port in (("grpc", 4317), ("http", 4318)):
-                proto = (body.get("protocols") or {}).get(protocol)
-                if isinstance(proto, dict):
-                    proto["endpoint"] = _pod_endpoint(proto.get("endpoint"), default_port)
+    tls_on = _secure_receivers(receivers, tls_secret, insecure_listen, result)
     for name in CHART_ONLY_RECEIVERS:
         receivers.setdefault(name, None)  # null deletes the chart default
 
@@ -175,6 +226,13 @@ def build_values(collector_config: dict[str, Any], image: str, mode: str = "depl
         values["extraEnvs"] = [
             {"name": key, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}} for key in secret_keys
         ]
+    if tls_on:
+        # 0444: the collector runs as a non-root user and secret files are root-owned without an fsGroup;
+        # the pod runs no other process.
+        values.setdefault("extraVolumes", []).append({"name": TLS_VOLUME, "secret": {"secretName": tls_secret, "defaultMode": 0o444}})
+        values.setdefault("extraVolumeMounts", []).append({"name": TLS_VOLUME, "mountPath": TLS_MOUNT, "readOnly": True})
+    # Only the gateway's pods (same namespace) may reach the receiver ports; the chart's default admits everyone.
+    values["networkPolicy"] = {"enabled": True, "allowIngressFrom": [{"podSelector": {"matchLabels": dict(gateway_labels or {})}}]}
     result.values = values
     return result
 

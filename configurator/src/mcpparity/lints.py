@@ -11,6 +11,8 @@ from typing import Any, Iterable
 import jsonschema
 import yaml
 
+from . import hop
+
 ENV_REF = re.compile(r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
 _ANY_PROVIDER_REF = re.compile(r"\$\{[a-z]+:[^}]*\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 _AUTH_SCHEMES = re.compile(r"(?i)\b(basic|bearer|token|apikey)\b")
@@ -220,11 +222,71 @@ def lint_mcpparity_keys(config: dict[str, Any], schema: dict[str, Any] | None = 
     return findings
 
 
-def lint(config: Any) -> list[Finding]:
+def _otlp_endpoints(config: dict[str, Any]) -> Iterable[tuple[str, Any, Any]]:
+    """(key path, endpoint, protocol body) of every otlp receiver protocol."""
+    receivers = config.get("receivers") or {}
+    if not isinstance(receivers, dict):
+        return
+    for receiver_id, body in receivers.items():
+        if component_type(str(receiver_id)) != "otlp" or not isinstance(body, dict):
+            continue
+        protocols = body.get("protocols") or {}
+        if not isinstance(protocols, dict):
+            continue
+        for protocol, default_port in (("grpc", 4317), ("http", 4318)):
+            if protocol in protocols:
+                proto = protocols[protocol] if isinstance(protocols[protocol], dict) else {}
+                # the receiver's default endpoint when omitted is localhost
+                yield f"receivers.{receiver_id}.protocols.{protocol}", proto.get("endpoint", f"localhost:{default_port}"), proto
+
+
+def plaintext_off_host(config: dict[str, Any]) -> list[str]:
+    """Key paths of otlp receiver protocols that other hosts can reach without TLS."""
+    exposed = []
+    for path, endpoint, proto in _otlp_endpoints(config):
+        try:
+            host, _ = hop.split_endpoint(str(endpoint))
+        except ValueError:
+            continue  # lint_receiver_hop reports it
+        if not hop.is_loopback(host) and not hop.has_server_certificate(hop.receiver_security(proto)[0]):
+            exposed.append(path)
+    return exposed
+
+
+def lint_receiver_hop(config: dict[str, Any], allow_insecure_listen: bool = False) -> list[Finding]:
+    """Receiver endpoints must parse (IPv6 in brackets, one port), and leave the host only over TLS."""
+    findings: list[Finding] = []
+    extensions = config.get("extensions") if isinstance(config.get("extensions"), dict) else {}
+    service = config.get("service") if isinstance(config.get("service"), dict) else {}
+    enabled = _names(service.get("extensions"))
+    for path, endpoint, proto in _otlp_endpoints(config):
+        try:
+            hop.split_endpoint(str(endpoint))
+        except ValueError as exc:
+            findings.append(Finding(f"{path}.endpoint", f"{exc}; the collector would fail at start"))
+        tls, authenticator = hop.receiver_security(proto)
+        if tls is not None and bool(tls.get("cert_file") or tls.get("cert_pem")) != bool(tls.get("key_file") or tls.get("key_pem")):
+            findings.append(Finding(f"{path}.tls", "needs both cert_file and key_file"))
+        if tls is not None and tls.get("client_ca_file") and not hop.has_server_certificate(tls):
+            findings.append(Finding(f"{path}.tls.client_ca_file", "client certificates (mTLS) need cert_file and key_file"))
+        if authenticator is not None and (authenticator not in extensions or authenticator not in enabled):
+            findings.append(Finding(f"{path}.auth.authenticator", f"{authenticator!r} must be defined under extensions and listed in service.extensions"))
+    if not allow_insecure_listen:
+        for path in plaintext_off_host(config):
+            findings.append(Finding(
+                f"{path}.endpoint",
+                "binds an address other hosts can reach without tls: raw spans carry unredacted secrets and are accepted under any identity; "
+                "add tls (generate --tls-cert/--tls-key), bind 127.0.0.1, or accept it with --insecure-listen",
+            ))
+    return findings
+
+
+def lint(config: Any, allow_insecure_listen: bool = False) -> list[Finding]:
     """Every lint, in a stable order."""
     if not isinstance(config, dict):
         return [Finding("(root)", "a collector config must be a YAML mapping")]
-    return lint_pipelines(config) + lint_durability(config) + lint_plaintext_credentials(config) + lint_mcpparity_keys(config)
+    return (lint_pipelines(config) + lint_durability(config) + lint_plaintext_credentials(config) + lint_mcpparity_keys(config)
+            + lint_receiver_hop(config, allow_insecure_listen))
 
 
 def referenced_env_vars(text: str) -> list[str]:

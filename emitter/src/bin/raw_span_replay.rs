@@ -1,5 +1,6 @@
 //! `raw-span-replay --facts FILE [--endpoint URL] [--protocol http|grpc] [--timeout-ms N]
-//! [--gateway-version V]`: emits the contract-v1 raw spans of one recorded call (facts file,
+//! [--gateway-version V] [--ca-file PEM] [--client-cert PEM --client-key PEM]
+//! [--bearer-token-env VAR]`: emits the contract-v1 raw spans of one recorded call (facts file,
 //! `docs/facts-format.md`), flushes, and exits 0; or exits non-zero with a clear message.
 //! The endpoint in the facts' `env` is never used: pass `--endpoint`.
 //!
@@ -12,7 +13,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use mcpparity_emitter::facts::{replay, Facts};
-use mcpparity_emitter::{EmitterConfig, GatewaySettings, Protocol, RawSpanEmitter};
+use mcpparity_emitter::{
+    bearer_header, EmitterConfig, GatewaySettings, Protocol, RawSpanEmitter, TlsFiles,
+};
 
 /// The pinned oracle's `mcpgateway.__version__` (mcp-contextforge-gateway 1.0.7.post20260921).
 const DEFAULT_GATEWAY_VERSION: &str = "1.0.7-20260921";
@@ -23,6 +26,9 @@ const USAGE: &str = "usage: raw-span-replay --facts FILE [--endpoint URL] [--pro
   --protocol      http (default) or grpc
   --timeout-ms    export timeout in milliseconds (default 10000)
   --gateway-version  service.version and scope version (default 1.0.7-20260921)
+  --ca-file       PEM CA that verifies the collector's certificate (https:// endpoints)
+  --client-cert, --client-key  PEM client certificate and key for a receiver that wants them (mTLS)
+  --bearer-token-env  environment variable holding the receiver's bearer token (sent as authorization: Bearer …)
   --print-settings   print the emitter's decisions on the gateway settings of this process's environment";
 
 struct Args {
@@ -31,6 +37,8 @@ struct Args {
     protocol: Protocol,
     timeout: Duration,
     gateway_version: String,
+    tls: TlsFiles,
+    bearer_token_env: Option<String>,
 }
 
 fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -39,6 +47,8 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut protocol = Protocol::Http;
     let mut timeout = Duration::from_millis(10_000);
     let mut gateway_version = DEFAULT_GATEWAY_VERSION.to_owned();
+    let mut tls = TlsFiles::default();
+    let mut bearer_token_env = None;
     while let Some(flag) = argv.next() {
         if flag == "-h" || flag == "--help" {
             return Err(String::new());
@@ -58,6 +68,10 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
                 timeout = Duration::from_millis(ms);
             }
             "--gateway-version" => gateway_version = value()?,
+            "--ca-file" => tls.ca_file = Some(value()?.into()),
+            "--client-cert" => tls.client_cert_file = Some(value()?.into()),
+            "--client-key" => tls.client_key_file = Some(value()?.into()),
+            "--bearer-token-env" => bearer_token_env = Some(value()?),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -68,6 +82,8 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
         protocol,
         timeout,
         gateway_version,
+        tls,
+        bearer_token_env,
     })
 }
 
@@ -91,6 +107,15 @@ fn run(args: Args) -> Result<(), String> {
         Protocol::Grpc => "http://127.0.0.1:4317".into(),
     });
     config.export_timeout = args.timeout;
+    config.tls = args.tls;
+    if let Some(var) = &args.bearer_token_env {
+        // The token stays in the environment: never on the command line, never in a message.
+        let token = std::env::var(var)
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| format!("--bearer-token-env {var}: the variable is unset or empty"))?;
+        config.headers.push(bearer_header(&token));
+    }
     let endpoint = config.endpoint.clone();
 
     // gRPC (tonic) needs a Tokio runtime alive while the batch processor exports.
