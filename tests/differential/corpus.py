@@ -20,7 +20,7 @@ from typing import Any
 from mcpparity.contract import DEFAULT_REDACT_FIELDS, MODULE_FALLBACK_REDACT_FIELDS
 
 SEED = 20260921
-DEFAULT_CASE_COUNT = 30_000
+DEFAULT_CASE_COUNT = 100_000
 
 # The gateway's config default (config.py `otel_redact_fields`) and the module fallback used when
 # the setting is "": the one list of contract/raw-span-contract.yaml.
