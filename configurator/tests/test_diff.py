@@ -141,3 +141,25 @@ def test_cli_exit_codes_and_json_golden(tmp_path: Path) -> None:
     text = runner.invoke(main, ["diff", str(a), str(b), "--scope", "mcp-gateway"])
     assert "POST /rpc > tool.invoke: attributes.langfuse.observation.level: A=\"ERROR\" (string) B=(absent)" in text.stdout
     assert runner.invoke(main, ["diff", str(a), str(tmp_path / "absent.json")]).exit_code == 2
+
+
+def test_family_spans_are_compared_as_trees() -> None:
+    """`mcpparity diff` on the family spans (contract v1.1): the nested resource_template.list under
+    resource.read, content.size as an int, a missing user (D9's difference from Python)."""
+    path = ORACLE.parent / "families" / "g_lf_srv_resources_read_template_unresolved.json"
+    data = json.loads(path.read_text())
+    data["spans"] = [s for s in data["spans"] if s["traceId"] in set(data["method_trace_ids"])]
+    changed = copy.deepcopy(data)
+    read = next(s for s in changed["spans"] if s["name"] == "resource.read")
+    read["attributes"]["content.size"] = float(read["attributes"]["content.size"])
+    del read["attributes"]["user"]
+    lookup = next(s for s in changed["spans"] if s["name"] == "resource_template.list")
+    lookup["attributes"]["tags.count"] = 1
+    diffs = diff_spans(parse_spans(json.dumps(data)), parse_spans(json.dumps(changed)), scope="mcp-gateway")
+    root = next(s["name"] for s in data["spans"] if s["kind"] == "SERVER" and s["scope"]["name"] == "mcp-gateway")
+    got = sorted((d.path, d.field, d.a_type, d.b_type) for d in diffs)
+    assert got == sorted([
+        (f"{root} > resource.read", "attributes.content.size", "int", "double"),
+        (f"{root} > resource.read", "attributes.user", "string", "absent"),
+        (f"{root} > resource.read > resource_template.list", "attributes.tags.count", "int", "int"),
+    ])

@@ -205,6 +205,68 @@ fn bundled_call(emitter: &BundleEmitter, input: &Inputs, mcp: bool) {
     request.end();
 }
 
+/// A family request the way the runtime would trace it (contract v1.1): `which` 0 = `tools/list`
+/// (server variant), 1 = `resources/read` with its 2 KB content, 2 = `prompts/get` (2 KB result).
+fn traced_family(emitter: &RawSpanEmitter, input: &Inputs, which: u8) {
+    let headers = HeaderPairs(&input.headers);
+    let parent = emitter.extract_context(&headers);
+    let context = RequestContext::from_headers(&headers)
+        .with_auth_method("jwt")
+        .with_identity(
+            Some("admin@example.com"),
+            Some(true),
+            None,
+            Some(Vec::new()),
+        );
+    let mut request = emitter.start_request(&parent, context, &HTTP);
+    let teams: [String; 0] = [];
+    match which {
+        0 => request
+            .start_list(
+                ListFamily::Tools,
+                &ListCall {
+                    variant: ListVariant::Server,
+                    server_id: Some("4ed4b9b657c04424913c2b8a5b6c5a20"),
+                    user_email: Some("admin@example.com"),
+                    team_ids: Some(&teams),
+                    ..ListCall::default()
+                },
+            )
+            .end(),
+        1 => {
+            let mut read = request.start_resource_read(&ResourceRead {
+                uri: "docs://handbook/intro",
+                request_id: None,
+                server_id: Some("4ed4b9b657c04424913c2b8a5b6c5a20"),
+                user: Some("admin@example.com"),
+            });
+            read.set_content_json(Arc::clone(&input.result));
+            read.end();
+        }
+        _ => {
+            let mut prompt = request.start_prompt_render(&PromptGet {
+                name: "greeting",
+                arguments_count: 0,
+                user: Some("admin@example.com"),
+                server_id: Some("4ed4b9b657c04424913c2b8a5b6c5a20"),
+                tenant_id: None,
+            });
+            prompt.set_arguments_json("{}");
+            prompt.set_result(
+                &PromptOutcome {
+                    canonical_name: Some("greeting"),
+                    version: Some(1),
+                    messages_count: 1,
+                },
+                Arc::clone(&input.result),
+            );
+            prompt.end();
+        }
+    }
+    request.set_status_code(200);
+    request.end();
+}
+
 /// The same call without tracing: the runtime only holds its inputs.
 fn untraced_call(input: &Inputs, mcp: bool) {
     black_box((&input.headers, &input.arguments, &input.result, mcp, &HTTP));
@@ -341,16 +403,36 @@ fn run_trees(mode: ExportMode, samples: u64, iters: u64, input: &Inputs) {
         capture_output: true,
         ..EmitterConfig::default()
     };
+    let config = EmitterConfig {
+        family_capture: FamilyCapture {
+            resource_read_input: true,
+            resource_read_output: true,
+            prompt_render_input: true,
+            prompt_render_output: true,
+        },
+        ..config
+    };
     let emitter = RawSpanEmitter::with_span_processor(config, batch_processor(sink.clone(), mode));
     let export = match mode {
         ExportMode::Between => "export between samples",
         ExportMode::During => "export during calls",
     };
     let mut emitted = 0usize;
-    for (label, mcp, spans) in [
-        ("REST tree (5 spans)", false, 5),
-        ("MCP tree (9 spans)", true, 9),
+    for (label, tree, spans) in [
+        ("REST tree (5 spans)", 0u8, 5),
+        ("MCP tree (9 spans)", 1, 9),
+        ("tools/list (2 spans)", 10, 2),
+        ("resources/read, 2 KB content (2 spans)", 11, 2),
+        ("prompts/get, 2 KB result (2 spans)", 12, 2),
     ] {
+        let mcp = tree == 1;
+        let traced_call = |emitter: &RawSpanEmitter, input: &Inputs, mcp: bool| {
+            if tree >= 10 {
+                traced_family(emitter, input, tree - 10)
+            } else {
+                traced_call(emitter, input, mcp)
+            }
+        };
         for _ in 0..200 {
             traced_call(&emitter, input, mcp); // warm-up
         }

@@ -46,6 +46,9 @@ pub struct EmitterConfig {
     pub capture_input: bool,
     /// Send `gen_ai.tool.call.result` (`tool.invoke` is in `OTEL_CAPTURE_OUTPUT_SPANS`).
     pub capture_output: bool,
+    /// Which family payloads to send (`resource.read` / `prompt.render` in the capture lists;
+    /// the other families capture nothing in Python, so they have no switch).
+    pub family_capture: FamilyCapture,
     /// Hard cap of one raw payload, in bytes; larger payloads are cut at a char boundary and
     /// carry `cf.*.original_size`.
     pub max_raw_payload_bytes: usize,
@@ -70,6 +73,7 @@ impl Default for EmitterConfig {
             deployment_env: keys::DEFAULT_DEPLOYMENT_ENV.to_owned(),
             capture_input: false,
             capture_output: false,
+            family_capture: FamilyCapture::default(),
             max_raw_payload_bytes: DEFAULT_MAX_RAW_PAYLOAD_BYTES,
             export_timeout: Duration::from_secs(10),
             batch_delay: Duration::from_millis(200),
@@ -186,9 +190,32 @@ impl EmitterConfig {
             settings.get(keys::SETTING_OTEL_CAPTURE_OUTPUT_SPANS),
             "tool.invoke",
         );
+        let inputs = settings.get(keys::SETTING_OTEL_CAPTURE_INPUT_SPANS);
+        let outputs = settings.get(keys::SETTING_OTEL_CAPTURE_OUTPUT_SPANS);
+        config.family_capture = FamilyCapture {
+            resource_read_input: span_list_contains(inputs, "resource.read"),
+            resource_read_output: span_list_contains(outputs, "resource.read"),
+            prompt_render_input: span_list_contains(inputs, "prompt.render"),
+            prompt_render_output: span_list_contains(outputs, "prompt.render"),
+        };
         crate::transport::apply_settings(&mut config, &|key| settings.get(key).map(str::to_owned))?;
         Ok(config)
     }
+}
+
+/// Payload switches of the families that capture (contract v1.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FamilyCapture {
+    /// `resource.read` in `OTEL_CAPTURE_INPUT_SPANS` (the input is built from the URI fact,
+    /// so this switch sends nothing extra; kept for symmetry and documentation).
+    pub resource_read_input: bool,
+    /// Send `cf.resource.content`'s payload role (the content is always sent: `content.size`
+    /// needs it); see docs/raw-span-contract.md.
+    pub resource_read_output: bool,
+    /// Send `cf.prompt.arguments`.
+    pub prompt_render_input: bool,
+    /// Send `cf.prompt.result`.
+    pub prompt_render_output: bool,
 }
 
 /// Python's `str.strip()`: Unicode White_Space plus the separators U+001C..U+001F.

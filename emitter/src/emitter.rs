@@ -33,10 +33,11 @@ pub struct RawSpanEmitter {
 }
 
 #[derive(Clone, Copy, Debug)]
-struct PayloadPolicy {
+pub(crate) struct PayloadPolicy {
     capture_input: bool,
     capture_output: bool,
-    max_bytes: usize,
+    pub(crate) families: crate::config::FamilyCapture,
+    pub(crate) max_bytes: usize,
 }
 
 impl RawSpanEmitter {
@@ -107,6 +108,7 @@ impl RawSpanEmitter {
             payload: PayloadPolicy {
                 capture_input: config.capture_input,
                 capture_output: config.capture_output,
+                families: config.family_capture,
                 max_bytes: config.max_raw_payload_bytes,
             },
         }
@@ -253,37 +255,37 @@ pub(crate) fn interned(s: &str) -> &'static str {
     v
 }
 
-fn push_opt_str(attrs: &mut Vec<KeyValue>, key: &'static str, value: Option<&str>) {
+pub(crate) fn push_opt_str(attrs: &mut Vec<KeyValue>, key: &'static str, value: Option<&str>) {
     if let Some(v) = value {
         attrs.push(KeyValue::new(key, v.to_owned()));
     }
 }
 
-fn shared_str(s: &str) -> Text {
+pub(crate) fn shared_str(s: &str) -> Text {
     Text::Shared(Arc::from(s))
 }
 
 /// Per-request state every span of the request shares.
 #[derive(Debug)]
-struct Shared {
+pub(crate) struct Shared {
     tracer: SdkTracer,
     /// The request's parent context (remote parent, baggage entries); children's contexts are
     /// derived from it.
     parent: Context,
     context_attrs: ContextAttributes,
-    payload: PayloadPolicy,
+    pub(crate) payload: PayloadPolicy,
 }
 
 impl Shared {
     /// `cf.op` and the request context, with room for `extra` own facts.
-    fn attrs_with(&self, extra: usize, op: &'static str) -> Vec<KeyValue> {
+    pub(crate) fn attrs_with(&self, extra: usize, op: &'static str) -> Vec<KeyValue> {
         let mut attrs = Vec::with_capacity(1 + self.context_attrs.len() + extra);
         attrs.push(KeyValue::new(keys::OP, op));
         self.context_attrs.push_into(&mut attrs);
         attrs
     }
 
-    fn start(
+    pub(crate) fn start(
         &self,
         name: Cow<'static, str>,
         kind: SpanKind,
@@ -399,14 +401,14 @@ impl UpstreamFacts {
 /// `SpanContext`, so a context is built once, and only for a span that has children.
 #[derive(Debug)]
 pub struct RawSpan {
-    span: opentelemetry_sdk::trace::Span,
+    pub(crate) span: opentelemetry_sdk::trace::Span,
     /// This span as a parent: built on first use.
     cx: OnceLock<Context>,
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
 }
 
 impl RawSpan {
-    fn new(span: opentelemetry_sdk::trace::Span, shared: Arc<Shared>) -> Self {
+    pub(crate) fn new(span: opentelemetry_sdk::trace::Span, shared: Arc<Shared>) -> Self {
         RawSpan {
             span,
             cx: OnceLock::new(),
@@ -449,7 +451,7 @@ impl RawSpan {
         self.span.end();
     }
 
-    fn child(
+    pub(crate) fn child(
         &self,
         op: &'static str,
         own: impl IntoIterator<Item = KeyValue>,
@@ -466,7 +468,7 @@ impl RawSpan {
 
 /// The request span (`cf.op=request`).
 #[derive(Debug)]
-pub struct RequestSpan(RawSpan);
+pub struct RequestSpan(pub(crate) RawSpan);
 
 impl RequestSpan {
     /// Opens `tools/call {tool}` (INTERNAL, `cf.op=tool.invoke`). Call it only for a resolved
@@ -611,8 +613,21 @@ impl ToolInvokeSpan {
         size_key: &'static str,
         json: impl Into<StringValue>,
     ) {
-        let max = self.span.shared.payload.max_bytes;
-        let span = &mut self.span.span;
+        self.span.set_payload(key, size_key, json)
+    }
+}
+
+impl RawSpan {
+    /// A raw payload under `key`, capped at the emitter's hard limit (then `size_key` carries
+    /// the full size in characters).
+    pub(crate) fn set_payload(
+        &mut self,
+        key: &'static str,
+        size_key: &'static str,
+        json: impl Into<StringValue>,
+    ) {
+        let max = self.shared.payload.max_bytes;
+        let span = &mut self.span;
         let json: StringValue = json.into();
         if json.as_str().len() <= max {
             span.set_attribute(KeyValue::new(key, json));
@@ -749,6 +764,8 @@ macro_rules! typed_span_methods {
         }
     )+};
 }
+
+pub(crate) use typed_span_methods;
 
 typed_span_methods!(
     RequestSpan.0,

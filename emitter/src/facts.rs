@@ -12,6 +12,9 @@ use crate::emitter::{
     HttpRequest, JsonRpcId, RawSpan, RawSpanEmitter, RequestSpan, ToolCall, ToolFacts,
     ToolInvokeSpan, UpstreamFacts, UpstreamTarget,
 };
+use crate::families::{
+    Initialize, ListCall, ListFamily, ListVariant, PromptGet, PromptOutcome, ResourceRead,
+};
 use crate::keys;
 
 #[derive(Debug, Deserialize)]
@@ -29,6 +32,21 @@ pub struct Facts {
     pub identity: Option<Identity>,
     #[serde(default)]
     pub tool: Option<Tool>,
+    /// The JSON-RPC method (v1.1; absent = `tools/call`).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// `false`: the runtime does not serve this request itself (it falls back to Python, which
+    /// traces it), so it emits no span at all.
+    #[serde(default)]
+    pub served: Option<bool>,
+    #[serde(default)]
+    pub list: Option<ListFacts>,
+    #[serde(default)]
+    pub resource: Option<ResourceFacts>,
+    #[serde(default)]
+    pub prompt: Option<PromptFacts>,
+    #[serde(default)]
+    pub initialize: Option<InitializeFacts>,
     #[serde(default)]
     pub call: Call,
     #[serde(default)]
@@ -91,6 +109,83 @@ pub struct Tool {
     pub server_id: Option<String>,
     #[serde(default)]
     pub upstream: Option<Upstream>,
+}
+
+/// Facts of a list call (`tools/list`, `resources/list`, `prompts/list`,
+/// `resources/templates/list`, and the template lookup nested in `resources/read`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListFacts {
+    /// `catalog` (default) or `server`.
+    #[serde(default)]
+    pub variant: Option<String>,
+    #[serde(default)]
+    pub server_id: Option<String>,
+    #[serde(default)]
+    pub include_inactive: bool,
+    #[serde(default)]
+    pub tags_count: i64,
+    #[serde(default)]
+    pub limit: i64,
+    #[serde(default)]
+    pub include_metrics: bool,
+    #[serde(default)]
+    pub user_email: Option<String>,
+    #[serde(default)]
+    pub team_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceFacts {
+    pub uri: String,
+    #[serde(default)]
+    pub request_id: Option<String>,
+    #[serde(default)]
+    pub server_id: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    /// The `ResourceContent` JSON the service held (absent: none, e.g. not found).
+    #[serde(default)]
+    pub content: Option<Box<RawValue>>,
+    /// Python had set the outcome keys before the failure.
+    #[serde(default)]
+    pub success_marked: bool,
+    /// The nested template lookup (the URI had no exact match).
+    #[serde(default)]
+    pub template_list: Option<ListFacts>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromptFacts {
+    pub name: String,
+    #[serde(default)]
+    pub arguments: Option<Box<RawValue>>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub server_id: Option<String>,
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    #[serde(default)]
+    pub canonical_name: Option<String>,
+    #[serde(default)]
+    pub version: Option<i64>,
+    /// The `PromptResult` JSON (`messages`, `description`).
+    #[serde(default)]
+    pub result: Option<Box<RawValue>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitializeFacts {
+    #[serde(default)]
+    pub protocol_version: Option<String>,
+    #[serde(default)]
+    pub session_id: Option<String>,
+    #[serde(default)]
+    pub server_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -186,6 +281,43 @@ impl Facts {
                 keys::OPS.join(", ")
             ));
         }
+        let method = self.method();
+        let needs = |present: bool, key: &str| {
+            if present {
+                Ok(())
+            } else {
+                Err(format!("method {method}: needs `{key}`"))
+            }
+        };
+        if self.served() {
+            match method {
+                "tools/list" | "resources/list" | "prompts/list" | "resources/templates/list" => {
+                    needs(self.list.is_some(), "list")?
+                }
+                "resources/read" => needs(self.resource.is_some(), "resource")?,
+                "prompts/get" => needs(self.prompt.is_some(), "prompt")?,
+                "initialize" => needs(self.initialize.is_some(), "initialize")?,
+                "tools/call" | "ping" => {}
+                other => {
+                    return Err(format!(
+                        "method {other}: the runtime does not serve it (set \"served\": false)"
+                    ))
+                }
+            }
+        }
+        if let Some(list) = &self.list {
+            check_variant(list, "list")?;
+        }
+        if let Some(list) = self
+            .resource
+            .as_ref()
+            .and_then(|r| r.template_list.as_ref())
+        {
+            check_variant(list, "resource.template_list")?;
+        }
+        if method != "tools/call" && self.tool.is_some() {
+            return Err(format!("tool: only for tools/call, not {method}"));
+        }
         if self.tool_found() {
             let tool = self.tool.as_ref().expect("tool_found implies tool");
             if tool.name.is_empty() || tool.id.is_empty() || tool.integration_type.is_empty() {
@@ -206,6 +338,16 @@ impl Facts {
     }
 
     /// Whether the tool resolved (otherwise only the request span exists).
+    /// The JSON-RPC method (`tools/call` when absent).
+    pub fn method(&self) -> &str {
+        self.method.as_deref().unwrap_or("tools/call")
+    }
+
+    /// Whether the runtime serves the request itself (else Python does, and traces it).
+    pub fn served(&self) -> bool {
+        self.served != Some(false)
+    }
+
     pub fn tool_found(&self) -> bool {
         self.tool.is_some() && self.outcome.found != Some(false)
     }
@@ -246,6 +388,32 @@ impl Facts {
 }
 
 /// Ends `span`, recording `failure` first; returns whether it failed.
+fn check_variant(list: &ListFacts, at: &str) -> Result<(), String> {
+    match list.variant.as_deref() {
+        None | Some("catalog") | Some("server") => Ok(()),
+        Some(other) => Err(format!(
+            "{at}.variant: must be catalog or server, got {other:?}"
+        )),
+    }
+}
+
+fn list_call(list: &ListFacts) -> ListCall<'_> {
+    ListCall {
+        variant: if list.variant.as_deref() == Some("server") {
+            ListVariant::Server
+        } else {
+            ListVariant::Catalog
+        },
+        server_id: list.server_id.as_deref(),
+        include_inactive: list.include_inactive,
+        tags_count: list.tags_count,
+        limit: list.limit,
+        include_metrics: list.include_metrics,
+        user_email: list.user_email.as_deref(),
+        team_ids: list.team_ids.as_deref(),
+    }
+}
+
 fn finish(mut span: RawSpan, failure: Option<&Failure>) -> bool {
     if let Some(f) = failure {
         span.record_error(&f.exception_type, &f.message);
@@ -258,6 +426,9 @@ fn finish(mut span: RawSpan, failure: Option<&Failure>) -> bool {
 /// request → tool.invoke → lookup, gateway_call [→ mcp.client.call → initialize, request,
 /// response], post_process. Spans after the failure point are not emitted.
 pub fn replay(emitter: &RawSpanEmitter, facts: &Facts) {
+    if !facts.served() {
+        return; // a fallback: Python traces the request, a span of ours would duplicate its own
+    }
     let headers: Vec<(&str, &str)> = facts
         .request
         .headers
@@ -294,14 +465,114 @@ pub fn replay(emitter: &RawSpanEmitter, facts: &Facts) {
         user_agent: r.user_agent.as_deref(),
     };
     let mut request = emitter.start_request(&parent, context, &http);
-    if facts.tool_found() {
-        replay_tool_invoke(&request, facts);
+    match facts.method() {
+        "tools/call" if facts.tool_found() => replay_tool_invoke(&request, facts),
+        "tools/list" => replay_list(&request, ListFamily::Tools, facts),
+        "resources/list" => replay_list(&request, ListFamily::Resources, facts),
+        "prompts/list" => replay_list(&request, ListFamily::Prompts, facts),
+        "resources/templates/list" => replay_list(&request, ListFamily::ResourceTemplates, facts),
+        "resources/read" => replay_resource_read(&request, facts),
+        "prompts/get" => replay_prompt_get(&request, facts),
+        "initialize" => replay_initialize(&request, facts),
+        _ => {} // ping, an unknown tool: the request span only
     }
     request.set_status_code(r.status_code.unwrap_or(200));
     if let Some(f) = facts.error("request") {
         request.record_error(&f.exception_type, &f.message);
     }
     request.end();
+}
+
+fn replay_list(request: &RequestSpan, family: ListFamily, facts: &Facts) {
+    let list = facts.list.as_ref().expect("validated");
+    let op = match family {
+        ListFamily::Tools => "tool.list",
+        ListFamily::Resources => "resource.list",
+        ListFamily::Prompts => "prompt.list",
+        ListFamily::ResourceTemplates => "resource_template.list",
+    };
+    finish(
+        request.start_list(family, &list_call(list)),
+        facts.error(op),
+    );
+}
+
+fn replay_resource_read(request: &RequestSpan, facts: &Facts) {
+    let r = facts.resource.as_ref().expect("validated");
+    let mut span = request.start_resource_read(&ResourceRead {
+        uri: &r.uri,
+        request_id: r.request_id.as_deref(),
+        server_id: r.server_id.as_deref(),
+        user: r.user.as_deref(),
+    });
+    if let Some(list) = &r.template_list {
+        finish(
+            span.start_template_list(&list_call(list)),
+            facts.error("resource_template.list"),
+        );
+    }
+    let error = facts.error("resource.read");
+    if let Some(content) = &r.content {
+        if error.is_none() || r.success_marked {
+            span.set_content_json(content.get().to_owned());
+        }
+    }
+    if r.success_marked {
+        span.mark_success();
+    }
+    if let Some(f) = error {
+        span.record_error(&f.exception_type, &f.message);
+    }
+    span.end();
+}
+
+fn replay_prompt_get(request: &RequestSpan, facts: &Facts) {
+    let p = facts.prompt.as_ref().expect("validated");
+    let arguments = p.arguments.as_ref().map_or("{}", |a| a.get());
+    let arguments_count = serde_json::from_str::<serde_json::Value>(arguments)
+        .ok()
+        .and_then(|v| v.as_object().map(serde_json::Map::len))
+        .unwrap_or(0);
+    let mut span = request.start_prompt_render(&PromptGet {
+        name: &p.name,
+        arguments_count,
+        user: p.user.as_deref(),
+        server_id: p.server_id.as_deref(),
+        tenant_id: p.tenant_id.as_deref(),
+    });
+    span.set_arguments_json(arguments.to_owned());
+    let error = facts.error("prompt.render");
+    if let (None, Some(result)) = (error, &p.result) {
+        let messages_count = serde_json::from_str::<serde_json::Value>(result.get())
+            .ok()
+            .and_then(|v| v.get("messages").and_then(|m| m.as_array().map(Vec::len)))
+            .unwrap_or(0);
+        span.set_result(
+            &PromptOutcome {
+                canonical_name: p.canonical_name.as_deref(),
+                version: p.version,
+                messages_count,
+            },
+            result.get().to_owned(),
+        );
+    }
+    if let Some(f) = error {
+        span.record_error(&f.exception_type, &f.message);
+    }
+    span.end();
+}
+
+fn replay_initialize(request: &RequestSpan, facts: &Facts) {
+    let i = facts.initialize.as_ref().expect("validated");
+    let mut span = request.start_initialize(&Initialize {
+        protocol_version: i.protocol_version.as_deref(),
+        session_id: i.session_id.as_deref(),
+        server_id: i.server_id.as_deref(),
+    });
+    if let Some(f) = facts.error("mcp.initialize") {
+        span.record_error(&f.exception_type, &f.message);
+    }
+    span.end();
 }
 
 fn replay_tool_invoke(request: &RequestSpan, facts: &Facts) {

@@ -50,6 +50,23 @@ pub const UPSTREAM_SUCCESS: &str = "cf.upstream.success";
 pub const LIST_INCLUDE_INACTIVE: &str = "cf.list.include_inactive";
 pub const LIST_TAGS_COUNT: &str = "cf.list.tags_count";
 pub const LIST_LIMIT: &str = "cf.list.limit";
+pub const LIST_VARIANT: &str = "cf.list.variant";
+pub const LIST_INCLUDE_METRICS: &str = "cf.list.include_metrics";
+pub const LIST_DEFINITION_MODE: &str = "cf.list.definition_mode";
+pub const LIST_USER_EMAIL: &str = "cf.list.user_email";
+pub const LIST_TEAM_IDS: &str = "cf.list.team_ids";
+pub const MCP_RESOURCE_URI: &str = "mcp.resource.uri";
+pub const RESOURCE_REQUEST_ID: &str = "cf.resource.request_id";
+pub const SUCCESS_MARKED: &str = "cf.result.success_marked";
+pub const CALLER_USER: &str = "cf.caller.user";
+pub const TENANT_ID: &str = "cf.tenant.id";
+pub const GEN_AI_PROMPT_NAME: &str = "gen_ai.prompt.name";
+pub const PROMPT_REQUEST_ID: &str = "cf.prompt.request_id";
+pub const PROMPT_CANONICAL_NAME: &str = "cf.prompt.canonical_name";
+pub const PROMPT_VERSION: &str = "cf.prompt.version";
+pub const PROMPT_MESSAGES_COUNT: &str = "cf.prompt.messages_count";
+pub const MCP_PROTOCOL_VERSION: &str = "mcp.protocol.version";
+pub const MCP_SESSION_ID: &str = "mcp.session.id";
 // Payloads.
 pub const TOOL_CALL_ARGUMENTS: &str = "gen_ai.tool.call.arguments";
 
@@ -57,6 +74,9 @@ pub const ARGUMENTS_ORIGINAL_SIZE: &str = "cf.arguments.original_size";
 pub const TOOL_CALL_RESULT: &str = "gen_ai.tool.call.result";
 
 pub const RESULT_ORIGINAL_SIZE: &str = "cf.result.original_size";
+pub const RESOURCE_CONTENT: &str = "cf.resource.content";
+pub const PROMPT_ARGUMENTS: &str = "cf.prompt.arguments";
+pub const PROMPT_RESULT: &str = "cf.prompt.result";
 
 // Errors.
 pub const EXCEPTION_EVENT: &str = "exception";
@@ -64,7 +84,7 @@ pub const EXCEPTION_TYPE: &str = "exception.type";
 pub const EXCEPTION_MESSAGE: &str = "exception.message";
 
 /// Every `cf.op` value the runtime emits, in the order Python opens the spans of one request.
-pub const OPS: [&str; 9] = [
+pub const OPS: [&str; 16] = [
     "request",
     "tool.invoke",
     "tool.lookup",
@@ -74,6 +94,13 @@ pub const OPS: [&str; 9] = [
     "mcp.client.request",
     "mcp.client.response",
     "tool.post_process",
+    "tool.list",
+    "resource.list",
+    "prompt.list",
+    "resource_template.list",
+    "resource.read",
+    "prompt.render",
+    "mcp.initialize",
 ];
 
 /// The gateway settings the runtime reads (names are case-insensitive, as pydantic-settings reads them).

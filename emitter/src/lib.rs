@@ -38,6 +38,7 @@ mod config;
 mod context;
 mod emitter;
 pub mod facts;
+mod families;
 pub mod keys;
 mod transport;
 
@@ -45,12 +46,17 @@ pub use bundle::{
     child_span_id, BundleEmitter, GatewayCallOp, McpCallOp, Op, RequestBundle, ToolInvokeOp,
 };
 pub use config::{
-    EmitterConfig, EmitterError, GatewaySettings, Protocol, DEFAULT_MAX_RAW_PAYLOAD_BYTES,
+    EmitterConfig, EmitterError, FamilyCapture, GatewaySettings, Protocol,
+    DEFAULT_MAX_RAW_PAYLOAD_BYTES,
 };
 pub use context::{generate_correlation_id, HeaderPairs, RequestContext};
 pub use emitter::{
     GatewayCallSpan, HttpRequest, JsonRpcId, McpCallSpan, RawSpan, RawSpanEmitter, RequestSpan,
     ToolCall, ToolFacts, ToolInvokeSpan, UpstreamFacts, UpstreamTarget, SCOPE_NAME,
+};
+pub use families::{
+    Initialize, InitializeSpan, ListCall, ListFamily, ListVariant, PromptGet, PromptOutcome,
+    PromptRenderSpan, ResourceRead, ResourceReadSpan,
 };
 pub use opentelemetry::propagation::Extractor;
 pub use transport::{bearer_header, TlsFiles};

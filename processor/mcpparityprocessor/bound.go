@@ -10,12 +10,48 @@ import (
 	"github.com/mcpparity/mcpparity/processor/internal/redact"
 )
 
+// putFacts writes a row's attributes in order: constants, gated keys, derived values, facts.
+func (p *parityProcessor) putFacts(out pcommon.Map, attrs []mapping.Rename, f *spanFacts, c *counts) {
+	for i := range attrs {
+		r := &attrs[i]
+		switch {
+		case r.From == "":
+			out.PutStr(r.To, r.Const)
+		case !p.gateOpen(r.Gate):
+			// Python drops the key at export (_should_emit_span_attribute); a required fact must still be there.
+			if _, ok := f.raw.Get(r.From); !ok && r.Required {
+				f.malformed = true
+			}
+		case r.Derive != mapping.DeriveNone:
+			p.putDerived(out, r, f, c)
+		default:
+			p.putFact(out, r, f, c)
+		}
+	}
+}
+
+func (p *parityProcessor) gateOpen(g mapping.Gate) bool {
+	switch g {
+	case mapping.GateIdentity:
+		return p.identity
+	case mapping.GateLangfuse:
+		return p.langfuse
+	}
+	return true
+}
+
 // putFact copies one raw fact to its Python key, type-checked and sanitized.
 func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFacts, c *counts) {
 	v, ok := f.raw.Get(r.From)
 	if !ok {
 		if r.Required {
 			f.malformed = true
+		}
+		switch {
+		case r.Default != "":
+			p.putStr(out, r.To, r.Default, c)
+		case r.Explicit:
+			f.blocked = append(f.blocked, r.To)
 		}
 		return
 	}
@@ -45,6 +81,9 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFac
 			s := v.Str()
 			if r.URL {
 				s = p.sanitizeURLValue(r.To, s, c)
+			}
+			if r.Text {
+				s = p.redactor.SanitizeText(p.bound(s, c)) // D8: then putStr applies the key's rules
 			}
 			p.putStr(out, r.To, s, c)
 			return

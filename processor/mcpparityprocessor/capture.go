@@ -39,7 +39,26 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 	var s string
 	var redacted bool
 	var err error
-	if pl.ToolResult {
+	if pl.Wrap != "" {
+		// A payload Python builds around one fact ({"uri": …}): a one-key object, redacted as any capture.
+		// The value gets the free-text rules first, as its attribute does (D8): {"uri": …} carries
+		// the same sanitized URI as resource.uri.
+		o := payload.NewObject(1)
+		o.Set(pl.Wrap, payload.ValidString(p.redactor.SanitizeText(p.bound(text, c))))
+		s, redacted = p.redactor.SerializeTracePayloadReport(o, max)
+	} else if pl.TextKey != "" {
+		var parsed payload.Value
+		if parsed, err = payload.ParseString(text); err == nil {
+			if o, ok := parsed.(*payload.Object); ok {
+				if v, ok := o.Get(pl.TextKey); ok {
+					if str, ok := v.(string); ok {
+						o.Set(pl.TextKey, p.redactor.SanitizeText(str))
+					}
+				}
+			}
+			s, redacted = p.redactor.SerializeTracePayloadReport(parsed, max)
+		}
+	} else if pl.ToolResult {
 		// The common plain-text result is normalized, redacted and written without a tree;
 		// anything else is parsed into one and normalized by toolResult.
 		var streamed bool

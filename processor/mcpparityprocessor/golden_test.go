@@ -22,7 +22,8 @@ import (
 	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadata"
 )
 
-// The golden cases are the 19 oracle captures: testdata/golden/<case>/{input.json, config.yaml,
+// The golden cases are the 19 tools/call captures and the 60 served family captures (roots/list is
+// a fallback, no raw span): testdata/golden/<case>/{input.json, config.yaml,
 // expected.json}, produced by tests/golden/make_golden.py (see testdata/golden/README.md).
 
 const goldenDir = "testdata/golden"

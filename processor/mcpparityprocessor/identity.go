@@ -16,6 +16,11 @@ func formatTeamScope(raw pcommon.Map) string {
 	if !ok {
 		return "admin"
 	}
+	return formatTeamScopeValue(v)
+}
+
+// formatTeamScopeValue formats present token teams (a string[]; another type: its text).
+func formatTeamScopeValue(v pcommon.Value) string {
 	if v.Type() != pcommon.ValueTypeSlice {
 		if s := strings.TrimSpace(asText(v)); s != "" {
 			return s
@@ -83,12 +88,12 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 		p.putPayload(out, op.Input, f, c)
 	}
 	if f.correlationID != "" {
-		p.putStr(out, keyCorrelationID, f.correlationID, c)
-		p.putStr(out, keyRequestID, f.correlationID, c)
+		p.putAbsentStr(out, keyCorrelationID, f.correlationID, f, c)
+		p.putAbsentStr(out, keyRequestID, f.correlationID, f, c)
 	}
 	if p.identity {
 		if f.userEmail != "" {
-			p.putAbsentStr(out, keyUserEmail, f.userEmail, c)
+			p.putAbsentStr(out, keyUserEmail, f.userEmail, f, c)
 		}
 		if f.userEmail != "" || f.isAdmin {
 			if _, ok := out.Get(keyUserIsAdmin); !ok {
@@ -96,10 +101,10 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 			}
 		}
 		if f.teamScope != "" {
-			p.putAbsentStr(out, keyTeamScope, f.teamScope, c)
+			p.putAbsentStr(out, keyTeamScope, f.teamScope, f, c)
 		}
 		if f.teamName != "" {
-			p.putAbsentStr(out, keyTeamName, f.teamName, c)
+			p.putAbsentStr(out, keyTeamName, f.teamName, f, c)
 		}
 	}
 	if f.authMethod != "" {
@@ -134,8 +139,10 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 	p.putBaggage(out, f, c)
 }
 
-func (p *parityProcessor) putAbsentStr(out pcommon.Map, key, s string, c *counts) {
-	if _, ok := out.Get(key); !ok {
+// putAbsentStr is create_span's attributes.setdefault: a key the span's own dict holds, even as
+// None (blocked), keeps its value.
+func (p *parityProcessor) putAbsentStr(out pcommon.Map, key, s string, f *spanFacts, c *counts) {
+	if _, ok := out.Get(key); !ok && !f.isBlocked(key) {
 		p.putStr(out, key, s, c)
 	}
 }

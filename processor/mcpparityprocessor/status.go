@@ -11,11 +11,15 @@ import (
 func (p *parityProcessor) finishOp(span ptrace.Span, out pcommon.Map, f *spanFacts, c *counts) {
 	op := f.op
 	failed := f.failed()
-	if op.Outcome {
+	if op.Outcome && (!op.OutcomeOnSuccess || !failed || (op.SuccessMarked != "" && f.boolean(op.SuccessMarked))) {
 		success := !failed && !f.resultIsError
+		if op.OutcomeOnSuccess {
+			success = true // the families write success=True only; a failure leaves it unset or already True
+		}
 		out.PutBool(keySuccess, success)
 		out.PutDouble(keyDurationMS, durationMS(span))
-		if success && op.Output != nil && p.langfuse && p.captures(p.captureOut, op) {
+		p.putFacts(out, op.OutcomeAttributes, f, c)
+		if !failed && !f.resultIsError && op.Output != nil && p.langfuse && p.captures(p.captureOut, op) {
 			p.putPayload(out, op.Output, f, c)
 		}
 	}

@@ -43,6 +43,18 @@ type spanFacts struct {
 	spanStatusErr  bool
 	resultIsError  bool
 	httpStatusCode int64
+	// blocked: keys the span's own dict held as None (absent explicit facts); create_span's
+	// setdefault does not fill them.
+	blocked []string
+}
+
+func (f *spanFacts) isBlocked(key string) bool {
+	for _, k := range f.blocked {
+		if k == key {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
@@ -73,14 +85,13 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 		span.SetKind(ptrace.SpanKindInternal)
 	}
 
-	for i := range op.Attributes {
-		r := &op.Attributes[i]
-		if r.From == "" {
-			out.PutStr(r.To, r.Const)
-			continue
-		}
-		p.putFact(out, r, &f, c)
+	attrs := op.Attributes
+	if op.VariantKey != "" {
+		var known bool
+		attrs, known = op.AttributesFor(f.str(op.VariantKey))
+		f.malformed = f.malformed || !known
 	}
+	p.putFacts(out, attrs, &f, c)
 
 	if op.Request {
 		p.finishRequest(span, out, &f, c)

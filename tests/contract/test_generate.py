@@ -42,15 +42,16 @@ def test_a_new_default_redact_field_reaches_go_python_schema_and_docs() -> None:
 
 def test_a_new_op_row_is_data_only() -> None:
     c = generate.load()
-    c["facts"].append({"key": "cf.resource.uri", "name": "RESOURCE_URI", "type": "string"})
-    c["ops"].append({"op": "resource.read", "raw_name": "resources/read", "kind": "internal", "name": "resource.read",
-                     "emitted": True, "facts": [{"key": "cf.resource.uri", "required": True}],
-                     "attributes": [{"from": "cf.resource.uri", "to": "resource.uri"}]})
+    # resources/subscribe is not a runtime-served family (it falls back): a made-up row for the test.
+    c["facts"].append({"key": "cf.subscribe.uri", "name": "SUBSCRIBE_URI", "type": "string"})
+    c["ops"].append({"op": "resource.subscribe", "raw_name": "resources/subscribe", "kind": "internal", "name": "resource.subscribe",
+                     "emitted": True, "facts": [{"key": "cf.subscribe.uri", "required": True}],
+                     "attributes": [{"from": "cf.subscribe.uri", "to": "resource.uri"}]})
     generate.validate(c)
     go = generate.gen_go_mapping(c)
-    assert 'Op: "resource.read", Name: "resource.read"' in go
-    assert "{From: KeyResourceURI, To: \"resource.uri\", Type: TypeString, Required: true}" in go
-    assert '"resource.read",' in generate.gen_rust(c)
+    assert 'Op: "resource.subscribe", Name: "resource.subscribe"' in go
+    assert "{From: KeySubscribeURI, To: \"resource.uri\", Type: TypeString, Required: true}" in go
+    assert '"resource.subscribe",' in generate.gen_rust(c)
 
 
 @pytest.mark.parametrize("mutate, where", [

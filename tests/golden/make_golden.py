@@ -6,7 +6,9 @@ For each facts file tests/parity/cases/<case>.json (format docs/facts-format.md)
                  OTLP/HTTP into a loopback receiver here, written in the ptrace JSON encoding (hex ids);
 - config.yaml:   the `mcpparity` processor config decided from the case's gateway env
                  (tests/lib/gateway_settings.py: SEMANTICS.md §1, §7, §8);
-- expected.json: the capture's spans with D1–D5 applied (tests/lib/expected.py).
+- expected.json: the capture's spans with D1–D6 applied (tests/lib/expected.py).
+The family cases (tests/parity/cases/families/, contract v1.1) go the same way with
+tests/lib/family_expected.py (D1–D4, D8, D9); a fallback case (roots/list) has no raw span and no golden.
 
 usage: make_golden.py [--replay PATH] [--out DIR] [--only CASE ...] [--check]
 --check regenerates config.yaml and expected.json in memory and fails when the committed ones differ.
@@ -35,7 +37,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from lib.expected import expected_call, load_capture  # noqa: E402
 from lib.gateway_settings import trace_settings  # noqa: E402
-from lib.oracle_data import tools_call_capture  # noqa: E402
+from lib.family_expected import expected_family, fallback_case, prefetch  # noqa: E402
+from lib.oracle_data import FAMILY_CAPTURES, tools_call_capture  # noqa: E402
 
 CASES = REPO / "tests" / "parity" / "cases"
 OUT = REPO / "processor" / "mcpparityprocessor" / "testdata" / "golden"
@@ -147,11 +150,13 @@ def dump_json(doc) -> str:
 def case_files(facts_path: Path) -> dict[str, str]:
     """config.yaml and expected.json of one case (deterministic text)."""
     facts = json.loads(facts_path.read_text(encoding="utf-8"))
-    capture = load_capture(tools_call_capture(facts['case']))
+    family = facts_path.parent.name == "families"
+    capture = load_capture(FAMILY_CAPTURES / f"{facts['case']}.json" if family else tools_call_capture(facts['case']))
     config = trace_settings(capture.get("env") or {}).processor_config()
+    expected = expected_family(capture, facts) if family else expected_call(capture, facts)
     return {
         "config.yaml": CONFIG_HEADER + yaml.safe_dump(config, sort_keys=False, default_flow_style=False),
-        "expected.json": dump_json(expected_call(capture, facts).to_json()),
+        "expected.json": dump_json(expected.to_json()),
     }
 
 
@@ -166,12 +171,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parser.parse_args(argv)
 
     facts_files = sorted(Path(args.cases).glob("*.json"))
+    family_files = []
+    for f in sorted((Path(args.cases) / "families").glob("*.json")):
+        capture = load_capture(FAMILY_CAPTURES / f"{f.stem}.json")
+        if not fallback_case(capture):
+            family_files.append(f)
+    facts_files += family_files
     if args.only:
         facts_files = [f for f in facts_files if f.stem in set(args.only)]
     if not facts_files:
         print(f"no facts files in {args.cases}", file=sys.stderr)
         return 2
     stale = []
+    prefetch([(load_capture(FAMILY_CAPTURES / f"{f.stem}.json"), json.loads(f.read_text())) for f in facts_files if f.parent.name == "families"])
     for facts_path in facts_files:
         case_dir = Path(args.out) / facts_path.stem
         files = case_files(facts_path)

@@ -13,7 +13,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from lib import expected as ex  # noqa: E402
 from lib.gateway_settings import trace_settings  # noqa: E402
-from lib.oracle_data import tools_call_capture  # noqa: E402
+from lib.oracle_data import tools_call_capture, tools_call_captures  # noqa: E402
 
 CASES = REPO / "tests" / "parity" / "cases"
 GOLDEN = REPO / "processor" / "mcpparityprocessor" / "testdata" / "golden"
@@ -160,3 +160,20 @@ def test_committed_golden_files_are_current_and_secret_free():
         text = path.read_text(encoding="utf-8")
         for secret in SECRETS:
             assert secret not in text, f"{path}: {secret}"
+
+
+def test_d6_drops_the_tool_list_cache_fill_of_mcp_tools_call():
+    """D6: the /mcp tools/call captures hold the SDK's tool.list; the expectation names it as D6."""
+    mcp_cases = [p for p in tools_call_captures() if p.stem.endswith("_mcp")]
+    assert mcp_cases
+    seen = 0
+    for path in mcp_cases:
+        capture = ex.load_capture(path)
+        selected = ex.select_call_spans(capture)
+        call = ex.expected_call(capture, json.loads((CASES / f"{path.stem}.json").read_text()))
+        fills = [s for s in selected if s["name"] == "tool.list"]
+        assert [c.span_name for c in call.deviations["D6"]] == ["tool.list"] * len(fills), path.stem
+        assert all(s["name"] != "tool.list" for s in call.spans), path.stem
+        assert all(not isinstance(s["parent"], int) or s["parent"] < len(call.spans) for s in call.spans)
+        seen += len(fills)
+    assert seen, "no /mcp tools/call capture has the cache-fill tool.list (D6 would be untested)"

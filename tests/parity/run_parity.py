@@ -43,15 +43,19 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from lib.collector import Collector, CollectorError, collector_binary  # noqa: E402
 from lib.expected import ExpectationError, expected_call, load_capture  # noqa: E402
-from lib.oracle_data import TOOLS_CALL_CAPTURES  # noqa: E402
+from lib.family_expected import expected_family, fallback_case, prefetch  # noqa: E402
+from lib.oracle_data import FAMILY_CAPTURES, TOOLS_CALL_CAPTURES  # noqa: E402
 
 CASES_DIR = HERE / "cases"
+FAMILY_CASES_DIR = CASES_DIR / "families"
+# A fallback case's replay has exited (flushed) before this wait: anything exported by then is ours.
+FALLBACK_QUIET_S = 1.0
 ORACLE_DIR = TOOLS_CALL_CAPTURES
 REPLAY = Path(os.environ.get("MCPPARITY_REPLAY", ROOT / "emitter" / "target" / "release" / "raw-span-replay"))
 CONFIGURATOR = Path(os.environ.get("MCPPARITY_CLI", ROOT / ".cache" / "venv" / "bin" / "mcpparity"))
 EXPORT_WAIT_S = 20
 CHILD_TIMEOUT_S = 120
-TOTAL_BUDGET_S = 290  # the suite stays under 5 minutes
+TOTAL_BUDGET_S = 420  # 84 cases (19 collectors for tools/call, 2 for the families) stay under 7 minutes
 PAYLOAD_KEYS = ("langfuse.observation.input", "langfuse.observation.output")
 
 
@@ -213,8 +217,10 @@ def input_secrets(facts: dict) -> set[str]:
             for pattern in SECRET_PATTERNS:
                 found.update(m.group(1) for m in pattern.finditer(value))
 
-    walk(facts["call"].get("arguments"))
+    walk((facts.get("call") or {}).get("arguments"))
     walk(facts["outcome"].get("result"))
+    for section in ("resource", "prompt"):
+        walk(facts.get(section))
     for err in (facts["outcome"].get("errors") or {}).values():
         walk(err["message"])
     for k, v in facts["env"].items():
@@ -277,6 +283,119 @@ def run_case(facts_path: Path, protocol: str, keep: Path | None, verbose: bool, 
         shutil.rmtree(work, ignore_errors=True)
 
 
+# ---------------------------------------------------------------- family cases (one collector per settings group)
+def new_spans(collector: Collector, known: set[str], count: int) -> list[dict]:
+    """Wait (bounded) until `count` spans of traces not in `known` arrived; return them."""
+    deadline = time.monotonic() + EXPORT_WAIT_S
+    got: list[dict] = []
+    while time.monotonic() < deadline:
+        try:
+            got = [s for s in collector.spans() if s["traceId"] not in known]
+        except json.JSONDecodeError:
+            got = []
+        if len(got) >= count:
+            time.sleep(0.3)
+            return [s for s in collector.spans() if s["traceId"] not in known]
+        time.sleep(0.1)
+    raise CaseFailure(f"exported {len(got)} of {count} spans within {EXPORT_WAIT_S}s")
+
+
+def run_family_case(facts_path: Path, collector: Collector, protocol: str, keep: Path | None) -> tuple[list[str], bool]:
+    """One family case on a running collector; returns (deviations asserted, whether it is a fallback)."""
+    facts = json.loads(facts_path.read_text())
+    capture = load_capture(FAMILY_CAPTURES / f"{facts['case']}.json")
+    known = {s["traceId"] for s in collector.spans()}
+    endpoint = collector.http_endpoint if protocol == "http" else f"http://{collector.grpc_endpoint}"
+    run([str(REPLAY), "--facts", str(facts_path), "--endpoint", endpoint, "--protocol", protocol])
+    if fallback_case(capture):
+        # The runtime forwards this method; Python traces it. Ours must be nothing at all.
+        if facts.get("served") is not False:
+            raise CaseFailure(f"{capture['method']} is a fallback but the facts do not say served: false")
+        time.sleep(FALLBACK_QUIET_S)
+        extra = [s for s in collector.spans() if s["traceId"] not in known]
+        if extra:
+            raise CaseFailure(f"fallback: our emitter exported {[s['name'] for s in extra]} (Python traces this request)")
+        return [], True
+    expected = expected_family(capture, facts)
+    exported = new_spans(collector, known, len(expected.spans))
+    if len(exported) != len(expected.spans):
+        raise CaseFailure(f"exported {len(exported)} spans {[s['name'] for s in exported]}, expected {len(expected.spans)}")
+    raw_output = json.dumps({"spans": exported}, ensure_ascii=False)
+    check_no_secret(raw_output, facts)
+    expected_doc = expected_as_capture(expected)
+    if keep:
+        (keep / f"{facts['case']}.expected.json").write_text(json.dumps(expected_doc, indent=1, ensure_ascii=False))
+        (keep / f"{facts['case']}.exported.json").write_text(raw_output)
+    differences = diff(expected_doc, raw_output, sorted(expected.ignored_values))
+    if differences:
+        raise CaseFailure(differences[0] + (f" (+{len(differences) - 1} more)" if len(differences) > 1 else ""))
+    check_ignored_values(expected, exported)
+    check_trace_context(exported, facts)
+    asserted = check_deviations(expected, exported, facts)
+    for d in ("D8", "D9"):
+        if expected.deviations[d]:
+            asserted.append(d)
+    if not exported_identity_ok(expected, exported):
+        raise CaseFailure("D9: user exported although identity capture is off")
+    return asserted, False
+
+
+def exported_identity_ok(expected, exported: list[dict]) -> bool:
+    """D9 on the output: with identity capture off (D9 removed user), no exported span has user."""
+    if not expected.deviations["D9"]:
+        return True
+    return all("user" not in s["attributes"] for s in exported)
+
+
+def run_family_group(paths: list[Path], keep: Path | None, verbose: bool, started: float) -> tuple[int, int, int]:
+    """Every family case of one settings group on one collector; returns (passed, failed, fallbacks)."""
+    passed = failed = fallbacks = 0
+    env = json.loads(paths[0].read_text())["env"]
+    pairs = []
+    for path in paths:
+        facts = json.loads(path.read_text())
+        pairs.append((load_capture(FAMILY_CAPTURES / f"{facts['case']}.json"), facts))
+    prefetch(pairs)  # one oracle run for the whole group
+    work = Path(tempfile.mkdtemp(prefix="parity-families-"))
+    try:
+        config = generate_config(env, work, work / "traces.json")
+        with Collector(work, config, env=env, lifetime_s=TOTAL_BUDGET_S) as collector:
+            for n, path in enumerate(paths):
+                protocol = "http" if n % 2 == 0 else "grpc"
+                if time.monotonic() - started > TOTAL_BUDGET_S:
+                    print(f"FAIL {path.stem} not run: the suite exceeded its {TOTAL_BUDGET_S}s budget")
+                    failed += 1
+                    continue
+                try:
+                    asserted, fallback = run_family_case(path, collector, protocol, keep)
+                    note = "fallback: no runtime span" if fallback else ", ".join(asserted)
+                    print(f"PASS {path.stem}" + (f"  ({protocol}; {note})" if verbose or fallback else ""))
+                    passed += 1
+                    fallbacks += fallback
+                except (CaseFailure, CollectorError, ExpectationError) as exc:
+                    print(f"FAIL {path.stem} {exc}")
+                    failed += 1
+                except Exception as exc:  # noqa: BLE001
+                    print(f"FAIL {path.stem} {type(exc).__name__}: {exc}")
+                    failed += 1
+                sys.stdout.flush()
+    except (CaseFailure, CollectorError) as exc:
+        for path in paths[passed + failed:]:
+            print(f"FAIL {path.stem} collector: {exc}")
+            failed += 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return passed, failed, fallbacks
+
+
+def family_groups(paths: list[Path]) -> list[list[Path]]:
+    groups: dict[str, list[Path]] = {}
+    for p in paths:
+        key = json.dumps(json.loads(p.read_text())["env"], sort_keys=True)
+        groups.setdefault(key, []).append(p)
+    return list(groups.values())
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--case", action="append", help="run only these cases (repeatable)")
@@ -291,9 +410,14 @@ def main() -> int:
         print(f"parity: missing {', '.join(missing)} (run `make build emitter venv`)", file=sys.stderr)
         return 2
     cases = sorted(CASES_DIR.glob("*.json"))
+    family_cases = sorted(FAMILY_CASES_DIR.glob("*.json"))
+    if len(family_cases) != len(list(FAMILY_CAPTURES.glob("g_*.json"))):
+        print(f"parity: {len(family_cases)} family facts files for {len(list(FAMILY_CAPTURES.glob('g_*.json')))} captures", file=sys.stderr)
+        return 2
     if a.case:
         cases = [c for c in cases if c.stem in a.case]
-        if len(cases) != len(a.case):
+        family_cases = [c for c in family_cases if c.stem in a.case]
+        if len(cases) + len(family_cases) != len(a.case):
             print(f"parity: unknown case in {a.case}", file=sys.stderr)
             return 2
     passed = failed = 0
@@ -317,6 +441,12 @@ def main() -> int:
             print(f"FAIL {path.stem} {type(exc).__name__}: {exc}")
             failed += 1
         sys.stdout.flush()
+    fallbacks = 0
+    for group in family_groups(family_cases):
+        p, f, fb = run_family_group(group, a.keep, a.verbose, started)
+        passed, failed, fallbacks = passed + p, failed + f, fallbacks + fb
+    if fallbacks:
+        print(f"of which {fallbacks} fallback cases (roots/list): passed by asserting that our emitter exports no span (Python traces them)")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

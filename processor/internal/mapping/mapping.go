@@ -35,7 +35,38 @@ type Rename struct {
 	Required bool
 	// URL values go through the URL sanitizer only (Python uses sanitize_url_for_logging).
 	URL bool
+	// Text values get the free-text rules before the key's own rules (D8: resource.uri, text then URL).
+	Text bool
+	// Default is written when the fact is absent (Python's `x or "anonymous"`); "" writes nothing.
+	Default string
+	// Gate exports the key only under that policy (identity capture, Langfuse emission).
+	Gate Gate
+	// Explicit: Python puts the key in the span's own dict even when its value is None, so an
+	// absent fact writes nothing but still blocks create_span's setdefault of To.
+	Explicit bool
+	// Derive computes the value from the fact instead of copying it.
+	Derive Derive
 }
+
+// Gate is the export policy a key needs besides the processor's sanitization.
+type Gate int
+
+const (
+	GateNone     Gate = iota
+	GateIdentity      // identity capture (user.email, team.scope, and D9's user)
+	GateLangfuse      // Langfuse emission (langfuse.*)
+)
+
+// Derive names how a Python value is computed from its raw fact.
+type Derive int
+
+const (
+	DeriveNone         Derive = iota
+	DeriveTeamScope           // string[] token teams → format_trace_team_scope
+	DeriveResourceType        // "template" iff the URI holds "{" and "}", else "static"
+	DeriveHTTPURL             // the URI itself, only when it starts with "http"
+	DeriveReprSize            // len(str(model)): a ResourceContent JSON object, Python repr semantics
+)
 
 // Payload says where a capturable payload sits on the raw span and where it goes.
 type Payload struct {
@@ -44,6 +75,11 @@ type Payload struct {
 	Key             string // Python key, e.g. langfuse.observation.input
 	// ToolResult: the payload is an MCP CallToolResult, normalized to Python's ToolResult JSON.
 	ToolResult bool
+	// Wrap: the payload is {Wrap: <the raw string fact>} (resources/read's input {"uri": …}).
+	Wrap string
+	// TextKey: a top-level string field that gets the free-text rules before the payload's own
+	// (D8: the resource URI inside resources/read's output, masked as resource.uri is).
+	TextKey string
 }
 
 // Op is one row of the table.
@@ -67,6 +103,17 @@ type Op struct {
 	ResultFlag string
 	// Outcome: the span ends with success and duration.ms (tool.invoke).
 	Outcome bool
+	// OutcomeOnSuccess: success and duration.ms are written only when the op did not fail (the
+	// families set them on their last line), or when the SuccessMarked fact says Python had set
+	// them before the failure (resources/read of a template that does not resolve).
+	OutcomeOnSuccess bool
+	SuccessMarked    string
+	// OutcomeAttributes follow success and duration.ms, in Python's order.
+	OutcomeAttributes []Rename
+	// VariantKey names the raw fact that selects Variants[value] instead of Attributes (tool.list
+	// and its siblings have one attribute set per service entry point).
+	VariantKey string
+	Variants   map[string][]Rename
 	// TraceNamePrefix and TraceNameKey derive langfuse.trace.name = prefix + sanitized attribute;
 	// when TraceNameKey is absent the trace name is the span name (_derive_langfuse_trace_name).
 	TraceNamePrefix string
@@ -85,3 +132,15 @@ var byOp = func() map[string]*Op {
 
 // Lookup returns the row of a cf.op, or nil for an unknown op.
 func Lookup(op string) *Op { return byOp[op] }
+
+// AttributesFor returns the attribute set of the variant the raw span names (variant "" or an
+// unknown one: the row's default set; ok reports whether the variant was known).
+func (o *Op) AttributesFor(variant string) (attrs []Rename, ok bool) {
+	if variant == "" || o.VariantKey == "" {
+		return o.Attributes, true
+	}
+	if v, found := o.Variants[variant]; found {
+		return v, true
+	}
+	return o.Attributes, false
+}

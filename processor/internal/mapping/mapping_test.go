@@ -21,23 +21,24 @@ func TestTableIsWellFormed(t *testing.T) {
 		if op.Request != (op.Name == "") {
 			t.Errorf("%s: only the request root keeps its raw name", op.Op)
 		}
-		to := map[string]bool{}
-		for _, r := range append(append([]Rename(nil), op.Attributes...), op.AfterIdentity...) {
-			if strings.HasPrefix(r.To, KeyRawPrefix) || r.To == KeyToolCallArguments || r.To == KeyToolCallResult {
-				t.Errorf("%s: %s would export a raw key", op.Op, r.To)
-			}
-			if to[r.To] {
-				t.Errorf("%s: %s written twice", op.Op, r.To)
-			}
-			to[r.To] = true
-			if (r.From == "") == (r.Const == "") {
-				t.Errorf("%s: %s must be either a fact or a constant", op.Op, r.To)
-			}
+		sets := [][]Rename{append(append(append([]Rename(nil), op.Attributes...), op.AfterIdentity...), op.OutcomeAttributes...)}
+		for _, v := range op.Variants {
+			sets = append(sets, append(append([]Rename(nil), v...), op.OutcomeAttributes...))
+		}
+		for _, set := range sets {
+			checkRenames(t, op.Op, set)
 		}
 		for _, pl := range []*Payload{op.Input, op.Output} {
-			if pl != nil && (pl.RawKey == "" || pl.OriginalSizeKey == "" || !strings.HasPrefix(pl.Key, "langfuse.observation.")) {
+			// A wrapped payload is built from one short fact: the runtime never caps it.
+			if pl != nil && (pl.RawKey == "" || (pl.OriginalSizeKey == "") == (pl.Wrap == "") || !strings.HasPrefix(pl.Key, "langfuse.observation.")) {
 				t.Errorf("%s: payload row incomplete: %+v", op.Op, *pl)
 			}
+		}
+		if (op.VariantKey == "") != (len(op.Variants) == 0) {
+			t.Errorf("%s: variants need a variant key and the other way round", op.Op)
+		}
+		if op.SuccessMarked != "" && !op.OutcomeOnSuccess {
+			t.Errorf("%s: success_marked only means something with outcome_on_success", op.Op)
 		}
 	}
 	if inv := Lookup("tool.invoke"); inv.ResultFlag != KeyResultIsError || len(inv.AfterIdentity) != 1 || inv.AfterIdentity[0].From != KeyServerID {
@@ -45,6 +46,23 @@ func TestTableIsWellFormed(t *testing.T) {
 	}
 	if Lookup("resources/read") != nil || Lookup("") != nil {
 		t.Error("unknown ops must not map")
+	}
+}
+
+func checkRenames(t *testing.T, op string, set []Rename) {
+	t.Helper()
+	to := map[string]bool{}
+	for _, r := range set {
+		if strings.HasPrefix(r.To, KeyRawPrefix) || r.To == KeyToolCallArguments || r.To == KeyToolCallResult {
+			t.Errorf("%s: %s would export a raw key", op, r.To)
+		}
+		if to[r.To] {
+			t.Errorf("%s: %s written twice", op, r.To)
+		}
+		to[r.To] = true
+		if (r.From == "") == (r.Const == "") {
+			t.Errorf("%s: %s must be either a fact or a constant", op, r.To)
+		}
 	}
 }
 

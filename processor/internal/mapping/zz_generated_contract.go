@@ -54,10 +54,30 @@ const (
 	KeyListIncludeInactive     = "cf.list.include_inactive"      // fact
 	KeyListTagsCount           = "cf.list.tags_count"            // fact
 	KeyListLimit               = "cf.list.limit"                 // fact
+	KeyListVariant             = "cf.list.variant"               // fact
+	KeyListIncludeMetrics      = "cf.list.include_metrics"       // fact
+	KeyListDefinitionMode      = "cf.list.definition_mode"       // fact
+	KeyListUserEmail           = "cf.list.user_email"            // fact
+	KeyListTeamIDs             = "cf.list.team_ids"              // fact
+	KeyMCPResourceURI          = "mcp.resource.uri"              // fact
+	KeyResourceRequestID       = "cf.resource.request_id"        // fact
+	KeySuccessMarked           = "cf.result.success_marked"      // fact
+	KeyCallerUser              = "cf.caller.user"                // fact
+	KeyTenantID                = "cf.tenant.id"                  // fact
+	KeyGenAIPromptName         = "gen_ai.prompt.name"            // fact
+	KeyPromptRequestID         = "cf.prompt.request_id"          // fact
+	KeyPromptCanonicalName     = "cf.prompt.canonical_name"      // fact
+	KeyPromptVersion           = "cf.prompt.version"             // fact
+	KeyPromptMessagesCount     = "cf.prompt.messages_count"      // fact
+	KeyMCPProtocolVersion      = "mcp.protocol.version"          // fact
+	KeyMCPSessionID            = "mcp.session.id"                // fact
 	KeyToolCallArguments       = "gen_ai.tool.call.arguments"    // payload
 	KeyArgumentsOriginalSize   = "cf.arguments.original_size"    // payload size
 	KeyToolCallResult          = "gen_ai.tool.call.result"       // payload
 	KeyResultOriginalSize      = "cf.result.original_size"       // payload size
+	KeyResourceContent         = "cf.resource.content"           // payload
+	KeyPromptArguments         = "cf.prompt.arguments"           // payload
+	KeyPromptResult            = "cf.prompt.result"              // payload
 )
 
 // Python keys the payloads are written to.
@@ -181,6 +201,154 @@ var Table = []Op{
 			{From: KeyListTagsCount, To: "tags.count", Type: TypeInt},
 			{From: KeyListLimit, To: "limit", Type: TypeInt},
 		},
+		VariantKey: KeyListVariant,
+		Variants: map[string][]Rename{
+			"catalog": {
+				{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+				{From: KeyListTagsCount, To: "tags.count", Type: TypeInt},
+				{From: KeyListLimit, To: "limit", Type: TypeInt},
+				{From: KeyListUserEmail, To: "user.email", Type: TypeString, Gate: GateIdentity, Explicit: true},
+				{From: KeyListTeamIDs, To: "team.scope", Gate: GateIdentity, Explicit: true, Derive: DeriveTeamScope},
+			},
+			"server": {
+				{From: KeyServerID, To: "server_id", Type: TypeString},
+				{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+				{From: KeyListIncludeMetrics, To: "include_metrics", Type: TypeBool},
+				{From: KeyListUserEmail, To: "user.email", Type: TypeString, Gate: GateIdentity, Explicit: true},
+				{From: KeyListTeamIDs, To: "team.scope", Gate: GateIdentity, Explicit: true, Derive: DeriveTeamScope},
+			},
+			"definitions": {
+				{From: KeyServerID, To: "server_id", Type: TypeString},
+				{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+				{From: KeyListUserEmail, To: "user.email", Type: TypeString, Gate: GateIdentity, Explicit: true},
+				{From: KeyListTeamIDs, To: "team.scope", Gate: GateIdentity, Explicit: true, Derive: DeriveTeamScope},
+				{From: KeyListDefinitionMode, To: "mcp.definition_mode", Type: TypeBool},
+			},
+		},
 		TraceNameFixed: "Tools",
+	},
+	{
+		Op: "resource.list", Name: "resource.list", Kind: KindInternal,
+		Attributes: []Rename{
+			{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+			{From: KeyListTagsCount, To: "tags.count", Type: TypeInt},
+			{From: KeyListLimit, To: "limit", Type: TypeInt},
+		},
+		VariantKey: KeyListVariant,
+		Variants: map[string][]Rename{
+			"catalog": {
+				{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+				{From: KeyListTagsCount, To: "tags.count", Type: TypeInt},
+				{From: KeyListLimit, To: "limit", Type: TypeInt},
+				{From: KeyListUserEmail, To: "user.email", Type: TypeString, Gate: GateIdentity, Explicit: true},
+				{From: KeyListTeamIDs, To: "team.scope", Gate: GateIdentity, Explicit: true, Derive: DeriveTeamScope},
+			},
+			"server": {
+				{From: KeyServerID, To: "server_id", Type: TypeString},
+				{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+				{From: KeyListIncludeMetrics, To: "include_metrics", Type: TypeBool},
+				{From: KeyListUserEmail, To: "user.email", Type: TypeString, Gate: GateIdentity, Explicit: true},
+				{From: KeyListTeamIDs, To: "team.scope", Gate: GateIdentity, Explicit: true, Derive: DeriveTeamScope},
+			},
+			"definitions": {
+				{From: KeyServerID, To: "server_id", Type: TypeString},
+				{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+				{From: KeyListUserEmail, To: "user.email", Type: TypeString, Gate: GateIdentity, Explicit: true},
+				{From: KeyListTeamIDs, To: "team.scope", Gate: GateIdentity, Explicit: true, Derive: DeriveTeamScope},
+				{From: KeyListDefinitionMode, To: "mcp.definition_mode", Type: TypeBool},
+			},
+		},
+		TraceNameFixed: "Resources",
+	},
+	{
+		Op: "prompt.list", Name: "prompt.list", Kind: KindInternal,
+		Attributes: []Rename{
+			{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+			{From: KeyListTagsCount, To: "tags.count", Type: TypeInt},
+			{From: KeyListLimit, To: "limit", Type: TypeInt},
+		},
+		VariantKey: KeyListVariant,
+		Variants: map[string][]Rename{
+			"catalog": {
+				{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+				{From: KeyListTagsCount, To: "tags.count", Type: TypeInt},
+				{From: KeyListLimit, To: "limit", Type: TypeInt},
+				{From: KeyListUserEmail, To: "user.email", Type: TypeString, Gate: GateIdentity, Explicit: true},
+				{From: KeyListTeamIDs, To: "team.scope", Gate: GateIdentity, Explicit: true, Derive: DeriveTeamScope},
+			},
+			"server": {
+				{From: KeyServerID, To: "server_id", Type: TypeString},
+				{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+				{From: KeyListIncludeMetrics, To: "include_metrics", Type: TypeBool},
+				{From: KeyListUserEmail, To: "user.email", Type: TypeString, Gate: GateIdentity, Explicit: true},
+				{From: KeyListTeamIDs, To: "team.scope", Gate: GateIdentity, Explicit: true, Derive: DeriveTeamScope},
+			},
+			"definitions": {
+				{From: KeyServerID, To: "server_id", Type: TypeString},
+				{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+				{From: KeyListUserEmail, To: "user.email", Type: TypeString, Gate: GateIdentity, Explicit: true},
+				{From: KeyListTeamIDs, To: "team.scope", Gate: GateIdentity, Explicit: true, Derive: DeriveTeamScope},
+				{From: KeyListDefinitionMode, To: "mcp.definition_mode", Type: TypeBool},
+			},
+		},
+		TraceNameFixed: "Prompts",
+	},
+	{
+		Op: "resource_template.list", Name: "resource_template.list", Kind: KindInternal,
+		Attributes: []Rename{
+			{From: KeyListIncludeInactive, To: "include_inactive", Type: TypeBool},
+			{From: KeyServerID, To: "server_id", Type: TypeString},
+			{From: KeyListTagsCount, To: "tags.count", Type: TypeInt},
+		},
+		TraceNameFixed: "Resource Templates",
+	},
+	{
+		Op: "resource.read", Name: "resource.read", Kind: KindInternal,
+		Outcome:          true,
+		OutcomeOnSuccess: true,
+		SuccessMarked:    KeySuccessMarked,
+		Attributes: []Rename{
+			{From: KeyMCPResourceURI, To: "resource.uri", Type: TypeString, Required: true, Text: true, Default: "unknown"},
+			{From: KeyCallerUser, To: "user", Type: TypeString, Default: "anonymous", Gate: GateIdentity},
+			{From: KeyServerID, To: "server_id", Type: TypeString},
+			{From: KeyResourceRequestID, To: "request_id", Type: TypeString, Explicit: true},
+			{From: KeyMCPResourceURI, To: "http.url", Type: TypeString, Required: true, Derive: DeriveHTTPURL},
+			{From: KeyMCPResourceURI, To: "resource.type", Type: TypeString, Required: true, Derive: DeriveResourceType},
+		},
+		OutcomeAttributes: []Rename{
+			{From: KeyResourceContent, To: "content.size", Type: TypeString, Derive: DeriveReprSize},
+		},
+		Input:           &Payload{RawKey: KeyMCPResourceURI, Key: InputKey, Wrap: "uri"},
+		Output:          &Payload{RawKey: KeyResourceContent, OriginalSizeKey: KeyResultOriginalSize, Key: OutputKey, TextKey: "uri"},
+		TraceNamePrefix: "Resource: ", TraceNameKey: "resource.uri",
+	},
+	{
+		Op: "prompt.render", Name: "prompt.render", Kind: KindInternal,
+		Outcome:          true,
+		OutcomeOnSuccess: true,
+		Attributes: []Rename{
+			{From: KeyGenAIPromptName, To: "prompt.id", Type: TypeString, Required: true},
+			{From: KeyArgumentsCount, To: "arguments_count", Type: TypeInt},
+			{From: KeyCallerUser, To: "user", Type: TypeString, Default: "anonymous", Gate: GateIdentity},
+			{From: KeyServerID, To: "server_id", Type: TypeString},
+			{From: KeyTenantID, To: "tenant_id", Type: TypeString},
+			{From: KeyPromptRequestID, To: "request_id", Type: TypeString, Default: "none"},
+		},
+		OutcomeAttributes: []Rename{
+			{From: KeyPromptCanonicalName, To: "langfuse.observation.prompt.name", Type: TypeString, Gate: GateLangfuse},
+			{From: KeyPromptVersion, To: "langfuse.observation.prompt.version", Type: TypeInt, Gate: GateLangfuse},
+			{From: KeyPromptMessagesCount, To: "messages.count", Type: TypeInt},
+		},
+		Input:           &Payload{RawKey: KeyPromptArguments, OriginalSizeKey: KeyArgumentsOriginalSize, Key: InputKey},
+		Output:          &Payload{RawKey: KeyPromptResult, OriginalSizeKey: KeyResultOriginalSize, Key: OutputKey},
+		TraceNamePrefix: "Prompt: ", TraceNameKey: "prompt.id",
+	},
+	{
+		Op: "mcp.initialize", Name: "mcp.initialize", Kind: KindInternal,
+		Attributes: []Rename{
+			{From: KeyMCPProtocolVersion, To: "mcp.protocol_version", Type: TypeString},
+			{From: KeyMCPSessionID, To: "mcp.session_id", Type: TypeString},
+			{From: KeyServerID, To: "server.id", Type: TypeString},
+		},
 	},
 }
