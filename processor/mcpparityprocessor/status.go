@@ -32,7 +32,7 @@ func (p *parityProcessor) finishOp(span ptrace.Span, out pcommon.Map, f *spanFac
 // status description sanitized (D1) and only the sanitized exception event (D2).
 func (p *parityProcessor) setError(span ptrace.Span, out pcommon.Map, f *spanFacts, c *counts) {
 	typeName := p.boundText(f.excType, c)
-	msg := p.redactor.SanitizeExceptionMessage(p.bound(f.excMessage, c), typeName)
+	msg := p.redactor.SanitizeExceptionMessage(p.validText(f.excMessage, c), typeName) // cuts after sanitizing
 	if msg != f.excMessage {
 		c.redactions++
 	}
