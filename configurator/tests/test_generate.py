@@ -84,6 +84,13 @@ def test_pipeline_order_and_loopback_receiver() -> None:
     assert config["exporters"] == {"file": {"path": "./traces-out/traces.json"}}
 
 
+def test_request_size_bounded_on_both_protocols() -> None:
+    """One request costs a bounded amount of memory: 4 MiB on HTTP (after decompression) and gRPC."""
+    protocols = build_collector_config(parse_gateway_settings({})).config["receivers"]["otlp"]["protocols"]
+    assert protocols["http"]["max_request_body_size"] == 4 * 1024 * 1024
+    assert protocols["grpc"]["max_recv_msg_size_mib"] == 4
+
+
 def test_listen_address_and_exporter_options(write_env) -> None:
     env = write_env(ENVS["no_endpoint"])
     result = run(["generate", "--env-file", str(env), "--listen-address", "0.0.0.0", "--exporter", "debug"])

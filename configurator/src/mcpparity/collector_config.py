@@ -15,6 +15,10 @@ RAW_SCOPE_NAME = "contextforge.mcp_runtime"
 LANGFUSE_AUTH_ENV = "LANGFUSE_OTEL_AUTH"
 LANGFUSE_INGESTION_VERSION = "4"
 PIPELINE_PROCESSORS = ["memory_limiter", "mcpparity", "batch"]
+# One OTLP request may carry at most this many bytes on either protocol (HTTP body after
+# decompression, gRPC message): it bounds what one request can cost the collector
+# (docs/operations.md, "Memory per request"). A raw payload is at most 1 MiB (contract v1).
+MAX_REQUEST_MIB = 4
 
 
 @dataclass(frozen=True)
@@ -141,8 +145,8 @@ def build_collector_config(
         "receivers": {
             "otlp": {
                 "protocols": {
-                    "grpc": {"endpoint": f"{listen_host}:4317"},
-                    "http": {"endpoint": f"{listen_host}:4318"},
+                    "grpc": {"endpoint": f"{listen_host}:4317", "max_recv_msg_size_mib": MAX_REQUEST_MIB},
+                    "http": {"endpoint": f"{listen_host}:4318", "max_request_body_size": MAX_REQUEST_MIB << 20},
                 },
             },
         },
