@@ -89,6 +89,10 @@ def test_request_size_bounded_on_both_protocols() -> None:
     protocols = build_collector_config(parse_gateway_settings({})).config["receivers"]["otlp"]["protocols"]
     assert protocols["http"]["max_request_body_size"] == 4 * 1024 * 1024
     assert protocols["grpc"]["max_recv_msg_size_mib"] == 4
+    config = build_collector_config(parse_gateway_settings({})).config
+    assert protocols["http"]["middlewares"] == [{"id": "jsondepth"}]
+    assert config["extensions"]["jsondepth"] == {"max_depth": 256}
+    assert "jsondepth" in config["service"]["extensions"]
 
 
 def test_listen_address_and_exporter_options(write_env) -> None:

@@ -69,7 +69,7 @@ def test_merged_config_drops_what_our_distribution_lacks() -> None:
     assert set(config["service"]["pipelines"]) == {"traces"}
     assert config["service"]["pipelines"]["traces"]["processors"] == ["memory_limiter", "mcpparity", "batch"]
     assert config["extensions"]["health_check"]["endpoint"] == "${env:MY_POD_IP}:13133"
-    assert config["service"]["extensions"] == ["health_check"]
+    assert config["service"]["extensions"] == ["health_check", "jsondepth"]
     assert lints.lint(config) == []
 
 

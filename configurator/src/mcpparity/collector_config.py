@@ -19,6 +19,10 @@ PIPELINE_PROCESSORS = ["memory_limiter", "mcpparity", "batch"]
 # decompression, gRPC message): it bounds what one request can cost the collector
 # (docs/operations.md, "Memory per request"). A raw payload is at most 1 MiB (contract v1).
 MAX_REQUEST_MIB = 4
+# The OTLP/HTTP receiver decodes OTLP/JSON recursively: the jsondepth middleware (our distribution)
+# refuses a JSON body nested deeper than this before decoding (protobuf stops at 100 message levels).
+MAX_JSON_DEPTH = 256
+JSON_DEPTH_EXTENSION = "jsondepth"
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,11 @@ def build_collector_config(
             "otlp": {
                 "protocols": {
                     "grpc": {"endpoint": f"{listen_host}:4317", "max_recv_msg_size_mib": MAX_REQUEST_MIB},
-                    "http": {"endpoint": f"{listen_host}:4318", "max_request_body_size": MAX_REQUEST_MIB << 20},
+                    "http": {
+                        "endpoint": f"{listen_host}:4318",
+                        "max_request_body_size": MAX_REQUEST_MIB << 20,
+                        "middlewares": [{"id": JSON_DEPTH_EXTENSION}],
+                    },
                 },
             },
         },
@@ -156,9 +164,12 @@ def build_collector_config(
             "batch": {},
         },
         "exporters": {exporter_id: exporter_body},
-        "extensions": {"health_check": {"endpoint": f"{listen_host}:13133"}},
+        "extensions": {
+            "health_check": {"endpoint": f"{listen_host}:13133"},
+            JSON_DEPTH_EXTENSION: {"max_depth": MAX_JSON_DEPTH},
+        },
         "service": {
-            "extensions": ["health_check"],
+            "extensions": ["health_check", JSON_DEPTH_EXTENSION],
             "pipelines": {
                 "traces": {
                     "receivers": ["otlp"],
@@ -169,5 +180,8 @@ def build_collector_config(
         },
     }
     gen.comments[("receivers", "otlp")] = "The Rust runtime sends raw spans here (gateway-env prints its settings)."
+    gen.comments[("receivers", "otlp", "protocols")] = (
+        "One request: at most 4 MiB on either protocol, OTLP/JSON at most 256 levels deep (docs/operations.md)."
+    )
     gen.comments[("processors", "mcpparity")] = "Mirrors the gateway's OTEL_* policy settings; regenerate rather than edit."
     return gen
