@@ -25,7 +25,7 @@ GO_SOURCES   := $(shell find processor -name '*.go' -o -name 'go.mod' -o -name '
 RUST_SOURCES := $(shell find emitter -path emitter/target -prune -o -type f \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print 2>/dev/null)
 
 .PHONY: help run build emitter venv tools generate test test-go test-fuzz test-rust test-py \
-        differential e2e parity golden oracle configs configs-check bench clean
+        differential e2e hostile parity golden oracle configs configs-check bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -91,6 +91,9 @@ differential: venv ## Go engine vs the real Python redaction helpers, on generat
 
 e2e: venv build ## the built distribution over OTLP/HTTP and gRPC
 	$(PY) -m pytest -q tests/e2e
+
+hostile: venv build ## hostile OTLP inputs (issue 9 classes) over every transport: no secret, no loss, bounded RSS
+	$(PY) -m pytest -q tests/hostile
 
 parity: venv build emitter ## replay every oracle case through emitter + collector, diff with the capture
 	$(PY) tests/parity/run_parity.py

@@ -53,11 +53,9 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFac
 }
 
 func (p *parityProcessor) sanitizeURLValue(key, s string, c *counts) string {
-	if key == mapping.KeyURLQuery {
-		// The request middleware runs sanitize_trace_text on the raw query before set_span_attribute.
-		return p.redactor.SanitizeText(p.validText(s, c))
-	}
-	return redact.SanitizeURL(p.validText(s, c))
+	// The request middleware runs sanitize_trace_text on the raw query before set_span_attribute;
+	// putStr gives every other URL value the same two passes (D10).
+	return p.redactor.SanitizeText(p.validText(s, c))
 }
 
 // putStr sanitizes and then bounds one exported string (set_span_attribute →
@@ -65,11 +63,26 @@ func (p *parityProcessor) sanitizeURLValue(key, s string, c *counts) string {
 // cut is still seen whole.
 func (p *parityProcessor) putStr(out pcommon.Map, key, s string, c *counts) {
 	s = p.validText(s, c)
-	clean := p.redactor.SanitizeAttributeString(key, s)
+	clean := p.attributeString(key, s)
 	if clean != s {
 		c.redactions++
 	}
 	out.PutStr(key, p.cut(clean, c))
+}
+
+// attributeString is sanitize_trace_attribute_value for a string, except that a value under a
+// URL-like key goes through the free-text rules before the URL rules (D10): Python's URL rules
+// alone keep `password=…`, `Bearer …` or a session_id parameter in a URL or path, and re-encode
+// the query so that no later text pass could see them. On a value the text rules leave alone
+// (every URL of the captures) the result is Python's.
+func (p *parityProcessor) attributeString(key, s string) string {
+	if p.redactor.KeyMatches(key) {
+		return mask
+	}
+	if redact.FieldLooksLikeURL(key) {
+		return redact.SanitizeURL(p.redactor.SanitizeText(s))
+	}
+	return p.redactor.SanitizeText(s)
 }
 
 // putUntrusted writes a fact that broke the contract (wrong type): every rule applies whatever

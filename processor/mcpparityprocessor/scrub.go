@@ -8,7 +8,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/mcpparity/mcpparity/processor/internal/mapping"
-	"github.com/mcpparity/mcpparity/processor/internal/redact"
 )
 
 // One scrub covers every string of a span that is not a trusted contract span: its name, its
@@ -121,8 +120,8 @@ func (p *parityProcessor) scrubValue(key string, v pcommon.Value, c *counts) {
 
 // scrubString is the untrusted form of sanitize_trace_attribute_value: a JSON object or array
 // is redacted in one structured pass (kept byte for byte when nothing changes; no D4 damage);
-// any other text goes through the URL rules when its key looks like a URL and through the
-// free-text rules always (a wrong-typed or foreign url.* value may hide `password=` or a
+// any other text goes through the free-text rules always and then through the URL rules when
+// its key looks like a URL (a wrong-typed or foreign url.* value may hide `password=` or a
 // Bearer token outside any URL); sanitized first, bounded after.
 func (p *parityProcessor) scrubString(key, s string, c *counts) string {
 	if p.redactor.KeyMatches(key) {
@@ -145,11 +144,8 @@ func (p *parityProcessor) scrubString(key, s string, c *counts) string {
 			return out
 		}
 	}
-	clean := s
-	if redact.FieldLooksLikeURL(key) {
-		clean = redact.SanitizeURL(clean)
-	}
-	clean = p.redactor.SanitizeText(clean)
+	// Free text first, then the URL rules under a URL-like key (attributeString, D10).
+	clean := p.attributeString(key, s)
 	if clean != s {
 		c.redactions++
 	}
