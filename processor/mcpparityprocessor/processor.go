@@ -51,17 +51,17 @@ const (
 )
 
 type parityProcessor struct {
-	cfg        *Config
-	logger     *zap.Logger
-	telemetry  *metadata.TelemetryBuilder
-	redactor   *redact.Redactor
-	rawScopes  map[string]struct{}
+	cfg       *Config
+	logger    *zap.Logger
+	telemetry *metadata.TelemetryBuilder
+	redactor  *redact.Redactor
+	rawScopes map[string]struct{}
 	// rawScopesFolded are the raw scope names folded (foldScopeName): a scope containing one is ours.
 	rawScopesFolded []string
-	captureIn  map[string]struct{}
-	captureOut map[string]struct{}
-	langfuse   bool
-	identity   bool
+	captureIn       map[string]struct{}
+	captureOut      map[string]struct{}
+	langfuse        bool
+	identity        bool
 	// baggage policy
 	baggageKeys      map[string]struct{}
 	baggageSpanAllow map[string]struct{} // nil: every key
@@ -124,9 +124,9 @@ type counts struct {
 type scopeTrust int
 
 const (
-	scopeForeign   scopeTrust = iota // not ours: passed through (scrubbed with scrub_foreign_spans)
-	scopeRaw                         // a configured raw scope: contract-v1 raw spans
-	scopeLooksRaw                    // looks like ours but is no contract we know: untrusted raw
+	scopeForeign  scopeTrust = iota // not ours: passed through (scrubbed with scrub_foreign_spans)
+	scopeRaw                        // a configured raw scope: contract-v1 raw spans
+	scopeLooksRaw                   // looks like ours but is no contract we know: untrusted raw
 )
 
 // classifyScope: only an exact configured name is trusted; a name that contains a raw scope

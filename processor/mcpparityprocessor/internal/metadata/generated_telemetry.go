@@ -64,7 +64,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.ProcessorMcpparityMalformedSpans, err = builder.meter.Int64Counter(
 		"otelcol_processor_mcpparity_malformed_spans",
-		metric.WithDescription("Raw spans with missing facts, wrong types, invalid payloads or unknown cf.op (still exported, sanitized). [Alpha]"),
+		metric.WithDescription("Raw spans with missing facts, wrong types, invalid payloads or unknown cf.op, and spans that only look like raw spans (still exported, sanitized). [Alpha]"),
 		metric.WithUnit("{spans}"),
 	)
 	errs = errors.Join(errs, err)

@@ -24,7 +24,7 @@ func NewSettings(tt *componenttest.Telemetry) processor.Settings {
 func AssertEqualProcessorMcpparityMalformedSpans(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_mcpparity_malformed_spans",
-		Description: "Raw spans with missing facts, wrong types, invalid payloads or unknown cf.op (still exported, sanitized). [Alpha]",
+		Description: "Raw spans with missing facts, wrong types, invalid payloads or unknown cf.op, and spans that only look like raw spans (still exported, sanitized). [Alpha]",
 		Unit:        "{spans}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
