@@ -473,3 +473,27 @@ func pythonView(td ptrace.Traces) []string {
 	}
 	return out
 }
+
+// TestURLValuesTextRulesFirst is D10: a URL-keyed value goes through the free-text rules before
+// the URL rules, so text secrets inside a URL or path are masked; a URL the text rules leave
+// alone comes out exactly as Python's URL rules make it.
+func TestURLValuesTextRulesFirst(t *testing.T) {
+	cases := []struct{ op, fact, key, in, want string }{
+		{"request", "url.path", "url.path", "/rpc password=PW-hunter2", "/rpc password=***"},
+		{"request", "url.path", "http.route", "/rpc Bearer BR-sekrit", "/rpc Bearer ***"},
+		{"mcp.client.call", "url.full", "url.full", "https://h/x?q=1 password=PW-hunter2", "https://h/x?q=1+password%3D%2A%2A%2A"},
+		{"mcp.client.call", "url.full", "url.full", "http://127.0.0.1:9000/mcp", "http://127.0.0.1:9000/mcp"},
+		{"mcp.client.call", "url.full", "url.full", "https://u:UI-userpass@h/x?api_key=QP-apikey&q=1", "https://REDACTED:REDACTED@h/x?api_key=REDACTED&q=1"},
+	}
+	for _, tc := range cases {
+		td, ss := rawTraces()
+		s := rawSpan(ss, tc.op, "POST /rpc")
+		s.Attributes().PutStr("http.request.method", "POST")
+		s.Attributes().PutStr("url.path", "/rpc")
+		s.Attributes().PutStr(tc.fact, tc.in)
+		out := spanAt(run(t, langfuseConfig(), td), 0)
+		got, ok := out.Attributes().Get(tc.key)
+		require.True(t, ok, "%s: %s missing in %v", tc.in, tc.key, keys(out.Attributes()))
+		assert.Equal(t, tc.want, got.Str(), tc.in)
+	}
+}
