@@ -24,8 +24,8 @@ export MCPPARITY_REPLAY := $(REPLAY)
 GO_SOURCES   := $(shell find processor -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name 'metadata.yaml' 2>/dev/null)
 RUST_SOURCES := $(shell find emitter -path emitter/target -prune -o -type f \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print 2>/dev/null)
 
-.PHONY: help run build emitter venv tools generate test test-go test-fuzz test-rust test-py \
-        differential e2e hostile parity golden oracle configs configs-check bench clean
+.PHONY: help run build emitter venv tools generate contract contract-check test test-go test-fuzz test-rust test-py \
+        differential e2e durability hostile parity golden oracle configs configs-check bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -48,6 +48,12 @@ tools: $(TOOLS)/mdatagen $(TOOLS)/builder ## Go tools (mdatagen, ocb) into .cach
 generate: $(TOOLS)/mdatagen ## regenerate processor/mcpparityprocessor/internal/metadata from metadata.yaml
 	cd processor/mcpparityprocessor && PATH=$(TOOLS):$$PATH go generate ./...
 
+contract: venv ## regenerate Go, Rust, Python and doc copies of contract/raw-span-contract.yaml
+	$(PY) contract/generate.py --write
+
+contract-check: venv ## fail when a generated copy differs from contract/raw-span-contract.yaml
+	$(PY) contract/generate.py --check
+
 build: $(COLLECTOR) ## build the otelcol-mcpparity distribution into bin/
 $(COLLECTOR): $(TOOLS)/builder builder-config.yaml $(GO_SOURCES)
 	# -e: go mod tidy tolerates a test-only dependency of fileexporter the Go proxy does not serve (otlpencodingextension)
@@ -56,7 +62,7 @@ $(COLLECTOR): $(TOOLS)/builder builder-config.yaml $(GO_SOURCES)
 
 emitter: $(REPLAY) ## build the Rust reference emitter and raw-span-replay
 $(REPLAY): $(RUST_SOURCES)
-	cargo build --release --locked --manifest-path emitter/Cargo.toml
+	cargo build --release --locked --features replay --manifest-path emitter/Cargo.toml
 	touch $@
 
 run: $(COLLECTOR) ## start the collector on collector-config/local.yaml (no account needed)
@@ -66,7 +72,7 @@ run: $(COLLECTOR) ## start the collector on collector-config/local.yaml (no acco
 	$(COLLECTOR) --config=collector-config/local.yaml
 
 # ---------------------------------------------------------------- tests
-test: test-go test-fuzz test-rust test-py configs-check parity ## every suite (what CI runs)
+test: contract-check test-go test-fuzz test-rust test-py configs-check parity ## every suite (what CI runs)
 
 test-go: ## Go unit, golden and generated tests of the processor
 	cd processor && go vet ./... && go test -count=1 ./...
@@ -80,7 +86,7 @@ test-fuzz: ## each Go fuzz target for FUZZTIME (default 30s)
 	done
 
 test-rust: ## Rust emitter unit tests
-	cargo test --locked --manifest-path emitter/Cargo.toml
+	cargo test --locked --all-features --manifest-path emitter/Cargo.toml
 
 test-py: venv build emitter ## configurator, differential and e2e pytest suites
 	$(PY) -m pytest -q configurator/tests
@@ -94,6 +100,9 @@ e2e: venv build ## the built distribution over OTLP/HTTP and gRPC
 
 hostile: venv build ## hostile OTLP inputs (issue 9 classes) over every transport: no secret, no loss, bounded RSS
 	$(PY) -m pytest -q tests/hostile
+
+durability: venv build ## exporter down + kill -9 + restart on the persistent queue: no acknowledged span lost (part of test-py)
+	$(PY) -m pytest -q tests/durability
 
 parity: venv build emitter ## replay every oracle case through emitter + collector, diff with the capture
 	$(PY) tests/parity/run_parity.py

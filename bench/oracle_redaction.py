@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Time the Python oracle's redaction on the same inputs as the Go engine benchmarks.
 
-The inputs are processor/internal/redact/testdata/bench/ (text_2k.txt, payload_2k.json,
+The inputs are processor/internal/redact/testdata/bench/ (text_2k.txt, text_clean_2k.txt,
+text_secrets_2k.txt, payload_2k.json,
 payload_40k.json) and the short attribute tool.name=echo-tool, with the gateway's default settings
 (default redact fields, max payload size 32768), as in processor/internal/redact/bench_test.go. As
 there, the JSON payloads are parsed once outside the timed call. Each row is the median of
@@ -58,19 +59,24 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7, help="timeit runs per row (median is printed)")
     args = parser.parse_args()
 
-    missing = [n for n in ("text_2k.txt", "payload_2k.json", "payload_40k.json") if not (INPUTS / n).is_file()]
+    missing = [n for n in ("text_2k.txt", "text_clean_2k.txt", "text_secrets_2k.txt", "payload_2k.json", "payload_40k.json")
+               if not (INPUTS / n).is_file()]
     if missing:
         print(f"oracle_redaction: missing benchmark inputs in {INPUTS}: {', '.join(missing)}", file=sys.stderr)
         return 2
 
     tr = load_oracle()
     text = (INPUTS / "text_2k.txt").read_text(encoding="utf-8")
+    clean = (INPUTS / "text_clean_2k.txt").read_text(encoding="utf-8")
+    dense = (INPUTS / "text_secrets_2k.txt").read_text(encoding="utf-8")
     p2k_raw = (INPUTS / "payload_2k.json").read_text(encoding="utf-8")
     p40k_raw = (INPUTS / "payload_40k.json").read_text(encoding="utf-8")
     p2k, p40k = json.loads(p2k_raw), json.loads(p40k_raw)
 
     rows = [
         ("sanitize_trace_text", f"text_2k.txt ({len(text.encode())} B)", lambda: tr.sanitize_trace_text(text)),
+        ("sanitize_trace_text", f"text_clean_2k.txt ({len(clean.encode())} B)", lambda: tr.sanitize_trace_text(clean)),
+        ("sanitize_trace_text", f"text_secrets_2k.txt ({len(dense.encode())} B)", lambda: tr.sanitize_trace_text(dense)),
         ("serialize_trace_payload", f"payload_2k.json ({len(p2k_raw.encode())} B)", lambda: tr.serialize_trace_payload(p2k, max_size=MAX_SIZE)),
         ("serialize_trace_payload", f"payload_40k.json ({len(p40k_raw.encode())} B)", lambda: tr.serialize_trace_payload(p40k, max_size=MAX_SIZE)),
         ("sanitize_trace_attribute_value", "tool.name=echo-tool", lambda: tr.sanitize_trace_attribute_value("tool.name", "echo-tool")),

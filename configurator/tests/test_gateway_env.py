@@ -13,6 +13,7 @@ from golden_util import assert_golden
 from mcpparity.cli import main
 from mcpparity.gateway_env import build_gateway_env
 from mcpparity.collector_config import build_collector_config
+from mcpparity.hop import HopOptions
 from mcpparity.settings import parse_gateway_settings, read_env_file
 
 
@@ -49,7 +50,8 @@ def test_no_raw_payloads_when_the_collector_would_drop_them() -> None:
 
 
 def test_wildcard_bind_needs_a_host() -> None:
-    config = build_collector_config(parse_gateway_settings({}), listen_host="0.0.0.0").config
+    config = build_collector_config(parse_gateway_settings({}), listen_host="0.0.0.0",
+                                    hop_options=HopOptions(insecure_listen=True)).config
     result = build_gateway_env(config)
     assert as_dict(result.render())["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://localhost:4318/v1/traces"
     assert result.notes and "--host" in result.notes[0]

@@ -54,7 +54,7 @@ def test_generate_is_deterministic(write_env) -> None:
 
 def test_langfuse_exporter_posts_where_the_gateway_posts_with_basic_auth_from_env() -> None:
     gen = build_collector_config(parse_gateway_settings({"OTEL_EXPORTER_OTLP_ENDPOINT": LF, "LANGFUSE_PUBLIC_KEY": PK, "LANGFUSE_SECRET_KEY": SK}))
-    exporter = gen.config["exporters"]["otlphttp/langfuse"]
+    exporter = gen.config["exporters"]["otlp_http/langfuse"]
     assert exporter["traces_endpoint"] == LF
     assert exporter["headers"] == {"Authorization": "Basic ${env:LANGFUSE_OTEL_AUTH}", "x-langfuse-ingestion-version": "4"}
     assert [r.name for r in gen.required_env] == ["LANGFUSE_OTEL_AUTH"]
@@ -64,7 +64,9 @@ def test_langfuse_exporter_posts_where_the_gateway_posts_with_basic_auth_from_en
 
 def test_plain_endpoint_keeps_langfuse_and_identity_off_and_uses_grpc_by_default() -> None:
     gen = build_collector_config(parse_gateway_settings({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://backend:4317"}))
-    assert gen.config["exporters"] == {"otlp": {"endpoint": "http://backend:4317", "tls": {"insecure": True}}}
+    exporter = gen.config["exporters"]["otlp_grpc"]  # not the deprecated `otlp` alias
+    assert list(gen.config["exporters"]) == ["otlp_grpc"]
+    assert {k: exporter[k] for k in ("endpoint", "tls")} == {"endpoint": "http://backend:4317", "tls": {"insecure": True}}
     processor = gen.config["processors"]["mcpparity"]
     assert processor["langfuse_attributes"] is False and processor["identity_attributes"] is False
     assert "redact_fields" not in processor  # unset: the processor's default is the gateway's
@@ -73,12 +75,12 @@ def test_plain_endpoint_keeps_langfuse_and_identity_off_and_uses_grpc_by_default
 def test_http_protocol_rewrites_4317_like_the_gateway() -> None:
     settings = parse_gateway_settings({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://backend:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "http"})
     gen = build_collector_config(settings)
-    assert gen.config["exporters"]["otlphttp"]["traces_endpoint"] == "http://backend:4318/v1/traces"
+    assert gen.config["exporters"]["otlp_http"]["traces_endpoint"] == "http://backend:4318/v1/traces"
 
 
 def test_pipeline_order_and_loopback_receiver() -> None:
     config = build_collector_config(parse_gateway_settings({})).config
-    assert config["service"]["pipelines"]["traces"]["processors"] == ["memory_limiter", "mcpparity", "batch"]
+    assert config["service"]["pipelines"]["traces"]["processors"] == ["memory_limiter", "mcpparity"]
     assert config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"] == "127.0.0.1:4317"
     assert config["extensions"]["health_check"]["endpoint"] == "127.0.0.1:13133"
     assert config["exporters"] == {"file": {"path": "./traces-out/traces.json"}}
@@ -95,11 +97,42 @@ def test_request_size_bounded_on_both_protocols() -> None:
     assert "jsondepth" in config["service"]["extensions"]
 
 
+def test_network_exporter_gets_a_persistent_queue_and_endless_retries() -> None:
+    config = build_collector_config(parse_gateway_settings({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://backend:4317"}),
+                                    queue_dir="/data/q", queue_size_mib=256).config
+    exporter = config["exporters"]["otlp_grpc"]
+    assert exporter["sending_queue"]["storage"] == "file_storage/queue"
+    assert exporter["sending_queue"]["sizer"] == "bytes" and exporter["sending_queue"]["queue_size"] == 256 << 20
+    assert exporter["sending_queue"]["block_on_overflow"] is False  # full: refuse at the receiver, never hold or drop
+    assert exporter["retry_on_failure"] == {"enabled": True, "max_elapsed_time": 0}
+    storage = config["extensions"]["file_storage/queue"]
+    assert storage["directory"] == "/data/q" and storage["compaction"]["directory"] == "/data/q" and storage["create_directory"] is True
+    assert config["service"]["extensions"] == ["health_check", "jsondepth", "file_storage/queue"]
+
+
+@pytest.mark.parametrize("budget, limit, spike", [(512, 409, 102), (1024, 819, 204), (64, 51, 12)])
+def test_memory_limiter_from_an_explicit_budget(budget: int, limit: int, spike: int) -> None:
+    limiter = build_collector_config(parse_gateway_settings({}), memory_limit_mib=budget).config["processors"]["memory_limiter"]
+    assert limiter == {"check_interval": "1s", "limit_mib": limit, "spike_limit_mib": spike}
+
+
+def test_cli_queue_and_memory_options(write_env) -> None:
+    env = write_env(ENVS["grpc_4317"])
+    result = run(["generate", "--env-file", str(env), "--queue-dir", "/var/q", "--memory-limit-mib", "2048", "--queue-size-mib", "64"])
+    assert result.exit_code == 0, result.output
+    config = yaml.safe_load(result.stdout)
+    assert config["extensions"]["file_storage/queue"]["directory"] == "/var/q"
+    assert config["processors"]["memory_limiter"]["limit_mib"] == 1638
+    assert config["exporters"]["otlp_grpc"]["sending_queue"]["queue_size"] == 64 << 20
+    assert "--queue-dir /var/q --queue-size-mib 64 --memory-limit-mib 2048`" in result.stdout.splitlines()[0]
+
+
 def test_listen_address_and_exporter_options(write_env) -> None:
     env = write_env(ENVS["no_endpoint"])
-    result = run(["generate", "--env-file", str(env), "--listen-address", "0.0.0.0", "--exporter", "debug"])
+    result = run(["generate", "--env-file", str(env), "--listen-address", "0.0.0.0", "--insecure-listen", "--exporter", "debug"])
     config = yaml.safe_load(result.stdout)
     assert config["receivers"]["otlp"]["protocols"]["http"]["endpoint"] == "0.0.0.0:4318"
+    assert "WARNING: --insecure-listen" in result.stderr and "PLAINTEXT" in result.stderr
     assert config["exporters"] == {"debug": {"verbosity": "detailed"}}
 
 
@@ -186,6 +219,20 @@ def test_refuses_empty_deployment_env(write_env, tmp_path) -> None:
 def test_refuses_bad_baggage_mappings(write_env, tmp_path) -> None:
     err = refused(write_env, tmp_path, "OTEL_BAGGAGE_ENABLED=true\nOTEL_BAGGAGE_HEADER_MAPPINGS=[{\"header_name\": \"X-A\"}]\n")
     assert "OTEL_BAGGAGE_HEADER_MAPPINGS: mapping 0 must be an object" in err
+
+
+def test_refuses_a_memory_budget_below_64_mib(write_env, tmp_path) -> None:
+    assert "--memory-limit-mib: must be >= 64, got 32" in refused(write_env, tmp_path, "", "--memory-limit-mib", "32")
+
+
+def test_refuses_an_empty_queue_dir(write_env, tmp_path) -> None:
+    err = refused(write_env, tmp_path, "OTEL_EXPORTER_OTLP_ENDPOINT=http://b:4317\n", "--queue-dir", " ")
+    assert "--queue-dir: is empty" in err
+
+
+def test_refuses_a_queue_size_below_1_mib(write_env, tmp_path) -> None:
+    err = refused(write_env, tmp_path, "OTEL_EXPORTER_OTLP_ENDPOINT=http://b:4317\n", "--queue-size-mib", "0")
+    assert "--queue-size-mib: must be >= 1, got 0" in err
 
 
 def test_missing_env_file_is_a_usage_error(tmp_path) -> None:

@@ -54,6 +54,13 @@ CASES: list[dict[str, str]] = [
     {"otel_emit_langfuse_attributes": "yes", "deployment_env": "lower-case-names"},
     {"OTEL_BAGGAGE_ENABLED": "true", "OTEL_BAGGAGE_HEADER_MAPPINGS": '[{"header_name": "X-Tenant-ID", "baggage_key": "tenant.id"}]'},
     {"OTEL_BAGGAGE_MAX_ITEMS": "64", "OTEL_BAGGAGE_MAX_SIZE_BYTES": "1024"},
+    # names in any case, values verbatim (only the comma lists strip, with Python's strip())
+    {"otel_capture_input_spans": "tool.invoke", "Otel_Capture_Output_Spans": " tool.invoke\x1f"},
+    {"OTEL_SERVICE_NAME": " svc ", "DEPLOYMENT_ENV": " prod "},
+    {"otel_service_name": "first", "OTEL_SERVICE_NAME": "last"},
+    {"OTEL_SERVICE_NAME": ""},
+    {"ENVIRONMENT": "production"},
+    {"environment": "staging", "OTEL_EXPORTER_OTLP_PROTOCOL": " grpc "},
 ]
 
 REFUSED: list[dict[str, str]] = [
@@ -72,6 +79,10 @@ REFUSED: list[dict[str, str]] = [
     {"OTEL_BAGGAGE_MAX_ITEMS": "65"},
     {"OTEL_BAGGAGE_ENABLED": "true", "OTEL_BAGGAGE_HEADER_MAPPINGS": '{"not": "a list"}'},
     {"OTEL_BAGGAGE_ENABLED": "true", "OTEL_BAGGAGE_HEADER_MAPPINGS": '[{"header_name": "X-A", "baggage_key": "1bad"}]'},
+    # config.py's `environment` is a Literal read from ENVIRONMENT (case-sensitive)
+    {"ENVIRONMENT": "qa"},
+    {"ENVIRONMENT": "Staging"},
+    {"DEPLOYMENT_ENV": "x", "environment": ""},
 ]
 
 
@@ -110,6 +121,8 @@ def oracle(monkeypatch: pytest.MonkeyPatch, tmp_path):
             "capture_in": set(redaction._INPUT_CAPTURE_SPANS),
             "capture_out": set(redaction._OUTPUT_CAPTURE_SPANS),
             "deployment_env": settings.deployment_env,
+            "service_name": settings.otel_service_name,
+            "otlp_protocol": settings.otel_exporter_otlp_protocol.lower(),
         }
 
     yield decide
@@ -135,6 +148,9 @@ def test_settings_match_the_gateway(env: dict[str, str], oracle) -> None:
     assert set(ours.capture_input_spans) == expected["capture_in"]
     assert set(ours.capture_output_spans) == expected["capture_out"]
     assert ours.deployment_environment == expected["deployment_env"]
+    assert ours.service_name == expected["service_name"]
+    if not ours.is_langfuse:  # the gateway then forces OTLP/HTTP
+        assert ours.protocol == ("grpc" if expected["otlp_protocol"] == "grpc" else "http")
 
 
 @pytest.mark.parametrize("env", REFUSED, ids=[str(i) for i in range(len(REFUSED))])
@@ -183,3 +199,11 @@ def test_set_options_accept_known_settings_only() -> None:
 def test_env_file_reading_follows_dotenv(write_env) -> None:
     path = write_env('# comment\nexport OTEL_SERVICE_NAME="quoted name"\notel_capture_input_spans=tool.invoke # trailing\nBARE\n')
     assert read_env_file(path) == {"OTEL_SERVICE_NAME": "quoted name", "OTEL_CAPTURE_INPUT_SPANS": "tool.invoke"}
+
+
+def test_the_contracts_redact_field_lists_are_the_gateways(oracle) -> None:
+    """contract/raw-span-contract.yaml holds the one default list; it must be the gateway's, in order."""
+    config = importlib.import_module("mcpgateway.config")
+    redaction = importlib.import_module("mcpgateway.utils.trace_redaction")
+    assert GATEWAY_DEFAULT_REDACT_FIELDS == tuple(config.Settings.model_fields["otel_redact_fields"].default.split(","))
+    assert MODULE_FALLBACK_REDACT_FIELDS == tuple(redaction._DEFAULT_REDACT_FIELDS.split(","))

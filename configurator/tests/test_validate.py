@@ -30,7 +30,7 @@ def test_generated_config_has_no_findings() -> None:
 
 def test_pipeline_without_mcpparity_is_flagged() -> None:
     config = good()
-    config["service"]["pipelines"]["traces"]["processors"] = ["memory_limiter", "batch"]
+    config["service"]["pipelines"]["traces"]["processors"] = ["memory_limiter"]
     assert paths(config) == ["service.pipelines.traces.processors: receives runtime spans over OTLP but does not run mcpparity, "
                              "so raw spans (unredacted payloads) would reach the exporters"]
 
@@ -45,22 +45,104 @@ def test_connector_feeding_unprocessed_spans_taints_the_next_pipeline() -> None:
     config = good()
     config["connectors"] = {"forward": {}}
     config["service"]["pipelines"] = {
-        "traces/in": {"receivers": ["otlp"], "processors": ["memory_limiter", "batch"], "exporters": ["forward"]},
-        "traces/out": {"receivers": ["forward"], "processors": ["batch"], "exporters": ["file"]},
+        "traces/in": {"receivers": ["otlp"], "processors": ["memory_limiter"], "exporters": ["forward"]},
+        "traces/out": {"receivers": ["forward"], "processors": [], "exporters": ["file"]},
     }
     assert [f.path for f in lints.lint(config)] == ["service.pipelines.traces/in.processors", "service.pipelines.traces/out.processors"]
 
 
 def test_memory_limiter_must_be_first() -> None:
     config = good()
-    config["service"]["pipelines"]["traces"]["processors"] = ["mcpparity", "memory_limiter", "batch"]
+    config["service"]["pipelines"]["traces"]["processors"] = ["mcpparity", "memory_limiter"]
     assert paths(config) == ["service.pipelines.traces.processors: memory_limiter must be the first processor, got mcpparity"]
 
 
 def test_batch_must_come_after_mcpparity() -> None:
     config = good()
     config["service"]["pipelines"]["traces"]["processors"] = ["memory_limiter", "batch", "mcpparity"]
-    assert paths(config) == ["service.pipelines.traces.processors[1]: batch must come after mcpparity (mcpparity is at [2])"]
+    assert paths(config) == ["service.pipelines.traces.processors[1]: batch must come after mcpparity (mcpparity is at [2])",
+                             "service.pipelines.traces.processors[1]: the batch processor acknowledges spans before they reach "
+                             "the persistent queue, so a kill loses them; batch in the exporter's sending_queue.batch"]
+
+
+# ---------------------------------------------------------------- durability: nothing accepted is lost silently
+
+def network() -> dict:
+    """A generated config with an OTLP/gRPC backend: persistent queue, endless retries, explicit memory."""
+    return build_collector_config(parse_gateway_settings({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://backend:4317"})).config
+
+
+def test_generated_network_config_has_no_findings() -> None:
+    assert lints.lint(network()) == []
+
+
+def _drop_storage(c: dict) -> None:
+    del c["exporters"]["otlp_grpc"]["sending_queue"]["storage"]
+
+
+def _disable_queue(c: dict) -> None:
+    c["exporters"]["otlp_grpc"]["sending_queue"] = {"enabled": False}
+
+
+def _memory_storage(c: dict) -> None:
+    c["exporters"]["otlp_grpc"]["sending_queue"]["storage"] = "health_check"
+
+
+def _unlisted_storage(c: dict) -> None:
+    c["service"]["extensions"] = ["health_check"]
+
+
+def _default_retry(c: dict) -> None:
+    del c["exporters"]["otlp_grpc"]["retry_on_failure"]
+
+
+def _retry_five_minutes(c: dict) -> None:
+    c["exporters"]["otlp_grpc"]["retry_on_failure"]["max_elapsed_time"] = "300s"
+
+
+def _retry_off(c: dict) -> None:
+    c["exporters"]["otlp_grpc"]["retry_on_failure"]["enabled"] = False
+
+
+def _host_percentages(c: dict) -> None:
+    c["processors"]["memory_limiter"] = {"check_interval": "1s", "limit_percentage": 80, "spike_limit_percentage": 25}
+
+
+def _batch_processor(c: dict) -> None:
+    c["processors"]["batch"] = {}
+    c["service"]["pipelines"]["traces"]["processors"].append("batch")
+
+
+def _deprecated_alias(c: dict) -> None:
+    c["exporters"]["otlp"] = c["exporters"].pop("otlp_grpc")
+    c["service"]["pipelines"]["traces"]["exporters"] = ["otlp"]
+
+
+@pytest.mark.parametrize("break_it, expected", [
+    (_drop_storage, ["exporters.otlp_grpc.sending_queue.storage: accepted spans would wait in memory"]),
+    (_disable_queue, ["exporters.otlp_grpc.sending_queue.storage: accepted spans would wait in memory"]),
+    (_memory_storage, ["exporters.otlp_grpc.sending_queue.storage: health_check is not a file_storage extension"]),
+    (_unlisted_storage, ["service.extensions: file_storage/queue (the queue of otlp_grpc) must be listed here"]),
+    (_default_retry, ["exporters.otlp_grpc.retry_on_failure.max_elapsed_time: must be 0"]),
+    (_retry_five_minutes, ["exporters.otlp_grpc.retry_on_failure.max_elapsed_time: must be 0"]),
+    (_retry_off, ["exporters.otlp_grpc.retry_on_failure.enabled: false drops every batch"]),
+    (_host_percentages, ["processors.memory_limiter.limit_mib: set an explicit size"]),
+    (_batch_processor, ["service.pipelines.traces.processors[2]: the batch processor acknowledges spans before"]),
+    (_deprecated_alias, ["exporters.otlp: `otlp` is a deprecated alias; name the exporter otlp_grpc"]),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_durability_findings_name_the_key(break_it, expected: list[str]) -> None:
+    config = network()
+    break_it(config)
+    found = paths(config)
+    assert len(found) == len(expected), found
+    for finding, start in zip(found, expected):
+        assert finding.startswith(start), found
+
+
+def test_local_exporters_need_no_queue() -> None:
+    config = good()
+    assert "sending_queue" not in config["exporters"]["file"] and "file_storage/queue" not in config["extensions"]
+    assert lints.lint(config) == []
 
 
 @pytest.mark.parametrize("where, value", [

@@ -1,8 +1,12 @@
+use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
+use crate::keys;
+use crate::transport::TlsFiles;
+
 /// The hard cap on one raw payload attribute (1 MiB), from the contract.
-pub const DEFAULT_MAX_RAW_PAYLOAD_BYTES: usize = 1024 * 1024;
+pub const DEFAULT_MAX_RAW_PAYLOAD_BYTES: usize = keys::MAX_RAW_PAYLOAD_BYTES;
 
 /// OTLP transport of the exporter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +53,11 @@ pub struct EmitterConfig {
     pub export_timeout: Duration,
     /// Batch processor delay between exports.
     pub batch_delay: Duration,
+    /// CA and client certificate files of a TLS hop (`https://` endpoint).
+    pub tls: TlsFiles,
+    /// Headers sent with every export, e.g. [`crate::bearer_header`] for the collector's
+    /// bearertokenauth (lower-case names).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Default for EmitterConfig {
@@ -56,57 +65,140 @@ impl Default for EmitterConfig {
         EmitterConfig {
             endpoint: "http://127.0.0.1:4318/v1/traces".to_owned(),
             protocol: Protocol::Http,
-            service_name: "mcp-gateway".to_owned(),
+            service_name: keys::DEFAULT_OTEL_SERVICE_NAME.to_owned(),
             gateway_version: "unknown".to_owned(),
-            deployment_env: "development".to_owned(),
+            deployment_env: keys::DEFAULT_DEPLOYMENT_ENV.to_owned(),
             capture_input: false,
             capture_output: false,
             max_raw_payload_bytes: DEFAULT_MAX_RAW_PAYLOAD_BYTES,
             export_timeout: Duration::from_secs(10),
             batch_delay: Duration::from_millis(200),
+            tls: TlsFiles::default(),
+            headers: Vec::new(),
         }
     }
 }
 
+/// Gateway settings as the gateway (pydantic-settings) reads them: names case-insensitive, values
+/// verbatim (never stripped). When one name is set in several spellings the last one wins, as
+/// pydantic-settings folds `os.environ` in order.
+#[derive(Clone, Debug, Default)]
+pub struct GatewaySettings {
+    values: HashMap<String, String>,
+}
+
+impl GatewaySettings {
+    /// Settings from `(name, value)` pairs, e.g. a facts file's `env` or `std::env::vars()`.
+    pub fn from_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let mut values = HashMap::new();
+        for (name, value) in pairs {
+            values.insert(name.as_ref().to_lowercase(), value.into());
+        }
+        GatewaySettings { values }
+    }
+
+    /// The process environment (names or values that are not UTF-8 are read lossily).
+    pub fn from_process_env() -> Self {
+        Self::from_pairs(std::env::vars_os().map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        }))
+    }
+
+    /// The value of a setting, whatever the case of its name.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(&name.to_lowercase()).map(String::as_str)
+    }
+}
+
+/// The gateway's `environment` setting (read from `ENVIRONMENT`) is one of these; anything else
+/// makes the gateway refuse to start.
+const GATEWAY_ENVIRONMENTS: [&str; 3] = ["development", "staging", "production"];
+
 impl EmitterConfig {
-    /// Builds the config from gateway settings, as the runtime reads them: `lookup` returns the
-    /// value of a setting (e.g. `|k| std::env::var(k).ok()`, or a facts file's `env`).
-    /// Reads `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL` (default `grpc`, as the
-    /// gateway), `OTEL_SERVICE_NAME`, `DEPLOYMENT_ENV`/`ENVIRONMENT`, `OTEL_CAPTURE_INPUT_SPANS`,
-    /// `OTEL_CAPTURE_OUTPUT_SPANS`. Setting names are matched case-sensitively, upper case.
+    /// Builds the config from gateway settings with the gateway's decisions (the names and
+    /// defaults are the contract's `runtime_settings`): `OTEL_EXPORTER_OTLP_ENDPOINT` (when
+    /// non-empty), `OTEL_EXPORTER_OTLP_PROTOCOL` (`grpc`, case-insensitive, else OTLP/HTTP; default
+    /// `grpc`), `OTEL_SERVICE_NAME` (verbatim), `DEPLOYMENT_ENV`, else `ENVIRONMENT` (refused when
+    /// blank, or when `ENVIRONMENT` is not development/staging/production), and
+    /// `OTEL_CAPTURE_INPUT_SPANS` / `OTEL_CAPTURE_OUTPUT_SPANS` (comma lists, items stripped as
+    /// Python strips, `tool.invoke` matched exactly). `mcpparity`'s settings parser makes the same
+    /// decisions (tests/contract/test_settings_agree.py). The hop's standard OTLP exporter
+    /// settings `OTEL_EXPORTER_OTLP_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`,
+    /// `OTEL_EXPORTER_OTLP_CLIENT_KEY` and `OTEL_EXPORTER_OTLP_HEADERS` fill `tls` and `headers`.
     pub fn from_settings(
         gateway_version: &str,
-        lookup: impl Fn(&str) -> Option<String>,
+        settings: &GatewaySettings,
     ) -> Result<Self, EmitterError> {
-        let non_empty = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
         let mut config = EmitterConfig {
             gateway_version: gateway_version.to_owned(),
             ..EmitterConfig::default()
         };
-        if let Some(endpoint) = non_empty("OTEL_EXPORTER_OTLP_ENDPOINT") {
-            config.endpoint = endpoint;
+        if let Some(endpoint) = settings
+            .get(keys::SETTING_OTEL_EXPORTER_OTLP_ENDPOINT)
+            .filter(|v| !v.is_empty())
+        {
+            config.endpoint = endpoint.to_owned();
         }
-        config.protocol = Protocol::parse(
-            &non_empty("OTEL_EXPORTER_OTLP_PROTOCOL").unwrap_or_else(|| "grpc".into()),
-        )
-        .map_err(|e| EmitterError::Config(format!("OTEL_EXPORTER_OTLP_PROTOCOL: {e}")))?;
-        if let Some(name) = non_empty("OTEL_SERVICE_NAME") {
-            config.service_name = name;
+        let protocol = settings
+            .get(keys::SETTING_OTEL_EXPORTER_OTLP_PROTOCOL)
+            .unwrap_or(keys::DEFAULT_OTEL_EXPORTER_OTLP_PROTOCOL);
+        // observability.py: `protocol.lower() == "grpc"` picks gRPC, any other word OTLP/HTTP.
+        config.protocol = if protocol.to_lowercase() == "grpc" {
+            Protocol::Grpc
+        } else {
+            Protocol::Http
+        };
+        config.service_name = settings
+            .get(keys::SETTING_OTEL_SERVICE_NAME)
+            .unwrap_or(keys::DEFAULT_OTEL_SERVICE_NAME)
+            .to_owned();
+        let environment = settings.get(keys::SETTING_ENVIRONMENT);
+        if let Some(env) = environment.filter(|e| !GATEWAY_ENVIRONMENTS.contains(e)) {
+            return Err(EmitterError::Config(format!(
+                "{}: must be development, staging or production (the gateway refuses to start), got {env:?}",
+                keys::SETTING_ENVIRONMENT
+            )));
         }
-        if let Some(env) = non_empty("DEPLOYMENT_ENV").or_else(|| non_empty("ENVIRONMENT")) {
-            config.deployment_env = env;
+        let deployment = settings
+            .get(keys::SETTING_DEPLOYMENT_ENV)
+            .or(environment)
+            .unwrap_or(keys::DEFAULT_DEPLOYMENT_ENV);
+        if python_strip(deployment).is_empty() {
+            return Err(EmitterError::Config(format!(
+                "{}: is empty; set a deployment label (the gateway's default is 'development')",
+                keys::SETTING_DEPLOYMENT_ENV
+            )));
         }
-        config.capture_input =
-            span_list_contains(lookup("OTEL_CAPTURE_INPUT_SPANS"), "tool.invoke");
-        config.capture_output =
-            span_list_contains(lookup("OTEL_CAPTURE_OUTPUT_SPANS"), "tool.invoke");
+        config.deployment_env = deployment.to_owned();
+        config.capture_input = span_list_contains(
+            settings.get(keys::SETTING_OTEL_CAPTURE_INPUT_SPANS),
+            "tool.invoke",
+        );
+        config.capture_output = span_list_contains(
+            settings.get(keys::SETTING_OTEL_CAPTURE_OUTPUT_SPANS),
+            "tool.invoke",
+        );
+        crate::transport::apply_settings(&mut config, &|key| settings.get(key).map(str::to_owned))?;
         Ok(config)
     }
 }
 
-/// The gateway's comma list of span names, matched exactly after trimming.
-fn span_list_contains(list: Option<String>, span: &str) -> bool {
-    list.is_some_and(|l| l.split(',').any(|item| item.trim() == span))
+/// Python's `str.strip()`: Unicode White_Space plus the separators U+001C..U+001F.
+fn python_strip(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+}
+
+/// The gateway's comma list of span names (trace_redaction.py), matched exactly after stripping.
+fn span_list_contains(list: Option<&str>, span: &str) -> bool {
+    list.is_some_and(|l| l.split(',').any(|item| python_strip(item) == span))
 }
 
 /// Why an emitter could not be built or flushed.
@@ -132,20 +224,21 @@ impl std::error::Error for EmitterError {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> GatewaySettings {
+        GatewaySettings::from_pairs(pairs.iter().map(|(k, v)| (*k, v.to_string())))
+    }
 
     #[test]
     fn from_settings_reads_gateway_words() {
-        let env: HashMap<&str, &str> = [
+        let env = settings(&[
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "http"),
             ("OTEL_SERVICE_NAME", "svc"),
             ("ENVIRONMENT", "staging"),
             ("OTEL_CAPTURE_INPUT_SPANS", "tool.list, tool.invoke"),
             ("OTEL_CAPTURE_OUTPUT_SPANS", "tool.invoked"),
-        ]
-        .into();
-        let c =
-            EmitterConfig::from_settings("1.2.3", |k| env.get(k).map(|v| v.to_string())).unwrap();
+        ]);
+        let c = EmitterConfig::from_settings("1.2.3", &env).unwrap();
         assert_eq!(c.protocol, Protocol::Http);
         assert_eq!(c.service_name, "svc");
         assert_eq!(c.deployment_env, "staging");
@@ -155,19 +248,65 @@ mod tests {
     }
 
     #[test]
-    fn from_settings_defaults_and_bad_protocol() {
-        let c = EmitterConfig::from_settings("v", |_| None).unwrap();
+    fn setting_names_are_case_insensitive_and_the_last_spelling_wins() {
+        let env = settings(&[
+            ("otel_capture_input_spans", "tool.invoke"),
+            ("Otel_Service_Name", "first"),
+            ("OTEL_SERVICE_NAME", "last"),
+        ]);
+        let c = EmitterConfig::from_settings("v", &env).unwrap();
+        assert!(
+            c.capture_input,
+            "a lower-case name still turns the payload on"
+        );
+        assert_eq!(c.service_name, "last");
+    }
+
+    #[test]
+    fn values_are_read_as_the_gateway_reads_them() {
+        let env = settings(&[
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", " grpc "),
+            ("OTEL_SERVICE_NAME", " svc "),
+            ("OTEL_CAPTURE_INPUT_SPANS", "tool.invoke\u{1f}"),
+        ]);
+        let c = EmitterConfig::from_settings("v", &env).unwrap();
+        assert_eq!(
+            c.protocol,
+            Protocol::Http,
+            "the gateway compares the unstripped word"
+        );
+        assert_eq!(c.service_name, " svc ", "verbatim");
+        assert!(c.capture_input, "Python's strip() also strips U+001F");
+    }
+
+    #[test]
+    fn from_settings_defaults_and_refusals() {
+        let c = EmitterConfig::from_settings("v", &GatewaySettings::default()).unwrap();
         assert_eq!(c.protocol, Protocol::Grpc);
         assert_eq!(c.service_name, "mcp-gateway");
         assert_eq!(c.deployment_env, "development");
-        let err = EmitterConfig::from_settings("v", |k| {
-            (k == "OTEL_EXPORTER_OTLP_PROTOCOL").then(|| "thrift".into())
-        })
-        .unwrap_err()
-        .to_string();
-        assert!(
-            err.contains("OTEL_EXPORTER_OTLP_PROTOCOL") && err.contains("thrift"),
-            "{err}"
+        let c = EmitterConfig::from_settings(
+            "v",
+            &settings(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift")]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.protocol,
+            Protocol::Http,
+            "any word but grpc is OTLP/HTTP for the gateway"
         );
+        for (env, setting) in [
+            (settings(&[("ENVIRONMENT", "qa")]), "ENVIRONMENT"),
+            (
+                settings(&[("DEPLOYMENT_ENV", "x"), ("environment", "Staging")]),
+                "ENVIRONMENT",
+            ),
+            (settings(&[("DEPLOYMENT_ENV", " ")]), "DEPLOYMENT_ENV"),
+        ] {
+            let err = EmitterConfig::from_settings("v", &env)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(setting), "{err}");
+        }
     }
 }

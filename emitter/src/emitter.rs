@@ -6,7 +6,6 @@ use opentelemetry::trace::{
     Span as _, SpanBuilder, SpanKind, Status, TraceContextExt, Tracer, TracerProvider as _,
 };
 use opentelemetry::{Context, InstrumentationScope, KeyValue, StringValue, Value};
-use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, IdGenerator, RandomIdGenerator, SdkTracer,
@@ -14,17 +13,20 @@ use opentelemetry_sdk::trace::{
 };
 use opentelemetry_sdk::Resource;
 
-use crate::config::{EmitterConfig, EmitterError, Protocol};
+use crate::config::{EmitterConfig, EmitterError};
 use crate::context::{ContextAttributes, RequestContext, Text};
 use crate::keys;
+use crate::transport;
 
-/// Instrumentation scope name of every raw span (contract v1).
-pub const SCOPE_NAME: &str = "contextforge.mcp_runtime";
+/// Instrumentation scope name of every raw span (contract v1, contract/raw-span-contract.yaml).
+pub const SCOPE_NAME: &str = keys::SCOPE_NAME;
 
 /// Emits contract-v1 raw spans. Cheap to share (`Clone` is reference-counted).
 #[derive(Clone, Debug)]
 pub struct RawSpanEmitter {
     provider: SdkTracerProvider,
+    /// False for the runtime's own provider ([`Self::with_tracer_provider`]): never shut it down.
+    owns_provider: bool,
     tracer: SdkTracer,
     propagator: Arc<TextMapCompositePropagator>,
     payload: PayloadPolicy,
@@ -38,41 +40,30 @@ struct PayloadPolicy {
 }
 
 impl RawSpanEmitter {
-    /// OTLP exporter (HTTP or gRPC per `config.protocol`) behind a batch span processor.
+    /// OTLP exporter (HTTP or gRPC per `config.protocol`) behind a batch span processor, with the
+    /// hop's TLS files and headers (`config.tls`, `config.headers`).
     /// For gRPC, call this inside a multi-thread Tokio runtime that outlives the emitter.
     pub fn new(config: EmitterConfig) -> Result<Self, EmitterError> {
         if config.endpoint.trim().is_empty() {
             return Err(EmitterError::Config("endpoint: must not be empty".into()));
         }
-        let exporter = match config.protocol {
-            Protocol::Http => opentelemetry_otlp::SpanExporter::builder()
-                .with_http()
-                .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-                .with_endpoint(config.endpoint.clone())
-                .with_timeout(config.export_timeout)
-                .build(),
-            Protocol::Grpc => {
-                if tokio::runtime::Handle::try_current().is_err() {
-                    return Err(EmitterError::Config(
-                        "protocol grpc: RawSpanEmitter::new must run inside a Tokio runtime".into(),
-                    ));
-                }
-                opentelemetry_otlp::SpanExporter::builder()
-                    .with_tonic()
-                    .with_protocol(opentelemetry_otlp::Protocol::Grpc)
-                    .with_endpoint(config.endpoint.clone())
-                    .with_timeout(config.export_timeout)
-                    .build()
-            }
+        transport::check(&config)?;
+        #[cfg(any(feature = "http", feature = "grpc"))]
+        {
+            let exporter = transport::otlp_exporter(&config)?;
+            Ok(Self::with_exporter(config, exporter))
         }
-        .map_err(|e| {
-            EmitterError::Exporter(format!(
-                "{} ({}): {e}",
-                config.endpoint,
-                protocol_word(config.protocol)
-            ))
-        })?;
-        Ok(Self::with_exporter(config, exporter))
+        #[cfg(not(any(feature = "http", feature = "grpc")))]
+        Err(EmitterError::Config(
+            "no OTLP transport in this build: enable the cargo feature `http` or `grpc`, or use with_exporter / with_tracer_provider".into(),
+        ))
+    }
+
+    /// Spans go through the runtime's own tracer provider (its resource, processors and
+    /// exporters); `config` supplies the scope version and the payload policy. The runtime owns
+    /// the provider: [`Self::shutdown`] then only flushes.
+    pub fn with_tracer_provider(config: EmitterConfig, provider: &SdkTracerProvider) -> Self {
+        Self::build(config, provider.clone(), false)
     }
 
     /// Any exporter behind the batch span processor (tests and benchmarks use a no-op sink).
@@ -95,6 +86,10 @@ impl RawSpanEmitter {
             .with_resource(resource(&config))
             .with_span_processor(processor)
             .build();
+        Self::build(config, provider, true)
+    }
+
+    fn build(config: EmitterConfig, provider: SdkTracerProvider, owns_provider: bool) -> Self {
         // A `&'static` version: the SDK clones the scope into every exported span.
         let scope = InstrumentationScope::builder(SCOPE_NAME)
             .with_version(interned(&config.gateway_version))
@@ -106,6 +101,7 @@ impl RawSpanEmitter {
         ]);
         RawSpanEmitter {
             provider,
+            owns_provider,
             tracer,
             propagator: Arc::new(propagator),
             payload: PayloadPolicy {
@@ -174,18 +170,15 @@ impl RawSpanEmitter {
             .map_err(|e| EmitterError::Flush(e.to_string()))
     }
 
-    /// Flushes and stops the exporter; call once at process exit.
+    /// Flushes and stops the exporter; call once at process exit. With the runtime's own
+    /// provider this only flushes: the runtime shuts its provider down.
     pub fn shutdown(&self) -> Result<(), EmitterError> {
+        if !self.owns_provider {
+            return self.force_flush();
+        }
         self.provider
             .shutdown()
             .map_err(|e| EmitterError::Flush(e.to_string()))
-    }
-}
-
-fn protocol_word(p: Protocol) -> &'static str {
-    match p {
-        Protocol::Http => "http",
-        Protocol::Grpc => "grpc",
     }
 }
 

@@ -38,11 +38,15 @@ mod context;
 mod emitter;
 pub mod facts;
 pub mod keys;
+mod transport;
 
-pub use config::{EmitterConfig, EmitterError, Protocol, DEFAULT_MAX_RAW_PAYLOAD_BYTES};
+pub use config::{
+    EmitterConfig, EmitterError, GatewaySettings, Protocol, DEFAULT_MAX_RAW_PAYLOAD_BYTES,
+};
 pub use context::{generate_correlation_id, HeaderPairs, RequestContext};
 pub use emitter::{
     GatewayCallSpan, HttpRequest, JsonRpcId, McpCallSpan, RawSpan, RawSpanEmitter, RequestSpan,
     ToolCall, ToolFacts, ToolInvokeSpan, UpstreamFacts, UpstreamTarget, SCOPE_NAME,
 };
 pub use opentelemetry::propagation::Extractor;
+pub use transport::{bearer_header, TlsFiles};

@@ -46,7 +46,7 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 		if s, redacted, streamed = p.redactor.SerializeTextToolResult(text, max); !streamed {
 			var parsed payload.Value
 			if parsed, err = payload.ParseString(text); err == nil {
-				s, redacted = p.redactor.SerializeTracePayloadReport(toolResult(parsed), max)
+				s, redacted = p.redactor.SerializeTracePayloadReport(payload.NormalizeToolResult(parsed), max)
 			}
 		}
 	} else {
@@ -91,62 +91,4 @@ func (p *parityProcessor) cappedWrapper(prefix string, size int64, max int, c *c
 		}
 		preview = preview[:len(preview)-cut]
 	}
-}
-
-// toolResult normalizes an MCP CallToolResult to Python's ToolResult.model_dump(by_alias=True):
-// content[{type,text|data,mimeType,annotations,_meta}], isError, structuredContent, _meta; nulls kept.
-func toolResult(v payload.Value) payload.Value {
-	in, ok := v.(*payload.Object)
-	if !ok {
-		return v
-	}
-	out := payload.NewObject(4)
-	var content []payload.Value
-	if cv, ok := in.Get("content"); ok {
-		if list, ok := cv.([]payload.Value); ok {
-			content = make([]payload.Value, 0, len(list))
-			for _, item := range list {
-				content = append(content, contentItem(item))
-			}
-		}
-	}
-	if content == nil {
-		content = []payload.Value{}
-	}
-	out.Set("content", content)
-	isErr, ok := in.Get("isError")
-	if !ok || isErr == nil {
-		isErr = false
-	}
-	out.Set("isError", isErr)
-	out.Set("structuredContent", getOrNil(in, "structuredContent"))
-	out.Set("_meta", getOrNil(in, "_meta"))
-	return out
-}
-
-func contentItem(v payload.Value) payload.Value {
-	in, ok := v.(*payload.Object)
-	if !ok {
-		return v
-	}
-	t, _ := in.Get("type")
-	var fields []string
-	switch t {
-	case "text":
-		fields = []string{"type", "text", "annotations", "_meta"}
-	case "image", "audio":
-		fields = []string{"type", "data", "mimeType", "annotations", "_meta"}
-	default:
-		return v
-	}
-	out := payload.NewObject(len(fields))
-	for _, k := range fields {
-		out.Set(k, getOrNil(in, k))
-	}
-	return out
-}
-
-func getOrNil(o *payload.Object, key string) payload.Value {
-	v, _ := o.Get(key)
-	return v
 }

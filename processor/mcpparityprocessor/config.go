@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/mcpparity/mcpparity/processor/internal/mapping"
+	"github.com/mcpparity/mcpparity/processor/internal/redact"
 )
 
 // The gateway's own bounds (mcpgateway/config.py), so one operator setting means one thing everywhere.
@@ -12,17 +15,10 @@ const (
 	defaultMaxTracePayloadSize = 32768 // OTEL_MAX_TRACE_PAYLOAD_SIZE
 	minMaxTracePayloadSize     = 256   // pydantic ge=256
 	defaultEnvironment         = "development"
-	defaultRawScopeName        = "contextforge.mcp_runtime"
-	defaultBaggageMaxItems     = 32   // OTEL_BAGGAGE_MAX_ITEMS (1..64)
-	defaultBaggageMaxSizeBytes = 8192 // OTEL_BAGGAGE_MAX_SIZE_BYTES (1024..16384)
+	defaultRawScopeName        = mapping.RawScopeName // contract/raw-span-contract.yaml
+	defaultBaggageMaxItems     = 32                   // OTEL_BAGGAGE_MAX_ITEMS (1..64)
+	defaultBaggageMaxSizeBytes = 8192                 // OTEL_BAGGAGE_MAX_SIZE_BYTES (1024..16384)
 )
-
-// defaultRedactFields is the gateway's OTEL_REDACT_FIELDS default (config.py, 16 entries).
-var defaultRedactFields = []string{
-	"password", "secret", "token", "api_key", "authorization", "credential", "auth_value",
-	"access_token", "refresh_token", "auth_token", "client_secret", "cookie", "set-cookie",
-	"private_key", "session_id", "sessionid",
-}
 
 // baggageKeyPattern is the gateway's BAGGAGE_KEY_REGEX (mcpgateway/baggage.py).
 var baggageKeyPattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.\-]*$`)
@@ -73,7 +69,7 @@ func createDefaultConfig() *Config {
 	return &Config{
 		CaptureInputSpans:     []string{},
 		CaptureOutputSpans:    []string{},
-		RedactFields:          append([]string(nil), defaultRedactFields...),
+		RedactFields:          redact.DefaultFields(), // the gateway's default (contract/raw-span-contract.yaml)
 		MaxTracePayloadSize:   defaultMaxTracePayloadSize,
 		DeploymentEnvironment: defaultEnvironment,
 		RawScopeNames:         []string{defaultRawScopeName},

@@ -76,10 +76,8 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 		}
 		p.putStr(out, keyTeamScope, scope, c)
 	}
-	if op.Identity {
-		if v, ok := f.raw.Get("cf.server.id"); ok {
-			p.putStr(out, keyServerID, asText(v), c)
-		}
+	for i := range op.AfterIdentity {
+		p.putFact(out, &op.AfterIdentity[i], f, c)
 	}
 	if op.Input != nil && p.langfuse && p.captures(p.captureIn, op) {
 		p.putPayload(out, op.Input, f, c)

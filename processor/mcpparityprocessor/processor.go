@@ -29,7 +29,6 @@ const (
 	keyLfTraceName    = "langfuse.trace.name"
 	keyLfLevel        = "langfuse.observation.level"
 	keyLfStatusMsg    = "langfuse.observation.status_message"
-	keyServerID       = "server_id"
 	keySuccess        = "success"
 	keyDurationMS     = "duration.ms"
 	keyError          = "error"
@@ -45,7 +44,7 @@ const (
 	maxHeaderValueLen = 4096 // translate_header_utils.MAX_HEADER_VALUE_LENGTH (baggage values)
 	// maxRawPayloadBytes is the runtime's default hard cap of a raw payload (contract v1); a bigger
 	// payload without cf.*.original_size breaks the contract (it is still captured, truncated).
-	maxRawPayloadBytes = 1 << 20
+	maxRawPayloadBytes = mapping.MaxRawPayloadBytes
 	// maxRawAttributes bounds the work on a malformed span; facts beyond it are dropped (counted malformed).
 	maxRawAttributes = 1024
 )
@@ -74,7 +73,7 @@ func newParityProcessor(set processor.Settings, cfg *Config) (*parityProcessor, 
 	}
 	fields := cfg.RedactFields
 	if fields == nil {
-		fields = defaultRedactFields
+		fields = redact.DefaultFields()
 	}
 	p := &parityProcessor{
 		cfg:         cfg,

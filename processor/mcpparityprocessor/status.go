@@ -84,11 +84,11 @@ func (p *parityProcessor) finishRequest(span ptrace.Span, out pcommon.Map, f *sp
 	if f.fromHeader && f.correlationID != "" {
 		p.putStr(out, keyCorrelationID, f.correlationID, c)
 	}
-	if v, ok := f.raw.Get(mapping.KeyHTTPStatusCode); ok {
+	if v, ok := f.raw.Get(mapping.KeyHTTPResponseStatusCode); ok {
 		if v.Type() == pcommon.ValueTypeInt {
-			out.PutInt(mapping.KeyHTTPStatusCode, v.Int())
+			out.PutInt(mapping.KeyHTTPResponseStatusCode, v.Int())
 		} else {
-			p.putStr(out, mapping.KeyHTTPStatusCode, asText(v), c)
+			p.putStr(out, mapping.KeyHTTPResponseStatusCode, asText(v), c)
 		}
 	}
 	p.putBaggage(out, f, c)

@@ -18,7 +18,7 @@ func treeToolResult(p *parityProcessor, text string, max int) (string, bool, boo
 	if err != nil {
 		return "", false, false
 	}
-	s, redacted := p.redactor.SerializeTracePayloadReport(toolResult(parsed), max)
+	s, redacted := p.redactor.SerializeTracePayloadReport(payload.NormalizeToolResult(parsed), max)
 	return s, redacted, true
 }
 

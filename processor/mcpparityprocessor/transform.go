@@ -104,7 +104,7 @@ func (f *spanFacts) read(span ptrace.Span) {
 		f.op = mapping.Lookup(v.Str())
 	}
 	f.correlationID = f.str(mapping.KeyCorrelationID)
-	f.fromHeader = f.boolean(mapping.KeyCorrelationFromHdr)
+	f.fromHeader = f.boolean(mapping.KeyCorrelationIDFromHeader)
 	f.authMethod = f.str(mapping.KeyAuthMethod)
 	f.userEmail = f.str(mapping.KeyUserEmail)
 	_, f.hasUserEmail = raw.Get(mapping.KeyUserEmail)
@@ -113,8 +113,10 @@ func (f *spanFacts) read(span ptrace.Span) {
 	f.teamName = f.str(mapping.KeyTeamName)
 	f.sessionID = f.str(mapping.KeySessionID)
 	f.baggage = f.str(mapping.KeyBaggage)
-	f.resultIsError = f.boolean(mapping.KeyResultIsError)
-	if v, ok := raw.Get(mapping.KeyHTTPStatusCode); ok {
+	if f.op != nil && f.op.ResultFlag != "" {
+		f.resultIsError = f.boolean(f.op.ResultFlag)
+	}
+	if v, ok := raw.Get(mapping.KeyHTTPResponseStatusCode); ok {
 		if v.Type() == pcommon.ValueTypeInt {
 			f.httpStatusCode = v.Int()
 		} else {

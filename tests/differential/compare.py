@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from .corpus import DEFAULT_FIELDS, Case, _field_text_pattern, d3_norm
+from .corpus import DEFAULT_FIELDS, MODULE_FALLBACK_FIELDS, Case, _field_text_pattern, d3_norm
 
 URL_WORDS = ("url", "uri", "endpoint", "href", "link", "redirect", "callback", "webhook")
 
@@ -29,7 +29,7 @@ def effective_fields(redact_fields: tuple[str, ...] | None) -> tuple[str, ...]:
     if redact_fields is None:
         return DEFAULT_FIELDS
     if redact_fields == ():
-        return DEFAULT_FIELDS + ("session_token",)  # OTEL_REDACT_FIELDS="" -> the module's fallback list
+        return MODULE_FALLBACK_FIELDS  # OTEL_REDACT_FIELDS="" -> the module's fallback list
     return redact_fields
 
 

@@ -17,15 +17,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-SEED = 20260921
-DEFAULT_CASE_COUNT = 30_000
+from mcpparity.contract import DEFAULT_REDACT_FIELDS, MODULE_FALLBACK_REDACT_FIELDS
 
-# The gateway's config default (config.py `otel_redact_fields`, 16 entries).
-DEFAULT_FIELDS = (
-    "password", "secret", "token", "api_key", "authorization", "credential", "auth_value",
-    "access_token", "refresh_token", "auth_token", "client_secret", "cookie", "set-cookie",
-    "private_key", "session_id", "sessionid",
-)
+SEED = 20260921
+DEFAULT_CASE_COUNT = 100_000
+
+# The gateway's config default (config.py `otel_redact_fields`) and the module fallback used when
+# the setting is "": the one list of contract/raw-span-contract.yaml.
+DEFAULT_FIELDS = DEFAULT_REDACT_FIELDS
+MODULE_FALLBACK_FIELDS = MODULE_FALLBACK_REDACT_FIELDS
 
 # Named redact_fields lists. None = field absent from the driver line (the default list).
 # [] maps to OTEL_REDACT_FIELDS="" on the oracle side: the module fallback (default + session_token).
@@ -149,7 +149,7 @@ class Gen:
         fields = self.case.redact_fields if self.case and self.case.redact_fields else DEFAULT_FIELDS
         if self.r.random() < 0.8:
             return self.r.choice(fields)
-        return self.r.choice(DEFAULT_FIELDS + ("session_token", "query", "api key", "apiKey", "pwd", "key"))
+        return self.r.choice(MODULE_FALLBACK_FIELDS + ("query", "api key", "apiKey", "pwd", "key"))
 
     def render_key(self, f: str, allow_odd: bool = True) -> tuple[str, bool]:
         """Render a field name in some key style; returns (key, whether the style keeps the match)."""
@@ -298,7 +298,7 @@ class Gen:
         if fields is None:
             fields = DEFAULT_FIELDS
         elif fields == ():
-            fields = DEFAULT_FIELDS + ("session_token",)
+            fields = MODULE_FALLBACK_FIELDS
         return d3_norm(key) in {_norm(x) for x in fields}
 
     def seg_bearer(self) -> str:

@@ -11,7 +11,9 @@ from typing import Any
 
 
 def collector_config(mcpparity: dict[str, Any], out_file: Path) -> dict[str, Any]:
-    """The pipeline an operator runs: otlp -> memory_limiter -> mcpparity -> batch -> file.
+    """otlp -> memory_limiter -> mcpparity -> batch -> file: the operator's processors ahead of a
+    local file exporter (the batch processor only groups the file's lines; generated configs with a
+    network exporter batch inside its persistent queue instead, see tests/durability).
 
     Its listeners are on port 0: lib.collector.bind_free_ports moves them to free loopback ports."""
     return {

@@ -1,5 +1,6 @@
 """Contract-v1 raw spans (docs/raw-span-contract.md), made with the real opentelemetry-sdk and sent
-over OTLP/HTTP or OTLP/gRPC exactly as the Rust runtime would put them on the wire."""
+over OTLP/HTTP or OTLP/gRPC exactly as the Rust runtime would put them on the wire. Every key comes
+from mcpparity.contract (generated from contract/raw-span-contract.yaml)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-RAW_SCOPE = "contextforge.mcp_runtime"
+from mcpparity import contract as ct
+from mcpparity.settings import parse_gateway_settings
+
+RAW_SCOPE = ct.RAW_SCOPE_NAME
 EXPORT_TIMEOUT_MILLIS = 60_000
 
 
@@ -78,7 +82,7 @@ class RawSpanSender:
         ctx = trace.set_span_in_context(parent) if parent is not None else context
         span = self.tracer.start_span(name, context=ctx, kind=kind, attributes=attributes)
         if error is not None:
-            span.add_event("exception", {"exception.type": error[0], "exception.message": error[1]})
+            span.add_event(ct.EXCEPTION_EVENT, {ct.EXCEPTION_TYPE: error[0], ct.EXCEPTION_MESSAGE: error[1]})
             span.set_status(Status(StatusCode.ERROR, error[1]))
         self.started += 1
         return span
@@ -99,24 +103,24 @@ def _context(facts: dict[str, Any], op: str) -> dict[str, Any]:
     req, ident = facts["request"], facts.get("identity") or {}
     headers = req.get("headers") or {}
     a: dict[str, Any] = {
-        "cf.op": op,
-        "cf.correlation_id": _correlation_id(facts),
-        "cf.correlation_id.from_header": "x-correlation-id" in headers,
-        "cf.auth.method": ident.get("auth_method") or "anonymous",
+        ct.OP: op,
+        ct.CORRELATION_ID: _correlation_id(facts),
+        ct.CORRELATION_ID_FROM_HEADER: "x-correlation-id" in headers,
+        ct.AUTH_METHOD: ident.get("auth_method") or "anonymous",
     }
     if ident.get("user_email") is not None:
-        a["cf.user.email"] = ident["user_email"]
+        a[ct.USER_EMAIL] = ident["user_email"]
     if ident.get("is_admin") is not None:
-        a["cf.user.is_admin"] = ident["is_admin"]
+        a[ct.USER_IS_ADMIN] = ident["is_admin"]
     if ident.get("team_name") is not None:
-        a["cf.team.name"] = ident["team_name"]
+        a[ct.TEAM_NAME] = ident["team_name"]
     if ident and ident.get("team_ids") is not None:
-        a["cf.team.ids"] = list(ident["team_ids"])
+        a[ct.TEAM_IDS] = list(ident["team_ids"])
     session = headers.get("mcp-session-id") or headers.get("x-mcp-session-id")
     if session:
-        a["cf.session.id"] = session
+        a[ct.SESSION_ID] = session
     if headers.get("baggage"):
-        a["cf.baggage"] = headers["baggage"]
+        a[ct.BAGGAGE] = headers["baggage"]
     return a
 
 
@@ -134,18 +138,18 @@ def _correlation_id(facts: dict[str, Any]) -> str:
 def _tool(facts: dict[str, Any], op: str) -> dict[str, Any]:
     tool = facts["tool"]
     a = _context(facts, op)
-    a["gen_ai.tool.name"] = tool["name"]
-    a["cf.tool.id"] = tool["id"]
+    a[ct.GEN_AI_TOOL_NAME] = tool["name"]
+    a[ct.TOOL_ID] = tool["id"]
     if op != "tool.post_process":
-        a["cf.tool.integration_type"] = tool["integration_type"]
+        a[ct.TOOL_INTEGRATION_TYPE] = tool["integration_type"]
     return a
 
 
 def _upstream(facts: dict[str, Any], op: str) -> dict[str, Any]:
     tool = facts["tool"]
     a = _context(facts, op)
-    a.update({"cf.upstream.tool_name": tool["upstream"]["tool_name"], "cf.tool.id": tool["id"],
-              "cf.tool.gateway_id": tool["gateway_id"]})
+    a.update({ct.UPSTREAM_TOOL_NAME: tool["upstream"]["tool_name"], ct.TOOL_ID: tool["id"],
+              ct.TOOL_GATEWAY_ID: tool["gateway_id"]})
     return a
 
 
@@ -154,27 +158,27 @@ def _error(facts: dict[str, Any], op: str) -> Optional[tuple[str, str]]:
     return (err["type"], err["message"]) if err else None
 
 
-def _listed(env: dict[str, str], name: str, span: str) -> bool:
-    raw = next((v for k, v in env.items() if k.upper() == name), "") or ""
-    return span in [p.strip() for p in raw.split(",")]
 
 
 def emit_call(sender: RawSpanSender, facts: dict[str, Any]) -> str:
     """Emit the contract-v1 raw spans of one recorded call (facts format v1, docs/facts-format.md),
     ended in the order the runtime ends them; return the trace id (hex)."""
-    req, env = facts["request"], facts.get("env") or {}
+    req = facts["request"]
+    # The runtime's own decision on its settings (the one parser; the emitter decides the same,
+    # tests/contract/test_settings_agree.py): payloads only for the spans the gateway would capture.
+    settings = parse_gateway_settings(facts.get("env") or {})
     outcome = facts.get("outcome") or {}
     errors = outcome.get("errors") or {}
     root_attrs = _context(facts, "request")
-    root_attrs.update({"http.request.method": req["method"], "url.path": req["path"],
-                       "http.response.status_code": req.get("status_code", 200)})
-    for fact, key in (("http_version", "network.protocol.version"), ("server_address", "server.address"),
-                      ("server_port", "server.port"), ("client_address", "client.address"),
-                      ("client_port", "client.port"), ("user_agent", "user_agent.original")):
+    root_attrs.update({ct.HTTP_REQUEST_METHOD: req["method"], ct.URL_PATH: req["path"],
+                       ct.HTTP_RESPONSE_STATUS_CODE: req.get("status_code", 200)})
+    for fact, key in (("http_version", ct.NETWORK_PROTOCOL_VERSION), ("server_address", ct.SERVER_ADDRESS),
+                      ("server_port", ct.SERVER_PORT), ("client_address", ct.CLIENT_ADDRESS),
+                      ("client_port", ct.CLIENT_PORT), ("user_agent", ct.USER_AGENT_ORIGINAL)):
         if req.get(fact) is not None:
             root_attrs[key] = req[fact]
     if req.get("query"):
-        root_attrs["url.query"] = req["query"]
+        root_attrs[ct.URL_QUERY] = req["query"]
     # The runtime parents its root on the incoming W3C context, as the gateway's middleware does.
     carrier = {k: v for k, v in (req.get("headers") or {}).items() if k in ("traceparent", "tracestate")}
     remote = TraceContextTextMapPropagator().extract(carrier) if carrier else None
@@ -189,20 +193,20 @@ def emit_call(sender: RawSpanSender, facts: dict[str, Any]) -> str:
     result = outcome.get("result")
     inv = _tool(facts, "tool.invoke")
     inv.update({
-        "mcp.method.name": "tools/call", "gen_ai.operation.name": "execute_tool",
-        "jsonrpc.request.id": str(call["jsonrpc_id"]), "cf.arguments.count": len(arguments),
-        "cf.request.has_headers": True,
+        ct.MCP_METHOD_NAME: "tools/call", ct.GEN_AI_OPERATION_NAME: "execute_tool",
+        ct.JSONRPC_REQUEST_ID: str(call["jsonrpc_id"]), ct.ARGUMENTS_COUNT: len(arguments),
+        ct.REQUEST_HAS_HEADERS: True,
     })
     if tool.get("gateway_id") is not None:
-        inv["cf.tool.gateway_id"] = tool["gateway_id"]
+        inv[ct.TOOL_GATEWAY_ID] = tool["gateway_id"]
     if tool.get("server_id") is not None:
-        inv["cf.server.id"] = tool["server_id"]
-    if _listed(env, "OTEL_CAPTURE_INPUT_SPANS", "tool.invoke"):
-        inv["gen_ai.tool.call.arguments"] = json.dumps(arguments, ensure_ascii=False)
+        inv[ct.SERVER_ID] = tool["server_id"]
+    if "tool.invoke" in settings.capture_input_spans:
+        inv[ct.TOOL_CALL_ARGUMENTS] = json.dumps(arguments, ensure_ascii=False)
     if result is not None:
-        inv["cf.result.is_error"] = bool(result.get("isError"))
-        if _listed(env, "OTEL_CAPTURE_OUTPUT_SPANS", "tool.invoke"):
-            inv["gen_ai.tool.call.result"] = json.dumps(result, ensure_ascii=False)
+        inv[ct.RESULT_IS_ERROR] = bool(result.get("isError"))
+        if "tool.invoke" in settings.capture_output_spans:
+            inv[ct.TOOL_CALL_RESULT] = json.dumps(result, ensure_ascii=False)
     invoke = sender.span(f"tools/call {tool['name']}", inv, parent=root, error=_error(facts, "tool.invoke"))
 
     sender.span("tool.lookup", _tool(facts, "tool.lookup"), parent=invoke).end()
@@ -212,19 +216,19 @@ def emit_call(sender: RawSpanSender, facts: dict[str, Any]) -> str:
     if upstream:
         url = urlsplit(upstream["url"])
         c = _upstream(facts, "mcp.client.call")
-        c.update({"cf.upstream.transport": upstream["transport"], "server.address": url.hostname or "",
-                  "url.path": url.path or "/", "url.full": upstream["url"]})
+        c.update({ct.UPSTREAM_TRANSPORT: upstream["transport"], ct.SERVER_ADDRESS: url.hostname or "",
+                  ct.URL_PATH: url.path or "/", ct.URL_FULL: upstream["url"]})
         if url.port is not None:
-            c["server.port"] = url.port
+            c[ct.SERVER_PORT] = url.port
         client = sender.span("mcp.client.call", c, parent=gw, error=_error(facts, "mcp.client.call"))
         init = _context(facts, "mcp.client.initialize")
-        init["cf.upstream.transport"] = upstream["transport"]
+        init[ct.UPSTREAM_TRANSPORT] = upstream["transport"]
         sender.span("mcp.client.initialize", init, parent=client, error=_error(facts, "mcp.client.initialize")).end()
         sender.span("mcp.client.request", _upstream(facts, "mcp.client.request"), parent=client,
                     error=_error(facts, "mcp.client.request")).end()
         if not errors:
             resp = _upstream(facts, "mcp.client.response")
-            resp["cf.upstream.success"] = not bool((result or {}).get("isError"))
+            resp[ct.UPSTREAM_SUCCESS] = not bool((result or {}).get("isError"))
             sender.span("mcp.client.response", resp, parent=client).end()
         client.end()
     gw.end()

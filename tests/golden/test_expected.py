@@ -133,7 +133,8 @@ def test_mask_json_quoted_secrets_forms():
 
 
 def test_settings_from_env():
-    s = trace_settings({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://h/api/public/otel/v1/traces"})
+    s = trace_settings({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://h/api/public/otel/v1/traces",
+                        "LANGFUSE_PUBLIC_KEY": "pk-lf-a", "LANGFUSE_SECRET_KEY": "sk-lf-b"})
     assert s.langfuse_attributes and s.identity_attributes
     s = trace_settings({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://h/v1/traces", "OTEL_EMIT_LANGFUSE_ATTRIBUTES": "true", "OTEL_CAPTURE_IDENTITY_ATTRIBUTES": "false"})
     assert s.langfuse_attributes and not s.identity_attributes
@@ -141,6 +142,14 @@ def test_settings_from_env():
     assert trace_settings({"OTEL_REDACT_FIELDS": "query, password"}).redact_fields == ("query", "password")
     with pytest.raises(ValueError, match="OTEL_MAX_TRACE_PAYLOAD_SIZE"):
         trace_settings({"OTEL_MAX_TRACE_PAYLOAD_SIZE": "100"})
+    # One parser (mcpparity.settings), the gateway's rules: no stripping of a bool, "" is not "auto",
+    # and a Langfuse endpoint without credentials is refused as the gateway refuses to start.
+    for env, setting in (({"OTEL_EMIT_LANGFUSE_ATTRIBUTES": " true "}, "OTEL_EMIT_LANGFUSE_ATTRIBUTES"),
+                         ({"OTEL_EMIT_LANGFUSE_ATTRIBUTES": ""}, "OTEL_EMIT_LANGFUSE_ATTRIBUTES"),
+                         ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://h/api/public/otel/v1/traces"}, "LANGFUSE_OTEL_AUTH")):
+        with pytest.raises(ValueError, match=setting):
+            trace_settings(env)
+    assert trace_settings({"otel_capture_input_spans": "tool.invoke"}).capture_input_spans == ("tool.invoke",)
 
 
 def test_committed_golden_files_are_current_and_secret_free():

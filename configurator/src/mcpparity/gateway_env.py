@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from . import hop
 from .lints import component_type
 
 WILDCARD_HOSTS = ("", "0.0.0.0", "::", "[::]")
@@ -29,7 +31,31 @@ def _split_host_port(endpoint: str) -> tuple[str, str]:
     return host, port
 
 
-def build_gateway_env(config: Mapping[str, Any], host: str | None = None, runtime_env: Mapping[str, str] | None = None) -> GatewayEnv:
+@dataclass(frozen=True)
+class RuntimeTls:
+    """Files on the runtime's side of a TLS hop (OTEL_EXPORTER_OTLP_CERTIFICATE / _CLIENT_CERTIFICATE / _CLIENT_KEY)."""
+
+    ca_file: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+
+
+def _token_env(config: Mapping[str, Any], authenticator: str | None) -> str | None:
+    """The VAR of the bearertokenauth extension's `token: ${env:VAR}`; ValueError for anything the runtime could not match."""
+    if authenticator is None:
+        return None
+    body = (config.get("extensions") or {}).get(authenticator)
+    if component_type(authenticator) != hop.AUTH_EXTENSION or not isinstance(body, dict):
+        raise ValueError(f"extensions.{authenticator}: the receiver's authenticator must be a bearertokenauth extension")
+    token = str(body.get("token") or "")
+    match = re.fullmatch(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}", token)
+    if not match:
+        raise ValueError(f"extensions.{authenticator}.token: must be ${{env:VAR}} so the runtime can be given the same variable")
+    return match.group(1)
+
+
+def build_gateway_env(config: Mapping[str, Any], host: str | None = None, runtime_env: Mapping[str, str] | None = None,
+                      runtime_tls: RuntimeTls | None = None) -> GatewayEnv:
     """KEY=VALUE settings for the gateway and Rust runtime.
 
     The policy settings are repeated explicitly, so the Python runtime's own spans (which the
@@ -54,7 +80,19 @@ def build_gateway_env(config: Mapping[str, Any], host: str | None = None, runtim
     if host is None and (bind_host in WILDCARD_HOSTS or "${" in bind_host):
         target = "localhost"
         result.notes.append(f"the receiver binds {bind_host or 'all interfaces'}; pass --host with the address the gateway reaches the collector at")
-    url = f"http://{target}:{port}" + ("/v1/traces" if protocol == "http" else "")
+    if ":" in target and not target.startswith("["):
+        target = f"[{target}]"  # an IPv6 literal in a URL
+    tls, authenticator = hop.receiver_security(protocols.get(protocol))
+    secure = hop.has_server_certificate(tls)
+    mutual = secure and bool((tls or {}).get("client_ca_file"))
+    token_env = _token_env(config, authenticator)
+    runtime_tls = runtime_tls or RuntimeTls()
+    if secure and not runtime_tls.ca_file:
+        result.notes.append("the receiver uses TLS: pass --ca-file with the CA that signed its certificate, unless the system roots trust it")
+    if mutual and not (runtime_tls.client_cert and runtime_tls.client_key):
+        raise ValueError(f"receivers.otlp.protocols.{protocol}.tls.client_ca_file: the receiver wants client certificates; "
+                         "pass --client-cert and --client-key (the runtime's certificate and key files)")
+    url = f"{'https' if secure else 'http'}://{target}:{port}" + ("/v1/traces" if protocol == "http" else "")
 
     processor = next((body or {} for pid, body in (config.get("processors") or {}).items() if component_type(str(pid)) == "mcpparity"), None)
     if processor is None:
@@ -68,7 +106,17 @@ def build_gateway_env(config: Mapping[str, Any], host: str | None = None, runtim
     add(("OTEL_TRACES_EXPORTER", "otlp", ""))
     add(("OTEL_EXPORTER_OTLP_ENDPOINT", url, "the gateway posts to this URL verbatim" if protocol == "http" else ""))
     add(("OTEL_EXPORTER_OTLP_PROTOCOL", protocol, ""))
-    add(("OTEL_EXPORTER_OTLP_HEADERS", "", "credentials stay with the collector"))
+    if token_env:
+        # Expanded by the env-file loader (docker compose, python-dotenv); the token value is never written here.
+        add(("OTEL_EXPORTER_OTLP_HEADERS", f"authorization=Bearer ${{{token_env}}}",
+             f"the receiver's bearer token; set {token_env} in the runtime's environment (backend credentials stay with the collector)"))
+    else:
+        add(("OTEL_EXPORTER_OTLP_HEADERS", "", "credentials stay with the collector"))
+    if secure:
+        add(("OTEL_EXPORTER_OTLP_CERTIFICATE", runtime_tls.ca_file or "", "CA file the runtime verifies the receiver's certificate with"))
+    if mutual:
+        add(("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", runtime_tls.client_cert or "", "the runtime's client certificate (mTLS)"))
+        add(("OTEL_EXPORTER_OTLP_CLIENT_KEY", runtime_tls.client_key or "", ""))
     add(("LANGFUSE_OTEL_ENDPOINT", "", "empty: it would override OTEL_EXPORTER_OTLP_ENDPOINT"))
     add(("OTEL_EMIT_LANGFUSE_ATTRIBUTES", str(langfuse).lower(), "explicit: the endpoint is no longer Langfuse, the policy stays the same"))
     add(("OTEL_CAPTURE_IDENTITY_ATTRIBUTES", str(identity).lower(), ""))

@@ -11,6 +11,8 @@ from typing import Any, Iterable
 import jsonschema
 import yaml
 
+from . import hop
+
 ENV_REF = re.compile(r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
 _ANY_PROVIDER_REF = re.compile(r"\$\{[a-z]+:[^}]*\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 _AUTH_SCHEMES = re.compile(r"(?i)\b(basic|bearer|token|apikey)\b")
@@ -108,6 +110,68 @@ def lint_pipelines(config: dict[str, Any]) -> list[Finding]:
     return findings
 
 
+# Exporters that hand spans to another service: each needs a persistent queue and endless retries.
+# `debug` prints and `file` writes locally (neither has a sending_queue).
+LOCAL_EXPORTER_TYPES = ("debug", "file")
+DEPRECATED_EXPORTER_TYPES = {"otlp": "otlp_grpc", "otlphttp": "otlp_http"}
+
+
+def _durability_of_exporter(config: dict[str, Any], exporter_id: str) -> list[Finding]:
+    exporters = config.get("exporters") if isinstance(config.get("exporters"), dict) else {}
+    body = exporters.get(exporter_id)
+    body = body if isinstance(body, dict) else {}
+    path = f"exporters.{exporter_id}"
+    findings: list[Finding] = []
+    kind = component_type(exporter_id)
+    if kind in DEPRECATED_EXPORTER_TYPES:
+        findings.append(Finding(path, f"`{kind}` is a deprecated alias; name the exporter {DEPRECATED_EXPORTER_TYPES[kind]}"))
+    queue = body.get("sending_queue") if isinstance(body.get("sending_queue"), dict) else {}
+    storage = queue.get("storage")
+    extensions = config.get("extensions") if isinstance(config.get("extensions"), dict) else {}
+    service = config.get("service") if isinstance(config.get("service"), dict) else {}
+    if queue.get("enabled") is False or not storage:
+        findings.append(Finding(f"{path}.sending_queue.storage", "accepted spans would wait in memory and a restart or kill -9 "
+                                "loses them; point it at a file_storage extension (mcpparity generate --queue-dir)"))
+    elif component_type(str(storage)) != "file_storage" or storage not in extensions:
+        findings.append(Finding(f"{path}.sending_queue.storage", f"{storage} is not a file_storage extension defined under extensions"))
+    elif storage not in _names(service.get("extensions")):
+        findings.append(Finding("service.extensions", f"{storage} (the queue of {exporter_id}) must be listed here to start"))
+    retry = body.get("retry_on_failure") if isinstance(body.get("retry_on_failure"), dict) else {}
+    if retry.get("enabled") is False:
+        findings.append(Finding(f"{path}.retry_on_failure.enabled", "false drops every batch the backend refuses once"))
+    elif str(retry.get("max_elapsed_time", "")) not in ("0", "0s"):
+        findings.append(Finding(f"{path}.retry_on_failure.max_elapsed_time", "must be 0 (retry until the backend takes the spans); "
+                                "otherwise queued spans are dropped after it (default 5m: \"no more retries left\")"))
+    return findings
+
+
+def lint_durability(config: dict[str, Any]) -> list[Finding]:
+    """Nothing accepted is lost silently: every span the receiver acknowledged is on disk until a
+    backend took it, and memory pressure is refused at the receiver (the sender sees it) instead."""
+    findings: list[Finding] = []
+    processors = config.get("processors") if isinstance(config.get("processors"), dict) else {}
+    connectors = config.get("connectors") if isinstance(config.get("connectors"), dict) else {}
+    seen: set[str] = set()
+    for name in pipelines_receiving_runtime_spans(config):
+        body = _pipelines(config)[name]
+        for index, processor_id in enumerate(_names(body.get("processors"))):
+            kind = component_type(processor_id)
+            limiter = processors.get(processor_id)
+            if kind == "memory_limiter" and processor_id not in seen and isinstance(limiter, dict) and not limiter.get("limit_mib"):
+                findings.append(Finding(f"processors.{processor_id}.limit_mib", "set an explicit size (mcpparity generate --memory-limit-mib): "
+                                        "limit_percentage is a share of the host's RAM outside a memory-limited container and may never engage"))
+            if kind == "batch":
+                findings.append(Finding(f"service.pipelines.{name}.processors[{index}]", "the batch processor acknowledges spans before "
+                                        "they reach the persistent queue, so a kill loses them; batch in the exporter's sending_queue.batch"))
+            seen.add(processor_id)
+        for exporter_id in _names(body.get("exporters")):
+            if exporter_id in seen or exporter_id in connectors or component_type(exporter_id) in LOCAL_EXPORTER_TYPES:
+                continue
+            seen.add(exporter_id)
+            findings.extend(_durability_of_exporter(config, exporter_id))
+    return findings
+
+
 def _is_reference_only(value: str) -> bool:
     """True when a value carries no literal credential: only ${...} references and an auth scheme word."""
     rest = _ANY_PROVIDER_REF.sub("", value)
@@ -158,11 +222,71 @@ def lint_mcpparity_keys(config: dict[str, Any], schema: dict[str, Any] | None = 
     return findings
 
 
-def lint(config: Any) -> list[Finding]:
+def _otlp_endpoints(config: dict[str, Any]) -> Iterable[tuple[str, Any, Any]]:
+    """(key path, endpoint, protocol body) of every otlp receiver protocol."""
+    receivers = config.get("receivers") or {}
+    if not isinstance(receivers, dict):
+        return
+    for receiver_id, body in receivers.items():
+        if component_type(str(receiver_id)) != "otlp" or not isinstance(body, dict):
+            continue
+        protocols = body.get("protocols") or {}
+        if not isinstance(protocols, dict):
+            continue
+        for protocol, default_port in (("grpc", 4317), ("http", 4318)):
+            if protocol in protocols:
+                proto = protocols[protocol] if isinstance(protocols[protocol], dict) else {}
+                # the receiver's default endpoint when omitted is localhost
+                yield f"receivers.{receiver_id}.protocols.{protocol}", proto.get("endpoint", f"localhost:{default_port}"), proto
+
+
+def plaintext_off_host(config: dict[str, Any]) -> list[str]:
+    """Key paths of otlp receiver protocols that other hosts can reach without TLS."""
+    exposed = []
+    for path, endpoint, proto in _otlp_endpoints(config):
+        try:
+            host, _ = hop.split_endpoint(str(endpoint))
+        except ValueError:
+            continue  # lint_receiver_hop reports it
+        if not hop.is_loopback(host) and not hop.has_server_certificate(hop.receiver_security(proto)[0]):
+            exposed.append(path)
+    return exposed
+
+
+def lint_receiver_hop(config: dict[str, Any], allow_insecure_listen: bool = False) -> list[Finding]:
+    """Receiver endpoints must parse (IPv6 in brackets, one port), and leave the host only over TLS."""
+    findings: list[Finding] = []
+    extensions = config.get("extensions") if isinstance(config.get("extensions"), dict) else {}
+    service = config.get("service") if isinstance(config.get("service"), dict) else {}
+    enabled = _names(service.get("extensions"))
+    for path, endpoint, proto in _otlp_endpoints(config):
+        try:
+            hop.split_endpoint(str(endpoint))
+        except ValueError as exc:
+            findings.append(Finding(f"{path}.endpoint", f"{exc}; the collector would fail at start"))
+        tls, authenticator = hop.receiver_security(proto)
+        if tls is not None and bool(tls.get("cert_file") or tls.get("cert_pem")) != bool(tls.get("key_file") or tls.get("key_pem")):
+            findings.append(Finding(f"{path}.tls", "needs both cert_file and key_file"))
+        if tls is not None and tls.get("client_ca_file") and not hop.has_server_certificate(tls):
+            findings.append(Finding(f"{path}.tls.client_ca_file", "client certificates (mTLS) need cert_file and key_file"))
+        if authenticator is not None and (authenticator not in extensions or authenticator not in enabled):
+            findings.append(Finding(f"{path}.auth.authenticator", f"{authenticator!r} must be defined under extensions and listed in service.extensions"))
+    if not allow_insecure_listen:
+        for path in plaintext_off_host(config):
+            findings.append(Finding(
+                f"{path}.endpoint",
+                "binds an address other hosts can reach without tls: raw spans carry unredacted secrets and are accepted under any identity; "
+                "add tls (generate --tls-cert/--tls-key), bind 127.0.0.1, or accept it with --insecure-listen",
+            ))
+    return findings
+
+
+def lint(config: Any, allow_insecure_listen: bool = False) -> list[Finding]:
     """Every lint, in a stable order."""
     if not isinstance(config, dict):
         return [Finding("(root)", "a collector config must be a YAML mapping")]
-    return lint_pipelines(config) + lint_plaintext_credentials(config) + lint_mcpparity_keys(config)
+    return (lint_pipelines(config) + lint_durability(config) + lint_plaintext_credentials(config) + lint_mcpparity_keys(config)
+            + lint_receiver_hop(config, allow_insecure_listen))
 
 
 def referenced_env_vars(text: str) -> list[str]:

@@ -16,9 +16,11 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.trace import SpanKind
 
+from . import contract as c
+
 DEFAULT_HEALTH_URL = "http://127.0.0.1:13133/"
 DEFAULT_OTLP_URL = "http://127.0.0.1:4318/v1/traces"
-RAW_SCOPE_NAME = "contextforge.mcp_runtime"
+RAW_SCOPE_NAME = c.RAW_SCOPE_NAME
 PROBE_PATH = "/mcpparity/check"
 
 
@@ -37,19 +39,19 @@ def synthetic_raw_span() -> ReadableSpan:
     provider = TracerProvider(resource=Resource.create({"service.name": "mcpparity-check"}))
     tracer = provider.get_tracer(RAW_SCOPE_NAME)
     span = tracer.start_span(f"POST {PROBE_PATH}", kind=SpanKind.SERVER, attributes={
-        "cf.op": "request",
-        "cf.correlation_id": secrets.token_hex(16),
-        "cf.correlation_id.from_header": False,
-        "cf.auth.method": "anonymous",
-        "http.request.method": "POST",
-        "url.path": PROBE_PATH,
-        "network.protocol.version": "1.1",
-        "server.address": "127.0.0.1",
-        "server.port": 4444,
-        "client.address": "127.0.0.1",
-        "client.port": 40000,
-        "user_agent.original": "mcpparity-check",
-        "http.response.status_code": 200,
+        c.OP: "request",
+        c.CORRELATION_ID: secrets.token_hex(16),
+        c.CORRELATION_ID_FROM_HEADER: False,
+        c.AUTH_METHOD: "anonymous",
+        c.HTTP_REQUEST_METHOD: "POST",
+        c.URL_PATH: PROBE_PATH,
+        c.NETWORK_PROTOCOL_VERSION: "1.1",
+        c.SERVER_ADDRESS: "127.0.0.1",
+        c.SERVER_PORT: 4444,
+        c.CLIENT_ADDRESS: "127.0.0.1",
+        c.CLIENT_PORT: 40000,
+        c.USER_AGENT_ORIGINAL: "mcpparity-check",
+        c.HTTP_RESPONSE_STATUS_CODE: 200,
     })
     span.end()
     assert isinstance(span, ReadableSpan)
@@ -70,16 +72,36 @@ def check_health(url: str, timeout: float = 5.0) -> ProbeResult:
     return ProbeResult("health", True, f"{url} answered 200")
 
 
-def send_probe_span(url: str, timeout: float = 5.0) -> ProbeResult:
+@dataclass(frozen=True)
+class HopCredentials:
+    """What the runtime presents to a TLS receiver: the CA it trusts, its client certificate, the bearer token."""
+
+    ca_file: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    token: str | None = None  # the value, read from the environment by the caller; never printed
+
+
+def send_probe_span(url: str, timeout: float = 5.0, hop: HopCredentials | None = None) -> ProbeResult:
+    hop = hop or HopCredentials()
     body = encode_spans([synthetic_raw_span()]).SerializeToString()
+    headers = {"Content-Type": "application/x-protobuf"}
+    if hop.token:
+        headers["Authorization"] = f"Bearer {hop.token}"
+    cert = (hop.client_cert, hop.client_key) if hop.client_cert and hop.client_key else None
     try:
-        response = requests.post(url, data=body, timeout=timeout, headers={"Content-Type": "application/x-protobuf"})
+        response = requests.post(url, data=body, timeout=timeout, headers=headers, verify=hop.ca_file or True, cert=cert)
+    except requests.exceptions.SSLError as exc:
+        return ProbeResult("otlp", False, f"{url}: TLS failed ({exc.__class__.__name__}): does --ca-file trust the receiver's certificate, "
+                                          "and does an mTLS receiver get --client-cert/--client-key?")
     except requests.ConnectionError:
         return ProbeResult("otlp", False, f"cannot connect to {url}: is the otlp receiver's http protocol enabled at that address?")
     except requests.Timeout:
         return ProbeResult("otlp", False, f"{url} did not answer within {timeout:g}s")
     except requests.RequestException as exc:
         return ProbeResult("otlp", False, f"{url}: {exc.__class__.__name__}: {exc}")
+    if response.status_code == 401:
+        return ProbeResult("otlp", False, f"{url} answered 401: the receiver wants its bearer token (--token-env VAR)")
     if response.status_code == 404:
         return ProbeResult("otlp", False, f"{url} answered 404: the OTLP/HTTP traces path is /v1/traces")
     if response.status_code != 200:
@@ -95,9 +117,10 @@ def send_probe_span(url: str, timeout: float = 5.0) -> ProbeResult:
     return ProbeResult("otlp", True, f"{url} accepted one raw span (scope {RAW_SCOPE_NAME}, cf.op=request)")
 
 
-def check(otlp_url: str = DEFAULT_OTLP_URL, health_url: str = DEFAULT_HEALTH_URL, timeout: float = 5.0) -> list[ProbeResult]:
+def check(otlp_url: str = DEFAULT_OTLP_URL, health_url: str = DEFAULT_HEALTH_URL, timeout: float = 5.0,
+          hop: HopCredentials | None = None) -> list[ProbeResult]:
     """Health first; the span is sent only when the collector reports healthy."""
     health = check_health(health_url, timeout)
     if not health.ok:
         return [health, ProbeResult("otlp", False, "skipped: the health check failed")]
-    return [health, send_probe_span(otlp_url, timeout)]
+    return [health, send_probe_span(otlp_url, timeout, hop)]

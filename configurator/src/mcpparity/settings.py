@@ -20,6 +20,8 @@ from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 
+from . import contract
+
 # The settings this tool reads (and that `--set` may override).
 KNOWN_SETTINGS: tuple[str, ...] = (
     "OTEL_ENABLE_OBSERVABILITY",
@@ -51,16 +53,15 @@ KNOWN_SETTINGS: tuple[str, ...] = (
 LANGFUSE_PATH_FRAGMENT = "/api/public/otel"
 MIN_TRACE_PAYLOAD_SIZE = 256
 DEFAULT_TRACE_PAYLOAD_SIZE = 32768
-DEFAULT_DEPLOYMENT_ENV = "development"
-DEFAULT_SERVICE_NAME = "mcp-gateway"
-# config.py's default OTEL_REDACT_FIELDS (16 names).
-GATEWAY_DEFAULT_REDACT_FIELDS: tuple[str, ...] = (
-    "password", "secret", "token", "api_key", "authorization", "credential", "auth_value",
-    "access_token", "refresh_token", "auth_token", "client_secret", "cookie", "set-cookie",
-    "private_key", "session_id", "sessionid",
-)
-# trace_redaction.py's module fallback, used when OTEL_REDACT_FIELDS is set to "": adds session_token.
-MODULE_FALLBACK_REDACT_FIELDS: tuple[str, ...] = GATEWAY_DEFAULT_REDACT_FIELDS + ("session_token",)
+DEFAULT_DEPLOYMENT_ENV = contract.RUNTIME_SETTINGS["DEPLOYMENT_ENV"] or "development"
+DEFAULT_SERVICE_NAME = contract.RUNTIME_SETTINGS["OTEL_SERVICE_NAME"] or "mcp-gateway"
+DEFAULT_OTLP_PROTOCOL = contract.RUNTIME_SETTINGS["OTEL_EXPORTER_OTLP_PROTOCOL"] or "grpc"
+# config.py's `environment` field reads ENVIRONMENT too and is a Literal: anything else fails start-up.
+GATEWAY_ENVIRONMENTS: tuple[str, ...] = ("development", "staging", "production")
+# config.py's default OTEL_REDACT_FIELDS, and trace_redaction.py's module fallback (used when the
+# setting is ""): both from contract/raw-span-contract.yaml, the one list.
+GATEWAY_DEFAULT_REDACT_FIELDS: tuple[str, ...] = contract.DEFAULT_REDACT_FIELDS
+MODULE_FALLBACK_REDACT_FIELDS: tuple[str, ...] = contract.MODULE_FALLBACK_REDACT_FIELDS
 
 _BOOL_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
 _BOOL_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
@@ -270,7 +271,7 @@ def parse_gateway_settings(env: Mapping[str, str]) -> GatewaySettings:
     endpoint = env.get("LANGFUSE_OTEL_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None
     langfuse = is_langfuse_endpoint(endpoint)
     traces_exporter = env.get("OTEL_TRACES_EXPORTER", "otlp").lower()
-    protocol = "http" if langfuse else ("grpc" if env.get("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc").lower() == "grpc" else "http")
+    protocol = "http" if langfuse else ("grpc" if env.get("OTEL_EXPORTER_OTLP_PROTOCOL", DEFAULT_OTLP_PROTOCOL).lower() == "grpc" else "http")
     http_endpoint = None
     if endpoint:
         http_endpoint = (endpoint.replace(":4317", ":4318") + "/v1/traces") if ":4317" in endpoint else endpoint
@@ -303,6 +304,8 @@ def parse_gateway_settings(env: Mapping[str, str]) -> GatewaySettings:
     if traces_exporter != "otlp":
         notes.append(f"OTEL_TRACES_EXPORTER={traces_exporter}: the gateway would not send OTLP; the runtime must use otlp to reach the collector")
 
+    if "ENVIRONMENT" in env and env["ENVIRONMENT"] not in GATEWAY_ENVIRONMENTS:
+        errors.append(SettingsError("ENVIRONMENT", f"must be {', '.join(GATEWAY_ENVIRONMENTS)} (the gateway refuses to start), got {env['ENVIRONMENT']!r}"))
     deployment = env["DEPLOYMENT_ENV"] if "DEPLOYMENT_ENV" in env else env.get("ENVIRONMENT", DEFAULT_DEPLOYMENT_ENV)
     if not deployment.strip():
         # The gateway would emit langfuse.environment="" here; the processor requires a label.

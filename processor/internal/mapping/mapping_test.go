@@ -22,7 +22,7 @@ func TestTableIsWellFormed(t *testing.T) {
 			t.Errorf("%s: only the request root keeps its raw name", op.Op)
 		}
 		to := map[string]bool{}
-		for _, r := range op.Attributes {
+		for _, r := range append(append([]Rename(nil), op.Attributes...), op.AfterIdentity...) {
 			if strings.HasPrefix(r.To, KeyRawPrefix) || r.To == KeyToolCallArguments || r.To == KeyToolCallResult {
 				t.Errorf("%s: %s would export a raw key", op.Op, r.To)
 			}
@@ -39,6 +39,9 @@ func TestTableIsWellFormed(t *testing.T) {
 				t.Errorf("%s: payload row incomplete: %+v", op.Op, *pl)
 			}
 		}
+	}
+	if inv := Lookup("tool.invoke"); inv.ResultFlag != KeyResultIsError || len(inv.AfterIdentity) != 1 || inv.AfterIdentity[0].From != KeyServerID {
+		t.Errorf("tool.invoke: result flag %q, after identity %+v", inv.ResultFlag, inv.AfterIdentity)
 	}
 	if Lookup("resources/read") != nil || Lookup("") != nil {
 		t.Error("unknown ops must not map")
@@ -58,7 +61,7 @@ func TestContractV1Ops(t *testing.T) {
 			continue
 		}
 		found := false
-		for _, r := range op.Attributes {
+		for _, r := range append(append([]Rename(nil), op.Attributes...), op.AfterIdentity...) {
 			if r.To == "contextforge.runtime" && r.Const == "rust" {
 				found = true
 			}

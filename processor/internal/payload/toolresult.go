@@ -2,6 +2,78 @@ package payload
 
 import "errors"
 
+// The ToolResult shape, once: the members of Python's ToolResult.model_dump(by_alias=True), in
+// order, for the result and for each content item type. NormalizeToolResult (the tree path) and
+// SerializeTextToolResultRedacted (the streamed path) both write exactly these.
+var (
+	toolResultMembers  = []string{"content", "isError", "structuredContent", "_meta"}
+	textItemMembers    = []string{"type", "text", "annotations", "_meta"}
+	contentItemMembers = map[string][]string{
+		"text":  textItemMembers,
+		"image": {"type", "data", "mimeType", "annotations", "_meta"},
+		"audio": {"type", "data", "mimeType", "annotations", "_meta"},
+	}
+)
+
+// NormalizeToolResult normalizes an MCP CallToolResult to Python's ToolResult JSON:
+// content[{type,text|data,mimeType,annotations,_meta}], isError (false when absent or null),
+// structuredContent, _meta; missing members are null. Anything but an object is returned as is,
+// and so is a content item of another type.
+func NormalizeToolResult(v Value) Value {
+	in, ok := v.(*Object)
+	if !ok {
+		return v
+	}
+	out := NewObject(len(toolResultMembers))
+	for _, m := range toolResultMembers {
+		switch m {
+		case "content":
+			content := []Value{}
+			if cv, ok := in.Get(m); ok {
+				if list, ok := cv.([]Value); ok {
+					content = make([]Value, 0, len(list))
+					for _, item := range list {
+						content = append(content, normalizeContentItem(item))
+					}
+				}
+			}
+			out.Set(m, content)
+		case "isError":
+			isErr, ok := in.Get(m)
+			if !ok || isErr == nil {
+				isErr = false
+			}
+			out.Set(m, isErr)
+		default:
+			out.Set(m, getOrNil(in, m))
+		}
+	}
+	return out
+}
+
+func normalizeContentItem(v Value) Value {
+	in, ok := v.(*Object)
+	if !ok {
+		return v
+	}
+	t, _ := in.Get("type")
+	typ, _ := t.(string)
+	members, ok := contentItemMembers[typ]
+	if !ok {
+		return v
+	}
+	out := NewObject(len(members))
+	for _, k := range members {
+		out.Set(k, getOrNil(in, k))
+	}
+	return out
+}
+
+func getOrNil(o *Object, key string) Value {
+	v, _ := o.Get(key)
+	return v
+}
+
 // errUnusualToolResult stops the tool-result scan: the text is not the common shape, so the
 // caller takes the tree path (ParseString, normalize, SerializeRedacted).
 var errUnusualToolResult = errors.New("not a plain text tool result")
@@ -26,45 +98,58 @@ func SerializeTextToolResultRedacted(text string, maxSize int, r Redaction) (out
 	w := newRedactingEncoder(maxSize, r, false, len(text)+64)
 	defer w.release()
 	_ = w.beginObject() // depth errors start at MaxDepth, far below here
-	_ = w.key("content")
-	_ = w.beginArray()
-	for _, t := range s.texts {
-		_ = w.beginObject()
-		_ = w.key("type")
-		w.str("text")
-		_ = w.key("text")
-		w.str(t)
-		_ = w.key("annotations")
-		w.null()
-		_ = w.key("_meta")
-		w.null()
-		w.endObject()
+	for _, m := range toolResultMembers {
+		_ = w.key(m)
+		switch m {
+		case "content":
+			_ = w.beginArray()
+			for _, t := range s.texts {
+				_ = w.beginObject()
+				for _, k := range textItemMembers {
+					_ = w.key(k)
+					switch k {
+					case "type":
+						w.str("text")
+					case "text":
+						w.str(t)
+					default:
+						w.null()
+					}
+				}
+				w.endObject()
+			}
+			w.endArray()
+		case "isError":
+			w.boolean(s.isError)
+		default:
+			w.null()
+		}
 	}
-	w.endArray()
-	_ = w.key("isError")
-	w.boolean(s.isError)
-	_ = w.key("structuredContent")
-	w.null()
-	_ = w.key("_meta")
-	w.null()
 	w.endObject()
 	return w.finish(maxSize), true
 }
 
-// Members of the root (rootXxx) and of a content item (itemXxx), as bits of a seen set.
-const (
-	rootContent = 1 << iota
-	rootIsError
-	rootStructured
-	rootMeta
+// Members of the root (rootXxx) and of a text content item (itemXxx), as bits of a seen set:
+// bit i is member i of toolResultMembers / textItemMembers.
+var (
+	rootContent     = memberBit(toolResultMembers, "content")
+	rootIsError     = memberBit(toolResultMembers, "isError")
+	rootStructured  = memberBit(toolResultMembers, "structuredContent")
+	rootMeta        = memberBit(toolResultMembers, "_meta")
+	itemType        = memberBit(textItemMembers, "type")
+	itemText        = memberBit(textItemMembers, "text")
+	itemAnnotations = memberBit(textItemMembers, "annotations")
+	itemMeta        = memberBit(textItemMembers, "_meta")
 )
 
-const (
-	itemType = 1 << iota
-	itemText
-	itemAnnotations
-	itemMeta
-)
+func memberBit(members []string, name string) int {
+	for i, m := range members {
+		if m == name {
+			return 1 << i
+		}
+	}
+	panic("payload: " + name + " is not a ToolResult member")
+}
 
 // toolResultScanner is the parse handler that checks the common shape and keeps its texts.
 // depth: 0 outside, 1 in the root object, 2 in the content list, 3 in a content item.
@@ -131,29 +216,15 @@ func (s *toolResultScanner) key(k string) error {
 	if s.failed {
 		return errUnusualToolResult
 	}
-	bit, seen := 0, &s.rootSeen
-	if s.depth == 1 {
-		switch k {
-		case "content":
-			bit = rootContent
-		case "isError":
-			bit = rootIsError
-		case "structuredContent":
-			bit = rootStructured
-		case "_meta":
-			bit = rootMeta
-		}
-	} else {
-		seen = &s.itemSeen
-		switch k {
-		case "type":
-			bit = itemType
-		case "text":
-			bit = itemText
-		case "annotations":
-			bit = itemAnnotations
-		case "_meta":
-			bit = itemMeta
+	members, seen := toolResultMembers, &s.rootSeen
+	if s.depth != 1 {
+		members, seen = textItemMembers, &s.itemSeen
+	}
+	bit := 0
+	for i, m := range members {
+		if m == k {
+			bit = 1 << i
+			break
 		}
 	}
 	if bit == 0 || *seen&bit != 0 {

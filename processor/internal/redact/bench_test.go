@@ -2,6 +2,7 @@ package redact
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/mcpparity/mcpparity/processor/internal/payload"
@@ -16,8 +17,8 @@ func benchInput(b *testing.B, name string) []byte {
 	return data
 }
 
-func BenchmarkSanitizeText2K(b *testing.B) {
-	text := string(benchInput(b, "text_2k.txt"))
+func benchSanitizeText(b *testing.B, name string) {
+	text := string(benchInput(b, name))
 	r := New(nil, Options{JSONQuotedKeys: true})
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
@@ -25,6 +26,17 @@ func BenchmarkSanitizeText2K(b *testing.B) {
 		_ = r.SanitizeText(text)
 	}
 }
+
+// BenchmarkSanitizeText2K: log-like text with a few secrets (text_2k.txt).
+func BenchmarkSanitizeText2K(b *testing.B) { benchSanitizeText(b, "text_2k.txt") }
+
+// BenchmarkSanitizeTextClean2K: tool output without secrets (text_clean_2k.txt): separators,
+// quotes, URLs, JSON fragments and non-ASCII words, none of which a rule changes.
+func BenchmarkSanitizeTextClean2K(b *testing.B) { benchSanitizeText(b, "text_clean_2k.txt") }
+
+// BenchmarkSanitizeTextSecrets2K: a secret every ~30 bytes (text_secrets_2k.txt): key=value,
+// quoted values, D3 keys, Bearer/Basic and URLs with userinfo and api_key.
+func BenchmarkSanitizeTextSecrets2K(b *testing.B) { benchSanitizeText(b, "text_secrets_2k.txt") }
 
 func benchSerialize(b *testing.B, name string) {
 	v, err := payload.Parse(benchInput(b, name))
@@ -46,5 +58,28 @@ func BenchmarkSanitizeAttributeShort(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = r.SanitizeAttributeString("tool.name", "echo-tool")
+	}
+}
+
+// TestBenchTextsOracleShape keeps the benchmark texts what their names say: the oracle leaves
+// text_clean_2k.txt unchanged (so does the engine, with and without D3) and masks 57 values
+// of text_secrets_2k.txt as *** and 15 as REDACTED (D3 adds the "password": "…" values).
+func TestBenchTextsOracleShape(t *testing.T) {
+	read := func(name string) string {
+		data, err := os.ReadFile("testdata/bench/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	clean := read("text_clean_2k.txt")
+	for _, opts := range []Options{{}, {JSONQuotedKeys: true}} {
+		if out := New(nil, opts).SanitizeText(clean); out != clean {
+			t.Errorf("text_clean_2k.txt changed (%+v):\n%s", opts, out)
+		}
+	}
+	out := New(nil, Options{}).SanitizeText(read("text_secrets_2k.txt"))
+	if n, m := strings.Count(out, Mask), strings.Count(out, URLMask); n != 57 || m != 15 {
+		t.Errorf("text_secrets_2k.txt: %d *** and %d REDACTED, the oracle gives 57 and 15", n, m)
 	}
 }

@@ -2,6 +2,8 @@ package redact
 
 import (
 	"encoding/json"
+	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -101,4 +103,83 @@ func FuzzCannotMatch(f *testing.F) {
 			}
 		}
 	})
+}
+
+// referenceRedactors are the field lists the prefiltered engine is compared with the
+// reference on: the defaults with and without D3, multi-part and punctuated keys, keys
+// ending in the IGNORECASE letters (s, i, k: ſ ı İ K), non-ASCII and punctuation-only fields,
+// fields whose masks join another field's key parts.
+var referenceRedactors = []*Redactor{
+	New(nil, Options{JSONQuotedKeys: true}),
+	New(nil, Options{}),
+	New([]string{"set-cookie", "X-Api-Key", "auth.token", "client secret", "Private_Key"}, Options{JSONQuotedKeys: true}),
+	New([]string{"pässword", "api_key", "naïve-secret", "K", "---", "pass", "uri", "ſ", "é"}, Options{JSONQuotedKeys: true}),
+	New([]string{"b", "-", "basic", "x y", "query", "id", "*"}, Options{}),
+	// a mask can join key parts: api=x&key=v → api=***&key=v, where api_key then matches
+	New([]string{"api", "api_key", "auth", "auth_token", "session", "session_id"}, Options{JSONQuotedKeys: true}),
+}
+
+// checkAgainstReference fails when the prefiltered engine and the reference (the engine
+// before the prefilter, reference_test.go) answer s differently.
+func checkAgainstReference(t *testing.T, s string) {
+	t.Helper()
+	for i, r := range referenceRedactors {
+		got, gotErr := r.applyTextRules(s)
+		want, wantErr := r.refApplyTextRules(s)
+		if got != want || (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("redactor %d on %q:\n got %q (%v)\nwant %q (%v)", i, s, got, gotErr, want, wantErr)
+		}
+	}
+	gotURL, gotErr := SanitizeURLStrict(s)
+	wantURL, wantErr := refSanitizeURLStrict(s)
+	if gotURL != wantURL || (gotErr == nil) != (wantErr == nil) {
+		t.Fatalf("SanitizeURLStrict(%q) = %q (%v), reference %q (%v)", s, gotURL, gotErr, wantURL, wantErr)
+	}
+}
+
+// FuzzTextRulesMatchReference: the prefilter (separator candidates, key probe, key ends
+// carried through edits, quote window, URL search from "://") changes no answer.
+func FuzzTextRulesMatchReference(f *testing.F) {
+	for _, s := range referenceFragments {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		checkAgainstReference(t, a+b)
+		checkAgainstReference(t, a+" "+b+" "+a)
+	})
+}
+
+// referenceFragments are the pieces TestTextRulesMatchReference combines at random.
+var referenceFragments = []string{
+	"password=x", "password = 'x y'", `"password": "x"`, `\"api_key\":\"v\"`, "'token': 'v'", "token:",
+	"Authorization: Bearer abc.def", "basic  a/b=", "BEARER\u00a0t", "https://u:p@h/x?api_key=1&q=2",
+	"http://[::1", "http://ｕ＠h/secret= x", "https://docs.example.com/a#b", "http://", "://", "***", "*** ***",
+	"api_key", "api", "_", "key", "=", ":", " ", "\t", "\u3000", "'", `"`, `\`, "&", ";", ",", "REDACTED",
+	"paſſword=1", "toKen=1", "ıd=2", "İd: 3", "set-cookie=a;", "X-Api-Key: k", "auth.token=t", "client secret=s",
+	"pässword=p", "naïve-secret: n", "K=k", "---=d", "ſ: s", "é=e", "uri=u", "id=7", "query=q", "x y=z",
+	"{", "}", "[", "]", "Zürich", "日本", "\xff", "é", "\n", "session_id=", "sessionid:", "cookie", "=value", "x=y =z", "a*=1", "id=v =w",
+	"api=x&", "key=v", "auth=a&token=t", "session:s id=i", "api='q' key:k",
+}
+
+// TestTextRulesMatchReference combines fragments (seeded) and checks each text against the
+// reference; FuzzTextRulesMatchReference explores further.
+func TestTextRulesMatchReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20261202, 1))
+	for _, name := range []string{"text_2k.txt", "text_clean_2k.txt", "text_secrets_2k.txt"} {
+		data, err := os.ReadFile("testdata/bench/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAgainstReference(t, string(data))
+	}
+	for n := 0; n < 20000; n++ {
+		var b strings.Builder
+		for k := rng.IntN(12); k >= 0; k-- {
+			b.WriteString(referenceFragments[rng.IntN(len(referenceFragments))])
+			if rng.IntN(3) == 0 {
+				b.WriteByte(" :=_\"'"[rng.IntN(6)])
+			}
+		}
+		checkAgainstReference(t, b.String())
+	}
 }

@@ -1,7 +1,7 @@
 package redact
 
 import (
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -70,7 +70,7 @@ func applyPending(s string, pend []pendingMask) string {
 	if len(pend) == 0 {
 		return s
 	}
-	sort.Slice(pend, func(i, j int) bool { return pend[i].start < pend[j].start })
+	slices.SortStableFunc(pend, func(a, b pendingMask) int { return a.start - b.start })
 	var b strings.Builder
 	b.Grow(len(s))
 	copied := 0

@@ -1,6 +1,9 @@
 package redact
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Deviation D3 (docs/parity.md): the gateway's free-text rules need the key right before
 // \s*[=:], so a key in quotes ("password": "hunter2", serialized JSON inside JSON text
@@ -26,25 +29,58 @@ const maxQuotedKeyLen = 256
 
 func (r *Redactor) redactQuotedKeys(s string) string {
 	var buf [4]pendingMask
-	return applyPending(s, r.quotedKeyValues(s, buf[:0]))
+	var endsBuf [128]keyEnd
+	return applyPending(s, r.quotedKeyValues(s, buf[:0], keyEnds(s, endsBuf[:0])))
 }
 
 // quotedKeyValues appends to out the value span under every quoted key of s that names a
-// field (quotedKeyMatches), with the mask that replaces it.
-func (r *Redactor) quotedKeyValues(s string, out []pendingMask) []pendingMask {
-	if strings.IndexByte(s, '"') < 0 && strings.IndexByte(s, '\'') < 0 {
+// field (quotedKeyMatches), with the mask that replaces it. ends are the key ends of s
+// (keyEnds): a quoted key closes right before one of them, so only the quotes from
+// maxQuotedKeyLen before the first such end to the last one can open a key.
+func (r *Redactor) quotedKeyValues(s string, out []pendingMask, ends []keyEnd) []pendingMask {
+	// The closing quote of every match is right before one of ends (then \s*[:=]): those
+	// are the candidates, and an opening quote more than maxQuotedKeyLen before the next
+	// candidate cannot reach it.
+	var candBuf [64]int
+	cands := candBuf[:0]
+	for _, e := range ends {
+		if e.q > 0 && (e.last == '"' || e.last == '\'') {
+			cands = append(cands, e.q-1)
+		}
+	}
+	if len(cands) == 0 {
 		return out
 	}
+	ci := 0
 	i := 0
+	nextNL := -1 // the first newline at or after the current key start (len(s): none)
+	quotes := quoteIndex{dq: -2, sq: -2}
 	for i < len(s) {
-		open := indexQuote(s, i)
+		open := quotes.next(s, i)
 		if open < 0 {
 			break
+		}
+		for ci < len(cands) && cands[ci] <= open {
+			ci++
+		}
+		if ci == len(cands) {
+			break
+		}
+		if lo := cands[ci] - maxQuotedKeyLen; open < lo {
+			i = lo
+			continue
 		}
 		q := s[open]
 		m := backslashesBefore(s, open)
 		keyStart := open + 1
-		keyEnd := closingQuote(s, keyStart, q, m, maxQuotedKeyLen)
+		if nextNL < keyStart {
+			if k := strings.IndexByte(s[keyStart:], '\n'); k >= 0 {
+				nextNL = keyStart + k
+			} else {
+				nextNL = len(s)
+			}
+		}
+		keyEnd := closingQuoteIn(s, keyStart, min(nextNL, keyStart+maxQuotedKeyLen), q, m) // keys do not span lines
 		if keyEnd < 0 {
 			i = open + 1
 			continue
@@ -80,22 +116,43 @@ func (r *Redactor) quotedKeyMatches(key string) bool {
 	if r.KeyMatches(key) {
 		return true
 	}
-	if !strings.ContainsAny(key, "\u017f\u0131\u212a") {
+	if !hasNonASCII(key) || !strings.ContainsAny(key, "\u017f\u0131\u212a") {
 		return false
 	}
 	return r.KeyMatches(ignoreCaseFolds.Replace(key))
 }
 
-var ignoreCaseFolds = strings.NewReplacer("\u017f", "s", "\u0131", "i", "\u212a", "k")
-
-// indexQuote returns the offset of the first double or single quote of s at or after from, or -1.
-func indexQuote(s string, from int) int {
-	for i := from; i < len(s); i++ {
-		if c := s[i]; c == '"' || c == '\'' {
-			return i
+func hasNonASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
 		}
 	}
-	return -1
+	return false
+}
+
+var ignoreCaseFolds = strings.NewReplacer("\u017f", "s", "\u0131", "i", "\u212a", "k")
+
+// quoteIndex finds the next double or single quote, remembering the next of each so a text
+// is searched once per quote kind (IndexByte) however often it asks.
+type quoteIndex struct {
+	dq, sq int // next '"' and '\'' at or after the last from (-1: none left, -2: not searched)
+}
+
+func (x *quoteIndex) next(s string, from int) int {
+	if x.dq != -1 && x.dq < from {
+		x.dq = indexByteFrom(s, from, '"')
+	}
+	if x.sq != -1 && x.sq < from {
+		x.sq = indexByteFrom(s, from, '\'')
+	}
+	switch {
+	case x.dq < 0:
+		return x.sq
+	case x.sq < 0:
+		return x.dq
+	}
+	return min(x.dq, x.sq)
 }
 
 func backslashesBefore(s string, i int) int {
@@ -107,18 +164,14 @@ func backslashesBefore(s string, i int) int {
 }
 
 // closingQuote finds the quote q closing a string opened with m backslashes, starting the
-// search at from and giving up after limit bytes (limit < 0: no limit). It returns the byte
-// offset of the quote, or -1.
-func closingQuote(s string, from int, q byte, m, limit int) int {
-	end := len(s)
-	if limit >= 0 && from+limit < end {
-		end = from + limit
-	}
-	if limit >= 0 {
-		if nl := strings.IndexByte(s[from:end], '\n'); nl >= 0 {
-			end = from + nl // keys do not span lines
-		}
-	}
+// search at from (no limit). It returns the byte offset of the quote, or -1.
+func closingQuote(s string, from int, q byte, m int) int {
+	return closingQuoteIn(s, from, len(s), q, m)
+}
+
+// closingQuoteIn is closingQuote with the search ending before byte end.
+func closingQuoteIn(s string, from, end int, q byte, m int) int {
+	end = min(end, len(s))
 	period := 2 * (m + 1)
 	for i := from; i < end; i++ {
 		k := strings.IndexByte(s[i:end], q)
@@ -154,7 +207,7 @@ func quotedKeyValueSpan(s string, j int) (int, int, bool) {
 	if j+m < len(s) && (s[j+m] == '"' || s[j+m] == '\'') {
 		qpos := j + m
 		vs := qpos + 1
-		if end := closingQuote(s, vs, s[qpos], m, -1); end >= 0 {
+		if end := closingQuote(s, vs, s[qpos], m); end >= 0 {
 			return vs, end - m, false
 		}
 		return vs, len(s), false

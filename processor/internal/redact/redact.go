@@ -7,6 +7,7 @@ package redact
 import (
 	"math"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/mcpparity/mcpparity/processor/internal/payload"
@@ -15,19 +16,13 @@ import (
 // Mask replaces every redacted value.
 const Mask = "***"
 
-// defaultFields is the gateway's OTEL_REDACT_FIELDS default (config.py).
-var defaultFields = []string{
-	"password", "secret", "token", "api_key", "authorization", "credential", "auth_value",
-	"access_token", "refresh_token", "auth_token", "client_secret", "cookie", "set-cookie",
-	"private_key", "session_id", "sessionid",
-}
-
-// DefaultFields returns the gateway's 16 default redact fields (config.py).
+// DefaultFields returns the gateway's default redact fields (config.py, 16 names); the list is
+// generated from contract/raw-span-contract.yaml (zz_generated_contract.go).
 func DefaultFields() []string { return append([]string(nil), defaultFields...) }
 
 // ModuleFallbackFields returns trace_redaction.py's own fallback, used when the setting is
-// an empty string: the 16 defaults plus session_token.
-func ModuleFallbackFields() []string { return append(DefaultFields(), "session_token") }
+// an empty string: the defaults plus session_token.
+func ModuleFallbackFields() []string { return append(DefaultFields(), moduleFallbackAdds...) }
 
 // FieldsFromSetting parses an OTEL_REDACT_FIELDS value exactly as the gateway does: an empty
 // string means ModuleFallbackFields; otherwise split on "," and strip, dropping blanks (so a
@@ -60,6 +55,13 @@ type Redactor struct {
 	maxFieldLen int                // longest normalized field: a key normalizing longer cannot match
 	fieldLens   [maxKeyLenSet]bool // normalized field lengths below maxKeyLenSet
 	keys        []keyPattern       // one free-text key pattern per field, in configured order
+	// keyLast marks the bytes a key pattern can end with, as keyEnd.last holds them (ASCII
+	// lowercased; every byte >= 0x80 when a pattern's last rune can match a non-ASCII rune):
+	// the key=value rules' prefilter.
+	keyLast [256]bool
+	// keysByLast[b] has bit i set when keys[i] can end with byte b (as keyLast); only
+	// used when there are at most 64 keys.
+	keysByLast [256]uint64
 }
 
 // keyPattern is _field_name_text_pattern: the field's ASCII alphanumeric parts joined by
@@ -90,8 +92,42 @@ func New(fields []string, opts Options) *Redactor {
 			r.fieldLens[len(n)] = true
 		}
 		r.keys = append(r.keys, newKeyPattern(f))
+		r.markKeyLast(len(r.keys) - 1)
 	}
 	return r
+}
+
+// markKeyLast adds to keyLast every byte a text rune matching k's last pattern rune under
+// IGNORECASE (foldEq) can end with.
+func (r *Redactor) markKeyLast(ki int) {
+	k := r.keys[ki]
+	mark := func(b int) {
+		r.keyLast[b] = true
+		if ki < 64 {
+			r.keysByLast[b] |= 1 << ki
+		}
+	}
+	lastPart := k.parts[len(k.parts)-1]
+	p := lastPart[len(lastPart)-1]
+	orbit := []rune{p}
+	for f := unicode.SimpleFold(p); f != p; f = unicode.SimpleFold(f) {
+		orbit = append(orbit, f)
+	}
+	if p < utf8.RuneSelf && isASCIILetter(byte(p)) {
+		orbit = append(orbit, pyIgnoreCaseExtra[byte(p)|0x20]...)
+	}
+	for _, c := range orbit {
+		switch {
+		case c >= utf8.RuneSelf:
+			for b := utf8.RuneSelf; b < 256; b++ {
+				mark(b)
+			}
+		case c >= 'A' && c <= 'Z':
+			mark(int(c + 'a' - 'A'))
+		default:
+			mark(int(c))
+		}
+	}
 }
 
 func newKeyPattern(field string) keyPattern {

@@ -2,9 +2,12 @@ package redact
 
 import (
 	"errors"
+	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/mcpparity/mcpparity/processor/internal/payload"
 )
@@ -54,16 +57,42 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	} else {
 		s = redactBearer(s, nil)
 	}
-	if r.opts.JSONQuotedKeys {
-		pend = r.quotedKeyValues(s, pend)
+	// Prefilter of steps 3 and D3: both need a separator; the key=value rules need one of
+	// the fields' last letters right before it (and \s*), D3 a closing quote. Texts with
+	// neither skip the two steps (their scans are most of the engine's work).
+	var endsBuf [128]keyEnd
+	ends := keyEnds(s, endsBuf[:0])
+	keyCandidate, quoteCandidate := r.separatorCandidates(ends)
+	if r.opts.JSONQuotedKeys && quoteCandidate {
+		pend = r.quotedKeyValues(s, pend, ends)
 	}
-	s, changed := r.redactKeyValues(s, pend)
+	changed := false
+	if keyCandidate {
+		s, changed = r.redactKeyValues(s, pend, ends)
+	}
 	s = applyPending(s, pend)
 	if r.opts.JSONQuotedKeys && (changed || unparsableURLs) {
 		s = r.redactQuotedKeys(s) // quoted keys the rules' masks brought together
 	}
 	s = collapseMasks(s)
 	return s, err
+}
+
+// separatorCandidates reports whether a key=value rule may match at one of ends (the byte
+// before the key end can be the last rune of a field's key pattern) and whether D3 may (that
+// byte is a quote).
+func (r *Redactor) separatorCandidates(ends []keyEnd) (key, quote bool) {
+	for _, e := range ends {
+		if e.q == 0 {
+			continue
+		}
+		key = key || r.keyLast[e.last]
+		quote = quote || e.last == '"' || e.last == '\''
+		if key && quote {
+			break
+		}
+	}
+	return key, quote
 }
 
 // triggers marks the bytes without which no rule can change a text: URLs need "://",
@@ -99,37 +128,52 @@ func cannotMatch(s string) bool {
 // sanitized query and fragment (sanitizeUnparsableURL); its authority is added to pend, to be
 // masked once the later rules have seen it.
 func sanitizeEmbeddedURLs(s string, pend *[]pendingMask) (string, error) {
-	if !strings.Contains(s, "http") {
+	// Every match has "://" right after "http" or "https", and "://" is far rarer in text
+	// than "http" or 'h': search for it and look back.
+	if !strings.Contains(s, "://") {
 		return s, nil
 	}
 	var b strings.Builder
 	var firstErr error
 	last := 0
 	for i := 0; i < len(s); {
-		k := strings.Index(s[i:], "http")
+		k := strings.Index(s[i:], "://")
 		if k < 0 {
 			break
 		}
-		start := i + k
-		j := start + 4
-		if j < len(s) && s[j] == 's' && strings.HasPrefix(s[j+1:], "://") {
-			j += 4
-		} else if strings.HasPrefix(s[j:], "://") {
-			j += 3
-		} else {
-			i = start + 1
+		sep := i + k
+		j := sep + 3
+		var start int
+		switch {
+		case sep >= 5 && s[sep-5:sep] == "https":
+			start = sep - 5
+		case sep >= 4 && s[sep-4:sep] == "http":
+			start = sep - 4
+		default:
+			i = sep + 1
+			continue
+		}
+		if start < i { // inside the URL before (not reached: a URL ends at a space, quote, < or >)
+			i = sep + 1
 			continue
 		}
 		end := j
-		for end < len(s) {
-			c, n := runeAt(s, end)
-			if isSpace(c) || c == '<' || c == '>' || c == '"' || c == '\'' {
+		for end < len(s) { // [^\s<>"']+
+			if c := s[end]; c < utf8.RuneSelf {
+				if urlStop[c] {
+					break
+				}
+				end++
+				continue
+			}
+			c, n := decodeAt(s, end)
+			if isSpace(c) {
 				break
 			}
 			end += n
 		}
 		if end == j {
-			i = start + 1
+			i = sep + 1
 			continue
 		}
 		clean, err := SanitizeURLStrict(s[start:end])
@@ -158,6 +202,13 @@ func sanitizeEmbeddedURLs(s string, pend *[]pendingMask) (string, error) {
 	b.WriteString(s[last:])
 	return b.String(), firstErr
 }
+
+// urlStop marks the ASCII bytes that end a URL: \s < > " '.
+var urlStop = func() (t [utf8.RuneSelf]bool) {
+	t = asciiSpace
+	t['<'], t['>'], t['"'], t['\''] = true, true, true, true
+	return t
+}()
 
 // ---- step 2: (?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+(?=$|[\s,;\x27\x22]) → \1 ***
 
@@ -323,28 +374,38 @@ func asciiFoldEq(p, c byte) bool {
 
 // matchBackward matches the key ending at byte q; returns the start.
 func (k *keyPattern) matchBackward(s string, q int) (int, bool) {
-	i := q
+	st, _, ok := k.matchBackwardLow(s, q)
+	return st, ok
+}
+
+// matchBackwardLow is matchBackward that also returns the lowest byte offset it may have
+// read: its answer depends on s[low:q] only, so an edit outside it leaves the answer as is.
+func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool) {
+	i, low := q, q
 	for pi := len(k.parts) - 1; pi >= 0; pi-- {
 		part := k.parts[pi]
 		for j := len(part) - 1; j >= 0; j-- {
 			if i <= 0 {
-				return 0, false
+				return 0, 0, false
 			}
 			if c, p := s[i-1], part[j]; c < utf8.RuneSelf && p < utf8.RuneSelf {
+				low = min(low, i-1)
 				if !asciiFoldEq(byte(p), c) {
-					return 0, false
+					return 0, low, false
 				}
 				i--
 				continue
 			}
+			low = min(low, max(0, i-utf8.UTFMax)) // a rune read backwards may look at 4 bytes
 			c, n := runeBefore(s, i)
 			if !foldEq(part[j], c) {
-				return 0, false
+				return 0, low, false
 			}
 			i -= n
 		}
 		if pi > 0 {
 			for i > 0 {
+				low = min(low, max(0, i-utf8.UTFMax))
 				c, n := runeBefore(s, i)
 				if isWord(c) && c != '_' {
 					break
@@ -353,7 +414,7 @@ func (k *keyPattern) matchBackward(s string, q int) (int, bool) {
 			}
 		}
 	}
-	return i, true
+	return i, low, true
 }
 
 func skipSpaces(s string, i int) int {
@@ -379,8 +440,14 @@ func skipSpaces(s string, i int) int {
 // the bare rule's (?!['"]) refuses one, so each rule only tries its own kind of end.
 type keyEnd struct {
 	q           int
+	sep         int // the '=' or ':'
 	quotedValue bool
-	last        byte // s[q-1] lowercased when ASCII (0 when q == 0)
+	// With at most 64 fields (Redactor.probeEnd): the fields whose key matches backwards
+	// from q, and the lowest byte those matches read; probed is false until they are known.
+	hits   uint64
+	low    int
+	probed bool
+	last   byte // s[q-1] lowercased when ASCII (0 when q == 0)
 }
 
 // keyEnds returns, for each '=' or ':' in s, the byte offset where a key before it ends
@@ -428,31 +495,40 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 				last += 'a' - 'A'
 			}
 		}
-		buf = append(buf, keyEnd{q: q, quotedValue: v < len(s) && (s[v] == '\'' || s[v] == '"'), last: last})
+		buf = append(buf, keyEnd{q: q, sep: i, quotedValue: v < len(s) && (s[v] == '\'' || s[v] == '"'), last: last})
 	}
 	return buf
 }
 
-// redactKeyValues applies step 3 and reports whether it changed s; pending spans follow its
-// edits.
-func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) {
-	if strings.IndexByte(s, '=') < 0 && strings.IndexByte(s, ':') < 0 {
-		return s, false
-	}
-	var edits []edit
-	var editsp *[]edit
-	if len(pend) > 0 {
-		editsp = &edits
-	}
+// redactKeyValues applies step 3 to s, whose key ends are ends, and reports whether it
+// changed s; pending spans follow its edits. ends is updated through each rule's edits
+// instead of being scanned again (shiftEnds).
+func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) (string, bool) {
 	changed := false
-	var endsBuf [128]keyEnd
 	var startsBuf [64]int
 	starts := startsBuf[:0] // keeps its room from one field to the next
-	ends := keyEnds(s, endsBuf[:0])
+	var editsBuf [32]edit
+	edits := editsBuf[:0]
+	// The rules write their results into two buffers in turn, each rule reading the text
+	// the one before wrote (a string view of one buffer) and writing the other: a text
+	// that many rules change costs two allocations, not one per rule.
+	var cur, spare []byte
 	lasts := lastBytes(ends)
+	// With at most 64 fields each end knows which keys match backwards from it (probeEnd),
+	// so a rule visits only its own candidates; after a rule's edits only the ends whose
+	// backward matches read an edited byte are probed again.
+	withHits := len(r.keys) <= 64
+	var hits [2]uint64 // per rule kind (quoted, bare): the keys some end matched
+	if withHits {
+		hits = r.probeEnds(s, ends)
+	}
 	for ki := range r.keys {
 		k := &r.keys[ki]
+		bit := uint64(1) << (ki & 63)
 		for qi, quoted := range [2]bool{true, false} {
+			if withHits && hits[qi]&bit == 0 {
+				continue
+			}
 			if !k.lastNonASCII && !lasts[qi][k.last] {
 				continue // no key with a value of this rule's kind ends with the field's last letter
 			}
@@ -461,6 +537,9 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) 
 			starts = starts[:0]
 			for _, e := range ends {
 				if e.q == 0 || e.quotedValue != quoted {
+					continue
+				}
+				if withHits && e.hits&bit == 0 {
 					continue
 				}
 				if e.last != k.last && e.last < utf8.RuneSelf && !k.lastNonASCII {
@@ -473,16 +552,99 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask) (string, bool) 
 			if len(starts) == 0 {
 				continue
 			}
-			edits = edits[:0]
-			if out := applyKeyRule(s, k, starts, quoted, editsp); out != s {
-				s, changed = out, true
-				shiftPending(pend, edits)
+			var out []byte
+			var ok bool
+			out, edits, ok = applyKeyRule(spare, edits[:0], s, k, starts, quoted)
+			if !ok {
+				spare = out
+				continue
+			}
+			// s now views the bytes just written, which are never written again; the
+			// buffer s viewed until now (none for the caller's text) is written next.
+			spare, cur = cur, out
+			s = unsafe.String(unsafe.SliceData(out), len(out))
+			changed = true
+			shiftPending(pend, edits)
+			if ends, ok = shiftEnds(ends, edits); !ok {
 				ends = keyEnds(s, ends)
-				lasts = lastBytes(ends)
+			}
+			lasts = lastBytes(ends)
+			if withHits {
+				hits = r.probeEnds(s, ends)
 			}
 		}
 	}
 	return s, changed
+}
+
+// probeEnds matches, at every end not probed yet, each key that can end with its last byte
+// backwards (at most 64 keys), and returns per rule kind (quoted, bare) the keys that some
+// end matched.
+func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
+	for i := range ends {
+		e := &ends[i]
+		if e.q == 0 {
+			continue
+		}
+		if !e.probed {
+			e.hits, e.low, e.probed = 0, e.q, true
+			for m := r.keysByLast[e.last]; m != 0; m &= m - 1 {
+				ki := bits.TrailingZeros64(m)
+				_, low, ok := r.keys[ki].matchBackwardLow(s, e.q)
+				e.low = min(e.low, low)
+				if ok {
+					e.hits |= 1 << ki
+				}
+			}
+		}
+		kind := 1
+		if e.quotedValue {
+			kind = 0
+		}
+		hits[kind] |= e.hits
+	}
+	return hits
+}
+
+// shiftEnds maps the key ends of a text through one rule's edits (sorted, disjoint value
+// spans that became masks), in place: an end whose separator was masked is gone, the others
+// move by the edits before them, and an end right after a mask now follows '*'. A value
+// never starts or ends inside the whitespace between a key end and its separator (a bare
+// value has no whitespace, a quoted one is bounded by quotes); if an edit did, ok is false
+// and the caller scans the text again.
+func shiftEnds(ends []keyEnd, edits []edit) (_ []keyEnd, ok bool) {
+	w, ei, delta := 0, 0, 0
+	for r := range ends {
+		e := &ends[r]
+		after := false
+		for ei < len(edits) && edits[ei].end <= e.q {
+			after = edits[ei].end == e.q
+			delta += edits[ei].n - (edits[ei].end - edits[ei].start)
+			ei++
+		}
+		if ei < len(edits) && edits[ei].start <= e.sep {
+			if edits[ei].end <= e.sep || edits[ei].start > e.q && edits[ei].start < e.sep {
+				return ends, false
+			}
+			continue // the separator was inside a masked value
+		}
+		if after {
+			e.last = Mask[len(Mask)-1]
+		}
+		// The keys matched backwards from q read s[low:q]: an edit ending inside it means
+		// probing again. The edits before q end in order, the last of them latest.
+		if ei > 0 && edits[ei-1].end > e.low {
+			e.probed = false
+		}
+		e.q += delta
+		e.sep += delta
+		e.low += delta
+		if w != r {
+			ends[w] = *e
+		}
+		w++
+	}
+	return ends[:w], true
 }
 
 // lastBytes marks the lowercased last byte of every key end (non-ASCII bytes as they are),
@@ -503,11 +665,13 @@ func lastBytes(ends []keyEnd) (set [2][256]bool) {
 	return set
 }
 
-func applyKeyRule(s string, k *keyPattern, starts []int, quoted bool, edits *[]edit) string {
+// applyKeyRule runs one rule from the candidate starts and writes the result into dst (its
+// contents are dropped); changed is false, and dst holds nothing, when no start matched.
+func applyKeyRule(dst []byte, edits []edit, s string, k *keyPattern, starts []int, quoted bool) (_ []byte, _ []edit, changed bool) {
 	if len(starts) > 1 {
 		sort.Ints(starts)
 	}
-	var b strings.Builder
+	dst = dst[:0]
 	last := 0 // end of the previous match (Python resumes its scan there)
 	copied := 0
 	for _, st := range starts {
@@ -518,25 +682,23 @@ func applyKeyRule(s string, k *keyPattern, starts []int, quoted bool, edits *[]e
 		if !ok {
 			continue
 		}
-		if b.Len() == 0 {
-			b.Grow(len(s))
+		if !changed {
+			dst = slices.Grow(dst, len(s)+len(Mask))
+			changed = true
 		}
-		b.WriteString(s[copied:vs])
-		b.WriteString(Mask)
-		if edits != nil {
-			*edits = append(*edits, edit{vs, ve, len(Mask)})
-		}
+		dst = append(dst, s[copied:vs]...)
+		dst = append(dst, Mask...)
+		edits = append(edits, edit{vs, ve, len(Mask)})
 		copied = ve
 		last = ve
 		if quoted {
 			last = ve + 1 // the closing quote belongs to the match
 		}
 	}
-	if copied == 0 {
-		return s
+	if !changed {
+		return dst, edits, false
 	}
-	b.WriteString(s[copied:])
-	return b.String()
+	return append(dst, s[copied:]...), edits, true
 }
 
 // matchKeyRule runs the quoted or bare rule at byte st; it returns the value span to mask.

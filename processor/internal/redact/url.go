@@ -47,6 +47,9 @@ func SanitizeURL(u string) string {
 // SanitizeURLStrict is SanitizeURL that reports, instead of masking, the ValueError
 // Python's urlparse raises on the input.
 func SanitizeURLStrict(u string) (string, error) {
+	if plainURL(u) {
+		return u, nil
+	}
 	u = payload.ValidString(u)
 	p, err := urlParse(u, true)
 	if err != nil {
@@ -70,6 +73,28 @@ func SanitizeURLStrict(u string) (string, error) {
 	p.query = sanitizeQuery(p.query)
 	return p.unparse(), nil
 }
+
+// plainURL reports a URL that SanitizeURLStrict returns unchanged without parsing it: ASCII
+// (valid UTF-8, no NFKC check), no '@' (no userinfo), no '?' (no query), no brackets (no
+// IPv6 check; urlParse raises only on brackets and non-ASCII netlocs).
+func plainURL(u string) bool {
+	for i := 0; i < len(u); i++ {
+		if urlNeedsParse[u[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var urlNeedsParse = func() (t [256]bool) {
+	for _, c := range []byte("@?[]") {
+		t[c] = true
+	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = true
+	}
+	return t
+}()
 
 // sanitizeUnparsableURL sanitizes, inside free text, a URL on which Python's urlparse raises
 // (the oracle raises; this is our answer): the URL as the oracle would sanitize it if its

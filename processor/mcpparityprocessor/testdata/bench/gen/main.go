@@ -3,7 +3,7 @@
 // post_process), with some failures, isError results, secrets in payloads and foreign spans.
 // It is deterministic (fixed seed and clock), so the file only changes when this program does:
 //
-//	cd processor && go run ./testdata/bench/gen
+//	cd processor/mcpparityprocessor && go run ./testdata/bench/gen
 package main
 
 import (
@@ -16,11 +16,13 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/mcpparity/mcpparity/processor/internal/mapping"
 )
 
 const (
 	totalSpans = 1000
-	rawScope   = "contextforge.mcp_runtime"
+	rawScope   = mapping.RawScopeName
 	baseTime   = int64(1_790_000_000_000_000_000)
 )
 
@@ -73,22 +75,22 @@ func (g *gen) span(ss ptrace.ScopeSpans, c *call, parent pcommon.SpanID, op, nam
 	s.SetStartTimestamp(pcommon.Timestamp(g.clock))
 	s.SetEndTimestamp(pcommon.Timestamp(g.clock + durMs*1_000_000))
 	a := s.Attributes()
-	a.PutStr("cf.op", op)
-	a.PutStr("cf.correlation_id", c.correlation)
-	a.PutBool("cf.correlation_id.from_header", c.fromHeader)
-	a.PutStr("cf.auth.method", c.auth)
+	a.PutStr(mapping.KeyOp, op)
+	a.PutStr(mapping.KeyCorrelationID, c.correlation)
+	a.PutBool(mapping.KeyCorrelationIDFromHeader, c.fromHeader)
+	a.PutStr(mapping.KeyAuthMethod, c.auth)
 	if c.email != "" {
-		a.PutStr("cf.user.email", c.email)
-		a.PutBool("cf.user.is_admin", c.teams == nil)
+		a.PutStr(mapping.KeyUserEmail, c.email)
+		a.PutBool(mapping.KeyUserIsAdmin, c.teams == nil)
 	}
 	if c.teams != nil {
-		sl := a.PutEmptySlice("cf.team.ids")
+		sl := a.PutEmptySlice(mapping.KeyTeamIDs)
 		for _, t := range c.teams {
 			sl.AppendEmpty().SetStr(t)
 		}
 	}
 	if c.session != "" {
-		a.PutStr("cf.session.id", c.session)
+		a.PutStr(mapping.KeySessionID, c.session)
 	}
 	return s
 }
@@ -96,10 +98,10 @@ func (g *gen) span(ss ptrace.ScopeSpans, c *call, parent pcommon.SpanID, op, nam
 func fail(s ptrace.Span, typ, msg string) {
 	s.Status().SetCode(ptrace.StatusCodeError)
 	ev := s.Events().AppendEmpty()
-	ev.SetName("exception")
+	ev.SetName(mapping.ExceptionEvent)
 	ev.SetTimestamp(s.EndTimestamp())
-	ev.Attributes().PutStr("exception.type", typ)
-	ev.Attributes().PutStr("exception.message", msg)
+	ev.Attributes().PutStr(mapping.KeyExceptionType, typ)
+	ev.Attributes().PutStr(mapping.KeyExceptionMessage, msg)
 }
 
 // arguments is a ~2 KB JSON object with a few secrets, like SECRET_ARGS of the oracle captures.
@@ -126,38 +128,38 @@ func (g *gen) tree(ss ptrace.ScopeSpans, c *call) {
 	path := []string{"/rpc", "/mcp", "/servers/9f1c2d3e4b5a69788796a5b4c3d2e1f0/mcp"}[g.rng.IntN(3)]
 	root := g.span(ss, c, pcommon.SpanID{}, "request", "POST "+path, ptrace.SpanKindServer, 40)
 	ra := root.Attributes()
-	ra.PutStr("http.request.method", "POST")
-	ra.PutStr("url.path", path)
+	ra.PutStr(mapping.KeyHTTPRequestMethod, "POST")
+	ra.PutStr(mapping.KeyURLPath, path)
 	if g.rng.IntN(4) == 0 {
-		ra.PutStr("url.query", "session_id=abc&api_key=zzz")
+		ra.PutStr(mapping.KeyURLQuery, "session_id=abc&api_key=zzz")
 	}
-	ra.PutStr("network.protocol.version", "1.1")
-	ra.PutStr("server.address", "127.0.0.1")
-	ra.PutInt("server.port", 4444)
-	ra.PutStr("client.address", "127.0.0.1")
-	ra.PutInt("client.port", int64(30000+g.rng.IntN(30000)))
-	ra.PutStr("user_agent.original", "python-httpx/0.28.1")
-	ra.PutInt("http.response.status_code", 200)
+	ra.PutStr(mapping.KeyNetworkProtocolVersion, "1.1")
+	ra.PutStr(mapping.KeyServerAddress, "127.0.0.1")
+	ra.PutInt(mapping.KeyServerPort, 4444)
+	ra.PutStr(mapping.KeyClientAddress, "127.0.0.1")
+	ra.PutInt(mapping.KeyClientPort, int64(30000+g.rng.IntN(30000)))
+	ra.PutStr(mapping.KeyUserAgentOriginal, "python-httpx/0.28.1")
+	ra.PutInt(mapping.KeyHTTPResponseStatusCode, 200)
 
 	inv := g.span(ss, c, root.SpanID(), "tool.invoke", "tools/call "+c.tool, ptrace.SpanKindInternal, 30)
 	ia := inv.Attributes()
-	ia.PutStr("mcp.method.name", "tools/call")
-	ia.PutStr("gen_ai.operation.name", "execute_tool")
-	ia.PutStr("gen_ai.tool.name", c.tool)
-	ia.PutInt("jsonrpc.request.id", int64(g.rng.IntN(1000)))
-	ia.PutStr("cf.tool.id", c.toolID)
+	ia.PutStr(mapping.KeyMCPMethodName, "tools/call")
+	ia.PutStr(mapping.KeyGenAIOperationName, "execute_tool")
+	ia.PutStr(mapping.KeyGenAIToolName, c.tool)
+	ia.PutInt(mapping.KeyJSONRPCRequestID, int64(g.rng.IntN(1000)))
+	ia.PutStr(mapping.KeyToolID, c.toolID)
 	integration := "REST"
 	if c.mcp {
 		integration = "MCP"
-		ia.PutStr("cf.tool.gateway_id", c.gatewayID)
+		ia.PutStr(mapping.KeyToolGatewayID, c.gatewayID)
 	}
-	ia.PutStr("cf.tool.integration_type", integration)
-	ia.PutInt("cf.arguments.count", 4)
-	ia.PutBool("cf.request.has_headers", true)
-	ia.PutStr("gen_ai.tool.call.arguments", g.arguments())
+	ia.PutStr(mapping.KeyToolIntegrationType, integration)
+	ia.PutInt(mapping.KeyArgumentsCount, 4)
+	ia.PutBool(mapping.KeyRequestHasHeaders, true)
+	ia.PutStr(mapping.KeyToolCallArguments, g.arguments())
 	if c.failAt == "" {
-		ia.PutStr("gen_ai.tool.call.result", g.result(c.isError))
-		ia.PutBool("cf.result.is_error", c.isError)
+		ia.PutStr(mapping.KeyToolCallResult, g.result(c.isError))
+		ia.PutBool(mapping.KeyResultIsError, c.isError)
 	}
 
 	lk := g.span(ss, c, inv.SpanID(), "tool.lookup", "tool.lookup", ptrace.SpanKindInternal, 1)
@@ -168,13 +170,13 @@ func (g *gen) tree(ss ptrace.ScopeSpans, c *call) {
 		cc := g.span(ss, c, gw.SpanID(), "mcp.client.call", "mcp.client.call", ptrace.SpanKindInternal, 20)
 		ca := cc.Attributes()
 		clientFacts(ca, c)
-		ca.PutStr("cf.upstream.transport", "streamablehttp")
-		ca.PutStr("server.address", "localhost")
-		ca.PutInt("server.port", 18090)
-		ca.PutStr("url.path", "/mcp")
-		ca.PutStr("url.full", "http://u:p@localhost:18090/mcp?token=abc")
+		ca.PutStr(mapping.KeyUpstreamTransport, "streamablehttp")
+		ca.PutStr(mapping.KeyServerAddress, "localhost")
+		ca.PutInt(mapping.KeyServerPort, 18090)
+		ca.PutStr(mapping.KeyURLPath, "/mcp")
+		ca.PutStr(mapping.KeyURLFull, "http://u:p@localhost:18090/mcp?token=abc")
 		ini := g.span(ss, c, cc.SpanID(), "mcp.client.initialize", "mcp.client.initialize", ptrace.SpanKindInternal, 5)
-		ini.Attributes().PutStr("cf.upstream.transport", "streamablehttp")
+		ini.Attributes().PutStr(mapping.KeyUpstreamTransport, "streamablehttp")
 		rq := g.span(ss, c, cc.SpanID(), "mcp.client.request", "mcp.client.request", ptrace.SpanKindInternal, 10)
 		clientFacts(rq.Attributes(), c)
 		if c.failAt == "mcp.client.request" {
@@ -186,7 +188,7 @@ func (g *gen) tree(ss ptrace.ScopeSpans, c *call) {
 		}
 		rs := g.span(ss, c, cc.SpanID(), "mcp.client.response", "mcp.client.response", ptrace.SpanKindInternal, 1)
 		clientFacts(rs.Attributes(), c)
-		rs.Attributes().PutBool("cf.upstream.success", !c.isError)
+		rs.Attributes().PutBool(mapping.KeyUpstreamSuccess, !c.isError)
 	} else if c.failAt == "tool.gateway_call" {
 		fail(gw, "ConnectError", "All connection attempts failed")
 		fail(inv, "ToolInvocationError", "Tool invocation failed: All connection attempts failed")
@@ -197,17 +199,17 @@ func (g *gen) tree(ss ptrace.ScopeSpans, c *call) {
 }
 
 func toolFacts(a pcommon.Map, c *call, integration string, withType bool) {
-	a.PutStr("gen_ai.tool.name", c.tool)
-	a.PutStr("cf.tool.id", c.toolID)
+	a.PutStr(mapping.KeyGenAIToolName, c.tool)
+	a.PutStr(mapping.KeyToolID, c.toolID)
 	if withType {
-		a.PutStr("cf.tool.integration_type", integration)
+		a.PutStr(mapping.KeyToolIntegrationType, integration)
 	}
 }
 
 func clientFacts(a pcommon.Map, c *call) {
-	a.PutStr("cf.upstream.tool_name", strings.TrimPrefix(c.tool, "upstream-"))
-	a.PutStr("cf.tool.id", c.toolID)
-	a.PutStr("cf.tool.gateway_id", c.gatewayID)
+	a.PutStr(mapping.KeyUpstreamToolName, strings.TrimPrefix(c.tool, "upstream-"))
+	a.PutStr(mapping.KeyToolID, c.toolID)
+	a.PutStr(mapping.KeyToolGatewayID, c.gatewayID)
 }
 
 // foreign adds spans of other scopes: a Python-runtime span that leaks raw text in its status and
@@ -226,9 +228,9 @@ func (g *gen) foreign(rs ptrace.ResourceSpans, c *call) int {
 	s.Status().SetCode(ptrace.StatusCodeError)
 	s.Status().SetMessage("ToolInvocationError: Tool invocation failed: password=hunter2 Bearer sekrit-bearer")
 	ev := s.Events().AppendEmpty()
-	ev.SetName("exception")
-	ev.Attributes().PutStr("exception.type", "mcpgateway.services.tool_service.ToolInvocationError")
-	ev.Attributes().PutStr("exception.message", "Tool invocation failed: https://u:p@example.com/?api_key=zzz")
+	ev.SetName(mapping.ExceptionEvent)
+	ev.Attributes().PutStr(mapping.KeyExceptionType, "mcpgateway.services.tool_service.ToolInvocationError")
+	ev.Attributes().PutStr(mapping.KeyExceptionMessage, "Tool invocation failed: https://u:p@example.com/?api_key=zzz")
 	ev.Attributes().PutStr("exception.stacktrace", "Traceback (most recent call last):\n  File \"x.py\", line 1\n    token=abc123\n")
 	ev.Attributes().PutStr("exception.escaped", "False")
 	return 1
