@@ -1,6 +1,6 @@
 """Issue 9 (fail closed): every hostile input class over OTLP/HTTP JSON, OTLP/HTTP protobuf and gRPC
 through the built distribution on the generated config (collector-config/local.yaml), in a 512 MiB
-pod emulation (GOMEMLIMIT, memory_limiter at 80 %, an RSS sampler on /proc/<pid>/status).
+pod emulation (GOMEMLIMIT, the generated memory_limiter, an RSS sampler on /proc/<pid>/status).
 
 Asserted: the collector stays healthy and never panics; every accepted request's spans are
 exported (refusals only for the nesting/size class, with a clear 4xx or gRPC error); no planted
@@ -39,14 +39,13 @@ TRANSPORTS = ("http-json", "http-protobuf", "grpc")
 
 
 def hostile_config(out_file: Path) -> dict[str, Any]:
-    """collector-config/local.yaml as generated (its request bounds and jsondepth middleware), with
-    capture and Langfuse attributes on so every capture path runs, memory_limiter sized for the pod,
-    and the file exporter writing into the test's folder."""
+    """collector-config/local.yaml as generated (its request bounds, jsondepth middleware and
+    memory_limiter sized for a 512 MiB process), with capture and Langfuse attributes on so every
+    capture path runs, and the file exporter writing into the test's folder."""
     config = yaml.safe_load((REPO / "collector-config" / "local.yaml").read_text())
     config["processors"]["mcpparity"].update(
         langfuse_attributes=True, identity_attributes=True, capture_input_spans=["tool.invoke"],
         capture_output_spans=["tool.invoke"], baggage={"enabled": True, "allowed_keys": ["tenant"]})
-    config["processors"]["memory_limiter"] = {"check_interval": "100ms", "limit_mib": 410, "spike_limit_mib": 100}
     config["exporters"]["file"] = {"path": str(out_file)}
     return config
 
