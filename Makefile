@@ -25,7 +25,7 @@ GO_SOURCES   := $(shell find processor -name '*.go' -o -name 'go.mod' -o -name '
 RUST_SOURCES := $(shell find emitter -path emitter/target -prune -o -type f \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print 2>/dev/null)
 
 .PHONY: help run build emitter venv tools generate contract contract-check lint test test-go test-fuzz test-rust test-py \
-        differential e2e durability parity golden oracle configs configs-check bench clean
+        differential e2e durability hostile parity golden oracle configs configs-check bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -111,6 +111,9 @@ differential: venv ## Go engine vs the real Python redaction helpers, on generat
 
 e2e: venv build ## the built distribution over OTLP/HTTP and gRPC
 	$(PY) -m pytest -q tests/e2e
+
+hostile: venv build ## hostile OTLP inputs (issue 9 classes) over every transport: no secret, no loss, bounded RSS
+	$(PY) -m pytest -q tests/hostile
 
 durability: venv build ## exporter down + kill -9 + restart on the persistent queue: no acknowledged span lost (part of test-py)
 	$(PY) -m pytest -q tests/durability

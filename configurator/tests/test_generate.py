@@ -86,6 +86,17 @@ def test_pipeline_order_and_loopback_receiver() -> None:
     assert config["exporters"] == {"file": {"path": "./traces-out/traces.json"}}
 
 
+def test_request_size_bounded_on_both_protocols() -> None:
+    """One request costs a bounded amount of memory: 4 MiB on HTTP (after decompression) and gRPC."""
+    protocols = build_collector_config(parse_gateway_settings({})).config["receivers"]["otlp"]["protocols"]
+    assert protocols["http"]["max_request_body_size"] == 4 * 1024 * 1024
+    assert protocols["grpc"]["max_recv_msg_size_mib"] == 4
+    config = build_collector_config(parse_gateway_settings({})).config
+    assert protocols["http"]["middlewares"] == [{"id": "jsondepth"}]
+    assert config["extensions"]["jsondepth"] == {"max_depth": 256}
+    assert "jsondepth" in config["service"]["extensions"]
+
+
 def test_network_exporter_gets_a_persistent_queue_and_endless_retries() -> None:
     config = build_collector_config(parse_gateway_settings({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://backend:4317"}),
                                     queue_dir="/data/q", queue_size_mib=256).config
@@ -96,7 +107,7 @@ def test_network_exporter_gets_a_persistent_queue_and_endless_retries() -> None:
     assert exporter["retry_on_failure"] == {"enabled": True, "max_elapsed_time": 0}
     storage = config["extensions"]["file_storage/queue"]
     assert storage["directory"] == "/data/q" and storage["compaction"]["directory"] == "/data/q" and storage["create_directory"] is True
-    assert config["service"]["extensions"] == ["health_check", "file_storage/queue"]
+    assert config["service"]["extensions"] == ["health_check", "jsondepth", "file_storage/queue"]
 
 
 @pytest.mark.parametrize("budget, limit, spike", [(512, 409, 102), (1024, 819, 204), (64, 51, 12)])

@@ -77,7 +77,7 @@ def test_merged_config_drops_what_our_distribution_lacks() -> None:
     assert set(config["service"]["pipelines"]) == {"traces"}
     assert config["service"]["pipelines"]["traces"]["processors"] == ["memory_limiter", "mcpparity"]
     assert config["extensions"]["health_check"]["endpoint"] == "${env:MY_POD_IP}:13133"
-    assert config["service"]["extensions"] == ["health_check", "file_storage/queue", "bearertokenauth"]
+    assert config["service"]["extensions"] == ["health_check", "jsondepth", "file_storage/queue", "bearertokenauth"]
     for protocol in ("grpc", "http"):
         assert config["receivers"]["otlp"]["protocols"][protocol]["tls"] == {
             "cert_file": f"{helm.TLS_MOUNT}/tls.crt", "key_file": f"{helm.TLS_MOUNT}/tls.key",

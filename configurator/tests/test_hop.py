@@ -144,7 +144,7 @@ def test_generated_tls_mtls_auth_config_golden(write_env, tmp_path: Path) -> Non
                            "client_ca_file": "/etc/mcpparity/ca.crt", "min_version": "1.2"}
     assert grpc["auth"] == {"authenticator": "bearertokenauth"}
     assert config["extensions"]["bearertokenauth"] == {"token": "${env:MCPPARITY_RECEIVER_TOKEN}"}
-    assert config["service"]["extensions"] == ["health_check", "bearertokenauth"]
+    assert config["service"]["extensions"] == ["health_check", "jsondepth", "bearertokenauth"]
 
 
 def test_generated_tls_auth_config_passes_the_real_binary(write_env, tmp_path: Path, collector_binary: Path) -> None:

@@ -1,9 +1,6 @@
 package mcpparityprocessor
 
 import (
-	"strings"
-	"unicode/utf8"
-
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/mcpparity/mcpparity/processor/internal/mapping"
@@ -89,36 +86,60 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFac
 			return
 		}
 	}
-	// Wrong type: contract violation; export its text form, sanitized.
+	// Wrong type: contract violation; export its text form through every rule.
 	f.malformed = true
-	p.putStr(out, r.To, asText(v), c)
+	p.putUntrusted(out, r.To, asText(v), c)
 }
 
 func (p *parityProcessor) sanitizeURLValue(key, s string, c *counts) string {
-	if key == mapping.KeyURLQuery {
-		// The request middleware runs sanitize_trace_text on the raw query before set_span_attribute.
-		return p.redactor.SanitizeText(p.bound(s, c))
-	}
-	return redact.SanitizeURL(p.bound(s, c))
+	// The request middleware runs sanitize_trace_text on the raw query before set_span_attribute;
+	// putStr gives every other URL value the same two passes (D10).
+	return p.redactor.SanitizeText(p.validText(s, c))
 }
 
-// putStr bounds and sanitizes one exported string (set_span_attribute → sanitize_trace_attribute_value).
+// putStr sanitizes and then bounds one exported string (set_span_attribute →
+// sanitize_trace_attribute_value): sanitized first, so a secret whose context lies past the
+// cut is still seen whole.
 func (p *parityProcessor) putStr(out pcommon.Map, key, s string, c *counts) {
-	s = p.bound(s, c)
-	clean := p.redactor.SanitizeAttributeString(key, s)
+	s = p.validText(s, c)
+	clean := p.attributeString(key, s)
 	if clean != s {
 		c.redactions++
 	}
-	out.PutStr(key, clean)
+	out.PutStr(key, p.cut(clean, c))
 }
 
-// bound makes s valid UTF-8 and at most max_trace_payload_size characters: Python never meets
-// such values on these keys, so this only ever bites malformed input.
-func (p *parityProcessor) bound(s string, c *counts) string {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-		c.bounded = true
+// attributeString is sanitize_trace_attribute_value for a string, except that a value under a
+// URL-like key goes through the free-text rules before the URL rules (D10): Python's URL rules
+// alone keep `password=…`, `Bearer …` or a session_id parameter in a URL or path, and re-encode
+// the query so that no later text pass could see them. On a value the text rules leave alone
+// (every URL of the captures) the result is Python's.
+func (p *parityProcessor) attributeString(key, s string) string {
+	if p.redactor.KeyMatches(key) {
+		return mask
 	}
+	if redact.FieldLooksLikeURL(key) {
+		return redact.SanitizeURL(p.redactor.SanitizeText(s))
+	}
+	return p.redactor.SanitizeText(s)
+}
+
+// putUntrusted writes a fact that broke the contract (wrong type): every rule applies whatever
+// its key (scrubString), not only the URL rules a url.* key gets from Python.
+func (p *parityProcessor) putUntrusted(out pcommon.Map, key, s string, c *counts) {
+	out.PutStr(key, p.scrubString(key, s, c))
+}
+
+// bound makes s valid UTF-8 and at most max_trace_payload_size characters, without sanitizing:
+// only for text the sanitizer sees whole afterwards or that is already sanitized.
+func (p *parityProcessor) bound(s string, c *counts) string {
+	return p.cut(p.validText(s, c), c)
+}
+
+// cut bounds valid UTF-8 s to max_trace_payload_size characters (max-3 and "..."): Python never
+// meets such values on these keys, so this only ever bites malformed input. Callers sanitize
+// first: a cut of sanitized text holds no secret.
+func (p *parityProcessor) cut(s string, c *counts) string {
 	max := p.cfg.MaxTracePayloadSize
 	if len(s) <= max {
 		return s
@@ -143,11 +164,12 @@ func cutRunes(s string, n int) (string, bool) {
 	return s, false
 }
 
+// boundText sanitizes free text (sanitize_trace_text), then bounds it.
 func (p *parityProcessor) boundText(s string, c *counts) string {
-	s = p.bound(s, c)
+	s = p.validText(s, c)
 	clean := p.redactor.SanitizeText(s)
 	if clean != s {
 		c.redactions++
 	}
-	return clean
+	return p.cut(clean, c)
 }

@@ -75,7 +75,7 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 	if err != nil {
 		// Not JSON: capture the text itself as a JSON string, still redacted and bounded.
 		f.malformed = true
-		s, redacted = p.redactor.SerializeTracePayloadReport(payload.ValidString(p.bound(text, c)), max)
+		s, redacted = p.redactor.SerializeTracePayloadReport(payload.ValidString(text), max)
 	}
 	if strings.HasPrefix(s, `{"_truncated":true`) {
 		c.truncations++
@@ -88,8 +88,9 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 
 // cappedWrapper builds safe_serialize's truncation wrapper for a payload the runtime already cut.
 func (p *parityProcessor) cappedWrapper(prefix string, size int64, max int, c *counts) string {
-	prefix, _ = cutRunes(strings.ToValidUTF8(prefix, "\uFFFD"), max)
-	preview := []rune(p.redactor.SanitizeText(prefix))
+	// Sanitized whole first, cut after: a secret whose context lies past max is still seen.
+	prefix, _ = cutRunes(p.redactor.SanitizeText(strings.ToValidUTF8(prefix, "\uFFFD")), max)
+	preview := []rune(prefix)
 	for {
 		o := payload.NewObject(3)
 		o.Set("_truncated", true)

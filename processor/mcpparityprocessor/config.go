@@ -41,7 +41,8 @@ type Config struct {
 	DeploymentEnvironment string `mapstructure:"deployment_environment"`
 	// RawScopeNames are the instrumentation scopes whose spans are contract-v1 raw spans.
 	RawScopeNames []string `mapstructure:"raw_scope_names"`
-	// ScrubForeignSpans sanitizes status descriptions and exception events of all other spans.
+	// ScrubForeignSpans sanitizes every string of the spans of other scopes (and their scopes and
+	// resources); spans that only look like raw spans are scrubbed whatever it says.
 	ScrubForeignSpans bool `mapstructure:"scrub_foreign_spans"`
 	// Baggage mirrors OTEL_BAGGAGE_* and the SpanAttributeCustomizer baggage policy.
 	Baggage BaggageConfig `mapstructure:"baggage"`

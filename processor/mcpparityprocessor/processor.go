@@ -50,15 +50,17 @@ const (
 )
 
 type parityProcessor struct {
-	cfg        *Config
-	logger     *zap.Logger
-	telemetry  *metadata.TelemetryBuilder
-	redactor   *redact.Redactor
-	rawScopes  map[string]struct{}
-	captureIn  map[string]struct{}
-	captureOut map[string]struct{}
-	langfuse   bool
-	identity   bool
+	cfg       *Config
+	logger    *zap.Logger
+	telemetry *metadata.TelemetryBuilder
+	redactor  *redact.Redactor
+	rawScopes map[string]struct{}
+	// rawScopesFolded are the raw scope names folded (foldScopeName): a scope containing one is ours.
+	rawScopesFolded []string
+	captureIn       map[string]struct{}
+	captureOut      map[string]struct{}
+	langfuse        bool
+	identity        bool
 	// baggage policy
 	baggageKeys      map[string]struct{}
 	baggageSpanAllow map[string]struct{} // nil: every key
@@ -84,6 +86,12 @@ func newParityProcessor(set processor.Settings, cfg *Config) (*parityProcessor, 
 		langfuse:    cfg.LangfuseAttributes,
 		identity:    cfg.identityAttributes(),
 		baggageKeys: toSet(cfg.Baggage.AllowedKeys),
+	}
+	// The contract's own scope name stays ours even when raw_scope_names lists others.
+	for _, n := range append([]string{defaultRawScopeName}, cfg.RawScopeNames...) {
+		if f := foldScopeName(n); f != "" {
+			p.rawScopesFolded = append(p.rawScopesFolded, f)
+		}
 	}
 	if cfg.Baggage.SpanAttributeAllowlist != nil {
 		p.baggageSpanAllow = toSet(cfg.Baggage.SpanAttributeAllowlist)
@@ -111,32 +119,113 @@ type counts struct {
 	bounded bool
 }
 
+// scopeTrust is what an instrumentation scope tells about its spans.
+type scopeTrust int
+
+const (
+	scopeForeign  scopeTrust = iota // not ours: passed through (scrubbed with scrub_foreign_spans)
+	scopeRaw                        // a configured raw scope: contract-v1 raw spans
+	scopeLooksRaw                   // looks like ours but is no contract we know: untrusted raw
+)
+
+// classifyScope: only an exact configured name is trusted; a name that contains a raw scope
+// name in any case, spacing or punctuation (contextforge.mcp_runtime.v2, "Contextforge.MCP_Runtime ")
+// is an untrusted raw scope: fail closed.
+func (p *parityProcessor) classifyScope(name string) scopeTrust {
+	if _, raw := p.rawScopes[name]; raw {
+		return scopeRaw
+	}
+	folded := foldScopeName(name)
+	for _, n := range p.rawScopesFolded {
+		if strings.Contains(folded, n) {
+			return scopeLooksRaw
+		}
+	}
+	return scopeForeign
+}
+
+// foldScopeName keeps the ASCII letters and digits of a scope name, lowercased.
+func foldScopeName(name string) string {
+	b := make([]byte, 0, len(name))
+	for i := 0; i < len(name); i++ {
+		ch := name[i]
+		switch {
+		case ch >= 'a' && ch <= 'z', ch >= '0' && ch <= '9':
+			b = append(b, ch)
+		case ch >= 'A' && ch <= 'Z':
+			b = append(b, ch+'a'-'A')
+		}
+	}
+	return string(b)
+}
+
 func (p *parityProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
 	var c counts
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
+		rs := rss.At(i)
+		// Resource attributes are scrubbed when the resource holds raw spans or with
+		// scrub_foreign_spans; otherwise only made valid UTF-8.
+		scrubResource := p.cfg.ScrubForeignSpans
+		sss := rs.ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			ss := sss.At(j)
 			spans := ss.Spans()
-			if _, raw := p.rawScopes[ss.Scope().Name()]; raw {
+			switch p.classifyScope(ss.Scope().Name()) {
+			case scopeRaw:
+				scrubResource = true
 				// Contract v2 bundles become their v1 raw spans first (expand.go).
 				p.expandBundles(spans)
 				for k := 0; k < spans.Len(); k++ {
 					p.transformSafe(spans.At(k), &c)
 				}
+				p.scrubScope(ss.Scope(), &c)
 				// The Python runtime's scope: name mcp-gateway, the runtime's version, semconv 1.11.0.
 				ss.Scope().SetName(mapping.PythonScopeName)
 				ss.SetSchemaUrl(mapping.PythonScopeSchemaURL)
 				c.transformed += int64(spans.Len())
-				continue
-			}
-			c.passedThrough += int64(spans.Len())
-			if p.cfg.ScrubForeignSpans {
+			case scopeLooksRaw:
+				scrubResource = true
+				p.scrubScope(ss.Scope(), &c)
+				ss.SetSchemaUrl(p.boundText(ss.SchemaUrl(), &c))
 				for k := 0; k < spans.Len(); k++ {
-					p.scrubForeign(spans.At(k), &c)
+					p.scrubAll(spans.At(k), &c)
+				}
+				c.malformed += int64(spans.Len())
+				c.passedThrough += int64(spans.Len())
+			default:
+				c.passedThrough += int64(spans.Len())
+				untrusted := false
+				for k := 0; k < spans.Len() && !untrusted; k++ {
+					untrusted = carriesRawFacts(spans.At(k))
+				}
+				if p.cfg.ScrubForeignSpans || untrusted {
+					p.scrubScope(ss.Scope(), &c)
+				} else {
+					ss.Scope().SetName(p.validText(ss.Scope().Name(), &c))
+					ss.Scope().SetVersion(p.validText(ss.Scope().Version(), &c))
+					p.validUTF8Map(ss.Scope().Attributes(), &c)
+				}
+				for k := 0; k < spans.Len(); k++ {
+					span := spans.At(k)
+					switch {
+					case carriesRawFacts(span):
+						// cf.* facts outside a raw scope: an untrusted raw span, whatever the config.
+						scrubResource = true
+						p.scrubAll(span, &c)
+						c.malformed++
+					case p.cfg.ScrubForeignSpans:
+						p.scrubForeign(span, &c)
+					default:
+						p.validUTF8Span(span, &c)
+					}
 				}
 			}
+		}
+		if scrubResource {
+			p.scrubMap(rs.Resource().Attributes(), &c)
+		} else {
+			p.validUTF8Map(rs.Resource().Attributes(), &c)
 		}
 	}
 	p.record(ctx, &c)

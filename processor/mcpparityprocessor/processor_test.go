@@ -569,7 +569,7 @@ func TestForeignSpansScrubbed(t *testing.T) {
 	s := ss.Spans().AppendEmpty()
 	s.SetName("tool.invoke")
 	s.Attributes().PutStr("tool.name", "echo-tool")
-	s.Attributes().PutStr("cf.op", "kept: not a raw scope")
+	s.Attributes().PutStr("gen_ai.operation.name", "kept: not a raw scope")
 	s.Status().SetCode(ptrace.StatusCodeError)
 	s.Status().SetMessage("ToolInvocationError: password=hunter2 Bearer sekrit-bearer")
 	ev := s.Events().AppendEmpty()
@@ -587,7 +587,7 @@ func TestForeignSpansScrubbed(t *testing.T) {
 		out := spanAt(run(t, cfg, cloneTraces(td)), 0)
 		assert.Equal(t, "tool.invoke", out.Name())
 		assert.Equal(t, "echo-tool", str(t, out.Attributes(), "tool.name"))
-		assert.Equal(t, "kept: not a raw scope", str(t, out.Attributes(), "cf.op"))
+		assert.Equal(t, "kept: not a raw scope", str(t, out.Attributes(), "gen_ai.operation.name"))
 		assert.Equal(t, 2, out.Events().Len())
 		assert.Equal(t, "untouched", str(t, out.Events().At(1).Attributes(), "msg"))
 		if scrub {

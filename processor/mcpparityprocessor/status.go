@@ -1,10 +1,14 @@
 package mcpparityprocessor
 
 import (
+	"strings"
+	"unicode/utf8"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/mcpparity/mcpparity/processor/internal/mapping"
+	"github.com/mcpparity/mcpparity/processor/internal/redact"
 )
 
 // finishOp writes the outcome keys, the capture of the output, the status and the error keys.
@@ -36,9 +40,12 @@ func (p *parityProcessor) finishOp(span ptrace.Span, out pcommon.Map, f *spanFac
 // status description sanitized (D1) and only the sanitized exception event (D2).
 func (p *parityProcessor) setError(span ptrace.Span, out pcommon.Map, f *spanFacts, c *counts) {
 	typeName := p.boundText(f.excType, c)
-	msg := p.redactor.SanitizeExceptionMessage(p.bound(f.excMessage, c), typeName)
+	msg := p.redactor.SanitizeExceptionMessage(p.validText(f.excMessage, c), typeName) // cuts after sanitizing
 	if msg != f.excMessage {
 		c.redactions++
+	}
+	if strings.HasSuffix(msg, "...") && utf8.RuneCountInString(f.excMessage) > redact.MaxExceptionMessageLength {
+		c.truncations++ // cut to 1021 characters + "..." after sanitizing
 	}
 	out.PutBool(keyError, true)
 	if typeName != "" {

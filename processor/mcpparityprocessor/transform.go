@@ -99,11 +99,9 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 		p.enrich(span, out, &f, c)
 		p.finishOp(span, out, &f, c)
 	}
-	// Python spans carry no links; a raw span's links are kept, their attributes sanitized.
-	links := span.Links()
-	for i := 0; i < links.Len(); i++ {
-		p.scrubMap(links.At(i).Attributes(), c)
-	}
+	// Python spans carry no links; a raw span's links are kept, their attributes and trace
+	// states sanitized, like the span's own trace state.
+	p.scrubLinks(span, c)
 	if f.malformed || c.bounded {
 		c.malformed++
 	}

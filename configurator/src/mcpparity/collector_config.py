@@ -31,6 +31,14 @@ DEFAULT_QUEUE_SIZE_MIB = 1024
 MIN_MEMORY_LIMIT_MIB = 64
 QUEUE_CONSUMERS = 4
 QUEUE_BATCH = {"sizer": "items", "flush_timeout": "200ms", "min_size": 1024, "max_size": 4096}
+# One OTLP request may carry at most this many bytes on either protocol (HTTP body after
+# decompression, gRPC message): it bounds what one request can cost the collector
+# (docs/operations.md, "Memory per request"). A raw payload is at most 1 MiB (contract v1).
+MAX_REQUEST_MIB = 4
+# The OTLP/HTTP receiver decodes OTLP/JSON recursively: the jsondepth middleware (our distribution)
+# refuses a JSON body nested deeper than this before decoding (protobuf stops at 100 message levels).
+MAX_JSON_DEPTH = 256
+JSON_DEPTH_EXTENSION = "jsondepth"
 
 
 @dataclass(frozen=True)
@@ -215,7 +223,10 @@ def build_collector_config(
     limiter = memory_limiter(memory_limit_mib)
     exporter_id, exporter_body = _exporter(settings, kind, file_path, gen)
     gen.exporter_id = exporter_id
-    extensions: dict[str, Any] = {"health_check": {"endpoint": f"{host}:13133"}}
+    extensions: dict[str, Any] = {
+        "health_check": {"endpoint": f"{host}:13133"},
+        JSON_DEPTH_EXTENSION: {"max_depth": MAX_JSON_DEPTH},
+    }
     if kind in ("langfuse", "otlp"):
         exporter_body.update(persistent_sending_queue(queue_size_mib))
         extensions[QUEUE_STORAGE_ID] = queue_storage(queue_dir)
@@ -228,8 +239,13 @@ def build_collector_config(
         "receivers": {
             "otlp": {
                 "protocols": {
-                    "grpc": {"endpoint": f"{host}:4317", **copy.deepcopy(security)},
-                    "http": {"endpoint": f"{host}:4318", **copy.deepcopy(security)},
+                    "grpc": {"endpoint": f"{host}:4317", "max_recv_msg_size_mib": MAX_REQUEST_MIB, **copy.deepcopy(security)},
+                    "http": {
+                        "endpoint": f"{host}:4318",
+                        "max_request_body_size": MAX_REQUEST_MIB << 20,
+                        "middlewares": [{"id": JSON_DEPTH_EXTENSION}],
+                        **copy.deepcopy(security),
+                    },
                 },
             },
         },
@@ -261,9 +277,12 @@ def build_collector_config(
             "unset, the collector refuses to start",
         ))
         gen.comments[("extensions", hop.AUTH_EXTENSION)] = "Receiver auth: spans without this bearer token are refused."
+    gen.comments[("receivers", "otlp", "protocols")] = (
+        "One request: at most 4 MiB on either protocol, OTLP/JSON at most 256 levels deep (docs/operations.md)."
+    )
     if hop_options.tls:
-        gen.comments[("receivers", "otlp", "protocols")] = (
-            "TLS" + (" with client certificates (mTLS)" if hop_options.tls_client_ca else "")
+        gen.comments[("receivers", "otlp", "protocols")] += (
+            "\nTLS" + (" with client certificates (mTLS)" if hop_options.tls_client_ca else "")
             + ": the hop carries raw secrets (docs/security.md)."
         )
     gen.comments[("processors", "memory_limiter")] = (

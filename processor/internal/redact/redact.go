@@ -223,6 +223,9 @@ func (r *Redactor) KeyMatches(key string) bool {
 // maxKeyLenSet bounds the normalized lengths Redactor.fieldLens records.
 const maxKeyLenSet = 64
 
+// FieldLooksLikeURL is _field_looks_like_url: values under such keys go through the URL rules.
+func FieldLooksLikeURL(field string) bool { return fieldLooksLikeURL(field) }
+
 // fieldLooksLikeURL is _field_looks_like_url.
 func fieldLooksLikeURL(field string) bool {
 	var buf [64]byte

@@ -64,7 +64,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.ProcessorMcpparityMalformedSpans, err = builder.meter.Int64Counter(
 		"otelcol_processor_mcpparity_malformed_spans",
-		metric.WithDescription("Number of raw spans with missing facts, wrong types, invalid payloads or an unknown cf.op (each still exported, sanitized and bounded). [Alpha]"),
+		metric.WithDescription("Number of raw spans with missing facts, wrong types, invalid payloads or an unknown cf.op, and of spans that only look like raw spans (each still exported, sanitized and bounded). [Alpha]"),
 		metric.WithUnit("{spans}"),
 	)
 	errs = errors.Join(errs, err)

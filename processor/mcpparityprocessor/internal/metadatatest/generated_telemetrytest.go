@@ -24,7 +24,7 @@ func NewSettings(tt *componenttest.Telemetry) processor.Settings {
 func AssertEqualProcessorMcpparityMalformedSpans(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_mcpparity_malformed_spans",
-		Description: "Number of raw spans with missing facts, wrong types, invalid payloads or an unknown cf.op (each still exported, sanitized and bounded). [Alpha]",
+		Description: "Number of raw spans with missing facts, wrong types, invalid payloads or an unknown cf.op, and of spans that only look like raw spans (each still exported, sanitized and bounded). [Alpha]",
 		Unit:        "{spans}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
