@@ -7,7 +7,7 @@ function returning what it changed:
 - D1 / D2 as for tools/call (`expected.d1_sanitized_status_description`, `d2_drop_sdk_exception_event`);
 - D8 `d8_resource_uri_text_sanitized`: `resource.uri` also gets the free-text rules (Python: URL
   rules only), computed by the real oracle's sanitizers (`oracle_payload.oracle_sanitize`);
-- D9 `d9_user_follows_identity`: `user` on `resource.read`/`prompt.render` only with identity capture.
+- D9 `mcpparity.deviations.d9_gate_user`: `user` on `resource.read`/`prompt.render` only with identity capture.
 A fallback method (roots/list, docs/span-families.md §1) expects no span of ours at all: Python
 traces it; `fallback_case` says so.
 """
@@ -24,6 +24,7 @@ from .expected import (
     ExpectedCall,
     d1_sanitized_status_description,
     d2_drop_sdk_exception_event,
+    d9_gate_user,
     ignored_values,
     nearest_kept_parent,
 )
@@ -38,7 +39,9 @@ FAMILY_NAMES = frozenset({
     "tool.list", "resource.list", "prompt.list", "resource_template.list",
     "resource.read", "prompt.render", "mcp.initialize",
 })
-USER_SPANS = ("resource.read", "prompt.render")
+
+# The only family spans that capture payloads (docs/span-families.md).
+CAPTURE_SPANS = ("resource.read", "prompt.render")
 
 
 def method_spans(capture: Mapping) -> list[dict]:
@@ -85,18 +88,6 @@ def d8_resource_uri_text_sanitized(spans: list[dict], sanitize) -> list[Change]:
     return changes
 
 
-def d9_user_follows_identity(spans: list[dict], identity_on: bool) -> list[Change]:
-    """D9: the caller email in `user` is an identity value: absent with identity capture off."""
-    changes = []
-    if identity_on:
-        return changes
-    for i, span in enumerate(spans):
-        if span["name"] in USER_SPANS and "user" in span["attributes"]:
-            changes.append(Change("D9", i, span["name"], "attributes.user", span["attributes"]["user"], None))
-            del span["attributes"]["user"]
-    return changes
-
-
 # The oracle runs in a subprocess (~1–3 s each): results are cached per settings and request, and
 # `prefetch` fills the cache for many cases with one run per settings group.
 _CACHE: dict[tuple, object] = {}
@@ -120,7 +111,7 @@ def oracle_requests(capture: Mapping, facts: Mapping, phase: int) -> list[Payloa
     settings = trace_settings(capture.get("env") or {})
     out = []
     for span in method_spans(capture):
-        if span["name"] not in USER_SPANS:
+        if span["name"] not in CAPTURE_SPANS:
             continue
         if phase == 0:
             if span["name"] == "resource.read":
@@ -238,7 +229,7 @@ def expected_family(capture: Mapping, facts: Mapping | None = None, sanitize=Non
         "D1": d1_sanitized_status_description(spans),
         "D2": d2_drop_sdk_exception_event(spans),
         "D8": d8_resource_uri_text_sanitized(spans, sanitize or oracle_d8(settings, ((facts or {}).get("resource") or {}).get("uri"))),
-        "D9": d9_user_follows_identity(spans, settings.identity_attributes),
+        "D9": d9_gate_user(spans, settings.identity_attributes),
     }
     d4, d3 = d4_d3_family_payloads(capture, spans, facts or {}, settings)
     deviations["D8"] += [c for c in d4 if c.deviation == "D8"]

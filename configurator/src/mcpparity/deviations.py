@@ -189,11 +189,16 @@ def d5_runtime_rust(spans: list[dict]) -> list[Change]:
     return changes
 
 
-def d9_gate_user(spans: list[dict]) -> list[Change]:
-    """D9 over a call's spans: `user` leaves with `user.email` (identity capture off)."""
+def d9_gate_user(spans: list[dict], identity_on: Optional[bool] = None) -> list[Change]:
+    """D9 over a call's spans: `user` leaves when identity capture is off.
+
+    With `identity_on` unknown (a dump without its settings), the span tells: no `user.email`, no `user`.
+    """
     changes = []
     for i, span in enumerate(spans):
-        if d9_drops_user(span):
+        drops = d9_drops_user(span) if identity_on is None else (
+            not identity_on and span["name"] in D9_SPANS and "user" in span["attributes"])
+        if drops:
             changes.append(Change("D9", i, span["name"], "attributes.user", span["attributes"].pop("user"), None))
     return changes
 
