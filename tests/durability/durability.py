@@ -21,13 +21,10 @@ from __future__ import annotations
 
 import gzip
 import os
-import signal
 import struct
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from concurrent import futures
@@ -37,22 +34,18 @@ from typing import Any, Optional
 
 import grpc
 import requests
-import yaml
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared `lib`
-from lib.collector import bind_free_ports, collector_binary, free_port  # noqa: E402
+from lib.collector import Collector, free_port  # noqa: E402
 
 from mcpparity.collector_config import build_collector_config  # noqa: E402
 from mcpparity.settings import parse_gateway_settings  # noqa: E402
 
 RAW_SCOPE = "contextforge.mcp_runtime"
-START_TIMEOUT_S = 30.0
-STOP_TIMEOUT_S = 15.0
 REQUEST_TIMEOUT_S = 10.0
-LOG_TAIL = 3000
 
 
 @dataclass(frozen=True)
@@ -324,75 +317,6 @@ class Sender:
         return 200 if parsed.partial_success.rejected_spans == 0 else 206
 
 
-# ---------------------------------------------------------------- the collector process
-
-class CollectorProcess:
-    """The real otelcol-mcpparity on a config file; stopped by its own pid (SIGKILL or SIGTERM)."""
-
-    def __init__(self, config_file: Path, log_file: Path, health_port: int) -> None:
-        self.config_file = config_file
-        self.log_file = log_file
-        self.health_port = health_port
-        self.proc: Optional[subprocess.Popen[bytes]] = None
-
-    def start(self) -> None:
-        binary = collector_binary()
-        if not binary.exists():
-            raise FileNotFoundError(f"{binary} is missing: run `make build` first")
-        with open(self.log_file, "ab") as log:
-            self.proc = subprocess.Popen([str(binary), f"--config={self.config_file}"], stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"collector exited rc={self.proc.returncode} at start: {self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.health_port}/", timeout=1) as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"collector not healthy within {START_TIMEOUT_S}s: {self.log_tail()}")
-
-    def kill9(self) -> int:
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        return self.proc.wait(timeout=STOP_TIMEOUT_S)
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=STOP_TIMEOUT_S)
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def rss_mib(self) -> float:
-        if not self.alive():
-            return 0.0
-        assert self.proc is not None
-        try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return 0.0
-
-    def log_text(self) -> str:
-        return self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
-
-    def log_tail(self) -> str:
-        return self.log_text()[-LOG_TAIL:]
-
-
 def dir_bytes(path: Path) -> int:
     """Allocated bytes of the files under `path` (what the queue really takes on disk)."""
     total = 0
@@ -411,7 +335,7 @@ class Sampler:
     def __init__(self, queue_dir: Path, period: float = 0.25) -> None:
         self.queue_dir = queue_dir
         self.period = period
-        self.collector: Optional[CollectorProcess] = None
+        self.collector: Optional[Collector] = None
         self.rss_max = 0.0
         self.queue_max = 0
         self._stop = threading.Event()
@@ -433,8 +357,8 @@ class Sampler:
 
 # ---------------------------------------------------------------- the scenario
 
-def generated_config(workdir: Path, backend_port: int, scenario: Scenario) -> tuple[dict[str, Any], int]:
-    """`mcpparity generate` for the backend, listeners on free loopback ports; returns (config, health port)."""
+def generated_config(workdir: Path, backend_port: int, scenario: Scenario) -> dict[str, Any]:
+    """`mcpparity generate` for the backend (lib.collector.Collector moves the listeners to free ports)."""
     settings = parse_gateway_settings({"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{backend_port}",
                                        "OTEL_EXPORTER_OTLP_PROTOCOL": scenario.protocol})
     config = build_collector_config(settings, queue_dir=str(workdir / "queue"), memory_limit_mib=scenario.memory_limit_mib,
@@ -442,41 +366,39 @@ def generated_config(workdir: Path, backend_port: int, scenario: Scenario) -> tu
     if not scenario.persistent:
         for exporter in config["exporters"].values():
             del exporter["sending_queue"]["storage"]
-    ports = bind_free_ports(config)
-    config["service"]["telemetry"]["logs"] = {"level": "warn"}
-    return config, ports.health
+    config["service"].setdefault("telemetry", {})["logs"] = {"level": "warn"}
+    return config
 
 
-def _restart_config(config_file: Path, config: dict[str, Any]) -> int:
-    """New free listener ports for the restarted collector (the killed one's may linger); same queue."""
-    ports = bind_free_ports(config)
-    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
-    return ports.health
+def _collector(workdir: Path, name: str, config: dict[str, Any], lifetime_s: float) -> Collector:
+    """A collector on `config` with its config file and log in workdir/name. The restarted one is a
+    second such collector on the same config: the same queue directory, new free listener ports (the
+    killed one's may linger)."""
+    (workdir / name).mkdir(exist_ok=True)
+    return Collector(workdir / name, config, lifetime_s=lifetime_s)
 
 
 def run_scenario(workdir: Path, scenario: Scenario, log=lambda message: None) -> Result:
     workdir.mkdir(parents=True, exist_ok=True)
     result = Result(scenario=scenario)
     backend = Backend(free_port(), scenario.protocol)
-    config, health = generated_config(workdir, backend.port, scenario)
-    config_file = workdir / "collector.yaml"
-    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    config = generated_config(workdir, backend.port, scenario)
     expected = {"grpc": "otlp_grpc", "http": "otlp_http"}[scenario.protocol]
     assert list(config["exporters"]) == [expected], f"the scenario tests the generated {expected} exporter"
-    http_url = lambda c: f"http://{c['receivers']['otlp']['protocols']['http']['endpoint']}/v1/traces"  # noqa: E731
 
     factory = SpanFactory()
     sender = Sender(factory, scenario)
     sampler = Sampler(workdir / "queue")
-    first = CollectorProcess(config_file, workdir / "collector-1.log", health)
-    second: Optional[CollectorProcess] = None
+    lifetime_s = scenario.outage_s + scenario.after_s + scenario.drain_timeout_s + 120  # a bound, never reached
+    first = _collector(workdir, "collector-1", config, lifetime_s)
+    second: Optional[Collector] = None
     try:
         first.start()
         sampler.collector = first
         sampler.start()
         log(f"collector 1 up; backend 127.0.0.1:{backend.port} down; sending {scenario.rate} spans/s for {scenario.outage_s:g}s")
         started = time.monotonic()
-        sender.start(http_url(config))
+        sender.start(first.http_endpoint)
         next_report = started + 30
         while time.monotonic() - started < scenario.outage_s:
             time.sleep(0.2)
@@ -496,13 +418,12 @@ def run_scenario(workdir: Path, scenario: Scenario, log=lambda message: None) ->
         log(f"kill -9 after {result.outage_seconds:.1f}s: rc={result.killed_rc} acked={result.acked_before_kill} "
             f"queue={result.queue_bytes_at_kill / (1 << 20):.1f}MiB")
 
-        health = _restart_config(config_file, config)
-        second = CollectorProcess(config_file, workdir / "collector-2.log", health)
+        second = _collector(workdir, "collector-2", config, lifetime_s)
         second.start()
         sampler.collector = second
         backend.start()
         log("collector 2 up on the same queue; backend up")
-        sender.start(http_url(config))
+        sender.start(second.http_endpoint)
         time.sleep(scenario.after_s)
         sender.stop()
         result.acked = sender.acked_count()
@@ -529,7 +450,7 @@ def run_scenario(workdir: Path, scenario: Scenario, log=lambda message: None) ->
 
     for process in (first, second):
         if process is not None:
-            result.deprecation_warnings += [line for line in process.log_text().splitlines() if "deprecated" in line]
+            result.deprecation_warnings += [line for line in process.log().splitlines() if "deprecated" in line]
     received = backend.snapshot()
     ours = {span_id: n for span_id, n in received.items() if span_id[:4] == factory.nonce}
     result.offered, result.refused, result.failed = sender.offered, sender.refused, sender.failed

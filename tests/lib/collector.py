@@ -6,7 +6,8 @@
 
 The collector is the real distribution ($MCPPARITY_COLLECTOR, else bin/otelcol-mcpparity). Every wait
 is bounded, the process lives at most `lifetime_s` (coreutils `timeout`) and is stopped by its own
-handle (terminate, then kill); a failure carries the tail of the collector's log.
+handle (terminate, then kill); a failure carries the tail of the collector's log. `kill9()` and
+`rss_mib()` act on the collector itself (the child of `timeout`), for the durability scenario.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -95,7 +97,9 @@ class Collector:
 
     The config is copied; its listeners go to free loopback ports (lib.collector.bind_free_ports) and
     it is written to workdir/collector.yaml. `env` is added to the collector's environment (configs
-    reference credentials as ${env:…})."""
+    reference credentials as ${env:…}). A config without a `file` exporter runs too (no spans() then).
+    A restart on the same config (and so the same queue directory) is a new Collector on the same dict
+    in another workdir: it gets its own free ports, config file and log."""
 
     def __init__(self, workdir: Path, config: dict[str, Any], env: Optional[dict[str, str]] = None,
                  lifetime_s: float = LIFETIME_SECONDS):
@@ -103,7 +107,8 @@ class Collector:
         self.config = copy.deepcopy(config)
         self.env = {**os.environ, **(env or {})}
         self.lifetime_s = lifetime_s
-        self.traces_file = Path(self.config["exporters"]["file"]["path"])
+        file_exporter = self.config["exporters"].get("file")
+        self.traces_file = Path(file_exporter["path"]) if file_exporter else None
         self.config_file = workdir / "collector.yaml"
         self.log_file = workdir / "collector.log"
         self.proc: Optional[subprocess.Popen[bytes]] = None
@@ -176,8 +181,38 @@ class Collector:
         try:
             self.proc.wait(timeout=STOP_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: `timeout` and the collector, not only `timeout`
             self.proc.wait(timeout=STOP_TIMEOUT_SECONDS)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def collector_pid(self) -> int:
+        """The collector's own pid: the one child of the `timeout` process that Popen started."""
+        if not self.alive():
+            raise CollectorError("the collector is not running")
+        assert self.proc is not None
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        if len(children) != 1:
+            raise CollectorError(f"`timeout` (pid {self.proc.pid}) has {len(children)} children, expected the collector")
+        return int(children[0])
+
+    def kill9(self) -> int:
+        """SIGKILL the collector (no shutdown, no flush) and return the exit status: -9. `timeout` reaps
+        it and dies by the same signal, so when this returns the process and its file locks are gone."""
+        os.kill(self.collector_pid(), signal.SIGKILL)
+        assert self.proc is not None
+        return self.proc.wait(timeout=STOP_TIMEOUT_SECONDS)
+
+    def rss_mib(self) -> float:
+        """The collector's resident memory (VmRSS from /proc) in MiB; 0 when it is not running."""
+        try:
+            for line in Path(f"/proc/{self.collector_pid()}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        except (OSError, CollectorError):
+            pass  # it exited between the check and the read
+        return 0.0
 
     def log(self) -> str:
         return self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
@@ -185,11 +220,17 @@ class Collector:
     def log_tail(self) -> str:
         return self.log()[-LOG_TAIL_CHARS:].strip()
 
+    def _traces_file(self) -> Path:
+        if self.traces_file is None:
+            raise CollectorError("this collector's config has no file exporter")
+        return self.traces_file
+
     def raw_output(self) -> bytes:
-        return self.traces_file.read_bytes() if self.traces_file.exists() else b""
+        traces_file = self._traces_file()
+        return traces_file.read_bytes() if traces_file.exists() else b""
 
     def spans(self) -> list[dict[str, Any]]:
-        return read_exported(self.traces_file)
+        return read_exported(self._traces_file())
 
     def wait_for_spans(self, count: int, trace_ids: Optional[set[str]] = None,
                        timeout_s: float = EXPORT_TIMEOUT_SECONDS) -> list[dict[str, Any]]:
