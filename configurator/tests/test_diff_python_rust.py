@@ -167,6 +167,15 @@ def test_d8_resource_uri_masks_values_and_nothing_else() -> None:
     assert not judge(python, rust, deviations=False).same
 
 
+def test_d10_url_values_masked_by_the_text_rules_too() -> None:
+    python = [span("POST /rpc", {"url.path": "/rpc password=hunter2"}, "r", kind="SERVER")]
+    rust = [span("POST /rpc", {"url.path": "/rpc password=***"}, "r", kind="SERVER")]
+    assert [u.deviation for u in judge(python, rust).deviations] == ["D10"]
+    # anything else changed in the same value is a difference, and a non-URL key is never D10
+    assert not judge(python, [span("POST /rpc", {"url.path": "/rpd password=***"}, "r", kind="SERVER")]).same
+    assert not judge([span("x", {"note": "password=hunter2"})], [span("x", {"note": "password=***"})]).same
+
+
 def test_d7_big_integers_stay_exact() -> None:
     big = 2**70
     python = json.dumps({"n": float(big), "m": 1}, separators=(",", ":"))

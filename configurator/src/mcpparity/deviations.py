@@ -232,9 +232,16 @@ def explain_attribute(key: str, a: Mapping, b: Mapping, redact_fields: Iterable[
         return ["D9"]
     if key == "resource.uri" and isinstance(va, str) and isinstance(vb, str) and d8_masked(va, vb):
         return ["D8"]
+    if d10_url_like(key) and isinstance(va, str) and isinstance(vb, str) and d8_masked(va, vb):
+        return ["D10"]
     if key in PAYLOAD_KEYS and isinstance(va, str) and isinstance(vb, str):
         return explain_payload(va, vb, redact_fields)
     return None
+
+
+def d10_url_like(key: str) -> bool:
+    """D10: a URL-like attribute key (the gateway's substring test) whose value also gets the free-text rules."""
+    return key != "resource.uri" and any(w in normalize_field(key) for w in URL_LIKE_FIELD_WORDS)
 
 
 def d8_masked(python: str, rust: str) -> bool:
