@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/mcpparity/mcpparity/processor/internal/redact"
 )
 
 // FuzzRawToolInvoke feeds arbitrary facts, payloads and error texts to the processor. Invariants:
@@ -45,7 +47,11 @@ func FuzzRawToolInvoke(f *testing.F) {
 				t.Fatalf("raw key %s exported", k)
 			}
 			sv := v.AsString()
-			if !utf8.ValidString(sv) || utf8.RuneCountInString(sv) > cfg.MaxTracePayloadSize {
+			limit := cfg.MaxTracePayloadSize
+			if k == keyErrorMessage || k == keyLfStatusMsg {
+				limit = redact.MaxExceptionMessageLength // Python's own cut of an exception message (1021 + "..."), whatever max_trace_payload_size
+			}
+			if !utf8.ValidString(sv) || utf8.RuneCountInString(sv) > limit {
 				t.Fatalf("%s: unbounded or invalid value (%d chars)", k, utf8.RuneCountInString(sv))
 			}
 			return true
