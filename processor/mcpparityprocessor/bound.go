@@ -52,7 +52,7 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFac
 		}
 		return
 	}
-	if p.redactor.KeyMatches(r.To) {
+	if p.keys.of(p.redactor, r.To)&keyMasked != 0 {
 		out.PutStr(r.To, mask)
 		c.redactions++
 		return
@@ -102,7 +102,7 @@ func (p *parityProcessor) sanitizeURLValue(key, s string, c *counts) string {
 // cut is still seen whole.
 func (p *parityProcessor) putStr(out pcommon.Map, key, s string, c *counts) {
 	s = p.validText(s, c)
-	clean := p.attributeString(key, s)
+	clean := p.attributeString(key, s, c)
 	if clean != s {
 		c.redactions++
 	}
@@ -114,11 +114,17 @@ func (p *parityProcessor) putStr(out pcommon.Map, key, s string, c *counts) {
 // alone keep `password=…`, `Bearer …` or a session_id parameter in a URL or path, and re-encode
 // the query so that no later text pass could see them. On a value the text rules leave alone
 // (every URL of the captures) the result is Python's.
-func (p *parityProcessor) attributeString(key, s string) string {
-	if p.redactor.KeyMatches(key) {
+func (p *parityProcessor) attributeString(key, s string, c *counts) string {
+	pol := p.keys.of(p.redactor, key)
+	if pol&keyMasked != 0 {
 		return mask
 	}
-	if redact.FieldLooksLikeURL(key) {
+	return c.memoize(pol&keyURLLike, s, p.sanitizeValue)
+}
+
+// sanitizeValue is attributeString's work once the key is known not to mask the value.
+func (p *parityProcessor) sanitizeValue(urlLike keyPolicy, s string) string {
+	if urlLike != 0 {
 		return redact.SanitizeURL(p.redactor.SanitizeText(s))
 	}
 	return p.redactor.SanitizeText(s)

@@ -376,6 +376,7 @@ func TestScrubIdempotentOnPythonSpans(t *testing.T) {
 			require.NoError(t, err)
 			if pythonRules {
 				p.redactor = redact.New(cfg.RedactFields, redact.Options{})
+				p.keys = newKeyPolicies(p.redactor)
 			}
 			out, err := p.processTraces(context.Background(), td)
 			require.NoError(t, err)

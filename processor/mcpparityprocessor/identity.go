@@ -127,7 +127,7 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 			tags := out.PutEmptySlice(keyLfTags)
 			for _, tag := range [...]string{"team:" + team, "auth:" + f.authMethod, "env:" + env} {
 				if !strings.HasSuffix(tag, ":") {
-					tags.AppendEmpty().SetStr(p.cut(p.attributeString(keyLfTags, p.validText(tag, c)), c))
+					tags.AppendEmpty().SetStr(p.cut(p.attributeString(keyLfTags, p.validText(tag, c), c), c))
 				}
 			}
 		}

@@ -54,6 +54,7 @@ type parityProcessor struct {
 	logger    *zap.Logger
 	telemetry *metadata.TelemetryBuilder
 	redactor  *redact.Redactor
+	keys      keyPolicies // the redact and URL policy of every key the processor writes
 	rawScopes map[string]struct{}
 	// rawScopesFolded are the raw scope names folded (foldScopeName): a scope containing one is ours.
 	rawScopesFolded []string
@@ -87,6 +88,7 @@ func newParityProcessor(set processor.Settings, cfg *Config) (*parityProcessor, 
 		identity:    cfg.identityAttributes(),
 		baggageKeys: toSet(cfg.Baggage.AllowedKeys),
 	}
+	p.keys = newKeyPolicies(p.redactor)
 	// The contract's own scope name stays ours even when raw_scope_names lists others.
 	for _, n := range append([]string{defaultRawScopeName}, cfg.RawScopeNames...) {
 		if f := foldScopeName(n); f != "" {
@@ -112,11 +114,15 @@ func (p *parityProcessor) shutdown(context.Context) error {
 	return nil
 }
 
-// counts is the self-telemetry of one batch, recorded once per batch.
+// counts is the self-telemetry of one batch, recorded once per batch, and the batch's memo of
+// sanitized attribute values.
 type counts struct {
 	transformed, passedThrough, redactions, truncations, malformed int64
 	// bounded is set when a value had to be repaired (invalid UTF-8) or cut: the span is malformed.
 	bounded bool
+	// sanitized memoizes attributeString within the batch (its spans repeat the same
+	// identities, tools and URLs); nil until the first short value.
+	sanitized map[memoKey]string
 }
 
 // scopeTrust is what an instrumentation scope tells about its spans.

@@ -145,7 +145,7 @@ func (p *parityProcessor) scrubString(key, s string, c *counts) string {
 		}
 	}
 	// Free text first, then the URL rules under a URL-like key (attributeString, D10).
-	clean := p.attributeString(key, s)
+	clean := p.attributeString(key, s, c)
 	if clean != s {
 		c.redactions++
 	}
