@@ -1,5 +1,7 @@
 package mcpparityprocessor
 
+import "sync"
+
 // The spans of one batch repeat their attribute values: every span of a request carries the
 // same caller, team and correlation id, and a batch holds many calls of the same tools (the
 // 1,000-span bench batch has 8,460 string facts and 470 distinct values). Sanitizing is a
@@ -29,10 +31,23 @@ func (c *counts) memoize(urlLike keyPolicy, s string, sanitize func(keyPolicy, s
 	}
 	clean := sanitize(urlLike, s)
 	if c.sanitized == nil {
-		c.sanitized = make(map[memoKey]string, 64)
+		c.sanitized = memos.Get().(map[memoKey]string)
 	}
 	if len(c.sanitized) < maxMemoEntries {
 		c.sanitized[k] = clean
 	}
 	return clean
+}
+
+// memos keeps the memo maps of finished batches, emptied, so a batch does not allocate one.
+var memos = sync.Pool{New: func() any { return make(map[memoKey]string) }}
+
+// releaseMemo empties the batch's memo (it must not keep the batch's strings alive) and
+// returns it to memos.
+func (c *counts) releaseMemo() {
+	if c.sanitized != nil {
+		clear(c.sanitized)
+		memos.Put(c.sanitized)
+		c.sanitized = nil
+	}
 }

@@ -167,6 +167,7 @@ func foldScopeName(name string) string {
 
 func (p *parityProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
 	var c counts
+	defer c.releaseMemo()
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
