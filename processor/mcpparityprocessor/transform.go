@@ -72,7 +72,7 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	}
 	op := f.op
 	out := pcommon.NewMap()
-	out.EnsureCapacity(len(op.Attributes) + 24)
+	out.EnsureCapacity(outputCapacity(op))
 
 	if op.Name != "" {
 		span.SetName(op.Name)
@@ -193,4 +193,14 @@ func durationMS(span ptrace.Span) float64 {
 		return 0
 	}
 	return float64(end-start) / 1e6
+}
+
+// outputCapacity sizes a span's exported attributes: the row's own keys and the ones
+// create_span and the Langfuse mapping add (at most 16 on the bench batch's ops; a failure
+// adds its error keys, and the map grows then). A request root gets no enrichment.
+func outputCapacity(op *mapping.Op) int {
+	if op.Request {
+		return len(op.Attributes) + 4
+	}
+	return len(op.Attributes) + len(op.AfterIdentity) + len(op.OutcomeAttributes) + 16
 }
