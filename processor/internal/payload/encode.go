@@ -53,16 +53,27 @@ func (e *encoder) writeByte(c byte) {
 // writeString writes s as a JSON string: only '"', '\\' and control characters below 0x20
 // are escaped (\n \r \t \b \f, else \u00xx); invalid UTF-8 bytes become U+FFFD.
 func (e *encoder) writeString(s string) {
+	// Most strings (every key, most values) are printable ASCII without quotes or backslashes
+	// and fit: written whole, with their quotes, in one step.
+	plain := plainRunEnd(s, 0)
+	if plain == len(s) && (e.limit < 0 || e.kept+len(s)+2 <= e.limit) {
+		e.total += len(s) + 2
+		e.kept += len(s) + 2
+		e.buf.WriteByte('"')
+		e.buf.WriteString(s)
+		e.buf.WriteByte('"')
+		return
+	}
 	e.writeByte('"')
-	start := 0 // start of the pending run of unescaped bytes
-	runes := 0 // code points in the pending run
+	start := 0     // start of the pending run of unescaped bytes
+	runes := plain // code points in the pending run (s[:plain] is plain ASCII)
 	flush := func(end int) {
 		if start < end {
 			e.writeRun(s[start:end], runes)
 		}
 		runes = 0
 	}
-	for i := 0; i < len(s); {
+	for i := plain; i < len(s); {
 		c := s[i]
 		if plainStringByte[c] {
 			j := plainRunEnd(s, i+1)
