@@ -60,11 +60,19 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFac
 	switch r.Type {
 	case mapping.TypeInt:
 		if v.Type() == pcommon.ValueTypeInt {
+			if r.SoleReader {
+				moveFact(out, r.To, v) // already an int: the value moves as it is
+				return
+			}
 			out.PutInt(r.To, v.Int())
 			return
 		}
 	case mapping.TypeBool:
 		if v.Type() == pcommon.ValueTypeBool {
+			if r.SoleReader {
+				moveFact(out, r.To, v)
+				return
+			}
 			out.PutBool(r.To, v.Bool())
 			return
 		}
@@ -81,6 +89,11 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFac
 			}
 			if r.Text {
 				s = p.redactor.SanitizeText(p.bound(s, c)) // D8: then putStr applies the key's rules
+			}
+			if r.SoleReader {
+				clean := p.exportString(r.To, s, c)
+				moveFact(out, r.To, v).SetStr(clean) // the raw string value is reused, not reallocated
+				return
 			}
 			p.putStr(out, r.To, s, c)
 			return
@@ -101,12 +114,26 @@ func (p *parityProcessor) sanitizeURLValue(key, s string, c *counts) string {
 // sanitize_trace_attribute_value): sanitized first, so a secret whose context lies past the
 // cut is still seen whole.
 func (p *parityProcessor) putStr(out pcommon.Map, key, s string, c *counts) {
+	out.PutStr(key, p.exportString(key, s, c))
+}
+
+// exportString is the value putStr writes under key: valid UTF-8, sanitized, then bounded.
+func (p *parityProcessor) exportString(key, s string, c *counts) string {
 	s = p.validText(s, c)
 	clean := p.attributeString(key, s, c)
 	if clean != s {
 		c.redactions++
 	}
-	out.PutStr(key, p.cut(clean, c))
+	return p.cut(clean, c)
+}
+
+// moveFact moves the raw value v (of a fact no later rule reads: Rename.SoleReader) to key in
+// out and returns it there. Moving reuses the value the receiver decoded instead of allocating
+// a new one per exported attribute; v is left empty in the raw map, which out replaces.
+func moveFact(out pcommon.Map, key string, v pcommon.Value) pcommon.Value {
+	dest := out.PutEmpty(key)
+	v.MoveTo(dest)
+	return dest
 }
 
 // attributeString is sanitize_trace_attribute_value for a string, except that a value under a

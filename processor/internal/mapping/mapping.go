@@ -46,6 +46,10 @@ type Rename struct {
 	Explicit bool
 	// Derive computes the value from the fact instead of copying it.
 	Derive Derive
+	// SoleReader: no other row of the op, payload capture or outcome rule reads From, so the
+	// transform may move the raw value into the exported key instead of allocating a new one.
+	// Set from the table when the package loads (markSoleReaders), not written in the table.
+	SoleReader bool
 }
 
 // Gate is the export policy a key needs besides the processor's sanitization.
@@ -125,10 +129,44 @@ type Op struct {
 var byOp = func() map[string]*Op {
 	m := make(map[string]*Op, len(Table))
 	for i := range Table {
+		markSoleReaders(&Table[i])
 		m[Table[i].Op] = &Table[i]
 	}
 	return m
 }()
+
+// markSoleReaders sets SoleReader on the rows of op that are the only reader of their raw fact
+// after the request context is read: a fact two rows copy, a derived fact, a payload, the
+// variant key, the outcome flags and the HTTP status are read again later and keep their value.
+func markSoleReaders(op *Op) {
+	readers := map[string]int{KeyHTTPResponseStatusCode: 2}
+	for _, k := range [...]string{op.VariantKey, op.ResultFlag, op.SuccessMarked} {
+		readers[k] += 2
+	}
+	for _, pl := range [...]*Payload{op.Input, op.Output} {
+		if pl != nil {
+			readers[pl.RawKey] += 2
+			readers[pl.OriginalSizeKey] += 2
+		}
+	}
+	lists := [][]Rename{op.Attributes, op.AfterIdentity, op.OutcomeAttributes}
+	for _, v := range op.Variants {
+		lists = append(lists, v)
+	}
+	for _, rows := range lists {
+		for i := range rows {
+			if rows[i].From != "" {
+				readers[rows[i].From]++
+			}
+		}
+	}
+	for _, rows := range lists {
+		for i := range rows {
+			r := &rows[i]
+			r.SoleReader = r.From != "" && r.Derive == DeriveNone && readers[r.From] == 1
+		}
+	}
+}
 
 // Lookup returns the row of a cf.op, or nil for an unknown op.
 func Lookup(op string) *Op { return byOp[op] }

@@ -89,3 +89,58 @@ func TestContractV1Ops(t *testing.T) {
 		}
 	}
 }
+
+// A row may move its raw value only when nothing else reads that fact: the request root's
+// url.path feeds http.route and url.path, so neither row moves it; a fact one row copies does.
+func TestSoleReaders(t *testing.T) {
+	sole := func(op, to string) bool {
+		t.Helper()
+		o := Lookup(op)
+		for _, rows := range [][]Rename{o.Attributes, o.AfterIdentity, o.OutcomeAttributes} {
+			for _, r := range rows {
+				if r.To == to {
+					return r.SoleReader
+				}
+			}
+		}
+		t.Fatalf("%s has no row for %s", op, to)
+		return false
+	}
+	if sole("request", "http.route") || sole("request", "url.path") {
+		t.Error("url.path is read by two rows of the request root: neither may move it")
+	}
+	if !sole("tool.invoke", "tool.name") {
+		t.Error("tool.invoke's tool.name is its fact's only reader")
+	}
+	// The invariant itself, over the whole table: a sole reader's fact is read by no other row,
+	// no payload capture, no variant key, no outcome flag.
+	for i := range Table {
+		op := &Table[i]
+		seen := map[string]int{}
+		lists := [][]Rename{op.Attributes, op.AfterIdentity, op.OutcomeAttributes}
+		for _, v := range op.Variants {
+			lists = append(lists, v)
+		}
+		for _, rows := range lists {
+			for _, r := range rows {
+				seen[r.From]++
+			}
+		}
+		for _, rows := range lists {
+			for _, r := range rows {
+				if !r.SoleReader {
+					continue
+				}
+				if seen[r.From] != 1 || r.Derive != DeriveNone || r.From == op.VariantKey || r.From == op.ResultFlag ||
+					r.From == op.SuccessMarked || r.From == KeyHTTPResponseStatusCode {
+					t.Errorf("%s: %s -> %s is marked sole reader but its fact is read again", op.Op, r.From, r.To)
+				}
+				for _, pl := range []*Payload{op.Input, op.Output} {
+					if pl != nil && (r.From == pl.RawKey || r.From == pl.OriginalSizeKey) {
+						t.Errorf("%s: %s is a payload and a sole-reader row", op.Op, r.From)
+					}
+				}
+			}
+		}
+	}
+}
