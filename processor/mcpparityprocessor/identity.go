@@ -74,12 +74,12 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 		if email == "" {
 			email = "anonymous"
 		}
-		p.putStr(out, keyUserEmail, email, c)
+		p.putSpare(out, keyUserEmail, email, f, c)
 		scope := f.teamScope
 		if scope == "" {
 			scope = "admin"
 		}
-		p.putStr(out, keyTeamScope, scope, c)
+		p.putSpare(out, keyTeamScope, scope, f, c)
 	}
 	for i := range op.AfterIdentity {
 		p.putFact(out, &op.AfterIdentity[i], f, c)
@@ -108,17 +108,17 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 		}
 	}
 	if f.authMethod != "" {
-		p.putStr(out, keyAuthMethod, f.authMethod, c)
+		p.putSpare(out, keyAuthMethod, f.authMethod, f, c)
 	}
 	if p.langfuse {
 		if p.identity && f.userEmail != "" {
-			p.putStr(out, keyLfUserID, f.userEmail, c)
+			p.putSpare(out, keyLfUserID, f.userEmail, f, c)
 		}
 		if f.sessionID != "" {
-			p.putStr(out, keyLfSessionID, f.sessionID, c)
+			p.putSpare(out, keyLfSessionID, f.sessionID, f, c)
 		}
 		env := p.cfg.DeploymentEnvironment
-		p.putStr(out, keyLfEnvironment, env, c)
+		p.putSpare(out, keyLfEnvironment, env, f, c)
 		team := primaryTeam(f.teamScope)
 		if !p.identity {
 			team = ""
@@ -131,7 +131,7 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 				}
 			}
 		}
-		p.putStr(out, keyLfTraceName, p.traceName(span.Name(), op, out), c)
+		p.putSpare(out, keyLfTraceName, p.traceName(span.Name(), op, out), f, c)
 		if !f.failed() {
 			out.PutStr(keyLfLevel, "DEFAULT") // a failure sets ERROR after the error keys (set_span_error)
 		}
@@ -143,7 +143,7 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 // None (blocked), keeps its value.
 func (p *parityProcessor) putAbsentStr(out pcommon.Map, key, s string, f *spanFacts, c *counts) {
 	if _, ok := out.Get(key); !ok && !f.isBlocked(key) {
-		p.putStr(out, key, s, c)
+		p.putSpare(out, key, s, f, c)
 	}
 }
 

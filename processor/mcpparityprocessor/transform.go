@@ -46,6 +46,12 @@ type spanFacts struct {
 	// blocked: keys the span's own dict held as None (absent explicit facts); create_span's
 	// setdefault does not fill them.
 	blocked []string
+	// spares are decoded raw string values of request-context facts no later rule reads: an
+	// exported string moves into one of them instead of allocating a new value (putSpare).
+	// (An array and a count, not a slice of an array of its own: that would move spanFacts to
+	// the heap.)
+	spares  [7]pcommon.Value
+	nSpares int
 }
 
 func (f *spanFacts) isBlocked(key string) bool {
@@ -112,18 +118,19 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 func (f *spanFacts) read(span ptrace.Span) {
 	raw := f.raw
 	if v, ok := raw.Get(mapping.KeyOp); ok && v.Type() == pcommon.ValueTypeStr {
-		f.op = mapping.Lookup(v.Str())
+		if f.op = mapping.Lookup(v.Str()); f.op != nil {
+			f.spares[0], f.nSpares = v, 1 // cf.op is read once, here
+		}
 	}
-	f.correlationID = f.str(mapping.KeyCorrelationID)
+	f.correlationID, _ = f.context(mapping.KeyCorrelationID)
 	f.fromHeader = f.boolean(mapping.KeyCorrelationIDFromHeader)
-	f.authMethod = f.str(mapping.KeyAuthMethod)
-	f.userEmail = f.str(mapping.KeyUserEmail)
-	_, f.hasUserEmail = raw.Get(mapping.KeyUserEmail)
+	f.authMethod, _ = f.context(mapping.KeyAuthMethod)
+	f.userEmail, f.hasUserEmail = f.context(mapping.KeyUserEmail)
 	f.isAdmin = f.boolean(mapping.KeyUserIsAdmin)
 	_, f.hasIsAdmin = raw.Get(mapping.KeyUserIsAdmin)
-	f.teamName = f.str(mapping.KeyTeamName)
-	f.sessionID = f.str(mapping.KeySessionID)
-	f.baggage = f.str(mapping.KeyBaggage)
+	f.teamName, _ = f.context(mapping.KeyTeamName)
+	f.sessionID, _ = f.context(mapping.KeySessionID)
+	f.baggage, _ = f.context(mapping.KeyBaggage)
 	if f.op != nil && f.op.ResultFlag != "" {
 		f.resultIsError = f.boolean(f.op.ResultFlag)
 	}
@@ -162,6 +169,24 @@ func (f *spanFacts) read(span ptrace.Span) {
 
 // failed: the op raised (status ERROR or an exception event).
 func (f *spanFacts) failed() bool { return f.spanStatusErr || f.hasException }
+
+// context reads a request-context fact as str does, and whether the span has it. When no later
+// rule of the op reads it, its decoded string value becomes a spare (putSpare) once read.
+func (f *spanFacts) context(key string) (string, bool) {
+	v, ok := f.raw.Get(key)
+	if !ok {
+		return "", false
+	}
+	if v.Type() != pcommon.ValueTypeStr {
+		f.malformed = true
+		return asText(v), true
+	}
+	if f.op != nil && !f.op.ReadsLater(key) && f.nSpares < len(f.spares) {
+		f.spares[f.nSpares] = v
+		f.nSpares++
+	}
+	return v.Str(), true
+}
 
 func (f *spanFacts) str(key string) string {
 	v, ok := f.raw.Get(key)

@@ -124,7 +124,16 @@ type Op struct {
 	TraceNameKey    string
 	// TraceNameFixed is a constant trace name (e.g. "Tools" for tool.list).
 	TraceNameFixed string
+
+	// readers counts the rules that read each raw fact after the request context is read
+	// (markSoleReaders); a fact it does not name is read by none of them.
+	readers map[string]int
 }
+
+// ReadsLater reports whether a rule of the op reads the raw fact key after the request context
+// (a row, a payload capture, the variant key, an outcome flag or the HTTP status): a fact no
+// rule reads later may give its decoded value to another exported key.
+func (o *Op) ReadsLater(key string) bool { return o.readers[key] > 0 }
 
 var byOp = func() map[string]*Op {
 	m := make(map[string]*Op, len(Table))
@@ -166,6 +175,7 @@ func markSoleReaders(op *Op) {
 			r.SoleReader = r.From != "" && r.Derive == DeriveNone && readers[r.From] == 1
 		}
 	}
+	op.readers = readers
 }
 
 // Lookup returns the row of a cf.op, or nil for an unknown op.

@@ -144,3 +144,26 @@ func TestSoleReaders(t *testing.T) {
 		}
 	}
 }
+
+// ReadsLater names every fact a rule reads after the request context, so the transform never
+// hands such a fact's value to another key: a row's fact, a payload, the variant key.
+func TestReadsLater(t *testing.T) {
+	op := &Op{
+		Op:         "test.op",
+		Attributes: []Rename{{From: KeyUserEmail, To: "user"}},
+		Input:      &Payload{RawKey: KeyToolCallArguments, OriginalSizeKey: KeyArgumentsOriginalSize, Key: InputKey},
+		VariantKey: "cf.variant",
+	}
+	markSoleReaders(op)
+	for _, key := range []string{KeyUserEmail, KeyToolCallArguments, KeyArgumentsOriginalSize, "cf.variant", KeyHTTPResponseStatusCode} {
+		if !op.ReadsLater(key) {
+			t.Errorf("%s is read later but ReadsLater says no", key)
+		}
+	}
+	if op.ReadsLater(KeyAuthMethod) {
+		t.Error("no rule of the op reads cf.auth.method after the request context")
+	}
+	if !Lookup("request").ReadsLater("url.path") {
+		t.Error("the request root's rows read url.path")
+	}
+}
