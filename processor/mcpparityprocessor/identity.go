@@ -12,7 +12,11 @@ import (
 // formatTeamScope mirrors utils/trace_context.format_trace_team_scope: absent ids = "admin"
 // (unrestricted token), [] = "public", else up to 5 ids joined by "," and ",..." beyond.
 func formatTeamScope(raw pcommon.Map) string {
-	v, ok := raw.Get(mapping.KeyTeamIDs)
+	return teamScopeOf(raw.Get(mapping.KeyTeamIDs))
+}
+
+// teamScopeOf is formatTeamScope of the token teams already looked up (ok: present).
+func teamScopeOf(v pcommon.Value, ok bool) string {
 	if !ok {
 		return "admin"
 	}

@@ -114,27 +114,94 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	out.MoveTo(raw)
 }
 
+// The request-context facts read() gathers in one pass over the raw map (a Get each would
+// scan the map once per fact).
+const (
+	slotOp = iota
+	slotCorrelationID
+	slotFromHeader
+	slotAuthMethod
+	slotUserEmail
+	slotIsAdmin
+	slotTeamName
+	slotSessionID
+	slotBaggage
+	slotHTTPStatus
+	slotTeamIDs
+	numContextSlots
+)
+
+func contextSlot(key string) int {
+	switch key {
+	case mapping.KeyOp:
+		return slotOp
+	case mapping.KeyCorrelationID:
+		return slotCorrelationID
+	case mapping.KeyCorrelationIDFromHeader:
+		return slotFromHeader
+	case mapping.KeyAuthMethod:
+		return slotAuthMethod
+	case mapping.KeyUserEmail:
+		return slotUserEmail
+	case mapping.KeyUserIsAdmin:
+		return slotIsAdmin
+	case mapping.KeyTeamName:
+		return slotTeamName
+	case mapping.KeySessionID:
+		return slotSessionID
+	case mapping.KeyBaggage:
+		return slotBaggage
+	case mapping.KeyHTTPResponseStatusCode:
+		return slotHTTPStatus
+	case mapping.KeyTeamIDs:
+		return slotTeamIDs
+	}
+	return -1
+}
+
+// contextValues are the request-context facts of a raw span; as Map.Get, the first of
+// duplicate keys counts.
+type contextValues struct {
+	vals [numContextSlots]pcommon.Value
+	have uint32
+}
+
+func readContext(raw pcommon.Map) (cv contextValues) {
+	raw.Range(func(k string, v pcommon.Value) bool {
+		if i := contextSlot(k); i >= 0 && cv.have&(1<<i) == 0 {
+			cv.vals[i] = v
+			cv.have |= 1 << i
+		}
+		return true
+	})
+	return cv
+}
+
+func (cv *contextValues) get(slot int) (pcommon.Value, bool) {
+	return cv.vals[slot], cv.have&(1<<slot) != 0
+}
+
 // read collects the request context and the status facts of a raw span.
 func (f *spanFacts) read(span ptrace.Span) {
-	raw := f.raw
-	if v, ok := raw.Get(mapping.KeyOp); ok && v.Type() == pcommon.ValueTypeStr {
+	cv := readContext(f.raw)
+	if v, ok := cv.get(slotOp); ok && v.Type() == pcommon.ValueTypeStr {
 		if f.op = mapping.Lookup(v.Str()); f.op != nil {
 			f.spares[0], f.nSpares = v, 1 // cf.op is read once, here
 		}
 	}
-	f.correlationID, _ = f.context(mapping.KeyCorrelationID)
-	f.fromHeader = f.boolean(mapping.KeyCorrelationIDFromHeader)
-	f.authMethod, _ = f.context(mapping.KeyAuthMethod)
-	f.userEmail, f.hasUserEmail = f.context(mapping.KeyUserEmail)
-	f.isAdmin = f.boolean(mapping.KeyUserIsAdmin)
-	_, f.hasIsAdmin = raw.Get(mapping.KeyUserIsAdmin)
-	f.teamName, _ = f.context(mapping.KeyTeamName)
-	f.sessionID, _ = f.context(mapping.KeySessionID)
-	f.baggage, _ = f.context(mapping.KeyBaggage)
+	f.correlationID, _ = f.context(&cv, slotCorrelationID, mapping.KeyCorrelationID)
+	f.fromHeader = f.boolValue(cv.get(slotFromHeader))
+	f.authMethod, _ = f.context(&cv, slotAuthMethod, mapping.KeyAuthMethod)
+	f.userEmail, f.hasUserEmail = f.context(&cv, slotUserEmail, mapping.KeyUserEmail)
+	f.isAdmin = f.boolValue(cv.get(slotIsAdmin))
+	_, f.hasIsAdmin = cv.get(slotIsAdmin)
+	f.teamName, _ = f.context(&cv, slotTeamName, mapping.KeyTeamName)
+	f.sessionID, _ = f.context(&cv, slotSessionID, mapping.KeySessionID)
+	f.baggage, _ = f.context(&cv, slotBaggage, mapping.KeyBaggage)
 	if f.op != nil && f.op.ResultFlag != "" {
 		f.resultIsError = f.boolean(f.op.ResultFlag)
 	}
-	if v, ok := raw.Get(mapping.KeyHTTPResponseStatusCode); ok {
+	if v, ok := cv.get(slotHTTPStatus); ok {
 		if v.Type() == pcommon.ValueTypeInt {
 			f.httpStatusCode = v.Int()
 		} else {
@@ -142,7 +209,7 @@ func (f *spanFacts) read(span ptrace.Span) {
 		}
 	}
 	if f.authMethod != "" || f.hasUserEmail || f.hasIsAdmin {
-		f.teamScope = formatTeamScope(raw)
+		f.teamScope = teamScopeOf(cv.get(slotTeamIDs))
 	}
 	f.spanStatusErr = span.Status().Code() == ptrace.StatusCodeError
 	events := span.Events()
@@ -172,8 +239,8 @@ func (f *spanFacts) failed() bool { return f.spanStatusErr || f.hasException }
 
 // context reads a request-context fact as str does, and whether the span has it. When no later
 // rule of the op reads it, its decoded string value becomes a spare (putSpare) once read.
-func (f *spanFacts) context(key string) (string, bool) {
-	v, ok := f.raw.Get(key)
+func (f *spanFacts) context(cv *contextValues, slot int, key string) (string, bool) {
+	v, ok := cv.get(slot)
 	if !ok {
 		return "", false
 	}
@@ -201,7 +268,11 @@ func (f *spanFacts) str(key string) string {
 }
 
 func (f *spanFacts) boolean(key string) bool {
-	v, ok := f.raw.Get(key)
+	return f.boolValue(f.raw.Get(key))
+}
+
+// boolValue is boolean over a value already looked up.
+func (f *spanFacts) boolValue(v pcommon.Value, ok bool) bool {
 	if !ok {
 		return false
 	}
