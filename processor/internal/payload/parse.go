@@ -434,8 +434,9 @@ var plainStringByte = func() (t [256]bool) {
 func plainRunEnd(s string, i int) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(s); i += 8 {
-		v := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		w := s[i : i+8] // one bounds check: the eight loads below combine into one
+		v := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 		q, bs := v^('"'*ones), v^('\\'*ones)
 		special := (v - 0x20*ones) | (q - ones) | (bs - ones) // a byte < 0x20, == '"', == '\\' borrows into its high bit
 		if (special&^v&^q&^bs|v)&highs != 0 {
