@@ -1,15 +1,17 @@
 //! Raw span contract **v2: request bundle** (`docs/raw-span-contract.md`, "v2: request bundle").
 //!
-//! One `tools/call` becomes ONE exported span: the request, with its child operations (timings,
-//! status, facts) encoded once into a pre-sized text buffer (`cf.bundle`). The span is built
-//! directly as the SDK's `SpanData` and handed to the official `BatchSpanProcessor` (one
-//! bounded-channel send, no per-span SDK machinery), which exports it with the official OTLP
-//! exporter. The collector expands the bundle into the v1 raw spans, so every v1 rule applies.
-//! Child span ids are deterministic ([`child_span_id`]), so the runtime knows the id of the span
-//! whose context it propagates upstream (`traceparent`) before anything is exported.
+//! One request (a `tools/call` tree, or a family request: lists, `resources/read`, `prompts/get`,
+//! `initialize`) becomes ONE exported span: the request, with its child operations (timings,
+//! status, facts) encoded once into a text buffer (`cf.bundle`). By default the finished bundle
+//! goes to the bundle queue (`queue.rs`: recycled buffers, one exporter thread that builds the
+//! `SpanData` and calls the official OTLP exporter); [`BundleEmitter::with_batch_processor`]
+//! instead builds the `SpanData` on the request thread and hands it to the official
+//! `BatchSpanProcessor`. The collector expands the bundle into the v1 raw spans, so every v1 rule
+//! applies. Child span ids are deterministic ([`child_span_id`]), so the runtime knows the id of
+//! the span whose context it propagates upstream (`traceparent`) before anything is exported.
 //!
 //! The facts API mirrors the v1 typed spans (`RequestSpan`, `ToolInvokeSpan`, …); the v1 emitter
-//! of the same exporter is [`BundleEmitter::v1`] (families not bundled yet).
+//! of the same exporter is [`BundleEmitter::v1`] (for anything a runtime does not bundle).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -1087,12 +1089,12 @@ fn put(b: &mut Vec<u8>, s: &[u8]) {
     unsafe {
         let src = s.as_ptr();
         let dst = b.as_mut_ptr().add(len);
-        if n >= 8 && n <= 16 {
+        if (8..=16).contains(&n) {
             let head = std::ptr::read_unaligned(src as *const u64);
             let tail = std::ptr::read_unaligned(src.add(n - 8) as *const u64);
             std::ptr::write_unaligned(dst as *mut u64, head);
             std::ptr::write_unaligned(dst.add(n - 8) as *mut u64, tail);
-        } else if n >= 4 && n < 8 {
+        } else if (4..8).contains(&n) {
             let head = std::ptr::read_unaligned(src as *const u32);
             let tail = std::ptr::read_unaligned(src.add(n - 4) as *const u32);
             std::ptr::write_unaligned(dst as *mut u32, head);
@@ -1622,6 +1624,35 @@ mod tests {
         let dropped = e.dropped();
         e.start_request(&HeaderPairs(&[]), &http).end();
         assert_eq!(e.dropped(), dropped + 1);
+    }
+
+    #[test]
+    fn bundle_queue_accounts_for_every_bundle_of_concurrent_requests() {
+        let exporter = InMemorySpanExporter::default();
+        let queue = QueueConfig {
+            max_queue_size: 64,
+            max_export_batch_size: 16,
+            scheduled_delay: Duration::from_millis(1),
+            ..QueueConfig::default()
+        };
+        let e = BundleEmitter::with_queue(EmitterConfig::default(), exporter.clone(), queue);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for n in 0..1000 {
+                        e.start_request(&HeaderPairs(&[]), &HttpRequest::default())
+                            .end();
+                        if n % 250 == 0 {
+                            e.force_flush().unwrap();
+                        }
+                    }
+                });
+            }
+        });
+        e.force_flush().unwrap();
+        let spans = exporter.get_finished_spans().unwrap();
+        assert_eq!(spans.len() as u64 + e.dropped(), 4000);
+        assert!(spans.iter().all(|s| s.name == BUNDLE_OP));
     }
 
     #[test]

@@ -69,6 +69,8 @@ pub(crate) struct BundleRecord {
     pub payloads: [Option<(&'static str, StringValue)>; 2],
 }
 
+// The bundle record is inline on purpose: boxing it would be one allocation per request.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Item {
     Bundle(BundleRecord),
@@ -144,22 +146,26 @@ impl BundleQueue {
 
     /// Hands a finished bundle over; never blocks (a full or stopped queue drops it, counted).
     pub fn push_bundle(&self, record: BundleRecord) {
-        if let Err(Item::Bundle(record)) = self.push(Item::Bundle(record)) {
+        if let Some(Item::Bundle(record)) = self.push(Item::Bundle(record)) {
             give_back(record.buf);
         }
     }
 
-    fn push(&self, item: Item) -> Result<(), Item> {
+    /// Queues `item`, or gives it back (counted dropped) when the queue is full or stopped.
+    fn push(&self, item: Item) -> Option<Item> {
+        // Counted before the send, so the exporter thread never subtracts a record not counted.
+        let waiting = self.pending.fetch_add(1, Ordering::Relaxed) + 1;
         match self.items.try_send(item) {
             Ok(()) => {
-                if self.pending.fetch_add(1, Ordering::Relaxed) + 1 == self.batch {
+                if waiting == self.batch {
                     let _ = self.control.try_send(Control::Wake);
                 }
-                Ok(())
+                None
             }
             Err(TrySendError::Full(item) | TrySendError::Disconnected(item)) => {
+                self.pending.fetch_sub(1, Ordering::Relaxed);
                 self.dropped.fetch_add(1, Ordering::Relaxed);
-                Err(item)
+                Some(item)
             }
         }
     }
