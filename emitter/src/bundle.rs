@@ -1,15 +1,17 @@
 //! Raw span contract **v2: request bundle** (`docs/raw-span-contract.md`, "v2: request bundle").
 //!
-//! One `tools/call` becomes ONE exported span: the request, with its child operations (timings,
-//! status, facts) encoded once into a pre-sized text buffer (`cf.bundle`). The span is built
-//! directly as the SDK's `SpanData` and handed to the official `BatchSpanProcessor` (one
-//! bounded-channel send, no per-span SDK machinery), which exports it with the official OTLP
-//! exporter. The collector expands the bundle into the v1 raw spans, so every v1 rule applies.
-//! Child span ids are deterministic ([`child_span_id`]), so the runtime knows the id of the span
-//! whose context it propagates upstream (`traceparent`) before anything is exported.
+//! One request (a `tools/call` tree, or a family request: lists, `resources/read`, `prompts/get`,
+//! `initialize`) becomes ONE exported span: the request, with its child operations (timings,
+//! status, facts) encoded once into a text buffer (`cf.bundle`). By default the finished bundle
+//! goes to the bundle queue (`queue.rs`: recycled buffers, one exporter thread that builds the
+//! `SpanData` and calls the official OTLP exporter); [`BundleEmitter::with_batch_processor`]
+//! instead builds the `SpanData` on the request thread and hands it to the official
+//! `BatchSpanProcessor`. The collector expands the bundle into the v1 raw spans, so every v1 rule
+//! applies. Child span ids are deterministic ([`child_span_id`]), so the runtime knows the id of
+//! the span whose context it propagates upstream (`traceparent`) before anything is exported.
 //!
 //! The facts API mirrors the v1 typed spans (`RequestSpan`, `ToolInvokeSpan`, …); the v1 emitter
-//! of the same exporter is [`BundleEmitter::v1`] (families not bundled yet).
+//! of the same exporter is [`BundleEmitter::v1`] (for anything a runtime does not bundle).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -23,17 +25,22 @@ use opentelemetry::trace::{
 use opentelemetry::{InstrumentationScope, KeyValue, StringValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, IdGenerator, RandomIdGenerator, Span, SpanData,
-    SpanEvents, SpanExporter, SpanLinks, SpanProcessor,
+    BatchSpanProcessor, IdGenerator, RandomIdGenerator, Span, SpanData, SpanEvents, SpanExporter,
+    SpanLinks, SpanProcessor,
 };
 use opentelemetry_sdk::Resource;
 
-use crate::config::{EmitterConfig, EmitterError};
+use crate::config::{EmitterConfig, EmitterError, FamilyCapture};
 use crate::emitter::{
     interned, resource, HttpRequest, JsonRpcId, RawSpanEmitter, ToolCall, ToolFacts, UpstreamFacts,
     SCOPE_NAME,
 };
+use crate::families::{
+    Initialize, ListCall, ListFamily, ListVariant, PromptGet, PromptOutcome, ResourceRead,
+};
 use crate::keys;
+pub use crate::queue::QueueConfig;
+use crate::queue::{BundleQueue, BundleRecord, QueueProcessor};
 
 /// `cf.contract` of a bundle span.
 pub const CONTRACT_VERSION: i64 = 2;
@@ -77,12 +84,22 @@ pub fn child_span_id(trace_id: TraceId, bundle_span_id: SpanId, index: u8) -> Sp
 /// official batch span processor and OTLP exporter.
 #[derive(Clone, Debug)]
 pub struct BundleEmitter {
-    processor: Arc<BatchSpanProcessor>,
+    sink: Sink,
     scope: InstrumentationScope,
     capture_input: bool,
     capture_output: bool,
+    families: FamilyCapture,
     max_payload_bytes: usize,
     v1: RawSpanEmitter,
+}
+
+/// Where finished bundles go.
+#[derive(Clone, Debug)]
+enum Sink {
+    /// The bundle queue and its exporter thread (`new`, `with_exporter`, `with_queue`).
+    Queue(Arc<BundleQueue>),
+    /// One `SpanData` per bundle into the SDK's batch processor (`with_batch_processor`).
+    Batch(Arc<BatchSpanProcessor>),
 }
 
 /// Lets the v1 tracer provider share the bundle path's batch processor (one queue, one exporter).
@@ -125,30 +142,65 @@ impl BundleEmitter {
         ))
     }
 
+    /// `exporter` (any official `SpanExporter`) behind the bundle queue
+    /// ([`QueueConfig::default`], the batch processor's sizes, drained every
+    /// `config.batch_delay`).
     pub fn with_exporter<E: SpanExporter + 'static>(config: EmitterConfig, exporter: E) -> Self {
-        let batch = BatchConfigBuilder::default()
-            .with_scheduled_delay(config.batch_delay)
-            .build();
-        let processor = BatchSpanProcessor::builder(exporter)
-            .with_batch_config(batch)
-            .build();
-        Self::with_batch_processor(config, processor)
+        let queue = QueueConfig {
+            scheduled_delay: config.batch_delay,
+            ..QueueConfig::default()
+        };
+        Self::with_queue(config, exporter, queue)
     }
 
-    /// Any configured batch processor (benchmarks size its queue).
-    pub fn with_batch_processor(config: EmitterConfig, mut processor: BatchSpanProcessor) -> Self {
-        processor.set_resource(&resource(&config));
-        let processor = Arc::new(processor);
-        let scope = InstrumentationScope::builder(SCOPE_NAME)
-            .with_version(interned(&config.gateway_version))
-            .build();
+    /// `exporter` behind a bundle queue of the given sizes: bundles go through a bounded queue of
+    /// recycled buffers to one exporter thread, which builds their spans and calls `exporter`
+    /// (`queue.rs`). v1 spans of [`Self::v1`] share the queue.
+    pub fn with_queue<E: SpanExporter + 'static>(
+        config: EmitterConfig,
+        exporter: E,
+        queue: QueueConfig,
+    ) -> Self {
+        let scope = scope(&config);
+        let queue = Arc::new(BundleQueue::start(
+            exporter,
+            &resource(&config),
+            scope.clone(),
+            queue,
+        ));
         BundleEmitter {
             scope,
             capture_input: config.capture_input,
             capture_output: config.capture_output,
+            families: config.family_capture,
+            max_payload_bytes: config.max_raw_payload_bytes,
+            v1: RawSpanEmitter::with_span_processor(config, QueueProcessor(Arc::clone(&queue))),
+            sink: Sink::Queue(queue),
+        }
+    }
+
+    /// Bundles as one `SpanData` each into the SDK's batch processor (one bounded-channel send
+    /// per bundle; the path before the bundle queue, kept for comparison).
+    pub fn with_batch_processor(config: EmitterConfig, mut processor: BatchSpanProcessor) -> Self {
+        processor.set_resource(&resource(&config));
+        let processor = Arc::new(processor);
+        BundleEmitter {
+            scope: scope(&config),
+            capture_input: config.capture_input,
+            capture_output: config.capture_output,
+            families: config.family_capture,
             max_payload_bytes: config.max_raw_payload_bytes,
             v1: RawSpanEmitter::with_span_processor(config, SharedBatch(Arc::clone(&processor))),
-            processor,
+            sink: Sink::Batch(processor),
+        }
+    }
+
+    /// Bundles (and v1 spans) dropped because the bundle queue was full; 0 with the batch
+    /// processor (which counts its own drops).
+    pub fn dropped(&self) -> u64 {
+        match &self.sink {
+            Sink::Queue(q) => q.dropped(),
+            Sink::Batch(_) => 0,
         }
     }
 
@@ -212,11 +264,13 @@ impl BundleEmitter {
             next_index: 1,
             ops: [OpRecord::default(); RECORDED_CHILD_OPS as usize],
             status_error: false,
-            arguments: None,
-            result: None,
+            payloads: [None, None],
         };
         if recording {
-            state.buf.reserve(BUFFER_CAPACITY);
+            state.buf = match self.sink {
+                Sink::Queue(_) => crate::queue::take_buffer(BUFFER_CAPACITY),
+                Sink::Batch(_) => Vec::with_capacity(BUFFER_CAPACITY),
+            };
             let b = &mut state.buf;
             let header = |name: &str| headers.get(name).filter(|v| !v.is_empty());
             match correlation {
@@ -272,15 +326,23 @@ impl BundleEmitter {
 
     /// Exports every finished span now (blocks up to the export timeout).
     pub fn force_flush(&self) -> Result<(), EmitterError> {
-        self.processor
-            .force_flush()
-            .map_err(|e| EmitterError::Flush(e.to_string()))
+        match &self.sink {
+            Sink::Queue(q) => q.force_flush(),
+            Sink::Batch(p) => p.force_flush(),
+        }
+        .map_err(|e| EmitterError::Flush(e.to_string()))
     }
 
     /// Flushes and stops the exporter; call once at process exit.
     pub fn shutdown(&self) -> Result<(), EmitterError> {
         self.v1.shutdown()
     }
+}
+
+fn scope(config: &EmitterConfig) -> InstrumentationScope {
+    InstrumentationScope::builder(SCOPE_NAME)
+        .with_version(interned(&config.gateway_version))
+        .build()
 }
 
 /// The fact target of the request context (every expanded span).
@@ -306,8 +368,9 @@ struct State {
     /// from ticks to ns once, with the bundle's own start/end as calibration).
     ops: [OpRecord; RECORDED_CHILD_OPS as usize],
     status_error: bool,
-    arguments: Option<StringValue>,
-    result: Option<StringValue>,
+    /// Raw payload attributes of the bundle span (slot 0 input, 1 output), placed by the
+    /// collector on the first op of their owner (`tool.invoke`, `resource.read`, `prompt.render`).
+    payloads: [Option<(&'static str, StringValue)>; 2],
 }
 
 /// One request being recorded: the request op (index 0, the bundle span itself) and its child
@@ -418,6 +481,53 @@ impl<'e> RequestBundle<'e> {
         ToolInvokeOp { op, tool }
     }
 
+    /// Opens `tools/list`, `resources/list`, `prompts/list` or `resources/templates/list`
+    /// (v1.1: `RequestSpan::start_list`). No payloads.
+    pub fn start_list<'b>(&'b self, family: ListFamily, call: &ListCall<'_>) -> Op<'b, 'e> {
+        let op = self.open(family.op(), 0);
+        op.write(|b, i| list_facts(b, i, family, call));
+        op
+    }
+
+    /// Opens `resources/read {uri}` (v1.1: `RequestSpan::start_resource_read`).
+    pub fn start_resource_read<'b>(&'b self, read: &ResourceRead<'_>) -> ResourceReadOp<'b, 'e> {
+        let op = self.open("resource.read", 0);
+        op.write(|b, i| {
+            fact_str(b, i, keys::MCP_METHOD_NAME, "resources/read");
+            fact_str(b, i, keys::MCP_RESOURCE_URI, read.uri);
+            opt_str(b, i, keys::RESOURCE_REQUEST_ID, read.request_id);
+            opt_str(b, i, keys::SERVER_ID, read.server_id);
+            opt_str(b, i, keys::CALLER_USER, read.user);
+        });
+        ResourceReadOp { op }
+    }
+
+    /// Opens `prompts/get {name}` (v1.1: `RequestSpan::start_prompt_render`).
+    pub fn start_prompt_render<'b>(&'b self, get: &PromptGet<'_>) -> PromptRenderOp<'b, 'e> {
+        let op = self.open("prompt.render", 0);
+        op.write(|b, i| {
+            fact_str(b, i, keys::MCP_METHOD_NAME, "prompts/get");
+            fact_str(b, i, keys::GEN_AI_PROMPT_NAME, get.name);
+            fact_int(b, i, keys::ARGUMENTS_COUNT, get.arguments_count as i64);
+            opt_str(b, i, keys::CALLER_USER, get.user);
+            opt_str(b, i, keys::SERVER_ID, get.server_id);
+            opt_str(b, i, keys::TENANT_ID, get.tenant_id);
+        });
+        PromptRenderOp { op }
+    }
+
+    /// Opens `initialize` (v1.1: `RequestSpan::start_initialize`). No payloads.
+    pub fn start_initialize<'b>(&'b self, init: &Initialize<'_>) -> Op<'b, 'e> {
+        let op = self.open("mcp.initialize", 0);
+        op.write(|b, i| {
+            fact_str(b, i, keys::MCP_METHOD_NAME, "initialize");
+            opt_str(b, i, keys::MCP_PROTOCOL_VERSION, init.protocol_version);
+            opt_str(b, i, keys::MCP_SESSION_ID, init.session_id);
+            opt_str(b, i, keys::SERVER_ID, init.server_id);
+        });
+        op
+    }
+
     /// A failure of the request itself: one `exception` (type, raw message) on the request op.
     pub fn record_error(&self, exception_type: &str, message: &str) {
         self.write(|b| {
@@ -478,6 +588,22 @@ impl Drop for RequestBundle<'_> {
             total_ticks,
             elapsed.as_nanos() as u64,
         );
+        let end_time = self.start_time + elapsed;
+        let processor = match &self.emitter.sink {
+            Sink::Queue(queue) => {
+                queue.push_bundle(BundleRecord {
+                    span_context: self.span_context.clone(),
+                    parent_span_id: self.parent_span_id,
+                    start_time: self.start_time,
+                    end_time,
+                    status_error: state.status_error,
+                    buf: std::mem::take(&mut state.buf),
+                    payloads: [state.payloads[0].take(), state.payloads[1].take()],
+                });
+                return;
+            }
+            Sink::Batch(processor) => processor,
+        };
         let mut attributes = Vec::with_capacity(5);
         attributes.push(KeyValue::new(keys::OP, BUNDLE_OP));
         attributes.push(KeyValue::new(CONTRACT_KEY, CONTRACT_VERSION));
@@ -488,11 +614,8 @@ impl Drop for RequestBundle<'_> {
                 unsafe { String::from_utf8_unchecked(std::mem::take(&mut state.buf)) }.into(),
             ),
         ));
-        if let Some(a) = state.arguments.take() {
-            attributes.push(KeyValue::new(keys::TOOL_CALL_ARGUMENTS, a));
-        }
-        if let Some(r) = state.result.take() {
-            attributes.push(KeyValue::new(keys::TOOL_CALL_RESULT, r));
+        for (key, value) in state.payloads.iter_mut().filter_map(Option::take) {
+            attributes.push(KeyValue::new(key, value));
         }
         let span = SpanData {
             span_context: self.span_context.clone(),
@@ -501,7 +624,7 @@ impl Drop for RequestBundle<'_> {
             span_kind: SpanKind::Server,
             name: Cow::Borrowed(BUNDLE_OP),
             start_time: self.start_time,
-            end_time: self.start_time + elapsed,
+            end_time,
             attributes,
             dropped_attributes_count: 0,
             events: SpanEvents::default(),
@@ -513,7 +636,7 @@ impl Drop for RequestBundle<'_> {
             },
             instrumentation_scope: self.emitter.scope.clone(),
         };
-        self.emitter.processor.on_end(span);
+        processor.on_end(span);
     }
 }
 
@@ -568,6 +691,36 @@ impl<'b, 'e> Op<'b, 'e> {
 
     fn child(&self, name: &'static str) -> Op<'b, 'e> {
         self.bundle.open(name, self.index)
+    }
+
+    /// A raw payload of this op into the bundle span's payload `slot` (0 input, 1 output),
+    /// capped at the hard limit (then `size_key`, a fact of this op, carries the full size in
+    /// characters, the unit of Python's `_original_size`). An `Arc<str>` is shared, not copied.
+    fn set_payload(
+        &self,
+        slot: usize,
+        key: &'static str,
+        size_key: &'static str,
+        json: impl Into<StringValue>,
+    ) {
+        if self.index == NOT_RECORDED {
+            return;
+        }
+        let json: StringValue = json.into();
+        let max = self.bundle.emitter.max_payload_bytes;
+        let value = if json.as_str().len() <= max {
+            json
+        } else {
+            let text = json.as_str();
+            let mut cut = max;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let chars = text.chars().count() as i64;
+            self.write(|b, i| fact_int(b, i, size_key, chars));
+            StringValue::from(text[..cut].to_owned())
+        };
+        self.bundle.state.borrow_mut().payloads[slot] = Some((key, value));
     }
 
     fn write(&self, f: impl FnOnce(&mut Vec<u8>, u8)) {
@@ -627,11 +780,21 @@ fn ticks(start: Instant) -> u64 {
 /// Writes the op lines, converting tick offsets to ns with `ns_per_tick` = total ns / total ticks
 /// (clamped to the bundle: a tick source that ran backwards gives 0, never past the end).
 fn write_op_lines(b: &mut Vec<u8>, ops: &[OpRecord], total_ticks: u64, total_ns: u64) {
+    // ns = ticks * total_ns / total_ticks, as one 32.32 fixed-point factor (one division per
+    // bundle, not two per op).
+    let factor = if total_ticks == 0 {
+        0
+    } else {
+        (u128::from(total_ns) << 32) / u128::from(total_ticks)
+    };
     let to_ns = |t: u64| -> u64 {
-        if total_ticks == 0 || t > total_ticks {
-            return if t > total_ticks { total_ns } else { 0 };
+        if t > total_ticks {
+            return total_ns;
         }
-        (u128::from(t) * u128::from(total_ns) / u128::from(total_ticks)) as u64
+        if t == total_ticks {
+            return if total_ticks == 0 { 0 } else { total_ns };
+        }
+        ((u128::from(t) * factor) >> 32).min(u128::from(total_ns)) as u64
     };
     for (i, op) in ops.iter().enumerate() {
         if !op.ended {
@@ -639,10 +802,10 @@ fn write_op_lines(b: &mut Vec<u8>, ops: &[OpRecord], total_ticks: u64, total_ns:
         }
         let start = to_ns(op.start);
         let end = to_ns(op.end).max(start);
-        b.extend_from_slice(b"o ");
+        put(b, b"o ");
         push_uint(b, i as u64 + 1);
         b.push(b' ');
-        b.extend_from_slice(op.name.as_bytes());
+        put(b, op.name.as_bytes());
         b.push(b' ');
         push_uint(b, u64::from(op.parent));
         b.push(b' ');
@@ -651,7 +814,7 @@ fn write_op_lines(b: &mut Vec<u8>, ops: &[OpRecord], total_ticks: u64, total_ns:
         push_uint(b, end);
         for g in 1..8u8 {
             if op.groups & (1 << g) != 0 {
-                b.extend_from_slice(b" g");
+                put(b, b" g");
                 b.push(b'0' + g);
             }
         }
@@ -690,38 +853,24 @@ impl<'b, 'e> ToolInvokeOp<'b, 'e> {
 
     /// The raw arguments JSON (sent only with input capture on); an `Arc<str>` is shared.
     pub fn set_arguments_json(&mut self, json: impl Into<StringValue>) {
-        let e = self.op.bundle.emitter;
-        if e.capture_input && self.op.index != NOT_RECORDED {
-            let v = self.capped(json.into(), keys::ARGUMENTS_ORIGINAL_SIZE);
-            self.op.bundle.state.borrow_mut().arguments = Some(v);
+        if self.op.bundle.emitter.capture_input {
+            self.op.set_payload(
+                0,
+                keys::TOOL_CALL_ARGUMENTS,
+                keys::ARGUMENTS_ORIGINAL_SIZE,
+                json,
+            );
         }
     }
 
     /// The raw `CallToolResult` JSON (sent only with output capture on) and its `isError`.
     pub fn set_result_json(&mut self, json: impl Into<StringValue>, is_error: bool) {
-        let e = self.op.bundle.emitter;
-        if e.capture_output && self.op.index != NOT_RECORDED {
-            let v = self.capped(json.into(), keys::RESULT_ORIGINAL_SIZE);
-            self.op.bundle.state.borrow_mut().result = Some(v);
+        if self.op.bundle.emitter.capture_output {
+            self.op
+                .set_payload(1, keys::TOOL_CALL_RESULT, keys::RESULT_ORIGINAL_SIZE, json);
         }
         self.op
             .write(|b, i| fact_bool(b, i, keys::RESULT_IS_ERROR, is_error));
-    }
-
-    fn capped(&self, json: StringValue, size_key: &'static str) -> StringValue {
-        let max = self.op.bundle.emitter.max_payload_bytes;
-        let text = json.as_str();
-        if text.len() <= max {
-            return json;
-        }
-        let mut cut = max;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        // In characters, the unit of Python's `_original_size`.
-        let chars = text.chars().count() as i64;
-        self.op.write(|b, i| fact_int(b, i, size_key, chars));
-        StringValue::from(text[..cut].to_owned())
     }
 }
 
@@ -793,6 +942,109 @@ impl<'b, 'e> McpCallOp<'b, 'e> {
     }
 }
 
+/// The facts of a list op, in v1's order (`families.rs`, `list_facts`).
+fn list_facts(b: &mut Vec<u8>, i: u8, family: ListFamily, call: &ListCall<'_>) {
+    fact_str(b, i, keys::MCP_METHOD_NAME, family.method());
+    if family == ListFamily::ResourceTemplates {
+        fact_bool(b, i, keys::LIST_INCLUDE_INACTIVE, call.include_inactive);
+        opt_str(b, i, keys::SERVER_ID, call.server_id);
+        fact_int(b, i, keys::LIST_TAGS_COUNT, call.tags_count);
+        return;
+    }
+    fact_str(b, i, keys::LIST_VARIANT, call.variant.word());
+    match call.variant {
+        ListVariant::Catalog => {
+            fact_bool(b, i, keys::LIST_INCLUDE_INACTIVE, call.include_inactive);
+            fact_int(b, i, keys::LIST_TAGS_COUNT, call.tags_count);
+            fact_int(b, i, keys::LIST_LIMIT, call.limit);
+        }
+        ListVariant::Server => {
+            opt_str(b, i, keys::SERVER_ID, call.server_id);
+            fact_bool(b, i, keys::LIST_INCLUDE_INACTIVE, call.include_inactive);
+            fact_bool(b, i, keys::LIST_INCLUDE_METRICS, call.include_metrics);
+        }
+    }
+    opt_str(b, i, keys::LIST_USER_EMAIL, call.user_email);
+    if let Some(teams) = call.team_ids {
+        fact_head(b, i, keys::LIST_TEAM_IDS);
+        b.push(b'a');
+        push_uint(b, teams.len() as u64);
+        for t in teams {
+            b.push(b' ');
+            push_len_str(b, t);
+        }
+        b.push(b'\n');
+    }
+}
+
+/// `resource.read` (v1.1: `ResourceReadSpan`).
+#[derive(Debug)]
+pub struct ResourceReadOp<'b, 'e> {
+    op: Op<'b, 'e>,
+}
+
+impl<'b, 'e> ResourceReadOp<'b, 'e> {
+    /// The nested `resources/templates/list` the service runs when the URI has no exact match.
+    pub fn start_template_list(&self, call: &ListCall<'_>) -> Op<'b, 'e> {
+        let op = self.op.child(ListFamily::ResourceTemplates.op());
+        op.write(|b, i| list_facts(b, i, ListFamily::ResourceTemplates, call));
+        op
+    }
+
+    /// The resolved content as the gateway's `ResourceContent` JSON; always sent (the collector
+    /// derives `content.size` from it), an `Arc<str>` is shared.
+    pub fn set_content_json(&mut self, json: impl Into<StringValue>) {
+        self.op
+            .set_payload(1, keys::RESOURCE_CONTENT, keys::RESULT_ORIGINAL_SIZE, json);
+    }
+
+    /// Python set `success`/`duration.ms`/`content.size` before the failure that follows.
+    pub fn mark_success(&mut self) {
+        self.op
+            .write(|b, i| fact_bool(b, i, keys::SUCCESS_MARKED, true));
+    }
+}
+
+/// `prompt.render` (v1.1: `PromptRenderSpan`).
+#[derive(Debug)]
+pub struct PromptRenderOp<'b, 'e> {
+    op: Op<'b, 'e>,
+}
+
+impl<'b, 'e> PromptRenderOp<'b, 'e> {
+    /// The raw arguments JSON text; sent only with `prompt.render` input capture on.
+    pub fn set_arguments_json(&mut self, json: impl Into<StringValue>) {
+        if self.op.bundle.emitter.families.prompt_render_input {
+            self.op.set_payload(
+                0,
+                keys::PROMPT_ARGUMENTS,
+                keys::ARGUMENTS_ORIGINAL_SIZE,
+                json,
+            );
+        }
+    }
+
+    /// The rendered result (payload only with output capture on) and its facts (always).
+    pub fn set_result(&mut self, outcome: &PromptOutcome<'_>, json: impl Into<StringValue>) {
+        if self.op.bundle.emitter.families.prompt_render_output {
+            self.op
+                .set_payload(1, keys::PROMPT_RESULT, keys::RESULT_ORIGINAL_SIZE, json);
+        }
+        self.op.write(|b, i| {
+            opt_str(b, i, keys::PROMPT_CANONICAL_NAME, outcome.canonical_name);
+            if let Some(v) = outcome.version {
+                fact_int(b, i, keys::PROMPT_VERSION, v);
+            }
+            fact_int(
+                b,
+                i,
+                keys::PROMPT_MESSAGES_COUNT,
+                outcome.messages_count as i64,
+            );
+        });
+    }
+}
+
 /// The methods every typed op shares (as v1's typed spans).
 macro_rules! typed_op_methods {
     ($($ty:ident),+ $(,)?) => {$(
@@ -812,12 +1064,54 @@ macro_rules! typed_op_methods {
     )+};
 }
 
-typed_op_methods!(ToolInvokeOp, GatewayCallOp, McpCallOp);
+typed_op_methods!(
+    ToolInvokeOp,
+    GatewayCallOp,
+    McpCallOp,
+    ResourceReadOp,
+    PromptRenderOp
+);
 
 // --- encoding (docs/raw-span-contract.md, "v2: request bundle") ---
 
+// The request path writes ~30 short facts per bundle: each piece is copied inline (no `memcpy`
+// call for the short keys and values that dominate) and numbers are written in place.
+
+/// Appends `s`: short slices (the keys and most values) by overlapping unaligned words, longer
+/// ones by `memcpy`.
+#[inline(always)]
+fn put(b: &mut Vec<u8>, s: &[u8]) {
+    let n = s.len();
+    b.reserve(n);
+    let len = b.len();
+    // SAFETY: `reserve` made room for `n` more bytes after `len`; every read is inside `s`
+    // (the two words overlap when `n` < 16) and every write inside `len..len + n`.
+    unsafe {
+        let src = s.as_ptr();
+        let dst = b.as_mut_ptr().add(len);
+        if (8..=16).contains(&n) {
+            let head = std::ptr::read_unaligned(src as *const u64);
+            let tail = std::ptr::read_unaligned(src.add(n - 8) as *const u64);
+            std::ptr::write_unaligned(dst as *mut u64, head);
+            std::ptr::write_unaligned(dst.add(n - 8) as *mut u64, tail);
+        } else if (4..8).contains(&n) {
+            let head = std::ptr::read_unaligned(src as *const u32);
+            let tail = std::ptr::read_unaligned(src.add(n - 4) as *const u32);
+            std::ptr::write_unaligned(dst as *mut u32, head);
+            std::ptr::write_unaligned(dst.add(n - 4) as *mut u32, tail);
+        } else if n < 4 {
+            for i in 0..n {
+                *dst.add(i) = *src.add(i);
+            }
+        } else {
+            std::ptr::copy_nonoverlapping(src, dst, n);
+        }
+        b.set_len(len + n);
+    }
+}
+
 fn fact_head(b: &mut Vec<u8>, target: u8, key: &str) {
-    b.extend_from_slice("f ".as_bytes());
+    put(b, b"f ");
     if target == CTX {
         b.push(b'c');
     } else if target > GROUP_TARGET {
@@ -827,14 +1121,14 @@ fn fact_head(b: &mut Vec<u8>, target: u8, key: &str) {
         push_uint(b, u64::from(target));
     }
     b.push(b' ');
-    b.extend_from_slice(key.as_bytes());
+    put(b, key.as_bytes());
     b.push(b' ');
 }
 
 fn push_len_str(b: &mut Vec<u8>, v: &str) {
     push_uint(b, v.len() as u64);
     b.push(b':');
-    b.extend_from_slice(v.as_bytes());
+    put(b, v.as_bytes());
 }
 
 fn fact_str(b: &mut Vec<u8>, target: u8, key: &str, v: &str) {
@@ -853,29 +1147,52 @@ fn opt_str(b: &mut Vec<u8>, target: u8, key: &str, v: Option<&str>) {
 fn fact_int(b: &mut Vec<u8>, target: u8, key: &str, v: i64) {
     fact_head(b, target, key);
     b.push(b'i');
-    let mut digits = [0u8; 20];
-    b.extend_from_slice(int_text(v, &mut digits));
+    if v < 0 {
+        b.push(b'-');
+    }
+    push_uint(b, v.unsigned_abs());
     b.push(b'\n');
 }
 
 fn fact_bool(b: &mut Vec<u8>, target: u8, key: &str, v: bool) {
     fact_head(b, target, key);
-    b.extend_from_slice(if v { b"b1\n" } else { b"b0\n" });
+    put(b, if v { b"b1\n" } else { b"b0\n" });
 }
 
-fn push_uint(b: &mut Vec<u8>, v: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+/// Decimal digits of `v`.
+#[inline(always)]
+fn decimal_len(v: u64) -> usize {
+    let mut n = 1;
+    let mut t = v;
+    while t >= 10_000 {
+        t /= 10_000;
+        n += 4;
     }
-    b.extend_from_slice(&digits[i..]);
+    n + usize::from(t >= 10) + usize::from(t >= 100) + usize::from(t >= 1000)
+}
+
+/// Appends the decimal text of `v`, written in place.
+#[inline]
+fn push_uint(b: &mut Vec<u8>, v: u64) {
+    if v < 10 {
+        b.push(b'0' + v as u8);
+        return;
+    }
+    let n = decimal_len(v);
+    b.reserve(n);
+    let len = b.len();
+    // SAFETY: `reserve` made room for the `n` digits written at `len..len + n`.
+    unsafe {
+        let dst = b.as_mut_ptr().add(len);
+        let mut i = n;
+        let mut v = v;
+        while i > 0 {
+            i -= 1;
+            *dst.add(i) = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        b.set_len(len + n);
+    }
 }
 
 /// Decimal text of `v` in `digits` (no allocation).
@@ -1143,6 +1460,231 @@ mod tests {
         let spans = exporter.get_finished_spans().unwrap();
         assert_eq!(spans.len(), 1);
         assert_eq!(spans[0].name, "GET /health");
+    }
+
+    #[test]
+    fn family_requests_are_one_bundle_with_their_ops_and_payloads() {
+        let exporter = InMemorySpanExporter::default();
+        let config = EmitterConfig {
+            max_raw_payload_bytes: 16,
+            family_capture: FamilyCapture {
+                prompt_render_input: false,
+                prompt_render_output: true,
+                ..FamilyCapture::default()
+            },
+            ..EmitterConfig::default()
+        };
+        let e = BundleEmitter::with_exporter(config, exporter.clone());
+        let http = HttpRequest {
+            method: "POST",
+            path: "/mcp",
+            ..HttpRequest::default()
+        };
+        let teams = ["t1".to_owned()];
+        // resources/read with its nested template list, content over the cap.
+        let request = e.start_request(&HeaderPairs(&[]), &http);
+        let mut read = request.start_resource_read(&ResourceRead {
+            uri: "docs://a b",
+            user: Some("u@x"),
+            ..ResourceRead::default()
+        });
+        read.start_template_list(&ListCall {
+            team_ids: Some(&teams),
+            ..ListCall::default()
+        })
+        .end();
+        read.set_content_json("c".repeat(20));
+        read.mark_success();
+        read.record_error("ResourceError", "no match");
+        read.end();
+        request.end();
+        // prompts/get: arguments not captured (input off), result captured.
+        let request = e.start_request(&HeaderPairs(&[]), &http);
+        let mut prompt = request.start_prompt_render(&PromptGet {
+            name: "greeting",
+            arguments_count: 1,
+            ..PromptGet::default()
+        });
+        prompt.set_arguments_json("{\"a\":1}");
+        prompt.set_result(
+            &PromptOutcome {
+                canonical_name: Some("greeting"),
+                version: Some(2),
+                messages_count: 1,
+            },
+            "{\"messages\":[]}",
+        );
+        prompt.end();
+        request.end();
+        // tools/list and initialize.
+        let request = e.start_request(&HeaderPairs(&[]), &http);
+        request
+            .start_list(
+                ListFamily::Tools,
+                &ListCall {
+                    variant: ListVariant::Server,
+                    server_id: Some("s1"),
+                    ..ListCall::default()
+                },
+            )
+            .end();
+        request.end();
+        let request = e.start_request(&HeaderPairs(&[]), &http);
+        request
+            .start_initialize(&Initialize {
+                protocol_version: Some("2025-06-18"),
+                ..Initialize::default()
+            })
+            .end();
+        request.end();
+        e.force_flush().unwrap();
+        let spans = exporter.get_finished_spans().unwrap();
+        assert_eq!(spans.len(), 4);
+        let text = |s: &SpanData| attr(s, BUNDLE_KEY).as_str().into_owned();
+        let (read, prompt, list, init) = (&spans[0], &spans[1], &spans[2], &spans[3]);
+        let t = text(read);
+        for want in [
+            "f 1 mcp.method.name s14:resources/read\n",
+            "f 1 mcp.resource.uri s10:docs://a b\n",
+            "f 2 mcp.method.name s24:resources/templates/list\n",
+            "f 1 cf.result.original_size i20\n",
+            "f 1 cf.result.success_marked b1\n",
+            "f 1 exception.type s13:ResourceError\n",
+            "o 1 resource.read 0 ",
+            "o 2 resource_template.list 1 ",
+        ] {
+            assert!(t.contains(want), "{want:?} in {t}");
+        }
+        assert_eq!(
+            attr(read, keys::RESOURCE_CONTENT),
+            &Value::from("c".repeat(16))
+        );
+        let t = text(prompt);
+        assert!(t.contains("f 1 gen_ai.prompt.name s8:greeting\n"), "{t}");
+        assert!(t.contains("f 1 cf.prompt.version i2\n"), "{t}");
+        assert!(t.contains("o 1 prompt.render 0 "), "{t}");
+        assert!(prompt
+            .attributes
+            .iter()
+            .all(|kv| kv.key.as_str() != keys::PROMPT_ARGUMENTS));
+        assert_eq!(
+            attr(prompt, keys::PROMPT_RESULT),
+            &Value::from("{\"messages\":[]}")
+        );
+        let t = text(list);
+        assert!(t.contains("f 1 cf.list.variant s6:server\n"), "{t}");
+        assert!(t.contains("o 1 tool.list 0 "), "{t}");
+        let t = text(init);
+        assert!(
+            t.contains("f 1 mcp.protocol.version s10:2025-06-18\n"),
+            "{t}"
+        );
+        assert!(t.contains("o 1 mcp.initialize 0 "), "{t}");
+        e.shutdown().unwrap();
+        assert_eq!(e.dropped(), 0);
+    }
+
+    #[test]
+    fn bundle_queue_flushes_shuts_down_once_and_drops_when_full() {
+        let exporter = InMemorySpanExporter::default();
+        let queue = QueueConfig {
+            max_queue_size: 2,
+            max_export_batch_size: 2,
+            scheduled_delay: Duration::from_secs(3600),
+            ..QueueConfig::default()
+        };
+        let e = BundleEmitter::with_queue(EmitterConfig::default(), exporter.clone(), queue);
+        let http = HttpRequest::default();
+        for _ in 0..5 {
+            e.start_request(&HeaderPairs(&[]), &http).end();
+        }
+        // The batch size wakes the exporter thread; what it has not drained yet is dropped,
+        // never blocking: every bundle is either exported or counted.
+        e.force_flush().unwrap();
+        let exported = exporter.get_finished_spans().unwrap().len();
+        assert_eq!(exported as u64 + e.dropped(), 5);
+        assert!(exported >= 2, "{exported}");
+        // v1 spans go through the same queue and exporter.
+        e.v1()
+            .start_request(
+                &opentelemetry::Context::new(),
+                crate::RequestContext::default(),
+                &http,
+            )
+            .end();
+        e.start_request(&HeaderPairs(&[]), &http).end();
+        e.force_flush().unwrap();
+        let spans = exporter.get_finished_spans().unwrap();
+        assert_eq!(spans.len() as u64 + e.dropped(), 7);
+        assert!(spans.iter().any(|s| s.name == " "), "the v1 request span");
+        e.shutdown().unwrap();
+        assert!(e.force_flush().is_err(), "flush after shutdown");
+        assert!(e.shutdown().is_err(), "second shutdown");
+        // After shutdown a bundle is dropped and counted, never blocks.
+        let dropped = e.dropped();
+        e.start_request(&HeaderPairs(&[]), &http).end();
+        assert_eq!(e.dropped(), dropped + 1);
+    }
+
+    #[test]
+    fn bundle_queue_accounts_for_every_bundle_of_concurrent_requests() {
+        let exporter = InMemorySpanExporter::default();
+        let queue = QueueConfig {
+            max_queue_size: 64,
+            max_export_batch_size: 16,
+            scheduled_delay: Duration::from_millis(1),
+            ..QueueConfig::default()
+        };
+        let e = BundleEmitter::with_queue(EmitterConfig::default(), exporter.clone(), queue);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for n in 0..1000 {
+                        e.start_request(&HeaderPairs(&[]), &HttpRequest::default())
+                            .end();
+                        if n % 250 == 0 {
+                            e.force_flush().unwrap();
+                        }
+                    }
+                });
+            }
+        });
+        e.force_flush().unwrap();
+        let spans = exporter.get_finished_spans().unwrap();
+        assert_eq!(spans.len() as u64 + e.dropped(), 4000);
+        assert!(spans.iter().all(|s| s.name == BUNDLE_OP));
+    }
+
+    #[test]
+    fn encoding_primitives_write_exact_text() {
+        for n in [0usize, 1, 3, 4, 7, 8, 9, 15, 16, 17, 40] {
+            let text: String = ('a'..='z').cycle().take(n).collect();
+            let mut b = b"x".to_vec();
+            put(&mut b, text.as_bytes());
+            assert_eq!(b, format!("x{text}").into_bytes());
+        }
+        for v in [0u64, 9, 10, 99, 100, 9_999, 10_000, 123_456_789, u64::MAX] {
+            let mut b = Vec::new();
+            push_uint(&mut b, v);
+            assert_eq!(b, v.to_string().into_bytes());
+        }
+        let mut b = Vec::new();
+        fact_int(&mut b, 3, "k", i64::MIN);
+        assert_eq!(b, format!("f 3 k i{}\n", i64::MIN).into_bytes());
+        // Tick offsets become ns within the bundle, in order.
+        let op = |start, end| OpRecord {
+            name: "tool.lookup",
+            start,
+            end,
+            ended: true,
+            ..OpRecord::default()
+        };
+        let mut b = Vec::new();
+        write_op_lines(&mut b, &[op(0, 3), op(3, 10), op(7, 11)], 10, 1_000);
+        assert_eq!(
+            String::from_utf8(b).unwrap(),
+            "o 1 tool.lookup 0 0 300\no 2 tool.lookup 0 300 1000\no 3 tool.lookup 0 700 1000\n"
+        );
     }
 
     #[test]

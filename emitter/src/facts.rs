@@ -651,6 +651,9 @@ fn replay_gateway_call(invoke: &ToolInvokeSpan, tool: &Tool, facts: &Facts) -> b
 /// [`replay`] as one contract-v2 request bundle (`raw-span-replay --contract v2`): the same
 /// facts, ops and failure points, recorded through [`crate::BundleEmitter`].
 pub fn replay_bundle(emitter: &crate::BundleEmitter, facts: &Facts) {
+    if !facts.served() {
+        return; // a fallback, as in `replay`
+    }
     let headers: Vec<(&str, &str)> = facts
         .request
         .headers
@@ -688,8 +691,18 @@ pub fn replay_bundle(emitter: &crate::BundleEmitter, facts: &Facts) {
             team_ids.as_deref(),
         );
     }
-    if facts.tool_found() {
-        replay_bundle_tool_invoke(&request, facts);
+    match facts.method() {
+        "tools/call" if facts.tool_found() => replay_bundle_tool_invoke(&request, facts),
+        "tools/list" => replay_bundle_list(&request, ListFamily::Tools, facts),
+        "resources/list" => replay_bundle_list(&request, ListFamily::Resources, facts),
+        "prompts/list" => replay_bundle_list(&request, ListFamily::Prompts, facts),
+        "resources/templates/list" => {
+            replay_bundle_list(&request, ListFamily::ResourceTemplates, facts)
+        }
+        "resources/read" => replay_bundle_resource_read(&request, facts),
+        "prompts/get" => replay_bundle_prompt_get(&request, facts),
+        "initialize" => replay_bundle_initialize(&request, facts),
+        _ => {} // ping, an unknown tool: the request op only
     }
     request.set_status_code(r.status_code.unwrap_or(200));
     if let Some(f) = facts.error("request") {
@@ -704,6 +717,93 @@ fn finish_op(mut op: crate::Op<'_, '_>, failure: Option<&Failure>) -> bool {
     }
     op.end();
     failure.is_some()
+}
+
+fn replay_bundle_list(request: &crate::RequestBundle<'_>, family: ListFamily, facts: &Facts) {
+    let list = facts.list.as_ref().expect("validated");
+    let op = request.start_list(family, &list_call(list));
+    let name = match family {
+        ListFamily::Tools => "tool.list",
+        ListFamily::Resources => "resource.list",
+        ListFamily::Prompts => "prompt.list",
+        ListFamily::ResourceTemplates => "resource_template.list",
+    };
+    finish_op(op, facts.error(name));
+}
+
+fn replay_bundle_resource_read(request: &crate::RequestBundle<'_>, facts: &Facts) {
+    let r = facts.resource.as_ref().expect("validated");
+    let mut op = request.start_resource_read(&ResourceRead {
+        uri: &r.uri,
+        request_id: r.request_id.as_deref(),
+        server_id: r.server_id.as_deref(),
+        user: r.user.as_deref(),
+    });
+    if let Some(list) = &r.template_list {
+        finish_op(
+            op.start_template_list(&list_call(list)),
+            facts.error("resource_template.list"),
+        );
+    }
+    let error = facts.error("resource.read");
+    if let Some(content) = &r.content {
+        if error.is_none() || r.success_marked {
+            op.set_content_json(content.get().to_owned());
+        }
+    }
+    if r.success_marked {
+        op.mark_success();
+    }
+    if let Some(f) = error {
+        op.record_error(&f.exception_type, &f.message);
+    }
+    op.end();
+}
+
+fn replay_bundle_prompt_get(request: &crate::RequestBundle<'_>, facts: &Facts) {
+    let p = facts.prompt.as_ref().expect("validated");
+    let arguments = p.arguments.as_ref().map_or("{}", |a| a.get());
+    let arguments_count = serde_json::from_str::<serde_json::Value>(arguments)
+        .ok()
+        .and_then(|v| v.as_object().map(serde_json::Map::len))
+        .unwrap_or(0);
+    let mut op = request.start_prompt_render(&PromptGet {
+        name: &p.name,
+        arguments_count,
+        user: p.user.as_deref(),
+        server_id: p.server_id.as_deref(),
+        tenant_id: p.tenant_id.as_deref(),
+    });
+    op.set_arguments_json(arguments.to_owned());
+    let error = facts.error("prompt.render");
+    if let (None, Some(result)) = (error, &p.result) {
+        let messages_count = serde_json::from_str::<serde_json::Value>(result.get())
+            .ok()
+            .and_then(|v| v.get("messages").and_then(|m| m.as_array().map(Vec::len)))
+            .unwrap_or(0);
+        op.set_result(
+            &PromptOutcome {
+                canonical_name: p.canonical_name.as_deref(),
+                version: p.version,
+                messages_count,
+            },
+            result.get().to_owned(),
+        );
+    }
+    if let Some(f) = error {
+        op.record_error(&f.exception_type, &f.message);
+    }
+    op.end();
+}
+
+fn replay_bundle_initialize(request: &crate::RequestBundle<'_>, facts: &Facts) {
+    let i = facts.initialize.as_ref().expect("validated");
+    let op = request.start_initialize(&Initialize {
+        protocol_version: i.protocol_version.as_deref(),
+        session_id: i.session_id.as_deref(),
+        server_id: i.server_id.as_deref(),
+    });
+    finish_op(op, facts.error("mcp.initialize"));
 }
 
 fn replay_bundle_tool_invoke(request: &crate::RequestBundle<'_>, facts: &Facts) {

@@ -22,7 +22,7 @@ pub enum ListFamily {
 }
 
 impl ListFamily {
-    fn op(self) -> &'static str {
+    pub(crate) fn op(self) -> &'static str {
         match self {
             ListFamily::Tools => "tool.list",
             ListFamily::Resources => "resource.list",
@@ -31,7 +31,7 @@ impl ListFamily {
         }
     }
 
-    fn method(self) -> &'static str {
+    pub(crate) fn method(self) -> &'static str {
         match self {
             ListFamily::Tools => "tools/list",
             ListFamily::Resources => "resources/list",
@@ -52,7 +52,7 @@ pub enum ListVariant {
 }
 
 impl ListVariant {
-    fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             ListVariant::Catalog => "catalog",
             ListVariant::Server => "server",

@@ -40,10 +40,12 @@ mod emitter;
 pub mod facts;
 mod families;
 pub mod keys;
+mod queue;
 mod transport;
 
 pub use bundle::{
-    child_span_id, BundleEmitter, GatewayCallOp, McpCallOp, Op, RequestBundle, ToolInvokeOp,
+    child_span_id, BundleEmitter, GatewayCallOp, McpCallOp, Op, PromptRenderOp, QueueConfig,
+    RequestBundle, ResourceReadOp, ToolInvokeOp,
 };
 pub use config::{
     EmitterConfig, EmitterError, FamilyCapture, GatewaySettings, Protocol,

@@ -222,14 +222,26 @@ func (b *bundle) readOp(d *decoder) error {
 	return d.newline()
 }
 
+// bundlePayloads are the raw payload attributes a bundle span may carry, each placed on the first
+// child op of its owner (contract v2, "The bundle span"): the same keys and owners as v1.
+var bundlePayloads = [...]struct{ key, owner string }{
+	{mapping.KeyToolCallArguments, "tool.invoke"},
+	{mapping.KeyToolCallResult, "tool.invoke"},
+	{mapping.KeyResourceContent, "resource.read"},
+	{mapping.KeyPromptArguments, "prompt.render"},
+	{mapping.KeyPromptResult, "prompt.render"},
+}
+
 // expand turns the bundle span into the request span and appends one span per child op.
 func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice) {
 	raw := span.Attributes()
-	arguments, hasArguments := raw.Get(mapping.KeyToolCallArguments)
-	result, hasResult := raw.Get(mapping.KeyToolCallResult)
+	var payloads [len(bundlePayloads)]pcommon.Value
+	var hasPayload [len(bundlePayloads)]bool
+	for i, p := range bundlePayloads {
+		payloads[i], hasPayload[i] = raw.Get(p.key)
+	}
 	traceID, bundleID := span.TraceID(), span.SpanID()
 	start := uint64(span.StartTimestamp())
-	payloadsPlaced := false
 	for i := 1; i < len(b.ops); i++ {
 		op := &b.ops[i]
 		child := spans.AppendEmpty()
@@ -248,13 +260,10 @@ func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice) {
 		attrs := child.Attributes()
 		b.putFacts(attrs, op)
 		child.SetName(rawName(op.name, attrs))
-		if op.name == "tool.invoke" && !payloadsPlaced {
-			payloadsPlaced = true
-			if hasArguments {
-				arguments.CopyTo(attrs.PutEmpty(mapping.KeyToolCallArguments))
-			}
-			if hasResult {
-				result.CopyTo(attrs.PutEmpty(mapping.KeyToolCallResult))
+		for k, p := range bundlePayloads {
+			if hasPayload[k] && op.name == p.owner {
+				hasPayload[k] = false // the first op of its owner only
+				payloads[k].CopyTo(attrs.PutEmpty(p.key))
 			}
 		}
 		setException(child, attrs)
@@ -314,6 +323,12 @@ func rawName(op string, attrs pcommon.Map) string {
 		return str("http.request.method") + " " + str("url.path")
 	case "tool.invoke":
 		return "tools/call " + str("gen_ai.tool.name")
+	case "resource.read":
+		return "resources/read " + str("mcp.resource.uri")
+	case "prompt.render":
+		return "prompts/get " + str("gen_ai.prompt.name")
+	case "tool.list", "resource.list", "prompt.list", "resource_template.list", "mcp.initialize":
+		return str("mcp.method.name") // v1.1: the MCP method
 	}
 	return op
 }

@@ -346,3 +346,54 @@ func splice(s, insert string, at int) string {
 	i := int(uint(at) % uint(len(s)+1))
 	return s[:i] + insert + s[i:]
 }
+
+// Family ops in a bundle get v1's raw names, and each family payload lands on its owner op.
+func TestFamilyBundleExpansionNamesAndPayloads(t *testing.T) {
+	var b strings.Builder
+	encodeFact(&b, "0", bundleFact{key: "http.request.method", kind: 's', str: "POST"})
+	encodeFact(&b, "0", bundleFact{key: "url.path", kind: 's', str: "/mcp"})
+	ops := []struct{ name, method, fact, value, want string }{
+		{"tool.list", "tools/list", "", "", "tools/list"},
+		{"resource.read", "resources/read", "mcp.resource.uri", "docs://a b", "resources/read docs://a b"},
+		{"resource_template.list", "resources/templates/list", "", "", "resources/templates/list"},
+		{"prompt.render", "prompts/get", "gen_ai.prompt.name", "greeting", "prompts/get greeting"},
+		{"mcp.initialize", "initialize", "", "", "initialize"},
+	}
+	for i, op := range ops {
+		encodeFact(&b, fmt.Sprint(i+1), bundleFact{key: "mcp.method.name", kind: 's', str: op.method})
+		if op.fact != "" {
+			encodeFact(&b, fmt.Sprint(i+1), bundleFact{key: op.fact, kind: 's', str: op.value})
+		}
+		parent := 0
+		if op.name == "resource_template.list" {
+			parent = 2
+		}
+		fmt.Fprintf(&b, "o %d %s %d 10 20\n", i+1, op.name, parent)
+	}
+	decoded, err := decodeBundle(b.String())
+	require.NoError(t, err)
+	spans := ptrace.NewSpanSlice()
+	span := spans.AppendEmpty()
+	span.SetSpanID(testSpanID)
+	raw := span.Attributes()
+	raw.PutStr("cf.resource.content", `{"text":"x"}`)
+	raw.PutStr("cf.prompt.arguments", "{}")
+	raw.PutStr("cf.prompt.result", `{"messages":[]}`)
+	decoded.expand(span, spans)
+	require.Equal(t, len(ops)+1, spans.Len())
+	assert.Equal(t, "POST /mcp", spans.At(0).Name())
+	for i, op := range ops {
+		s := spans.At(i + 1)
+		assert.Equal(t, op.want, s.Name())
+		got := map[string]bool{}
+		s.Attributes().Range(func(k string, _ pcommon.Value) bool {
+			got[k] = true
+			return true
+		})
+		assert.Equal(t, op.name == "resource.read", got["cf.resource.content"], op.name)
+		assert.Equal(t, op.name == "prompt.render", got["cf.prompt.arguments"], op.name)
+		assert.Equal(t, op.name == "prompt.render", got["cf.prompt.result"], op.name)
+	}
+	_, leftOnRequest := spans.At(0).Attributes().Get("cf.resource.content")
+	assert.False(t, leftOnRequest)
+}

@@ -10,7 +10,8 @@ For each facts file in tests/parity/cases/ (one per capture in tests/oracle/tool
   3. replay the facts with emitter/target/release/raw-span-replay over OTLP/HTTP (gRPC for every
      other case, so both receivers are covered; raw span contract v1 on two cases in four, v2
      request bundles on the others, so both contracts meet both receivers; `--contract v1|v2`
-     runs every case on one), wait (bounded) for the file exporter's output;
+     runs every case on one; the family cases of tests/parity/cases/families/ alternate the same
+     way within each settings group), wait (bounded) for the file exporter's output;
   4. compare the exported spans with tests/lib/expected.py's expectation (the capture with D1–D5
      applied) using the configurator's comparator (`mcpparity diff`, its pure function), then assert each
      deviation explicitly where it applies and that no secret of the inputs reaches the output;
@@ -300,13 +301,14 @@ def new_spans(collector: Collector, known: set[str], count: int) -> list[dict]:
     raise CaseFailure(f"exported {len(got)} of {count} spans within {EXPORT_WAIT_S}s")
 
 
-def run_family_case(facts_path: Path, collector: Collector, protocol: str, keep: Path | None) -> tuple[list[str], bool]:
+def run_family_case(facts_path: Path, collector: Collector, protocol: str, keep: Path | None,
+                    contract: str = "v1") -> tuple[list[str], bool]:
     """One family case on a running collector; returns (deviations asserted, whether it is a fallback)."""
     facts = json.loads(facts_path.read_text())
     capture = load_capture(FAMILY_CAPTURES / f"{facts['case']}.json")
     known = {s["traceId"] for s in collector.spans()}
     endpoint = collector.http_endpoint if protocol == "http" else f"http://{collector.grpc_endpoint}"
-    run([str(REPLAY), "--facts", str(facts_path), "--endpoint", endpoint, "--protocol", protocol])
+    run([str(REPLAY), "--facts", str(facts_path), "--endpoint", endpoint, "--protocol", protocol, "--contract", contract])
     if fallback_case(capture):
         # The runtime forwards this method; Python traces it. Ours must be nothing at all.
         if facts.get("served") is not False:
@@ -347,7 +349,8 @@ def exported_identity_ok(expected, exported: list[dict]) -> bool:
     return all("user" not in s["attributes"] for s in exported)
 
 
-def run_family_group(paths: list[Path], keep: Path | None, verbose: bool, started: float) -> tuple[int, int, int]:
+def run_family_group(paths: list[Path], keep: Path | None, verbose: bool, started: float,
+                     contract: str = "alternate") -> tuple[int, int, int]:
     """Every family case of one settings group on one collector; returns (passed, failed, fallbacks)."""
     passed = failed = fallbacks = 0
     env = json.loads(paths[0].read_text())["env"]
@@ -362,21 +365,24 @@ def run_family_group(paths: list[Path], keep: Path | None, verbose: bool, starte
         with Collector(work, config, env=env, lifetime_s=TOTAL_BUDGET_S) as collector:
             for n, path in enumerate(paths):
                 protocol = "http" if n % 2 == 0 else "grpc"
+                # as the tools/call cases: (http, v1), (grpc, v1), (http, v2), (grpc, v2), …
+                case_contract = contract if contract != "alternate" else ("v1" if n % 4 < 2 else "v2")
                 if time.monotonic() - started > TOTAL_BUDGET_S:
                     print(f"FAIL {path.stem} not run: the suite exceeded its {TOTAL_BUDGET_S}s budget")
                     failed += 1
                     continue
                 try:
-                    asserted, fallback = run_family_case(path, collector, protocol, keep)
+                    asserted, fallback = run_family_case(path, collector, protocol, keep, case_contract)
                     note = "fallback: no runtime span" if fallback else ", ".join(asserted)
-                    print(f"PASS {path.stem}" + (f"  ({protocol}; {note})" if verbose or fallback else ""))
+                    print(f"PASS {path.stem} ({protocol}, {case_contract})"
+                          + (f"  ({note})" if verbose or fallback else ""))
                     passed += 1
                     fallbacks += fallback
                 except (CaseFailure, CollectorError, ExpectationError) as exc:
-                    print(f"FAIL {path.stem} {exc}")
+                    print(f"FAIL {path.stem} ({protocol}, {case_contract}) {exc}")
                     failed += 1
                 except Exception as exc:  # noqa: BLE001
-                    print(f"FAIL {path.stem} {type(exc).__name__}: {exc}")
+                    print(f"FAIL {path.stem} ({protocol}, {case_contract}) {type(exc).__name__}: {exc}")
                     failed += 1
                 sys.stdout.flush()
     except (CaseFailure, CollectorError) as exc:
@@ -443,7 +449,7 @@ def main() -> int:
         sys.stdout.flush()
     fallbacks = 0
     for group in family_groups(family_cases):
-        p, f, fb = run_family_group(group, a.keep, a.verbose, started)
+        p, f, fb = run_family_group(group, a.keep, a.verbose, started, a.contract)
         passed, failed, fallbacks = passed + p, failed + f, fallbacks + fb
     if fallbacks:
         print(f"of which {fallbacks} fallback cases (roots/list): passed by asserting that our emitter exports no span (Python traces them)")
