@@ -370,8 +370,20 @@ func (p *parser) str() (string, error) {
 		case c < 0x20:
 			return "", p.fail("invalid control character in string")
 		case c != '\\':
-			b = append(b, c)
-			p.pos++
+			// A run of bytes copied as they are (plain ASCII, non-ASCII) up to the next
+			// quote, backslash or control byte, appended at once.
+			end := p.pos + 1
+			for end < len(p.data) {
+				if d := p.data[end]; plainStringByte[d] {
+					end = plainRunEnd(p.data, end+1)
+				} else if d >= utf8.RuneSelf {
+					end++
+				} else {
+					break
+				}
+			}
+			b = append(b, p.data[p.pos:end]...)
+			p.pos = end
 			continue
 		}
 		if p.pos+1 >= len(p.data) {
