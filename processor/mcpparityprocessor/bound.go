@@ -119,6 +119,13 @@ func (p *parityProcessor) putStr(out pcommon.Map, key, s string, c *counts) {
 
 // exportString is the value putStr writes under key: valid UTF-8, sanitized, then bounded.
 func (p *parityProcessor) exportString(key, s string, c *counts) string {
+	// A value the batch memo holds was valid UTF-8 when it was stored: the check is skipped.
+	if clean, ok := c.memoized(p.keys.of(p.redactor, key), s); ok {
+		if clean != s {
+			c.redactions++
+		}
+		return p.cut(clean, c)
+	}
 	s = p.validText(s, c)
 	clean := p.attributeString(key, s, c)
 	if clean != s {

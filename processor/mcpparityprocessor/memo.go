@@ -20,6 +20,16 @@ type memoKey struct {
 	value   string
 }
 
+// memoized returns what the batch memo holds for s under a key of policy pol (a masked key:
+// nothing, its answer is the mask).
+func (c *counts) memoized(pol keyPolicy, s string) (string, bool) {
+	if pol&keyMasked != 0 || c.sanitized == nil || len(s) > maxMemoValueBytes {
+		return "", false
+	}
+	clean, ok := c.sanitized[memoKey{pol & keyURLLike, s}]
+	return clean, ok
+}
+
 // memoize returns sanitize(urlLike, s), computed once per batch for each short value.
 func (c *counts) memoize(urlLike keyPolicy, s string, sanitize func(keyPolicy, string) string) string {
 	if len(s) > maxMemoValueBytes {
