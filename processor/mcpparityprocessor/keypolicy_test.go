@@ -61,5 +61,6 @@ func TestMemoSeparatesURLLikeKeys(t *testing.T) {
 	assert.Equal(t, p.sanitizeValue(keyURLLike, v), urlLike)
 	assert.Equal(t, plain, p.attributeString("note", v, &c), "a memo hit answers what the rules answer")
 	assert.NotContains(t, urlLike, "pw")
-	assert.Len(t, c.sanitized, 2)
+	assert.Len(t, c.sanitized.plain, 1)
+	assert.Len(t, c.sanitized.urlLike, 1)
 }

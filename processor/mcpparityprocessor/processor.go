@@ -122,7 +122,7 @@ type counts struct {
 	bounded bool
 	// sanitized memoizes attributeString within the batch (its spans repeat the same
 	// identities, tools and URLs); nil until the first short value.
-	sanitized map[memoKey]string
+	sanitized *sanitizedMemo
 }
 
 // scopeTrust is what an instrumentation scope tells about its spans.
