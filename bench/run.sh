@@ -52,6 +52,15 @@ else
   skip "processor/go.mod not found"
 fi
 
+section "Go: instructions per op of the processor benchmarks (bench/instructions.sh, cachegrind)"
+if command -v valgrind >/dev/null 2>&1; then
+  # INSTRUCTIONS_BASE: git revisions to count beside the working tree (e.g. the commit before a change).
+  # shellcheck disable=SC2086
+  run instructions bash -c "set -o pipefail; bash '$ROOT/bench/instructions.sh' ${INSTRUCTIONS_BASE:-} | tee '$RESULTS/instructions.txt'"
+else
+  skip "valgrind not found"
+fi
+
 section "Go: mcpparity vs the contrib chain (bench/contribchain, 1,000 mixed raw spans)"
 if [ -f "$ROOT/bench/contribchain/go.mod" ]; then
   # first the chain's own checks: it really works, and how far it stays from mcpparity's output
