@@ -112,7 +112,21 @@ var triggers = func() (t [256]bool) {
 // Without a trigger byte only Bearer/Basic can match, and that needs a 'b' or 'B'.
 func cannotMatch(s string) bool {
 	sawB := false
-	for i := 0; i < len(s); i++ {
+	i := 0
+	// Eight bytes at a time: a non-ASCII byte or a trigger ends the scan, a 'b' or 'B' is noted.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(w uint64) bool { return (w-ones)&^w&highs != 0 }
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8] // one bounds check: the eight loads combine into one
+		v := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		if v&highs != 0 || hasZero(v^('='*ones)) || hasZero(v^(':'*ones)) || hasZero(v^('"'*ones)) ||
+			hasZero(v^('\''*ones)) || hasZero(v^('*'*ones)) {
+			return false
+		}
+		sawB = sawB || hasZero((v|0x2020202020202020)^('b'*ones))
+	}
+	for ; i < len(s); i++ {
 		c := s[i]
 		if triggers[c] {
 			return false
