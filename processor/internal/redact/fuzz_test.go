@@ -159,6 +159,8 @@ var referenceFragments = []string{
 	"pässword=p", "naïve-secret: n", "K=k", "---=d", "ſ: s", "é=e", "uri=u", "id=7", "query=q", "x y=z",
 	"{", "}", "[", "]", "Zürich", "日本", "\xff", "é", "\n", "session_id=", "sessionid:", "cookie", "=value", "x=y =z", "a*=1", "id=v =w",
 	"api=x&", "key=v", "auth=a&token=t", "session:s id=i", "api='q' key:k",
+	// a key in single quotes that opens before a key in double quotes inside it
+	`'a "password": x' : 1`, `'token "`, `": v`,
 }
 
 // TestTextRulesMatchReference combines fragments (seeded) and checks each text against the
