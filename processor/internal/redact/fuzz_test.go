@@ -185,3 +185,15 @@ func TestTextRulesMatchReference(t *testing.T) {
 		checkAgainstReference(t, b.String())
 	}
 }
+
+// FuzzValidUTF8: validUTF8 is utf8.ValidString.
+func FuzzValidUTF8(f *testing.F) {
+	for _, s := range []string{"", "abcdefghé", "Zürich 日本 😀 abcdefgh", "\xff", "abcdefg\xe2\x82", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "\xe0\x80\xaf"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := validUTF8(s), utf8.ValidString(s); got != want {
+			t.Fatalf("validUTF8(%q) = %v, utf8.ValidString %v", s, got, want)
+		}
+	})
+}

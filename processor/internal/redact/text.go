@@ -46,7 +46,9 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	if s == "" {
 		return s, nil
 	}
-	s = payload.ValidString(s)
+	if !validUTF8(s) {
+		s = payload.ValidString(s)
+	}
 	var pend []pendingMask
 	s, err := sanitizeEmbeddedURLs(s, &pend)
 	unparsableURLs := len(pend) > 0
