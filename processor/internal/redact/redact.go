@@ -68,8 +68,9 @@ type Redactor struct {
 // [\W_]*, or the whole field as a literal when it has none.
 type keyPattern struct {
 	parts        [][]rune
-	last         byte // lowercase last rune of the key when ASCII
-	lastNonASCII bool // the last rune is not ASCII (or folds to non-ASCII runes): no quick filter
+	asciiParts   []string // parts lowercased when they are [A-Za-z0-9]+ (else nil): the byte-wise backward match
+	last         byte     // lowercase last rune of the key when ASCII
+	lastNonASCII bool     // the last rune is not ASCII (or folds to non-ASCII runes): no quick filter
 }
 
 // New compiles the rules for fields (nil = DefaultFields()). Each field is stripped and blank
@@ -146,6 +147,10 @@ func newKeyPattern(field string) keyPattern {
 	}
 	if len(k.parts) == 0 {
 		k.parts = [][]rune{[]rune(field)}
+	} else {
+		for _, part := range k.parts {
+			k.asciiParts = append(k.asciiParts, strings.ToLower(string(part)))
+		}
 	}
 	lastPart := k.parts[len(k.parts)-1]
 	last := lastPart[len(lastPart)-1]

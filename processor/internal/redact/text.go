@@ -383,6 +383,52 @@ func (k *keyPattern) matchBackward(s string, q int) (int, bool) {
 // matchBackwardLow is matchBackward that also returns the lowest byte offset it may have
 // read: its answer depends on s[low:q] only, so an edit outside it leaves the answer as is.
 func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool) {
+	if k.asciiParts == nil {
+		return k.matchBackwardLowRunes(s, q)
+	}
+	// The parts are [a-z0-9]+: over ASCII text a byte matches a part's letter when equal
+	// after |0x20 and a digit when equal. A non-ASCII byte (a possible IGNORECASE letter
+	// ſ ı İ K, or a \W rune in a gap) sends the key to the rune-wise match.
+	i := q
+	for pi := len(k.asciiParts) - 1; pi >= 0; pi-- {
+		part := k.asciiParts[pi]
+		for j := len(part) - 1; j >= 0; j-- {
+			if i <= 0 {
+				return 0, 0, false
+			}
+			c, p := s[i-1], part[j]
+			if c >= utf8.RuneSelf {
+				return k.matchBackwardLowRunes(s, q)
+			}
+			if p >= 'a' {
+				c |= 0x20
+			}
+			if c != p {
+				return 0, i - 1, false
+			}
+			i--
+		}
+		if pi > 0 {
+			for i > 0 { // [\W_]*
+				c := s[i-1]
+				if c >= utf8.RuneSelf {
+					return k.matchBackwardLowRunes(s, q)
+				}
+				if asciiWord[c] && c != '_' {
+					break
+				}
+				i--
+			}
+			if i == 0 {
+				return k.matchBackwardLowRunes(s, q) // a part needs at least one more byte
+			}
+		}
+	}
+	return i, i, true
+}
+
+// matchBackwardLowRunes is matchBackwardLow rune by rune, for any key and text.
+func (k *keyPattern) matchBackwardLowRunes(s string, q int) (start, low int, ok bool) {
 	i, low := q, q
 	for pi := len(k.parts) - 1; pi >= 0; pi-- {
 		part := k.parts[pi]
@@ -515,14 +561,18 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 	// the one before wrote (a string view of one buffer) and writing the other: a text
 	// that many rules change costs two allocations, not one per rule.
 	var cur, spare []byte
-	lasts := lastBytes(ends)
 	// With at most 64 fields each end knows which keys match backwards from it (probeEnd),
 	// so a rule visits only its own candidates; after a rule's edits only the ends whose
 	// backward matches read an edited byte are probed again.
 	withHits := len(r.keys) <= 64
 	var hits [2]uint64 // per rule kind (quoted, bare): the keys some end matched
+	// Without them, the last bytes of the ends of each rule kind (a field whose last letter
+	// is not among them has no candidate).
+	var lasts [2][256]bool
 	if withHits {
 		hits = r.probeEnds(s, ends)
+	} else {
+		lasts = lastBytes(ends)
 	}
 	for ki := range r.keys {
 		k := &r.keys[ki]
@@ -531,13 +581,14 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 			if withHits && hits[qi]&bit == 0 {
 				continue
 			}
-			if !k.lastNonASCII && !lasts[qi][k.last] {
+			if !withHits && !k.lastNonASCII && !lasts[qi][k.last] {
 				continue // no key with a value of this rule's kind ends with the field's last letter
 			}
 			// A match of the key ends where the backward match started (parts and gaps
 			// never overlap), so the end's quotedValue is the rule's quote check.
 			starts = starts[:0]
-			for _, e := range ends {
+			for ei := range ends {
+				e := &ends[ei]
 				if e.q == 0 || e.quotedValue != quoted {
 					continue
 				}
@@ -570,9 +621,10 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 			if ends, ok = shiftEnds(ends, edits); !ok {
 				ends = keyEnds(s, ends)
 			}
-			lasts = lastBytes(ends)
 			if withHits {
 				hits = r.probeEnds(s, ends)
+			} else {
+				lasts = lastBytes(ends)
 			}
 		}
 	}
