@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math/bits"
 	"slices"
-	"sort"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -487,15 +486,16 @@ func skipSpaces(s string, i int) int {
 // the value after the separator (and \s*) opens with a quote: the quoted rule needs one and
 // the bare rule's (?!['"]) refuses one, so each rule only tries its own kind of end.
 type keyEnd struct {
-	q           int
-	sep         int // the '=' or ':'
-	quotedValue bool
-	// With at most 64 fields (Redactor.probeEnd): the fields whose key matches backwards
+	q   int
+	sep int // the '=' or ':'
+	// With at most 64 fields (Redactor.probeEnds): the fields whose key matches backwards
 	// from q, and the lowest byte those matches read; probed is false until they are known.
-	hits   uint64
-	low    int
-	probed bool
-	last   byte // s[q-1] lowercased when ASCII (0 when q == 0)
+	hits        uint64
+	low         int
+	start       int // where the key matched starts, when hits has one bit
+	probed      bool
+	quotedValue bool
+	last        byte // s[q-1] lowercased when ASCII (0 when q == 0)
 }
 
 // keyEnds returns, for each '=' or ':' in s, the byte offset where a key before it ends
@@ -553,8 +553,8 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 // instead of being scanned again (shiftEnds).
 func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) (string, bool) {
 	changed := false
-	var startsBuf [64]int
-	starts := startsBuf[:0] // keeps its room from one field to the next
+	var keysBuf [64]keySpan
+	keys := keysBuf[:0] // keeps its room from one field to the next
 	var editsBuf [32]edit
 	edits := editsBuf[:0]
 	// The rules write their results into two buffers in turn, each rule reading the text
@@ -586,7 +586,7 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 			}
 			// A match of the key ends where the backward match started (parts and gaps
 			// never overlap), so the end's quotedValue is the rule's quote check.
-			starts = starts[:0]
+			keys = keys[:0]
 			for ei := range ends {
 				e := &ends[ei]
 				if e.q == 0 || e.quotedValue != quoted {
@@ -598,16 +598,18 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 				if e.last != k.last && e.last < utf8.RuneSelf && !k.lastNonASCII {
 					continue // the key cannot end with this byte (a non-ASCII one is decided in matchBackward)
 				}
-				if st, ok := k.matchBackward(s, e.q); ok {
-					starts = append(starts, st)
+				if withHits && e.hits == bit {
+					keys = append(keys, keySpan{e.start, e.q}) // the probe matched this key only
+				} else if st, ok := k.matchBackward(s, e.q); ok {
+					keys = append(keys, keySpan{st, e.q})
 				}
 			}
-			if len(starts) == 0 {
+			if len(keys) == 0 {
 				continue
 			}
 			var out []byte
 			var ok bool
-			out, edits, ok = applyKeyRule(spare, edits[:0], s, k, starts, quoted)
+			out, edits, ok = applyKeyRule(spare, edits[:0], s, keys, quoted)
 			if !ok {
 				spare = out
 				continue
@@ -644,10 +646,11 @@ func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
 			e.hits, e.low, e.probed = 0, e.q, true
 			for m := r.keysByLast[e.last]; m != 0; m &= m - 1 {
 				ki := bits.TrailingZeros64(m)
-				_, low, ok := r.keys[ki].matchBackwardLow(s, e.q)
+				st, low, ok := r.keys[ki].matchBackwardLow(s, e.q)
 				e.low = min(e.low, low)
 				if ok {
 					e.hits |= 1 << ki
+					e.start = st
 				}
 			}
 		}
@@ -693,6 +696,7 @@ func shiftEnds(ends []keyEnd, edits []edit) (_ []keyEnd, ok bool) {
 		e.q += delta
 		e.sep += delta
 		e.low += delta
+		e.start += delta
 		if w != r {
 			ends[w] = *e
 		}
@@ -719,20 +723,25 @@ func lastBytes(ends []keyEnd) (set [2][256]bool) {
 	return set
 }
 
-// applyKeyRule runs one rule from the candidate starts and writes the result into dst (its
-// contents are dropped); changed is false, and dst holds nothing, when no start matched.
-func applyKeyRule(dst []byte, edits []edit, s string, k *keyPattern, starts []int, quoted bool) (_ []byte, _ []edit, changed bool) {
-	if len(starts) > 1 {
-		sort.Ints(starts)
+// keySpan is where a field's key pattern matches in a text: [start, end).
+type keySpan struct{ start, end int }
+
+// applyKeyRule runs one rule from its candidate keys (the spans its key pattern matches
+// backwards from key ends, which the forward match would give too) and writes the result
+// into dst (its contents are dropped); changed is false, and dst holds nothing, when no
+// candidate matched.
+func applyKeyRule(dst []byte, edits []edit, s string, keys []keySpan, quoted bool) (_ []byte, _ []edit, changed bool) {
+	if len(keys) > 1 {
+		slices.SortFunc(keys, func(a, b keySpan) int { return a.start - b.start })
 	}
 	dst = dst[:0]
 	last := 0 // end of the previous match (Python resumes its scan there)
 	copied := 0
-	for _, st := range starts {
-		if st < last {
+	for _, key := range keys {
+		if key.start < last {
 			continue
 		}
-		vs, ve, ok := matchKeyRule(s, k, st, quoted)
+		vs, ve, ok := matchKeyRuleAt(s, key, quoted)
 		if !ok {
 			continue
 		}
@@ -757,14 +766,19 @@ func applyKeyRule(dst []byte, edits []edit, s string, k *keyPattern, starts []in
 
 // matchKeyRule runs the quoted or bare rule at byte st; it returns the value span to mask.
 func matchKeyRule(s string, k *keyPattern, st int, quoted bool) (int, int, bool) {
-	if !wordBoundary(s, st) {
-		return 0, 0, false
-	}
 	e, ok := k.matchForward(s, st)
-	if !ok || !wordBoundary(s, e) {
+	if !ok {
 		return 0, 0, false
 	}
-	i := skipSpaces(s, e)
+	return matchKeyRuleAt(s, keySpan{st, e}, quoted)
+}
+
+// matchKeyRuleAt is matchKeyRule where the field's key pattern matches key.
+func matchKeyRuleAt(s string, key keySpan, quoted bool) (int, int, bool) {
+	if !wordBoundary(s, key.start) || !wordBoundary(s, key.end) {
+		return 0, 0, false
+	}
+	i := skipSpaces(s, key.end)
 	if i >= len(s) || (s[i] != '=' && s[i] != ':') {
 		return 0, 0, false
 	}
