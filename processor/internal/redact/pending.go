@@ -71,6 +71,9 @@ func applyPending(s string, pend []pendingMask) string {
 		return s
 	}
 	slices.SortStableFunc(pend, func(a, b pendingMask) int { return a.start - b.start })
+	if masksInPlace(s, pend) {
+		return s // D3's second pass finds the values it masked before
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	copied := 0
@@ -89,4 +92,25 @@ func applyPending(s string, pend []pendingMask) string {
 	}
 	b.WriteString(s[copied:])
 	return b.String()
+}
+
+// masksInPlace reports whether applyPending would give s back: every span it replaces
+// already holds its mask. pend is sorted by start.
+func masksInPlace(s string, pend []pendingMask) bool {
+	copied := 0
+	for i := 0; i < len(pend); {
+		st, end, mask := pend[i].start, pend[i].end, pend[i].mask
+		for i++; i < len(pend) && pend[i].start < end; i++ {
+			end = max(end, pend[i].end)
+		}
+		st, end = max(st, copied), min(end, len(s))
+		if st >= end {
+			continue
+		}
+		if s[st:end] != mask {
+			return false
+		}
+		copied = end
+	}
+	return true
 }

@@ -223,6 +223,14 @@ func isTokenRune(c rune) bool {
 	return c == 0x130 || c == 0x131 || c == 0x17F || c == 0x212A // IGNORECASE letters
 }
 
+// tokenByte is isTokenRune on ASCII.
+var tokenByte = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = isTokenRune(rune(c))
+	}
+	return t
+}()
+
 func redactBearer(s string, edits *[]edit) string {
 	var b strings.Builder
 	last := 0
@@ -286,7 +294,14 @@ func redactBearer(s string, edits *[]edit) string {
 		}
 		tokStart := j
 		for j < len(s) {
-			c, n := runeAt(s, j)
+			if c := s[j]; c < utf8.RuneSelf {
+				if !tokenByte[c] {
+					break
+				}
+				j++
+				continue
+			}
+			c, n := decodeAt(s, j)
 			if !isTokenRune(c) {
 				break
 			}
@@ -852,11 +867,15 @@ func collapseMasks(s string) string {
 	var b strings.Builder
 	copied := 0
 	for i := first; i < len(s); {
-		k := strings.Index(s[i:], Mask)
-		if k < 0 {
+		// the next Mask: its first byte (IndexByte), then the rest
+		st := indexByteFrom(s, i, Mask[0])
+		if st < 0 {
 			break
 		}
-		st := i + k
+		if !strings.HasPrefix(s[st+1:], Mask[1:]) {
+			i = st + 1
+			continue
+		}
 		end := st + len(Mask)
 		runs := 0
 		for {
