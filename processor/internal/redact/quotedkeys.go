@@ -29,7 +29,7 @@ import (
 const maxQuotedKeyLen = 256
 
 func (r *Redactor) redactQuotedKeys(s string) string {
-	var buf [4]pendingMask
+	var buf [16]pendingMask
 	var endsBuf [128]keyEnd
 	return applyPending(s, r.quotedKeyValues(s, buf[:0], keyEnds(s, endsBuf[:0])))
 }
@@ -165,7 +165,13 @@ func (r *Redactor) quotedKeyValue(s string, out []pendingMask, open, keyEnd, m i
 		return out, after
 	}
 	mask := Mask
-	if wrap {
+	switch {
+	case !wrap:
+	case m == 0 && s[open] == '"':
+		mask = `"` + Mask + `"`
+	case m == 0:
+		mask = `'` + Mask + `'`
+	default:
 		delim := s[open-m : open+1]
 		mask = delim + Mask + delim
 	}

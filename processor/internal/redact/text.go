@@ -48,9 +48,10 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	if !validUTF8(s) {
 		s = payload.ValidString(s)
 	}
-	var pend []pendingMask
-	s, err := sanitizeEmbeddedURLs(s, &pend)
-	unparsableURLs := len(pend) > 0
+	var pendBuf [16]pendingMask
+	pend := pendBuf[:0]
+	s, pend, err := sanitizeEmbeddedURLs(s, pend)
+	unparsableURLs := len(pend) > 0 // only those are pending yet
 	if unparsableURLs {
 		var edits []edit
 		s = redactBearer(s, &edits)
@@ -126,13 +127,13 @@ func cannotMatch(s string) bool {
 // ---- step 1: URLs, _URL_PATTERN = https?://[^\s<>"']+
 
 // sanitizeEmbeddedURLs sanitizes every URL of s. A URL Python cannot parse keeps its path,
-// sanitized query and fragment (sanitizeUnparsableURL); its authority is added to pend, to be
-// masked once the later rules have seen it.
-func sanitizeEmbeddedURLs(s string, pend *[]pendingMask) (string, error) {
+// sanitized query and fragment (sanitizeUnparsableURL); its authority is appended to pend, to
+// be masked once the later rules have seen it.
+func sanitizeEmbeddedURLs(s string, pend []pendingMask) (string, []pendingMask, error) {
 	// Every match has "://" right after "http" or "https", and "://" is far rarer in text
 	// than "http" or 'h': search for it and look back.
 	if !strings.Contains(s, "://") {
-		return s, nil
+		return s, pend, nil
 	}
 	var b strings.Builder
 	var firstErr error
@@ -182,7 +183,7 @@ func sanitizeEmbeddedURLs(s string, pend *[]pendingMask) (string, error) {
 			var as, ae int
 			clean, as, ae = sanitizeUnparsableURL(s[start:end])
 			at := b.Len() + start - last // where clean starts in the output
-			*pend = append(*pend, pendingMask{start: at + as, end: at + ae, mask: URLMask})
+			pend = append(pend, pendingMask{start: at + as, end: at + ae, mask: URLMask})
 			if firstErr == nil {
 				firstErr = err
 			}
@@ -198,10 +199,10 @@ func sanitizeEmbeddedURLs(s string, pend *[]pendingMask) (string, error) {
 		i = end
 	}
 	if last == 0 {
-		return s, firstErr
+		return s, pend, firstErr
 	}
 	b.WriteString(s[last:])
-	return b.String(), firstErr
+	return b.String(), pend, firstErr
 }
 
 // urlStop marks the ASCII bytes that end a URL: \s < > " '.
