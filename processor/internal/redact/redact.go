@@ -62,6 +62,10 @@ type Redactor struct {
 	// keysByLast[b] has bit i set when keys[i] can end with byte b (as keyLast); only
 	// used when there are at most 64 keys.
 	keysByLast [256]uint64
+	// keysByPrev[b] has bit i set when keys[i] can have byte b (ASCII lowercased) right
+	// before an ASCII last byte: its last part's second to last letter, or any byte when
+	// that part has one letter or is not ASCII.
+	keysByPrev [256]uint64
 }
 
 // keyPattern is _field_name_text_pattern: the field's ASCII alphanumeric parts joined by
@@ -94,6 +98,7 @@ func New(fields []string, opts Options) *Redactor {
 		}
 		r.keys = append(r.keys, newKeyPattern(f))
 		r.markKeyLast(len(r.keys) - 1)
+		r.markKeyPrev(len(r.keys) - 1)
 	}
 	return r
 }
@@ -127,6 +132,25 @@ func (r *Redactor) markKeyLast(ki int) {
 			mark(int(c + 'a' - 'A'))
 		default:
 			mark(int(c))
+		}
+	}
+}
+
+// markKeyPrev adds keys[ki] to keysByPrev.
+func (r *Redactor) markKeyPrev(ki int) {
+	if ki >= 64 {
+		return
+	}
+	k := r.keys[ki]
+	var last string
+	if k.asciiParts != nil {
+		last = k.asciiParts[len(k.asciiParts)-1]
+	}
+	for b := range r.keysByPrev {
+		// A text rune matching the letter under IGNORECASE is its ASCII case or a
+		// non-ASCII rune (ſ ı İ K), whose last byte is >= 0x80.
+		if len(last) < 2 || b == int(last[len(last)-2]) || b >= utf8.RuneSelf {
+			r.keysByPrev[b] |= 1 << ki
 		}
 	}
 }

@@ -660,7 +660,16 @@ func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
 		}
 		if !e.probed {
 			e.hits, e.low, e.probed = 0, e.q, true
-			for m := r.keysByLast[e.last]; m != 0; m &= m - 1 {
+			m := r.keysByLast[e.last]
+			if e.last < utf8.RuneSelf && e.q >= 2 {
+				prev := s[e.q-2]
+				if prev >= 'A' && prev <= 'Z' {
+					prev += 'a' - 'A'
+				}
+				m &= r.keysByPrev[prev]
+				e.low = e.q - 2 // the answer depends on that byte too
+			}
+			for ; m != 0; m &= m - 1 {
 				ki := bits.TrailingZeros64(m)
 				st, low, ok := r.keys[ki].matchBackwardLow(s, e.q)
 				e.low = min(e.low, low)
