@@ -197,3 +197,20 @@ func FuzzValidUTF8(f *testing.F) {
 		}
 	})
 }
+
+// FuzzKeyMatches: the quick rejections of KeyMatches (length, last letter) change no answer
+// of the definition, the normalized key looked up among the normalized fields.
+func FuzzKeyMatches(f *testing.F) {
+	for _, s := range []string{"password", "Api-Key", "temp_c", "x-token!", "pässwörd", "---", "İd", "ſecret", "Access_Token\u00e9"} {
+		f.Add(s)
+	}
+	rs := []*Redactor{New(nil, Options{}), New([]string{"---", "id", "x9", "K"}, Options{})}
+	f.Fuzz(func(t *testing.T, key string) {
+		for i, r := range rs {
+			want := r.normalized[string(appendNormalized(nil, key))]
+			if got := r.KeyMatches(key); got != want {
+				t.Fatalf("redactor %d: KeyMatches(%q) = %v, the normalized lookup %v", i, key, got, want)
+			}
+		}
+	})
+}

@@ -54,6 +54,7 @@ type Redactor struct {
 	minFieldLen int                // shortest normalized field: shorter keys cannot match
 	maxFieldLen int                // longest normalized field: a key normalizing longer cannot match
 	fieldLens   [maxKeyLenSet]bool // normalized field lengths below maxKeyLenSet
+	fieldLast   [256]bool          // last bytes of the non-empty normalized fields
 	keys        []keyPattern       // one free-text key pattern per field, in configured order
 	// keyLast marks the bytes a key pattern can end with, as keyEnd.last holds them (ASCII
 	// lowercased; every byte >= 0x80 when a pattern's last rune can match a non-ASCII rune):
@@ -95,6 +96,9 @@ func New(fields []string, opts Options) *Redactor {
 		r.maxFieldLen = max(r.maxFieldLen, len(n))
 		if len(n) < maxKeyLenSet {
 			r.fieldLens[len(n)] = true
+		}
+		if n != "" {
+			r.fieldLast[n[len(n)-1]] = true
 		}
 		r.keys = append(r.keys, newKeyPattern(f))
 		r.markKeyLast(len(r.keys) - 1)
@@ -240,6 +244,25 @@ func (r *Redactor) KeyMatches(key string) bool {
 	// letter), so short keys and keys of no field's length skip the map.
 	if len(key) < r.minFieldLen {
 		return false
+	}
+	// The last byte of the normalized key is the last ASCII letter or digit of the key,
+	// lowercased, when only ASCII bytes follow it (they are dropped): no field ending with
+	// it, no match. A non-ASCII rune may normalize to a letter; no letter or digit at all
+	// normalizes to "" (a field of punctuation only): both take the full check.
+	for i := len(key) - 1; i >= 0; i-- {
+		c := key[i]
+		if c >= utf8.RuneSelf {
+			break
+		}
+		if isASCIIAlnum(c) {
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if !r.fieldLast[c] {
+				return false
+			}
+			break
+		}
 	}
 	var buf [64]byte
 	n := appendNormalizedUpTo(buf[:0], key, r.maxFieldLen)
