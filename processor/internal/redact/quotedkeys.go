@@ -182,6 +182,9 @@ func (r *Redactor) quotedKeyValue(s string, out []pendingMask, open, keyEnd, m i
 // K→k), so D3 masks under every quoted key the gateway's text rule would take for the field
 // ("paſſword"), and more (normalizing also drops gaps the text rule keeps).
 func (r *Redactor) quotedKeyMatches(key string) bool {
+	if len(key) < r.minFieldLen {
+		return false // the folds only make a key shorter
+	}
 	if r.KeyMatches(key) {
 		return true
 	}

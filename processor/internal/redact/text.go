@@ -131,19 +131,19 @@ func cannotMatch(s string) bool {
 // be masked once the later rules have seen it.
 func sanitizeEmbeddedURLs(s string, pend []pendingMask) (string, []pendingMask, error) {
 	// Every match has "://" right after "http" or "https", and "://" is far rarer in text
-	// than "http" or 'h': search for it and look back.
-	if !strings.Contains(s, "://") {
-		return s, pend, nil
-	}
+	// than "http" or 'h': search for it (its ':', IndexByte) and look back.
 	var b strings.Builder
 	var firstErr error
 	last := 0
 	for i := 0; i < len(s); {
-		k := strings.Index(s[i:], "://")
-		if k < 0 {
+		sep := indexByteFrom(s, i, ':')
+		if sep < 0 {
 			break
 		}
-		sep := i + k
+		if !strings.HasPrefix(s[sep+1:], "//") {
+			i = sep + 1
+			continue
+		}
 		j := sep + 3
 		var start int
 		switch {
