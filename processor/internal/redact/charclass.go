@@ -126,22 +126,24 @@ func isASCIIAlnum(c byte) bool {
 func validUTF8(s string) bool {
 	const highBits = 0x8080808080808080
 	i := 0
-	for i < len(s) {
-		if i+8 <= len(s) {
+	for {
+		for i+8 <= len(s) { // ASCII, eight bytes at a time
 			w := s[i : i+8]
 			word := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-			if word&highBits == 0 {
-				i += 8
-				continue
+			if word&highBits != 0 {
+				i += bits.TrailingZeros64(word&highBits) >> 3 // the first non-ASCII byte
+				break
 			}
-			i += bits.TrailingZeros64(word&highBits) >> 3 // the first non-ASCII byte
+			i += 8
+		}
+		for i < len(s) && s[i] < utf8.RuneSelf { // the last bytes
+			i++
+		}
+		if i >= len(s) {
+			return true
 		}
 		c := s[i]
-		if c < utf8.RuneSelf {
-			i++
-			continue
-		}
 		// The well-formed sequences of the Unicode standard (table 3-7), as utf8 accepts.
 		lo, hi := byte(0x80), byte(0xBF)
 		var n int
@@ -178,5 +180,4 @@ func validUTF8(s string) bool {
 		}
 		i += n
 	}
-	return true
 }
