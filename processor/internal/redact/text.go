@@ -160,14 +160,17 @@ func sanitizeEmbeddedURLs(s string, pend []pendingMask) (string, []pendingMask, 
 			continue
 		}
 		end := j
-		for end < len(s) { // [^\s<>"']+
+		plain := plainURL(s[start:j]) // and, below, the rest of the URL (SanitizeURLStrict)
+		for end < len(s) {            // [^\s<>"']+
 			if c := s[end]; c < utf8.RuneSelf {
 				if urlStop[c] {
 					break
 				}
+				plain = plain && !urlNeedsParse[c]
 				end++
 				continue
 			}
+			plain = false
 			c, n := decodeAt(s, end)
 			if isSpace(c) {
 				break
@@ -176,6 +179,10 @@ func sanitizeEmbeddedURLs(s string, pend []pendingMask) (string, []pendingMask, 
 		}
 		if end == j {
 			i = sep + 1
+			continue
+		}
+		if plain { // comes back unchanged
+			i = end
 			continue
 		}
 		clean, err := SanitizeURLStrict(s[start:end])
@@ -551,7 +558,10 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 			}
 			q -= n
 		}
-		v := skipSpaces(s, i+1)
+		v := i + 1
+		if v < len(s) && (s[v] >= utf8.RuneSelf || asciiSpace[s[v]]) {
+			v = skipSpaces(s, v)
+		}
 		var last byte
 		if q > 0 {
 			last = s[q-1]
