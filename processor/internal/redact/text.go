@@ -48,17 +48,21 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	if !validUTF8(s) {
 		s = payload.ValidString(s)
 	}
+	var bufs textBuffers
 	var pendBuf [16]pendingMask
 	pend := pendBuf[:0]
-	s, pend, err := sanitizeEmbeddedURLs(s, pend)
+	out, changedURLs, pend, err := sanitizeEmbeddedURLsInto(bufs.writable(), s, pend)
+	s = bufs.result(s, out, changedURLs)
 	unparsableURLs := len(pend) > 0 // only those are pending yet
+	var bearerChanged bool
 	if unparsableURLs {
 		var edits []edit
-		s = redactBearer(s, &edits)
+		out, bearerChanged = redactBearerInto(bufs.writable(), s, &edits)
 		shiftPending(pend, edits)
 	} else {
-		s = redactBearer(s, nil)
+		out, bearerChanged = redactBearerInto(bufs.writable(), s, nil)
 	}
+	s = bufs.result(s, out, bearerChanged)
 	// Prefilter of steps 3 and D3: both need a separator; the key=value rules need one of
 	// the fields' last letters right before it (and \s*), D3 a closing quote. Texts with
 	// neither skip the two steps (their scans are most of the engine's work).
@@ -70,14 +74,39 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	}
 	changed := false
 	if keyCandidate {
-		s, changed = r.redactKeyValues(s, pend, ends)
+		s, changed = r.redactKeyValues(s, pend, ends, &bufs)
 	}
-	s = applyPending(s, pend)
+	out, masked := applyPendingInto(bufs.writable(), s, pend)
+	s = bufs.result(s, out, masked)
 	if r.opts.JSONQuotedKeys && (changed || unparsableURLs) {
 		s = r.redactQuotedKeys(s) // quoted keys the rules' masks brought together
 	}
-	s = collapseMasks(s)
+	out, collapsed := collapseMasksInto(bufs.writable(), s)
+	s = bufs.result(s, out, collapsed)
 	return s, err
+}
+
+// textBuffers are the two buffers the steps of applyTextRules write their results into in
+// turn: a step reads the text, which may view one of them, and writes the other, so a text
+// that every step changes costs two allocations, not one per step. A buffer the text views
+// is never written again before the text is replaced.
+type textBuffers struct {
+	viewed []byte // the buffer the text views (nil: the caller's text)
+	free   []byte // the other one
+}
+
+// writable returns the buffer a step may write its result into, emptied.
+func (t *textBuffers) writable() []byte { return t.free[:0] }
+
+// result returns the text after a step that wrote out (from writable): out as the new text
+// when the step changed it, else s; out's room is kept either way.
+func (t *textBuffers) result(s string, out []byte, changed bool) string {
+	if !changed {
+		t.free = out
+		return s
+	}
+	t.free, t.viewed = t.viewed, out
+	return unsafe.String(unsafe.SliceData(out), len(out))
 }
 
 // separatorCandidates reports whether a key=value rule may match at one of ends (the byte
@@ -130,9 +159,19 @@ func cannotMatch(s string) bool {
 // sanitized query and fragment (sanitizeUnparsableURL); its authority is appended to pend, to
 // be masked once the later rules have seen it.
 func sanitizeEmbeddedURLs(s string, pend []pendingMask) (string, []pendingMask, error) {
+	out, changed, pend, err := sanitizeEmbeddedURLsInto(nil, s, pend)
+	if !changed {
+		return s, pend, err
+	}
+	return string(out), pend, err
+}
+
+// sanitizeEmbeddedURLsInto is sanitizeEmbeddedURLs writing the result into dst (emptied):
+// changed is false, and dst holds nothing, when no URL changed.
+func sanitizeEmbeddedURLsInto(dst []byte, s string, pend []pendingMask) (_ []byte, changed bool, _ []pendingMask, _ error) {
 	// Every match has "://" right after "http" or "https", and "://" is far rarer in text
 	// than "http" or 'h': search for it (its ':', IndexByte) and look back.
-	var b strings.Builder
+	dst = dst[:0]
 	var firstErr error
 	last := 0
 	for i := 0; i < len(s); {
@@ -189,27 +228,27 @@ func sanitizeEmbeddedURLs(s string, pend []pendingMask) (string, []pendingMask, 
 		if err != nil {
 			var as, ae int
 			clean, as, ae = sanitizeUnparsableURL(s[start:end])
-			at := b.Len() + start - last // where clean starts in the output
+			at := len(dst) + start - last // where clean starts in the output
 			pend = append(pend, pendingMask{start: at + as, end: at + ae, mask: URLMask})
 			if firstErr == nil {
 				firstErr = err
 			}
 		}
 		if clean != s[start:end] {
-			if b.Len() == 0 {
-				b.Grow(len(s) + 16)
+			if !changed {
+				dst = slices.Grow(dst, len(s)+16)
+				changed = true
 			}
-			b.WriteString(s[last:start])
-			b.WriteString(clean)
+			dst = append(dst, s[last:start]...)
+			dst = append(dst, clean...)
 			last = end
 		}
 		i = end
 	}
-	if last == 0 {
-		return s, pend, firstErr
+	if !changed {
+		return dst, false, pend, firstErr
 	}
-	b.WriteString(s[last:])
-	return b.String(), pend, firstErr
+	return append(dst, s[last:]...), true, pend, firstErr
 }
 
 // urlStop marks the ASCII bytes that end a URL: \s < > " '.
@@ -240,7 +279,17 @@ var tokenByte = func() (t [utf8.RuneSelf]bool) {
 }()
 
 func redactBearer(s string, edits *[]edit) string {
-	var b strings.Builder
+	out, changed := redactBearerInto(nil, s, edits)
+	if !changed {
+		return s
+	}
+	return string(out)
+}
+
+// redactBearerInto is redactBearer writing the result into dst (emptied): changed is false,
+// and dst holds nothing, when no credential was masked.
+func redactBearerInto(dst []byte, s string, edits *[]edit) (_ []byte, changed bool) {
+	dst = dst[:0]
 	last := 0
 	nextLower, nextUpper := -2, -2 // next 'b' and 'B' at or after i (-1: none, -2: not searched)
 	for i := 0; i < len(s); i++ {
@@ -324,22 +373,22 @@ func redactBearer(s string, edits *[]edit) string {
 				continue
 			}
 		}
-		if b.Len() == 0 {
-			b.Grow(len(s))
+		if !changed {
+			dst = slices.Grow(dst, len(s))
+			changed = true
 		}
-		b.WriteString(s[last:wordEnd])
-		b.WriteString(" " + Mask)
+		dst = append(dst, s[last:wordEnd]...)
+		dst = append(dst, " "+Mask...)
 		if edits != nil {
 			*edits = append(*edits, edit{wordEnd, j, len(" " + Mask)})
 		}
 		last = j
 		i = j - 1
 	}
-	if last == 0 {
-		return s
+	if !changed {
+		return dst, false
 	}
-	b.WriteString(s[last:])
-	return b.String()
+	return append(dst, s[last:]...), true
 }
 
 // indexByteFrom returns the offset of the first c of s at or after from, or -1.
@@ -576,17 +625,17 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 
 // redactKeyValues applies step 3 to s, whose key ends are ends, and reports whether it
 // changed s; pending spans follow its edits. ends is updated through each rule's edits
-// instead of being scanned again (shiftEnds).
-func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) (string, bool) {
+// instead of being scanned again (shiftEnds). The rules write into bufs, s viewing one of
+// them or none.
+func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, bufs *textBuffers) (string, bool) {
 	changed := false
 	var keysBuf [64]keySpan
 	keys := keysBuf[:0] // keeps its room from one field to the next
 	var editsBuf [32]edit
 	edits := editsBuf[:0]
-	// The rules write their results into two buffers in turn, each rule reading the text
-	// the one before wrote (a string view of one buffer) and writing the other: a text
-	// that many rules change costs two allocations, not one per rule.
-	var cur, spare []byte
+	// The rules write their results into the two buffers in turn, each rule reading the
+	// text the one before wrote (a string view of one buffer) and writing the other: a
+	// text that many rules change costs two allocations, not one per rule.
 	// With at most 64 fields each end knows which keys match backwards from it (probeEnd),
 	// so a rule visits only its own candidates; after a rule's edits only the ends whose
 	// backward matches read an edited byte are probed again.
@@ -635,15 +684,13 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 			}
 			var out []byte
 			var ok bool
-			out, edits, ok = applyKeyRule(spare, edits[:0], s, keys, quoted)
-			if !ok {
-				spare = out
-				continue
-			}
+			out, edits, ok = applyKeyRule(bufs.writable(), edits[:0], s, keys, quoted)
 			// s now views the bytes just written, which are never written again; the
 			// buffer s viewed until now (none for the caller's text) is written next.
-			spare, cur = cur, out
-			s = unsafe.String(unsafe.SliceData(out), len(out))
+			s = bufs.result(s, out, ok)
+			if !ok {
+				continue
+			}
 			changed = true
 			shiftPending(pend, edits)
 			if ends, ok = shiftEnds(ends, edits); !ok {
@@ -880,11 +927,21 @@ func hasRedactedWord(s string, i int) bool {
 // ---- step 4: \*\*\*(?:\s+\*\*\*)+ → ***
 
 func collapseMasks(s string) string {
-	first := strings.Index(s, Mask)
-	if first < 0 {
+	out, changed := collapseMasksInto(nil, s)
+	if !changed {
 		return s
 	}
-	var b strings.Builder
+	return string(out)
+}
+
+// collapseMasksInto is collapseMasks writing the result into dst (emptied): changed is
+// false, and dst holds nothing, when there was no run to collapse.
+func collapseMasksInto(dst []byte, s string) (_ []byte, changed bool) {
+	dst = dst[:0]
+	first := strings.Index(s, Mask)
+	if first < 0 {
+		return dst, false
+	}
 	copied := 0
 	for i := first; i < len(s); {
 		// the next Mask: its first byte (IndexByte), then the rest
@@ -915,17 +972,17 @@ func collapseMasks(s string) string {
 			}
 			continue
 		}
-		if b.Len() == 0 {
-			b.Grow(len(s))
+		if !changed {
+			dst = slices.Grow(dst, len(s))
+			changed = true
 		}
-		b.WriteString(s[copied:st])
-		b.WriteString(Mask)
+		dst = append(dst, s[copied:st]...)
+		dst = append(dst, Mask...)
 		copied = end
 		i = end
 	}
-	if copied == 0 {
-		return s
+	if !changed {
+		return dst, false
 	}
-	b.WriteString(s[copied:])
-	return b.String()
+	return append(dst, s[copied:]...), true
 }
