@@ -155,19 +155,10 @@ func cannotMatch(s string) bool {
 
 // ---- step 1: URLs, _URL_PATTERN = https?://[^\s<>"']+
 
-// sanitizeEmbeddedURLs sanitizes every URL of s. A URL Python cannot parse keeps its path,
-// sanitized query and fragment (sanitizeUnparsableURL); its authority is appended to pend, to
-// be masked once the later rules have seen it.
-func sanitizeEmbeddedURLs(s string, pend []pendingMask) (string, []pendingMask, error) {
-	out, changed, pend, err := sanitizeEmbeddedURLsInto(nil, s, pend)
-	if !changed {
-		return s, pend, err
-	}
-	return string(out), pend, err
-}
-
-// sanitizeEmbeddedURLsInto is sanitizeEmbeddedURLs writing the result into dst (emptied):
-// changed is false, and dst holds nothing, when no URL changed.
+// sanitizeEmbeddedURLsInto sanitizes every URL of s, writing the result into dst (emptied):
+// changed is false, and dst holds nothing, when no URL changed. A URL Python cannot parse
+// keeps its path, sanitized query and fragment (sanitizeUnparsableURL); its authority is
+// appended to pend, to be masked once the later rules have seen it.
 func sanitizeEmbeddedURLsInto(dst []byte, s string, pend []pendingMask) (_ []byte, changed bool, _ []pendingMask, _ error) {
 	// Every match has "://" right after "http" or "https", and "://" is far rarer in text
 	// than "http" or 'h': search for it (its ':', IndexByte) and look back.
