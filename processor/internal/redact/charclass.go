@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"math/bits"
 	"sort"
 	"unicode/utf8"
 )
@@ -116,4 +117,67 @@ func wordBoundary(s string, i int) bool {
 // isASCIIAlnum reports [A-Za-z0-9].
 func isASCIIAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// validUTF8 is utf8.ValidString. utf8.ValidString skips ASCII eight bytes at a time only
+// until the first multi-byte rune and then goes byte by byte; text with a non-ASCII word
+// every few dozen bytes (tool output in most languages) spends most of its check there.
+// This goes back to eight bytes at a time after each rune.
+func validUTF8(s string) bool {
+	const highBits = 0x8080808080808080
+	i := 0
+	for {
+		for i+8 <= len(s) { // ASCII, eight bytes at a time
+			w := s[i : i+8]
+			word := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+			if word&highBits != 0 {
+				i += bits.TrailingZeros64(word&highBits) >> 3 // the first non-ASCII byte
+				break
+			}
+			i += 8
+		}
+		for i < len(s) && s[i] < utf8.RuneSelf { // the last bytes
+			i++
+		}
+		if i >= len(s) {
+			return true
+		}
+		c := s[i]
+		// The well-formed sequences of the Unicode standard (table 3-7), as utf8 accepts.
+		lo, hi := byte(0x80), byte(0xBF)
+		var n int
+		switch {
+		case c < 0xC2:
+			return false
+		case c <= 0xDF:
+			n = 2
+		case c == 0xE0:
+			n, lo = 3, 0xA0
+		case c == 0xED:
+			n, hi = 3, 0x9F
+		case c <= 0xEF:
+			n = 3
+		case c == 0xF0:
+			n, lo = 4, 0x90
+		case c <= 0xF3:
+			n = 4
+		case c == 0xF4:
+			n, hi = 4, 0x8F
+		default:
+			return false
+		}
+		if i+n > len(s) {
+			return false
+		}
+		if b := s[i+1]; b < lo || b > hi {
+			return false
+		}
+		for k := 2; k < n; k++ {
+			if b := s[i+k]; b < 0x80 || b > 0xBF {
+				return false
+			}
+		}
+		i += n
+	}
 }

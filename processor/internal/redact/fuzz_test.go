@@ -159,6 +159,8 @@ var referenceFragments = []string{
 	"pässword=p", "naïve-secret: n", "K=k", "---=d", "ſ: s", "é=e", "uri=u", "id=7", "query=q", "x y=z",
 	"{", "}", "[", "]", "Zürich", "日本", "\xff", "é", "\n", "session_id=", "sessionid:", "cookie", "=value", "x=y =z", "a*=1", "id=v =w",
 	"api=x&", "key=v", "auth=a&token=t", "session:s id=i", "api='q' key:k",
+	// a key in single quotes that opens before a key in double quotes inside it
+	`'a "password": x' : 1`, `'token "`, `": v`,
 }
 
 // TestTextRulesMatchReference combines fragments (seeded) and checks each text against the
@@ -182,4 +184,33 @@ func TestTextRulesMatchReference(t *testing.T) {
 		}
 		checkAgainstReference(t, b.String())
 	}
+}
+
+// FuzzValidUTF8: validUTF8 is utf8.ValidString.
+func FuzzValidUTF8(f *testing.F) {
+	for _, s := range []string{"", "abcdefghé", "Zürich 日本 😀 abcdefgh", "\xff", "abcdefg\xe2\x82", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "\xe0\x80\xaf"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := validUTF8(s), utf8.ValidString(s); got != want {
+			t.Fatalf("validUTF8(%q) = %v, utf8.ValidString %v", s, got, want)
+		}
+	})
+}
+
+// FuzzKeyMatches: the quick rejections of KeyMatches (length, last letter) change no answer
+// of the definition, the normalized key looked up among the normalized fields.
+func FuzzKeyMatches(f *testing.F) {
+	for _, s := range []string{"password", "Api-Key", "temp_c", "x-token!", "pässwörd", "---", "İd", "ſecret", "Access_Token\u00e9"} {
+		f.Add(s)
+	}
+	rs := []*Redactor{New(nil, Options{}), New([]string{"---", "id", "x9", "K"}, Options{})}
+	f.Fuzz(func(t *testing.T, key string) {
+		for i, r := range rs {
+			want := r.normalized[string(appendNormalized(nil, key))]
+			if got := r.KeyMatches(key); got != want {
+				t.Fatalf("redactor %d: KeyMatches(%q) = %v, the normalized lookup %v", i, key, got, want)
+			}
+		}
+	})
 }

@@ -2,7 +2,6 @@ package redact
 
 import (
 	"slices"
-	"strings"
 )
 
 // A pendingMask is a span of the text that is masked only after the key=value rules ran, so
@@ -67,12 +66,25 @@ func shiftPos(edits []edit, x int, isEnd bool) int {
 // applyPending replaces every pending span of s with its mask (overlapping spans merge and
 // take the first one's mask).
 func applyPending(s string, pend []pendingMask) string {
-	if len(pend) == 0 {
+	out, changed := applyPendingInto(nil, s, pend)
+	if !changed {
 		return s
 	}
+	return string(out)
+}
+
+// applyPendingInto is applyPending writing the result into dst (emptied): changed is false,
+// and dst holds nothing, when the result is s.
+func applyPendingInto(dst []byte, s string, pend []pendingMask) (_ []byte, changed bool) {
+	dst = dst[:0]
+	if len(pend) == 0 {
+		return dst, false
+	}
 	slices.SortStableFunc(pend, func(a, b pendingMask) int { return a.start - b.start })
-	var b strings.Builder
-	b.Grow(len(s))
+	if masksInPlace(s, pend) {
+		return dst, false // D3's second pass finds the values it masked before
+	}
+	dst = slices.Grow(dst, len(s))
 	copied := 0
 	for i := 0; i < len(pend); {
 		st, end, mask := pend[i].start, pend[i].end, pend[i].mask
@@ -83,10 +95,30 @@ func applyPending(s string, pend []pendingMask) string {
 		if st >= end {
 			continue
 		}
-		b.WriteString(s[copied:st])
-		b.WriteString(mask)
+		dst = append(dst, s[copied:st]...)
+		dst = append(dst, mask...)
 		copied = end
 	}
-	b.WriteString(s[copied:])
-	return b.String()
+	return append(dst, s[copied:]...), true
+}
+
+// masksInPlace reports whether applyPending would give s back: every span it replaces
+// already holds its mask. pend is sorted by start.
+func masksInPlace(s string, pend []pendingMask) bool {
+	copied := 0
+	for i := 0; i < len(pend); {
+		st, end, mask := pend[i].start, pend[i].end, pend[i].mask
+		for i++; i < len(pend) && pend[i].start < end; i++ {
+			end = max(end, pend[i].end)
+		}
+		st, end = max(st, copied), min(end, len(s))
+		if st >= end {
+			continue
+		}
+		if s[st:end] != mask {
+			return false
+		}
+		copied = end
+	}
+	return true
 }

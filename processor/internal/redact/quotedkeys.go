@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -28,7 +29,7 @@ import (
 const maxQuotedKeyLen = 256
 
 func (r *Redactor) redactQuotedKeys(s string) string {
-	var buf [4]pendingMask
+	var buf [16]pendingMask
 	var endsBuf [128]keyEnd
 	return applyPending(s, r.quotedKeyValues(s, buf[:0], keyEnds(s, endsBuf[:0])))
 }
@@ -51,6 +52,16 @@ func (r *Redactor) quotedKeyValues(s string, out []pendingMask, ends []keyEnd) [
 	if len(cands) == 0 {
 		return out
 	}
+	if strings.IndexByte(s, '\\') < 0 {
+		return r.unescapedQuotedKeyValues(s, out, cands)
+	}
+	return r.scanQuotedKeyValues(s, out, cands)
+}
+
+// scanQuotedKeyValues is quotedKeyValues for any text: every quote from the first
+// candidate's reach on is tried as the opening quote of a key, in order, as the rule is
+// defined; cands are the offsets of the quotes right before a key end, ascending.
+func (r *Redactor) scanQuotedKeyValues(s string, out []pendingMask, cands []int) []pendingMask {
 	ci := 0
 	i := 0
 	nextNL := -1 // the first newline at or after the current key start (len(s): none)
@@ -85,34 +96,95 @@ func (r *Redactor) quotedKeyValues(s string, out []pendingMask, ends []keyEnd) [
 			i = open + 1
 			continue
 		}
-		after := keyEnd + 1
-		// the separator first: it is one byte to look at, the key match a normalization
-		j := skipSpaces(s, after)
-		if j >= len(s) || (s[j] != ':' && s[j] != '=') || !r.quotedKeyMatches(s[keyStart:keyEnd-m]) {
+		var next int
+		out, next = r.quotedKeyValue(s, out, open, keyEnd, m)
+		if next < 0 {
 			i = open + 1
 			continue
 		}
-		j = skipSpaces(s, j+1)
-		vs, ve, wrap := quotedKeyValueSpan(s, j)
-		if vs == ve && !wrap {
-			i = after
-			continue
-		}
-		mask := Mask
-		if wrap {
-			delim := s[open-m : open+1]
-			mask = delim + Mask + delim
-		}
-		out = append(out, pendingMask{start: vs, end: ve, mask: mask})
-		i = ve
+		i = next
 	}
 	return out
+}
+
+// unescapedQuotedKeyValues is scanQuotedKeyValues for a text without a backslash, where a
+// quote is closed by the next quote of its kind: the only quote that can open the key
+// closed at a candidate is the last quote of that kind before it, so the quotes between
+// keys (most of a JSON text's) are never looked at. The keys are tried in the order of
+// their opening quotes, as the scan does (a key in single quotes may open before a key in
+// double quotes inside it, and its match then skips the inner key).
+func (r *Redactor) unescapedQuotedKeyValues(s string, out []pendingMask, cands []int) []pendingMask {
+	type quotedKey struct{ open, close int }
+	var keysBuf [64]quotedKey
+	keys := keysBuf[:0]
+	sorted := true
+	for _, c := range cands {
+		lo := max(0, c-maxQuotedKeyLen)
+		open := strings.LastIndexByte(s[lo:c], s[c])
+		if open < 0 {
+			continue // the last quote of its kind is too far back to open a key closed at c
+		}
+		open += lo
+		if strings.IndexByte(s[open+1:c], '\n') >= 0 {
+			continue // keys do not span lines
+		}
+		if n := len(keys); n > 0 && keys[n-1].open > open {
+			sorted = false
+		}
+		keys = append(keys, quotedKey{open, c})
+	}
+	if !sorted {
+		slices.SortFunc(keys, func(a, b quotedKey) int { return a.open - b.open })
+	}
+	i := 0
+	for _, k := range keys {
+		if k.open < i {
+			continue // inside the value masked before, or its key
+		}
+		var next int
+		if out, next = r.quotedKeyValue(s, out, k.open, k.close, 0); next >= 0 {
+			i = next
+		}
+	}
+	return out
+}
+
+// quotedKeyValue tries the key opened at byte open (after m backslashes) and closed at byte
+// keyEnd: when the separator follows and the key names a field, it appends the value's span
+// to out and returns where the scan goes on; otherwise next is -1.
+func (r *Redactor) quotedKeyValue(s string, out []pendingMask, open, keyEnd, m int) (_ []pendingMask, next int) {
+	after := keyEnd + 1
+	// the separator first: it is one byte to look at, the key match a normalization
+	j := skipSpaces(s, after)
+	if j >= len(s) || (s[j] != ':' && s[j] != '=') || !r.quotedKeyMatches(s[open+1:keyEnd-m]) {
+		return out, -1
+	}
+	j = skipSpaces(s, j+1)
+	vs, ve, wrap := quotedKeyValueSpan(s, j)
+	if vs == ve && !wrap {
+		return out, after
+	}
+	mask := Mask
+	switch {
+	case !wrap:
+	case m == 0 && s[open] == '"':
+		mask = `"` + Mask + `"`
+	case m == 0:
+		mask = `'` + Mask + `'`
+	default:
+		delim := s[open-m : open+1]
+		mask = delim + Mask + delim
+	}
+	return append(out, pendingMask{start: vs, end: ve, mask: mask}), ve
 }
 
 // quotedKeyMatches is KeyMatches after the IGNORECASE folds of the text rule (ſ→s, ı→i,
 // K→k), so D3 masks under every quoted key the gateway's text rule would take for the field
 // ("paſſword"), and more (normalizing also drops gaps the text rule keeps).
 func (r *Redactor) quotedKeyMatches(key string) bool {
+	if len(key) < r.minFieldLen {
+		return false // the folds only make a key shorter
+	}
 	if r.KeyMatches(key) {
 		return true
 	}

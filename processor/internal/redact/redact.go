@@ -54,6 +54,7 @@ type Redactor struct {
 	minFieldLen int                // shortest normalized field: shorter keys cannot match
 	maxFieldLen int                // longest normalized field: a key normalizing longer cannot match
 	fieldLens   [maxKeyLenSet]bool // normalized field lengths below maxKeyLenSet
+	fieldLast   [256]bool          // last bytes of the non-empty normalized fields
 	keys        []keyPattern       // one free-text key pattern per field, in configured order
 	// keyLast marks the bytes a key pattern can end with, as keyEnd.last holds them (ASCII
 	// lowercased; every byte >= 0x80 when a pattern's last rune can match a non-ASCII rune):
@@ -62,14 +63,19 @@ type Redactor struct {
 	// keysByLast[b] has bit i set when keys[i] can end with byte b (as keyLast); only
 	// used when there are at most 64 keys.
 	keysByLast [256]uint64
+	// keysByPrev[b] has bit i set when keys[i] can have byte b (ASCII lowercased) right
+	// before an ASCII last byte: its last part's second to last letter, or any byte when
+	// that part has one letter or is not ASCII.
+	keysByPrev [256]uint64
 }
 
 // keyPattern is _field_name_text_pattern: the field's ASCII alphanumeric parts joined by
 // [\W_]*, or the whole field as a literal when it has none.
 type keyPattern struct {
 	parts        [][]rune
-	last         byte // lowercase last rune of the key when ASCII
-	lastNonASCII bool // the last rune is not ASCII (or folds to non-ASCII runes): no quick filter
+	asciiParts   []string // parts lowercased when they are [A-Za-z0-9]+ (else nil): the byte-wise backward match
+	last         byte     // lowercase last rune of the key when ASCII
+	lastNonASCII bool     // the last rune is not ASCII (or folds to non-ASCII runes): no quick filter
 }
 
 // New compiles the rules for fields (nil = DefaultFields()). Each field is stripped and blank
@@ -91,8 +97,12 @@ func New(fields []string, opts Options) *Redactor {
 		if len(n) < maxKeyLenSet {
 			r.fieldLens[len(n)] = true
 		}
+		if n != "" {
+			r.fieldLast[n[len(n)-1]] = true
+		}
 		r.keys = append(r.keys, newKeyPattern(f))
 		r.markKeyLast(len(r.keys) - 1)
+		r.markKeyPrev(len(r.keys) - 1)
 	}
 	return r
 }
@@ -130,6 +140,25 @@ func (r *Redactor) markKeyLast(ki int) {
 	}
 }
 
+// markKeyPrev adds keys[ki] to keysByPrev.
+func (r *Redactor) markKeyPrev(ki int) {
+	if ki >= 64 {
+		return
+	}
+	k := r.keys[ki]
+	var last string
+	if k.asciiParts != nil {
+		last = k.asciiParts[len(k.asciiParts)-1]
+	}
+	for b := range r.keysByPrev {
+		// A text rune matching the letter under IGNORECASE is its ASCII case or a
+		// non-ASCII rune (ſ ı İ K), whose last byte is >= 0x80.
+		if len(last) < 2 || b == int(last[len(last)-2]) || b >= utf8.RuneSelf {
+			r.keysByPrev[b] |= 1 << ki
+		}
+	}
+}
+
 func newKeyPattern(field string) keyPattern {
 	var k keyPattern
 	for i := 0; i < len(field); {
@@ -146,6 +175,10 @@ func newKeyPattern(field string) keyPattern {
 	}
 	if len(k.parts) == 0 {
 		k.parts = [][]rune{[]rune(field)}
+	} else {
+		for _, part := range k.parts {
+			k.asciiParts = append(k.asciiParts, strings.ToLower(string(part)))
+		}
 	}
 	lastPart := k.parts[len(k.parts)-1]
 	last := lastPart[len(lastPart)-1]
@@ -211,6 +244,25 @@ func (r *Redactor) KeyMatches(key string) bool {
 	// letter), so short keys and keys of no field's length skip the map.
 	if len(key) < r.minFieldLen {
 		return false
+	}
+	// The last byte of the normalized key is the last ASCII letter or digit of the key,
+	// lowercased, when only ASCII bytes follow it (they are dropped): no field ending with
+	// it, no match. A non-ASCII rune may normalize to a letter; no letter or digit at all
+	// normalizes to "" (a field of punctuation only): both take the full check.
+	for i := len(key) - 1; i >= 0; i-- {
+		c := key[i]
+		if c >= utf8.RuneSelf {
+			break
+		}
+		if isASCIIAlnum(c) {
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if !r.fieldLast[c] {
+				return false
+			}
+			break
+		}
 	}
 	var buf [64]byte
 	n := appendNormalizedUpTo(buf[:0], key, r.maxFieldLen)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math/bits"
 	"slices"
-	"sort"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -46,17 +45,24 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	if s == "" {
 		return s, nil
 	}
-	s = payload.ValidString(s)
-	var pend []pendingMask
-	s, err := sanitizeEmbeddedURLs(s, &pend)
-	unparsableURLs := len(pend) > 0
+	if !validUTF8(s) {
+		s = payload.ValidString(s)
+	}
+	var bufs textBuffers
+	var pendBuf [16]pendingMask
+	pend := pendBuf[:0]
+	out, changedURLs, pend, err := sanitizeEmbeddedURLsInto(bufs.writable(), s, pend)
+	s = bufs.result(s, out, changedURLs)
+	unparsableURLs := len(pend) > 0 // only those are pending yet
+	var bearerChanged bool
 	if unparsableURLs {
 		var edits []edit
-		s = redactBearer(s, &edits)
+		out, bearerChanged = redactBearerInto(bufs.writable(), s, &edits)
 		shiftPending(pend, edits)
 	} else {
-		s = redactBearer(s, nil)
+		out, bearerChanged = redactBearerInto(bufs.writable(), s, nil)
 	}
+	s = bufs.result(s, out, bearerChanged)
 	// Prefilter of steps 3 and D3: both need a separator; the key=value rules need one of
 	// the fields' last letters right before it (and \s*), D3 a closing quote. Texts with
 	// neither skip the two steps (their scans are most of the engine's work).
@@ -68,14 +74,39 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	}
 	changed := false
 	if keyCandidate {
-		s, changed = r.redactKeyValues(s, pend, ends)
+		s, changed = r.redactKeyValues(s, pend, ends, &bufs)
 	}
-	s = applyPending(s, pend)
+	out, masked := applyPendingInto(bufs.writable(), s, pend)
+	s = bufs.result(s, out, masked)
 	if r.opts.JSONQuotedKeys && (changed || unparsableURLs) {
 		s = r.redactQuotedKeys(s) // quoted keys the rules' masks brought together
 	}
-	s = collapseMasks(s)
+	out, collapsed := collapseMasksInto(bufs.writable(), s)
+	s = bufs.result(s, out, collapsed)
 	return s, err
+}
+
+// textBuffers are the two buffers the steps of applyTextRules write their results into in
+// turn: a step reads the text, which may view one of them, and writes the other, so a text
+// that every step changes costs two allocations, not one per step. A buffer the text views
+// is never written again before the text is replaced.
+type textBuffers struct {
+	viewed []byte // the buffer the text views (nil: the caller's text)
+	free   []byte // the other one
+}
+
+// writable returns the buffer a step may write its result into, emptied.
+func (t *textBuffers) writable() []byte { return t.free[:0] }
+
+// result returns the text after a step that wrote out (from writable): out as the new text
+// when the step changed it, else s; out's room is kept either way.
+func (t *textBuffers) result(s string, out []byte, changed bool) string {
+	if !changed {
+		t.free = out
+		return s
+	}
+	t.free, t.viewed = t.viewed, out
+	return unsafe.String(unsafe.SliceData(out), len(out))
 }
 
 // separatorCandidates reports whether a key=value rule may match at one of ends (the byte
@@ -138,24 +169,25 @@ func cannotMatch(s string) bool {
 
 // ---- step 1: URLs, _URL_PATTERN = https?://[^\s<>"']+
 
-// sanitizeEmbeddedURLs sanitizes every URL of s. A URL Python cannot parse keeps its path,
-// sanitized query and fragment (sanitizeUnparsableURL); its authority is added to pend, to be
-// masked once the later rules have seen it.
-func sanitizeEmbeddedURLs(s string, pend *[]pendingMask) (string, error) {
+// sanitizeEmbeddedURLsInto sanitizes every URL of s, writing the result into dst (emptied):
+// changed is false, and dst holds nothing, when no URL changed. A URL Python cannot parse
+// keeps its path, sanitized query and fragment (sanitizeUnparsableURL); its authority is
+// appended to pend, to be masked once the later rules have seen it.
+func sanitizeEmbeddedURLsInto(dst []byte, s string, pend []pendingMask) (_ []byte, changed bool, _ []pendingMask, _ error) {
 	// Every match has "://" right after "http" or "https", and "://" is far rarer in text
-	// than "http" or 'h': search for it and look back.
-	if !strings.Contains(s, "://") {
-		return s, nil
-	}
-	var b strings.Builder
+	// than "http" or 'h': search for it (its ':', IndexByte) and look back.
+	dst = dst[:0]
 	var firstErr error
 	last := 0
 	for i := 0; i < len(s); {
-		k := strings.Index(s[i:], "://")
-		if k < 0 {
+		sep := indexByteFrom(s, i, ':')
+		if sep < 0 {
 			break
 		}
-		sep := i + k
+		if !strings.HasPrefix(s[sep+1:], "//") {
+			i = sep + 1
+			continue
+		}
 		j := sep + 3
 		var start int
 		switch {
@@ -172,14 +204,17 @@ func sanitizeEmbeddedURLs(s string, pend *[]pendingMask) (string, error) {
 			continue
 		}
 		end := j
-		for end < len(s) { // [^\s<>"']+
+		plain := plainURL(s[start:j]) // and, below, the rest of the URL (SanitizeURLStrict)
+		for end < len(s) {            // [^\s<>"']+
 			if c := s[end]; c < utf8.RuneSelf {
 				if urlStop[c] {
 					break
 				}
+				plain = plain && !urlNeedsParse[c]
 				end++
 				continue
 			}
+			plain = false
 			c, n := decodeAt(s, end)
 			if isSpace(c) {
 				break
@@ -190,31 +225,35 @@ func sanitizeEmbeddedURLs(s string, pend *[]pendingMask) (string, error) {
 			i = sep + 1
 			continue
 		}
+		if plain { // comes back unchanged
+			i = end
+			continue
+		}
 		clean, err := SanitizeURLStrict(s[start:end])
 		if err != nil {
 			var as, ae int
 			clean, as, ae = sanitizeUnparsableURL(s[start:end])
-			at := b.Len() + start - last // where clean starts in the output
-			*pend = append(*pend, pendingMask{start: at + as, end: at + ae, mask: URLMask})
+			at := len(dst) + start - last // where clean starts in the output
+			pend = append(pend, pendingMask{start: at + as, end: at + ae, mask: URLMask})
 			if firstErr == nil {
 				firstErr = err
 			}
 		}
 		if clean != s[start:end] {
-			if b.Len() == 0 {
-				b.Grow(len(s) + 16)
+			if !changed {
+				dst = slices.Grow(dst, len(s)+16)
+				changed = true
 			}
-			b.WriteString(s[last:start])
-			b.WriteString(clean)
+			dst = append(dst, s[last:start]...)
+			dst = append(dst, clean...)
 			last = end
 		}
 		i = end
 	}
-	if last == 0 {
-		return s, firstErr
+	if !changed {
+		return dst, false, pend, firstErr
 	}
-	b.WriteString(s[last:])
-	return b.String(), firstErr
+	return append(dst, s[last:]...), true, pend, firstErr
 }
 
 // urlStop marks the ASCII bytes that end a URL: \s < > " '.
@@ -236,8 +275,26 @@ func isTokenRune(c rune) bool {
 	return c == 0x130 || c == 0x131 || c == 0x17F || c == 0x212A // IGNORECASE letters
 }
 
+// tokenByte is isTokenRune on ASCII.
+var tokenByte = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = isTokenRune(rune(c))
+	}
+	return t
+}()
+
 func redactBearer(s string, edits *[]edit) string {
-	var b strings.Builder
+	out, changed := redactBearerInto(nil, s, edits)
+	if !changed {
+		return s
+	}
+	return string(out)
+}
+
+// redactBearerInto is redactBearer writing the result into dst (emptied): changed is false,
+// and dst holds nothing, when no credential was masked.
+func redactBearerInto(dst []byte, s string, edits *[]edit) (_ []byte, changed bool) {
+	dst = dst[:0]
 	last := 0
 	nextLower, nextUpper := -2, -2 // next 'b' and 'B' at or after i (-1: none, -2: not searched)
 	for i := 0; i < len(s); i++ {
@@ -299,7 +356,14 @@ func redactBearer(s string, edits *[]edit) string {
 		}
 		tokStart := j
 		for j < len(s) {
-			c, n := runeAt(s, j)
+			if c := s[j]; c < utf8.RuneSelf {
+				if !tokenByte[c] {
+					break
+				}
+				j++
+				continue
+			}
+			c, n := decodeAt(s, j)
 			if !isTokenRune(c) {
 				break
 			}
@@ -314,22 +378,22 @@ func redactBearer(s string, edits *[]edit) string {
 				continue
 			}
 		}
-		if b.Len() == 0 {
-			b.Grow(len(s))
+		if !changed {
+			dst = slices.Grow(dst, len(s))
+			changed = true
 		}
-		b.WriteString(s[last:wordEnd])
-		b.WriteString(" " + Mask)
+		dst = append(dst, s[last:wordEnd]...)
+		dst = append(dst, " "+Mask...)
 		if edits != nil {
 			*edits = append(*edits, edit{wordEnd, j, len(" " + Mask)})
 		}
 		last = j
 		i = j - 1
 	}
-	if last == 0 {
-		return s
+	if !changed {
+		return dst, false
 	}
-	b.WriteString(s[last:])
-	return b.String()
+	return append(dst, s[last:]...), true
 }
 
 // indexByteFrom returns the offset of the first c of s at or after from, or -1.
@@ -395,6 +459,52 @@ func (k *keyPattern) matchBackward(s string, q int) (int, bool) {
 // matchBackwardLow is matchBackward that also returns the lowest byte offset it may have
 // read: its answer depends on s[low:q] only, so an edit outside it leaves the answer as is.
 func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool) {
+	if k.asciiParts == nil {
+		return k.matchBackwardLowRunes(s, q)
+	}
+	// The parts are [a-z0-9]+: over ASCII text a byte matches a part's letter when equal
+	// after |0x20 and a digit when equal. A non-ASCII byte (a possible IGNORECASE letter
+	// ſ ı İ K, or a \W rune in a gap) sends the key to the rune-wise match.
+	i := q
+	for pi := len(k.asciiParts) - 1; pi >= 0; pi-- {
+		part := k.asciiParts[pi]
+		for j := len(part) - 1; j >= 0; j-- {
+			if i <= 0 {
+				return 0, 0, false
+			}
+			c, p := s[i-1], part[j]
+			if c >= utf8.RuneSelf {
+				return k.matchBackwardLowRunes(s, q)
+			}
+			if p >= 'a' {
+				c |= 0x20
+			}
+			if c != p {
+				return 0, i - 1, false
+			}
+			i--
+		}
+		if pi > 0 {
+			for i > 0 { // [\W_]*
+				c := s[i-1]
+				if c >= utf8.RuneSelf {
+					return k.matchBackwardLowRunes(s, q)
+				}
+				if asciiWord[c] && c != '_' {
+					break
+				}
+				i--
+			}
+			if i == 0 {
+				return k.matchBackwardLowRunes(s, q) // a part needs at least one more byte
+			}
+		}
+	}
+	return i, i, true
+}
+
+// matchBackwardLowRunes is matchBackwardLow rune by rune, for any key and text.
+func (k *keyPattern) matchBackwardLowRunes(s string, q int) (start, low int, ok bool) {
 	i, low := q, q
 	for pi := len(k.parts) - 1; pi >= 0; pi-- {
 		part := k.parts[pi]
@@ -453,15 +563,16 @@ func skipSpaces(s string, i int) int {
 // the value after the separator (and \s*) opens with a quote: the quoted rule needs one and
 // the bare rule's (?!['"]) refuses one, so each rule only tries its own kind of end.
 type keyEnd struct {
-	q           int
-	sep         int // the '=' or ':'
-	quotedValue bool
-	// With at most 64 fields (Redactor.probeEnd): the fields whose key matches backwards
+	q   int
+	sep int // the '=' or ':'
+	// With at most 64 fields (Redactor.probeEnds): the fields whose key matches backwards
 	// from q, and the lowest byte those matches read; probed is false until they are known.
-	hits   uint64
-	low    int
-	probed bool
-	last   byte // s[q-1] lowercased when ASCII (0 when q == 0)
+	hits        uint64
+	low         int
+	start       int // where the key matched starts, when hits has one bit
+	probed      bool
+	quotedValue bool
+	last        byte // s[q-1] lowercased when ASCII (0 when q == 0)
 }
 
 // keyEnds returns, for each '=' or ':' in s, the byte offset where a key before it ends
@@ -501,7 +612,10 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 			}
 			q -= n
 		}
-		v := skipSpaces(s, i+1)
+		v := i + 1
+		if v < len(s) && (s[v] >= utf8.RuneSelf || asciiSpace[s[v]]) {
+			v = skipSpaces(s, v)
+		}
 		var last byte
 		if q > 0 {
 			last = s[q-1]
@@ -516,25 +630,29 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 
 // redactKeyValues applies step 3 to s, whose key ends are ends, and reports whether it
 // changed s; pending spans follow its edits. ends is updated through each rule's edits
-// instead of being scanned again (shiftEnds).
-func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) (string, bool) {
+// instead of being scanned again (shiftEnds). The rules write into bufs, s viewing one of
+// them or none.
+func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, bufs *textBuffers) (string, bool) {
 	changed := false
-	var startsBuf [64]int
-	starts := startsBuf[:0] // keeps its room from one field to the next
+	var keysBuf [64]keySpan
+	keys := keysBuf[:0] // keeps its room from one field to the next
 	var editsBuf [32]edit
 	edits := editsBuf[:0]
-	// The rules write their results into two buffers in turn, each rule reading the text
-	// the one before wrote (a string view of one buffer) and writing the other: a text
-	// that many rules change costs two allocations, not one per rule.
-	var cur, spare []byte
-	lasts := lastBytes(ends)
+	// The rules write their results into the two buffers in turn, each rule reading the
+	// text the one before wrote (a string view of one buffer) and writing the other: a
+	// text that many rules change costs two allocations, not one per rule.
 	// With at most 64 fields each end knows which keys match backwards from it (probeEnd),
 	// so a rule visits only its own candidates; after a rule's edits only the ends whose
 	// backward matches read an edited byte are probed again.
 	withHits := len(r.keys) <= 64
 	var hits [2]uint64 // per rule kind (quoted, bare): the keys some end matched
+	// Without them, the last bytes of the ends of each rule kind (a field whose last letter
+	// is not among them has no candidate).
+	var lasts [2][256]bool
 	if withHits {
 		hits = r.probeEnds(s, ends)
+	} else {
+		lasts = lastBytes(ends)
 	}
 	for ki := range r.keys {
 		k := &r.keys[ki]
@@ -543,13 +661,14 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 			if withHits && hits[qi]&bit == 0 {
 				continue
 			}
-			if !k.lastNonASCII && !lasts[qi][k.last] {
+			if !withHits && !k.lastNonASCII && !lasts[qi][k.last] {
 				continue // no key with a value of this rule's kind ends with the field's last letter
 			}
 			// A match of the key ends where the backward match started (parts and gaps
 			// never overlap), so the end's quotedValue is the rule's quote check.
-			starts = starts[:0]
-			for _, e := range ends {
+			keys = keys[:0]
+			for ei := range ends {
+				e := &ends[ei]
 				if e.q == 0 || e.quotedValue != quoted {
 					continue
 				}
@@ -559,32 +678,33 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd) 
 				if e.last != k.last && e.last < utf8.RuneSelf && !k.lastNonASCII {
 					continue // the key cannot end with this byte (a non-ASCII one is decided in matchBackward)
 				}
-				if st, ok := k.matchBackward(s, e.q); ok {
-					starts = append(starts, st)
+				if withHits && e.hits == bit {
+					keys = append(keys, keySpan{e.start, e.q}) // the probe matched this key only
+				} else if st, ok := k.matchBackward(s, e.q); ok {
+					keys = append(keys, keySpan{st, e.q})
 				}
 			}
-			if len(starts) == 0 {
+			if len(keys) == 0 {
 				continue
 			}
 			var out []byte
 			var ok bool
-			out, edits, ok = applyKeyRule(spare, edits[:0], s, k, starts, quoted)
-			if !ok {
-				spare = out
-				continue
-			}
+			out, edits, ok = applyKeyRule(bufs.writable(), edits[:0], s, keys, quoted)
 			// s now views the bytes just written, which are never written again; the
 			// buffer s viewed until now (none for the caller's text) is written next.
-			spare, cur = cur, out
-			s = unsafe.String(unsafe.SliceData(out), len(out))
+			s = bufs.result(s, out, ok)
+			if !ok {
+				continue
+			}
 			changed = true
 			shiftPending(pend, edits)
 			if ends, ok = shiftEnds(ends, edits); !ok {
 				ends = keyEnds(s, ends)
 			}
-			lasts = lastBytes(ends)
 			if withHits {
 				hits = r.probeEnds(s, ends)
+			} else {
+				lasts = lastBytes(ends)
 			}
 		}
 	}
@@ -602,12 +722,22 @@ func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
 		}
 		if !e.probed {
 			e.hits, e.low, e.probed = 0, e.q, true
-			for m := r.keysByLast[e.last]; m != 0; m &= m - 1 {
+			m := r.keysByLast[e.last]
+			if e.last < utf8.RuneSelf && e.q >= 2 {
+				prev := s[e.q-2]
+				if prev >= 'A' && prev <= 'Z' {
+					prev += 'a' - 'A'
+				}
+				m &= r.keysByPrev[prev]
+				e.low = e.q - 2 // the answer depends on that byte too
+			}
+			for ; m != 0; m &= m - 1 {
 				ki := bits.TrailingZeros64(m)
-				_, low, ok := r.keys[ki].matchBackwardLow(s, e.q)
+				st, low, ok := r.keys[ki].matchBackwardLow(s, e.q)
 				e.low = min(e.low, low)
 				if ok {
 					e.hits |= 1 << ki
+					e.start = st
 				}
 			}
 		}
@@ -653,6 +783,7 @@ func shiftEnds(ends []keyEnd, edits []edit) (_ []keyEnd, ok bool) {
 		e.q += delta
 		e.sep += delta
 		e.low += delta
+		e.start += delta
 		if w != r {
 			ends[w] = *e
 		}
@@ -679,20 +810,25 @@ func lastBytes(ends []keyEnd) (set [2][256]bool) {
 	return set
 }
 
-// applyKeyRule runs one rule from the candidate starts and writes the result into dst (its
-// contents are dropped); changed is false, and dst holds nothing, when no start matched.
-func applyKeyRule(dst []byte, edits []edit, s string, k *keyPattern, starts []int, quoted bool) (_ []byte, _ []edit, changed bool) {
-	if len(starts) > 1 {
-		sort.Ints(starts)
+// keySpan is where a field's key pattern matches in a text: [start, end).
+type keySpan struct{ start, end int }
+
+// applyKeyRule runs one rule from its candidate keys (the spans its key pattern matches
+// backwards from key ends, which the forward match would give too) and writes the result
+// into dst (its contents are dropped); changed is false, and dst holds nothing, when no
+// candidate matched.
+func applyKeyRule(dst []byte, edits []edit, s string, keys []keySpan, quoted bool) (_ []byte, _ []edit, changed bool) {
+	if len(keys) > 1 {
+		slices.SortFunc(keys, func(a, b keySpan) int { return a.start - b.start })
 	}
 	dst = dst[:0]
 	last := 0 // end of the previous match (Python resumes its scan there)
 	copied := 0
-	for _, st := range starts {
-		if st < last {
+	for _, key := range keys {
+		if key.start < last {
 			continue
 		}
-		vs, ve, ok := matchKeyRule(s, k, st, quoted)
+		vs, ve, ok := matchKeyRuleAt(s, key, quoted)
 		if !ok {
 			continue
 		}
@@ -717,14 +853,19 @@ func applyKeyRule(dst []byte, edits []edit, s string, k *keyPattern, starts []in
 
 // matchKeyRule runs the quoted or bare rule at byte st; it returns the value span to mask.
 func matchKeyRule(s string, k *keyPattern, st int, quoted bool) (int, int, bool) {
-	if !wordBoundary(s, st) {
-		return 0, 0, false
-	}
 	e, ok := k.matchForward(s, st)
-	if !ok || !wordBoundary(s, e) {
+	if !ok {
 		return 0, 0, false
 	}
-	i := skipSpaces(s, e)
+	return matchKeyRuleAt(s, keySpan{st, e}, quoted)
+}
+
+// matchKeyRuleAt is matchKeyRule where the field's key pattern matches key.
+func matchKeyRuleAt(s string, key keySpan, quoted bool) (int, int, bool) {
+	if !wordBoundary(s, key.start) || !wordBoundary(s, key.end) {
+		return 0, 0, false
+	}
+	i := skipSpaces(s, key.end)
 	if i >= len(s) || (s[i] != '=' && s[i] != ':') {
 		return 0, 0, false
 	}
@@ -791,18 +932,32 @@ func hasRedactedWord(s string, i int) bool {
 // ---- step 4: \*\*\*(?:\s+\*\*\*)+ → ***
 
 func collapseMasks(s string) string {
-	first := strings.Index(s, Mask)
-	if first < 0 {
+	out, changed := collapseMasksInto(nil, s)
+	if !changed {
 		return s
 	}
-	var b strings.Builder
+	return string(out)
+}
+
+// collapseMasksInto is collapseMasks writing the result into dst (emptied): changed is
+// false, and dst holds nothing, when there was no run to collapse.
+func collapseMasksInto(dst []byte, s string) (_ []byte, changed bool) {
+	dst = dst[:0]
+	first := strings.Index(s, Mask)
+	if first < 0 {
+		return dst, false
+	}
 	copied := 0
 	for i := first; i < len(s); {
-		k := strings.Index(s[i:], Mask)
-		if k < 0 {
+		// the next Mask: its first byte (IndexByte), then the rest
+		st := indexByteFrom(s, i, Mask[0])
+		if st < 0 {
 			break
 		}
-		st := i + k
+		if !strings.HasPrefix(s[st+1:], Mask[1:]) {
+			i = st + 1
+			continue
+		}
 		end := st + len(Mask)
 		runs := 0
 		for {
@@ -822,17 +977,17 @@ func collapseMasks(s string) string {
 			}
 			continue
 		}
-		if b.Len() == 0 {
-			b.Grow(len(s))
+		if !changed {
+			dst = slices.Grow(dst, len(s))
+			changed = true
 		}
-		b.WriteString(s[copied:st])
-		b.WriteString(Mask)
+		dst = append(dst, s[copied:st]...)
+		dst = append(dst, Mask...)
 		copied = end
 		i = end
 	}
-	if copied == 0 {
-		return s
+	if !changed {
+		return dst, false
 	}
-	b.WriteString(s[copied:])
-	return b.String()
+	return append(dst, s[copied:]...), true
 }
