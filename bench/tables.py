@@ -215,29 +215,89 @@ def python_tracing() -> dict[str, Figure]:
 def headline() -> str:
     py = python_tracing()
     rows = emitter_rows(read("emitter.txt"))
-    trees = (("rest", "REST tree (5 spans)"), ("mcp", "MCP tree (9 spans)"))
-    rust = {tree: emitter_figure(rows, f"{label}, cost (export between samples)", "wall") for tree, label in trees}
-    saturated = {tree: emitter_figure(rows, f"{label}, cost (export during calls)", "wall") for tree, label in trees}
-    cpu = {tree: emitter_figure(rows, f"{label}, cost (export between samples)", "cpu") for tree, label in trees}
-    allocs = {tree: emitter_figure(rows, f"{label}, export between samples", "allocs") for tree, label in trees}
+    # The path the runtime takes (contract v2 bundles through the bundle queue), and contract v1
+    # (one SDK span per op) of the same run beside it.
+    trees = (("rest", "v2 queue, REST tree (5 ops)", "REST tree (5 spans)"),
+             ("mcp", "v2 queue, MCP tree (9 ops)", "MCP tree (9 spans)"))
+    rust = {tree: emitter_figure(rows, f"{label}, cost (export between samples)", "wall") for tree, label, _ in trees}
+    saturated = {tree: emitter_figure(rows, f"{label}, cost (export during calls)", "wall") for tree, label, _ in trees}
+    cpu = {tree: emitter_figure(rows, f"{label}, cost (export between samples)", "cpu") for tree, label, _ in trees}
+    allocs = {tree: emitter_figure(rows, f"{label}, export between samples", "allocs") for tree, label, _ in trees}
+    v1 = {tree: emitter_figure(rows, f"{label}, cost (export during calls)", "wall") for tree, _, label in trees}
+    v1_allocs = {tree: emitter_figure(rows, f"{label}, export during calls", "allocs") for tree, _, label in trees}
     ratio = {key: py[key].median / rust[key.split("_")[0]].median for key in py}
     return table(
-        ["", "REST tree (5 spans)", "MCP tree (9 spans)"], ["---", "---:", "---:"],
+        ["", "REST tree (5 ops)", "MCP tree (9 ops)"], ["---", "---:", "---:"],
         [
             ["Python runtime, tracing on − off, default settings ([python-tracing-cost](python-tracing-cost/README.md))",
              py["rest_with_root/default"].show(n0, " µs"), py["mcp_with_root/default"].show(n0, " µs")],
             ["Python runtime, Langfuse attributes + input/output capture, vs no tracing",
              py["rest_with_root/langfuse"].show(n0, " µs"), py["mcp_with_root/langfuse"].show(n0, " µs")],
-            ["**Rust runtime with the mcpparity emitter**, traced − not traced ([emitter bench](../docs/emitter.md#benchmark))",
+            ["**Rust runtime with the mcpparity emitter** (one request bundle through the bundle queue), traced − not traced ([emitter bench](../docs/emitter.md#benchmark))",
              "**" + rust["rest"].show(n2, " µs") + "**", "**" + rust["mcp"].show(n2, " µs") + "**"],
             ["Rust, the same in the calling thread's CPU time (without the time it waited for a core)",
              cpu["rest"].show(n2, " µs"), cpu["mcp"].show(n2, " µs")],
-            ["Rust, wall time with the exporter thread draining during the calls (saturated)",
+            ["Rust, wall time with the exporter thread draining during the calls",
              saturated["rest"].show(n2, " µs"), saturated["mcp"].show(n2, " µs")],
             ["Rust, allocations per traced call", allocs["rest"].show(n0), allocs["mcp"].show(n0)],
+            ["Rust, contract v1 (one SDK span per op), exporter draining during the calls: wall µs, allocations",
+             f"{v1['rest'].show(n2, ' µs')}, {v1_allocs['rest'].show(n0)}", f"{v1['mcp'].show(n2, ' µs')}, {v1_allocs['mcp'].show(n0)}"],
             ["ratio Python / Rust, default settings (medians)", x0(ratio["rest_with_root/default"]), x0(ratio["mcp_with_root/default"])],
             ["ratio Python / Rust, Langfuse + capture (medians)", x0(ratio["rest_with_root/langfuse"]), x0(ratio["mcp_with_root/langfuse"])],
         ])
+
+
+def request_path() -> str:
+    """Every request kind on the three paths of the same emitter bench run: v1, v2 via the SDK batch processor, v2 via the bundle queue."""
+    rows = emitter_rows(read("emitter.txt"))
+    kinds = (
+        ("`tools/call`, REST tree", "REST tree (5 spans)", "REST tree (5 ops)"),
+        ("`tools/call`, MCP tree", "MCP tree (9 spans)", "MCP tree (9 ops)"),
+        ("`tools/list`", "tools/list (2 spans)", "tools/list (2 ops)"),
+        ("`resources/read`, 2 KB content", "resources/read, 2 KB content (2 spans)", "resources/read, 2 KB content (2 ops)"),
+        ("`prompts/get`, 2 KB result", "prompts/get, 2 KB result (2 spans)", "prompts/get, 2 KB result (2 ops)"),
+    )
+    out = []
+    for label, v1, v2 in kinds:
+        for path, row in (("v1: one SDK span per op", v1), ("v2 bundle, SDK batch processor", f"v2 bundle, {v2}"),
+                          ("**v2 bundle, bundle queue** (the default)", f"v2 queue, {v2}")):
+            between = emitter_figure(rows, f"{row}, cost (export between samples)", "cpu")
+            during = emitter_figure(rows, f"{row}, cost (export during calls)", "cpu")
+            wall = emitter_figure(rows, f"{row}, cost (export during calls)", "wall")
+            allocs = emitter_figure(rows, f"{row}, export during calls", "allocs")
+            out.append([label, path, between.show(n2), during.show(n2), wall.show(n2), allocs.show(n0)])
+    for label, row in (("request op alone (headers, ids, context, hand-off)", "v2 queue breakdown: request op only"),
+                       ("request op alone, SDK batch processor", "v2 breakdown: request op only"),
+                       ("v1: one request span", "breakdown: one request span"),
+                       ("SDK floor: one empty span", "floor: SDK span, no attributes")):
+        cpu = emitter_figure(rows, row, "cpu")
+        out.append([label, "", cpu.show(n2), "", "", emitter_figure(rows, row, "allocs").show(n0)])
+    untraced = emitter_figure(rows, "REST tree (5 spans), not traced (export during calls)", "cpu")
+    out.append(["not traced", "", untraced.show(n3), "", "", "0"])
+    return table(["request", "path", "CPU µs, export between samples", "CPU µs, exporter draining", "wall µs, exporter draining", "allocs"],
+                 ["---", "---", "---:", "---:", "---:", "---:"], out)
+
+
+_INSTRUCTIONS_ROW = re.compile(r"^(?P<tree>\S+)\s+(?P<bench>\S+)\s+(?P<n>\d+) instructions/op$")
+
+
+def instructions() -> str:
+    """bench/instructions.sh: instructions per op of the working tree and each revision counted beside it."""
+    rows: dict[str, dict[str, float]] = {}
+    for line in read("instructions.txt").splitlines():
+        m = _INSTRUCTIONS_ROW.match(line.strip())
+        if m:
+            rows.setdefault(m.group("bench"), {})[m.group("tree")] = float(m.group("n"))
+    if not rows:
+        raise RawOutputError("instructions.txt: no `<tree> <benchmark> <n> instructions/op` line")
+    trees = list(dict.fromkeys(t for per in rows.values() for t in per))
+    head = ["benchmark"] + [f"`{t}`" for t in trees] + (["working tree / " + f"`{t}`" for t in trees[1:]])
+    out = []
+    for bench, per in rows.items():
+        line = [f"`Benchmark{bench}`"] + [n0(per[t]) if t in per else "–" for t in trees]
+        line += [f"{100 * per['working-tree'] / per[t] - 100:+.0f} %" if t in per and "working-tree" in per else "–" for t in trees[1:]]
+        out.append(line)
+    return table(head, ["---"] + ["---:"] * (len(head) - 1), out)
 
 
 def processor() -> str:
@@ -268,6 +328,8 @@ def engine() -> str:
     rows = []
     for label, bench, fn, prefix in (
         ("`sanitize_trace_text`, 2 KB text", "BenchmarkSanitizeText2K", "sanitize_trace_text", "text_2k"),
+        ("`sanitize_trace_text`, 2 KB without secrets", "BenchmarkSanitizeTextClean2K", "sanitize_trace_text", "text_clean_2k"),
+        ("`sanitize_trace_text`, 2 KB secret-dense", "BenchmarkSanitizeTextSecrets2K", "sanitize_trace_text", "text_secrets_2k"),
         ("`serialize_trace_payload`, 2 KB payload", "BenchmarkSerializeTracePayload2K", "serialize_trace_payload", "payload_2k"),
         ("`serialize_trace_payload`, 40 KB payload", "BenchmarkSerializeTracePayload40K", "serialize_trace_payload", "payload_40k"),
         ("`sanitize_trace_attribute_value`, `tool.name`", "BenchmarkSanitizeAttributeShort", "sanitize_trace_attribute_value", "tool.name"),
@@ -312,8 +374,96 @@ def throughput() -> str:
     return table(["pipeline", "spans/s (median [min–max] over rounds)"], ["---", "---:"], rows)
 
 
+# ---------------------------------------------------------------- issue 11: the goals side by side
+
+ISSUE_FILED = BENCH / "results" / "issue11-filed.json"
+
+# (row label, emitter.txt row label, Python tree) of the request path the runtime takes for each
+# request it serves: contract v2 bundles through the bundle queue (docs/emitter.md).
+REQUEST_PATH_ROWS = (
+    ("`tools/call`, REST tree (5 ops)", "v2 queue, REST tree (5 ops)", "rest_with_root"),
+    ("`tools/call`, MCP tree (9 ops)", "v2 queue, MCP tree (9 ops)", "mcp_with_root"),
+    ("`tools/list` (2 ops)", "v2 queue, tools/list (2 ops)", None),
+    ("`resources/read`, 2 KB content (2 ops)", "v2 queue, resources/read, 2 KB content (2 ops)", None),
+    ("`prompts/get`, 2 KB result (2 ops)", "v2 queue, prompts/get, 2 KB result (2 ops)", None),
+)
+
+
+def issue_filed() -> dict:
+    """The figures of issue 11's table: one `make bench` run on the day the issue was filed."""
+    try:
+        return json.loads(ISSUE_FILED.read_text(encoding="utf-8"))["figures"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise RawOutputError(f"{ISSUE_FILED}: {exc}") from exc
+
+
+def verdict(ok: bool) -> str:
+    return "✓" if ok else "✗"
+
+
+def goals() -> str:
+    """Every goal of issue 11 from this run's raw outputs, beside Python (same run) and beside the day it was filed."""
+    filed = issue_filed()
+    rows_out: list[list[str]] = []
+    py = python_tracing()
+    rows = emitter_rows(read("emitter.txt"))
+    for label, row, tree in REQUEST_PATH_ROWS:
+        cpu = emitter_figure(rows, f"{row}, cost (export during calls)", "cpu")
+        wall = emitter_figure(rows, f"{row}, cost (export during calls)", "wall")
+        allocs = emitter_figure(rows, f"{row}, export during calls", "allocs")
+        python, was = "–", "–"
+        if tree:
+            python = f"{py[f'{tree}/default'].show(n0)} µs ({x0(py[f'{tree}/default'].median / wall.median)})"
+            filed_row = filed[f"request_path/{tree}"]
+            was = f"{n1(filed_row['us'])} µs, {n0(filed_row['allocs'])} allocs ({x1(filed_row['us'] / wall.median)})"
+        rows_out.append([
+            f"request path, {label}: µs per call (thread CPU / wall, exporter on the other core), allocations",
+            f"{cpu.show(n2)} / {wall.show(n2)} µs, {allocs.show(n0)} allocs", "≤ 1 µs, ≤ 5 allocs",
+            verdict(cpu.median <= 1 and allocs.median <= 5), python, was,
+        ])
+    untraced = emitter_figure(rows, "REST tree (5 spans), not traced (export during calls)", "cpu")
+    rows_out.append(["request path, not traced: µs per call (thread CPU)", untraced.show(n3, " µs"), "free", "", "–", "–"])
+    go = go_bench(read("processor.txt"))
+    pyr = oracle_rows(read("oracle_redaction.txt"))
+
+    def python_mbs(prefix: str) -> Figure:
+        values = [v for (f, i), vs in pyr.items() if f == "sanitize_trace_text" and i.startswith(prefix) for v in vs]
+        size = {"text_clean_2k": 2048, "text_secrets_2k": 2048, "text_2k": 1956}[prefix]
+        return figure(values, f"oracle_redaction.txt: sanitize_trace_text {prefix}").map(lambda us: size / us)
+
+    for label, bench, prefix, goal, key in (
+        ("`sanitize_trace_text`, 2 KB without secrets", "BenchmarkSanitizeTextClean2K", "text_clean_2k", 500, None),
+        ("`sanitize_trace_text`, 2 KB secret-dense (a secret every ~30 bytes)", "BenchmarkSanitizeTextSecrets2K", "text_secrets_2k", 100, None),
+        ("`sanitize_trace_text`, 2 KB log-like text with a few secrets (the issue's row)", "BenchmarkSanitizeText2K", "text_2k", None, "sanitize_text_2k"),
+    ):
+        mbs = go_figure(go, bench, "MB/s", "processor.txt")
+        pym = python_mbs(prefix)
+        was = f"{n0(filed[key]['mb_s'])} MB/s ({x1(mbs.median / filed[key]['mb_s'])})" if key else "–"
+        rows_out.append([f"{label}: MB/s", mbs.show(n0, " MB/s"), f"≥ {goal} MB/s" if goal else "–",
+                         verdict(mbs.median >= goal) if goal else "", f"{pym.show(n2)} MB/s ({x0(mbs.median / pym.median)})", was])
+    invoke = go_figure(go, "BenchmarkToolInvoke2KB", "ns/op", "processor.txt").map(lambda v: v / 1000)
+    invoke_allocs = go_figure(go, "BenchmarkToolInvoke2KB", "allocs/op", "processor.txt")
+    was = filed["tool_invoke_2kb"]
+    rows_out.append(["processor, one raw `tool.invoke` with 2 KB in and out: µs, allocations",
+                     f"{invoke.show(n1)} µs, {invoke_allocs.show(n0)} allocs", "≤ 10 µs", verdict(invoke.median <= 10), "–",
+                     f"{n1(was['us'])} µs, {n0(was['allocs'])} allocs ({x1(was['us'] / invoke.median)})"])
+    rounds = load_rounds(read("load.txt"))
+    without = figure(rounds.get("without_mcpparity", ()), "load.txt: without_mcpparity")
+    with_ = figure(rounds.get("with_mcpparity", ()), "load.txt: with_mcpparity")
+    share = paired(with_, without, lambda a, b: 100 * a / b)
+    rows_out.append(["collector throughput with mcpparity, % of pass-through (per round)", share.show(n0, " %"), "≥ 70 %",
+                     verdict(share.median >= 70), "–", f"{n0(filed['collector_share_pct'])} %"])
+    # The machine: the issue's run and this one on different VMs; Python's cost on each says how they compare.
+    machine = py["rest_with_root/default"]
+    rows_out.append(["the machine: Python's tracing cost of the REST tree, default settings (same code on both days)",
+                     machine.show(n0, " µs"), "", "", "", f"{n0(filed['python_rest_default_us'])} µs "
+                     f"({x1(machine.median / filed['python_rest_default_us'])} slower today)"])
+    return table(["figure", "this run", "goal", "met", "Python, same run (Rust / Go faster)", "issue filed (it / this run)"],
+                 ["---", "---:", "---:", ":---:", "---:", "---:"], rows_out)
+
+
 TABLES: dict[str, Callable[[], str]] = {
-    "headline": headline, "processor": processor, "engine": engine, "driver": driver,
+    "goals": goals, "headline": headline, "request_path": request_path, "instructions": instructions, "processor": processor, "engine": engine, "driver": driver,
     "contrib": contrib, "throughput": throughput,
 }
 

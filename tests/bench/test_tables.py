@@ -72,3 +72,22 @@ def test_a_readme_without_a_table_marker_is_refused() -> None:
     readme = tables.README.read_text(encoding="utf-8").replace("<!-- tables.py: driver -->", "")
     with pytest.raises(tables.RawOutputError, match="missing markers \\['driver'\\]"):
         tables.render(readme)
+
+
+def test_instructions_rows_per_tree_and_the_change(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "instructions.txt").write_text(
+        "working-tree   MixedBatch1000       50000000 instructions/op\n"
+        "abc1234        MixedBatch1000      100000000 instructions/op\n", encoding="utf-8")
+    monkeypatch.setattr(tables, "RESULTS", tmp_path)
+    body = tables.instructions()
+    assert "| `BenchmarkMixedBatch1000` | 50,000,000 | 100,000,000 | -50 % |" in body
+
+
+def test_goals_refuse_a_run_without_the_request_path_rows(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for f in tables.RESULTS.iterdir():
+        if f.is_file():
+            (tmp_path / f.name).write_bytes(f.read_bytes())
+    (tmp_path / "emitter.txt").write_text("REST tree (5 spans), export between samples  2.6  2.5  23.0\n", encoding="utf-8")
+    monkeypatch.setattr(tables, "RESULTS", tmp_path)
+    with pytest.raises(tables.RawOutputError, match="no row `v2 queue, REST tree"):
+        tables.goals()
