@@ -13,20 +13,16 @@
 //! The facts API mirrors the v1 typed spans (`RequestSpan`, `ToolInvokeSpan`, …); the v1 emitter
 //! of the same exporter is [`BundleEmitter::v1`] (for anything a runtime does not bundle).
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use opentelemetry::propagation::Extractor;
-use opentelemetry::trace::{
-    SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
-};
-use opentelemetry::{InstrumentationScope, KeyValue, StringValue, Value};
+use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+use opentelemetry::{InstrumentationScope, StringValue};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
-    BatchSpanProcessor, IdGenerator, RandomIdGenerator, Span, SpanData, SpanEvents, SpanExporter,
-    SpanLinks, SpanProcessor,
+    BatchSpanProcessor, IdGenerator, RandomIdGenerator, Span, SpanData, SpanExporter, SpanProcessor,
 };
 use opentelemetry_sdk::Resource;
 
@@ -40,17 +36,10 @@ use crate::families::{
 };
 use crate::keys;
 pub use crate::queue::QueueConfig;
-use crate::queue::{BundleQueue, BundleRecord, QueueProcessor};
+use crate::queue::{BundleQueue, QueueProcessor};
+use crate::record::BundleRecord;
+pub use crate::record::{BUNDLE_KEY, BUNDLE_OP, CONTRACT_KEY, CONTRACT_VERSION};
 
-/// `cf.contract` of a bundle span.
-pub const CONTRACT_VERSION: i64 = 2;
-/// `cf.op` (and raw name) of a bundle span: unknown to a v1-only collector, which exports it
-/// scrubbed and counted malformed instead of misreading it.
-pub const BUNDLE_OP: &str = "request.bundle";
-/// The encoded child operations and facts of a bundle span.
-pub const BUNDLE_KEY: &str = "cf.bundle";
-/// The contract version fact.
-pub const CONTRACT_KEY: &str = "cf.contract";
 /// Child operations one bundle can hold (indices 1..=63, contract bound).
 pub const MAX_CHILD_OPS: u8 = 63;
 /// Child operations this recorder keeps inline (a `tools/call` has at most 8); later ones are
@@ -589,53 +578,22 @@ impl Drop for RequestBundle<'_> {
             elapsed.as_nanos() as u64,
         );
         let end_time = self.start_time + elapsed;
-        let processor = match &self.emitter.sink {
-            Sink::Queue(queue) => {
-                queue.push_bundle(BundleRecord {
-                    span_context: self.span_context.clone(),
-                    parent_span_id: self.parent_span_id,
-                    start_time: self.start_time,
-                    end_time,
-                    status_error: state.status_error,
-                    buf: std::mem::take(&mut state.buf),
-                    payloads: [state.payloads[0].take(), state.payloads[1].take()],
-                });
-                return;
-            }
-            Sink::Batch(processor) => processor,
-        };
-        let mut attributes = Vec::with_capacity(5);
-        attributes.push(KeyValue::new(keys::OP, BUNDLE_OP));
-        attributes.push(KeyValue::new(CONTRACT_KEY, CONTRACT_VERSION));
-        attributes.push(KeyValue::new(
-            BUNDLE_KEY,
-            // SAFETY: the buffer holds only whole `&str` facts and ASCII (see `State::buf`).
-            Value::String(
-                unsafe { String::from_utf8_unchecked(std::mem::take(&mut state.buf)) }.into(),
-            ),
-        ));
-        for (key, value) in state.payloads.iter_mut().filter_map(Option::take) {
-            attributes.push(KeyValue::new(key, value));
-        }
-        let span = SpanData {
+        let mut record = BundleRecord {
             span_context: self.span_context.clone(),
             parent_span_id: self.parent_span_id,
-            parent_span_is_remote: self.parent_span_id != SpanId::INVALID,
-            span_kind: SpanKind::Server,
-            name: Cow::Borrowed(BUNDLE_OP),
             start_time: self.start_time,
             end_time,
-            attributes,
-            dropped_attributes_count: 0,
-            events: SpanEvents::default(),
-            links: SpanLinks::default(),
-            status: if state.status_error {
-                Status::error("")
-            } else {
-                Status::Unset
-            },
-            instrumentation_scope: self.emitter.scope.clone(),
+            status_error: state.status_error,
+            buf: std::mem::take(&mut state.buf),
+            payloads: [state.payloads[0].take(), state.payloads[1].take()],
         };
+        let processor = match &self.emitter.sink {
+            Sink::Queue(queue) => return queue.push_bundle(record),
+            Sink::Batch(processor) => processor,
+        };
+        // SAFETY: the buffer holds only whole `&str` facts and ASCII (see `State::buf`).
+        let text = unsafe { String::from_utf8_unchecked(std::mem::take(&mut record.buf)) };
+        let span = record.into_span_data(text, self.emitter.scope.clone());
         processor.on_end(span);
     }
 }
@@ -1264,6 +1222,8 @@ fn parse_traceparent(v: &str) -> Option<Parent> {
 mod tests {
     use super::*;
     use crate::{HeaderPairs, UpstreamTarget};
+    use opentelemetry::trace::Status;
+    use opentelemetry::Value;
     use opentelemetry_sdk::trace::InMemorySpanExporter;
 
     const TRACEPARENT: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";

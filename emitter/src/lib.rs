@@ -41,6 +41,7 @@ pub mod facts;
 mod families;
 pub mod keys;
 mod queue;
+mod record;
 mod transport;
 
 pub use bundle::{

@@ -11,7 +11,6 @@
 //! v1 spans of the same emitter (`BundleEmitter::v1`) go through the same queue as boxed
 //! `SpanData`, so there is one exporter and one order of export.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -19,17 +18,14 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Wake};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status};
-use opentelemetry::{InstrumentationScope, KeyValue, StringValue, Value};
+use opentelemetry::InstrumentationScope;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{
-    Span, SpanData, SpanEvents, SpanExporter, SpanLinks, SpanProcessor,
-};
+use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use opentelemetry_sdk::Resource;
 
-use crate::keys;
+use crate::record::BundleRecord;
 
 /// Sizes and timings of a [`BundleQueue`]; the defaults are the SDK `BatchSpanProcessor`'s.
 #[derive(Clone, Copy, Debug)]
@@ -53,20 +49,6 @@ impl Default for QueueConfig {
             flush_timeout: Duration::from_secs(30),
         }
     }
-}
-
-/// One finished bundle, as the request thread hands it over (no allocation of its own).
-#[derive(Debug)]
-pub(crate) struct BundleRecord {
-    pub span_context: SpanContext,
-    pub parent_span_id: SpanId,
-    pub start_time: SystemTime,
-    pub end_time: SystemTime,
-    pub status_error: bool,
-    /// The `cf.bundle` text (UTF-8: only whole `&str` facts and ASCII are written into it).
-    pub buf: Vec<u8>,
-    /// Raw payload attributes of the bundle span (key, shared text).
-    pub payloads: [Option<(&'static str, StringValue)>; 2],
 }
 
 // The bundle record is inline on purpose: boxing it would be one allocation per request.
@@ -303,41 +285,11 @@ impl<E: SpanExporter> Worker<E> {
     /// The bundle span, built on this thread: the `cf.bundle` text is copied out of the request's
     /// buffer (so the buffer goes back to the free list) into a string this thread frees.
     fn span_data(&self, mut record: BundleRecord, buffers: &mut Vec<Vec<u8>>) -> SpanData {
-        let mut attributes = Vec::with_capacity(5);
-        attributes.push(KeyValue::new(keys::OP, crate::bundle::BUNDLE_OP));
-        attributes.push(KeyValue::new(
-            crate::bundle::CONTRACT_KEY,
-            crate::bundle::CONTRACT_VERSION,
-        ));
+        let buf = std::mem::take(&mut record.buf);
         // SAFETY: the buffer holds only whole `&str` facts and ASCII (`BundleRecord::buf`).
-        let text = unsafe { std::str::from_utf8_unchecked(&record.buf) }.to_owned();
-        attributes.push(KeyValue::new(
-            crate::bundle::BUNDLE_KEY,
-            Value::String(text.into()),
-        ));
-        for (key, value) in record.payloads.iter_mut().filter_map(Option::take) {
-            attributes.push(KeyValue::new(key, value));
-        }
-        buffers.push(std::mem::take(&mut record.buf));
-        SpanData {
-            parent_span_is_remote: record.parent_span_id != SpanId::INVALID,
-            span_context: record.span_context,
-            parent_span_id: record.parent_span_id,
-            span_kind: SpanKind::Server,
-            name: Cow::Borrowed(crate::bundle::BUNDLE_OP),
-            start_time: record.start_time,
-            end_time: record.end_time,
-            attributes,
-            dropped_attributes_count: 0,
-            events: SpanEvents::default(),
-            links: SpanLinks::default(),
-            status: if record.status_error {
-                Status::error("")
-            } else {
-                Status::Unset
-            },
-            instrumentation_scope: self.scope.clone(),
-        }
+        let text = unsafe { std::str::from_utf8_unchecked(&buf) }.to_owned();
+        buffers.push(buf);
+        record.into_span_data(text, self.scope.clone())
     }
 }
 
