@@ -86,39 +86,39 @@ func applyPendingInto(dst []byte, s string, pend []pendingMask) (_ []byte, chang
 	}
 	dst = slices.Grow(dst, len(s))
 	copied := 0
-	for i := 0; i < len(pend); {
-		st, end, mask := pend[i].start, pend[i].end, pend[i].mask
-		for i++; i < len(pend) && pend[i].start < end; i++ {
-			end = max(end, pend[i].end)
-		}
-		st, end = max(st, copied), min(end, len(s))
-		if st >= end {
-			continue
-		}
+	forEachMerged(s, pend, func(st, end int, mask string) bool {
 		dst = append(dst, s[copied:st]...)
 		dst = append(dst, mask...)
 		copied = end
-	}
+		return true
+	})
 	return append(dst, s[copied:]...), true
 }
 
 // masksInPlace reports whether applyPending would give s back: every span it replaces
 // already holds its mask. pend is sorted by start.
 func masksInPlace(s string, pend []pendingMask) bool {
-	copied := 0
+	return forEachMerged(s, pend, func(st, end int, mask string) bool { return s[st:end] == mask })
+}
+
+// forEachMerged calls f with each span applyPending replaces, in order: pend (sorted by start)
+// with overlapping spans merged under the first one's mask, clipped to s and to what the spans
+// before it left. It stops, and returns false, when f does.
+func forEachMerged(s string, pend []pendingMask, f func(st, end int, mask string) bool) bool {
+	done := 0 // the end of the last span handed to f
 	for i := 0; i < len(pend); {
 		st, end, mask := pend[i].start, pend[i].end, pend[i].mask
 		for i++; i < len(pend) && pend[i].start < end; i++ {
 			end = max(end, pend[i].end)
 		}
-		st, end = max(st, copied), min(end, len(s))
+		st, end = max(st, done), min(end, len(s))
 		if st >= end {
 			continue
 		}
-		if s[st:end] != mask {
+		if !f(st, end, mask) {
 			return false
 		}
-		copied = end
+		done = end
 	}
 	return true
 }
