@@ -120,14 +120,15 @@ func (p *parityProcessor) putStr(out pcommon.Map, key, s string, c *counts) {
 // exportString is the value putStr writes under key: valid UTF-8, sanitized, then bounded.
 func (p *parityProcessor) exportString(key, s string, c *counts) string {
 	// A value the batch memo holds was valid UTF-8 when it was stored: the check is skipped.
-	if clean, ok := c.memoized(p.keys.of(p.redactor, key), s); ok {
+	pol := p.keys.of(p.redactor, key)
+	if clean, ok := c.memoized(pol, s); ok {
 		if clean != s {
 			c.redactions++
 		}
 		return p.cut(clean, c)
 	}
 	s = p.validText(s, c)
-	clean := p.attributeString(key, s, c)
+	clean := p.sanitizeUnder(pol, s, c)
 	if clean != s {
 		c.redactions++
 	}
@@ -149,7 +150,11 @@ func moveFact(out pcommon.Map, key string, v pcommon.Value) pcommon.Value {
 // the query so that no later text pass could see them. On a value the text rules leave alone
 // (every URL of the captures) the result is Python's.
 func (p *parityProcessor) attributeString(key, s string, c *counts) string {
-	pol := p.keys.of(p.redactor, key)
+	return p.sanitizeUnder(p.keys.of(p.redactor, key), s, c)
+}
+
+// sanitizeUnder is attributeString once the key's policy is known.
+func (p *parityProcessor) sanitizeUnder(pol keyPolicy, s string, c *counts) string {
 	if pol&keyMasked != 0 {
 		return mask
 	}
