@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -46,7 +47,56 @@ type bundleOpRec struct {
 type bundle struct {
 	context []bundleFact
 	groups  [maxBundleGroups + 1][]bundleFact
+	defined uint16        // bit g: group g has a fact line
 	ops     []bundleOpRec // index 0: the request op (the bundle span itself)
+}
+
+// bundlePool recycles the decoded form of a bundle between requests: its fact and op slices
+// keep their capacity, so a bundle of a familiar shape decodes without growing a slice. A bundle
+// is returned only after expand has copied its facts into the span (the strings are substrings of
+// cf.bundle and stay valid there); one that grew past maxPooledBundleFacts is left to the GC, so
+// a hostile bundle cannot pin a large backing array in the pool.
+var bundlePool = sync.Pool{New: func() any { return new(bundle) }}
+
+const maxPooledBundleFacts = 512
+
+func getBundle() *bundle {
+	b := bundlePool.Get().(*bundle)
+	b.context = b.context[:0]
+	for g := range b.groups {
+		b.groups[g] = b.groups[g][:0]
+	}
+	b.defined = 0
+	b.ops = b.ops[:0]
+	request := b.addOp()
+	request.name, request.declared = "request", true
+	return b
+}
+
+func putBundle(b *bundle) {
+	total := cap(b.context)
+	for g := range b.groups {
+		total += cap(b.groups[g])
+	}
+	for i := range b.ops[:cap(b.ops)] {
+		total += cap(b.ops[:cap(b.ops)][i].facts)
+	}
+	if total <= maxPooledBundleFacts {
+		bundlePool.Put(b)
+	}
+}
+
+// addOp appends an undeclared op, reusing the fact and group slices of an earlier bundle's op.
+func (b *bundle) addOp() *bundleOpRec {
+	n := len(b.ops)
+	if n < cap(b.ops) {
+		b.ops = b.ops[:n+1]
+		op := &b.ops[n]
+		*op = bundleOpRec{parent: -1, facts: op.facts[:0], groups: op.groups[:0]}
+		return op
+	}
+	b.ops = append(b.ops, bundleOpRec{parent: -1})
+	return &b.ops[n]
 }
 
 var errBundle = errors.New("malformed request bundle")
@@ -68,71 +118,71 @@ func (p *parityProcessor) expandBundles(spans ptrace.SpanSlice) {
 		if !isBundle(span) {
 			continue
 		}
-		b, err := decodeBundleSpan(span)
-		if err != nil {
+		b := getBundle()
+		if err := b.decodeSpan(span); err != nil {
 			p.logger.Debug("mcpparity: malformed request bundle exported scrubbed")
-			continue
+		} else {
+			b.expand(span, spans)
 		}
-		b.expand(span, spans)
+		putBundle(b)
 	}
 }
 
-func decodeBundleSpan(span ptrace.Span) (*bundle, error) {
+func (b *bundle) decodeSpan(span ptrace.Span) error {
 	v, ok := span.Attributes().Get(keyBundle)
 	if !ok || v.Type() != pcommon.ValueTypeStr {
-		return nil, errBundle
+		return errBundle
 	}
 	if op, ok := span.Attributes().Get(mapping.KeyOp); !ok || op.Type() != pcommon.ValueTypeStr || op.Str() != bundleOpValue {
-		return nil, errBundle
+		return errBundle
 	}
-	return decodeBundle(v.Str())
+	return b.decode(v.Str())
 }
 
 // decodeBundle parses the cf.bundle text (lines "f <target> <key> <value>" and
 // "o <index> <name> <parent> <start> <end> [g<n>]*") and checks its structure: every op
 // declared once, parents declared and earlier in the tree, no cycles, group refs defined.
-func decodeBundle(text string) (*bundle, error) {
-	b := &bundle{ops: make([]bundleOpRec, 1, 10)}
-	b.ops[0] = bundleOpRec{name: "request", parent: -1, declared: true}
+// b is a fresh bundle from getBundle.
+func (b *bundle) decode(text string) error {
 	d := decoder{s: text}
 	for !d.done() {
 		tag, err := d.word()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		switch tag {
 		case "f":
 			if err := b.readFact(&d); err != nil {
-				return nil, err
+				return err
 			}
 		case "o":
 			if err := b.readOp(&d); err != nil {
-				return nil, err
+				return err
 			}
 		default:
-			return nil, fmt.Errorf("%w: line tag %q", errBundle, tag)
+			return fmt.Errorf("%w: line tag %q", errBundle, tag)
 		}
 	}
 	for i := 1; i < len(b.ops); i++ {
 		op := &b.ops[i]
 		if !op.declared {
-			return nil, fmt.Errorf("%w: op %d has facts but no op line", errBundle, i)
+			return fmt.Errorf("%w: op %d has facts but no op line", errBundle, i)
 		}
 		// A parent is declared and the chain reaches the request op.
 		seen := 0
 		for j := op.parent; j != 0; j = b.ops[j].parent {
 			if j < 0 || j >= len(b.ops) || !b.ops[j].declared || seen > len(b.ops) {
-				return nil, fmt.Errorf("%w: op %d has no path to the request", errBundle, i)
+				return fmt.Errorf("%w: op %d has no path to the request", errBundle, i)
 			}
 			seen++
 		}
 		for _, g := range op.groups {
-			if b.groups[g] == nil {
-				return nil, fmt.Errorf("%w: op %d uses undefined group %d", errBundle, i, g)
+			if b.defined&(1<<g) == 0 {
+				return fmt.Errorf("%w: op %d uses undefined group %d", errBundle, i, g)
 			}
 		}
 	}
-	return b, nil
+	return nil
 }
 
 func (b *bundle) op(index int) (*bundleOpRec, error) {
@@ -140,7 +190,7 @@ func (b *bundle) op(index int) (*bundleOpRec, error) {
 		return nil, fmt.Errorf("%w: op index %d", errBundle, index)
 	}
 	for len(b.ops) <= index {
-		b.ops = append(b.ops, bundleOpRec{parent: -1})
+		b.addOp()
 	}
 	return &b.ops[index], nil
 }
@@ -166,9 +216,7 @@ func (b *bundle) readFact(d *decoder) error {
 		if err != nil || g < 1 || g > maxBundleGroups {
 			return fmt.Errorf("%w: group %q", errBundle, target)
 		}
-		if b.groups[g] == nil {
-			b.groups[g] = make([]bundleFact, 0, 4)
-		}
+		b.defined |= 1 << g
 		b.groups[g] = append(b.groups[g], f)
 	default:
 		i, err := strconv.Atoi(target)
@@ -278,7 +326,11 @@ func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice) {
 
 // putFacts writes cf.op, the context, the op's groups and its own facts (later ones win).
 func (b *bundle) putFacts(m pcommon.Map, op *bundleOpRec) {
-	m.EnsureCapacity(1 + len(b.context) + len(op.facts) + 4)
+	n := 1 + len(b.context) + len(op.facts) + 4 // + the payloads and exception keys placed later
+	for _, g := range op.groups {
+		n += len(b.groups[g])
+	}
+	m.EnsureCapacity(n)
 	m.PutStr(mapping.KeyOp, op.name)
 	for _, f := range b.context {
 		f.put(m)

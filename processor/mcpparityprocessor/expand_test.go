@@ -262,6 +262,26 @@ func TestMalformedBundleExportedScrubbed(t *testing.T) {
 	}
 }
 
+// A bundle decoded into pooled state sees nothing of the bundle decoded before it: no group
+// stays defined, no fact or op carries over.
+func TestPooledBundleStartsEmpty(t *testing.T) {
+	first := getBundle()
+	require.NoError(t, first.decode(testBundleText()))
+	putBundle(first)
+	for i := 0; i < 4; i++ { // sync.Pool may hand out the recycled bundle or a new one
+		b := getBundle()
+		assert.Empty(t, b.context)
+		assert.Zero(t, b.defined)
+		require.Len(t, b.ops, 1)
+		assert.Empty(t, b.ops[0].facts)
+		err := b.decode("o 1 tool.invoke 0 1 2 g1\n")
+		require.ErrorContains(t, err, "undefined group 1")
+		require.Len(t, b.ops, 2)
+		assert.Empty(t, b.ops[1].facts, "op 1 reuses a recycled op's slice, not its facts")
+		putBundle(b)
+	}
+}
+
 func TestNotABundleIsLeftToV1(t *testing.T) {
 	for _, v := range []pcommon.Value{pcommon.NewValueInt(1), pcommon.NewValueStr("2"), pcommon.NewValueInt(3)} {
 		td := bundleTraces(testBundleText())
@@ -270,45 +290,46 @@ func TestNotABundleIsLeftToV1(t *testing.T) {
 	}
 }
 
+// decodeBundle decodes text into a fresh bundle (not returned to the pool).
+func decodeBundle(text string) (*bundle, error) {
+	b := getBundle()
+	return b, b.decode(text)
+}
+
 func BenchmarkExpandMCPBundle(b *testing.B) {
-	text := testBundleText()
 	p, err := newParityProcessor(processortestSettings(), langfuseConfig())
 	require.NoError(b, err)
+	td := bundleTraces(testBundleText())
+	copies := make([]ptrace.Traces, 256)
 	b.ReportAllocs()
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	for done := 0; done < b.N; {
 		b.StopTimer()
-		td := bundleTraces(text)
+		n := min(len(copies), b.N-done)
+		for i := 0; i < n; i++ {
+			copies[i] = ptrace.NewTraces()
+			td.CopyTo(copies[i])
+		}
 		b.StartTimer()
-		p.expandBundles(td.ResourceSpans().At(0).ScopeSpans().At(0).Spans())
+		for i := 0; i < n; i++ {
+			p.expandBundles(copies[i].ResourceSpans().At(0).ScopeSpans().At(0).Spans())
+		}
+		done += n
 	}
 }
 
+// BenchmarkBundleEndToEnd: one MCP request bundle (9 ops) through processTraces.
 func BenchmarkBundleEndToEnd(b *testing.B) {
-	text := testBundleText()
 	p, err := newParityProcessor(processortestSettings(), langfuseConfig())
 	require.NoError(b, err)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		td := bundleTraces(text)
-		b.StartTimer()
-		_, _ = p.processTraces(b.Context(), td)
-	}
+	benchProcess(b, p, bundleTraces(testBundleText()), 256)
 }
 
+// BenchmarkV1TreeEndToEnd: the same request as contract v1 raw spans (one per op), for comparison.
 func BenchmarkV1TreeEndToEnd(b *testing.B) {
 	p, err := newParityProcessor(processortestSettings(), langfuseConfig())
 	require.NoError(b, err)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		td := v1Traces()
-		b.StartTimer()
-		_, _ = p.processTraces(b.Context(), td)
-	}
+	benchProcess(b, p, v1Traces(), 256)
 }
 
 func processortestSettings() processor.Settings {
