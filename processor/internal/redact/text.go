@@ -69,12 +69,19 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	var endsBuf [128]keyEnd
 	ends := keyEnds(s, endsBuf[:0])
 	keyCandidate, quoteCandidate := r.separatorCandidates(ends)
+	// With at most 64 fields the ends are probed here (the rules need it first thing): when
+	// no key matches backwards from any end, no rule can match and step 3 is skipped whole.
+	var hits [2]uint64
+	if keyCandidate && r.probesEnds() {
+		hits = r.probeEnds(s, ends)
+		keyCandidate = hits != [2]uint64{}
+	}
 	if r.opts.JSONQuotedKeys && quoteCandidate {
 		pend = r.quotedKeyValues(s, pend, ends)
 	}
 	changed := false
 	if keyCandidate {
-		s, changed = r.redactKeyValues(s, pend, ends, &bufs)
+		s, changed = r.redactKeyValues(s, pend, ends, hits, &bufs)
 	}
 	out, masked := applyPendingInto(bufs.writable(), s, pend)
 	s = bufs.result(s, out, masked)
@@ -628,11 +635,16 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 	return buf
 }
 
+// probesEnds reports whether the key=value rules know, per key end, which keys match
+// backwards from it (probeEnds): with at most 64 fields, one bit each.
+func (r *Redactor) probesEnds() bool { return len(r.keys) <= 64 }
+
 // redactKeyValues applies step 3 to s, whose key ends are ends, and reports whether it
-// changed s; pending spans follow its edits. ends is updated through each rule's edits
+// changed s; pending spans follow its edits. With probesEnds, ends are probed already and
+// hits is what probeEnds returned. ends is updated through each rule's edits
 // instead of being scanned again (shiftEnds). The rules write into bufs, s viewing one of
 // them or none.
-func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, bufs *textBuffers) (string, bool) {
+func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, hits [2]uint64, bufs *textBuffers) (string, bool) {
 	changed := false
 	var keysBuf [64]keySpan
 	keys := keysBuf[:0] // keeps its room from one field to the next
@@ -644,14 +656,11 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, 
 	// With at most 64 fields each end knows which keys match backwards from it (probeEnd),
 	// so a rule visits only its own candidates; after a rule's edits only the ends whose
 	// backward matches read an edited byte are probed again.
-	withHits := len(r.keys) <= 64
-	var hits [2]uint64 // per rule kind (quoted, bare): the keys some end matched
+	withHits := r.probesEnds() // hits: per rule kind (quoted, bare), the keys some end matched
 	// Without them, the last bytes of the ends of each rule kind (a field whose last letter
 	// is not among them has no candidate).
 	var lasts [2][256]bool
-	if withHits {
-		hits = r.probeEnds(s, ends)
-	} else {
+	if !withHits {
 		lasts = lastBytes(ends)
 	}
 	for ki := range r.keys {
