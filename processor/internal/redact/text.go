@@ -573,7 +573,8 @@ type keyEnd struct {
 	q   int
 	sep int // the '=' or ':'
 	// With at most 64 fields (Redactor.probeEnds): the fields whose key matches backwards
-	// from q, and the lowest byte those matches read; probed is false until they are known.
+	// from q with \b before it, and the lowest byte those matches and \b read; probed is
+	// false until they are known.
 	hits        uint64
 	low         int
 	start       int // where the key matched starts, when hits has one bit
@@ -722,7 +723,7 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, 
 
 // probeEnds matches, at every end not probed yet, each key that can end with its last byte
 // backwards (at most 64 keys), and returns per rule kind (quoted, bare) the keys that some
-// end matched.
+// end matched with a word boundary before them.
 func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
 	for i := range ends {
 		e := &ends[i]
@@ -744,7 +745,13 @@ func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
 				ki := bits.TrailingZeros64(m)
 				st, low, ok := r.keys[ki].matchBackwardLow(s, e.q)
 				e.low = min(e.low, low)
-				if ok {
+				if !ok {
+					continue
+				}
+				// Every rule needs \b before the key: a key inside a longer word ("token"
+				// in refresh_token) is no candidate. That reads the rune before st.
+				e.low = min(e.low, runeStartBefore(s, st))
+				if wordBoundary(s, st) {
 					e.hits |= 1 << ki
 					e.start = st
 				}
@@ -757,6 +764,18 @@ func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
 		hits[kind] |= e.hits
 	}
 	return hits
+}
+
+// runeStartBefore is the lowest byte the rune ending at byte i may start at (i itself at 0):
+// what wordBoundary(s, i) reads, from there on.
+func runeStartBefore(s string, i int) int {
+	switch {
+	case i == 0:
+		return 0
+	case s[i-1] < utf8.RuneSelf:
+		return i - 1
+	}
+	return max(0, i-utf8.UTFMax)
 }
 
 // shiftEnds maps the key ends of a text through one rule's edits (sorted, disjoint value
