@@ -2,6 +2,7 @@ package redact
 
 import (
 	"errors"
+	"math"
 	"math/bits"
 	"slices"
 	"strings"
@@ -679,10 +680,10 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, 
 			keys = keys[:0]
 			for ei := range ends {
 				e := &ends[ei]
-				if e.q == 0 || e.quotedValue != quoted {
-					continue
-				}
 				if withHits && e.hits&bit == 0 {
+					continue // the most ends: the test that rejects them first (no hits when q is 0)
+				}
+				if e.q == 0 || e.quotedValue != quoted {
 					continue
 				}
 				if e.last != k.last && e.last < utf8.RuneSelf && !k.lastNonASCII {
@@ -708,7 +709,7 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, 
 			}
 			changed = true
 			shiftPending(pend, edits)
-			if ends, ok = shiftEnds(ends, edits); !ok {
+			if !shiftEnds(ends, edits) {
 				ends = keyEnds(s, ends)
 			}
 			if withHits {
@@ -779,45 +780,60 @@ func runeStartBefore(s string, i int) int {
 }
 
 // shiftEnds maps the key ends of a text through one rule's edits (sorted, disjoint value
-// spans that became masks), in place: an end whose separator was masked is gone, the others
+// spans that became masks), in place: an end whose separator was masked is gone (its q
+// becomes 0, as an end no key can match before: the ends keep their places), the others
 // move by the edits before them, and an end right after a mask now follows '*'. A value
 // never starts or ends inside the whitespace between a key end and its separator (a bare
 // value has no whitespace, a quoted one is bounded by quotes); if an edit did, ok is false
 // and the caller scans the text again.
-func shiftEnds(ends []keyEnd, edits []edit) (_ []keyEnd, ok bool) {
-	w, ei, delta := 0, 0, 0
-	for r := range ends {
-		e := &ends[r]
-		after := false
-		for ei < len(edits) && edits[ei].end <= e.q {
-			after = edits[ei].end == e.q
-			delta += edits[ei].n - (edits[ei].end - edits[ei].start)
-			ei++
+func shiftEnds(ends []keyEnd, edits []edit) (ok bool) {
+	if len(edits) == 0 {
+		return true
+	}
+	// The ends and the edits are both in text order: one walk, the next edit's bounds and
+	// the end of the edit before in registers.
+	ei, delta := 0, 0
+	prevEnd := -1 // the end of the last edit that ended at or before the key end
+	nextStart, nextEnd := edits[0].start, edits[0].end
+	for i := range ends {
+		e := &ends[i]
+		if e.q == 0 {
+			continue // no key ends there, or it is gone
 		}
-		if ei < len(edits) && edits[ei].start <= e.sep {
-			if edits[ei].end <= e.sep || edits[ei].start > e.q && edits[ei].start < e.sep {
-				return ends, false
+		after := false
+		for nextEnd <= e.q {
+			after = nextEnd == e.q
+			delta += edits[ei].n - (nextEnd - nextStart)
+			prevEnd = nextEnd
+			if ei++; ei < len(edits) {
+				nextStart, nextEnd = edits[ei].start, edits[ei].end
+			} else {
+				nextStart, nextEnd = math.MaxInt, math.MaxInt
 			}
-			continue // the separator was inside a masked value
+		}
+		if nextStart <= e.sep {
+			if nextEnd <= e.sep || nextStart > e.q && nextStart < e.sep {
+				return false
+			}
+			e.q = 0 // the separator was inside a masked value
+			continue
 		}
 		if after {
 			e.last = Mask[len(Mask)-1]
 		}
 		// The keys matched backwards from q read s[low:q]: an edit ending inside it means
 		// probing again. The edits before q end in order, the last of them latest.
-		if ei > 0 && edits[ei-1].end > e.low {
+		if prevEnd > e.low {
 			e.probed = false
 		}
-		e.q += delta
-		e.sep += delta
-		e.low += delta
-		e.start += delta
-		if w != r {
-			ends[w] = *e
+		if delta != 0 {
+			e.q += delta
+			e.sep += delta
+			e.low += delta
+			e.start += delta
 		}
-		w++
 	}
-	return ends[:w], true
+	return true
 }
 
 // lastBytes marks the lowercased last byte of every key end (non-ASCII bytes as they are),
