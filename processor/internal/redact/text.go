@@ -78,7 +78,15 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 		keyCandidate = hits != [2]uint64{}
 	}
 	if r.opts.JSONQuotedKeys && quoteCandidate {
-		pend = r.quotedKeyValues(s, pend, ends)
+		// The closing quote of every match is right before one of ends (then \s*[:=]).
+		var candBuf [64]int
+		cands := candBuf[:0]
+		for _, e := range ends {
+			if e.q > 0 && (e.last == '"' || e.last == '\'') {
+				cands = append(cands, e.q-1)
+			}
+		}
+		pend = r.quotedKeyValues(s, pend, cands)
 	}
 	changed := false
 	if keyCandidate {
