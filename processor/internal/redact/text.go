@@ -74,7 +74,7 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	// no key matches backwards from any end, no rule can match and step 3 is skipped whole.
 	var hits [2]uint64
 	if keyCandidate && r.probesEnds() {
-		hits = r.probeEnds(s, ends)
+		hits, _ = r.probeEnds(s, ends)
 		keyCandidate = hits != [2]uint64{}
 	}
 	if r.opts.JSONQuotedKeys && quoteCandidate {
@@ -90,7 +90,7 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	}
 	changed := false
 	if keyCandidate {
-		s, changed = r.redactKeyValues(s, pend, ends, hits, &bufs)
+		s, changed = r.redactKeyValues(s, pend, ends, &bufs)
 	}
 	out, masked := applyPendingInto(bufs.writable(), s, pend)
 	s = bufs.result(s, out, masked)
@@ -650,11 +650,10 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 func (r *Redactor) probesEnds() bool { return len(r.keys) <= 64 }
 
 // redactKeyValues applies step 3 to s, whose key ends are ends, and reports whether it
-// changed s; pending spans follow its edits. With probesEnds, ends are probed already and
-// hits is what probeEnds returned. ends is updated through each rule's edits
-// instead of being scanned again (shiftEnds). The rules write into bufs, s viewing one of
-// them or none.
-func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, hits [2]uint64, bufs *textBuffers) (string, bool) {
+// changed s; pending spans follow its edits. With probesEnds, ends are probed already.
+// ends is updated through each rule's edits instead of being scanned again (shiftEnds).
+// The rules write into bufs, s viewing one of them or none.
+func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, bufs *textBuffers) (string, bool) {
 	changed := false
 	var keysBuf [64]keySpan
 	keys := keysBuf[:0] // keeps its room from one field to the next
@@ -664,43 +663,32 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, 
 	// text the one before wrote (a string view of one buffer) and writing the other: a
 	// text that many rules change costs two allocations, not one per rule.
 	// With at most 64 fields each end knows which keys match backwards from it (probeEnd),
-	// so a rule visits only its own candidates; after a rule's edits only the ends whose
-	// backward matches read an edited byte are probed again.
-	withHits := r.probesEnds() // hits: per rule kind (quoted, bare), the keys some end matched
+	// and byKey lists each key's ends, so a rule visits only its own candidates; after a
+	// rule's edits the ends move (shiftEnds) but keep their places in ends, so the lists
+	// stay true until an end must be probed again (an edit reached what its matches read).
+	withHits := r.probesEnds()
+	var byKeyBuf [128]int32
+	var byKey endsByKey
 	// Without them, the last bytes of the ends of each rule kind (a field whose last letter
 	// is not among them has no candidate).
 	var lasts [2][256]bool
-	if !withHits {
+	if withHits {
+		byKey = endsByKeyOf(ends, byKeyBuf[:0], len(r.keys))
+	} else {
 		lasts = lastBytes(ends)
 	}
 	for ki := range r.keys {
 		k := &r.keys[ki]
 		bit := uint64(1) << (ki & 63)
 		for qi, quoted := range [2]bool{true, false} {
-			if withHits && hits[qi]&bit == 0 {
-				continue
-			}
-			if !withHits && !k.lastNonASCII && !lasts[qi][k.last] {
-				continue // no key with a value of this rule's kind ends with the field's last letter
-			}
-			// A match of the key ends where the backward match started (parts and gaps
-			// never overlap), so the end's quotedValue is the rule's quote check.
 			keys = keys[:0]
-			for ei := range ends {
-				e := &ends[ei]
-				if withHits && e.hits&bit == 0 {
-					continue // the most ends: the test that rejects them first (no hits when q is 0)
+			if withHits {
+				for _, ei := range byKey.of(ki) {
+					keys = appendCandidate(keys, s, k, &ends[ei], bit, quoted)
 				}
-				if e.q == 0 || e.quotedValue != quoted {
-					continue
-				}
-				if e.last != k.last && e.last < utf8.RuneSelf && !k.lastNonASCII {
-					continue // the key cannot end with this byte (a non-ASCII one is decided in matchBackward)
-				}
-				if withHits && e.hits == bit {
-					keys = append(keys, keySpan{e.start, e.q}) // the probe matched this key only
-				} else if st, ok := k.matchBackward(s, e.q); ok {
-					keys = append(keys, keySpan{st, e.q})
+			} else if k.lastNonASCII || lasts[qi][k.last] { // else no key with a value of this rule's kind ends with the field's last letter
+				for ei := range ends {
+					keys = appendCandidate(keys, s, k, &ends[ei], 0, quoted)
 				}
 			}
 			if len(keys) == 0 {
@@ -717,29 +705,100 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, 
 			}
 			changed = true
 			shiftPending(pend, edits)
-			if !shiftEnds(ends, edits) {
-				ends = keyEnds(s, ends)
+			stale, ok := shiftEnds(ends, edits)
+			if !ok {
+				ends = keyEnds(s, ends) // new ends: byKey is rebuilt below
 			}
-			if withHits {
-				hits = r.probeEnds(s, ends)
-			} else {
+			switch {
+			case !withHits:
 				lasts = lastBytes(ends)
+			case !ok:
+				r.probeEnds(s, ends)
+				byKey = endsByKeyOf(ends, byKey.idx, len(r.keys))
+			case stale: // the ends keep their places: byKey holds unless a probe changed
+				if _, moved := r.probeEnds(s, ends); moved {
+					byKey = endsByKeyOf(ends, byKey.idx, len(r.keys))
+				}
 			}
 		}
 	}
 	return s, changed
 }
 
+// appendCandidate appends to keys the span of k's key ending at e when e is a candidate of
+// k's quoted or bare rule: the value after it opens with a quote or not as the rule needs,
+// and the key matches backwards from it. bit is k's bit in e.hits when the ends are probed
+// (0: not probed, match here).
+func appendCandidate(keys []keySpan, s string, k *keyPattern, e *keyEnd, bit uint64, quoted bool) []keySpan {
+	// A match of the key ends where the backward match started (parts and gaps never
+	// overlap), so the end's quotedValue is the rule's quote check.
+	if e.q == 0 || e.quotedValue != quoted || bit != 0 && e.hits&bit == 0 {
+		return keys
+	}
+	if e.last != k.last && e.last < utf8.RuneSelf && !k.lastNonASCII {
+		return keys // the key cannot end with this byte (a non-ASCII one is decided in matchBackward)
+	}
+	if bit != 0 && e.hits == bit {
+		return append(keys, keySpan{e.start, e.q}) // the probe matched this key only
+	}
+	if st, ok := k.matchBackward(s, e.q); ok {
+		return append(keys, keySpan{st, e.q})
+	}
+	return keys
+}
+
+// endsByKey lists, per key (at most 64), the indices of the key ends whose probe matched it
+// (keyEnd.hits), in text order: the candidates of the key's two rules.
+type endsByKey struct {
+	first [65]int32 // key ki's ends are idx[first[ki]:first[ki+1]]
+	idx   []int32
+}
+
+// of returns the indices of the ends whose probe matched key ki.
+func (b *endsByKey) of(ki int) []int32 { return b.idx[b.first[ki]:b.first[ki+1]] }
+
+// endsByKeyOf lists the probed ends by key (a counting sort: the ends are in text order),
+// in idx's room.
+func endsByKeyOf(ends []keyEnd, idx []int32, keys int) (b endsByKey) {
+	n := 0
+	for i := range ends {
+		if ends[i].q == 0 {
+			continue
+		}
+		for m := ends[i].hits; m != 0; m &= m - 1 {
+			b.first[bits.TrailingZeros64(m)+1]++
+			n++
+		}
+	}
+	for ki := 1; ki <= keys; ki++ {
+		b.first[ki] += b.first[ki-1]
+	}
+	b.idx = slices.Grow(idx[:0], n)[:n]
+	next := b.first
+	for i := range ends {
+		if ends[i].q == 0 {
+			continue
+		}
+		for m := ends[i].hits; m != 0; m &= m - 1 {
+			ki := bits.TrailingZeros64(m)
+			b.idx[next[ki]] = int32(i)
+			next[ki]++
+		}
+	}
+	return b
+}
+
 // probeEnds matches, at every end not probed yet, each key that can end with its last byte
 // backwards (at most 64 keys), and returns per rule kind (quoted, bare) the keys that some
-// end matched with a word boundary before them.
-func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
+// end matched with a word boundary before them; moved reports that an end's keys changed.
+func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64, moved bool) {
 	for i := range ends {
 		e := &ends[i]
 		if e.q == 0 {
 			continue
 		}
 		if !e.probed {
+			old := e.hits
 			e.hits, e.low, e.probed = 0, e.q, true
 			m := r.keysByLast[e.last]
 			if e.last < utf8.RuneSelf && e.q >= 2 {
@@ -765,6 +824,7 @@ func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
 					e.start = st
 				}
 			}
+			moved = moved || e.hits != old
 		}
 		kind := 1
 		if e.quotedValue {
@@ -772,7 +832,7 @@ func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
 		}
 		hits[kind] |= e.hits
 	}
-	return hits
+	return hits, moved
 }
 
 // runeStartBefore is the lowest byte the rune ending at byte i may start at (i itself at 0):
@@ -793,10 +853,11 @@ func runeStartBefore(s string, i int) int {
 // move by the edits before them, and an end right after a mask now follows '*'. A value
 // never starts or ends inside the whitespace between a key end and its separator (a bare
 // value has no whitespace, a quoted one is bounded by quotes); if an edit did, ok is false
-// and the caller scans the text again.
-func shiftEnds(ends []keyEnd, edits []edit) (ok bool) {
+// and the caller scans the text again. stale reports that an edit ended inside the bytes
+// an end's backward matches read (probeEnds must probe it again).
+func shiftEnds(ends []keyEnd, edits []edit) (stale, ok bool) {
 	if len(edits) == 0 {
-		return true
+		return false, true
 	}
 	// The ends and the edits are both in text order: one walk, the next edit's bounds and
 	// the end of the edit before in registers.
@@ -821,7 +882,7 @@ func shiftEnds(ends []keyEnd, edits []edit) (ok bool) {
 		}
 		if nextStart <= e.sep {
 			if nextEnd <= e.sep || nextStart > e.q && nextStart < e.sep {
-				return false
+				return stale, false
 			}
 			e.q = 0 // the separator was inside a masked value
 			continue
@@ -833,6 +894,7 @@ func shiftEnds(ends []keyEnd, edits []edit) (ok bool) {
 		// probing again. The edits before q end in order, the last of them latest.
 		if prevEnd > e.low {
 			e.probed = false
+			stale = true
 		}
 		if delta != 0 {
 			e.q += delta
@@ -841,7 +903,7 @@ func shiftEnds(ends []keyEnd, edits []edit) (ok bool) {
 			e.start += delta
 		}
 	}
-	return true
+	return stale, true
 }
 
 // lastBytes marks the lowercased last byte of every key end (non-ASCII bytes as they are),
