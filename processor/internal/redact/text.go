@@ -81,8 +81,8 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 		// The closing quote of every match is right before one of ends (then \s*[:=]).
 		var candBuf [64]int
 		cands := candBuf[:0]
-		for _, e := range ends {
-			if e.q > 0 && (e.last == '"' || e.last == '\'') {
+		for i := range ends { // by index: a keyEnd is six words, not copied per end
+			if e := &ends[i]; e.q > 0 && (e.last == '"' || e.last == '\'') {
 				cands = append(cands, e.q-1)
 			}
 		}
@@ -129,7 +129,8 @@ func (t *textBuffers) result(s string, out []byte, changed bool) string {
 // before the key end can be the last rune of a field's key pattern) and whether D3 may (that
 // byte is a quote).
 func (r *Redactor) separatorCandidates(ends []keyEnd) (key, quote bool) {
-	for _, e := range ends {
+	for i := range ends {
+		e := &ends[i]
 		if e.q == 0 {
 			continue
 		}
@@ -219,24 +220,8 @@ func sanitizeEmbeddedURLsInto(dst []byte, s string, pend []pendingMask) (_ []byt
 			i = sep + 1
 			continue
 		}
-		end := j
-		plain := plainURL(s[start:j]) // and, below, the rest of the URL (SanitizeURLStrict)
-		for end < len(s) {            // [^\s<>"']+
-			if c := s[end]; c < utf8.RuneSelf {
-				if urlStop[c] {
-					break
-				}
-				plain = plain && !urlNeedsParse[c]
-				end++
-				continue
-			}
-			plain = false
-			c, n := decodeAt(s, end)
-			if isSpace(c) {
-				break
-			}
-			end += n
-		}
+		end, plainRest := urlEnd(s, j)
+		plain := plainRest && plainURL(s[start:j]) // SanitizeURLStrict returns it as it is
 		if end == j {
 			i = sep + 1
 			continue
@@ -278,6 +263,55 @@ var urlStop = func() (t [utf8.RuneSelf]bool) {
 	t['<'], t['>'], t['"'], t['\''] = true, true, true, true
 	return t
 }()
+
+// URL byte classes (urlByteClass): a byte of a plain URL, one plainURL refuses (a URL with
+// it is parsed), one that ends the URL (urlStop), a non-ASCII byte (decoded: Unicode
+// whitespace ends the URL).
+const (
+	urlPlainByte = iota
+	urlParseByte
+	urlStopByte
+	urlNonASCIIByte
+)
+
+var urlByteClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = urlNonASCIIByte
+		case urlStop[c]:
+			t[c] = urlStopByte
+		case urlNeedsParse[c]:
+			t[c] = urlParseByte
+		}
+	}
+	return t
+}()
+
+// urlEnd returns where the URL whose "://" ends at byte j ends ([^\s<>"']+ from j) and
+// whether the bytes from j to there are all plain (plainURL): one table lookup per byte.
+func urlEnd(s string, j int) (end int, plain bool) {
+	plain = true
+	for end = j; end < len(s); {
+		switch urlByteClass[s[end]] {
+		case urlPlainByte:
+			end++
+		case urlParseByte:
+			plain = false
+			end++
+		case urlStopByte:
+			return end, plain
+		default:
+			plain = false
+			c, n := decodeAt(s, end)
+			if isSpace(c) {
+				return end, plain
+			}
+			end += n
+		}
+	}
+	return end, plain
+}
 
 // ---- step 2: (?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+(?=$|[\s,;\x27\x22]) → \1 ***
 
