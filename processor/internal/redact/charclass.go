@@ -131,6 +131,7 @@ func validUTF8(s string) bool {
 		// the bounds checks, and a word's bytes are combined arithmetically (w[0] lowest),
 		// so TrailingZeros finds the first non-ASCII byte on any byte order.
 		rest := s[i:]
+		found := false // rest starts at a non-ASCII byte
 		for len(rest) >= 16 {
 			w := rest[:16]
 			lo := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
@@ -143,18 +144,28 @@ func validUTF8(s string) bool {
 				} else {
 					rest = rest[8+bits.TrailingZeros64(hi&highBits)>>3:]
 				}
+				found = true
 				break
 			}
 			rest = rest[16:]
 		}
 		i = len(s) - len(rest)
-		for i < len(s) && s[i] < utf8.RuneSelf { // the last bytes
-			i++
-		}
-		if i >= len(s) {
-			return true
+		if !found {
+			for i < len(s) && s[i] < utf8.RuneSelf { // the last bytes
+				i++
+			}
+			if i >= len(s) {
+				return true
+			}
 		}
 		c := s[i]
+		if c >= 0xC2 && c <= 0xDF { // two bytes (accented Latin letters, Greek, Cyrillic...): the most common
+			if i+1 >= len(s) || s[i+1]&0xC0 != 0x80 {
+				return false
+			}
+			i += 2
+			continue
+		}
 		// The well-formed sequences of the Unicode standard (table 3-7), as utf8 accepts.
 		lo, hi := byte(0x80), byte(0xBF)
 		var n int
