@@ -365,6 +365,11 @@ func redactBearerInto(dst []byte, s string, edits *[]edit) (_ []byte, changed bo
 		default:
 			i = min(nextLower, nextUpper)
 		}
+		// "bearer" and "basic" go on with 'e' or 'a', which no other rune matches under
+		// IGNORECASE: most b's (in words, hex digits) end here, before the \b check.
+		if i+1 >= len(s) || s[i+1]|0x20 != 'e' && s[i+1]|0x20 != 'a' {
+			continue
+		}
 		if !wordBoundary(s, i) {
 			continue
 		}
