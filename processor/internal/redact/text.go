@@ -523,7 +523,23 @@ func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool)
 	i := q
 	for pi := len(k.asciiParts) - 1; pi >= 0; pi-- {
 		part := k.asciiParts[pi]
-		for j := len(part) - 1; j >= 0; j-- {
+		j := len(part) - 1
+		if i >= len(part) {
+			// The whole part fits before i: no bound to watch, and a byte matches when it
+			// equals the part's after the fold (a non-ASCII byte never does: it is looked
+			// at only on a mismatch).
+			fold := k.asciiFolds[pi][:len(part)]
+			for ; j >= 0; j-- {
+				if c := s[i-1]; c|fold[j] != part[j] {
+					if c >= utf8.RuneSelf {
+						return k.matchBackwardLowRunes(s, q)
+					}
+					return 0, i - 1, false
+				}
+				i--
+			}
+		}
+		for ; j >= 0; j-- {
 			if i <= 0 {
 				return 0, 0, false
 			}
