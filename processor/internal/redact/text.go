@@ -919,7 +919,13 @@ func shiftEnds(ends []keyEnd, edits []edit) (stale, ok bool) {
 	ei, delta := 0, 0
 	prevEnd := -1 // the end of the last edit that ended at or before the key end
 	nextStart, nextEnd := edits[0].start, edits[0].end
-	for i := range ends {
+	// The ends whose separator is before the first edit do not change (a gone end's
+	// separator may be stale: it is gone either way).
+	first := 0
+	for first < len(ends) && ends[first].sep < nextStart {
+		first++
+	}
+	for i := first; i < len(ends); i++ {
 		e := &ends[i]
 		if e.q == 0 {
 			continue // no key ends there, or it is gone
