@@ -325,8 +325,8 @@ func isTokenRune(c rune) bool {
 	return c == 0x130 || c == 0x131 || c == 0x17F || c == 0x212A // IGNORECASE letters
 }
 
-// tokenByte is isTokenRune on ASCII.
-var tokenByte = func() (t [utf8.RuneSelf]bool) {
+// tokenByte is isTokenRune on ASCII, false on every byte >= 0x80 (a rune is decoded).
+var tokenByte = func() (t [256]bool) {
 	for c := range t {
 		t[c] = isTokenRune(rune(c))
 	}
@@ -411,15 +411,16 @@ func redactBearerInto(dst []byte, s string, edits *[]edit) (_ []byte, changed bo
 		}
 		tokStart := j
 		for j < len(s) {
-			if c := s[j]; c < utf8.RuneSelf {
-				if !tokenByte[c] {
-					break
-				}
+			c := s[j]
+			if tokenByte[c] { // one lookup per ASCII byte of the token
 				j++
 				continue
 			}
-			c, n := decodeAt(s, j)
-			if !isTokenRune(c) {
+			if c < utf8.RuneSelf {
+				break
+			}
+			r, n := decodeAt(s, j)
+			if !isTokenRune(r) {
 				break
 			}
 			j += n
@@ -1064,15 +1065,16 @@ func matchKeyRuleAt(s string, key keySpan, quoted bool) (int, int, bool) {
 	}
 	j := i
 	for j < len(s) { // [^\s,;&]+
-		if c := s[j]; c < utf8.RuneSelf {
-			if bareValueStop[c] {
-				break
-			}
+		c := s[j]
+		if bareValueByte[c] { // one lookup per ASCII byte of the value
 			j++
 			continue
 		}
-		c, n := decodeAt(s, j)
-		if isSpace(c) {
+		if c < utf8.RuneSelf {
+			break
+		}
+		r, n := decodeAt(s, j)
+		if isSpace(r) {
 			break
 		}
 		j += n
@@ -1083,10 +1085,12 @@ func matchKeyRuleAt(s string, key keySpan, quoted bool) (int, int, bool) {
 	return i, j, true
 }
 
-// bareValueStop marks the ASCII bytes that end a bare value: \s , ; &.
-var bareValueStop = func() (t [utf8.RuneSelf]bool) {
-	t = asciiSpace
-	t[','], t[';'], t['&'] = true, true, true
+// bareValueByte marks the ASCII bytes of a bare value: all but \s , ; & (a byte >= 0x80 is
+// not marked: its rune is decoded).
+var bareValueByte = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = !asciiSpace[c] && c != ',' && c != ';' && c != '&'
+	}
 	return t
 }()
 
