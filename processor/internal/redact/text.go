@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -67,8 +68,8 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	// Prefilter of steps 3 and D3: both need a separator; the key=value rules need one of
 	// the fields' last letters right before it (and \s*), D3 a closing quote. Texts with
 	// neither skip the two steps (their scans are most of the engine's work).
-	var endsBuf [128]keyEnd
-	ends := keyEnds(s, endsBuf[:0])
+	scratch := keyEndsPool.Get().(*keyEndsScratch)
+	ends := keyEnds(s, scratch.ends[:0])
 	keyCandidate, quoteCandidate := r.separatorCandidates(ends)
 	// With at most 64 fields the ends are probed here (the rules need it first thing): when
 	// no key matches backwards from any end, no rule can match and step 3 is skipped whole.
@@ -99,8 +100,22 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	}
 	out, collapsed := collapseMasksInto(bufs.writable(), s)
 	s = bufs.result(s, out, collapsed)
+	if cap(ends) <= maxPooledKeyEnds {
+		scratch.ends = ends[:0] // the room it grew to
+	}
+	keyEndsPool.Put(scratch)
 	return s, err
 }
+
+// keyEndsScratch is the room applyTextRules finds a text's key ends in, pooled: a keyEnd is
+// six words, and a stack array of them for every text would be zeroed on every call.
+type keyEndsScratch struct{ ends []keyEnd }
+
+// maxPooledKeyEnds bounds the room the pool keeps (48 KB): a long text's key ends are not
+// held between texts.
+const maxPooledKeyEnds = 1024
+
+var keyEndsPool = sync.Pool{New: func() any { return &keyEndsScratch{ends: make([]keyEnd, 0, 128)} }}
 
 // textBuffers are the two buffers the steps of applyTextRules write their results into in
 // turn: a step reads the text, which may view one of them, and writes the other, so a text
