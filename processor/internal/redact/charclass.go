@@ -122,28 +122,50 @@ func isASCIIAlnum(c byte) bool {
 // validUTF8 is utf8.ValidString. utf8.ValidString skips ASCII eight bytes at a time only
 // until the first multi-byte rune and then goes byte by byte; text with a non-ASCII word
 // every few dozen bytes (tool output in most languages) spends most of its check there.
-// This goes back to eight bytes at a time after each rune.
+// This goes back to sixteen bytes at a time after each rune.
 func validUTF8(s string) bool {
 	const highBits = 0x8080808080808080
 	i := 0
 	for {
-		for i+8 <= len(s) { // ASCII, eight bytes at a time
-			w := s[i : i+8]
-			word := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		// ASCII, sixteen bytes (two words) at a time: reslicing rest lets the compiler drop
+		// the bounds checks, and a word's bytes are combined arithmetically (w[0] lowest),
+		// so TrailingZeros finds the first non-ASCII byte on any byte order.
+		rest := s[i:]
+		found := false // rest starts at a non-ASCII byte
+		for len(rest) >= 16 {
+			w := rest[:16]
+			lo := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-			if word&highBits != 0 {
-				i += bits.TrailingZeros64(word&highBits) >> 3 // the first non-ASCII byte
+			hi := uint64(w[8]) | uint64(w[9])<<8 | uint64(w[10])<<16 | uint64(w[11])<<24 |
+				uint64(w[12])<<32 | uint64(w[13])<<40 | uint64(w[14])<<48 | uint64(w[15])<<56
+			if (lo|hi)&highBits != 0 {
+				if lo&highBits != 0 {
+					rest = rest[bits.TrailingZeros64(lo&highBits)>>3:]
+				} else {
+					rest = rest[8+bits.TrailingZeros64(hi&highBits)>>3:]
+				}
+				found = true
 				break
 			}
-			i += 8
+			rest = rest[16:]
 		}
-		for i < len(s) && s[i] < utf8.RuneSelf { // the last bytes
-			i++
-		}
-		if i >= len(s) {
-			return true
+		i = len(s) - len(rest)
+		if !found {
+			for i < len(s) && s[i] < utf8.RuneSelf { // the last bytes
+				i++
+			}
+			if i >= len(s) {
+				return true
+			}
 		}
 		c := s[i]
+		if c >= 0xC2 && c <= 0xDF { // two bytes (accented Latin letters, Greek, Cyrillic...): the most common
+			if i+1 >= len(s) || s[i+1]&0xC0 != 0x80 {
+				return false
+			}
+			i += 2
+			continue
+		}
 		// The well-formed sequences of the Unicode standard (table 3-7), as utf8 accepts.
 		lo, hi := byte(0x80), byte(0xBF)
 		var n int

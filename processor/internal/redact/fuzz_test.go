@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -117,6 +118,17 @@ var referenceRedactors = []*Redactor{
 	New([]string{"b", "-", "basic", "x y", "query", "id", "*"}, Options{}),
 	// a mask can join key parts: api=x&key=v → api=***&key=v, where api_key then matches
 	New([]string{"api", "api_key", "auth", "auth_token", "session", "session_id"}, Options{JSONQuotedKeys: true}),
+	// more than 64 fields: the key=value rules without per-end probes (lastBytes)
+	New(append(DefaultFields(), manyFields(60)...), Options{JSONQuotedKeys: true}),
+}
+
+// manyFields returns n distinct field names ("field0token", "field1token", ...).
+func manyFields(n int) []string {
+	fields := make([]string, n)
+	for i := range fields {
+		fields[i] = "field" + strconv.Itoa(i) + "token"
+	}
+	return fields
 }
 
 // checkAgainstReference fails when the prefiltered engine and the reference (the engine
@@ -151,7 +163,7 @@ func FuzzTextRulesMatchReference(f *testing.F) {
 
 // referenceFragments are the pieces TestTextRulesMatchReference combines at random.
 var referenceFragments = []string{
-	"password=x", "password = 'x y'", `"password": "x"`, `\"api_key\":\"v\"`, "'token': 'v'", "token:",
+	"password=x", "field7token=v", "password = 'x y'", `"password": "x"`, `\"api_key\":\"v\"`, "'token': 'v'", "token:",
 	"Authorization: Bearer abc.def", "basic  a/b=", "BEARER\u00a0t", "https://u:p@h/x?api_key=1&q=2",
 	"http://[::1", "http://ｕ＠h/secret= x", "https://docs.example.com/a#b", "http://", "://", "***", "*** ***",
 	"api_key", "api", "_", "key", "=", ":", " ", "\t", "\u3000", "'", `"`, `\`, "&", ";", ",", "REDACTED",

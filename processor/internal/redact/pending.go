@@ -20,47 +20,54 @@ type edit struct{ start, end, n int }
 
 // shiftPending maps pending spans through one step's edits (sorted, disjoint, in the
 // coordinates of the text before the step). A span that overlaps a replaced span grows to
-// cover the replacement, which is a mask itself.
+// cover the replacement, which is a mask itself; a span a rule masked all of keeps that
+// mask (it becomes empty at the mask's start).
 func shiftPending(pend []pendingMask, edits []edit) {
 	if len(edits) == 0 {
 		return
 	}
 	for i := range pend {
-		if within(edits, pend[i].start, pend[i].end) {
-			// a rule masked all of it already: keep that mask
-			pend[i].start = shiftPos(edits, pend[i].start, false)
-			pend[i].end = pend[i].start
-			continue
-		}
-		pend[i].start = shiftPos(edits, pend[i].start, false)
-		pend[i].end = shiftPos(edits, pend[i].end, true)
+		pend[i].start, pend[i].end = shiftSpan(edits, pend[i].start, pend[i].end)
 	}
 }
 
-func within(edits []edit, start, end int) bool {
-	for _, e := range edits {
-		if e.start <= start && end <= e.end {
-			return true
-		}
-	}
-	return false
-}
-
-func shiftPos(edits []edit, x int, isEnd bool) int {
+// shiftSpan maps the span [start, end) (start <= end) through edits in one walk: a position
+// before an edit moves by the edits before it, a start inside one goes to the edit's start,
+// an end inside one to the end of its replacement; a span inside one edit becomes empty.
+func shiftSpan(edits []edit, start, end int) (int, int) {
 	delta := 0
-	for _, e := range edits {
+	k := 0
+	// The edits wholly before start move both positions alike. An empty span at the end of
+	// one of them is inside it.
+	for ; k < len(edits); k++ {
+		e := edits[k]
+		if start <= e.start || start < e.end {
+			break
+		}
+		delta += e.n - (e.end - e.start)
+		if start == end && start == e.end {
+			return start + delta, start + delta
+		}
+	}
+	if k == len(edits) {
+		return start + delta, end + delta
+	}
+	newStart := min(start, edits[k].start) + delta
+	// end >= start: from edit k on, the first edit that does not end before end places it.
+	for ; k < len(edits); k++ {
+		e := edits[k]
+		if e.start <= start && end <= e.end {
+			return newStart, newStart // a rule masked all of it
+		}
 		switch {
-		case x <= e.start:
-			return x + delta
-		case x < e.end: // inside the replaced span
-			if isEnd {
-				return e.start + delta + e.n
-			}
-			return e.start + delta
+		case end <= e.start:
+			return newStart, end + delta
+		case end < e.end:
+			return newStart, e.start + delta + e.n
 		}
 		delta += e.n - (e.end - e.start)
 	}
-	return x + delta
+	return newStart, end + delta
 }
 
 // applyPending replaces every pending span of s with its mask (overlapping spans merge and

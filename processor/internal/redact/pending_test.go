@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"math/rand"
 	"strings"
 	"testing"
 )
@@ -81,5 +82,59 @@ func TestShiftPending(t *testing.T) {
 	}
 	if got := applyPending("0123456789", []pendingMask{{4, 6, "X"}, {1, 2, "Y"}, {5, 8, "Z"}, {9, 9, "W"}}); got != "0Y23X89" {
 		t.Errorf("applyPending = %q", got)
+	}
+}
+
+// shiftSpanByParts is shiftSpan as it was written first: is the span inside one edit, then
+// each position on its own.
+func shiftSpanByParts(edits []edit, start, end int) (int, int) {
+	for _, e := range edits {
+		if e.start <= start && end <= e.end {
+			s := shiftPosition(edits, start, false)
+			return s, s
+		}
+	}
+	return shiftPosition(edits, start, false), shiftPosition(edits, end, true)
+}
+
+func shiftPosition(edits []edit, x int, isEnd bool) int {
+	delta := 0
+	for _, e := range edits {
+		switch {
+		case x <= e.start:
+			return x + delta
+		case x < e.end: // inside the replaced span
+			if isEnd {
+				return e.start + delta + e.n
+			}
+			return e.start + delta
+		}
+		delta += e.n - (e.end - e.start)
+	}
+	return x + delta
+}
+
+// shiftSpan's one walk answers as the span-inside check and the two position walks, for
+// spans at and around the bounds of sorted disjoint edits, empty ones and adjacent ones too.
+func TestShiftSpanOneWalk(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for trial := 0; trial < 20000; trial++ {
+		var edits []edit
+		at := rng.Intn(3)
+		for n := rng.Intn(5); n > 0; n-- {
+			st := at + rng.Intn(3)
+			end := st + rng.Intn(4)
+			edits = append(edits, edit{st, end, rng.Intn(4)})
+			at = end
+		}
+		for start := 0; start <= at+2; start++ {
+			for end := start; end <= at+3; end++ {
+				gs, ge := shiftSpan(edits, start, end)
+				ws, we := shiftSpanByParts(edits, start, end)
+				if gs != ws || ge != we {
+					t.Fatalf("shiftSpan(%v, %d, %d) = %d, %d; the parts give %d, %d", edits, start, end, gs, ge, ws, we)
+				}
+			}
+		}
 	}
 }

@@ -30,25 +30,53 @@ const maxQuotedKeyLen = 256
 
 func (r *Redactor) redactQuotedKeys(s string) string {
 	var buf [16]pendingMask
-	var endsBuf [128]keyEnd
-	return applyPending(s, r.quotedKeyValues(s, buf[:0], keyEnds(s, endsBuf[:0])))
+	var candBuf [64]int
+	return applyPending(s, r.quotedKeyValues(s, buf[:0], quotedKeyCloses(s, candBuf[:0])))
+}
+
+// quotedKeyCloses appends to cands, in order, every quote of s right before a key end (the
+// separator minus the whitespace before it, as keyEnds finds them): where a quoted key may
+// close. Only the ends' last bytes are needed, so no keyEnd is built.
+func quotedKeyCloses(s string, cands []int) []int {
+	// The separators in order: the next '=' and the next ':' (IndexByte, far faster than
+	// IndexAny), the nearer one taken and searched past.
+	nextEq, nextColon := strings.IndexByte(s, '='), strings.IndexByte(s, ':')
+	for nextEq >= 0 || nextColon >= 0 {
+		var sep int
+		if nextColon < 0 || (nextEq >= 0 && nextEq < nextColon) {
+			sep = nextEq
+			nextEq = indexByteFrom(s, sep+1, '=')
+		} else {
+			sep = nextColon
+			nextColon = indexByteFrom(s, sep+1, ':')
+		}
+		q := sep
+		for q > 0 {
+			if c := s[q-1]; c < utf8.RuneSelf {
+				if !asciiSpace[c] {
+					break
+				}
+				q--
+				continue
+			}
+			c, n := decodeBefore(s, q)
+			if !isSpace(c) {
+				break
+			}
+			q -= n
+		}
+		if q > 0 && (s[q-1] == '"' || s[q-1] == '\'') {
+			cands = append(cands, q-1)
+		}
+	}
+	return cands
 }
 
 // quotedKeyValues appends to out the value span under every quoted key of s that names a
-// field (quotedKeyMatches), with the mask that replaces it. ends are the key ends of s
-// (keyEnds): a quoted key closes right before one of them, so only the quotes from
-// maxQuotedKeyLen before the first such end to the last one can open a key.
-func (r *Redactor) quotedKeyValues(s string, out []pendingMask, ends []keyEnd) []pendingMask {
-	// The closing quote of every match is right before one of ends (then \s*[:=]): those
-	// are the candidates, and an opening quote more than maxQuotedKeyLen before the next
-	// candidate cannot reach it.
-	var candBuf [64]int
-	cands := candBuf[:0]
-	for _, e := range ends {
-		if e.q > 0 && (e.last == '"' || e.last == '\'') {
-			cands = append(cands, e.q-1)
-		}
-	}
+// field (quotedKeyMatches), with the mask that replaces it. cands are the quotes right
+// before a key end, in order (quotedKeyCloses): a quoted key closes at one of them, so only
+// the quotes from maxQuotedKeyLen before the first to the last one can open a key.
+func (r *Redactor) quotedKeyValues(s string, out []pendingMask, cands []int) []pendingMask {
 	if len(cands) == 0 {
 		return out
 	}

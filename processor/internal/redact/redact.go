@@ -74,6 +74,7 @@ type Redactor struct {
 type keyPattern struct {
 	parts        [][]rune
 	asciiParts   []string // parts lowercased when they are [A-Za-z0-9]+ (else nil): the byte-wise backward match
+	asciiFolds   []string // per byte of asciiParts, 0x20 for a letter (c|0x20 folds ASCII case), 0 for a digit
 	last         byte     // lowercase last rune of the key when ASCII
 	lastNonASCII bool     // the last rune is not ASCII (or folds to non-ASCII runes): no quick filter
 }
@@ -177,7 +178,16 @@ func newKeyPattern(field string) keyPattern {
 		k.parts = [][]rune{[]rune(field)}
 	} else {
 		for _, part := range k.parts {
-			k.asciiParts = append(k.asciiParts, strings.ToLower(string(part)))
+			lower := strings.ToLower(string(part))
+			fold := []byte(lower)
+			for j, c := range fold {
+				fold[j] = 0
+				if c >= 'a' {
+					fold[j] = 0x20
+				}
+			}
+			k.asciiParts = append(k.asciiParts, lower)
+			k.asciiFolds = append(k.asciiFolds, string(fold))
 		}
 	}
 	lastPart := k.parts[len(k.parts)-1]

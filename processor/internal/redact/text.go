@@ -2,9 +2,11 @@ package redact
 
 import (
 	"errors"
+	"math"
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -66,11 +68,26 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	// Prefilter of steps 3 and D3: both need a separator; the key=value rules need one of
 	// the fields' last letters right before it (and \s*), D3 a closing quote. Texts with
 	// neither skip the two steps (their scans are most of the engine's work).
-	var endsBuf [128]keyEnd
-	ends := keyEnds(s, endsBuf[:0])
+	scratch := keyEndsPool.Get().(*keyEndsScratch)
+	ends := keyEnds(s, scratch.ends[:0])
 	keyCandidate, quoteCandidate := r.separatorCandidates(ends)
+	// With at most 64 fields the ends are probed here (the rules need it first thing): when
+	// no key matches backwards from any end, no rule can match and step 3 is skipped whole.
+	var hits [2]uint64
+	if keyCandidate && r.probesEnds() {
+		hits, _ = r.probeEnds(s, ends)
+		keyCandidate = hits != [2]uint64{}
+	}
 	if r.opts.JSONQuotedKeys && quoteCandidate {
-		pend = r.quotedKeyValues(s, pend, ends)
+		// The closing quote of every match is right before one of ends (then \s*[:=]).
+		var candBuf [64]int
+		cands := candBuf[:0]
+		for i := range ends { // by index: a keyEnd is six words, not copied per end
+			if e := &ends[i]; e.q > 0 && (e.last == '"' || e.last == '\'') {
+				cands = append(cands, e.q-1)
+			}
+		}
+		pend = r.quotedKeyValues(s, pend, cands)
 	}
 	changed := false
 	if keyCandidate {
@@ -83,8 +100,22 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	}
 	out, collapsed := collapseMasksInto(bufs.writable(), s)
 	s = bufs.result(s, out, collapsed)
+	if cap(ends) <= maxPooledKeyEnds {
+		scratch.ends = ends[:0] // the room it grew to
+	}
+	keyEndsPool.Put(scratch)
 	return s, err
 }
+
+// keyEndsScratch is the room applyTextRules finds a text's key ends in, pooled: a keyEnd is
+// six words, and a stack array of them for every text would be zeroed on every call.
+type keyEndsScratch struct{ ends []keyEnd }
+
+// maxPooledKeyEnds bounds the room the pool keeps (48 KB): a long text's key ends are not
+// held between texts.
+const maxPooledKeyEnds = 1024
+
+var keyEndsPool = sync.Pool{New: func() any { return &keyEndsScratch{ends: make([]keyEnd, 0, 128)} }}
 
 // textBuffers are the two buffers the steps of applyTextRules write their results into in
 // turn: a step reads the text, which may view one of them, and writes the other, so a text
@@ -113,7 +144,8 @@ func (t *textBuffers) result(s string, out []byte, changed bool) string {
 // before the key end can be the last rune of a field's key pattern) and whether D3 may (that
 // byte is a quote).
 func (r *Redactor) separatorCandidates(ends []keyEnd) (key, quote bool) {
-	for _, e := range ends {
+	for i := range ends {
+		e := &ends[i]
 		if e.q == 0 {
 			continue
 		}
@@ -203,24 +235,8 @@ func sanitizeEmbeddedURLsInto(dst []byte, s string, pend []pendingMask) (_ []byt
 			i = sep + 1
 			continue
 		}
-		end := j
-		plain := plainURL(s[start:j]) // and, below, the rest of the URL (SanitizeURLStrict)
-		for end < len(s) {            // [^\s<>"']+
-			if c := s[end]; c < utf8.RuneSelf {
-				if urlStop[c] {
-					break
-				}
-				plain = plain && !urlNeedsParse[c]
-				end++
-				continue
-			}
-			plain = false
-			c, n := decodeAt(s, end)
-			if isSpace(c) {
-				break
-			}
-			end += n
-		}
+		end, plainRest := urlEnd(s, j)
+		plain := plainRest && plainURL(s[start:j]) // SanitizeURLStrict returns it as it is
 		if end == j {
 			i = sep + 1
 			continue
@@ -263,6 +279,55 @@ var urlStop = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// URL byte classes (urlByteClass): a byte of a plain URL, one plainURL refuses (a URL with
+// it is parsed), one that ends the URL (urlStop), a non-ASCII byte (decoded: Unicode
+// whitespace ends the URL).
+const (
+	urlPlainByte = iota
+	urlParseByte
+	urlStopByte
+	urlNonASCIIByte
+)
+
+var urlByteClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = urlNonASCIIByte
+		case urlStop[c]:
+			t[c] = urlStopByte
+		case urlNeedsParse[c]:
+			t[c] = urlParseByte
+		}
+	}
+	return t
+}()
+
+// urlEnd returns where the URL whose "://" ends at byte j ends ([^\s<>"']+ from j) and
+// whether the bytes from j to there are all plain (plainURL): one table lookup per byte.
+func urlEnd(s string, j int) (end int, plain bool) {
+	plain = true
+	for end = j; end < len(s); {
+		switch urlByteClass[s[end]] {
+		case urlPlainByte:
+			end++
+		case urlParseByte:
+			plain = false
+			end++
+		case urlStopByte:
+			return end, plain
+		default:
+			plain = false
+			c, n := decodeAt(s, end)
+			if isSpace(c) {
+				return end, plain
+			}
+			end += n
+		}
+	}
+	return end, plain
+}
+
 // ---- step 2: (?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+(?=$|[\s,;\x27\x22]) → \1 ***
 
 var bearerWords = [][]rune{[]rune("bearer"), []rune("basic")}
@@ -275,8 +340,8 @@ func isTokenRune(c rune) bool {
 	return c == 0x130 || c == 0x131 || c == 0x17F || c == 0x212A // IGNORECASE letters
 }
 
-// tokenByte is isTokenRune on ASCII.
-var tokenByte = func() (t [utf8.RuneSelf]bool) {
+// tokenByte is isTokenRune on ASCII, false on every byte >= 0x80 (a rune is decoded).
+var tokenByte = func() (t [256]bool) {
 	for c := range t {
 		t[c] = isTokenRune(rune(c))
 	}
@@ -314,6 +379,11 @@ func redactBearerInto(dst []byte, s string, edits *[]edit) (_ []byte, changed bo
 			i = nextLower
 		default:
 			i = min(nextLower, nextUpper)
+		}
+		// "bearer" and "basic" go on with 'e' or 'a', which no other rune matches under
+		// IGNORECASE: most b's (in words, hex digits) end here, before the \b check.
+		if i+1 >= len(s) || s[i+1]|0x20 != 'e' && s[i+1]|0x20 != 'a' {
+			continue
 		}
 		if !wordBoundary(s, i) {
 			continue
@@ -356,15 +426,16 @@ func redactBearerInto(dst []byte, s string, edits *[]edit) (_ []byte, changed bo
 		}
 		tokStart := j
 		for j < len(s) {
-			if c := s[j]; c < utf8.RuneSelf {
-				if !tokenByte[c] {
-					break
-				}
+			c := s[j]
+			if tokenByte[c] { // one lookup per ASCII byte of the token
 				j++
 				continue
 			}
-			c, n := decodeAt(s, j)
-			if !isTokenRune(c) {
+			if c < utf8.RuneSelf {
+				break
+			}
+			r, n := decodeAt(s, j)
+			if !isTokenRune(r) {
 				break
 			}
 			j += n
@@ -468,7 +539,23 @@ func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool)
 	i := q
 	for pi := len(k.asciiParts) - 1; pi >= 0; pi-- {
 		part := k.asciiParts[pi]
-		for j := len(part) - 1; j >= 0; j-- {
+		j := len(part) - 1
+		if i >= len(part) {
+			// The whole part fits before i: no bound to watch, and a byte matches when it
+			// equals the part's after the fold (a non-ASCII byte never does: it is looked
+			// at only on a mismatch).
+			fold := k.asciiFolds[pi][:len(part)]
+			for ; j >= 0; j-- {
+				if c := s[i-1]; c|fold[j] != part[j] {
+					if c >= utf8.RuneSelf {
+						return k.matchBackwardLowRunes(s, q)
+					}
+					return 0, i - 1, false
+				}
+				i--
+			}
+		}
+		for ; j >= 0; j-- {
 			if i <= 0 {
 				return 0, 0, false
 			}
@@ -566,7 +653,8 @@ type keyEnd struct {
 	q   int
 	sep int // the '=' or ':'
 	// With at most 64 fields (Redactor.probeEnds): the fields whose key matches backwards
-	// from q, and the lowest byte those matches read; probed is false until they are known.
+	// from q with \b before it, and the lowest byte those matches and \b read; probed is
+	// false until they are known.
 	hits        uint64
 	low         int
 	start       int // where the key matched starts, when hits has one bit
@@ -628,10 +716,14 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 	return buf
 }
 
+// probesEnds reports whether the key=value rules know, per key end, which keys match
+// backwards from it (probeEnds): with at most 64 fields, one bit each.
+func (r *Redactor) probesEnds() bool { return len(r.keys) <= 64 }
+
 // redactKeyValues applies step 3 to s, whose key ends are ends, and reports whether it
-// changed s; pending spans follow its edits. ends is updated through each rule's edits
-// instead of being scanned again (shiftEnds). The rules write into bufs, s viewing one of
-// them or none.
+// changed s; pending spans follow its edits. With probesEnds, ends are probed already.
+// ends is updated through each rule's edits instead of being scanned again (shiftEnds).
+// The rules write into bufs, s viewing one of them or none.
 func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, bufs *textBuffers) (string, bool) {
 	changed := false
 	var keysBuf [64]keySpan
@@ -642,15 +734,17 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, 
 	// text the one before wrote (a string view of one buffer) and writing the other: a
 	// text that many rules change costs two allocations, not one per rule.
 	// With at most 64 fields each end knows which keys match backwards from it (probeEnd),
-	// so a rule visits only its own candidates; after a rule's edits only the ends whose
-	// backward matches read an edited byte are probed again.
-	withHits := len(r.keys) <= 64
-	var hits [2]uint64 // per rule kind (quoted, bare): the keys some end matched
+	// and byKey lists each key's ends, so a rule visits only its own candidates; after a
+	// rule's edits the ends move (shiftEnds) but keep their places in ends, so the lists
+	// stay true until an end must be probed again (an edit reached what its matches read).
+	withHits := r.probesEnds()
+	var byKeyBuf [128]int32
+	var byKey endsByKey
 	// Without them, the last bytes of the ends of each rule kind (a field whose last letter
 	// is not among them has no candidate).
 	var lasts [2][256]bool
 	if withHits {
-		hits = r.probeEnds(s, ends)
+		byKey = endsByKeyOf(ends, byKeyBuf[:0], len(r.keys))
 	} else {
 		lasts = lastBytes(ends)
 	}
@@ -658,30 +752,14 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, 
 		k := &r.keys[ki]
 		bit := uint64(1) << (ki & 63)
 		for qi, quoted := range [2]bool{true, false} {
-			if withHits && hits[qi]&bit == 0 {
-				continue
-			}
-			if !withHits && !k.lastNonASCII && !lasts[qi][k.last] {
-				continue // no key with a value of this rule's kind ends with the field's last letter
-			}
-			// A match of the key ends where the backward match started (parts and gaps
-			// never overlap), so the end's quotedValue is the rule's quote check.
 			keys = keys[:0]
-			for ei := range ends {
-				e := &ends[ei]
-				if e.q == 0 || e.quotedValue != quoted {
-					continue
+			if withHits {
+				for _, ei := range byKey.of(ki) {
+					keys = appendCandidate(keys, s, k, &ends[ei], bit, quoted)
 				}
-				if withHits && e.hits&bit == 0 {
-					continue
-				}
-				if e.last != k.last && e.last < utf8.RuneSelf && !k.lastNonASCII {
-					continue // the key cannot end with this byte (a non-ASCII one is decided in matchBackward)
-				}
-				if withHits && e.hits == bit {
-					keys = append(keys, keySpan{e.start, e.q}) // the probe matched this key only
-				} else if st, ok := k.matchBackward(s, e.q); ok {
-					keys = append(keys, keySpan{st, e.q})
+			} else if k.lastNonASCII || lasts[qi][k.last] { // else no key with a value of this rule's kind ends with the field's last letter
+				for ei := range ends {
+					keys = appendCandidate(keys, s, k, &ends[ei], 0, quoted)
 				}
 			}
 			if len(keys) == 0 {
@@ -698,29 +776,100 @@ func (r *Redactor) redactKeyValues(s string, pend []pendingMask, ends []keyEnd, 
 			}
 			changed = true
 			shiftPending(pend, edits)
-			if ends, ok = shiftEnds(ends, edits); !ok {
-				ends = keyEnds(s, ends)
+			stale, ok := shiftEnds(ends, edits)
+			if !ok {
+				ends = keyEnds(s, ends) // new ends: byKey is rebuilt below
 			}
-			if withHits {
-				hits = r.probeEnds(s, ends)
-			} else {
+			switch {
+			case !withHits:
 				lasts = lastBytes(ends)
+			case !ok:
+				r.probeEnds(s, ends)
+				byKey = endsByKeyOf(ends, byKey.idx, len(r.keys))
+			case stale: // the ends keep their places: byKey holds unless a probe changed
+				if _, moved := r.probeEnds(s, ends); moved {
+					byKey = endsByKeyOf(ends, byKey.idx, len(r.keys))
+				}
 			}
 		}
 	}
 	return s, changed
 }
 
+// appendCandidate appends to keys the span of k's key ending at e when e is a candidate of
+// k's quoted or bare rule: the value after it opens with a quote or not as the rule needs,
+// and the key matches backwards from it. bit is k's bit in e.hits when the ends are probed
+// (0: not probed, match here).
+func appendCandidate(keys []keySpan, s string, k *keyPattern, e *keyEnd, bit uint64, quoted bool) []keySpan {
+	// A match of the key ends where the backward match started (parts and gaps never
+	// overlap), so the end's quotedValue is the rule's quote check.
+	if e.q == 0 || e.quotedValue != quoted || bit != 0 && e.hits&bit == 0 {
+		return keys
+	}
+	if e.last != k.last && e.last < utf8.RuneSelf && !k.lastNonASCII {
+		return keys // the key cannot end with this byte (a non-ASCII one is decided in matchBackward)
+	}
+	if bit != 0 && e.hits == bit {
+		return append(keys, keySpan{e.start, e.q}) // the probe matched this key only
+	}
+	if st, ok := k.matchBackward(s, e.q); ok {
+		return append(keys, keySpan{st, e.q})
+	}
+	return keys
+}
+
+// endsByKey lists, per key (at most 64), the indices of the key ends whose probe matched it
+// (keyEnd.hits), in text order: the candidates of the key's two rules.
+type endsByKey struct {
+	first [65]int32 // key ki's ends are idx[first[ki]:first[ki+1]]
+	idx   []int32
+}
+
+// of returns the indices of the ends whose probe matched key ki.
+func (b *endsByKey) of(ki int) []int32 { return b.idx[b.first[ki]:b.first[ki+1]] }
+
+// endsByKeyOf lists the probed ends by key (a counting sort: the ends are in text order),
+// in idx's room.
+func endsByKeyOf(ends []keyEnd, idx []int32, keys int) (b endsByKey) {
+	n := 0
+	for i := range ends {
+		if ends[i].q == 0 {
+			continue
+		}
+		for m := ends[i].hits; m != 0; m &= m - 1 {
+			b.first[bits.TrailingZeros64(m)+1]++
+			n++
+		}
+	}
+	for ki := 1; ki <= keys; ki++ {
+		b.first[ki] += b.first[ki-1]
+	}
+	b.idx = slices.Grow(idx[:0], n)[:n]
+	next := b.first
+	for i := range ends {
+		if ends[i].q == 0 {
+			continue
+		}
+		for m := ends[i].hits; m != 0; m &= m - 1 {
+			ki := bits.TrailingZeros64(m)
+			b.idx[next[ki]] = int32(i)
+			next[ki]++
+		}
+	}
+	return b
+}
+
 // probeEnds matches, at every end not probed yet, each key that can end with its last byte
 // backwards (at most 64 keys), and returns per rule kind (quoted, bare) the keys that some
-// end matched.
-func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
+// end matched with a word boundary before them; moved reports that an end's keys changed.
+func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64, moved bool) {
 	for i := range ends {
 		e := &ends[i]
 		if e.q == 0 {
 			continue
 		}
 		if !e.probed {
+			old := e.hits
 			e.hits, e.low, e.probed = 0, e.q, true
 			m := r.keysByLast[e.last]
 			if e.last < utf8.RuneSelf && e.q >= 2 {
@@ -735,11 +884,18 @@ func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
 				ki := bits.TrailingZeros64(m)
 				st, low, ok := r.keys[ki].matchBackwardLow(s, e.q)
 				e.low = min(e.low, low)
-				if ok {
+				if !ok {
+					continue
+				}
+				// Every rule needs \b before the key: a key inside a longer word ("token"
+				// in refresh_token) is no candidate. That reads the rune before st.
+				e.low = min(e.low, runeStartBefore(s, st))
+				if wordBoundary(s, st) {
 					e.hits |= 1 << ki
 					e.start = st
 				}
 			}
+			moved = moved || e.hits != old
 		}
 		kind := 1
 		if e.quotedValue {
@@ -747,49 +903,84 @@ func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64) {
 		}
 		hits[kind] |= e.hits
 	}
-	return hits
+	return hits, moved
+}
+
+// runeStartBefore is the lowest byte the rune ending at byte i may start at (i itself at 0):
+// what wordBoundary(s, i) reads, from there on.
+func runeStartBefore(s string, i int) int {
+	switch {
+	case i == 0:
+		return 0
+	case s[i-1] < utf8.RuneSelf:
+		return i - 1
+	}
+	return max(0, i-utf8.UTFMax)
 }
 
 // shiftEnds maps the key ends of a text through one rule's edits (sorted, disjoint value
-// spans that became masks), in place: an end whose separator was masked is gone, the others
+// spans that became masks), in place: an end whose separator was masked is gone (its q
+// becomes 0, as an end no key can match before: the ends keep their places), the others
 // move by the edits before them, and an end right after a mask now follows '*'. A value
 // never starts or ends inside the whitespace between a key end and its separator (a bare
 // value has no whitespace, a quoted one is bounded by quotes); if an edit did, ok is false
-// and the caller scans the text again.
-func shiftEnds(ends []keyEnd, edits []edit) (_ []keyEnd, ok bool) {
-	w, ei, delta := 0, 0, 0
-	for r := range ends {
-		e := &ends[r]
-		after := false
-		for ei < len(edits) && edits[ei].end <= e.q {
-			after = edits[ei].end == e.q
-			delta += edits[ei].n - (edits[ei].end - edits[ei].start)
-			ei++
+// and the caller scans the text again. stale reports that an edit ended inside the bytes
+// an end's backward matches read (probeEnds must probe it again).
+func shiftEnds(ends []keyEnd, edits []edit) (stale, ok bool) {
+	if len(edits) == 0 {
+		return false, true
+	}
+	// The ends and the edits are both in text order: one walk, the next edit's bounds and
+	// the end of the edit before in registers.
+	ei, delta := 0, 0
+	prevEnd := -1 // the end of the last edit that ended at or before the key end
+	nextStart, nextEnd := edits[0].start, edits[0].end
+	// The ends whose separator is before the first edit do not change (a gone end's
+	// separator may be stale: it is gone either way).
+	first := 0
+	for first < len(ends) && ends[first].sep < nextStart {
+		first++
+	}
+	for i := first; i < len(ends); i++ {
+		e := &ends[i]
+		if e.q == 0 {
+			continue // no key ends there, or it is gone
 		}
-		if ei < len(edits) && edits[ei].start <= e.sep {
-			if edits[ei].end <= e.sep || edits[ei].start > e.q && edits[ei].start < e.sep {
-				return ends, false
+		after := false
+		for nextEnd <= e.q {
+			after = nextEnd == e.q
+			delta += edits[ei].n - (nextEnd - nextStart)
+			prevEnd = nextEnd
+			if ei++; ei < len(edits) {
+				nextStart, nextEnd = edits[ei].start, edits[ei].end
+			} else {
+				nextStart, nextEnd = math.MaxInt, math.MaxInt
 			}
-			continue // the separator was inside a masked value
+		}
+		if nextStart <= e.sep {
+			if nextEnd <= e.sep || nextStart > e.q && nextStart < e.sep {
+				return stale, false
+			}
+			e.q = 0 // the separator was inside a masked value
+			continue
 		}
 		if after {
 			e.last = Mask[len(Mask)-1]
 		}
 		// The keys matched backwards from q read s[low:q]: an edit ending inside it means
 		// probing again. The edits before q end in order, the last of them latest.
-		if ei > 0 && edits[ei-1].end > e.low {
+		if prevEnd > e.low {
 			e.probed = false
+			stale = true
 		}
-		e.q += delta
-		e.sep += delta
-		e.low += delta
-		e.start += delta
-		if w != r {
-			ends[w] = *e
+		if delta != 0 {
+			e.q += delta
+			e.sep += delta
+			e.low += delta
+			e.start += delta
 		}
-		w++
 	}
-	return ends[:w], true
+	return stale, true
 }
 
 // lastBytes marks the lowercased last byte of every key end (non-ASCII bytes as they are),
@@ -889,15 +1080,16 @@ func matchKeyRuleAt(s string, key keySpan, quoted bool) (int, int, bool) {
 	}
 	j := i
 	for j < len(s) { // [^\s,;&]+
-		if c := s[j]; c < utf8.RuneSelf {
-			if bareValueStop[c] {
-				break
-			}
+		c := s[j]
+		if bareValueByte[c] { // one lookup per ASCII byte of the value
 			j++
 			continue
 		}
-		c, n := decodeAt(s, j)
-		if isSpace(c) {
+		if c < utf8.RuneSelf {
+			break
+		}
+		r, n := decodeAt(s, j)
+		if isSpace(r) {
 			break
 		}
 		j += n
@@ -908,10 +1100,12 @@ func matchKeyRuleAt(s string, key keySpan, quoted bool) (int, int, bool) {
 	return i, j, true
 }
 
-// bareValueStop marks the ASCII bytes that end a bare value: \s , ; &.
-var bareValueStop = func() (t [utf8.RuneSelf]bool) {
-	t = asciiSpace
-	t[','], t[';'], t['&'] = true, true, true
+// bareValueByte marks the ASCII bytes of a bare value: all but \s , ; & (a byte >= 0x80 is
+// not marked: its rune is decoded).
+var bareValueByte = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = !asciiSpace[c] && c != ',' && c != ';' && c != '&'
+	}
 	return t
 }()
 

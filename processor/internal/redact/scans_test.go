@@ -1,0 +1,57 @@
+package redact
+
+import (
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// quotedKeyCloses finds the same quotes as the key ends keyEnds finds whose last byte is a
+// quote, in texts of separators, quotes, ASCII and Unicode whitespace and invalid bytes.
+func TestQuotedKeyClosesAsKeyEnds(t *testing.T) {
+	pieces := []string{"=", ":", `"`, "'", " ", "\t", "\u00a0", "\u3000", "\u2028", "a", "b1", "é", "\xff", "\\", "key"}
+	rng := rand.New(rand.NewSource(7))
+	for trial := 0; trial < 20000; trial++ {
+		var b []byte
+		for n := rng.Intn(16); n > 0; n-- {
+			b = append(b, pieces[rng.Intn(len(pieces))]...)
+		}
+		s := string(b)
+		var want []int
+		for _, e := range keyEnds(s, nil) {
+			if e.q > 0 && (e.last == '"' || e.last == '\'') {
+				want = append(want, e.q-1)
+			}
+		}
+		if got := quotedKeyCloses(s, nil); !slices.Equal(got, want) {
+			t.Fatalf("quotedKeyCloses(%q) = %v, the key ends give %v", s, got, want)
+		}
+	}
+}
+
+// validUTF8 answers as utf8.ValidString for every one- and two-byte sequence and random
+// three- and four-byte ones, at every offset around the sixteen-byte loop's words.
+func TestValidUTF8AsStdlib(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	var seqs []string
+	for a := 0; a < 256; a++ {
+		seqs = append(seqs, string([]byte{byte(a)}))
+		for b := 0; b < 256; b++ {
+			seqs = append(seqs, string([]byte{byte(a), byte(b)}))
+		}
+	}
+	for n := 0; n < 20000; n++ {
+		seqs = append(seqs, string([]byte{byte(0xE0 + rng.Intn(32)), byte(0x70 + rng.Intn(0x60)), byte(0x70 + rng.Intn(0x60)), byte(rng.Intn(256))}[:3+rng.Intn(2)]))
+	}
+	pad := strings.Repeat("a", 40)
+	for i, seq := range seqs {
+		off := i % 35
+		for _, s := range []string{pad[:off] + seq, pad[:off] + seq + pad, seq + "é" + pad[:off]} {
+			if got, want := validUTF8(s), utf8.ValidString(s); got != want {
+				t.Fatalf("validUTF8(%q) = %v, utf8.ValidString %v", s, got, want)
+			}
+		}
+	}
+}
