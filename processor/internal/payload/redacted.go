@@ -41,7 +41,9 @@ func SerializeRedacted(v Value, maxSize int, r Redaction) string {
 func SerializeJSONRedacted(text string, maxSize int, r Redaction) (string, error) {
 	w := newRedactingEncoder(maxSize, r, true, len(text)) // compact output is rarely longer
 	defer w.release()
-	err := parseEvents(text, w)
+	w.p = parser{data: text, h: w}
+	w.src = &w.p
+	err := w.p.run()
 	if errors.Is(err, errDuplicateKey) {
 		v, err := ParseString(text)
 		if err != nil {
@@ -57,9 +59,20 @@ func SerializeJSONRedacted(text string, maxSize int, r Redaction) (string, error
 }
 
 // redactingEncoder is the handler that encodes what it is told, redacted on the way.
+//
+// Reading a JSON text (src set), it copies instead of encoding where it can: output that
+// equals the source text (compact punctuation, plain strings the rules leave as they are,
+// literals, numbers in their canonical form) is not written token by token but noted as a
+// run of source bytes, src.data[runStart:runEnd], written at once before the next edit
+// (flush) or at the end. Only ASCII enters a run, so its length is its code point count.
 type redactingEncoder struct {
 	e         encoder
 	r         Redaction
+	src       *parser // the parser reading the text, nil when walking a tree
+	runStart  int
+	runEnd    int
+	sizeHint  int // the buffer's size, grown at the first write
+	p         parser
 	frames    []redactFrame
 	checkDups bool     // streaming: a duplicate key aborts (the tree path handles it)
 	keys      []string // keys of the open objects, for the duplicate check
@@ -92,7 +105,12 @@ func newRedactingEncoder(maxSize int, r Redaction, checkDups bool, sizeHint int)
 	w := redactingEncoders.Get().(*redactingEncoder)
 	w.e, w.r, w.checkDups = encoder{limit: limit}, r, checkDups
 	w.frames, w.keys = w.framesBuf[:0], w.keysBuf[:0]
-	w.e.buf.Grow(size)
+	w.sizeHint = size
+	if !checkDups {
+		// A tree walk writes everything; the streaming pass grows the buffer at its first
+		// write (flush), as its output may be the source itself.
+		w.e.buf.Grow(size)
+	}
 	return w
 }
 
@@ -109,10 +127,67 @@ func (w *redactingEncoder) finish(maxSize int) string {
 	if maxSize == 0 {
 		maxSize = DefaultMaxSize
 	}
+	if w.e.total == 0 && w.runEnd-w.runStart <= maxSize && w.src != nil {
+		// The output is one run of the source (the text was compact and nothing changed):
+		// the source itself, not a copy.
+		return w.src.data[w.runStart:w.runEnd]
+	}
+	w.flush()
 	if w.e.total <= maxSize {
 		return w.e.buf.String()
 	}
 	return truncationWrapper(w.e.buf.String(), w.e.total, maxSize)
+}
+
+// flush writes the pending run of source bytes; the run is then empty.
+func (w *redactingEncoder) flush() {
+	if w.e.buf.Cap() == 0 {
+		w.e.buf.Grow(w.sizeHint)
+	}
+	if w.runEnd > w.runStart {
+		w.e.writeRun(w.src.data[w.runStart:w.runEnd], w.runEnd-w.runStart) // ASCII
+		w.runStart = w.runEnd
+	}
+}
+
+// verbatim adds the source bytes [start, end), which equal the next output, to the run (a
+// new run when the last one does not end at start).
+func (w *redactingEncoder) verbatim(start, end int) {
+	if w.runEnd != start {
+		w.flush()
+		w.runStart = start
+	}
+	w.runEnd = end
+}
+
+// edit is where the output leaves the source: what follows is written, not copied.
+func (w *redactingEncoder) edit() {
+	if w.src != nil {
+		w.flush()
+	}
+}
+
+// resume says the output goes on with the source at offset at (after an edit).
+func (w *redactingEncoder) resume(at int) {
+	if w.src != nil {
+		w.runStart, w.runEnd = at, at
+	}
+}
+
+// punct writes the punctuation byte c, after which the output goes on with the source at
+// next: part of the run when the source has c just there (compact JSON), written otherwise.
+func (w *redactingEncoder) punct(c byte, next int) {
+	if w.src == nil {
+		w.e.writeByte(c)
+		return
+	}
+	if w.runEnd+1 == next && w.src.data[w.runEnd] == c {
+		w.runEnd = next
+		return
+	}
+	w.flush()
+	w.e.writeByte(c)
+	w.runStart, w.runEnd = next, next
 }
 
 // scalar reports whether a scalar value is to be written (not dropped), after its separator.
@@ -122,10 +197,18 @@ func (w *redactingEncoder) scalar() bool {
 	}
 	if w.skipNext {
 		w.skipNext = false
+		w.skipped()
 		return false
 	}
 	w.separate()
 	return true
+}
+
+// skipped says a dropped value (under a masked key) ended: the output goes on after it.
+func (w *redactingEncoder) skipped() {
+	if w.src != nil {
+		w.resume(w.src.pos)
+	}
 }
 
 // separate writes the comma before an item of a list (members get theirs in key).
@@ -136,7 +219,11 @@ func (w *redactingEncoder) separate() {
 	f := &w.frames[len(w.frames)-1]
 	if !f.object {
 		if f.n > 0 {
-			w.e.writeByte(',')
+			next := 0
+			if w.src != nil {
+				next = w.src.start
+			}
+			w.punct(',', next)
 		}
 		f.n++
 	}
@@ -150,35 +237,57 @@ func (w *redactingEncoder) field() string {
 	return w.frames[len(w.frames)-1].field
 }
 
-func (w *redactingEncoder) null() {
-	if w.scalar() {
-		w.e.writeASCII("null")
+// literal writes a scalar's JSON text, copied when the source spells it the same way.
+func (w *redactingEncoder) literal(text string) {
+	if !w.scalar() {
+		return
 	}
+	if w.src != nil {
+		if start, end := w.src.start, w.src.pos; w.src.data[start:end] == text {
+			w.verbatim(start, end)
+			return
+		}
+		w.flush()
+		w.e.writeASCII(text)
+		w.resume(w.src.pos)
+		return
+	}
+	w.e.writeASCII(text)
 }
+
+func (w *redactingEncoder) null() { w.literal("null") }
 
 func (w *redactingEncoder) boolean(b bool) {
-	if w.scalar() {
-		if b {
-			w.e.writeASCII("true")
-		} else {
-			w.e.writeASCII("false")
+	if b {
+		w.literal("true")
+	} else {
+		w.literal("false")
+	}
+}
+
+func (w *redactingEncoder) number(n Number) { w.literal(n.String()) }
+
+func (w *redactingEncoder) str(s string, plain bool) {
+	if !w.scalar() {
+		return
+	}
+	out := w.r.Text(w.field(), s)
+	if plain && out == s { // the same string back (== sees the same pointer first)
+		if w.src != nil {
+			w.verbatim(w.src.start, w.src.pos) // a plain string is its own source text
+			return
 		}
+		w.e.writePlain(s)
+		return
+	}
+	w.edit()
+	w.e.writeString(out)
+	if w.src != nil {
+		w.resume(w.src.pos)
 	}
 }
 
-func (w *redactingEncoder) number(n Number) {
-	if w.scalar() {
-		w.e.writeASCII(n.String())
-	}
-}
-
-func (w *redactingEncoder) str(s string) {
-	if w.scalar() {
-		w.e.writeString(w.r.Text(w.field(), s))
-	}
-}
-
-func (w *redactingEncoder) other(v Value) {
+func (w *redactingEncoder) other(v Value) { // tree walks only
 	if w.scalar() {
 		_ = w.e.value(v, len(w.frames)) // a scalar: cannot fail
 	}
@@ -215,6 +324,9 @@ func (w *redactingEncoder) begin(object bool) (bool, error) {
 func (w *redactingEncoder) end() bool {
 	if w.skipDepth > 0 {
 		w.skipDepth--
+		if w.skipDepth == 0 {
+			w.skipped()
+		}
 		return false
 	}
 	f := w.frames[len(w.frames)-1]
@@ -223,35 +335,44 @@ func (w *redactingEncoder) end() bool {
 	return true
 }
 
+// bracket writes an opening or closing bracket, which the parser has just read.
+func (w *redactingEncoder) bracket(c byte) {
+	next := 0
+	if w.src != nil {
+		next = w.src.pos
+	}
+	w.punct(c, next)
+}
+
 func (w *redactingEncoder) beginObject() error {
 	ok, err := w.begin(true)
 	if ok {
-		w.e.writeByte('{')
+		w.bracket('{')
 	}
 	return err
 }
 
 func (w *redactingEncoder) endObject() {
 	if w.end() {
-		w.e.writeByte('}')
+		w.bracket('}')
 	}
 }
 
 func (w *redactingEncoder) beginArray() error {
 	ok, err := w.begin(false)
 	if ok {
-		w.e.writeByte('[')
+		w.bracket('[')
 	}
 	return err
 }
 
 func (w *redactingEncoder) endArray() {
 	if w.end() {
-		w.e.writeByte(']')
+		w.bracket(']')
 	}
 }
 
-func (w *redactingEncoder) key(k string) error {
+func (w *redactingEncoder) key(k string, plain bool) error {
 	if w.skipDepth > 0 {
 		return nil
 	}
@@ -261,13 +382,36 @@ func (w *redactingEncoder) key(k string) error {
 			return err
 		}
 	}
-	if f.n > 0 {
-		w.e.writeByte(',')
+	switch {
+	case w.src == nil:
+		if f.n > 0 {
+			w.e.writeByte(',')
+		}
+		if plain {
+			w.e.writePlain(k)
+		} else {
+			w.e.writeString(k)
+		}
+		w.e.writeByte(':')
+	case plain: // the key's source text is "k", then ':' (and maybe spaces) up to src.pos
+		start := w.src.start
+		if f.n > 0 {
+			w.punct(',', start)
+		}
+		w.verbatim(start, start+len(k)+2)
+		w.punct(':', w.src.pos)
+	default:
+		if f.n > 0 {
+			w.punct(',', w.src.start)
+		}
+		w.flush()
+		w.e.writeString(k)
+		w.e.writeByte(':')
+		w.resume(w.src.pos)
 	}
 	f.n++
-	w.e.writeString(k)
-	w.e.writeByte(':')
 	if mask, masked := w.r.MaskMember(k); masked {
+		w.edit()
 		w.e.writeString(mask)
 		w.skipNext = true
 		return nil

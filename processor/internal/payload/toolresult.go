@@ -99,19 +99,19 @@ func SerializeTextToolResultRedacted(text string, maxSize int, r Redaction) (out
 	defer w.release()
 	_ = w.beginObject() // depth errors start at MaxDepth, far below here
 	for _, m := range toolResultMembers {
-		_ = w.key(m)
+		_ = w.key(m, true)
 		switch m {
 		case "content":
 			_ = w.beginArray()
 			for _, t := range s.texts {
 				_ = w.beginObject()
 				for _, k := range textItemMembers {
-					_ = w.key(k)
+					_ = w.key(k, true)
 					switch k {
 					case "type":
-						w.str("text")
+						w.str("text", true)
 					case "text":
-						w.str(t)
+						w.str(t, false)
 					default:
 						w.null()
 					}
@@ -183,12 +183,12 @@ func (s *toolResultScanner) value(isNull, isBool, b, isStr bool, str string) {
 	}
 }
 
-func (s *toolResultScanner) null()          { s.value(true, false, false, false, "") }
-func (s *toolResultScanner) boolean(b bool) { s.value(false, true, b, false, "") }
-func (s *toolResultScanner) number(Number)  { s.failed = true }
-func (s *toolResultScanner) str(v string)   { s.value(false, false, false, true, v) }
-func (s *toolResultScanner) other(Value)    { s.failed = true }
-func (s *toolResultScanner) endArray()      { s.depth = 1 } // only the content list opens
+func (s *toolResultScanner) null()                { s.value(true, false, false, false, "") }
+func (s *toolResultScanner) boolean(b bool)       { s.value(false, true, b, false, "") }
+func (s *toolResultScanner) number(Number)        { s.failed = true }
+func (s *toolResultScanner) str(v string, _ bool) { s.value(false, false, false, true, v) }
+func (s *toolResultScanner) other(Value)          { s.failed = true }
+func (s *toolResultScanner) endArray()            { s.depth = 1 } // only the content list opens
 func (s *toolResultScanner) beginArray() error {
 	if s.failed || s.depth != 1 || s.pending != rootContent {
 		return errUnusualToolResult
@@ -212,7 +212,7 @@ func (s *toolResultScanner) beginObject() error {
 	return nil
 }
 
-func (s *toolResultScanner) key(k string) error {
+func (s *toolResultScanner) key(k string, _ bool) error {
 	if s.failed {
 		return errUnusualToolResult
 	}
