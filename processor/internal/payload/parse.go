@@ -99,12 +99,11 @@ func (p *parser) fail(msg string) error { return &SyntaxError{Msg: msg, Offset: 
 
 func (p *parser) skipSpace() {
 	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
+		// Every byte a JSON token or punctuation starts with is above ' ': one test, most times.
+		if c := p.data[p.pos]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
 			return
 		}
+		p.pos++
 	}
 }
 

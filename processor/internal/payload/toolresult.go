@@ -95,7 +95,7 @@ func SerializeTextToolResultRedacted(text string, maxSize int, r Redaction) (out
 	if err := parseEvents(text, &s); err != nil || s.failed || s.depth != 0 || !s.done {
 		return "", false
 	}
-	w := newRedactingEncoder(maxSize, r, false, len(text)+64)
+	w := newRedactingEncoder(maxSize, r, len(text)+64)
 	defer w.release()
 	_ = w.beginObject() // depth errors start at MaxDepth, far below here
 	for _, m := range toolResultMembers {
