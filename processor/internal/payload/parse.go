@@ -462,9 +462,10 @@ func plainRunEnd(s string, i int) int {
 		w := s[i : i+8] // one bounds check: the eight loads below combine into one
 		v := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		q, bs := v^('"'*ones), v^('\\'*ones)
-		special := (v - 0x20*ones) | (q - ones) | (bs - ones) // a byte < 0x20, == '"', == '\\' borrows into its high bit
-		if flagged := (special&^v&^q&^bs | v) & highs; flagged != 0 {
+		// A byte < 0x20, == '"' or == '\\' borrows into its high bit; a non-ASCII byte has it set
+		// (the subtractions' flags on such a byte do not matter then).
+		special := (v - 0x20*ones) | ((v ^ '"'*ones) - ones) | ((v ^ '\\'*ones) - ones) | v
+		if flagged := special & highs; flagged != 0 {
 			return i + bits.TrailingZeros64(flagged)>>3
 		}
 	}
