@@ -56,18 +56,18 @@ func (b *treeBuilder) add(v Value) {
 	b.vals = append(b.vals, v)
 }
 
-func (b *treeBuilder) null()           { b.add(nil) }
-func (b *treeBuilder) boolean(v bool)  { b.add(v) }
-func (b *treeBuilder) number(n Number) { b.add(n) }
-func (b *treeBuilder) str(s string)    { b.add(s) }
-func (b *treeBuilder) other(v Value)   { b.add(v) }
+func (b *treeBuilder) null()                { b.add(nil) }
+func (b *treeBuilder) boolean(v bool)       { b.add(v) }
+func (b *treeBuilder) number(n Number)      { b.add(n) }
+func (b *treeBuilder) str(s string, _ bool) { b.add(s) }
+func (b *treeBuilder) other(v Value)        { b.add(v) }
 
 func (b *treeBuilder) beginObject() error {
 	b.frames = append(b.frames, buildFrame{keyStart: len(b.keys), valStart: len(b.vals)})
 	return nil
 }
 
-func (b *treeBuilder) key(k string) error {
+func (b *treeBuilder) key(k string, _ bool) error {
 	b.keys = append(b.keys, k)
 	return nil
 }
@@ -151,7 +151,7 @@ func walk(v Value, h handler) error {
 	case Number:
 		h.number(x)
 	case string:
-		h.str(x)
+		h.str(x, false)
 	case *Object:
 		if x == nil {
 			h.null()
@@ -161,7 +161,7 @@ func walk(v Value, h handler) error {
 			return err
 		}
 		for i := range x.keys {
-			if err := h.key(x.keys[i]); err != nil {
+			if err := h.key(x.keys[i], false); err != nil {
 				return err
 			}
 			if err := walk(x.values[i], h); err != nil {

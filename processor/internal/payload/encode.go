@@ -50,6 +50,22 @@ func (e *encoder) writeByte(c byte) {
 	}
 }
 
+// writePlain writes s, printable ASCII without '"' or '\\' (plainStringByte only), as a JSON
+// string: s in quotes, one code point per byte.
+func (e *encoder) writePlain(s string) {
+	if e.limit < 0 || e.kept+len(s)+2 <= e.limit {
+		e.total += len(s) + 2
+		e.kept += len(s) + 2
+		e.buf.WriteByte('"')
+		e.buf.WriteString(s)
+		e.buf.WriteByte('"')
+		return
+	}
+	e.writeByte('"')
+	e.writeASCII(s)
+	e.writeByte('"')
+}
+
 // writeString writes s as a JSON string: only '"', '\\' and control characters below 0x20
 // are escaped (\n \r \t \b \f, else \u00xx); invalid UTF-8 bytes become U+FFFD.
 func (e *encoder) writeString(s string) {

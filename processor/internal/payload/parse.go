@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -56,10 +57,12 @@ type handler interface {
 	null()
 	boolean(b bool)
 	number(n Number)
-	str(s string)
+	// str and key get plain true when s is printable ASCII without '"' or '\\' (the parser
+	// saw it so): its JSON encoding is s in quotes, so the encoder need not scan it again.
+	str(s string, plain bool)
 	other(v Value) // a Go value that is not a JSON type (tree walks only)
 	beginObject() error
-	key(k string) error
+	key(k string, plain bool) error
 	endObject()
 	beginArray() error
 	endArray()
@@ -68,6 +71,11 @@ type handler interface {
 // parseEvents reads one JSON value from text (the grammar of Parse) and reports it to h.
 func parseEvents(text string, h handler) error {
 	p := parser{data: text, h: h}
+	return p.run()
+}
+
+// run reads one JSON value from p.data and reports it to p.h.
+func (p *parser) run() error {
 	p.skipSpace()
 	if err := p.value(0); err != nil {
 		return err
@@ -80,22 +88,22 @@ func parseEvents(text string, h handler) error {
 }
 
 type parser struct {
-	data string
-	pos  int
-	buf  []byte // scratch for strings with escapes
-	h    handler
+	data  string
+	pos   int
+	start int    // where the value (or key) being reported starts; pos is where it ends
+	buf   []byte // scratch for strings with escapes
+	h     handler
 }
 
 func (p *parser) fail(msg string) error { return &SyntaxError{Msg: msg, Offset: p.pos} }
 
 func (p *parser) skipSpace() {
 	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
+		// Every byte a JSON token or punctuation starts with is above ' ': one test, most times.
+		if c := p.data[p.pos]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
 			return
 		}
+		p.pos++
 	}
 }
 
@@ -107,17 +115,18 @@ func (p *parser) value(depth int) error {
 	if p.pos >= len(p.data) {
 		return p.fail("expecting value")
 	}
+	p.start = p.pos
 	switch c := p.data[p.pos]; {
 	case c == '{':
 		return p.object(depth + 1)
 	case c == '[':
 		return p.array(depth + 1)
 	case c == '"':
-		s, err := p.str()
+		s, plain, err := p.str()
 		if err != nil {
 			return err
 		}
-		p.h.str(s)
+		p.h.str(s, plain)
 		return nil
 	case c == 'n' && p.hasPrefix("null"):
 		p.pos += 4
@@ -172,7 +181,8 @@ func (p *parser) object(depth int) error {
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
 			return p.fail("expecting property name enclosed in double quotes")
 		}
-		k, err := p.str()
+		keyStart := p.pos
+		k, plain, err := p.str()
 		if err != nil {
 			return err
 		}
@@ -182,7 +192,8 @@ func (p *parser) object(depth int) error {
 		}
 		p.pos++
 		p.skipSpace()
-		if err := p.h.key(k); err != nil {
+		p.start = keyStart
+		if err := p.h.key(k, plain); err != nil {
 			return err
 		}
 		if err := p.value(depth); err != nil {
@@ -321,7 +332,8 @@ func (p *parser) hex4(at int) rune {
 	return r
 }
 
-func (p *parser) str() (string, error) {
+// str reads a string; plain reports that it is printable ASCII without escapes (see handler).
+func (p *parser) str() (_ string, plain bool, _ error) {
 	p.pos++ // opening quote
 	start := p.pos
 	// Fast path: no escapes, valid UTF-8.
@@ -341,22 +353,22 @@ func (p *parser) str() (string, error) {
 			s := p.data[start:p.pos]
 			p.pos++
 			if ascii {
-				return s, nil
+				return s, true, nil
 			}
-			return ValidString(s), nil // a substring of the input unless it needs repair
+			return ValidString(s), false, nil // a substring of the input unless it needs repair
 		}
 		if c == '\\' {
 			break
 		}
 		if c < 0x20 {
-			return "", p.fail("invalid control character in string")
+			return "", false, p.fail("invalid control character in string")
 		}
 		p.pos++
 	}
 	b := append(p.buf[:0], p.data[start:p.pos]...)
 	for {
 		if p.pos >= len(p.data) {
-			return "", &SyntaxError{Msg: "unterminated string", Offset: start - 1}
+			return "", false, &SyntaxError{Msg: "unterminated string", Offset: start - 1}
 		}
 		c := p.data[p.pos]
 		switch {
@@ -364,11 +376,11 @@ func (p *parser) str() (string, error) {
 			p.pos++
 			p.buf = b
 			if utf8.Valid(b) {
-				return string(b), nil
+				return string(b), false, nil
 			}
-			return ValidString(string(b)), nil
+			return ValidString(string(b)), false, nil
 		case c < 0x20:
-			return "", p.fail("invalid control character in string")
+			return "", false, p.fail("invalid control character in string")
 		case c != '\\':
 			// A run of bytes copied as they are (plain ASCII, non-ASCII) up to the next
 			// quote, backslash or control byte, appended at once.
@@ -387,7 +399,7 @@ func (p *parser) str() (string, error) {
 			continue
 		}
 		if p.pos+1 >= len(p.data) {
-			return "", &SyntaxError{Msg: "unterminated string", Offset: start - 1}
+			return "", false, &SyntaxError{Msg: "unterminated string", Offset: start - 1}
 		}
 		esc := p.data[p.pos+1]
 		switch esc {
@@ -406,7 +418,7 @@ func (p *parser) str() (string, error) {
 		case 'u':
 			r := p.hex4(p.pos + 2)
 			if r < 0 {
-				return "", p.fail("invalid \\uXXXX escape")
+				return "", false, p.fail("invalid \\uXXXX escape")
 			}
 			p.pos += 6
 			if utf16.IsSurrogate(r) {
@@ -422,7 +434,7 @@ func (p *parser) str() (string, error) {
 			b = utf8.AppendRune(b, r)
 			continue
 		default:
-			return "", p.fail("invalid \\escape")
+			return "", false, p.fail("invalid \\escape")
 		}
 		p.pos += 2
 	}
@@ -441,18 +453,20 @@ var plainStringByte = func() (t [256]bool) {
 
 // plainRunEnd returns the end of the run of plainStringByte bytes in s starting at i: eight
 // bytes at a time while a word holds none of '"', '\\', a control byte or a non-ASCII byte,
-// then byte by byte. A word test only says whether such a byte is present (exactly), so the
-// byte loop decides where the run ends.
+// then byte by byte. In a word that holds one, the lowest flagged byte is the first such
+// byte: a byte's subtraction borrows from the next one only when the byte itself is flagged,
+// so a false flag always sits above a true one.
 func plainRunEnd(s string, i int) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(s); i += 8 {
 		w := s[i : i+8] // one bounds check: the eight loads below combine into one
 		v := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		q, bs := v^('"'*ones), v^('\\'*ones)
-		special := (v - 0x20*ones) | (q - ones) | (bs - ones) // a byte < 0x20, == '"', == '\\' borrows into its high bit
-		if (special&^v&^q&^bs|v)&highs != 0 {
-			break
+		// A byte < 0x20, == '"' or == '\\' borrows into its high bit; a non-ASCII byte has it set
+		// (the subtractions' flags on such a byte do not matter then).
+		special := (v - 0x20*ones) | ((v ^ '"'*ones) - ones) | ((v ^ '\\'*ones) - ones) | v
+		if flagged := special & highs; flagged != 0 {
+			return i + bits.TrailingZeros64(flagged)>>3
 		}
 	}
 	for i < len(s) && plainStringByte[s[i]] {

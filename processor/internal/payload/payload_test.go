@@ -98,7 +98,9 @@ func TestObjectDictSemantics(t *testing.T) {
 func itoa(n int) string { return IntNumber(int64(n)).String() }
 
 // TestPlainRunEnd: the word-at-a-time scan ends every run where a byte-by-byte scan of
-// plainStringByte does, for each start, on strings mixing plain bytes with each byte value.
+// plainStringByte does, for each start, on strings mixing plain bytes with each byte value,
+// and with two bytes of which the first borders a special byte (where a word's borrows could
+// flag a byte above it: the scan must take the lowest).
 func TestPlainRunEnd(t *testing.T) {
 	byteLoop := func(s string, i int) int {
 		for i < len(s) && plainStringByte[s[i]] {
@@ -115,6 +117,22 @@ func TestPlainRunEnd(t *testing.T) {
 			for i := 0; i <= len(s); i++ {
 				if got, want := plainRunEnd(s, i), byteLoop(s, i); got != want {
 					t.Fatalf("plainRunEnd(%q, %d) = %d, want %d", s, i, got, want)
+				}
+			}
+		}
+	}
+	for _, c1 := range []byte{0x00, 0x01, 0x1f, 0x20, 0x21, '"', '#', '[', '\\', ']', 0x7f, 0x80, 0xc3, 0xff} {
+		for c2 := 0; c2 < 256; c2++ {
+			for pos1 := 0; pos1 < 9; pos1++ {
+				for pos2 := pos1 + 1; pos2 < 10; pos2++ {
+					b := []byte(plain[:12])
+					b[pos1], b[pos2] = c1, byte(c2)
+					s := string(b)
+					for i := 0; i <= 4; i++ {
+						if got, want := plainRunEnd(s, i), byteLoop(s, i); got != want {
+							t.Fatalf("plainRunEnd(%q, %d) = %d, want %d", s, i, got, want)
+						}
+					}
 				}
 			}
 		}

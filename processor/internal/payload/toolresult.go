@@ -95,23 +95,23 @@ func SerializeTextToolResultRedacted(text string, maxSize int, r Redaction) (out
 	if err := parseEvents(text, &s); err != nil || s.failed || s.depth != 0 || !s.done {
 		return "", false
 	}
-	w := newRedactingEncoder(maxSize, r, false, len(text)+64)
+	w := newRedactingEncoder(maxSize, r, len(text)+64)
 	defer w.release()
 	_ = w.beginObject() // depth errors start at MaxDepth, far below here
 	for _, m := range toolResultMembers {
-		_ = w.key(m)
+		_ = w.key(m, true)
 		switch m {
 		case "content":
 			_ = w.beginArray()
 			for _, t := range s.texts {
 				_ = w.beginObject()
 				for _, k := range textItemMembers {
-					_ = w.key(k)
+					_ = w.key(k, true)
 					switch k {
 					case "type":
-						w.str("text")
+						w.str("text", true)
 					case "text":
-						w.str(t)
+						w.str(t.text, t.plain)
 					default:
 						w.null()
 					}
@@ -158,15 +158,22 @@ type toolResultScanner struct {
 	pending  int // the member whose value comes next (one bit), 0 when none
 	rootSeen int
 	itemSeen int
-	itemText string
+	itemText scannedText
 	isError  bool
 	failed   bool
 	done     bool
-	texts    []string
-	textsBuf [4]string
+	texts    []scannedText
+	textsBuf [4]scannedText
 }
 
-// value takes a scalar; only the (member, kind) pairs of the common shape pass.
+// scannedText is the text of a content item, and whether the parser saw it plain.
+type scannedText struct {
+	text  string
+	plain bool
+}
+
+// value takes a scalar; only the (member, kind) pairs of the common shape pass (a content
+// item's text is taken by str).
 func (s *toolResultScanner) value(isNull, isBool, b, isStr bool, str string) {
 	p := s.pending
 	s.pending = 0
@@ -175,8 +182,6 @@ func (s *toolResultScanner) value(isNull, isBool, b, isStr bool, str string) {
 		s.isError = isBool && b
 	case s.depth == 1 && (p == rootStructured || p == rootMeta) && isNull:
 	case s.depth == 3 && p == itemType && isStr && str == "text":
-	case s.depth == 3 && p == itemText && isStr:
-		s.itemText = str
 	case s.depth == 3 && (p == itemAnnotations || p == itemMeta) && isNull:
 	default:
 		s.failed = true
@@ -186,9 +191,16 @@ func (s *toolResultScanner) value(isNull, isBool, b, isStr bool, str string) {
 func (s *toolResultScanner) null()          { s.value(true, false, false, false, "") }
 func (s *toolResultScanner) boolean(b bool) { s.value(false, true, b, false, "") }
 func (s *toolResultScanner) number(Number)  { s.failed = true }
-func (s *toolResultScanner) str(v string)   { s.value(false, false, false, true, v) }
-func (s *toolResultScanner) other(Value)    { s.failed = true }
-func (s *toolResultScanner) endArray()      { s.depth = 1 } // only the content list opens
+func (s *toolResultScanner) str(v string, plain bool) {
+	if s.depth == 3 && s.pending == itemText {
+		s.pending = 0
+		s.itemText = scannedText{text: v, plain: plain}
+		return
+	}
+	s.value(false, false, false, true, v)
+}
+func (s *toolResultScanner) other(Value) { s.failed = true }
+func (s *toolResultScanner) endArray()   { s.depth = 1 } // only the content list opens
 func (s *toolResultScanner) beginArray() error {
 	if s.failed || s.depth != 1 || s.pending != rootContent {
 		return errUnusualToolResult
@@ -205,14 +217,14 @@ func (s *toolResultScanner) beginObject() error {
 	case 0:
 		s.depth = 1
 	case 2:
-		s.depth, s.itemSeen, s.itemText = 3, 0, ""
+		s.depth, s.itemSeen, s.itemText = 3, 0, scannedText{}
 	default:
 		return errUnusualToolResult
 	}
 	return nil
 }
 
-func (s *toolResultScanner) key(k string) error {
+func (s *toolResultScanner) key(k string, _ bool) error {
 	if s.failed {
 		return errUnusualToolResult
 	}

@@ -100,13 +100,22 @@ func TestSerializePathsAgree(t *testing.T) {
 		`{"q":"\"password\": \"hunter2\" \u00e9\ud83d\ude00 \n\t\u0001"}`,
 		`{"content":[{"type":"text","text":"` + strings.Repeat("dolor password=hunter2 é😀 ", 60) + `"}]}`,
 		many(-1), many(30), many(3),
+		// Source text the streaming pass copies, in part: compact runs between edits, spaces,
+		// escapes and numbers it must re-encode, a masked member in every position.
+		`{"id":1,"text":"lorem","ok":true,"none":null,"f":1.5,"list":[1,"a",[],{}]}`,
+		` { "id" : 1 , "text":"lorem" ,"list" :[ 1,"a" , [ ] ,{ } ] } `,
+		`{"a":"\/x\u0041","b":-0,"c":1E5,"d":1.50,"e":-0.0,"g":"token=1","h":[NaN,Infinity,-Infinity]}`,
+		`[{"password":"x"},{"password":[1,{"a":2}]},{"x":1,"password":{"y":[]}},{"password" : "z" , "k":1}]`,
+		`{"é":"ü","\u00e9":"x","k\"q":"v","ok":"plain"}`,
+		"\n\t[\"a\",\r\n\"b\"]\n",
+		`{"items":[` + strings.Repeat(`{"id":123,"text":"lorem ipsum dolor"},`, 30) + `{"token":"x"}]}`,
 		`{}`, `[]`, `[[],{}]`, `null`, `12345678901234567890123`, `{"a":}`, `[1,]`, `{"a" 1}`, `"\x"`, ``,
 		strings.Repeat("[", payload.MaxDepth) + strings.Repeat("]", payload.MaxDepth),
 		strings.Repeat("[", payload.MaxDepth+1) + strings.Repeat("]", payload.MaxDepth+1),
 	}
 	for _, r := range []*Redactor{New(nil, Options{JSONQuotedKeys: true}), oracleExact(), New([]string{"q", "text"}, Options{})} {
 		for _, doc := range docs {
-			for _, size := range []int{0, 256, 300, 1000} {
+			for _, size := range []int{0, 50, 256, 300, 1000} {
 				checkSerializePaths(t, r, doc, size)
 			}
 		}
@@ -119,6 +128,7 @@ func FuzzSerializePaths(f *testing.F) {
 	f.Add(`{"a":[{"password":{"x":1}},"token=1"],"a":2}`, 256)
 	f.Add(`["https://u:p@h/?token=1",{"url":"x"}]`, 300)
 	f.Add(`{"b":"\"password\": \"x\"","c":[[["Bearer abc"]]]}`, 1000)
+	f.Add(` {"a" : [1 , "\u0041",-0,1E2], "password" : {"x":[]},"k":"v"} `, 300)
 	r := New(nil, Options{JSONQuotedKeys: true})
 	f.Fuzz(func(t *testing.T, doc string, maxSize int) {
 		checkSerializePaths(t, r, doc, 256+abs(maxSize)%2048)
