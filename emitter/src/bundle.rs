@@ -1182,32 +1182,29 @@ struct Parent {
 }
 
 fn parse_traceparent(v: &str) -> Option<Parent> {
-    let v = v.trim();
-    let b = v.as_bytes();
+    let b = v.trim().as_bytes();
     if b.len() < 55 || b[2] != b'-' || b[35] != b'-' || b[52] != b'-' {
         return None;
     }
-    let version = u8::from_str_radix(&v[0..2], 16).ok()?;
+    // Decoded byte by byte from lower-case hex (the spec's only form), straight into the id
+    // bytes: no UTF-8 slicing, no radix parse, no intermediate text.
+    let version = hex_byte(b[0], b[1])?;
     if version == 0xff
         || (version == 0 && b.len() != 55)
         || (version > 0 && b.len() > 55 && b[55] != b'-')
     {
         return None;
     }
-    let lower_hex = |s: &str| {
-        s.bytes()
-            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
-    };
-    if !lower_hex(&v[0..2])
-        || !lower_hex(&v[3..35])
-        || !lower_hex(&v[36..52])
-        || !lower_hex(&v[53..55])
-    {
-        return None;
+    let mut trace_id = [0u8; 16];
+    for (i, out) in trace_id.iter_mut().enumerate() {
+        *out = hex_byte(b[3 + 2 * i], b[4 + 2 * i])?;
     }
-    let trace_id = TraceId::from_hex(&v[3..35]).ok()?;
-    let span_id = SpanId::from_hex(&v[36..52]).ok()?;
-    let flags = u8::from_str_radix(&v[53..55], 16).ok()?;
+    let mut span_id = [0u8; 8];
+    for (i, out) in span_id.iter_mut().enumerate() {
+        *out = hex_byte(b[36 + 2 * i], b[37 + 2 * i])?;
+    }
+    let flags = hex_byte(b[53], b[54])?;
+    let (trace_id, span_id) = (TraceId::from_bytes(trace_id), SpanId::from_bytes(span_id));
     if trace_id == TraceId::INVALID || span_id == SpanId::INVALID {
         return None;
     }
@@ -1216,6 +1213,19 @@ fn parse_traceparent(v: &str) -> Option<Parent> {
         span_id,
         flags: TraceFlags::new(flags) & TraceFlags::SAMPLED,
     })
+}
+
+/// The byte of two lower-case hex digits (`None` for anything else, upper case included).
+#[inline(always)]
+fn hex_byte(high: u8, low: u8) -> Option<u8> {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        }
+    }
+    Some(nibble(high)? << 4 | nibble(low)?)
 }
 
 #[cfg(test)]
@@ -1381,6 +1391,247 @@ mod tests {
             propagated.span_id()
         );
         assert!(text.len() <= BUFFER_CAPACITY, "{} bytes", text.len());
+    }
+
+    /// The whole `cf.bundle` text with the op timings replaced by `S E` (they vary per run).
+    fn masked_bundle_text(span: &SpanData) -> String {
+        let text = attr(span, BUNDLE_KEY).as_str().into_owned();
+        let mut out = String::new();
+        for line in text.split_inclusive('\n') {
+            match line.strip_prefix("o ") {
+                Some(op) if !line.contains(':') => {
+                    let mut f: Vec<&str> = op.trim_end().split(' ').collect();
+                    f[3] = "S";
+                    f[4] = "E";
+                    out.push_str(&format!("o {}\n", f.join(" ")));
+                }
+                _ => out.push_str(line),
+            }
+        }
+        out
+    }
+
+    /// Every kind of fact and op line, byte for byte as contract v2 defines the text (the
+    /// request thread's record is decoded into it on the exporter thread).
+    #[test]
+    fn bundle_text_is_byte_for_byte_the_v2_encoding() {
+        let (e, exporter) = emitter();
+        mcp_tree(
+            &e,
+            &[
+                ("traceparent", TRACEPARENT),
+                ("x-correlation-id", "c1"),
+                ("mcp-session-id", "s-1"),
+                ("baggage", "k=v,ü=1"),
+            ],
+        );
+        let headers = HeaderPairs(&[("traceparent", TRACEPARENT)]);
+        let http = HttpRequest {
+            method: "GET",
+            path: "/tools",
+            query: Some("a=1"),
+            protocol_version: Some("2"),
+            server_address: Some("gw"),
+            server_port: Some(4444),
+            client_address: Some("10.0.0.1"),
+            client_port: Some(65535),
+            user_agent: Some("curl/8 ü"),
+        };
+        let request = e.start_request_with_correlation_id(&headers, &http, "corr", false);
+        request.set_identity(None, Some(false), Some("team"), None);
+        let teams = ["a".to_owned(), String::new()];
+        request
+            .start_list(
+                ListFamily::Tools,
+                &ListCall {
+                    variant: ListVariant::Catalog,
+                    tags_count: -3,
+                    limit: 50,
+                    user_email: Some("u@x"),
+                    team_ids: Some(&teams),
+                    ..ListCall::default()
+                },
+            )
+            .end();
+        request
+            .start_list(
+                ListFamily::ResourceTemplates,
+                &ListCall {
+                    server_id: Some("srv"),
+                    ..ListCall::default()
+                },
+            )
+            .end();
+        let mut prompt = request.start_prompt_render(&PromptGet {
+            name: "p",
+            arguments_count: 2,
+            user: None,
+            server_id: Some("srv"),
+            tenant_id: Some("t"),
+        });
+        prompt.set_result(
+            &PromptOutcome {
+                canonical_name: Some("p"),
+                version: Some(-1),
+                messages_count: 0,
+            },
+            "{}".to_owned(),
+        );
+        prompt.record_error("E", "");
+        prompt.end();
+        let mut read = request.start_resource_read(&ResourceRead {
+            uri: "docs://a",
+            request_id: Some("r"),
+            server_id: None,
+            user: Some("u"),
+        });
+        read.start_template_list(&ListCall::default()).end();
+        read.set_content_json("c".repeat(40));
+        read.mark_success();
+        read.end();
+        request
+            .start_initialize(&Initialize {
+                protocol_version: Some("2025-06-18"),
+                session_id: Some("s"),
+                server_id: None,
+            })
+            .end();
+        let tool = ToolFacts::new("t2", "REST", None);
+        let invoke = request.start_tool_invoke(
+            &tool,
+            &ToolCall {
+                tool_name: "rest",
+                server_id: Some("srv"),
+                jsonrpc_id: Some(JsonRpcId::String("id-1")),
+                arguments_count: 0,
+                has_headers: false,
+            },
+        );
+        invoke.start_post_process().end();
+        invoke.end();
+        request.record_error("HTTPException", "bad");
+        request.set_status_code(404);
+        request.end();
+        e.force_flush().unwrap();
+        let spans = exporter.get_finished_spans().unwrap();
+        assert_eq!(spans.len(), 2);
+        let got: Vec<String> = spans.iter().map(masked_bundle_text).collect();
+        // Written by the text encoder the request thread ran before the binary record.
+        let want = [
+            concat!(
+                "f c cf.correlation_id s2:c1\n",
+                "f c cf.correlation_id.from_header b1\n",
+                "f c cf.session.id s3:s-1\n",
+                "f c cf.baggage s8:k=v,ü=1\n",
+                "f 0 http.request.method s4:POST\n",
+                "f 0 url.path s4:/mcp\n",
+                "f c cf.auth.method s3:jwt\n",
+                "f c cf.user.email s5:a@b.c\n",
+                "f c cf.user.is_admin b1\n",
+                "f c cf.team.ids a2 3:t a 2:ü\n",
+                "f g1 gen_ai.tool.name s9:up-whoami\n",
+                "f g1 cf.tool.id s2:t1\n",
+                "f g2 cf.tool.integration_type s3:MCP\n",
+                "f 1 mcp.method.name s10:tools/call\n",
+                "f 1 gen_ai.operation.name s12:execute_tool\n",
+                "f 1 jsonrpc.request.id s2:-7\n",
+                "f 1 cf.tool.gateway_id s2:g1\n",
+                "f 1 cf.arguments.count i1\n",
+                "f 1 cf.request.has_headers b0\n",
+                "f g3 cf.upstream.tool_name s6:whoami\n",
+                "f g3 cf.tool.id s2:t1\n",
+                "f g3 cf.tool.gateway_id s2:g1\n",
+                "f 4 cf.upstream.transport s14:streamablehttp\n",
+                "f 4 server.address s2:up\n",
+                "f 4 server.port i9000\n",
+                "f 4 url.path s4:/mcp\n",
+                "f 4 url.full s18:http://Up:9000/mcp\n",
+                "f 5 cf.upstream.transport s14:streamablehttp\n",
+                "f 6 exception.type s8:McpError\n",
+                "f 6 exception.message s11:boom\n",
+                "line 2\n",
+                "f 3 exception.type s19:ToolInvocationError\n",
+                "f 3 exception.message s28:Tool invocation failed: boom\n",
+                "f 1 cf.result.original_size i20\n",
+                "f 1 cf.result.is_error b1\n",
+                "f 0 http.response.status_code i500\n",
+                "o 1 tool.invoke 0 S E g1 g2\n",
+                "o 2 tool.lookup 1 S E g1 g2\n",
+                "o 3 tool.gateway_call 1 S E g1 g2\n",
+                "o 4 mcp.client.call 3 S E g3\n",
+                "o 5 mcp.client.initialize 4 S E\n",
+                "o 6 mcp.client.request 4 S E g3\n",
+            ),
+            concat!(
+                "f c cf.correlation_id s4:corr\n",
+                "f c cf.correlation_id.from_header b0\n",
+                "f 0 http.request.method s3:GET\n",
+                "f 0 url.path s6:/tools\n",
+                "f 0 url.query s3:a=1\n",
+                "f 0 network.protocol.version s1:2\n",
+                "f 0 server.address s2:gw\n",
+                "f 0 server.port i4444\n",
+                "f 0 client.address s8:10.0.0.1\n",
+                "f 0 client.port i65535\n",
+                "f 0 user_agent.original s9:curl/8 ü\n",
+                "f c cf.user.is_admin b0\n",
+                "f c cf.team.name s4:team\n",
+                "f 1 mcp.method.name s10:tools/list\n",
+                "f 1 cf.list.variant s7:catalog\n",
+                "f 1 cf.list.include_inactive b0\n",
+                "f 1 cf.list.tags_count i-3\n",
+                "f 1 cf.list.limit i50\n",
+                "f 1 cf.list.user_email s3:u@x\n",
+                "f 1 cf.list.team_ids a2 1:a 0:\n",
+                "f 2 mcp.method.name s24:resources/templates/list\n",
+                "f 2 cf.list.include_inactive b0\n",
+                "f 2 cf.server.id s3:srv\n",
+                "f 2 cf.list.tags_count i0\n",
+                "f 3 mcp.method.name s11:prompts/get\n",
+                "f 3 gen_ai.prompt.name s1:p\n",
+                "f 3 cf.arguments.count i2\n",
+                "f 3 cf.server.id s3:srv\n",
+                "f 3 cf.tenant.id s1:t\n",
+                "f 3 cf.prompt.canonical_name s1:p\n",
+                "f 3 cf.prompt.version i-1\n",
+                "f 3 cf.prompt.messages_count i0\n",
+                "f 3 exception.type s1:E\n",
+                "f 3 exception.message s0:\n",
+                "f 4 mcp.method.name s14:resources/read\n",
+                "f 4 mcp.resource.uri s8:docs://a\n",
+                "f 4 cf.resource.request_id s1:r\n",
+                "f 4 cf.caller.user s1:u\n",
+                "f 5 mcp.method.name s24:resources/templates/list\n",
+                "f 5 cf.list.include_inactive b0\n",
+                "f 5 cf.list.tags_count i0\n",
+                "f 4 cf.result.original_size i40\n",
+                "f 4 cf.result.success_marked b1\n",
+                "f 6 mcp.method.name s10:initialize\n",
+                "f 6 mcp.protocol.version s10:2025-06-18\n",
+                "f 6 mcp.session.id s1:s\n",
+                "f g1 gen_ai.tool.name s4:rest\n",
+                "f g1 cf.tool.id s2:t2\n",
+                "f g2 cf.tool.integration_type s4:REST\n",
+                "f 7 mcp.method.name s10:tools/call\n",
+                "f 7 gen_ai.operation.name s12:execute_tool\n",
+                "f 7 jsonrpc.request.id s4:id-1\n",
+                "f 7 cf.server.id s3:srv\n",
+                "f 7 cf.arguments.count i0\n",
+                "f 7 cf.request.has_headers b0\n",
+                "f 0 exception.type s13:HTTPException\n",
+                "f 0 exception.message s3:bad\n",
+                "f 0 http.response.status_code i404\n",
+                "o 1 tool.list 0 S E\n",
+                "o 2 resource_template.list 0 S E\n",
+                "o 3 prompt.render 0 S E\n",
+                "o 4 resource.read 0 S E\n",
+                "o 5 resource_template.list 4 S E\n",
+                "o 6 mcp.initialize 0 S E\n",
+                "o 7 tool.invoke 0 S E g1 g2\n",
+                "o 8 tool.post_process 7 S E g1\n",
+            ),
+        ];
+        assert_eq!(got, want);
     }
 
     #[test]
@@ -1645,6 +1896,83 @@ mod tests {
             String::from_utf8(b).unwrap(),
             "o 1 tool.lookup 0 0 300\no 2 tool.lookup 0 300 1000\no 3 tool.lookup 0 700 1000\n"
         );
+    }
+
+    /// The parser before it decoded bytes in place (`from_str_radix`, `from_hex`): the
+    /// reference the in-place parser must agree with.
+    fn reference_traceparent(v: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
+        let v = v.trim();
+        let b = v.as_bytes();
+        if b.len() < 55 || b[2] != b'-' || b[35] != b'-' || b[52] != b'-' {
+            return None;
+        }
+        let version = u8::from_str_radix(&v[0..2], 16).ok()?;
+        if version == 0xff
+            || (version == 0 && b.len() != 55)
+            || (version > 0 && b.len() > 55 && b[55] != b'-')
+        {
+            return None;
+        }
+        let lower_hex = |s: &str| {
+            s.bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        };
+        if !lower_hex(&v[0..2])
+            || !lower_hex(&v[3..35])
+            || !lower_hex(&v[36..52])
+            || !lower_hex(&v[53..55])
+        {
+            return None;
+        }
+        let trace_id = TraceId::from_hex(&v[3..35]).ok()?;
+        let span_id = SpanId::from_hex(&v[36..52]).ok()?;
+        let flags = u8::from_str_radix(&v[53..55], 16).ok()?;
+        if trace_id == TraceId::INVALID || span_id == SpanId::INVALID {
+            return None;
+        }
+        Some((
+            trace_id,
+            span_id,
+            TraceFlags::new(flags) & TraceFlags::SAMPLED,
+        ))
+    }
+
+    #[test]
+    fn traceparent_parser_agrees_with_the_reference_on_every_single_byte_change() {
+        let bases = [
+            TRACEPARENT.to_owned(),
+            format!("  {TRACEPARENT}\t"),
+            "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00-future".to_owned(),
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-ff".to_owned(),
+        ];
+        let replacements = [
+            b'0', b'9', b'a', b'f', b'g', b'A', b'F', b'-', b'+', b' ', b'\n', 0xc3,
+        ];
+        let mut checked = 0;
+        for base in &bases {
+            for at in 0..base.len() {
+                for &r in &replacements {
+                    let mut bytes = base.as_bytes().to_vec();
+                    bytes[at] = r;
+                    // A lone 0xc3 is not UTF-8; make it a two-byte character instead.
+                    if r == 0xc3 {
+                        bytes.insert(at + 1, 0xa9);
+                    }
+                    let Ok(text) = String::from_utf8(bytes) else {
+                        continue;
+                    };
+                    let got = parse_traceparent(&text).map(|p| (p.trace_id, p.span_id, p.flags));
+                    assert_eq!(got, reference_traceparent(&text), "{text:?}");
+                    checked += 1;
+                }
+            }
+            for cut in 0..base.len() {
+                let text = &base[..cut];
+                let got = parse_traceparent(text).map(|p| (p.trace_id, p.span_id, p.flags));
+                assert_eq!(got, reference_traceparent(text), "{text:?}");
+            }
+        }
+        assert!(checked > 2000);
     }
 
     #[test]
