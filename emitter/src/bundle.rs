@@ -243,23 +243,20 @@ impl BundleEmitter {
                 true,
             ),
         };
-        let trace_state = match (parent.is_some(), headers.get("tracestate")) {
-            (true, Some(ts)) if !ts.is_empty() => ts.parse().unwrap_or_default(),
+        // `tracestate` only matters with a parent: not looked up otherwise.
+        let trace_state = match parent.and_then(|_| headers.get("tracestate")) {
+            Some(ts) if !ts.is_empty() => ts.parse().unwrap_or_default(),
             _ => TraceState::default(),
         };
         let span_context = SpanContext::new(trace_id, ids.new_span_id(), flags, false, trace_state);
         let mut state = State {
             buf: Vec::new(),
             next_index: 1,
-            ops: [OpRecord::default(); RECORDED_CHILD_OPS as usize],
             status_error: false,
             payloads: [None, None],
         };
         if recording {
-            state.buf = match self.sink {
-                Sink::Queue(_) => crate::queue::take_buffer(BUFFER_CAPACITY),
-                Sink::Batch(_) => Vec::with_capacity(BUFFER_CAPACITY),
-            };
+            state.buf = crate::queue::take_buffer(BUFFER_CAPACITY);
             let b = &mut state.buf;
             let header = |name: &str| headers.get(name).filter(|v| !v.is_empty());
             match correlation {
@@ -350,12 +347,10 @@ const GROUP_UPSTREAM: u8 = 1 << (G_UPSTREAM - GROUP_TARGET);
 
 #[derive(Debug)]
 struct State {
-    /// The `cf.bundle` text: only `&str` facts and ASCII are ever written, so it is UTF-8.
+    /// The binary record of the facts and ended ops, decoded into the `cf.bundle` text off the
+    /// request path ([`decode_record`]).
     buf: Vec<u8>,
     next_index: u8,
-    /// Child ops by index − 1, written out as op lines when the bundle ends (offsets converted
-    /// from ticks to ns once, with the bundle's own start/end as calibration).
-    ops: [OpRecord; RECORDED_CHILD_OPS as usize],
     status_error: bool,
     /// Raw payload attributes of the bundle span (slot 0 input, 1 output), placed by the
     /// collector on the first op of their owner (`tool.invoke`, `resource.read`, `prompt.render`).
@@ -399,14 +394,7 @@ impl<'e> RequestBundle<'e> {
             }
             opt_str(b, CTX, keys::TEAM_NAME, team_name);
             if let Some(ids) = team_ids {
-                fact_head(b, CTX, keys::TEAM_IDS);
-                b.push(b'a');
-                push_uint(b, ids.len() as u64);
-                for id in ids {
-                    b.push(b' ');
-                    push_len_str(b, id);
-                }
-                b.push(b'\n');
+                fact_array(b, CTX, keys::TEAM_IDS, ids);
             }
         });
     }
@@ -446,17 +434,8 @@ impl<'e> RequestBundle<'e> {
             fact_str(b, i, keys::MCP_METHOD_NAME, "tools/call");
             fact_str(b, i, keys::GEN_AI_OPERATION_NAME, "execute_tool");
             match call.jsonrpc_id {
-                Some(JsonRpcId::Number(n)) => {
-                    // A string fact, as v1 sends it.
-                    fact_head(b, i, keys::JSONRPC_REQUEST_ID);
-                    let mut digits = [0u8; 20];
-                    let text = int_text(n, &mut digits);
-                    b.push(b's');
-                    push_uint(b, text.len() as u64);
-                    b.push(b':');
-                    b.extend_from_slice(text);
-                    b.push(b'\n');
-                }
+                // A string fact, as v1 sends it.
+                Some(JsonRpcId::Number(n)) => fact_int_str(b, i, keys::JSONRPC_REQUEST_ID, n),
                 Some(JsonRpcId::String(s)) => fact_str(b, i, keys::JSONRPC_REQUEST_ID, s),
                 None => {}
             }
@@ -570,13 +549,7 @@ impl Drop for RequestBundle<'_> {
         let elapsed = self.start.elapsed();
         let total_ticks = ticks(self.start).wrapping_sub(self.start_ticks);
         let state = self.state.get_mut();
-        let count = usize::from(state.next_index - 1);
-        write_op_lines(
-            &mut state.buf,
-            &state.ops[..count],
-            total_ticks,
-            elapsed.as_nanos() as u64,
-        );
+        end_entry(&mut state.buf, total_ticks, elapsed.as_nanos() as u64);
         let end_time = self.start_time + elapsed;
         let mut record = BundleRecord {
             span_context: self.span_context.clone(),
@@ -591,8 +564,10 @@ impl Drop for RequestBundle<'_> {
             Sink::Queue(queue) => return queue.push_bundle(record),
             Sink::Batch(processor) => processor,
         };
-        // SAFETY: the buffer holds only whole `&str` facts and ASCII (see `State::buf`).
-        let text = unsafe { String::from_utf8_unchecked(std::mem::take(&mut record.buf)) };
+        // The batch processor's path decodes here, on the request thread.
+        let buf = std::mem::take(&mut record.buf);
+        let text = decode_record(&buf);
+        crate::queue::give_back(buf);
         let span = record.into_span_data(text, self.emitter.scope.clone());
         processor.on_end(span);
     }
@@ -695,8 +670,7 @@ impl Drop for Op<'_, '_> {
             return;
         }
         let end = self.bundle.offset();
-        let mut state = self.bundle.state.borrow_mut();
-        state.ops[usize::from(self.index) - 1] = OpRecord {
+        let op = OpRecord {
             name: self.name,
             parent: self.parent,
             groups: self.groups,
@@ -704,6 +678,8 @@ impl Drop for Op<'_, '_> {
             end,
             ended: true,
         };
+        let index = self.index;
+        self.bundle.write(|b| op_entry(b, index, &op));
     }
 }
 
@@ -924,14 +900,7 @@ fn list_facts(b: &mut Vec<u8>, i: u8, family: ListFamily, call: &ListCall<'_>) {
     }
     opt_str(b, i, keys::LIST_USER_EMAIL, call.user_email);
     if let Some(teams) = call.team_ids {
-        fact_head(b, i, keys::LIST_TEAM_IDS);
-        b.push(b'a');
-        push_uint(b, teams.len() as u64);
-        for t in teams {
-            b.push(b' ');
-            push_len_str(b, t);
-        }
-        b.push(b'\n');
+        fact_array(b, i, keys::LIST_TEAM_IDS, teams);
     }
 }
 
@@ -1068,7 +1037,190 @@ fn put(b: &mut Vec<u8>, s: &[u8]) {
     }
 }
 
-fn fact_head(b: &mut Vec<u8>, target: u8, key: &str) {
+// The request thread's record: fixed-width binary entries, turned into the contract's text by
+// `decode_record` on the exporter thread. A key or op name is a `&'static str` (one of
+// `keys`), recorded as its address and length, never copied; a number is 8 bytes, never
+// formatted; a value is its length and bytes.
+
+/// Entry tags of the record.
+const TAG_STR: u8 = 1;
+const TAG_INT: u8 = 2;
+const TAG_BOOL: u8 = 3;
+/// An integer sent as a string fact (a numeric JSON-RPC id: v1 sends `"7"`).
+const TAG_INT_STR: u8 = 4;
+const TAG_ARRAY: u8 = 5;
+/// An ended child op: index, parent, groups, name, start and end ticks.
+const TAG_OP: u8 = 6;
+/// The bundle's end: total ticks and total ns (the calibration of every op's ticks).
+const TAG_END: u8 = 7;
+
+#[inline(always)]
+fn push_word(b: &mut Vec<u8>, v: u64) {
+    b.extend_from_slice(&v.to_le_bytes());
+}
+
+/// A `'static` text as its address and length (read back by [`RecordReader::static_str`]).
+#[inline(always)]
+fn push_static(b: &mut Vec<u8>, s: &'static str) {
+    push_word(b, s.as_ptr() as usize as u64);
+    push_word(b, s.len() as u64);
+}
+
+#[inline(always)]
+fn push_bytes(b: &mut Vec<u8>, v: &str) {
+    push_word(b, v.len() as u64);
+    put(b, v.as_bytes());
+}
+
+#[inline(always)]
+fn fact_head(b: &mut Vec<u8>, tag: u8, target: u8, key: &'static str) {
+    put(b, &[tag, target]);
+    push_static(b, key);
+}
+
+fn fact_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: &str) {
+    fact_head(b, TAG_STR, target, key);
+    push_bytes(b, v);
+}
+
+fn opt_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: Option<&str>) {
+    if let Some(v) = v {
+        fact_str(b, target, key, v);
+    }
+}
+
+fn fact_int(b: &mut Vec<u8>, target: u8, key: &'static str, v: i64) {
+    fact_head(b, TAG_INT, target, key);
+    push_word(b, v as u64);
+}
+
+fn fact_bool(b: &mut Vec<u8>, target: u8, key: &'static str, v: bool) {
+    fact_head(b, TAG_BOOL, target, key);
+    b.push(u8::from(v));
+}
+
+fn fact_int_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: i64) {
+    fact_head(b, TAG_INT_STR, target, key);
+    push_word(b, v as u64);
+}
+
+fn fact_array<S: AsRef<str>>(b: &mut Vec<u8>, target: u8, key: &'static str, items: &[S]) {
+    fact_head(b, TAG_ARRAY, target, key);
+    push_word(b, items.len() as u64);
+    for item in items {
+        push_bytes(b, item.as_ref());
+    }
+}
+
+fn op_entry(b: &mut Vec<u8>, index: u8, op: &OpRecord) {
+    put(b, &[TAG_OP, index, op.parent, op.groups]);
+    push_static(b, op.name);
+    push_word(b, op.start);
+    push_word(b, op.end);
+}
+
+fn end_entry(b: &mut Vec<u8>, total_ticks: u64, total_ns: u64) {
+    b.push(TAG_END);
+    push_word(b, total_ticks);
+    push_word(b, total_ns);
+}
+
+/// Reads a record back (only records this module wrote: see [`decode_record`]).
+struct RecordReader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> RecordReader<'a> {
+    fn byte(&mut self) -> u8 {
+        let (first, rest) = self.rest.split_first().expect("bundle record: truncated");
+        self.rest = rest;
+        *first
+    }
+
+    fn word(&mut self) -> u64 {
+        let (word, rest) = self.rest.split_at(8);
+        self.rest = rest;
+        u64::from_le_bytes(word.try_into().expect("8 bytes"))
+    }
+
+    fn bytes(&mut self) -> &'a [u8] {
+        let n = self.word() as usize;
+        let (v, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        v
+    }
+
+    fn static_str(&mut self) -> &'static str {
+        let (ptr, len) = (self.word() as usize, self.word() as usize);
+        // SAFETY: the record is written only by `push_static`, from a `&'static str`: the address
+        // and length are those of a live, immutable, valid UTF-8 text.
+        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr as *const u8, len)) }
+    }
+}
+
+/// The `cf.bundle` text of a finished record (contract v2): its facts in the order they were
+/// recorded, then its op lines in index order, exactly as the request thread used to write them.
+pub(crate) fn decode_record(record: &[u8]) -> String {
+    let mut out = Vec::with_capacity(record.len());
+    let mut r = RecordReader { rest: record };
+    let mut ops = [OpRecord::default(); RECORDED_CHILD_OPS as usize];
+    let mut count = 0;
+    while !r.rest.is_empty() {
+        let tag = r.byte();
+        match tag {
+            TAG_OP => {
+                let (index, parent, groups) = (r.byte(), r.byte(), r.byte());
+                let name = r.static_str();
+                let (start, end) = (r.word(), r.word());
+                ops[usize::from(index) - 1] = OpRecord {
+                    name,
+                    parent,
+                    groups,
+                    start,
+                    end,
+                    ended: true,
+                };
+                count = count.max(usize::from(index));
+            }
+            TAG_END => {
+                let (total_ticks, total_ns) = (r.word(), r.word());
+                write_op_lines(&mut out, &ops[..count], total_ticks, total_ns);
+            }
+            _ => {
+                let target = r.byte();
+                let key = r.static_str();
+                match tag {
+                    TAG_STR => text_fact_str(&mut out, target, key, r.bytes()),
+                    TAG_INT => text_fact_int(&mut out, target, key, r.word() as i64),
+                    TAG_BOOL => text_fact_bool(&mut out, target, key, r.byte() != 0),
+                    TAG_INT_STR => {
+                        let mut digits = [0u8; 20];
+                        let text = int_text(r.word() as i64, &mut digits);
+                        text_fact_str(&mut out, target, key, text);
+                    }
+                    TAG_ARRAY => {
+                        text_fact_head(&mut out, target, key);
+                        out.push(b'a');
+                        let n = r.word();
+                        push_uint(&mut out, n);
+                        for _ in 0..n {
+                            out.push(b' ');
+                            text_len_str(&mut out, r.bytes());
+                        }
+                        out.push(b'\n');
+                    }
+                    _ => unreachable!("bundle record: unknown tag {tag}"),
+                }
+            }
+        }
+    }
+    // SAFETY: every value came from a `&str`, every key from a `&'static str`, the rest is ASCII.
+    unsafe { String::from_utf8_unchecked(out) }
+}
+
+// --- the contract's text (docs/raw-span-contract.md, "v2: request bundle") ---
+
+fn text_fact_head(b: &mut Vec<u8>, target: u8, key: &str) {
     put(b, b"f ");
     if target == CTX {
         b.push(b'c');
@@ -1083,27 +1235,21 @@ fn fact_head(b: &mut Vec<u8>, target: u8, key: &str) {
     b.push(b' ');
 }
 
-fn push_len_str(b: &mut Vec<u8>, v: &str) {
+fn text_len_str(b: &mut Vec<u8>, v: &[u8]) {
     push_uint(b, v.len() as u64);
     b.push(b':');
-    put(b, v.as_bytes());
+    put(b, v);
 }
 
-fn fact_str(b: &mut Vec<u8>, target: u8, key: &str, v: &str) {
-    fact_head(b, target, key);
+fn text_fact_str(b: &mut Vec<u8>, target: u8, key: &str, v: &[u8]) {
+    text_fact_head(b, target, key);
     b.push(b's');
-    push_len_str(b, v);
+    text_len_str(b, v);
     b.push(b'\n');
 }
 
-fn opt_str(b: &mut Vec<u8>, target: u8, key: &str, v: Option<&str>) {
-    if let Some(v) = v {
-        fact_str(b, target, key, v);
-    }
-}
-
-fn fact_int(b: &mut Vec<u8>, target: u8, key: &str, v: i64) {
-    fact_head(b, target, key);
+fn text_fact_int(b: &mut Vec<u8>, target: u8, key: &str, v: i64) {
+    text_fact_head(b, target, key);
     b.push(b'i');
     if v < 0 {
         b.push(b'-');
@@ -1112,8 +1258,8 @@ fn fact_int(b: &mut Vec<u8>, target: u8, key: &str, v: i64) {
     b.push(b'\n');
 }
 
-fn fact_bool(b: &mut Vec<u8>, target: u8, key: &str, v: bool) {
-    fact_head(b, target, key);
+fn text_fact_bool(b: &mut Vec<u8>, target: u8, key: &str, v: bool) {
+    text_fact_head(b, target, key);
     put(b, if v { b"b1\n" } else { b"b0\n" });
 }
 
@@ -1881,7 +2027,12 @@ mod tests {
         }
         let mut b = Vec::new();
         fact_int(&mut b, 3, "k", i64::MIN);
-        assert_eq!(b, format!("f 3 k i{}\n", i64::MIN).into_bytes());
+        fact_int_str(&mut b, 3, "k", i64::MIN);
+        fact_array::<&str>(&mut b, CTX, "k", &[]);
+        assert_eq!(
+            decode_record(&b),
+            format!("f 3 k i{m}\nf 3 k s20:{m}\nf c k a0\n", m = i64::MIN)
+        );
         // Tick offsets become ns within the bundle, in order.
         let op = |start, end| OpRecord {
             name: "tool.lookup",
