@@ -1016,7 +1016,12 @@ fn put(b: &mut Vec<u8>, s: &[u8]) {
     unsafe {
         let src = s.as_ptr();
         let dst = b.as_mut_ptr().add(len);
-        if (8..=16).contains(&n) {
+        if (17..=32).contains(&n) {
+            let head = std::ptr::read_unaligned(src as *const u128);
+            let tail = std::ptr::read_unaligned(src.add(n - 16) as *const u128);
+            std::ptr::write_unaligned(dst as *mut u128, head);
+            std::ptr::write_unaligned(dst.add(n - 16) as *mut u128, tail);
+        } else if (8..=16).contains(&n) {
             let head = std::ptr::read_unaligned(src as *const u64);
             let tail = std::ptr::read_unaligned(src.add(n - 8) as *const u64);
             std::ptr::write_unaligned(dst as *mut u64, head);
@@ -1054,33 +1059,50 @@ const TAG_OP: u8 = 6;
 /// The bundle's end: total ticks and total ns (the calibration of every op's ticks).
 const TAG_END: u8 = 7;
 
+/// Appends `head` (the tag and up to 3 more bytes: `head.len()` ≤ 4) and the `words`, with room
+/// reserved for `extra` more bytes: one capacity check per entry.
 #[inline(always)]
-fn push_word(b: &mut Vec<u8>, v: u64) {
-    b.extend_from_slice(&v.to_le_bytes());
+fn entry<const W: usize>(b: &mut Vec<u8>, head: &[u8], words: [u64; W], extra: usize) {
+    let n = head.len() + 8 * W;
+    b.reserve(n + extra);
+    let len = b.len();
+    // SAFETY: `reserve` made room for `n` bytes after `len`: `head` (≤ 4 bytes, checked) then
+    // `W` words.
+    unsafe {
+        assert!(head.len() <= 4);
+        let dst = b.as_mut_ptr().add(len);
+        std::ptr::copy_nonoverlapping(head.as_ptr(), dst, head.len());
+        let dst = dst.add(head.len());
+        for (i, w) in words.iter().enumerate() {
+            std::ptr::write_unaligned(dst.add(8 * i) as *mut u64, w.to_le());
+        }
+        b.set_len(len + n);
+    }
 }
 
-/// A `'static` text as its address and length (read back by [`RecordReader::static_str`]).
+/// A `'static` text as the words of its address and length (read back by
+/// [`RecordReader::static_str`]).
 #[inline(always)]
-fn push_static(b: &mut Vec<u8>, s: &'static str) {
-    push_word(b, s.as_ptr() as usize as u64);
-    push_word(b, s.len() as u64);
+fn static_words(s: &'static str) -> [u64; 2] {
+    [s.as_ptr() as usize as u64, s.len() as u64]
 }
 
 #[inline(always)]
 fn push_bytes(b: &mut Vec<u8>, v: &str) {
-    push_word(b, v.len() as u64);
+    entry(b, &[], [v.len() as u64], v.len());
     put(b, v.as_bytes());
 }
 
+/// The fact's head and one word (its length, or its number), with room for `extra` bytes.
 #[inline(always)]
-fn fact_head(b: &mut Vec<u8>, tag: u8, target: u8, key: &'static str) {
-    put(b, &[tag, target]);
-    push_static(b, key);
+fn fact_entry(b: &mut Vec<u8>, tag: u8, target: u8, key: &'static str, word: u64, extra: usize) {
+    let [address, length] = static_words(key);
+    entry(b, &[tag, target], [address, length, word], extra);
 }
 
 fn fact_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: &str) {
-    fact_head(b, TAG_STR, target, key);
-    push_bytes(b, v);
+    fact_entry(b, TAG_STR, target, key, v.len() as u64, v.len());
+    put(b, v.as_bytes());
 }
 
 fn opt_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: Option<&str>) {
@@ -1090,39 +1112,36 @@ fn opt_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: Option<&str>) {
 }
 
 fn fact_int(b: &mut Vec<u8>, target: u8, key: &'static str, v: i64) {
-    fact_head(b, TAG_INT, target, key);
-    push_word(b, v as u64);
+    fact_entry(b, TAG_INT, target, key, v as u64, 0);
 }
 
 fn fact_bool(b: &mut Vec<u8>, target: u8, key: &'static str, v: bool) {
-    fact_head(b, TAG_BOOL, target, key);
-    b.push(u8::from(v));
+    fact_entry(b, TAG_BOOL, target, key, u64::from(v), 0);
 }
 
 fn fact_int_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: i64) {
-    fact_head(b, TAG_INT_STR, target, key);
-    push_word(b, v as u64);
+    fact_entry(b, TAG_INT_STR, target, key, v as u64, 0);
 }
 
 fn fact_array<S: AsRef<str>>(b: &mut Vec<u8>, target: u8, key: &'static str, items: &[S]) {
-    fact_head(b, TAG_ARRAY, target, key);
-    push_word(b, items.len() as u64);
+    fact_entry(b, TAG_ARRAY, target, key, items.len() as u64, 0);
     for item in items {
         push_bytes(b, item.as_ref());
     }
 }
 
 fn op_entry(b: &mut Vec<u8>, index: u8, op: &OpRecord) {
-    put(b, &[TAG_OP, index, op.parent, op.groups]);
-    push_static(b, op.name);
-    push_word(b, op.start);
-    push_word(b, op.end);
+    let [address, length] = static_words(op.name);
+    entry(
+        b,
+        &[TAG_OP, index, op.parent, op.groups],
+        [address, length, op.start, op.end],
+        0,
+    );
 }
 
 fn end_entry(b: &mut Vec<u8>, total_ticks: u64, total_ns: u64) {
-    b.push(TAG_END);
-    push_word(b, total_ticks);
-    push_word(b, total_ns);
+    entry(b, &[TAG_END], [total_ticks, total_ns], 0);
 }
 
 /// Reads a record back (only records this module wrote: see [`decode_record`]).
@@ -1143,11 +1162,15 @@ impl<'a> RecordReader<'a> {
         u64::from_le_bytes(word.try_into().expect("8 bytes"))
     }
 
-    fn bytes(&mut self) -> &'a [u8] {
-        let n = self.word() as usize;
-        let (v, rest) = self.rest.split_at(n);
+    fn take(&mut self, n: u64) -> &'a [u8] {
+        let (v, rest) = self.rest.split_at(n as usize);
         self.rest = rest;
         v
+    }
+
+    fn bytes(&mut self) -> &'a [u8] {
+        let n = self.word();
+        self.take(n)
     }
 
     fn static_str(&mut self) -> &'static str {
@@ -1189,19 +1212,21 @@ pub(crate) fn decode_record(record: &[u8]) -> String {
             _ => {
                 let target = r.byte();
                 let key = r.static_str();
+                // Every fact has one word after its key: a length, a number or a boolean.
+                let word = r.word();
                 match tag {
-                    TAG_STR => text_fact_str(&mut out, target, key, r.bytes()),
-                    TAG_INT => text_fact_int(&mut out, target, key, r.word() as i64),
-                    TAG_BOOL => text_fact_bool(&mut out, target, key, r.byte() != 0),
+                    TAG_STR => text_fact_str(&mut out, target, key, r.take(word)),
+                    TAG_INT => text_fact_int(&mut out, target, key, word as i64),
+                    TAG_BOOL => text_fact_bool(&mut out, target, key, word != 0),
                     TAG_INT_STR => {
                         let mut digits = [0u8; 20];
-                        let text = int_text(r.word() as i64, &mut digits);
+                        let text = int_text(word as i64, &mut digits);
                         text_fact_str(&mut out, target, key, text);
                     }
                     TAG_ARRAY => {
                         text_fact_head(&mut out, target, key);
                         out.push(b'a');
-                        let n = r.word();
+                        let n = word;
                         push_uint(&mut out, n);
                         for _ in 0..n {
                             out.push(b' ');
@@ -2014,7 +2039,7 @@ mod tests {
 
     #[test]
     fn encoding_primitives_write_exact_text() {
-        for n in [0usize, 1, 3, 4, 7, 8, 9, 15, 16, 17, 40] {
+        for n in [0usize, 1, 3, 4, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40] {
             let text: String = ('a'..='z').cycle().take(n).collect();
             let mut b = b"x".to_vec();
             put(&mut b, text.as_bytes());
