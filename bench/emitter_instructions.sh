@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Instructions per call of the emitter's request path (contract v2, the bundle queue), counted by
-# valgrind's cachegrind: a figure the machine's load does not move, so an emitter lever can be
+# valgrind's callgrind: a figure the machine's load does not move, so an emitter lever can be
 # shown on a busy 2-core VM (the bench's µs move by 2x there).
 #
 #   bash bench/emitter_instructions.sh [REV ...]     # the working tree, then each git REV
 #
 # The driver is the bench binary's `--count CASE --iters N` mode (emitter/benches/request_path.rs,
-# `count_driver`): a fixed warm-up, N calls of CASE with the exporter thread idle, exit without
-# exporting. (I(N) - I(1)) / (N - 1) is the request thread's own instructions per call. A REV is
+# `count_driver`): a fixed warm-up, N calls of CASE in `measured_calls` with the exporter thread
+# idle, exit without exporting. Callgrind collects only inside `measured_calls` (the warm-up's
+# channel waits spin a varying number of times); I / N is the request thread's own instructions
+# per call, repeatable to a few instructions. A REV is
 # built with the working tree's bench file (so an older revision gets the same driver), in
 # .cache/emitter-instructions/ (git worktrees; the working tree's cargo target dir is shared).
 set -euo pipefail
@@ -28,19 +30,18 @@ build() { # build LABEL TREE: the bench binary of TREE's emitter, copied to $WOR
   cp "$bin" "$WORK/$1"
 }
 
-count() { # count LABEL CASE N: instructions of one driver run
-  valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+count() { # count LABEL CASE N: instructions collected in the N measured calls
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null --toggle-collect='*measured_calls*' \
     "$WORK/$1" --count "$2" --iters "$3" 2>&1 >/dev/null |
-    awk '/I[ ]+refs:/ { gsub(",", "", $NF); print $NF }'
+    awk '/Collected :/ { print $NF }'
 }
 
 measure() { # measure LABEL
-  local case many one
+  local case many
   for case in $CASES; do
     many=$(count "$1" "$case" "$N")
-    one=$(count "$1" "$case" 1)
-    awk -v l="$1" -v c="$case" -v m="$many" -v o="$one" -v n="$N" \
-      'BEGIN { printf "%-14s %-8s %8.0f instructions/call\n", l, c, (m - o) / (n - 1) }'
+    awk -v l="$1" -v c="$case" -v m="$many" -v n="$N" \
+      'BEGIN { printf "%-14s %-8s %8.0f instructions/call\n", l, c, m / n }'
   done
 }
 

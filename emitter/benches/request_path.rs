@@ -776,10 +776,10 @@ fn batch_processor(sink: NoopSink, mode: ExportMode) -> BatchSpanProcessor {
 }
 
 /// `--count CASE --iters N`: the driver of `bench/emitter_instructions.sh`. `CASE` (`rest`, `mcp`,
-/// `list`, `read`, `prompt`, `empty`) runs N times through the default sink (the bundle queue)
-/// with the pool of buffers warm and the exporter thread idle, then the process exits without
-/// exporting: an instruction count of the whole run (valgrind) minus that of `--iters 1` is the
-/// request thread's own work for N - 1 calls.
+/// `list`, `read`, `prompt`, `empty`) runs N times (at most 3000) through the default sink (the
+/// bundle queue) with the pool of buffers warm and the exporter thread idle, in
+/// `measured_calls`, then the process exits without exporting: the instructions callgrind
+/// collects in `measured_calls`, divided by N, are the request thread's own work per call.
 const COUNT_WARM: u64 = 3000;
 
 fn count_driver(case: &str, calls: u64, input: &Inputs) {
@@ -821,9 +821,16 @@ fn count_driver(case: &str, calls: u64, input: &Inputs) {
         call();
     }
     emitter.force_flush().expect("flush");
+    measured_calls(calls, call);
+    // No export of the measured calls: only the request thread's work is counted.
+    std::process::exit(0);
+}
+
+/// The calls counted (`valgrind --tool=callgrind --toggle-collect='*measured_calls*'`): the
+/// warm-up and the flush before them wait on channels and spin a varying number of times.
+#[inline(never)]
+fn measured_calls(calls: u64, call: &dyn Fn()) {
     for _ in 0..calls {
         call();
     }
-    // No export of the measured calls: only the request thread's work is counted.
-    std::process::exit(0);
 }

@@ -56,16 +56,15 @@ const BUFFER_CAPACITY: usize = 2048;
 pub fn child_span_id(trace_id: TraceId, bundle_span_id: SpanId, index: u8) -> SpanId {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(PRIME);
     let mut h = OFFSET;
-    for b in trace_id
-        .to_bytes()
-        .iter()
-        .chain(bundle_span_id.to_bytes().iter())
-        .chain(std::iter::once(&index))
-    {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(PRIME);
+    for b in trace_id.to_bytes() {
+        h = step(h, b);
     }
+    for b in bundle_span_id.to_bytes() {
+        h = step(h, b);
+    }
+    h = step(h, index);
     SpanId::from_bytes(if h == 0 { 1 } else { h }.to_be_bytes())
 }
 
