@@ -1183,7 +1183,9 @@ impl<'a> RecordReader<'a> {
 /// The `cf.bundle` text of a finished record (contract v2): its facts in the order they were
 /// recorded, then its op lines in index order, exactly as the request thread used to write them.
 pub(crate) fn decode_record(record: &[u8]) -> String {
-    let mut out = Vec::with_capacity(record.len());
+    // Room for a text longer than its record (keys longer than the 16 bytes of their address
+    // and length, op lines' decimal ns), so that it is rarely grown.
+    let mut out = Vec::with_capacity(record.len() + record.len() / 2);
     let mut r = RecordReader { rest: record };
     let mut ops = [OpRecord::default(); RECORDED_CHILD_OPS as usize];
     let mut count = 0;
