@@ -1354,7 +1354,13 @@ struct Parent {
 }
 
 fn parse_traceparent(v: &str) -> Option<Parent> {
-    let b = v.trim().as_bytes();
+    // `trim` (Unicode white space) only when an end is not a printable ASCII byte: such a byte is
+    // neither white space nor part of a multi-byte character.
+    let printable = |c: &u8| c.is_ascii_graphic();
+    let b = match (v.as_bytes().first(), v.as_bytes().last()) {
+        (Some(first), Some(last)) if printable(first) && printable(last) => v.as_bytes(),
+        _ => v.trim().as_bytes(),
+    };
     if b.len() < 55 || b[2] != b'-' || b[35] != b'-' || b[52] != b'-' {
         return None;
     }
@@ -1387,17 +1393,30 @@ fn parse_traceparent(v: &str) -> Option<Parent> {
     })
 }
 
+/// The value of each lower-case hex digit; `INVALID_HEX` for every other byte.
+const HEX_VALUES: [u8; 256] = {
+    let mut table = [INVALID_HEX; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = match c as u8 {
+            b @ b'0'..=b'9' => b - b'0',
+            b @ b'a'..=b'f' => b - b'a' + 10,
+            _ => INVALID_HEX,
+        };
+        c += 1;
+    }
+    table
+};
+const INVALID_HEX: u8 = 0x10;
+
 /// The byte of two lower-case hex digits (`None` for anything else, upper case included).
 #[inline(always)]
 fn hex_byte(high: u8, low: u8) -> Option<u8> {
-    fn nibble(c: u8) -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
-        }
+    let (h, l) = (HEX_VALUES[usize::from(high)], HEX_VALUES[usize::from(low)]);
+    if (h | l) & INVALID_HEX != 0 {
+        return None;
     }
-    Some(nibble(high)? << 4 | nibble(low)?)
+    Some(h << 4 | l)
 }
 
 #[cfg(test)]
