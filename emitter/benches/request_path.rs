@@ -424,6 +424,9 @@ fn main() {
         "{:<44} {:>10} {:>10} {:>12}",
         "case", "wall µs", "cpu µs", "allocs/call"
     );
+    if let Some(case) = std::env::args().skip_while(|a| a != "--count").nth(1) {
+        return count_driver(&case, iters, &input);
+    }
     // `--only v1|v2`: one contract's rows (profiling); default both, and the SDK floor.
     let only = std::env::args().skip_while(|a| a != "--only").nth(1);
     for mode in [ExportMode::Between, ExportMode::During] {
@@ -770,4 +773,64 @@ fn batch_processor(sink: NoopSink, mode: ExportMode) -> BatchSpanProcessor {
                 .build(),
         )
         .build()
+}
+
+/// `--count CASE --iters N`: the driver of `bench/emitter_instructions.sh`. `CASE` (`rest`, `mcp`,
+/// `list`, `read`, `prompt`, `empty`) runs N times (at most 3000) through the default sink (the
+/// bundle queue) with the pool of buffers warm and the exporter thread idle, in
+/// `measured_calls`, then the process exits without exporting: the instructions callgrind
+/// collects in `measured_calls`, divided by N, are the request thread's own work per call.
+const COUNT_WARM: u64 = 3000;
+
+fn count_driver(case: &str, calls: u64, input: &Inputs) {
+    let config = EmitterConfig {
+        gateway_version: "1.0.7-20260921".into(),
+        capture_input: true,
+        capture_output: true,
+        family_capture: FamilyCapture {
+            resource_read_input: true,
+            resource_read_output: true,
+            prompt_render_input: true,
+            prompt_render_output: true,
+        },
+        ..EmitterConfig::default()
+    };
+    let emitter = BundleEmitter::with_queue(
+        config,
+        NoopSink::default(),
+        queue_config(ExportMode::Between),
+    );
+    let call: &dyn Fn() = match case {
+        "rest" => &|| bundled_call(&emitter, input, false),
+        "mcp" => &|| bundled_call(&emitter, input, true),
+        "list" => &|| bundled_family(&emitter, input, 0),
+        "read" => &|| bundled_family(&emitter, input, 1),
+        "prompt" => &|| bundled_family(&emitter, input, 2),
+        "empty" => &|| {
+            let request = emitter.start_request(&HeaderPairs(&input.headers), &HTTP);
+            request.set_auth_method("jwt");
+            request.set_status_code(200);
+            request.end();
+        },
+        other => panic!("--count {other}: rest, mcp, list, read, prompt or empty"),
+    };
+    // Warm, the same for every N: the buffers of every measured call are in the pool, the queue
+    // is empty.
+    let calls = calls.clamp(1, COUNT_WARM);
+    for _ in 0..COUNT_WARM {
+        call();
+    }
+    emitter.force_flush().expect("flush");
+    measured_calls(calls, call);
+    // No export of the measured calls: only the request thread's work is counted.
+    std::process::exit(0);
+}
+
+/// The calls counted (`valgrind --tool=callgrind --toggle-collect='*measured_calls*'`): the
+/// warm-up and the flush before them wait on channels and spin a varying number of times.
+#[inline(never)]
+fn measured_calls(calls: u64, call: &dyn Fn()) {
+    for _ in 0..calls {
+        call();
+    }
 }

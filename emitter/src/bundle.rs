@@ -56,16 +56,15 @@ const BUFFER_CAPACITY: usize = 2048;
 pub fn child_span_id(trace_id: TraceId, bundle_span_id: SpanId, index: u8) -> SpanId {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(PRIME);
     let mut h = OFFSET;
-    for b in trace_id
-        .to_bytes()
-        .iter()
-        .chain(bundle_span_id.to_bytes().iter())
-        .chain(std::iter::once(&index))
-    {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(PRIME);
+    for b in trace_id.to_bytes() {
+        h = step(h, b);
     }
+    for b in bundle_span_id.to_bytes() {
+        h = step(h, b);
+    }
+    h = step(h, index);
     SpanId::from_bytes(if h == 0 { 1 } else { h }.to_be_bytes())
 }
 
@@ -243,23 +242,20 @@ impl BundleEmitter {
                 true,
             ),
         };
-        let trace_state = match (parent.is_some(), headers.get("tracestate")) {
-            (true, Some(ts)) if !ts.is_empty() => ts.parse().unwrap_or_default(),
+        // `tracestate` only matters with a parent: not looked up otherwise.
+        let trace_state = match parent.and_then(|_| headers.get("tracestate")) {
+            Some(ts) if !ts.is_empty() => ts.parse().unwrap_or_default(),
             _ => TraceState::default(),
         };
         let span_context = SpanContext::new(trace_id, ids.new_span_id(), flags, false, trace_state);
         let mut state = State {
             buf: Vec::new(),
             next_index: 1,
-            ops: [OpRecord::default(); RECORDED_CHILD_OPS as usize],
             status_error: false,
             payloads: [None, None],
         };
         if recording {
-            state.buf = match self.sink {
-                Sink::Queue(_) => crate::queue::take_buffer(BUFFER_CAPACITY),
-                Sink::Batch(_) => Vec::with_capacity(BUFFER_CAPACITY),
-            };
+            state.buf = crate::queue::take_buffer(BUFFER_CAPACITY);
             let b = &mut state.buf;
             let header = |name: &str| headers.get(name).filter(|v| !v.is_empty());
             match correlation {
@@ -350,12 +346,10 @@ const GROUP_UPSTREAM: u8 = 1 << (G_UPSTREAM - GROUP_TARGET);
 
 #[derive(Debug)]
 struct State {
-    /// The `cf.bundle` text: only `&str` facts and ASCII are ever written, so it is UTF-8.
+    /// The binary record of the facts and ended ops, decoded into the `cf.bundle` text off the
+    /// request path ([`decode_record`]).
     buf: Vec<u8>,
     next_index: u8,
-    /// Child ops by index − 1, written out as op lines when the bundle ends (offsets converted
-    /// from ticks to ns once, with the bundle's own start/end as calibration).
-    ops: [OpRecord; RECORDED_CHILD_OPS as usize],
     status_error: bool,
     /// Raw payload attributes of the bundle span (slot 0 input, 1 output), placed by the
     /// collector on the first op of their owner (`tool.invoke`, `resource.read`, `prompt.render`).
@@ -399,14 +393,7 @@ impl<'e> RequestBundle<'e> {
             }
             opt_str(b, CTX, keys::TEAM_NAME, team_name);
             if let Some(ids) = team_ids {
-                fact_head(b, CTX, keys::TEAM_IDS);
-                b.push(b'a');
-                push_uint(b, ids.len() as u64);
-                for id in ids {
-                    b.push(b' ');
-                    push_len_str(b, id);
-                }
-                b.push(b'\n');
+                fact_array(b, CTX, keys::TEAM_IDS, ids);
             }
         });
     }
@@ -446,17 +433,8 @@ impl<'e> RequestBundle<'e> {
             fact_str(b, i, keys::MCP_METHOD_NAME, "tools/call");
             fact_str(b, i, keys::GEN_AI_OPERATION_NAME, "execute_tool");
             match call.jsonrpc_id {
-                Some(JsonRpcId::Number(n)) => {
-                    // A string fact, as v1 sends it.
-                    fact_head(b, i, keys::JSONRPC_REQUEST_ID);
-                    let mut digits = [0u8; 20];
-                    let text = int_text(n, &mut digits);
-                    b.push(b's');
-                    push_uint(b, text.len() as u64);
-                    b.push(b':');
-                    b.extend_from_slice(text);
-                    b.push(b'\n');
-                }
+                // A string fact, as v1 sends it.
+                Some(JsonRpcId::Number(n)) => fact_int_str(b, i, keys::JSONRPC_REQUEST_ID, n),
                 Some(JsonRpcId::String(s)) => fact_str(b, i, keys::JSONRPC_REQUEST_ID, s),
                 None => {}
             }
@@ -570,13 +548,7 @@ impl Drop for RequestBundle<'_> {
         let elapsed = self.start.elapsed();
         let total_ticks = ticks(self.start).wrapping_sub(self.start_ticks);
         let state = self.state.get_mut();
-        let count = usize::from(state.next_index - 1);
-        write_op_lines(
-            &mut state.buf,
-            &state.ops[..count],
-            total_ticks,
-            elapsed.as_nanos() as u64,
-        );
+        end_entry(&mut state.buf, total_ticks, elapsed.as_nanos() as u64);
         let end_time = self.start_time + elapsed;
         let mut record = BundleRecord {
             span_context: self.span_context.clone(),
@@ -591,8 +563,10 @@ impl Drop for RequestBundle<'_> {
             Sink::Queue(queue) => return queue.push_bundle(record),
             Sink::Batch(processor) => processor,
         };
-        // SAFETY: the buffer holds only whole `&str` facts and ASCII (see `State::buf`).
-        let text = unsafe { String::from_utf8_unchecked(std::mem::take(&mut record.buf)) };
+        // The batch processor's path decodes here, on the request thread.
+        let buf = std::mem::take(&mut record.buf);
+        let text = decode_record(&buf);
+        crate::queue::give_back(buf);
         let span = record.into_span_data(text, self.emitter.scope.clone());
         processor.on_end(span);
     }
@@ -695,8 +669,7 @@ impl Drop for Op<'_, '_> {
             return;
         }
         let end = self.bundle.offset();
-        let mut state = self.bundle.state.borrow_mut();
-        state.ops[usize::from(self.index) - 1] = OpRecord {
+        let op = OpRecord {
             name: self.name,
             parent: self.parent,
             groups: self.groups,
@@ -704,6 +677,8 @@ impl Drop for Op<'_, '_> {
             end,
             ended: true,
         };
+        let index = self.index;
+        self.bundle.write(|b| op_entry(b, index, &op));
     }
 }
 
@@ -924,14 +899,7 @@ fn list_facts(b: &mut Vec<u8>, i: u8, family: ListFamily, call: &ListCall<'_>) {
     }
     opt_str(b, i, keys::LIST_USER_EMAIL, call.user_email);
     if let Some(teams) = call.team_ids {
-        fact_head(b, i, keys::LIST_TEAM_IDS);
-        b.push(b'a');
-        push_uint(b, teams.len() as u64);
-        for t in teams {
-            b.push(b' ');
-            push_len_str(b, t);
-        }
-        b.push(b'\n');
+        fact_array(b, i, keys::LIST_TEAM_IDS, teams);
     }
 }
 
@@ -1047,7 +1015,12 @@ fn put(b: &mut Vec<u8>, s: &[u8]) {
     unsafe {
         let src = s.as_ptr();
         let dst = b.as_mut_ptr().add(len);
-        if (8..=16).contains(&n) {
+        if (17..=32).contains(&n) {
+            let head = std::ptr::read_unaligned(src as *const u128);
+            let tail = std::ptr::read_unaligned(src.add(n - 16) as *const u128);
+            std::ptr::write_unaligned(dst as *mut u128, head);
+            std::ptr::write_unaligned(dst.add(n - 16) as *mut u128, tail);
+        } else if (8..=16).contains(&n) {
             let head = std::ptr::read_unaligned(src as *const u64);
             let tail = std::ptr::read_unaligned(src.add(n - 8) as *const u64);
             std::ptr::write_unaligned(dst as *mut u64, head);
@@ -1068,7 +1041,212 @@ fn put(b: &mut Vec<u8>, s: &[u8]) {
     }
 }
 
-fn fact_head(b: &mut Vec<u8>, target: u8, key: &str) {
+// The request thread's record: fixed-width binary entries, turned into the contract's text by
+// `decode_record` on the exporter thread. A key or op name is a `&'static str` (one of
+// `keys`), recorded as its address and length, never copied; a number is 8 bytes, never
+// formatted; a value is its length and bytes.
+
+/// Entry tags of the record.
+const TAG_STR: u8 = 1;
+const TAG_INT: u8 = 2;
+const TAG_BOOL: u8 = 3;
+/// An integer sent as a string fact (a numeric JSON-RPC id: v1 sends `"7"`).
+const TAG_INT_STR: u8 = 4;
+const TAG_ARRAY: u8 = 5;
+/// An ended child op: index, parent, groups, name, start and end ticks.
+const TAG_OP: u8 = 6;
+/// The bundle's end: total ticks and total ns (the calibration of every op's ticks).
+const TAG_END: u8 = 7;
+
+/// Appends `head` (the tag and up to 3 more bytes: `head.len()` ≤ 4) and the `words`, with room
+/// reserved for `extra` more bytes: one capacity check per entry.
+#[inline(always)]
+fn entry<const W: usize>(b: &mut Vec<u8>, head: &[u8], words: [u64; W], extra: usize) {
+    let n = head.len() + 8 * W;
+    b.reserve(n + extra);
+    let len = b.len();
+    // SAFETY: `reserve` made room for `n` bytes after `len`: `head` (≤ 4 bytes, checked) then
+    // `W` words.
+    unsafe {
+        assert!(head.len() <= 4);
+        let dst = b.as_mut_ptr().add(len);
+        std::ptr::copy_nonoverlapping(head.as_ptr(), dst, head.len());
+        let dst = dst.add(head.len());
+        for (i, w) in words.iter().enumerate() {
+            std::ptr::write_unaligned(dst.add(8 * i) as *mut u64, w.to_le());
+        }
+        b.set_len(len + n);
+    }
+}
+
+/// A `'static` text as the words of its address and length (read back by
+/// [`RecordReader::static_str`]).
+#[inline(always)]
+fn static_words(s: &'static str) -> [u64; 2] {
+    [s.as_ptr() as usize as u64, s.len() as u64]
+}
+
+#[inline(always)]
+fn push_bytes(b: &mut Vec<u8>, v: &str) {
+    entry(b, &[], [v.len() as u64], v.len());
+    put(b, v.as_bytes());
+}
+
+/// The fact's head and one word (its length, or its number), with room for `extra` bytes.
+#[inline(always)]
+fn fact_entry(b: &mut Vec<u8>, tag: u8, target: u8, key: &'static str, word: u64, extra: usize) {
+    let [address, length] = static_words(key);
+    entry(b, &[tag, target], [address, length, word], extra);
+}
+
+fn fact_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: &str) {
+    fact_entry(b, TAG_STR, target, key, v.len() as u64, v.len());
+    put(b, v.as_bytes());
+}
+
+fn opt_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: Option<&str>) {
+    if let Some(v) = v {
+        fact_str(b, target, key, v);
+    }
+}
+
+fn fact_int(b: &mut Vec<u8>, target: u8, key: &'static str, v: i64) {
+    fact_entry(b, TAG_INT, target, key, v as u64, 0);
+}
+
+fn fact_bool(b: &mut Vec<u8>, target: u8, key: &'static str, v: bool) {
+    fact_entry(b, TAG_BOOL, target, key, u64::from(v), 0);
+}
+
+fn fact_int_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: i64) {
+    fact_entry(b, TAG_INT_STR, target, key, v as u64, 0);
+}
+
+fn fact_array<S: AsRef<str>>(b: &mut Vec<u8>, target: u8, key: &'static str, items: &[S]) {
+    fact_entry(b, TAG_ARRAY, target, key, items.len() as u64, 0);
+    for item in items {
+        push_bytes(b, item.as_ref());
+    }
+}
+
+fn op_entry(b: &mut Vec<u8>, index: u8, op: &OpRecord) {
+    let [address, length] = static_words(op.name);
+    entry(
+        b,
+        &[TAG_OP, index, op.parent, op.groups],
+        [address, length, op.start, op.end],
+        0,
+    );
+}
+
+fn end_entry(b: &mut Vec<u8>, total_ticks: u64, total_ns: u64) {
+    entry(b, &[TAG_END], [total_ticks, total_ns], 0);
+}
+
+/// Reads a record back (only records this module wrote: see [`decode_record`]).
+struct RecordReader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> RecordReader<'a> {
+    fn byte(&mut self) -> u8 {
+        let (first, rest) = self.rest.split_first().expect("bundle record: truncated");
+        self.rest = rest;
+        *first
+    }
+
+    fn word(&mut self) -> u64 {
+        let (word, rest) = self.rest.split_at(8);
+        self.rest = rest;
+        u64::from_le_bytes(word.try_into().expect("8 bytes"))
+    }
+
+    fn take(&mut self, n: u64) -> &'a [u8] {
+        let (v, rest) = self.rest.split_at(n as usize);
+        self.rest = rest;
+        v
+    }
+
+    fn bytes(&mut self) -> &'a [u8] {
+        let n = self.word();
+        self.take(n)
+    }
+
+    fn static_str(&mut self) -> &'static str {
+        let (ptr, len) = (self.word() as usize, self.word() as usize);
+        // SAFETY: the record is written only by `push_static`, from a `&'static str`: the address
+        // and length are those of a live, immutable, valid UTF-8 text.
+        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr as *const u8, len)) }
+    }
+}
+
+/// The `cf.bundle` text of a finished record (contract v2): its facts in the order they were
+/// recorded, then its op lines in index order, exactly as the request thread used to write them.
+pub(crate) fn decode_record(record: &[u8]) -> String {
+    // Room for a text longer than its record (keys longer than the 16 bytes of their address
+    // and length, op lines' decimal ns), so that it is rarely grown.
+    let mut out = Vec::with_capacity(record.len() + record.len() / 2);
+    let mut r = RecordReader { rest: record };
+    let mut ops = [OpRecord::default(); RECORDED_CHILD_OPS as usize];
+    let mut count = 0;
+    while !r.rest.is_empty() {
+        let tag = r.byte();
+        match tag {
+            TAG_OP => {
+                let (index, parent, groups) = (r.byte(), r.byte(), r.byte());
+                let name = r.static_str();
+                let (start, end) = (r.word(), r.word());
+                ops[usize::from(index) - 1] = OpRecord {
+                    name,
+                    parent,
+                    groups,
+                    start,
+                    end,
+                    ended: true,
+                };
+                count = count.max(usize::from(index));
+            }
+            TAG_END => {
+                let (total_ticks, total_ns) = (r.word(), r.word());
+                write_op_lines(&mut out, &ops[..count], total_ticks, total_ns);
+            }
+            _ => {
+                let target = r.byte();
+                let key = r.static_str();
+                // Every fact has one word after its key: a length, a number or a boolean.
+                let word = r.word();
+                match tag {
+                    TAG_STR => text_fact_str(&mut out, target, key, r.take(word)),
+                    TAG_INT => text_fact_int(&mut out, target, key, word as i64),
+                    TAG_BOOL => text_fact_bool(&mut out, target, key, word != 0),
+                    TAG_INT_STR => {
+                        let mut digits = [0u8; 20];
+                        let text = int_text(word as i64, &mut digits);
+                        text_fact_str(&mut out, target, key, text);
+                    }
+                    TAG_ARRAY => {
+                        text_fact_head(&mut out, target, key);
+                        out.push(b'a');
+                        let n = word;
+                        push_uint(&mut out, n);
+                        for _ in 0..n {
+                            out.push(b' ');
+                            text_len_str(&mut out, r.bytes());
+                        }
+                        out.push(b'\n');
+                    }
+                    _ => unreachable!("bundle record: unknown tag {tag}"),
+                }
+            }
+        }
+    }
+    // SAFETY: every value came from a `&str`, every key from a `&'static str`, the rest is ASCII.
+    unsafe { String::from_utf8_unchecked(out) }
+}
+
+// --- the contract's text (docs/raw-span-contract.md, "v2: request bundle") ---
+
+fn text_fact_head(b: &mut Vec<u8>, target: u8, key: &str) {
     put(b, b"f ");
     if target == CTX {
         b.push(b'c');
@@ -1083,27 +1261,21 @@ fn fact_head(b: &mut Vec<u8>, target: u8, key: &str) {
     b.push(b' ');
 }
 
-fn push_len_str(b: &mut Vec<u8>, v: &str) {
+fn text_len_str(b: &mut Vec<u8>, v: &[u8]) {
     push_uint(b, v.len() as u64);
     b.push(b':');
-    put(b, v.as_bytes());
+    put(b, v);
 }
 
-fn fact_str(b: &mut Vec<u8>, target: u8, key: &str, v: &str) {
-    fact_head(b, target, key);
+fn text_fact_str(b: &mut Vec<u8>, target: u8, key: &str, v: &[u8]) {
+    text_fact_head(b, target, key);
     b.push(b's');
-    push_len_str(b, v);
+    text_len_str(b, v);
     b.push(b'\n');
 }
 
-fn opt_str(b: &mut Vec<u8>, target: u8, key: &str, v: Option<&str>) {
-    if let Some(v) = v {
-        fact_str(b, target, key, v);
-    }
-}
-
-fn fact_int(b: &mut Vec<u8>, target: u8, key: &str, v: i64) {
-    fact_head(b, target, key);
+fn text_fact_int(b: &mut Vec<u8>, target: u8, key: &str, v: i64) {
+    text_fact_head(b, target, key);
     b.push(b'i');
     if v < 0 {
         b.push(b'-');
@@ -1112,8 +1284,8 @@ fn fact_int(b: &mut Vec<u8>, target: u8, key: &str, v: i64) {
     b.push(b'\n');
 }
 
-fn fact_bool(b: &mut Vec<u8>, target: u8, key: &str, v: bool) {
-    fact_head(b, target, key);
+fn text_fact_bool(b: &mut Vec<u8>, target: u8, key: &str, v: bool) {
+    text_fact_head(b, target, key);
     put(b, if v { b"b1\n" } else { b"b0\n" });
 }
 
@@ -1182,32 +1354,35 @@ struct Parent {
 }
 
 fn parse_traceparent(v: &str) -> Option<Parent> {
-    let v = v.trim();
-    let b = v.as_bytes();
+    // `trim` (Unicode white space) only when an end is not a printable ASCII byte: such a byte is
+    // neither white space nor part of a multi-byte character.
+    let printable = |c: &u8| c.is_ascii_graphic();
+    let b = match (v.as_bytes().first(), v.as_bytes().last()) {
+        (Some(first), Some(last)) if printable(first) && printable(last) => v.as_bytes(),
+        _ => v.trim().as_bytes(),
+    };
     if b.len() < 55 || b[2] != b'-' || b[35] != b'-' || b[52] != b'-' {
         return None;
     }
-    let version = u8::from_str_radix(&v[0..2], 16).ok()?;
+    // Decoded byte by byte from lower-case hex (the spec's only form), straight into the id
+    // bytes: no UTF-8 slicing, no radix parse, no intermediate text.
+    let version = hex_byte(b[0], b[1])?;
     if version == 0xff
         || (version == 0 && b.len() != 55)
         || (version > 0 && b.len() > 55 && b[55] != b'-')
     {
         return None;
     }
-    let lower_hex = |s: &str| {
-        s.bytes()
-            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
-    };
-    if !lower_hex(&v[0..2])
-        || !lower_hex(&v[3..35])
-        || !lower_hex(&v[36..52])
-        || !lower_hex(&v[53..55])
-    {
-        return None;
+    let mut trace_id = [0u8; 16];
+    for (i, out) in trace_id.iter_mut().enumerate() {
+        *out = hex_byte(b[3 + 2 * i], b[4 + 2 * i])?;
     }
-    let trace_id = TraceId::from_hex(&v[3..35]).ok()?;
-    let span_id = SpanId::from_hex(&v[36..52]).ok()?;
-    let flags = u8::from_str_radix(&v[53..55], 16).ok()?;
+    let mut span_id = [0u8; 8];
+    for (i, out) in span_id.iter_mut().enumerate() {
+        *out = hex_byte(b[36 + 2 * i], b[37 + 2 * i])?;
+    }
+    let flags = hex_byte(b[53], b[54])?;
+    let (trace_id, span_id) = (TraceId::from_bytes(trace_id), SpanId::from_bytes(span_id));
     if trace_id == TraceId::INVALID || span_id == SpanId::INVALID {
         return None;
     }
@@ -1216,6 +1391,32 @@ fn parse_traceparent(v: &str) -> Option<Parent> {
         span_id,
         flags: TraceFlags::new(flags) & TraceFlags::SAMPLED,
     })
+}
+
+/// The value of each lower-case hex digit; `INVALID_HEX` for every other byte.
+const HEX_VALUES: [u8; 256] = {
+    let mut table = [INVALID_HEX; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = match c as u8 {
+            b @ b'0'..=b'9' => b - b'0',
+            b @ b'a'..=b'f' => b - b'a' + 10,
+            _ => INVALID_HEX,
+        };
+        c += 1;
+    }
+    table
+};
+const INVALID_HEX: u8 = 0x10;
+
+/// The byte of two lower-case hex digits (`None` for anything else, upper case included).
+#[inline(always)]
+fn hex_byte(high: u8, low: u8) -> Option<u8> {
+    let (h, l) = (HEX_VALUES[usize::from(high)], HEX_VALUES[usize::from(low)]);
+    if (h | l) & INVALID_HEX != 0 {
+        return None;
+    }
+    Some(h << 4 | l)
 }
 
 #[cfg(test)]
@@ -1381,6 +1582,247 @@ mod tests {
             propagated.span_id()
         );
         assert!(text.len() <= BUFFER_CAPACITY, "{} bytes", text.len());
+    }
+
+    /// The whole `cf.bundle` text with the op timings replaced by `S E` (they vary per run).
+    fn masked_bundle_text(span: &SpanData) -> String {
+        let text = attr(span, BUNDLE_KEY).as_str().into_owned();
+        let mut out = String::new();
+        for line in text.split_inclusive('\n') {
+            match line.strip_prefix("o ") {
+                Some(op) if !line.contains(':') => {
+                    let mut f: Vec<&str> = op.trim_end().split(' ').collect();
+                    f[3] = "S";
+                    f[4] = "E";
+                    out.push_str(&format!("o {}\n", f.join(" ")));
+                }
+                _ => out.push_str(line),
+            }
+        }
+        out
+    }
+
+    /// Every kind of fact and op line, byte for byte as contract v2 defines the text (the
+    /// request thread's record is decoded into it on the exporter thread).
+    #[test]
+    fn bundle_text_is_byte_for_byte_the_v2_encoding() {
+        let (e, exporter) = emitter();
+        mcp_tree(
+            &e,
+            &[
+                ("traceparent", TRACEPARENT),
+                ("x-correlation-id", "c1"),
+                ("mcp-session-id", "s-1"),
+                ("baggage", "k=v,ü=1"),
+            ],
+        );
+        let headers = HeaderPairs(&[("traceparent", TRACEPARENT)]);
+        let http = HttpRequest {
+            method: "GET",
+            path: "/tools",
+            query: Some("a=1"),
+            protocol_version: Some("2"),
+            server_address: Some("gw"),
+            server_port: Some(4444),
+            client_address: Some("10.0.0.1"),
+            client_port: Some(65535),
+            user_agent: Some("curl/8 ü"),
+        };
+        let request = e.start_request_with_correlation_id(&headers, &http, "corr", false);
+        request.set_identity(None, Some(false), Some("team"), None);
+        let teams = ["a".to_owned(), String::new()];
+        request
+            .start_list(
+                ListFamily::Tools,
+                &ListCall {
+                    variant: ListVariant::Catalog,
+                    tags_count: -3,
+                    limit: 50,
+                    user_email: Some("u@x"),
+                    team_ids: Some(&teams),
+                    ..ListCall::default()
+                },
+            )
+            .end();
+        request
+            .start_list(
+                ListFamily::ResourceTemplates,
+                &ListCall {
+                    server_id: Some("srv"),
+                    ..ListCall::default()
+                },
+            )
+            .end();
+        let mut prompt = request.start_prompt_render(&PromptGet {
+            name: "p",
+            arguments_count: 2,
+            user: None,
+            server_id: Some("srv"),
+            tenant_id: Some("t"),
+        });
+        prompt.set_result(
+            &PromptOutcome {
+                canonical_name: Some("p"),
+                version: Some(-1),
+                messages_count: 0,
+            },
+            "{}".to_owned(),
+        );
+        prompt.record_error("E", "");
+        prompt.end();
+        let mut read = request.start_resource_read(&ResourceRead {
+            uri: "docs://a",
+            request_id: Some("r"),
+            server_id: None,
+            user: Some("u"),
+        });
+        read.start_template_list(&ListCall::default()).end();
+        read.set_content_json("c".repeat(40));
+        read.mark_success();
+        read.end();
+        request
+            .start_initialize(&Initialize {
+                protocol_version: Some("2025-06-18"),
+                session_id: Some("s"),
+                server_id: None,
+            })
+            .end();
+        let tool = ToolFacts::new("t2", "REST", None);
+        let invoke = request.start_tool_invoke(
+            &tool,
+            &ToolCall {
+                tool_name: "rest",
+                server_id: Some("srv"),
+                jsonrpc_id: Some(JsonRpcId::String("id-1")),
+                arguments_count: 0,
+                has_headers: false,
+            },
+        );
+        invoke.start_post_process().end();
+        invoke.end();
+        request.record_error("HTTPException", "bad");
+        request.set_status_code(404);
+        request.end();
+        e.force_flush().unwrap();
+        let spans = exporter.get_finished_spans().unwrap();
+        assert_eq!(spans.len(), 2);
+        let got: Vec<String> = spans.iter().map(masked_bundle_text).collect();
+        // Written by the text encoder the request thread ran before the binary record.
+        let want = [
+            concat!(
+                "f c cf.correlation_id s2:c1\n",
+                "f c cf.correlation_id.from_header b1\n",
+                "f c cf.session.id s3:s-1\n",
+                "f c cf.baggage s8:k=v,ü=1\n",
+                "f 0 http.request.method s4:POST\n",
+                "f 0 url.path s4:/mcp\n",
+                "f c cf.auth.method s3:jwt\n",
+                "f c cf.user.email s5:a@b.c\n",
+                "f c cf.user.is_admin b1\n",
+                "f c cf.team.ids a2 3:t a 2:ü\n",
+                "f g1 gen_ai.tool.name s9:up-whoami\n",
+                "f g1 cf.tool.id s2:t1\n",
+                "f g2 cf.tool.integration_type s3:MCP\n",
+                "f 1 mcp.method.name s10:tools/call\n",
+                "f 1 gen_ai.operation.name s12:execute_tool\n",
+                "f 1 jsonrpc.request.id s2:-7\n",
+                "f 1 cf.tool.gateway_id s2:g1\n",
+                "f 1 cf.arguments.count i1\n",
+                "f 1 cf.request.has_headers b0\n",
+                "f g3 cf.upstream.tool_name s6:whoami\n",
+                "f g3 cf.tool.id s2:t1\n",
+                "f g3 cf.tool.gateway_id s2:g1\n",
+                "f 4 cf.upstream.transport s14:streamablehttp\n",
+                "f 4 server.address s2:up\n",
+                "f 4 server.port i9000\n",
+                "f 4 url.path s4:/mcp\n",
+                "f 4 url.full s18:http://Up:9000/mcp\n",
+                "f 5 cf.upstream.transport s14:streamablehttp\n",
+                "f 6 exception.type s8:McpError\n",
+                "f 6 exception.message s11:boom\n",
+                "line 2\n",
+                "f 3 exception.type s19:ToolInvocationError\n",
+                "f 3 exception.message s28:Tool invocation failed: boom\n",
+                "f 1 cf.result.original_size i20\n",
+                "f 1 cf.result.is_error b1\n",
+                "f 0 http.response.status_code i500\n",
+                "o 1 tool.invoke 0 S E g1 g2\n",
+                "o 2 tool.lookup 1 S E g1 g2\n",
+                "o 3 tool.gateway_call 1 S E g1 g2\n",
+                "o 4 mcp.client.call 3 S E g3\n",
+                "o 5 mcp.client.initialize 4 S E\n",
+                "o 6 mcp.client.request 4 S E g3\n",
+            ),
+            concat!(
+                "f c cf.correlation_id s4:corr\n",
+                "f c cf.correlation_id.from_header b0\n",
+                "f 0 http.request.method s3:GET\n",
+                "f 0 url.path s6:/tools\n",
+                "f 0 url.query s3:a=1\n",
+                "f 0 network.protocol.version s1:2\n",
+                "f 0 server.address s2:gw\n",
+                "f 0 server.port i4444\n",
+                "f 0 client.address s8:10.0.0.1\n",
+                "f 0 client.port i65535\n",
+                "f 0 user_agent.original s9:curl/8 ü\n",
+                "f c cf.user.is_admin b0\n",
+                "f c cf.team.name s4:team\n",
+                "f 1 mcp.method.name s10:tools/list\n",
+                "f 1 cf.list.variant s7:catalog\n",
+                "f 1 cf.list.include_inactive b0\n",
+                "f 1 cf.list.tags_count i-3\n",
+                "f 1 cf.list.limit i50\n",
+                "f 1 cf.list.user_email s3:u@x\n",
+                "f 1 cf.list.team_ids a2 1:a 0:\n",
+                "f 2 mcp.method.name s24:resources/templates/list\n",
+                "f 2 cf.list.include_inactive b0\n",
+                "f 2 cf.server.id s3:srv\n",
+                "f 2 cf.list.tags_count i0\n",
+                "f 3 mcp.method.name s11:prompts/get\n",
+                "f 3 gen_ai.prompt.name s1:p\n",
+                "f 3 cf.arguments.count i2\n",
+                "f 3 cf.server.id s3:srv\n",
+                "f 3 cf.tenant.id s1:t\n",
+                "f 3 cf.prompt.canonical_name s1:p\n",
+                "f 3 cf.prompt.version i-1\n",
+                "f 3 cf.prompt.messages_count i0\n",
+                "f 3 exception.type s1:E\n",
+                "f 3 exception.message s0:\n",
+                "f 4 mcp.method.name s14:resources/read\n",
+                "f 4 mcp.resource.uri s8:docs://a\n",
+                "f 4 cf.resource.request_id s1:r\n",
+                "f 4 cf.caller.user s1:u\n",
+                "f 5 mcp.method.name s24:resources/templates/list\n",
+                "f 5 cf.list.include_inactive b0\n",
+                "f 5 cf.list.tags_count i0\n",
+                "f 4 cf.result.original_size i40\n",
+                "f 4 cf.result.success_marked b1\n",
+                "f 6 mcp.method.name s10:initialize\n",
+                "f 6 mcp.protocol.version s10:2025-06-18\n",
+                "f 6 mcp.session.id s1:s\n",
+                "f g1 gen_ai.tool.name s4:rest\n",
+                "f g1 cf.tool.id s2:t2\n",
+                "f g2 cf.tool.integration_type s4:REST\n",
+                "f 7 mcp.method.name s10:tools/call\n",
+                "f 7 gen_ai.operation.name s12:execute_tool\n",
+                "f 7 jsonrpc.request.id s4:id-1\n",
+                "f 7 cf.server.id s3:srv\n",
+                "f 7 cf.arguments.count i0\n",
+                "f 7 cf.request.has_headers b0\n",
+                "f 0 exception.type s13:HTTPException\n",
+                "f 0 exception.message s3:bad\n",
+                "f 0 http.response.status_code i404\n",
+                "o 1 tool.list 0 S E\n",
+                "o 2 resource_template.list 0 S E\n",
+                "o 3 prompt.render 0 S E\n",
+                "o 4 resource.read 0 S E\n",
+                "o 5 resource_template.list 4 S E\n",
+                "o 6 mcp.initialize 0 S E\n",
+                "o 7 tool.invoke 0 S E g1 g2\n",
+                "o 8 tool.post_process 7 S E g1\n",
+            ),
+        ];
+        assert_eq!(got, want);
     }
 
     #[test]
@@ -1617,7 +2059,7 @@ mod tests {
 
     #[test]
     fn encoding_primitives_write_exact_text() {
-        for n in [0usize, 1, 3, 4, 7, 8, 9, 15, 16, 17, 40] {
+        for n in [0usize, 1, 3, 4, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40] {
             let text: String = ('a'..='z').cycle().take(n).collect();
             let mut b = b"x".to_vec();
             put(&mut b, text.as_bytes());
@@ -1630,7 +2072,12 @@ mod tests {
         }
         let mut b = Vec::new();
         fact_int(&mut b, 3, "k", i64::MIN);
-        assert_eq!(b, format!("f 3 k i{}\n", i64::MIN).into_bytes());
+        fact_int_str(&mut b, 3, "k", i64::MIN);
+        fact_array::<&str>(&mut b, CTX, "k", &[]);
+        assert_eq!(
+            decode_record(&b),
+            format!("f 3 k i{m}\nf 3 k s20:{m}\nf c k a0\n", m = i64::MIN)
+        );
         // Tick offsets become ns within the bundle, in order.
         let op = |start, end| OpRecord {
             name: "tool.lookup",
@@ -1645,6 +2092,83 @@ mod tests {
             String::from_utf8(b).unwrap(),
             "o 1 tool.lookup 0 0 300\no 2 tool.lookup 0 300 1000\no 3 tool.lookup 0 700 1000\n"
         );
+    }
+
+    /// The parser before it decoded bytes in place (`from_str_radix`, `from_hex`): the
+    /// reference the in-place parser must agree with.
+    fn reference_traceparent(v: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
+        let v = v.trim();
+        let b = v.as_bytes();
+        if b.len() < 55 || b[2] != b'-' || b[35] != b'-' || b[52] != b'-' {
+            return None;
+        }
+        let version = u8::from_str_radix(&v[0..2], 16).ok()?;
+        if version == 0xff
+            || (version == 0 && b.len() != 55)
+            || (version > 0 && b.len() > 55 && b[55] != b'-')
+        {
+            return None;
+        }
+        let lower_hex = |s: &str| {
+            s.bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        };
+        if !lower_hex(&v[0..2])
+            || !lower_hex(&v[3..35])
+            || !lower_hex(&v[36..52])
+            || !lower_hex(&v[53..55])
+        {
+            return None;
+        }
+        let trace_id = TraceId::from_hex(&v[3..35]).ok()?;
+        let span_id = SpanId::from_hex(&v[36..52]).ok()?;
+        let flags = u8::from_str_radix(&v[53..55], 16).ok()?;
+        if trace_id == TraceId::INVALID || span_id == SpanId::INVALID {
+            return None;
+        }
+        Some((
+            trace_id,
+            span_id,
+            TraceFlags::new(flags) & TraceFlags::SAMPLED,
+        ))
+    }
+
+    #[test]
+    fn traceparent_parser_agrees_with_the_reference_on_every_single_byte_change() {
+        let bases = [
+            TRACEPARENT.to_owned(),
+            format!("  {TRACEPARENT}\t"),
+            "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00-future".to_owned(),
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-ff".to_owned(),
+        ];
+        let replacements = [
+            b'0', b'9', b'a', b'f', b'g', b'A', b'F', b'-', b'+', b' ', b'\n', 0xc3,
+        ];
+        let mut checked = 0;
+        for base in &bases {
+            for at in 0..base.len() {
+                for &r in &replacements {
+                    let mut bytes = base.as_bytes().to_vec();
+                    bytes[at] = r;
+                    // A lone 0xc3 is not UTF-8; make it a two-byte character instead.
+                    if r == 0xc3 {
+                        bytes.insert(at + 1, 0xa9);
+                    }
+                    let Ok(text) = String::from_utf8(bytes) else {
+                        continue;
+                    };
+                    let got = parse_traceparent(&text).map(|p| (p.trace_id, p.span_id, p.flags));
+                    assert_eq!(got, reference_traceparent(&text), "{text:?}");
+                    checked += 1;
+                }
+            }
+            for cut in 0..base.len() {
+                let text = &base[..cut];
+                let got = parse_traceparent(text).map(|p| (p.trace_id, p.span_id, p.flags));
+                assert_eq!(got, reference_traceparent(text), "{text:?}");
+            }
+        }
+        assert!(checked > 2000);
     }
 
     #[test]

@@ -286,8 +286,7 @@ impl<E: SpanExporter> Worker<E> {
     /// buffer (so the buffer goes back to the free list) into a string this thread frees.
     fn span_data(&self, mut record: BundleRecord, buffers: &mut Vec<Vec<u8>>) -> SpanData {
         let buf = std::mem::take(&mut record.buf);
-        // SAFETY: the buffer holds only whole `&str` facts and ASCII (`BundleRecord::buf`).
-        let text = unsafe { std::str::from_utf8_unchecked(&buf) }.to_owned();
+        let text = crate::bundle::decode_record(&buf);
         buffers.push(buf);
         record.into_span_data(text, self.scope.clone())
     }
@@ -357,8 +356,9 @@ pub(crate) fn take_buffer(capacity: usize) -> Vec<u8> {
     }
 }
 
-/// A buffer the request thread did not hand over (dropped bundle) goes back to its cache.
-fn give_back(mut buf: Vec<u8>) {
+/// A buffer the request thread did not hand over (dropped bundle, or decoded on the request
+/// thread for the batch processor) goes back to its cache.
+pub(crate) fn give_back(mut buf: Vec<u8>) {
     if buf.capacity() > KEEP_MAX_CAPACITY {
         return;
     }
