@@ -11,7 +11,9 @@
 # channel waits spin a varying number of times); I / N is the request thread's own instructions
 # per call, repeatable to a few instructions. A REV is
 # built with the working tree's bench file (so an older revision gets the same driver), in
-# .cache/emitter-instructions/ (git worktrees; the working tree's cargo target dir is shared).
+# .cache/emitter-instructions/ (a git worktree, and a cargo target dir of its own per REV: in a
+# target dir shared with the working tree, cargo gives both builds the same artifact name and may
+# then hand out the other tree's binary as fresh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,11 +22,10 @@ CASES=${CASES:-"rest mcp list read prompt empty"}
 N=${N:-2000}
 command -v valgrind >/dev/null || { echo "emitter_instructions: valgrind is missing" >&2; exit 1; }
 mkdir -p "$WORK"
-export CARGO_TARGET_DIR=$ROOT/emitter/target
 
-build() { # build LABEL TREE: the bench binary of TREE's emitter, copied to $WORK/LABEL
+build() { # build LABEL TREE TARGET: the bench binary of TREE's emitter (cargo target dir TARGET), copied to $WORK/LABEL
   local bin
-  bin=$(cargo bench --locked --manifest-path "$2/emitter/Cargo.toml" --bench request_path --no-run \
+  bin=$(CARGO_TARGET_DIR=$3 cargo bench --locked --manifest-path "$2/emitter/Cargo.toml" --bench request_path --no-run \
     --message-format=json 2>/dev/null |
     sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
   cp "$bin" "$WORK/$1"
@@ -45,14 +46,14 @@ measure() { # measure LABEL
   done
 }
 
-build working-tree "$ROOT"
+build working-tree "$ROOT" "$ROOT/emitter/target"
 measure working-tree
 for rev in "$@"; do
   tree=$WORK/tree-$rev
   rm -rf "$tree"; git -C "$ROOT" worktree prune
   git -C "$ROOT" worktree add -q --detach "$tree" "$rev"
   cp "$ROOT/emitter/benches/request_path.rs" "$tree/emitter/benches/request_path.rs"
-  build "$rev" "$tree"
+  build "$rev" "$tree" "$WORK/target-$rev"
   git -C "$ROOT" worktree remove --force "$tree"
   measure "$rev"
 done

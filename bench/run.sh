@@ -87,6 +87,15 @@ else
   skip "emitter/ has no benches (emitter/benches or [[bench]] in Cargo.toml)"
 fi
 
+section "Rust: request-thread instructions per call (bench/emitter_instructions.sh, callgrind)"
+if command -v valgrind >/dev/null 2>&1; then
+  # EMITTER_INSTRUCTIONS_BASE: git revisions to count beside the working tree (built with today's bench file).
+  # shellcheck disable=SC2086
+  run emitter-instructions bash -c "set -o pipefail; bash '$ROOT/bench/emitter_instructions.sh' ${EMITTER_INSTRUCTIONS_BASE:-} | tee '$RESULTS/emitter_instructions.txt'"
+else
+  skip "valgrind not found"
+fi
+
 section "Python: the oracle's redaction and serialization (bench/oracle_redaction.py)"
 if [ -f "$ROOT/bench/oracle_redaction.py" ]; then
   : >"$RESULTS/oracle_redaction.txt"

@@ -278,26 +278,49 @@ def request_path() -> str:
                  ["---", "---", "---:", "---:", "---:", "---:"], out)
 
 
-_INSTRUCTIONS_ROW = re.compile(r"^(?P<tree>\S+)\s+(?P<bench>\S+)\s+(?P<n>\d+) instructions/op$")
+
+
+def per_tree_counts(name: str, row: re.Pattern[str], what: str, first: str, label: Callable[[str], str]) -> str:
+    """A table of counts per tree (the working tree, then each revision counted beside it) from
+    the raw output `name`, whose lines `row` matches (groups tree, key, n), with the change of the
+    working tree against each revision."""
+    rows: dict[str, dict[str, float]] = {}
+    for line in read(name).splitlines():
+        m = row.match(line.strip())
+        if m:
+            rows.setdefault(m.group("key"), {})[m.group("tree")] = float(m.group("n"))
+    if not rows:
+        raise RawOutputError(f"{name}: no `<tree> <{first}> <n> {what}` line")
+    trees = list(dict.fromkeys(t for per in rows.values() for t in per))
+    head = [first] + [f"`{t}`" for t in trees] + ["working tree / " + f"`{t}`" for t in trees[1:]]
+    out = []
+    for key, per in rows.items():
+        line = [label(key)] + [n0(per[t]) if t in per else "–" for t in trees]
+        line += [f"{100 * per['working-tree'] / per[t] - 100:+.0f} %" if t in per and "working-tree" in per else "–" for t in trees[1:]]
+        out.append(line)
+    return table(head, ["---"] + ["---:"] * (len(head) - 1), out)
+
+
+_INSTRUCTIONS_ROW = re.compile(r"^(?P<tree>\S+)\s+(?P<key>\S+)\s+(?P<n>\d+) instructions/op$")
 
 
 def instructions() -> str:
     """bench/instructions.sh: instructions per op of the working tree and each revision counted beside it."""
-    rows: dict[str, dict[str, float]] = {}
-    for line in read("instructions.txt").splitlines():
-        m = _INSTRUCTIONS_ROW.match(line.strip())
-        if m:
-            rows.setdefault(m.group("bench"), {})[m.group("tree")] = float(m.group("n"))
-    if not rows:
-        raise RawOutputError("instructions.txt: no `<tree> <benchmark> <n> instructions/op` line")
-    trees = list(dict.fromkeys(t for per in rows.values() for t in per))
-    head = ["benchmark"] + [f"`{t}`" for t in trees] + (["working tree / " + f"`{t}`" for t in trees[1:]])
-    out = []
-    for bench, per in rows.items():
-        line = [f"`Benchmark{bench}`"] + [n0(per[t]) if t in per else "–" for t in trees]
-        line += [f"{100 * per['working-tree'] / per[t] - 100:+.0f} %" if t in per and "working-tree" in per else "–" for t in trees[1:]]
-        out.append(line)
-    return table(head, ["---"] + ["---:"] * (len(head) - 1), out)
+    return per_tree_counts("instructions.txt", _INSTRUCTIONS_ROW, "instructions/op", "benchmark", lambda b: f"`Benchmark{b}`")
+
+
+_EMITTER_INSTRUCTIONS_ROW = re.compile(r"^(?P<tree>\S+)\s+(?P<key>\S+)\s+(?P<n>\d+) instructions/call$")
+_EMITTER_CASES = {
+    "rest": "`tools/call`, REST tree (5 ops)", "mcp": "`tools/call`, MCP tree (9 ops)", "list": "`tools/list` (2 ops)",
+    "read": "`resources/read`, 2 KB content (2 ops)", "prompt": "`prompts/get`, 2 KB result (2 ops)",
+    "empty": "the request op alone",
+}
+
+
+def emitter_instructions() -> str:
+    """bench/emitter_instructions.sh: request-thread instructions per call, working tree and each revision beside it."""
+    return per_tree_counts("emitter_instructions.txt", _EMITTER_INSTRUCTIONS_ROW, "instructions/call", "request",
+                           lambda c: _EMITTER_CASES.get(c, f"`{c}`"))
 
 
 def processor() -> str:
@@ -464,7 +487,8 @@ def goals() -> str:
 
 
 TABLES: dict[str, Callable[[], str]] = {
-    "goals": goals, "headline": headline, "request_path": request_path, "instructions": instructions, "processor": processor, "engine": engine, "driver": driver,
+    "goals": goals, "headline": headline, "request_path": request_path, "instructions": instructions,
+    "emitter_instructions": emitter_instructions, "processor": processor, "engine": engine, "driver": driver,
     "contrib": contrib, "throughput": throughput,
 }
 

@@ -83,6 +83,17 @@ def test_instructions_rows_per_tree_and_the_change(monkeypatch: pytest.MonkeyPat
     assert "| `BenchmarkMixedBatch1000` | 50,000,000 | 100,000,000 | -50 % |" in body
 
 
+def test_emitter_instructions_rows_name_the_request_and_the_change(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "emitter_instructions.txt").write_text(
+        "working-tree   mcp          4413 instructions/call\n"
+        "working-tree   rest         3378 instructions/call\n"
+        "1235550        mcp         14354 instructions/call\n", encoding="utf-8")
+    monkeypatch.setattr(tables, "RESULTS", tmp_path)
+    body = tables.emitter_instructions()
+    assert "| `tools/call`, MCP tree (9 ops) | 4,413 | 14,354 | -69 % |" in body
+    assert "| `tools/call`, REST tree (5 ops) | 3,378 | – | – |" in body
+
+
 def test_goals_refuse_a_run_without_the_request_path_rows(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for f in tables.RESULTS.iterdir():
         if f.is_file():
