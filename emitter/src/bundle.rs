@@ -112,8 +112,8 @@ impl SpanProcessor for SharedBatch {
 }
 
 impl BundleEmitter {
-    /// The official OTLP exporter (HTTP or gRPC, as [`RawSpanEmitter::new`]) behind the
-    /// official batch span processor.
+    /// The official OTLP exporter (HTTP or gRPC, as [`RawSpanEmitter::new`]) behind the bundle
+    /// queue ([`Self::with_exporter`]).
     pub fn new(config: EmitterConfig) -> Result<Self, EmitterError> {
         if config.endpoint.trim().is_empty() {
             return Err(EmitterError::Config("endpoint: must not be empty".into()));
@@ -309,7 +309,9 @@ impl BundleEmitter {
         }
     }
 
-    /// Exports every finished span now (blocks up to the export timeout).
+    /// Exports every finished span now. Through the bundle queue it waits up to
+    /// [`QueueConfig::flush_timeout`] (30 s by default: room for several batches, each bounded by
+    /// `EmitterConfig::export_timeout`); through the batch processor, up to the SDK's own wait.
     pub fn force_flush(&self) -> Result<(), EmitterError> {
         match &self.sink {
             Sink::Queue(q) => q.force_flush(),

@@ -27,7 +27,7 @@ use opentelemetry_sdk::Resource;
 
 use crate::record::BundleRecord;
 
-/// Sizes and timings of a [`BundleQueue`]; the defaults are the SDK `BatchSpanProcessor`'s.
+/// Sizes and timings of the bundle queue (`BundleQueue`); the defaults are the SDK `BatchSpanProcessor`'s.
 #[derive(Clone, Copy, Debug)]
 pub struct QueueConfig {
     /// Records (bundles or v1 spans) waiting for export; one more is dropped and counted.
