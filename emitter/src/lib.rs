@@ -49,7 +49,7 @@ pub use bundle::{
     RequestBundle, ResourceReadOp, ToolInvokeOp,
 };
 pub use config::{
-    EmitterConfig, EmitterError, FamilyCapture, GatewaySettings, Protocol,
+    EmitterConfig, EmitterError, FamilyCapture, GatewaySettings, Protocol, TlsFiles,
     DEFAULT_MAX_RAW_PAYLOAD_BYTES,
 };
 pub use context::{generate_correlation_id, HeaderPairs, RequestContext};
@@ -62,4 +62,4 @@ pub use families::{
     PromptRenderSpan, ResourceRead, ResourceReadSpan,
 };
 pub use opentelemetry::propagation::Extractor;
-pub use transport::{bearer_header, TlsFiles};
+pub use transport::bearer_header;

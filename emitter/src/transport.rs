@@ -1,26 +1,11 @@
-//! The hop to the collector: TLS files, export headers (the receiver's bearer token) and the
-//! OTLP exporters built from them. Raw spans carry unredacted secrets until the collector's
-//! processor runs, so a hop that leaves the host must be TLS (`docs/security.md`).
+//! The hop to the collector: the OTLP exporters, built from the TLS files and export headers
+//! of an `EmitterConfig` (the receiver's bearer token), checked before they are built. Raw spans
+//! carry unredacted secrets until the collector's processor runs, so a hop that leaves the host
+//! must be TLS (`docs/security.md`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::config::{EmitterConfig, EmitterError, Protocol};
-
-/// PEM files of a TLS hop. `ca_file` is the CA that signed the collector's certificate; the client
-/// certificate and key are for a receiver that wants client certificates (mTLS).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TlsFiles {
-    pub ca_file: Option<PathBuf>,
-    pub client_cert_file: Option<PathBuf>,
-    pub client_key_file: Option<PathBuf>,
-}
-
-impl TlsFiles {
-    /// True when any file is set: the endpoint must then be `https://`.
-    pub fn is_set(&self) -> bool {
-        self.ca_file.is_some() || self.client_cert_file.is_some() || self.client_key_file.is_some()
-    }
-}
 
 /// `("authorization", "Bearer {token}")`, the header the collector's `bearertokenauth` checks.
 pub fn bearer_header(token: &str) -> (String, String) {
@@ -28,69 +13,6 @@ pub fn bearer_header(token: &str) -> (String, String) {
         "authorization".to_owned(),
         format!("Bearer {}", token.trim()),
     )
-}
-
-/// Reads the standard OTLP exporter settings of the hop into `config`:
-/// `OTEL_EXPORTER_OTLP_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`,
-/// `OTEL_EXPORTER_OTLP_CLIENT_KEY` (file paths) and `OTEL_EXPORTER_OTLP_HEADERS` (`k=v,k=v`,
-/// values percent-decoded). Errors never quote a header value: it may be a credential.
-pub(crate) fn apply_settings(
-    config: &mut EmitterConfig,
-    lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<(), EmitterError> {
-    let path = |key: &str| {
-        lookup(key)
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| PathBuf::from(v.trim()))
-    };
-    config.tls.ca_file = path("OTEL_EXPORTER_OTLP_CERTIFICATE").or(config.tls.ca_file.take());
-    config.tls.client_cert_file =
-        path("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE").or(config.tls.client_cert_file.take());
-    config.tls.client_key_file =
-        path("OTEL_EXPORTER_OTLP_CLIENT_KEY").or(config.tls.client_key_file.take());
-    if let Some(raw) = lookup("OTEL_EXPORTER_OTLP_HEADERS") {
-        for (position, entry) in raw.split(',').enumerate() {
-            if entry.trim().is_empty() {
-                continue;
-            }
-            let (name, value) = entry.split_once('=').ok_or_else(|| {
-                EmitterError::Config(format!(
-                    "OTEL_EXPORTER_OTLP_HEADERS: entry {} is not name=value",
-                    position + 1
-                ))
-            })?;
-            if name.trim().is_empty() {
-                return Err(EmitterError::Config(format!(
-                    "OTEL_EXPORTER_OTLP_HEADERS: entry {} has an empty name",
-                    position + 1
-                )));
-            }
-            config.headers.push((
-                name.trim().to_ascii_lowercase(),
-                percent_decode(value.trim()),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn percent_decode(value: &str) -> String {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| value.to_owned())
 }
 
 /// Checks the hop before any exporter is built: TLS files need `https://`, a client certificate
@@ -344,12 +266,6 @@ mod tests {
             err.contains("control characters") && !err.contains("Bearer"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn percent_decoding_keeps_malformed_escapes() {
-        assert_eq!(percent_decode("a%20b%2"), "a b%2");
-        assert_eq!(percent_decode("%zz"), "%zz");
     }
 
     #[test]
