@@ -387,7 +387,6 @@ impl Facts {
     }
 }
 
-/// Ends `span`, recording `failure` first; returns whether it failed.
 fn check_variant(list: &ListFacts, at: &str) -> Result<(), String> {
     match list.variant.as_deref() {
         None | Some("catalog") | Some("server") => Ok(()),
@@ -414,6 +413,105 @@ fn list_call(list: &ListFacts) -> ListCall<'_> {
     }
 }
 
+// What a family records, built once from the facts for both replays (v1 spans, v2 bundle).
+
+/// The op of a list family (its failure point's name in a facts file).
+fn list_op(family: ListFamily) -> &'static str {
+    match family {
+        ListFamily::Tools => "tool.list",
+        ListFamily::Resources => "resource.list",
+        ListFamily::Prompts => "prompt.list",
+        ListFamily::ResourceTemplates => "resource_template.list",
+    }
+}
+
+/// The number of members of a JSON object (0 for anything else), as the gateway counts arguments.
+fn object_len(json: &str) -> usize {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| v.as_object().map(serde_json::Map::len))
+        .unwrap_or(0)
+}
+
+/// `resources/read`: its facts, and the content the runtime records (on success, or when the
+/// gateway marked success before the failure).
+fn resource_read_facts(facts: &Facts) -> (&ResourceFacts, ResourceRead<'_>, Option<&str>) {
+    let r = facts.resource.as_ref().expect("validated");
+    let read = ResourceRead {
+        uri: &r.uri,
+        request_id: r.request_id.as_deref(),
+        server_id: r.server_id.as_deref(),
+        user: r.user.as_deref(),
+    };
+    let content = r
+        .content
+        .as_ref()
+        .filter(|_| facts.error("resource.read").is_none() || r.success_marked)
+        .map(|c| c.get());
+    (r, read, content)
+}
+
+/// `prompts/get`: its facts, its raw arguments (`{}` when absent), and on success the outcome
+/// and the raw result.
+fn prompt_get_facts(facts: &Facts) -> (PromptGet<'_>, &str, Option<(PromptOutcome<'_>, &str)>) {
+    let p = facts.prompt.as_ref().expect("validated");
+    let arguments = p.arguments.as_ref().map_or("{}", |a| a.get());
+    let get = PromptGet {
+        name: &p.name,
+        arguments_count: object_len(arguments),
+        user: p.user.as_deref(),
+        server_id: p.server_id.as_deref(),
+        tenant_id: p.tenant_id.as_deref(),
+    };
+    let outcome = match (facts.error("prompt.render"), &p.result) {
+        (None, Some(result)) => {
+            let messages_count = serde_json::from_str::<serde_json::Value>(result.get())
+                .ok()
+                .and_then(|v| v.get("messages").and_then(|m| m.as_array().map(Vec::len)))
+                .unwrap_or(0);
+            let outcome = PromptOutcome {
+                canonical_name: p.canonical_name.as_deref(),
+                version: p.version,
+                messages_count,
+            };
+            Some((outcome, result.get()))
+        }
+        _ => None,
+    };
+    (get, arguments, outcome)
+}
+
+fn initialize_facts(facts: &Facts) -> Initialize<'_> {
+    let i = facts.initialize.as_ref().expect("validated");
+    Initialize {
+        protocol_version: i.protocol_version.as_deref(),
+        session_id: i.session_id.as_deref(),
+        server_id: i.server_id.as_deref(),
+    }
+}
+
+/// `tools/call` of a found tool: the tool, its facts, the call's facts and the raw arguments
+/// (`{}` when absent).
+fn tool_call_facts(facts: &Facts) -> (&Tool, ToolFacts, ToolCall<'_>, &str) {
+    let tool = facts.tool.as_ref().expect("tool_found");
+    let arguments = facts.call.arguments.as_ref().map_or("{}", |a| a.get());
+    let jsonrpc_id = facts.call.jsonrpc_id.as_ref().map(|id| match id {
+        JsonRpcIdValue::Number(n) => JsonRpcId::Number(*n),
+        JsonRpcIdValue::String(s) => JsonRpcId::String(s),
+    });
+    let tool_facts = ToolFacts::new(&tool.id, &tool.integration_type, tool.gateway_id.as_deref());
+    let call = ToolCall {
+        tool_name: &tool.name,
+        server_id: tool.server_id.as_deref(),
+        jsonrpc_id,
+        arguments_count: object_len(arguments),
+        // Every recorded call came over HTTP, so the gateway saw request headers.
+        has_headers: true,
+    };
+    (tool, tool_facts, call, arguments)
+}
+
+/// Ends `span`, recording `failure` first; returns whether it failed.
 fn finish(mut span: RawSpan, failure: Option<&Failure>) -> bool {
     if let Some(f) = failure {
         span.record_error(&f.exception_type, &f.message);
@@ -485,90 +583,48 @@ pub fn replay(emitter: &RawSpanEmitter, facts: &Facts) {
 
 fn replay_list(request: &RequestSpan, family: ListFamily, facts: &Facts) {
     let list = facts.list.as_ref().expect("validated");
-    let op = match family {
-        ListFamily::Tools => "tool.list",
-        ListFamily::Resources => "resource.list",
-        ListFamily::Prompts => "prompt.list",
-        ListFamily::ResourceTemplates => "resource_template.list",
-    };
     finish(
         request.start_list(family, &list_call(list)),
-        facts.error(op),
+        facts.error(list_op(family)),
     );
 }
 
 fn replay_resource_read(request: &RequestSpan, facts: &Facts) {
-    let r = facts.resource.as_ref().expect("validated");
-    let mut span = request.start_resource_read(&ResourceRead {
-        uri: &r.uri,
-        request_id: r.request_id.as_deref(),
-        server_id: r.server_id.as_deref(),
-        user: r.user.as_deref(),
-    });
+    let (r, read, content) = resource_read_facts(facts);
+    let mut span = request.start_resource_read(&read);
     if let Some(list) = &r.template_list {
         finish(
             span.start_template_list(&list_call(list)),
             facts.error("resource_template.list"),
         );
     }
-    let error = facts.error("resource.read");
-    if let Some(content) = &r.content {
-        if error.is_none() || r.success_marked {
-            span.set_content_json(content.get().to_owned());
-        }
+    if let Some(content) = content {
+        span.set_content_json(content.to_owned());
     }
     if r.success_marked {
         span.mark_success();
     }
-    if let Some(f) = error {
+    if let Some(f) = facts.error("resource.read") {
         span.record_error(&f.exception_type, &f.message);
     }
     span.end();
 }
 
 fn replay_prompt_get(request: &RequestSpan, facts: &Facts) {
-    let p = facts.prompt.as_ref().expect("validated");
-    let arguments = p.arguments.as_ref().map_or("{}", |a| a.get());
-    let arguments_count = serde_json::from_str::<serde_json::Value>(arguments)
-        .ok()
-        .and_then(|v| v.as_object().map(serde_json::Map::len))
-        .unwrap_or(0);
-    let mut span = request.start_prompt_render(&PromptGet {
-        name: &p.name,
-        arguments_count,
-        user: p.user.as_deref(),
-        server_id: p.server_id.as_deref(),
-        tenant_id: p.tenant_id.as_deref(),
-    });
+    let (get, arguments, outcome) = prompt_get_facts(facts);
+    let mut span = request.start_prompt_render(&get);
     span.set_arguments_json(arguments.to_owned());
-    let error = facts.error("prompt.render");
-    if let (None, Some(result)) = (error, &p.result) {
-        let messages_count = serde_json::from_str::<serde_json::Value>(result.get())
-            .ok()
-            .and_then(|v| v.get("messages").and_then(|m| m.as_array().map(Vec::len)))
-            .unwrap_or(0);
-        span.set_result(
-            &PromptOutcome {
-                canonical_name: p.canonical_name.as_deref(),
-                version: p.version,
-                messages_count,
-            },
-            result.get().to_owned(),
-        );
+    if let Some((outcome, result)) = outcome {
+        span.set_result(&outcome, result.to_owned());
     }
-    if let Some(f) = error {
+    if let Some(f) = facts.error("prompt.render") {
         span.record_error(&f.exception_type, &f.message);
     }
     span.end();
 }
 
 fn replay_initialize(request: &RequestSpan, facts: &Facts) {
-    let i = facts.initialize.as_ref().expect("validated");
-    let mut span = request.start_initialize(&Initialize {
-        protocol_version: i.protocol_version.as_deref(),
-        session_id: i.session_id.as_deref(),
-        server_id: i.server_id.as_deref(),
-    });
+    let mut span = request.start_initialize(&initialize_facts(facts));
     if let Some(f) = facts.error("mcp.initialize") {
         span.record_error(&f.exception_type, &f.message);
     }
@@ -576,28 +632,8 @@ fn replay_initialize(request: &RequestSpan, facts: &Facts) {
 }
 
 fn replay_tool_invoke(request: &RequestSpan, facts: &Facts) {
-    let tool = facts.tool.as_ref().expect("tool_found");
-    let arguments = facts.call.arguments.as_ref().map_or("{}", |a| a.get());
-    let arguments_count = serde_json::from_str::<serde_json::Value>(arguments)
-        .ok()
-        .and_then(|v| v.as_object().map(serde_json::Map::len))
-        .unwrap_or(0);
-    let jsonrpc_id = facts.call.jsonrpc_id.as_ref().map(|id| match id {
-        JsonRpcIdValue::Number(n) => JsonRpcId::Number(*n),
-        JsonRpcIdValue::String(s) => JsonRpcId::String(s),
-    });
-    let tool_facts = ToolFacts::new(&tool.id, &tool.integration_type, tool.gateway_id.as_deref());
-    let mut invoke = request.start_tool_invoke(
-        &tool_facts,
-        &ToolCall {
-            tool_name: &tool.name,
-            server_id: tool.server_id.as_deref(),
-            jsonrpc_id,
-            arguments_count,
-            // Every recorded call came over HTTP, so the gateway saw request headers.
-            has_headers: true,
-        },
-    );
+    let (tool, tool_facts, call, arguments) = tool_call_facts(facts);
+    let mut invoke = request.start_tool_invoke(&tool_facts, &call);
     invoke.set_arguments_json(arguments.to_owned());
     let invoke_error = facts.error("tool.invoke");
     // Each step runs only while nothing before it failed (spans after the failure point are absent).
@@ -721,103 +757,55 @@ fn finish_op(mut op: crate::Op<'_, '_>, failure: Option<&Failure>) -> bool {
 
 fn replay_bundle_list(request: &crate::RequestBundle<'_>, family: ListFamily, facts: &Facts) {
     let list = facts.list.as_ref().expect("validated");
-    let op = request.start_list(family, &list_call(list));
-    let name = match family {
-        ListFamily::Tools => "tool.list",
-        ListFamily::Resources => "resource.list",
-        ListFamily::Prompts => "prompt.list",
-        ListFamily::ResourceTemplates => "resource_template.list",
-    };
-    finish_op(op, facts.error(name));
+    finish_op(
+        request.start_list(family, &list_call(list)),
+        facts.error(list_op(family)),
+    );
 }
 
 fn replay_bundle_resource_read(request: &crate::RequestBundle<'_>, facts: &Facts) {
-    let r = facts.resource.as_ref().expect("validated");
-    let mut op = request.start_resource_read(&ResourceRead {
-        uri: &r.uri,
-        request_id: r.request_id.as_deref(),
-        server_id: r.server_id.as_deref(),
-        user: r.user.as_deref(),
-    });
+    let (r, read, content) = resource_read_facts(facts);
+    let mut op = request.start_resource_read(&read);
     if let Some(list) = &r.template_list {
         finish_op(
             op.start_template_list(&list_call(list)),
             facts.error("resource_template.list"),
         );
     }
-    let error = facts.error("resource.read");
-    if let Some(content) = &r.content {
-        if error.is_none() || r.success_marked {
-            op.set_content_json(content.get().to_owned());
-        }
+    if let Some(content) = content {
+        op.set_content_json(content.to_owned());
     }
     if r.success_marked {
         op.mark_success();
     }
-    if let Some(f) = error {
+    if let Some(f) = facts.error("resource.read") {
         op.record_error(&f.exception_type, &f.message);
     }
     op.end();
 }
 
 fn replay_bundle_prompt_get(request: &crate::RequestBundle<'_>, facts: &Facts) {
-    let p = facts.prompt.as_ref().expect("validated");
-    let arguments = p.arguments.as_ref().map_or("{}", |a| a.get());
-    let arguments_count = serde_json::from_str::<serde_json::Value>(arguments)
-        .ok()
-        .and_then(|v| v.as_object().map(serde_json::Map::len))
-        .unwrap_or(0);
-    let mut op = request.start_prompt_render(&PromptGet {
-        name: &p.name,
-        arguments_count,
-        user: p.user.as_deref(),
-        server_id: p.server_id.as_deref(),
-        tenant_id: p.tenant_id.as_deref(),
-    });
+    let (get, arguments, outcome) = prompt_get_facts(facts);
+    let mut op = request.start_prompt_render(&get);
     op.set_arguments_json(arguments.to_owned());
-    let error = facts.error("prompt.render");
-    if let (None, Some(result)) = (error, &p.result) {
-        let messages_count = serde_json::from_str::<serde_json::Value>(result.get())
-            .ok()
-            .and_then(|v| v.get("messages").and_then(|m| m.as_array().map(Vec::len)))
-            .unwrap_or(0);
-        op.set_result(
-            &PromptOutcome {
-                canonical_name: p.canonical_name.as_deref(),
-                version: p.version,
-                messages_count,
-            },
-            result.get().to_owned(),
-        );
+    if let Some((outcome, result)) = outcome {
+        op.set_result(&outcome, result.to_owned());
     }
-    if let Some(f) = error {
+    if let Some(f) = facts.error("prompt.render") {
         op.record_error(&f.exception_type, &f.message);
     }
     op.end();
 }
 
 fn replay_bundle_initialize(request: &crate::RequestBundle<'_>, facts: &Facts) {
-    let i = facts.initialize.as_ref().expect("validated");
-    let op = request.start_initialize(&Initialize {
-        protocol_version: i.protocol_version.as_deref(),
-        session_id: i.session_id.as_deref(),
-        server_id: i.server_id.as_deref(),
-    });
-    finish_op(op, facts.error("mcp.initialize"));
+    finish_op(
+        request.start_initialize(&initialize_facts(facts)),
+        facts.error("mcp.initialize"),
+    );
 }
 
 fn replay_bundle_tool_invoke(request: &crate::RequestBundle<'_>, facts: &Facts) {
-    let tool = facts.tool.as_ref().expect("tool_found");
-    let arguments = facts.call.arguments.as_ref().map_or("{}", |a| a.get());
-    let arguments_count = serde_json::from_str::<serde_json::Value>(arguments)
-        .ok()
-        .and_then(|v| v.as_object().map(serde_json::Map::len))
-        .unwrap_or(0);
-    let jsonrpc_id = facts.call.jsonrpc_id.as_ref().map(|id| match id {
-        JsonRpcIdValue::Number(n) => JsonRpcId::Number(*n),
-        JsonRpcIdValue::String(s) => JsonRpcId::String(s),
-    });
-    let tool_facts = ToolFacts::new(&tool.id, &tool.integration_type, tool.gateway_id.as_deref());
+    let (tool, tool_facts, call, arguments) = tool_call_facts(facts);
     let upstream = tool.upstream.as_ref().map(|u| {
         UpstreamFacts::new(&UpstreamTarget {
             tool_name: &u.tool_name,
@@ -825,16 +813,7 @@ fn replay_bundle_tool_invoke(request: &crate::RequestBundle<'_>, facts: &Facts) 
             url: &u.url,
         })
     });
-    let mut invoke = request.start_tool_invoke(
-        &tool_facts,
-        &ToolCall {
-            tool_name: &tool.name,
-            server_id: tool.server_id.as_deref(),
-            jsonrpc_id,
-            arguments_count,
-            has_headers: true,
-        },
-    );
+    let mut invoke = request.start_tool_invoke(&tool_facts, &call);
     invoke.set_arguments_json(arguments.to_owned());
     let invoke_error = facts.error("tool.invoke");
     let mut failed = finish_op(invoke.start_lookup(), facts.error("tool.lookup"));
