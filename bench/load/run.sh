@@ -2,14 +2,14 @@
 # Collector throughput on this machine, with and without mcpparity: the built otelcol-mcpparity on
 # free loopback ports (otlp -> memory_limiter -> [mcpparity] -> batch -> debug), fed the shared
 # 1,000-span batch over OTLP/gRPC by `load` (main.go) for DURATION (default 5s) per mode, ROUNDS
-# (default 3) alternating rounds; prints each round and the medians.
+# (default 5) alternating rounds; prints each round and the medians.
 # The load generator runs on the same cores as the collector; the figures say so.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 COLLECTOR=${MCPPARITY_COLLECTOR:-$ROOT/bin/otelcol-mcpparity}
 DURATION=${DURATION:-5s}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 CONCURRENCY=${CONCURRENCY:-2}
 BATCH=$ROOT/processor/mcpparityprocessor/testdata/bench/mixed_1000.json
 
