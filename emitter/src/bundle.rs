@@ -1007,10 +1007,21 @@ typed_op_methods!(
 /// ones by `memcpy`.
 #[inline(always)]
 fn put(b: &mut Vec<u8>, s: &[u8]) {
+    b.reserve(s.len());
+    // SAFETY: `reserve` made room for `s.len()` more bytes.
+    unsafe { put_reserved(b, s) }
+}
+
+/// [`put`] without the capacity check, for an entry's value whose room [`entry`] reserved.
+///
+/// # Safety
+/// `b` has room for `s.len()` more bytes (`b.capacity() - b.len() >= s.len()`).
+#[inline(always)]
+unsafe fn put_reserved(b: &mut Vec<u8>, s: &[u8]) {
     let n = s.len();
-    b.reserve(n);
+    debug_assert!(b.capacity() - b.len() >= n);
     let len = b.len();
-    // SAFETY: `reserve` made room for `n` more bytes after `len`; every read is inside `s`
+    // SAFETY: the caller made room for `n` more bytes after `len`; every read is inside `s`
     // (the two words overlap when `n` < 16) and every write inside `len..len + n`.
     unsafe {
         let src = s.as_ptr();
@@ -1089,7 +1100,8 @@ fn static_words(s: &'static str) -> [u64; 2] {
 #[inline(always)]
 fn push_bytes(b: &mut Vec<u8>, v: &str) {
     entry(b, &[], [v.len() as u64], v.len());
-    put(b, v.as_bytes());
+    // SAFETY: `entry` reserved room for the `v.len()` bytes.
+    unsafe { put_reserved(b, v.as_bytes()) }
 }
 
 /// The fact's head and one word (its length, or its number), with room for `extra` bytes.
@@ -1101,7 +1113,8 @@ fn fact_entry(b: &mut Vec<u8>, tag: u8, target: u8, key: &'static str, word: u64
 
 fn fact_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: &str) {
     fact_entry(b, TAG_STR, target, key, v.len() as u64, v.len());
-    put(b, v.as_bytes());
+    // SAFETY: `fact_entry` reserved room for the `v.len()` bytes.
+    unsafe { put_reserved(b, v.as_bytes()) }
 }
 
 fn opt_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: Option<&str>) {
