@@ -1434,7 +1434,10 @@ fn hex_bytes<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
     let mut out = [0u8; N];
     let mut invalid = 0;
     for (out, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
-        let (h, l) = (HEX_VALUES[usize::from(pair[0])], HEX_VALUES[usize::from(pair[1])]);
+        let (h, l) = (
+            HEX_VALUES[usize::from(pair[0])],
+            HEX_VALUES[usize::from(pair[1])],
+        );
         invalid |= h | l;
         *out = h << 4 | l;
     }

@@ -283,7 +283,10 @@ mod tests {
         ];
         let pairs = HeaderPairs(&h);
         assert_eq!(pairs.get("x-correlation-id"), Some("mixed"));
-        assert_eq!(pairs.get("X-MCP-SESSION-ID"), Some("same-length-other-name"));
+        assert_eq!(
+            pairs.get("X-MCP-SESSION-ID"),
+            Some("same-length-other-name")
+        );
         assert_eq!(pairs.get("mcp-session-id"), Some("exact"));
         assert_eq!(pairs.get("baggage"), Some("k=v"));
         assert_eq!(pairs.get("TE"), Some("short"));
