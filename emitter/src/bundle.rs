@@ -1009,10 +1009,21 @@ typed_op_methods!(
 /// ones by `memcpy`.
 #[inline(always)]
 fn put(b: &mut Vec<u8>, s: &[u8]) {
+    b.reserve(s.len());
+    // SAFETY: `reserve` made room for `s.len()` more bytes.
+    unsafe { put_reserved(b, s) }
+}
+
+/// [`put`] without the capacity check, for an entry's value whose room [`entry`] reserved.
+///
+/// # Safety
+/// `b` has room for `s.len()` more bytes (`b.capacity() - b.len() >= s.len()`).
+#[inline(always)]
+unsafe fn put_reserved(b: &mut Vec<u8>, s: &[u8]) {
     let n = s.len();
-    b.reserve(n);
+    debug_assert!(b.capacity() - b.len() >= n);
     let len = b.len();
-    // SAFETY: `reserve` made room for `n` more bytes after `len`; every read is inside `s`
+    // SAFETY: the caller made room for `n` more bytes after `len`; every read is inside `s`
     // (the two words overlap when `n` < 16) and every write inside `len..len + n`.
     unsafe {
         let src = s.as_ptr();
@@ -1091,7 +1102,8 @@ fn static_words(s: &'static str) -> [u64; 2] {
 #[inline(always)]
 fn push_bytes(b: &mut Vec<u8>, v: &str) {
     entry(b, &[], [v.len() as u64], v.len());
-    put(b, v.as_bytes());
+    // SAFETY: `entry` reserved room for the `v.len()` bytes.
+    unsafe { put_reserved(b, v.as_bytes()) }
 }
 
 /// The fact's head and one word (its length, or its number), with room for `extra` bytes.
@@ -1103,7 +1115,8 @@ fn fact_entry(b: &mut Vec<u8>, tag: u8, target: u8, key: &'static str, word: u64
 
 fn fact_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: &str) {
     fact_entry(b, TAG_STR, target, key, v.len() as u64, v.len());
-    put(b, v.as_bytes());
+    // SAFETY: `fact_entry` reserved room for the `v.len()` bytes.
+    unsafe { put_reserved(b, v.as_bytes()) }
 }
 
 fn opt_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: Option<&str>) {
@@ -1375,14 +1388,8 @@ fn parse_traceparent(v: &str) -> Option<Parent> {
     {
         return None;
     }
-    let mut trace_id = [0u8; 16];
-    for (i, out) in trace_id.iter_mut().enumerate() {
-        *out = hex_byte(b[3 + 2 * i], b[4 + 2 * i])?;
-    }
-    let mut span_id = [0u8; 8];
-    for (i, out) in span_id.iter_mut().enumerate() {
-        *out = hex_byte(b[36 + 2 * i], b[37 + 2 * i])?;
-    }
+    let trace_id: [u8; 16] = hex_bytes(&b[3..35])?;
+    let span_id: [u8; 8] = hex_bytes(&b[36..52])?;
     let flags = hex_byte(b[53], b[54])?;
     let (trace_id, span_id) = (TraceId::from_bytes(trace_id), SpanId::from_bytes(span_id));
     if trace_id == TraceId::INVALID || span_id == SpanId::INVALID {
@@ -1419,6 +1426,24 @@ fn hex_byte(high: u8, low: u8) -> Option<u8> {
         return None;
     }
     Some(h << 4 | l)
+}
+
+/// The `N` bytes of `2 * N` lower-case hex digits (`None` if any is not one): every digit is
+/// decoded, the validity of all of them checked once at the end (no branch per byte).
+#[inline(always)]
+fn hex_bytes<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
+    let digits = &digits[..2 * N];
+    let mut out = [0u8; N];
+    let mut invalid = 0;
+    for (out, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let (h, l) = (
+            HEX_VALUES[usize::from(pair[0])],
+            HEX_VALUES[usize::from(pair[1])],
+        );
+        invalid |= h | l;
+        *out = h << 4 | l;
+    }
+    (invalid & INVALID_HEX == 0).then_some(out)
 }
 
 #[cfg(test)]

@@ -15,11 +15,34 @@ impl Extractor for HeaderPairs<'_> {
     fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .find(|(k, _)| same_header_name(k, key))
             .map(|(_, v)| *v)
     }
     fn keys(&self) -> Vec<&str> {
         self.0.iter().map(|(k, _)| *k).collect()
+    }
+}
+
+/// `name.eq_ignore_ascii_case(key)`, the exact match first: header names mostly arrive in the
+/// case the emitter asks for (lowercase: HTTP/2 requires it, most servers normalize to it), and
+/// one byte comparison is cheaper than the per-byte case folding. Same answer either way.
+fn same_header_name(name: &str, key: &str) -> bool {
+    name.len() == key.len()
+        && (same_bytes(name.as_bytes(), key.as_bytes()) || name.eq_ignore_ascii_case(key))
+}
+
+/// `a == b` for slices of equal length; 8 to 16 bytes (most header names) as two overlapping
+/// 8-byte words, without the call into `memcmp`.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    debug_assert_eq!(n, b.len());
+    if (8..=16).contains(&n) && n == b.len() {
+        let word =
+            |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+        word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
+    } else {
+        a == b
     }
 }
 
@@ -247,6 +270,38 @@ impl ContextAttributes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_pairs_match_names_ignoring_ascii_case() {
+        let h = [
+            ("X-Correlation-ID", "mixed"),
+            ("x-mcp-session-id", "same-length-other-name"),
+            ("mcp-session-id", "exact"),
+            ("BAGGAGE", "k=v"),
+            ("te", "short"),
+            ("x-a-header-name-longer-than-16", "long"),
+        ];
+        let pairs = HeaderPairs(&h);
+        assert_eq!(pairs.get("x-correlation-id"), Some("mixed"));
+        assert_eq!(
+            pairs.get("X-MCP-SESSION-ID"),
+            Some("same-length-other-name")
+        );
+        assert_eq!(pairs.get("mcp-session-id"), Some("exact"));
+        assert_eq!(pairs.get("baggage"), Some("k=v"));
+        assert_eq!(pairs.get("TE"), Some("short"));
+        assert_eq!(pairs.get("X-A-Header-Name-Longer-Than-16"), Some("long"));
+        // Same length, one byte apart (first word, last word): no match.
+        assert_eq!(pairs.get("y-correlation-id"), None);
+        assert_eq!(pairs.get("x-correlation-ie"), None);
+        assert_eq!(pairs.get("mcp-session-i"), None);
+        assert_eq!(pairs.get("traceparent"), None);
+        // Only ASCII letters fold: `_` is not `-`.
+        assert_eq!(pairs.get("x_correlation_id"), None);
+        // The first pair that matches wins, as before.
+        let twice = [("Baggage", "first"), ("baggage", "second")];
+        assert_eq!(HeaderPairs(&twice).get("baggage"), Some("first"));
+    }
 
     #[test]
     fn from_headers_takes_correlation_session_and_baggage() {
