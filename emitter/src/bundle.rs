@@ -37,7 +37,10 @@ use crate::families::{
 use crate::keys;
 pub use crate::queue::QueueConfig;
 use crate::queue::{BundleQueue, QueueProcessor};
-use crate::record::BundleRecord;
+use crate::record::{
+    end_entry, fact_array, fact_bool, fact_int, fact_int_str, fact_str, op_entry, opt_str,
+    BundleRecord, OpRecord, CTX, GROUP_TARGET,
+};
 pub use crate::record::{BUNDLE_KEY, BUNDLE_OP, CONTRACT_KEY, CONTRACT_VERSION};
 
 /// Child operations one bundle can hold (indices 1..=63, contract bound).
@@ -332,10 +335,6 @@ fn scope(config: &EmitterConfig) -> InstrumentationScope {
         .build()
 }
 
-/// The fact target of the request context (every expanded span).
-const CTX: u8 = u8::MAX;
-/// Fact targets of the groups (`g1`…`g7`): facts several ops share, written once.
-const GROUP_TARGET: u8 = 200;
 /// `g1`: `gen_ai.tool.name`, `cf.tool.id` (tool.invoke and its children).
 const G_TOOL: u8 = GROUP_TARGET + 1;
 /// `g2`: `cf.tool.integration_type` (tool.invoke, lookup, gateway_call).
@@ -348,8 +347,8 @@ const GROUP_UPSTREAM: u8 = 1 << (G_UPSTREAM - GROUP_TARGET);
 
 #[derive(Debug)]
 struct State {
-    /// The binary record of the facts and ended ops, decoded into the `cf.bundle` text off the
-    /// request path ([`decode_record`]).
+    /// The binary record of the facts and ended ops (`record.rs`), decoded into the `cf.bundle`
+    /// text off the request path.
     buf: Vec<u8>,
     next_index: u8,
     status_error: bool,
@@ -552,7 +551,7 @@ impl Drop for RequestBundle<'_> {
         let state = self.state.get_mut();
         end_entry(&mut state.buf, total_ticks, elapsed.as_nanos() as u64);
         let end_time = self.start_time + elapsed;
-        let mut record = BundleRecord {
+        let record = BundleRecord {
             span_context: self.span_context.clone(),
             parent_span_id: self.parent_span_id,
             start_time: self.start_time,
@@ -566,10 +565,8 @@ impl Drop for RequestBundle<'_> {
             Sink::Batch(processor) => processor,
         };
         // The batch processor's path decodes here, on the request thread.
-        let buf = std::mem::take(&mut record.buf);
-        let text = decode_record(&buf);
+        let (span, buf) = record.into_span_data(self.emitter.scope.clone());
         crate::queue::give_back(buf);
-        let span = record.into_span_data(text, self.emitter.scope.clone());
         processor.on_end(span);
     }
 }
@@ -684,17 +681,6 @@ impl Drop for Op<'_, '_> {
     }
 }
 
-/// A child op's timing in ticks since the bundle start.
-#[derive(Clone, Copy, Debug, Default)]
-struct OpRecord {
-    name: &'static str,
-    parent: u8,
-    groups: u8,
-    start: u64,
-    end: u64,
-    ended: bool,
-}
-
 /// A cheap monotonic tick: the CPU's time-stamp counter on x86-64 (invariant on the CPUs the
 /// runtime targets; ~7 ns against ~25 ns for a `clock_gettime`), nanoseconds since `start`
 /// elsewhere. A bundle converts its ops' ticks to nanoseconds once, at its end.
@@ -709,51 +695,6 @@ fn ticks(start: Instant) -> u64 {
     #[cfg(not(target_arch = "x86_64"))]
     {
         start.elapsed().as_nanos() as u64
-    }
-}
-
-/// Writes the op lines, converting tick offsets to ns with `ns_per_tick` = total ns / total ticks
-/// (clamped to the bundle: a tick source that ran backwards gives 0, never past the end).
-fn write_op_lines(b: &mut Vec<u8>, ops: &[OpRecord], total_ticks: u64, total_ns: u64) {
-    // ns = ticks * total_ns / total_ticks, as one 32.32 fixed-point factor (one division per
-    // bundle, not two per op).
-    let factor = if total_ticks == 0 {
-        0
-    } else {
-        (u128::from(total_ns) << 32) / u128::from(total_ticks)
-    };
-    let to_ns = |t: u64| -> u64 {
-        if t > total_ticks {
-            return total_ns;
-        }
-        if t == total_ticks {
-            return if total_ticks == 0 { 0 } else { total_ns };
-        }
-        ((u128::from(t) * factor) >> 32).min(u128::from(total_ns)) as u64
-    };
-    for (i, op) in ops.iter().enumerate() {
-        if !op.ended {
-            continue;
-        }
-        let start = to_ns(op.start);
-        let end = to_ns(op.end).max(start);
-        put(b, b"o ");
-        push_uint(b, i as u64 + 1);
-        b.push(b' ');
-        put(b, op.name.as_bytes());
-        b.push(b' ');
-        push_uint(b, u64::from(op.parent));
-        b.push(b' ');
-        push_uint(b, start);
-        b.push(b' ');
-        push_uint(b, end);
-        for g in 1..8u8 {
-            if op.groups & (1 << g) != 0 {
-                put(b, b" g");
-                b.push(b'0' + g);
-            }
-        }
-        b.push(b'\n');
     }
 }
 
@@ -999,365 +940,6 @@ typed_op_methods!(
     ResourceReadOp,
     PromptRenderOp
 );
-
-// --- encoding (docs/raw-span-contract.md, "v2: request bundle") ---
-
-// The request path writes ~30 short facts per bundle: each piece is copied inline (no `memcpy`
-// call for the short keys and values that dominate) and numbers are written in place.
-
-/// Appends `s`: short slices (the keys and most values) by overlapping unaligned words, longer
-/// ones by `memcpy`.
-#[inline(always)]
-fn put(b: &mut Vec<u8>, s: &[u8]) {
-    b.reserve(s.len());
-    // SAFETY: `reserve` made room for `s.len()` more bytes.
-    unsafe { put_reserved(b, s) }
-}
-
-/// [`put`] without the capacity check, for an entry's value whose room [`entry`] reserved.
-///
-/// # Safety
-/// `b` has room for `s.len()` more bytes (`b.capacity() - b.len() >= s.len()`).
-#[inline(always)]
-unsafe fn put_reserved(b: &mut Vec<u8>, s: &[u8]) {
-    let n = s.len();
-    debug_assert!(b.capacity() - b.len() >= n);
-    let len = b.len();
-    // SAFETY: the caller made room for `n` more bytes after `len`; every read is inside `s`
-    // (the two words overlap when `n` < 16) and every write inside `len..len + n`.
-    unsafe {
-        let src = s.as_ptr();
-        let dst = b.as_mut_ptr().add(len);
-        if (17..=32).contains(&n) {
-            let head = std::ptr::read_unaligned(src as *const u128);
-            let tail = std::ptr::read_unaligned(src.add(n - 16) as *const u128);
-            std::ptr::write_unaligned(dst as *mut u128, head);
-            std::ptr::write_unaligned(dst.add(n - 16) as *mut u128, tail);
-        } else if (8..=16).contains(&n) {
-            let head = std::ptr::read_unaligned(src as *const u64);
-            let tail = std::ptr::read_unaligned(src.add(n - 8) as *const u64);
-            std::ptr::write_unaligned(dst as *mut u64, head);
-            std::ptr::write_unaligned(dst.add(n - 8) as *mut u64, tail);
-        } else if (4..8).contains(&n) {
-            let head = std::ptr::read_unaligned(src as *const u32);
-            let tail = std::ptr::read_unaligned(src.add(n - 4) as *const u32);
-            std::ptr::write_unaligned(dst as *mut u32, head);
-            std::ptr::write_unaligned(dst.add(n - 4) as *mut u32, tail);
-        } else if n < 4 {
-            for i in 0..n {
-                *dst.add(i) = *src.add(i);
-            }
-        } else {
-            std::ptr::copy_nonoverlapping(src, dst, n);
-        }
-        b.set_len(len + n);
-    }
-}
-
-// The request thread's record: fixed-width binary entries, turned into the contract's text by
-// `decode_record` on the exporter thread. A key or op name is a `&'static str` (one of
-// `keys`), recorded as its address and length, never copied; a number is 8 bytes, never
-// formatted; a value is its length and bytes.
-
-/// Entry tags of the record.
-const TAG_STR: u8 = 1;
-const TAG_INT: u8 = 2;
-const TAG_BOOL: u8 = 3;
-/// An integer sent as a string fact (a numeric JSON-RPC id: v1 sends `"7"`).
-const TAG_INT_STR: u8 = 4;
-const TAG_ARRAY: u8 = 5;
-/// An ended child op: index, parent, groups, name, start and end ticks.
-const TAG_OP: u8 = 6;
-/// The bundle's end: total ticks and total ns (the calibration of every op's ticks).
-const TAG_END: u8 = 7;
-
-/// Appends `head` (the tag and up to 3 more bytes: `head.len()` ≤ 4) and the `words`, with room
-/// reserved for `extra` more bytes: one capacity check per entry.
-#[inline(always)]
-fn entry<const W: usize>(b: &mut Vec<u8>, head: &[u8], words: [u64; W], extra: usize) {
-    let n = head.len() + 8 * W;
-    b.reserve(n + extra);
-    let len = b.len();
-    // SAFETY: `reserve` made room for `n` bytes after `len`: `head` (≤ 4 bytes, checked) then
-    // `W` words.
-    unsafe {
-        assert!(head.len() <= 4);
-        let dst = b.as_mut_ptr().add(len);
-        std::ptr::copy_nonoverlapping(head.as_ptr(), dst, head.len());
-        let dst = dst.add(head.len());
-        for (i, w) in words.iter().enumerate() {
-            std::ptr::write_unaligned(dst.add(8 * i) as *mut u64, w.to_le());
-        }
-        b.set_len(len + n);
-    }
-}
-
-/// A `'static` text as the words of its address and length (read back by
-/// [`RecordReader::static_str`]).
-#[inline(always)]
-fn static_words(s: &'static str) -> [u64; 2] {
-    [s.as_ptr() as usize as u64, s.len() as u64]
-}
-
-#[inline(always)]
-fn push_bytes(b: &mut Vec<u8>, v: &str) {
-    entry(b, &[], [v.len() as u64], v.len());
-    // SAFETY: `entry` reserved room for the `v.len()` bytes.
-    unsafe { put_reserved(b, v.as_bytes()) }
-}
-
-/// The fact's head and one word (its length, or its number), with room for `extra` bytes.
-#[inline(always)]
-fn fact_entry(b: &mut Vec<u8>, tag: u8, target: u8, key: &'static str, word: u64, extra: usize) {
-    let [address, length] = static_words(key);
-    entry(b, &[tag, target], [address, length, word], extra);
-}
-
-fn fact_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: &str) {
-    fact_entry(b, TAG_STR, target, key, v.len() as u64, v.len());
-    // SAFETY: `fact_entry` reserved room for the `v.len()` bytes.
-    unsafe { put_reserved(b, v.as_bytes()) }
-}
-
-fn opt_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: Option<&str>) {
-    if let Some(v) = v {
-        fact_str(b, target, key, v);
-    }
-}
-
-fn fact_int(b: &mut Vec<u8>, target: u8, key: &'static str, v: i64) {
-    fact_entry(b, TAG_INT, target, key, v as u64, 0);
-}
-
-fn fact_bool(b: &mut Vec<u8>, target: u8, key: &'static str, v: bool) {
-    fact_entry(b, TAG_BOOL, target, key, u64::from(v), 0);
-}
-
-fn fact_int_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: i64) {
-    fact_entry(b, TAG_INT_STR, target, key, v as u64, 0);
-}
-
-fn fact_array<S: AsRef<str>>(b: &mut Vec<u8>, target: u8, key: &'static str, items: &[S]) {
-    fact_entry(b, TAG_ARRAY, target, key, items.len() as u64, 0);
-    for item in items {
-        push_bytes(b, item.as_ref());
-    }
-}
-
-fn op_entry(b: &mut Vec<u8>, index: u8, op: &OpRecord) {
-    let [address, length] = static_words(op.name);
-    entry(
-        b,
-        &[TAG_OP, index, op.parent, op.groups],
-        [address, length, op.start, op.end],
-        0,
-    );
-}
-
-fn end_entry(b: &mut Vec<u8>, total_ticks: u64, total_ns: u64) {
-    entry(b, &[TAG_END], [total_ticks, total_ns], 0);
-}
-
-/// Reads a record back (only records this module wrote: see [`decode_record`]).
-struct RecordReader<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> RecordReader<'a> {
-    fn byte(&mut self) -> u8 {
-        let (first, rest) = self.rest.split_first().expect("bundle record: truncated");
-        self.rest = rest;
-        *first
-    }
-
-    fn word(&mut self) -> u64 {
-        let (word, rest) = self.rest.split_at(8);
-        self.rest = rest;
-        u64::from_le_bytes(word.try_into().expect("8 bytes"))
-    }
-
-    fn take(&mut self, n: u64) -> &'a [u8] {
-        let (v, rest) = self.rest.split_at(n as usize);
-        self.rest = rest;
-        v
-    }
-
-    fn bytes(&mut self) -> &'a [u8] {
-        let n = self.word();
-        self.take(n)
-    }
-
-    fn static_str(&mut self) -> &'static str {
-        let (ptr, len) = (self.word() as usize, self.word() as usize);
-        // SAFETY: the record is written only by `push_static`, from a `&'static str`: the address
-        // and length are those of a live, immutable, valid UTF-8 text.
-        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr as *const u8, len)) }
-    }
-}
-
-/// The `cf.bundle` text of a finished record (contract v2): its facts in the order they were
-/// recorded, then its op lines in index order, exactly as the request thread used to write them.
-pub(crate) fn decode_record(record: &[u8]) -> String {
-    // Room for a text longer than its record (keys longer than the 16 bytes of their address
-    // and length, op lines' decimal ns), so that it is rarely grown.
-    let mut out = Vec::with_capacity(record.len() + record.len() / 2);
-    let mut r = RecordReader { rest: record };
-    let mut ops = [OpRecord::default(); RECORDED_CHILD_OPS as usize];
-    let mut count = 0;
-    while !r.rest.is_empty() {
-        let tag = r.byte();
-        match tag {
-            TAG_OP => {
-                let (index, parent, groups) = (r.byte(), r.byte(), r.byte());
-                let name = r.static_str();
-                let (start, end) = (r.word(), r.word());
-                ops[usize::from(index) - 1] = OpRecord {
-                    name,
-                    parent,
-                    groups,
-                    start,
-                    end,
-                    ended: true,
-                };
-                count = count.max(usize::from(index));
-            }
-            TAG_END => {
-                let (total_ticks, total_ns) = (r.word(), r.word());
-                write_op_lines(&mut out, &ops[..count], total_ticks, total_ns);
-            }
-            _ => {
-                let target = r.byte();
-                let key = r.static_str();
-                // Every fact has one word after its key: a length, a number or a boolean.
-                let word = r.word();
-                match tag {
-                    TAG_STR => text_fact_str(&mut out, target, key, r.take(word)),
-                    TAG_INT => text_fact_int(&mut out, target, key, word as i64),
-                    TAG_BOOL => text_fact_bool(&mut out, target, key, word != 0),
-                    TAG_INT_STR => {
-                        let mut digits = [0u8; 20];
-                        let text = int_text(word as i64, &mut digits);
-                        text_fact_str(&mut out, target, key, text);
-                    }
-                    TAG_ARRAY => {
-                        text_fact_head(&mut out, target, key);
-                        out.push(b'a');
-                        let n = word;
-                        push_uint(&mut out, n);
-                        for _ in 0..n {
-                            out.push(b' ');
-                            text_len_str(&mut out, r.bytes());
-                        }
-                        out.push(b'\n');
-                    }
-                    _ => unreachable!("bundle record: unknown tag {tag}"),
-                }
-            }
-        }
-    }
-    // SAFETY: every value came from a `&str`, every key from a `&'static str`, the rest is ASCII.
-    unsafe { String::from_utf8_unchecked(out) }
-}
-
-// --- the contract's text (docs/raw-span-contract.md, "v2: request bundle") ---
-
-fn text_fact_head(b: &mut Vec<u8>, target: u8, key: &str) {
-    put(b, b"f ");
-    if target == CTX {
-        b.push(b'c');
-    } else if target > GROUP_TARGET {
-        b.push(b'g');
-        b.push(b'0' + (target - GROUP_TARGET));
-    } else {
-        push_uint(b, u64::from(target));
-    }
-    b.push(b' ');
-    put(b, key.as_bytes());
-    b.push(b' ');
-}
-
-fn text_len_str(b: &mut Vec<u8>, v: &[u8]) {
-    push_uint(b, v.len() as u64);
-    b.push(b':');
-    put(b, v);
-}
-
-fn text_fact_str(b: &mut Vec<u8>, target: u8, key: &str, v: &[u8]) {
-    text_fact_head(b, target, key);
-    b.push(b's');
-    text_len_str(b, v);
-    b.push(b'\n');
-}
-
-fn text_fact_int(b: &mut Vec<u8>, target: u8, key: &str, v: i64) {
-    text_fact_head(b, target, key);
-    b.push(b'i');
-    if v < 0 {
-        b.push(b'-');
-    }
-    push_uint(b, v.unsigned_abs());
-    b.push(b'\n');
-}
-
-fn text_fact_bool(b: &mut Vec<u8>, target: u8, key: &str, v: bool) {
-    text_fact_head(b, target, key);
-    put(b, if v { b"b1\n" } else { b"b0\n" });
-}
-
-/// Decimal digits of `v`.
-#[inline(always)]
-fn decimal_len(v: u64) -> usize {
-    let mut n = 1;
-    let mut t = v;
-    while t >= 10_000 {
-        t /= 10_000;
-        n += 4;
-    }
-    n + usize::from(t >= 10) + usize::from(t >= 100) + usize::from(t >= 1000)
-}
-
-/// Appends the decimal text of `v`, written in place.
-#[inline]
-fn push_uint(b: &mut Vec<u8>, v: u64) {
-    if v < 10 {
-        b.push(b'0' + v as u8);
-        return;
-    }
-    let n = decimal_len(v);
-    b.reserve(n);
-    let len = b.len();
-    // SAFETY: `reserve` made room for the `n` digits written at `len..len + n`.
-    unsafe {
-        let dst = b.as_mut_ptr().add(len);
-        let mut i = n;
-        let mut v = v;
-        while i > 0 {
-            i -= 1;
-            *dst.add(i) = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-        b.set_len(len + n);
-    }
-}
-
-/// Decimal text of `v` in `digits` (no allocation).
-fn int_text(v: i64, digits: &mut [u8; 20]) -> &[u8] {
-    let mut i = digits.len();
-    let mut m = v.unsigned_abs();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        i -= 1;
-        digits[i] = b'-';
-    }
-    &digits[i..]
-}
 
 /// The parent of a W3C `traceparent` (version 00 layout; a future version is read by its first
 /// four fields, as the W3C spec says). Invalid → `None` (a new trace, as the SDK propagator).
@@ -2082,43 +1664,6 @@ mod tests {
         let spans = exporter.get_finished_spans().unwrap();
         assert_eq!(spans.len() as u64 + e.dropped(), 4000);
         assert!(spans.iter().all(|s| s.name == BUNDLE_OP));
-    }
-
-    #[test]
-    fn encoding_primitives_write_exact_text() {
-        for n in [0usize, 1, 3, 4, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40] {
-            let text: String = ('a'..='z').cycle().take(n).collect();
-            let mut b = b"x".to_vec();
-            put(&mut b, text.as_bytes());
-            assert_eq!(b, format!("x{text}").into_bytes());
-        }
-        for v in [0u64, 9, 10, 99, 100, 9_999, 10_000, 123_456_789, u64::MAX] {
-            let mut b = Vec::new();
-            push_uint(&mut b, v);
-            assert_eq!(b, v.to_string().into_bytes());
-        }
-        let mut b = Vec::new();
-        fact_int(&mut b, 3, "k", i64::MIN);
-        fact_int_str(&mut b, 3, "k", i64::MIN);
-        fact_array::<&str>(&mut b, CTX, "k", &[]);
-        assert_eq!(
-            decode_record(&b),
-            format!("f 3 k i{m}\nf 3 k s20:{m}\nf c k a0\n", m = i64::MIN)
-        );
-        // Tick offsets become ns within the bundle, in order.
-        let op = |start, end| OpRecord {
-            name: "tool.lookup",
-            start,
-            end,
-            ended: true,
-            ..OpRecord::default()
-        };
-        let mut b = Vec::new();
-        write_op_lines(&mut b, &[op(0, 3), op(3, 10), op(7, 11)], 10, 1_000);
-        assert_eq!(
-            String::from_utf8(b).unwrap(),
-            "o 1 tool.lookup 0 0 300\no 2 tool.lookup 0 300 1000\no 3 tool.lookup 0 700 1000\n"
-        );
     }
 
     /// The parser before it decoded bytes in place (`from_str_radix`, `from_hex`): the

@@ -282,13 +282,12 @@ impl<E: SpanExporter> Worker<E> {
         result
     }
 
-    /// The bundle span, built on this thread: the `cf.bundle` text is copied out of the request's
-    /// buffer (so the buffer goes back to the free list) into a string this thread frees.
-    fn span_data(&self, mut record: BundleRecord, buffers: &mut Vec<Vec<u8>>) -> SpanData {
-        let buf = std::mem::take(&mut record.buf);
-        let text = crate::bundle::decode_record(&buf);
+    /// The bundle span, built on this thread: the record is decoded into a `cf.bundle` string
+    /// this thread frees, and the request's buffer goes back to the free list.
+    fn span_data(&self, record: BundleRecord, buffers: &mut Vec<Vec<u8>>) -> SpanData {
+        let (span, buf) = record.into_span_data(self.scope.clone());
         buffers.push(buf);
-        record.into_span_data(text, self.scope.clone())
+        span
     }
 }
 
