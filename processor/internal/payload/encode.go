@@ -69,15 +69,11 @@ func (e *encoder) writePlain(s string) {
 // writeString writes s as a JSON string: only '"', '\\' and control characters below 0x20
 // are escaped (\n \r \t \b \f, else \u00xx); invalid UTF-8 bytes become U+FFFD.
 func (e *encoder) writeString(s string) {
-	// Most strings (every key, most values) are printable ASCII without quotes or backslashes
-	// and fit: written whole, with their quotes, in one step.
+	// Most strings (every key, most values) are printable ASCII without quotes or backslashes:
+	// written whole, with their quotes, in one step when they fit.
 	plain := plainRunEnd(s, 0)
-	if plain == len(s) && (e.limit < 0 || e.kept+len(s)+2 <= e.limit) {
-		e.total += len(s) + 2
-		e.kept += len(s) + 2
-		e.buf.WriteByte('"')
-		e.buf.WriteString(s)
-		e.buf.WriteByte('"')
+	if plain == len(s) {
+		e.writePlain(s)
 		return
 	}
 	e.writeByte('"')
