@@ -41,13 +41,12 @@ use crate::record::{
     end_entry, fact_array, fact_bool, fact_int, fact_int_str, fact_str, op_entry, opt_str,
     BundleRecord, OpRecord, CTX, GROUP_TARGET,
 };
-pub use crate::record::{BUNDLE_KEY, BUNDLE_OP, CONTRACT_KEY, CONTRACT_VERSION};
+pub use crate::record::{
+    BUNDLE_KEY, BUNDLE_OP, CONTRACT_KEY, CONTRACT_VERSION, RECORDED_CHILD_OPS,
+};
 
 /// Child operations one bundle can hold (indices 1..=63, contract bound).
 pub const MAX_CHILD_OPS: u8 = 63;
-/// Child operations this recorder keeps inline (a `tools/call` has at most 8); later ones are
-/// not recorded.
-pub const RECORDED_CHILD_OPS: u8 = 15;
 
 /// Pre-sized so that a whole MCP tree (9 ops, ~1.6 KB of facts) is encoded without growing.
 const BUFFER_CAPACITY: usize = 2048;

@@ -11,7 +11,6 @@ use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status};
 use opentelemetry::{InstrumentationScope, KeyValue, StringValue, Value};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 
-use crate::bundle::RECORDED_CHILD_OPS;
 use crate::keys;
 
 /// `cf.contract` of a bundle span.
@@ -23,6 +22,9 @@ pub const BUNDLE_OP: &str = "request.bundle";
 pub const BUNDLE_KEY: &str = "cf.bundle";
 /// The contract version fact.
 pub const CONTRACT_KEY: &str = "cf.contract";
+
+/// Child operations a record keeps (a `tools/call` has at most 8); later ones are not recorded.
+pub const RECORDED_CHILD_OPS: u8 = 15;
 
 /// One finished bundle, as the request thread hands it over (no allocation of its own).
 #[derive(Debug)]
