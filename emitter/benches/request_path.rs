@@ -571,11 +571,9 @@ enum BundleSink {
     Queue,
 }
 
-/// Both trees as contract-v2 request bundles (one span per call), through the official batch
-/// processor or the bundle queue, configured per `mode`; the official exporter API either way.
-fn run_bundles(mode: ExportMode, samples: u64, iters: u64, input: &Inputs, kind: BundleSink) {
-    let sink = NoopSink::default();
-    let config = EmitterConfig {
+/// The bench's emitter settings: every payload captured (arguments, results, family content).
+fn capture_everything() -> EmitterConfig {
+    EmitterConfig {
         gateway_version: "1.0.7-20260921".into(),
         capture_input: true,
         capture_output: true,
@@ -586,7 +584,14 @@ fn run_bundles(mode: ExportMode, samples: u64, iters: u64, input: &Inputs, kind:
             prompt_render_output: true,
         },
         ..EmitterConfig::default()
-    };
+    }
+}
+
+/// Both trees as contract-v2 request bundles (one span per call), through the official batch
+/// processor or the bundle queue, configured per `mode`; the official exporter API either way.
+fn run_bundles(mode: ExportMode, samples: u64, iters: u64, input: &Inputs, kind: BundleSink) {
+    let sink = NoopSink::default();
+    let config = capture_everything();
     let emitter = match kind {
         BundleSink::Batch => {
             BundleEmitter::with_batch_processor(config, batch_processor(sink.clone(), mode))
@@ -783,18 +788,7 @@ fn batch_processor(sink: NoopSink, mode: ExportMode) -> BatchSpanProcessor {
 const COUNT_WARM: u64 = 3000;
 
 fn count_driver(case: &str, calls: u64, input: &Inputs) {
-    let config = EmitterConfig {
-        gateway_version: "1.0.7-20260921".into(),
-        capture_input: true,
-        capture_output: true,
-        family_capture: FamilyCapture {
-            resource_read_input: true,
-            resource_read_output: true,
-            prompt_render_input: true,
-            prompt_render_output: true,
-        },
-        ..EmitterConfig::default()
-    };
+    let config = capture_everything();
     let emitter = BundleEmitter::with_queue(
         config,
         NoopSink::default(),
