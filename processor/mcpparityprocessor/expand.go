@@ -62,6 +62,13 @@ const maxPooledBundleFacts = 512
 
 func getBundle() *bundle {
 	b := bundlePool.Get().(*bundle)
+	b.reset()
+	return b
+}
+
+// reset empties b for the next bundle, keeping the capacity of its slices: no fact, no defined
+// group, only the request op.
+func (b *bundle) reset() {
 	b.context = b.context[:0]
 	for g := range b.groups {
 		b.groups[g] = b.groups[g][:0]
@@ -70,16 +77,17 @@ func getBundle() *bundle {
 	b.ops = b.ops[:0]
 	request := b.addOp()
 	request.name, request.declared = "request", true
-	return b
 }
 
+// putBundle returns b to the pool unless its slices grew past maxPooledBundleFacts facts.
 func putBundle(b *bundle) {
 	total := cap(b.context)
 	for g := range b.groups {
 		total += cap(b.groups[g])
 	}
-	for i := range b.ops[:cap(b.ops)] {
-		total += cap(b.ops[:cap(b.ops)][i].facts)
+	ops := b.ops[:cap(b.ops)] // the ops a reset keeps for reuse too
+	for i := range ops {
+		total += cap(ops[i].facts)
 	}
 	if total <= maxPooledBundleFacts {
 		bundlePool.Put(b)

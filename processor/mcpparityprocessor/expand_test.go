@@ -262,23 +262,33 @@ func TestMalformedBundleExportedScrubbed(t *testing.T) {
 	}
 }
 
-// A bundle decoded into pooled state sees nothing of the bundle decoded before it: no group
-// stays defined, no fact or op carries over.
-func TestPooledBundleStartsEmpty(t *testing.T) {
-	first := getBundle()
-	require.NoError(t, first.decode(testBundleText()))
-	putBundle(first)
-	for i := 0; i < 4; i++ { // sync.Pool may hand out the recycled bundle or a new one
-		b := getBundle()
-		assert.Empty(t, b.context)
-		assert.Zero(t, b.defined)
-		require.Len(t, b.ops, 1)
-		assert.Empty(t, b.ops[0].facts)
-		err := b.decode("o 1 tool.invoke 0 1 2 g1\n")
-		require.ErrorContains(t, err, "undefined group 1")
-		require.Len(t, b.ops, 2)
-		assert.Empty(t, b.ops[1].facts, "op 1 reuses a recycled op's slice, not its facts")
-		putBundle(b)
+// A reset bundle (what the pool hands out) keeps nothing of the bundle decoded into it before:
+// no group stays defined, no fact or op carries over.
+func TestResetBundleStartsEmpty(t *testing.T) {
+	b := getBundle()
+	require.NoError(t, b.decode(testBundleText()))
+	require.NotEmpty(t, b.context)
+	require.NotZero(t, b.defined)
+	require.Greater(t, len(b.ops), 2)
+	b.reset()
+	assert.Empty(t, b.context)
+	assert.Zero(t, b.defined)
+	require.Len(t, b.ops, 1)
+	assert.Empty(t, b.ops[0].facts)
+	err := b.decode("o 1 tool.invoke 0 1 2 g1\n")
+	require.ErrorContains(t, err, "undefined group 1")
+	require.Len(t, b.ops, 2)
+	assert.Empty(t, b.ops[1].facts, "op 1 reuses a recycled op's slice, not its facts")
+	assert.Empty(t, b.ops[1].groups[1:], "op 1 has only its own group ref")
+}
+
+// A bundle whose slices grew past maxPooledBundleFacts is not pooled.
+func TestHugeBundleIsNotPooled(t *testing.T) {
+	b := &bundle{context: make([]bundleFact, 0, maxPooledBundleFacts+1)}
+	b.reset()
+	putBundle(b)
+	for i := 0; i < 8; i++ {
+		assert.NotSame(t, b, bundlePool.Get().(*bundle))
 	}
 }
 
