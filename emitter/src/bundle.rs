@@ -203,10 +203,12 @@ impl BundleEmitter {
     /// `extract_context` + `RequestContext::from_headers`: the W3C `traceparent`/`tracestate`
     /// (remote parent; a valid unsampled parent makes the bundle non-recording, as the SDK's
     /// default `ParentBased(AlwaysOn)` sampler), `X-Correlation-ID` (else a generated id),
-    /// `Mcp-Session-Id`/`x-mcp-session-id` and the raw `baggage`.
-    pub fn start_request(
+    /// `Mcp-Session-Id`/`x-mcp-session-id` and the raw `baggage`. `headers` is any [`Extractor`]
+    /// (a `&dyn Extractor` too): generic, so that the lookups of a concrete one such as
+    /// [`crate::HeaderPairs`] are inlined with their constant names.
+    pub fn start_request<H: Extractor + ?Sized>(
         &self,
-        headers: &dyn Extractor,
+        headers: &H,
         http: &HttpRequest<'_>,
     ) -> RequestBundle<'_> {
         self.start(headers, http, None)
@@ -214,9 +216,9 @@ impl BundleEmitter {
 
     /// [`Self::start_request`] with a known correlation id and whether it came from the header
     /// (replays of recorded calls).
-    pub fn start_request_with_correlation_id(
+    pub fn start_request_with_correlation_id<H: Extractor + ?Sized>(
         &self,
-        headers: &dyn Extractor,
+        headers: &H,
         http: &HttpRequest<'_>,
         correlation_id: &str,
         from_header: bool,
@@ -224,9 +226,9 @@ impl BundleEmitter {
         self.start(headers, http, Some((correlation_id, from_header)))
     }
 
-    fn start(
+    fn start<H: Extractor + ?Sized>(
         &self,
-        headers: &dyn Extractor,
+        headers: &H,
         http: &HttpRequest<'_>,
         correlation: Option<(&str, bool)>,
     ) -> RequestBundle<'_> {
