@@ -1045,7 +1045,7 @@ fn hex_word(digits: &[u8; 8]) -> (u32, bool) {
     let le = |hi: u8| ((0x80 + u64::from(hi)) * ONES).wrapping_sub(x) & HIGH;
     let digit = ge(b'0') & le(b'9');
     let alpha = ge(b'a') & le(b'f');
-    let valid = x & HIGH == 0 && digit | alpha == HIGH;
+    let valid = (x & HIGH == 0) & (digit | alpha == HIGH);
     // Each byte's value: its low 4 bits, + 9 for `a`-`f`.
     let nibbles = (x & (0x0f * ONES)) + (alpha >> 7) * 9;
     // Byte 2k becomes digit 2k << 4 | digit 2k + 1; then bytes 0, 2, 4, 6 are packed.
