@@ -148,24 +148,26 @@ fn write_op_lines(b: &mut Vec<u8>, ops: &[OpRecord], total_ticks: u64, total_ns:
 #[inline(always)]
 fn put(b: &mut Vec<u8>, s: &[u8]) {
     b.reserve(s.len());
-    // SAFETY: `reserve` made room for `s.len()` more bytes.
-    unsafe { put_reserved(b, s) }
+    let len = b.len();
+    // SAFETY: `reserve` made room for `s.len()` more bytes after `len`.
+    unsafe {
+        copy_bytes(b.as_mut_ptr().add(len), s);
+        b.set_len(len + s.len());
+    }
 }
 
-/// [`put`] without the capacity check, for an entry's value whose room [`entry`] reserved.
+/// Copies `s` to `dst`: 1 to 32 bytes by overlapping unaligned loads and stores (no `memcpy`
+/// call for the short keys and values that dominate), longer ones by `memcpy`.
 ///
 /// # Safety
-/// `b` has room for `s.len()` more bytes (`b.capacity() - b.len() >= s.len()`).
+/// `dst` is valid for `s.len()` bytes of writes and does not overlap `s`.
 #[inline(always)]
-unsafe fn put_reserved(b: &mut Vec<u8>, s: &[u8]) {
+unsafe fn copy_bytes(dst: *mut u8, s: &[u8]) {
     let n = s.len();
-    debug_assert!(b.capacity() - b.len() >= n);
-    let len = b.len();
-    // SAFETY: the caller made room for `n` more bytes after `len`; every read is inside `s`
-    // (the two words overlap when `n` < 16) and every write inside `len..len + n`.
+    // SAFETY: every read is inside `s` (the two words overlap when `n` < 16) and every write
+    // inside `dst..dst + n`, which the caller says is writable.
     unsafe {
         let src = s.as_ptr();
-        let dst = b.as_mut_ptr().add(len);
         if (17..=32).contains(&n) {
             let head = std::ptr::read_unaligned(src as *const u128);
             let tail = std::ptr::read_unaligned(src.add(n - 16) as *const u128);
@@ -192,7 +194,6 @@ unsafe fn put_reserved(b: &mut Vec<u8>, s: &[u8]) {
         } else {
             std::ptr::copy_nonoverlapping(src, dst, n);
         }
-        b.set_len(len + n);
     }
 }
 
@@ -213,24 +214,27 @@ const TAG_OP: u8 = 6;
 /// The bundle's end: total ticks and total ns (the calibration of every op's ticks).
 const TAG_END: u8 = 7;
 
-/// Appends `head` (the tag and up to 3 more bytes: `head.len()` ≤ 4) and the `words`, with room
-/// reserved for `extra` more bytes: one capacity check per entry.
+/// Appends one entry: `head` (the tag and up to 3 more bytes: `head.len()` ≤ 4), the `words`,
+/// then the `tail` bytes (a value), with one capacity check and one length update (the buffer's
+/// address and length are read once per entry, not once per piece).
 #[inline(always)]
-fn entry<const W: usize>(b: &mut Vec<u8>, head: &[u8], words: [u64; W], extra: usize) {
+fn entry<const W: usize>(b: &mut Vec<u8>, head: &[u8], words: [u64; W], tail: &[u8]) {
+    assert!(head.len() <= 4);
     let n = head.len() + 8 * W;
-    b.reserve(n + extra);
+    b.reserve(n + tail.len());
     let len = b.len();
-    // SAFETY: `reserve` made room for `n` bytes after `len`: `head` (≤ 4 bytes, checked) then
-    // `W` words.
+    // SAFETY: `reserve` made room for `n + tail.len()` bytes after `len`: `head`, `W` words, then
+    // `tail`; `tail` is not inside `b`'s spare room (it is borrowed while `b` is borrowed
+    // mutably).
     unsafe {
-        assert!(head.len() <= 4);
         let dst = b.as_mut_ptr().add(len);
         std::ptr::copy_nonoverlapping(head.as_ptr(), dst, head.len());
-        let dst = dst.add(head.len());
+        let words_at = dst.add(head.len());
         for (i, w) in words.iter().enumerate() {
-            std::ptr::write_unaligned(dst.add(8 * i) as *mut u64, w.to_le());
+            std::ptr::write_unaligned(words_at.add(8 * i) as *mut u64, w.to_le());
         }
-        b.set_len(len + n);
+        copy_bytes(dst.add(n), tail);
+        b.set_len(len + n + tail.len());
     }
 }
 
@@ -243,25 +247,21 @@ fn static_words(s: &'static str) -> [u64; 2] {
 
 #[inline(always)]
 fn push_bytes(b: &mut Vec<u8>, v: &str) {
-    entry(b, &[], [v.len() as u64], v.len());
-    // SAFETY: `entry` reserved room for the `v.len()` bytes.
-    unsafe { put_reserved(b, v.as_bytes()) }
+    entry(b, &[], [v.len() as u64], v.as_bytes());
 }
 
-/// The fact's head and one word (its length, or its number), with room for `extra` bytes.
+/// The fact's head and one word (its length, or its number), then `tail` (a string's bytes).
 #[inline(always)]
-fn fact_entry(b: &mut Vec<u8>, tag: u8, target: u8, key: &'static str, word: u64, extra: usize) {
+fn fact_entry(b: &mut Vec<u8>, tag: u8, target: u8, key: &'static str, word: u64, tail: &[u8]) {
     let [address, length] = static_words(key);
-    entry(b, &[tag, target], [address, length, word], extra);
+    entry(b, &[tag, target], [address, length, word], tail);
 }
 
 // The writers below are called from bundle.rs, another codegen unit: `#[inline]` lets them be
 // inlined there as they were when they lived in it (+35 to +60 instructions per call without).
 #[inline]
 pub(crate) fn fact_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: &str) {
-    fact_entry(b, TAG_STR, target, key, v.len() as u64, v.len());
-    // SAFETY: `fact_entry` reserved room for the `v.len()` bytes.
-    unsafe { put_reserved(b, v.as_bytes()) }
+    fact_entry(b, TAG_STR, target, key, v.len() as u64, v.as_bytes());
 }
 
 #[inline]
@@ -273,17 +273,17 @@ pub(crate) fn opt_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: Option<
 
 #[inline]
 pub(crate) fn fact_int(b: &mut Vec<u8>, target: u8, key: &'static str, v: i64) {
-    fact_entry(b, TAG_INT, target, key, v as u64, 0);
+    fact_entry(b, TAG_INT, target, key, v as u64, &[]);
 }
 
 #[inline]
 pub(crate) fn fact_bool(b: &mut Vec<u8>, target: u8, key: &'static str, v: bool) {
-    fact_entry(b, TAG_BOOL, target, key, u64::from(v), 0);
+    fact_entry(b, TAG_BOOL, target, key, u64::from(v), &[]);
 }
 
 #[inline]
 pub(crate) fn fact_int_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: i64) {
-    fact_entry(b, TAG_INT_STR, target, key, v as u64, 0);
+    fact_entry(b, TAG_INT_STR, target, key, v as u64, &[]);
 }
 
 #[inline]
@@ -293,7 +293,7 @@ pub(crate) fn fact_array<S: AsRef<str>>(
     key: &'static str,
     items: &[S],
 ) {
-    fact_entry(b, TAG_ARRAY, target, key, items.len() as u64, 0);
+    fact_entry(b, TAG_ARRAY, target, key, items.len() as u64, &[]);
     for item in items {
         push_bytes(b, item.as_ref());
     }
@@ -306,13 +306,13 @@ pub(crate) fn op_entry(b: &mut Vec<u8>, index: u8, op: &OpRecord) {
         b,
         &[TAG_OP, index, op.parent, op.groups],
         [address, length, op.start, op.end],
-        0,
+        &[],
     );
 }
 
 #[inline]
 pub(crate) fn end_entry(b: &mut Vec<u8>, total_ticks: u64, total_ns: u64) {
-    entry(b, &[TAG_END], [total_ticks, total_ns], 0);
+    entry(b, &[TAG_END], [total_ticks, total_ns], &[]);
 }
 
 /// Reads a record back (only records this module wrote: see [`decode_record`]).
