@@ -962,8 +962,8 @@ fn parse_traceparent(v: &str) -> Option<Parent> {
     if b.len() < 55 || b[2] != b'-' || b[35] != b'-' || b[52] != b'-' {
         return None;
     }
-    // Decoded byte by byte from lower-case hex (the spec's only form), straight into the id
-    // bytes: no UTF-8 slicing, no radix parse, no intermediate text.
+    // Decoded from lower-case hex (the spec's only form) straight into the id bytes, the ids
+    // many digits at a time (`hex_ids`): no UTF-8 slicing, no radix parse, no intermediate text.
     let version = hex_byte(b[0], b[1])?;
     if version == 0xff
         || (version == 0 && b.len() != 55)
@@ -971,8 +971,10 @@ fn parse_traceparent(v: &str) -> Option<Parent> {
     {
         return None;
     }
-    let trace_id: [u8; 16] = hex_bytes(&b[3..35])?;
-    let span_id: [u8; 8] = hex_bytes(&b[36..52])?;
+    let (trace_id, span_id) = hex_ids(
+        b[3..35].try_into().expect("32 digits"),
+        b[36..52].try_into().expect("16 digits"),
+    )?;
     let flags = hex_byte(b[53], b[54])?;
     let (trace_id, span_id) = (TraceId::from_bytes(trace_id), SpanId::from_bytes(span_id));
     if trace_id == TraceId::INVALID || span_id == SpanId::INVALID {
@@ -1011,9 +1013,88 @@ fn hex_byte(high: u8, low: u8) -> Option<u8> {
     Some(h << 4 | l)
 }
 
+/// The trace id and span id of a `traceparent` from their 32 and 16 lower-case hex digits
+/// (`None` if any digit is not one): 16 digits per SSE2 register on x86-64 ([`sse2_hex`]), eight
+/// per 64-bit word elsewhere ([`hex_bytes`]). Both give [`hex_byte`]'s answer on every pair
+/// (tests: every byte value at every position).
+#[inline(always)]
+fn hex_ids(trace: &[u8; 32], span: &[u8; 16]) -> Option<([u8; 16], [u8; 8])> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: SSE2 is part of every x86-64 CPU (the target's baseline); `ids` reads only
+        // the two arrays it is given and writes only its own locals.
+        unsafe { sse2_hex::ids(trace, span) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        Some((hex_bytes(trace)?, hex_bytes(span)?))
+    }
+}
+
+/// Lower-case hex digits decoded 16 at a time with SSE2 (x86-64's baseline: no CPU check).
+#[cfg(target_arch = "x86_64")]
+mod sse2_hex {
+    use core::arch::x86_64::*;
+
+    /// The 32 + 16 digits of a trace id and a span id, as [`super::hex_ids`].
+    ///
+    /// # Safety
+    /// Needs SSE2 (every x86-64 CPU). Reads `trace` and `span` with unaligned loads, writes its
+    /// own locals only.
+    #[inline(always)]
+    pub(super) unsafe fn ids(trace: &[u8; 32], span: &[u8; 16]) -> Option<([u8; 16], [u8; 8])> {
+        let load = |p: *const u8| p as *const __m128i;
+        let (high, ok_high) = pairs(_mm_loadu_si128(load(trace.as_ptr())));
+        let (low, ok_low) = pairs(_mm_loadu_si128(load(trace.as_ptr().add(16))));
+        let (span_pairs, ok_span) = pairs(_mm_loadu_si128(load(span.as_ptr())));
+        let ok = _mm_and_si128(_mm_and_si128(ok_high, ok_low), ok_span);
+        if _mm_movemask_epi8(ok) != 0xffff {
+            return None;
+        }
+        // Each 16-bit lane holds one byte (< 256): packing saturates nothing.
+        let mut trace_id = [0u8; 16];
+        _mm_storeu_si128(
+            trace_id.as_mut_ptr() as *mut __m128i,
+            _mm_packus_epi16(high, low),
+        );
+        let span_id = _mm_cvtsi128_si64(_mm_packus_epi16(span_pairs, span_pairs)) as u64;
+        Some((trace_id, span_id.to_le_bytes()))
+    }
+
+    /// `lo <= byte <= hi` per byte (all ones or zero); bytes from 0x80 are negative in the signed
+    /// compares, so below every `lo` here.
+    #[inline(always)]
+    unsafe fn between(v: __m128i, lo: u8, hi: u8) -> __m128i {
+        _mm_and_si128(
+            _mm_cmpgt_epi8(v, _mm_set1_epi8((lo - 1) as i8)),
+            _mm_cmplt_epi8(v, _mm_set1_epi8((hi + 1) as i8)),
+        )
+    }
+
+    /// 16 digits: per 16-bit lane the byte of its two digits (first digit the high nibble), and
+    /// per byte all ones when that byte is a lower-case hex digit.
+    #[inline(always)]
+    unsafe fn pairs(v: __m128i) -> (__m128i, __m128i) {
+        let digit = between(v, b'0', b'9');
+        let alpha = between(v, b'a', b'f');
+        // A digit's value: its low 4 bits, + 9 for `a`-`f`.
+        let nibbles = _mm_add_epi8(
+            _mm_and_si128(v, _mm_set1_epi8(0x0f)),
+            _mm_and_si128(alpha, _mm_set1_epi8(9)),
+        );
+        // Lane = first digit (low byte) << 4 | second digit (high byte) >> 8.
+        let lanes = _mm_or_si128(_mm_slli_epi16(nibbles, 4), _mm_srli_epi16(nibbles, 8));
+        (
+            _mm_and_si128(lanes, _mm_set1_epi16(0x00ff)),
+            _mm_or_si128(digit, alpha),
+        )
+    }
+}
+
 /// The `N` bytes of `2 * N` lower-case hex digits (`None` if any is not one; `N` a multiple of
 /// 4): eight digits at a time ([`hex_word`]), the validity of all of them checked once at the
 /// end (no branch per byte).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 #[inline(always)]
 fn hex_bytes<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
     let digits = &digits[..2 * N];
@@ -1033,6 +1114,7 @@ fn hex_bytes<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
 /// The 4 bytes of 8 lower-case hex digits, decoded in one 64-bit word (SWAR), and whether all 8
 /// are lower-case hex digits (the bytes are meaningless when not). Same answer as [`hex_byte`]
 /// on each pair (a test checks every byte value at every position).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 #[inline(always)]
 fn hex_word(digits: &[u8; 8]) -> (u32, bool) {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -1798,6 +1880,44 @@ mod tests {
         assert!(!hex_word(b"/:`g0000").1);
         assert_eq!(hex_word(b"ffffffff"), (u32::MAX, true));
         assert_eq!(hex_word(b"00000000"), (0, true));
+    }
+
+    #[test]
+    fn hex_ids_agree_with_hex_byte_on_every_byte_at_every_position() {
+        let bases: [&[u8; 48]; 2] = [
+            b"0af7651916cd43dd8448eb211c80319cb7ad6b7169203331",
+            b"f9e8d7c6b5a4938271605f4e3d2c1b0a0123456789abcdef",
+        ];
+        let reference = |digits: &[u8]| -> Option<Vec<u8>> {
+            digits
+                .chunks_exact(2)
+                .map(|p| hex_byte(p[0], p[1]))
+                .collect()
+        };
+        let mut checked = 0;
+        for base in bases {
+            for at in 0..48 {
+                for v in 0..=255u8 {
+                    let mut digits = *base;
+                    digits[at] = v;
+                    let (trace, span) = digits.split_at(32);
+                    let (trace, span): (&[u8; 32], &[u8; 16]) =
+                        (trace.try_into().unwrap(), span.try_into().unwrap());
+                    let want = reference(&digits);
+                    let got = hex_ids(trace, span);
+                    assert_eq!(
+                        got.map(|(t, s)| [t.to_vec(), s.to_vec()].concat()),
+                        want,
+                        "{digits:?}"
+                    );
+                    // The portable path (used off x86-64) agrees too.
+                    let portable = hex_bytes::<16>(trace).zip(hex_bytes::<8>(span));
+                    assert_eq!(portable, got, "{digits:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 2 * 48 * 256);
     }
 
     #[test]
