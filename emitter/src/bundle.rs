@@ -38,8 +38,8 @@ use crate::keys;
 pub use crate::queue::QueueConfig;
 use crate::queue::{BundleQueue, QueueProcessor};
 use crate::record::{
-    end_entry, fact_array, fact_bool, fact_int, fact_int_str, fact_str, op_entry, opt_str,
-    BundleRecord, OpRecord, CTX, GROUP_TARGET,
+    end_entry, fact_array, fact_block, fact_bool, fact_int, fact_int_str, fact_str, op_entry,
+    opt_str, BundleRecord, FactBlock, OpRecord, BLOCK_OP, CTX, GROUP_TARGET,
 };
 pub use crate::record::{
     BUNDLE_KEY, BUNDLE_OP, CONTRACT_KEY, CONTRACT_VERSION, RECORDED_CHILD_OPS,
@@ -346,6 +346,58 @@ const GROUP_TOOL: u8 = 1 << (G_TOOL - GROUP_TARGET);
 const GROUP_INTEGRATION: u8 = 1 << (G_INTEGRATION - GROUP_TARGET);
 const GROUP_UPSTREAM: u8 = 1 << (G_UPSTREAM - GROUP_TARGET);
 
+/// A tool's facts as record entries, encoded once per tool ([`ToolFacts::new`]): a call copies
+/// each block whole ([`fact_block`]) instead of writing its facts one by one. The decoded text is
+/// the same, in the same order.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ToolBlocks {
+    /// `tool.invoke`: `cf.tool.id` (g1), `cf.tool.integration_type` (g2), then the op's
+    /// `mcp.method.name` and `gen_ai.operation.name`.
+    invoke: FactBlock,
+    /// `mcp.client.*` (g3): `cf.tool.id`, `cf.tool.gateway_id`.
+    upstream: FactBlock,
+}
+
+impl ToolBlocks {
+    pub(crate) fn new(tool: &ToolFacts) -> Self {
+        ToolBlocks {
+            invoke: FactBlock::new(|b| {
+                fact_str(b, G_TOOL, keys::TOOL_ID, tool.tool_id.as_str());
+                fact_str(
+                    b,
+                    G_INTEGRATION,
+                    keys::TOOL_INTEGRATION_TYPE,
+                    tool.integration_type.as_str(),
+                );
+                fact_str(b, BLOCK_OP, keys::MCP_METHOD_NAME, "tools/call");
+                fact_str(b, BLOCK_OP, keys::GEN_AI_OPERATION_NAME, "execute_tool");
+            }),
+            upstream: FactBlock::new(|b| {
+                fact_str(b, G_UPSTREAM, keys::TOOL_ID, tool.tool_id.as_str());
+                if let Some(g) = &tool.gateway_id {
+                    fact_str(b, G_UPSTREAM, keys::TOOL_GATEWAY_ID, g.as_str());
+                }
+            }),
+        }
+    }
+}
+
+/// The `mcp.client.call` op's own facts of an upstream, encoded once ([`UpstreamFacts::new`]).
+pub(crate) fn mcp_call_block(upstream: &UpstreamFacts) -> FactBlock {
+    FactBlock::new(|b| {
+        let i = BLOCK_OP;
+        fact_str(b, i, keys::UPSTREAM_TRANSPORT, upstream.transport.as_str());
+        if let Some(h) = &upstream.host {
+            fact_str(b, i, keys::SERVER_ADDRESS, h.as_str());
+        }
+        if let Some(p) = upstream.port {
+            fact_int(b, i, keys::SERVER_PORT, i64::from(p));
+        }
+        fact_str(b, i, keys::URL_PATH, upstream.path.as_str());
+        fact_str(b, i, keys::URL_FULL, upstream.url.as_str());
+    })
+}
+
 #[derive(Debug)]
 struct State {
     /// The binary record of the facts and ended ops (`record.rs`), decoded into the `cf.bundle`
@@ -424,17 +476,10 @@ impl<'e> RequestBundle<'e> {
         op.groups = GROUP_TOOL | GROUP_INTEGRATION;
         self.write(|b| {
             let i = op.index;
-            // Facts the children repeat, written once (groups).
+            // Facts the children repeat, written once (groups); the tool's own and the op's
+            // constant ones as one block (`ToolBlocks`).
             fact_str(b, G_TOOL, keys::GEN_AI_TOOL_NAME, call.tool_name);
-            fact_str(b, G_TOOL, keys::TOOL_ID, tool.tool_id.as_str());
-            fact_str(
-                b,
-                G_INTEGRATION,
-                keys::TOOL_INTEGRATION_TYPE,
-                tool.integration_type.as_str(),
-            );
-            fact_str(b, i, keys::MCP_METHOD_NAME, "tools/call");
-            fact_str(b, i, keys::GEN_AI_OPERATION_NAME, "execute_tool");
+            fact_block(b, i, &tool.blocks.invoke);
             match call.jsonrpc_id {
                 // A string fact, as v1 sends it.
                 Some(JsonRpcId::Number(n)) => fact_int_str(b, i, keys::JSONRPC_REQUEST_ID, n),
@@ -797,19 +842,9 @@ impl<'b, 'e> GatewayCallOp<'b, 'e> {
                 keys::UPSTREAM_TOOL_NAME,
                 upstream.tool_name.as_str(),
             );
-            fact_str(b, G_UPSTREAM, keys::TOOL_ID, tool.tool_id.as_str());
-            if let Some(g) = &tool.gateway_id {
-                fact_str(b, G_UPSTREAM, keys::TOOL_GATEWAY_ID, g.as_str());
-            }
-            fact_str(b, i, keys::UPSTREAM_TRANSPORT, upstream.transport.as_str());
-            if let Some(h) = &upstream.host {
-                fact_str(b, i, keys::SERVER_ADDRESS, h.as_str());
-            }
-            if let Some(p) = upstream.port {
-                fact_int(b, i, keys::SERVER_PORT, i64::from(p));
-            }
-            fact_str(b, i, keys::URL_PATH, upstream.path.as_str());
-            fact_str(b, i, keys::URL_FULL, upstream.url.as_str());
+            // The tool's g3 facts, then the op's own (encoded once per tool and upstream).
+            fact_block(b, i, &tool.blocks.upstream);
+            fact_block(b, i, &upstream.call_block);
         });
         McpCallOp { op, upstream }
     }

@@ -5,6 +5,7 @@
 //! its exporter thread, the SDK batch processor on the request thread.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status};
@@ -213,6 +214,13 @@ const TAG_ARRAY: u8 = 5;
 const TAG_OP: u8 = 6;
 /// The bundle's end: total ticks and total ns (the calibration of every op's ticks).
 const TAG_END: u8 = 7;
+/// A [`FactBlock`]'s entries, copied whole: target (the op of its [`BLOCK_OP`] facts), length,
+/// bytes.
+const TAG_BLOCK: u8 = 8;
+
+/// The target of a [`FactBlock`]'s op facts: the op the block is written for ([`fact_block`]).
+/// (Op indices are below 64, groups 201-207, the context 255.)
+pub(crate) const BLOCK_OP: u8 = 254;
 
 /// Appends one entry: `head` (the tag and up to 3 more bytes: `head.len()` ≤ 4), the `words`,
 /// then the `tail` bytes (a value), with one capacity check and one length update (the buffer's
@@ -299,6 +307,27 @@ pub(crate) fn fact_array<S: AsRef<str>>(
     }
 }
 
+/// Fact entries encoded once (per tool, per upstream: facts every call of it repeats) and copied
+/// whole into a record by [`fact_block`]: one entry instead of one per fact. Its facts target a
+/// group, or [`BLOCK_OP`]; the decoded text is the same as that of the facts written one by one.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FactBlock(Arc<[u8]>);
+
+impl FactBlock {
+    /// The entries `write` appends with the `fact_*` writers.
+    pub(crate) fn new(write: impl FnOnce(&mut Vec<u8>)) -> Self {
+        let mut b = Vec::new();
+        write(&mut b);
+        FactBlock(b.into())
+    }
+}
+
+/// Appends `block`'s facts, its [`BLOCK_OP`] facts for op `target`.
+#[inline]
+pub(crate) fn fact_block(b: &mut Vec<u8>, target: u8, block: &FactBlock) {
+    entry(b, &[TAG_BLOCK, target], [block.0.len() as u64], &block.0);
+}
+
 #[inline]
 pub(crate) fn op_entry(b: &mut Vec<u8>, index: u8, op: &OpRecord) {
     let [address, length] = static_words(op.name);
@@ -382,38 +411,52 @@ pub(crate) fn decode_record(record: &[u8]) -> String {
                 let (total_ticks, total_ns) = (r.word(), r.word());
                 write_op_lines(&mut out, &ops[..count], total_ticks, total_ns);
             }
-            _ => {
-                let target = r.byte();
-                let key = r.static_str();
-                // Every fact has one word after its key: a length, a number or a boolean.
-                let word = r.word();
-                match tag {
-                    TAG_STR => text_fact_str(&mut out, target, key, r.take(word)),
-                    TAG_INT => text_fact_int(&mut out, target, key, word as i64),
-                    TAG_BOOL => text_fact_bool(&mut out, target, key, word != 0),
-                    TAG_INT_STR => {
-                        let mut digits = [0u8; 20];
-                        let text = int_text(word as i64, &mut digits);
-                        text_fact_str(&mut out, target, key, text);
-                    }
-                    TAG_ARRAY => {
-                        text_fact_head(&mut out, target, key);
-                        out.push(b'a');
-                        let n = word;
-                        push_uint(&mut out, n);
-                        for _ in 0..n {
-                            out.push(b' ');
-                            text_len_str(&mut out, r.bytes());
-                        }
-                        out.push(b'\n');
-                    }
-                    _ => unreachable!("bundle record: unknown tag {tag}"),
+            TAG_BLOCK => {
+                let op = r.byte();
+                let mut block = RecordReader { rest: r.bytes() };
+                while !block.rest.is_empty() {
+                    let tag = block.byte();
+                    decode_fact(&mut out, tag, &mut block, op);
                 }
             }
+            _ => decode_fact(&mut out, tag, &mut r, BLOCK_OP),
         }
     }
     // SAFETY: every value came from a `&str`, every key from a `&'static str`, the rest is ASCII.
     unsafe { String::from_utf8_unchecked(out) }
+}
+
+/// One fact entry (its `tag` read) as its text line; a [`BLOCK_OP`] target becomes `op`.
+fn decode_fact(out: &mut Vec<u8>, tag: u8, r: &mut RecordReader<'_>, op: u8) {
+    let target = match r.byte() {
+        BLOCK_OP => op,
+        target => target,
+    };
+    let key = r.static_str();
+    // Every fact has one word after its key: a length, a number or a boolean.
+    let word = r.word();
+    match tag {
+        TAG_STR => text_fact_str(out, target, key, r.take(word)),
+        TAG_INT => text_fact_int(out, target, key, word as i64),
+        TAG_BOOL => text_fact_bool(out, target, key, word != 0),
+        TAG_INT_STR => {
+            let mut digits = [0u8; 20];
+            let text = int_text(word as i64, &mut digits);
+            text_fact_str(out, target, key, text);
+        }
+        TAG_ARRAY => {
+            text_fact_head(out, target, key);
+            out.push(b'a');
+            let n = word;
+            push_uint(out, n);
+            for _ in 0..n {
+                out.push(b' ');
+                text_len_str(out, r.bytes());
+            }
+            out.push(b'\n');
+        }
+        _ => unreachable!("bundle record: unknown tag {tag}"),
+    }
 }
 
 // --- the contract's text (docs/raw-span-contract.md, "v2: request bundle") ---
