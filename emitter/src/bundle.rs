@@ -206,6 +206,7 @@ impl BundleEmitter {
     /// `Mcp-Session-Id`/`x-mcp-session-id` and the raw `baggage`. `headers` is any [`Extractor`]
     /// (a `&dyn Extractor` too): generic, so that the lookups of a concrete one such as
     /// [`crate::HeaderPairs`] are inlined with their constant names.
+    #[inline]
     pub fn start_request<H: Extractor + ?Sized>(
         &self,
         headers: &H,
@@ -552,6 +553,7 @@ impl<'e> RequestBundle<'e> {
     }
 
     /// Hands the bundle to the batch processor now (also done on drop).
+    #[inline]
     pub fn end(self) {}
 
     fn write(&self, f: impl FnOnce(&mut Vec<u8>)) {
@@ -665,6 +667,7 @@ impl<'b, 'e> Op<'b, 'e> {
         )
     }
 
+    #[inline]
     pub fn end(self) {}
 
     fn child(&self, name: &'static str) -> Op<'b, 'e> {
@@ -991,6 +994,7 @@ macro_rules! typed_op_methods {
                 self.op.span_context()
             }
 
+            #[inline]
             pub fn end(self) {}
         }
     )+};
@@ -1293,7 +1297,10 @@ mod tests {
         let duration = s.end_time.duration_since(s.start_time).unwrap();
         assert!(before <= s.start_time && s.end_time <= after + Duration::from_millis(1));
         assert!(waited >= 20_000_000, "{waited}");
-        assert!(duration.as_nanos() >= u128::from(waited), "{duration:?} < {waited} ns");
+        assert!(
+            duration.as_nanos() >= u128::from(waited),
+            "{duration:?} < {waited} ns"
+        );
         assert!(duration < Duration::from_secs(5), "{duration:?}");
     }
 

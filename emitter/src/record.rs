@@ -565,7 +565,9 @@ mod tests {
 
     #[test]
     fn encoding_primitives_write_exact_text() {
-        for n in [0usize, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40] {
+        for n in [
+            0usize, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40,
+        ] {
             let text: String = ('a'..='z').cycle().take(n).collect();
             let mut b = b"x".to_vec();
             put(&mut b, text.as_bytes());
