@@ -429,6 +429,7 @@ pub struct RequestBundle<'e> {
 
 impl<'e> RequestBundle<'e> {
     /// `cf.auth.method`, once authentication has run (v1: `RequestContext::with_auth_method`).
+    #[inline]
     pub fn set_auth_method(&self, method: &str) {
         self.write(|b| fact_str(b, CTX, keys::AUTH_METHOD, method));
     }
@@ -460,6 +461,7 @@ impl<'e> RequestBundle<'e> {
     }
 
     /// `http.response.status_code`; a 5xx also sets status ERROR (no event), as the gateway.
+    #[inline]
     pub fn set_status_code(&self, code: u16) {
         self.write(|b| fact_int(b, 0, keys::HTTP_RESPONSE_STATUS_CODE, i64::from(code)));
         if code >= 500 {
@@ -556,6 +558,7 @@ impl<'e> RequestBundle<'e> {
     #[inline]
     pub fn end(self) {}
 
+    #[inline]
     fn write(&self, f: impl FnOnce(&mut Vec<u8>)) {
         if self.recording {
             f(&mut self.state.borrow_mut().buf);
@@ -563,10 +566,12 @@ impl<'e> RequestBundle<'e> {
     }
 
     /// Ticks since the bundle started (see [`ticks`]).
+    #[inline]
     fn offset(&self) -> u64 {
         ticks().wrapping_sub(self.start_ticks)
     }
 
+    #[inline]
     fn open(&self, name: &'static str, parent: u8) -> Op<'_, 'e> {
         let mut state = self.state.borrow_mut();
         let index = if state.next_index <= RECORDED_CHILD_OPS && self.recording {
@@ -670,6 +675,7 @@ impl<'b, 'e> Op<'b, 'e> {
     #[inline]
     pub fn end(self) {}
 
+    #[inline]
     fn child(&self, name: &'static str) -> Op<'b, 'e> {
         self.bundle.open(name, self.index)
     }
@@ -704,6 +710,7 @@ impl<'b, 'e> Op<'b, 'e> {
         self.bundle.state.borrow_mut().payloads[slot] = Some((key, value));
     }
 
+    #[inline]
     fn write(&self, f: impl FnOnce(&mut Vec<u8>, u8)) {
         if self.index != NOT_RECORDED {
             let i = self.index;
@@ -713,6 +720,7 @@ impl<'b, 'e> Op<'b, 'e> {
 }
 
 impl Drop for Op<'_, '_> {
+    #[inline]
     fn drop(&mut self) {
         if self.index == NOT_RECORDED {
             return;
@@ -782,12 +790,14 @@ pub struct ToolInvokeOp<'b, 'e> {
 }
 
 impl<'b, 'e> ToolInvokeOp<'b, 'e> {
+    #[inline]
     pub fn start_lookup(&self) -> Op<'b, 'e> {
         let mut op = self.op.child("tool.lookup");
         op.groups = GROUP_TOOL | GROUP_INTEGRATION;
         op
     }
 
+    #[inline]
     pub fn start_gateway_call(&self) -> GatewayCallOp<'b, 'e> {
         let mut op = self.op.child("tool.gateway_call");
         op.groups = GROUP_TOOL | GROUP_INTEGRATION;
@@ -797,6 +807,7 @@ impl<'b, 'e> ToolInvokeOp<'b, 'e> {
         }
     }
 
+    #[inline]
     pub fn start_post_process(&self) -> Op<'b, 'e> {
         let mut op = self.op.child("tool.post_process");
         op.groups = GROUP_TOOL;
@@ -862,6 +873,7 @@ pub struct McpCallOp<'b, 'e> {
 }
 
 impl<'b, 'e> McpCallOp<'b, 'e> {
+    #[inline]
     pub fn start_initialize(&self) -> Op<'b, 'e> {
         let op = self.op.child("mcp.client.initialize");
         let transport = self.upstream.transport.as_str();
@@ -869,6 +881,7 @@ impl<'b, 'e> McpCallOp<'b, 'e> {
         op
     }
 
+    #[inline]
     pub fn start_request(&self) -> Op<'b, 'e> {
         let mut op = self.op.child("mcp.client.request");
         op.groups = GROUP_UPSTREAM;
@@ -876,6 +889,7 @@ impl<'b, 'e> McpCallOp<'b, 'e> {
     }
 
     /// `success` = the upstream result's `not isError`.
+    #[inline]
     pub fn start_response(&self, success: bool) -> Op<'b, 'e> {
         let mut op = self.op.child("mcp.client.response");
         op.groups = GROUP_UPSTREAM;
@@ -934,6 +948,7 @@ impl<'b, 'e> ResourceReadOp<'b, 'e> {
     }
 
     /// Python set `success`/`duration.ms`/`content.size` before the failure that follows.
+    #[inline]
     pub fn mark_success(&mut self) {
         self.op
             .write(|b, i| fact_bool(b, i, keys::SUCCESS_MARKED, true));
