@@ -12,6 +12,7 @@ use crate::keys;
 pub struct HeaderPairs<'a>(pub &'a [(&'a str, &'a str)]);
 
 impl Extractor for HeaderPairs<'_> {
+    #[inline]
     fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()
@@ -26,6 +27,7 @@ impl Extractor for HeaderPairs<'_> {
 /// `name.eq_ignore_ascii_case(key)`, the exact match first: header names mostly arrive in the
 /// case the emitter asks for (lowercase: HTTP/2 requires it, most servers normalize to it), and
 /// one byte comparison is cheaper than the per-byte case folding. Same answer either way.
+#[inline]
 fn same_header_name(name: &str, key: &str) -> bool {
     name.len() == key.len()
         && (same_bytes(name.as_bytes(), key.as_bytes()) || name.eq_ignore_ascii_case(key))

@@ -332,16 +332,21 @@ pub struct ToolFacts {
     pub(crate) tool_id: Text,
     pub(crate) integration_type: Text,
     pub(crate) gateway_id: Option<Text>,
+    /// The same facts as contract-v2 record entries, encoded once (`bundle.rs`).
+    pub(crate) blocks: crate::bundle::ToolBlocks,
 }
 
 impl ToolFacts {
     /// `integration_type`: `REST`, `MCP`, `A2A`, …; `gateway_id`: the tool's gateway, if any.
     pub fn new(tool_id: &str, integration_type: &str, gateway_id: Option<&str>) -> Self {
-        ToolFacts {
+        let mut facts = ToolFacts {
             tool_id: shared_str(tool_id),
             integration_type: known_or_shared(integration_type, &INTEGRATION_TYPES),
             gateway_id: gateway_id.map(shared_str),
-        }
+            blocks: Default::default(),
+        };
+        facts.blocks = crate::bundle::ToolBlocks::new(&facts);
+        facts
     }
 }
 
@@ -378,19 +383,25 @@ pub struct UpstreamFacts {
     pub(crate) port: Option<u16>,
     pub(crate) path: Text,
     pub(crate) url: Text,
+    /// The `mcp.client.call` op's own facts as contract-v2 record entries, encoded once
+    /// (`bundle.rs`).
+    pub(crate) call_block: crate::record::FactBlock,
 }
 
 impl UpstreamFacts {
     pub fn new(upstream: &UpstreamTarget<'_>) -> Self {
         let url = UrlParts::parse(upstream.url);
-        UpstreamFacts {
+        let mut facts = UpstreamFacts {
             tool_name: shared_str(upstream.tool_name),
             transport: known_or_shared(upstream.transport, &TRANSPORTS),
             host: url.host.as_deref().map(shared_str),
             port: url.port,
             path: shared_str(url.path),
             url: shared_str(upstream.url),
-        }
+            call_block: Default::default(),
+        };
+        facts.call_block = crate::bundle::mcp_call_block(&facts);
+        facts
     }
 }
 
@@ -475,11 +486,11 @@ impl RequestSpan {
     /// tool: an unknown tool has no `tool.invoke` span.
     pub fn start_tool_invoke(&self, tool: &ToolFacts, call: &ToolCall<'_>) -> ToolInvokeSpan {
         let tool_name = shared_str(call.tool_name);
-        let ToolFacts {
-            tool_id,
-            integration_type,
-            gateway_id,
-        } = tool.clone();
+        let (tool_id, integration_type, gateway_id) = (
+            tool.tool_id.clone(),
+            tool.integration_type.clone(),
+            tool.gateway_id.clone(),
+        );
         let shared = &self.0.shared;
         let mut attrs = shared.attrs_with(13, "tool.invoke");
         attrs.push(KeyValue::new(keys::MCP_METHOD_NAME, "tools/call"));

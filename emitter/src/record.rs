@@ -5,6 +5,7 @@
 //! its exporter thread, the SDK batch processor on the request thread.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status};
@@ -148,24 +149,26 @@ fn write_op_lines(b: &mut Vec<u8>, ops: &[OpRecord], total_ticks: u64, total_ns:
 #[inline(always)]
 fn put(b: &mut Vec<u8>, s: &[u8]) {
     b.reserve(s.len());
-    // SAFETY: `reserve` made room for `s.len()` more bytes.
-    unsafe { put_reserved(b, s) }
+    let len = b.len();
+    // SAFETY: `reserve` made room for `s.len()` more bytes after `len`.
+    unsafe {
+        copy_bytes(b.as_mut_ptr().add(len), s);
+        b.set_len(len + s.len());
+    }
 }
 
-/// [`put`] without the capacity check, for an entry's value whose room [`entry`] reserved.
+/// Copies `s` to `dst`: 1 to 32 bytes by overlapping unaligned loads and stores (no `memcpy`
+/// call for the short keys and values that dominate), longer ones by `memcpy`.
 ///
 /// # Safety
-/// `b` has room for `s.len()` more bytes (`b.capacity() - b.len() >= s.len()`).
+/// `dst` is valid for `s.len()` bytes of writes and does not overlap `s`.
 #[inline(always)]
-unsafe fn put_reserved(b: &mut Vec<u8>, s: &[u8]) {
+unsafe fn copy_bytes(dst: *mut u8, s: &[u8]) {
     let n = s.len();
-    debug_assert!(b.capacity() - b.len() >= n);
-    let len = b.len();
-    // SAFETY: the caller made room for `n` more bytes after `len`; every read is inside `s`
-    // (the two words overlap when `n` < 16) and every write inside `len..len + n`.
+    // SAFETY: every read is inside `s` (the two words overlap when `n` < 16) and every write
+    // inside `dst..dst + n`, which the caller says is writable.
     unsafe {
         let src = s.as_ptr();
-        let dst = b.as_mut_ptr().add(len);
         if (17..=32).contains(&n) {
             let head = std::ptr::read_unaligned(src as *const u128);
             let tail = std::ptr::read_unaligned(src.add(n - 16) as *const u128);
@@ -182,13 +185,16 @@ unsafe fn put_reserved(b: &mut Vec<u8>, s: &[u8]) {
             std::ptr::write_unaligned(dst as *mut u32, head);
             std::ptr::write_unaligned(dst.add(n - 4) as *mut u32, tail);
         } else if n < 4 {
-            for i in 0..n {
-                *dst.add(i) = *src.add(i);
+            // 1 to 3 bytes: the first, middle and last (overlapping); a loop here became a call
+            // into `memcpy`.
+            if n > 0 {
+                *dst = *src;
+                *dst.add(n / 2) = *src.add(n / 2);
+                *dst.add(n - 1) = *src.add(n - 1);
             }
         } else {
             std::ptr::copy_nonoverlapping(src, dst, n);
         }
-        b.set_len(len + n);
     }
 }
 
@@ -208,25 +214,35 @@ const TAG_ARRAY: u8 = 5;
 const TAG_OP: u8 = 6;
 /// The bundle's end: total ticks and total ns (the calibration of every op's ticks).
 const TAG_END: u8 = 7;
+/// A [`FactBlock`]'s entries, copied whole: target (the op of its [`BLOCK_OP`] facts), length,
+/// bytes.
+const TAG_BLOCK: u8 = 8;
 
-/// Appends `head` (the tag and up to 3 more bytes: `head.len()` ≤ 4) and the `words`, with room
-/// reserved for `extra` more bytes: one capacity check per entry.
+/// The target of a [`FactBlock`]'s op facts: the op the block is written for ([`fact_block`]).
+/// (Op indices are below 64, groups 201-207, the context 255.)
+pub(crate) const BLOCK_OP: u8 = 254;
+
+/// Appends one entry: `head` (the tag and up to 3 more bytes: `head.len()` ≤ 4), the `words`,
+/// then the `tail` bytes (a value), with one capacity check and one length update (the buffer's
+/// address and length are read once per entry, not once per piece).
 #[inline(always)]
-fn entry<const W: usize>(b: &mut Vec<u8>, head: &[u8], words: [u64; W], extra: usize) {
+fn entry<const W: usize>(b: &mut Vec<u8>, head: &[u8], words: [u64; W], tail: &[u8]) {
+    assert!(head.len() <= 4);
     let n = head.len() + 8 * W;
-    b.reserve(n + extra);
+    b.reserve(n + tail.len());
     let len = b.len();
-    // SAFETY: `reserve` made room for `n` bytes after `len`: `head` (≤ 4 bytes, checked) then
-    // `W` words.
+    // SAFETY: `reserve` made room for `n + tail.len()` bytes after `len`: `head`, `W` words, then
+    // `tail`; `tail` is not inside `b`'s spare room (it is borrowed while `b` is borrowed
+    // mutably).
     unsafe {
-        assert!(head.len() <= 4);
         let dst = b.as_mut_ptr().add(len);
         std::ptr::copy_nonoverlapping(head.as_ptr(), dst, head.len());
-        let dst = dst.add(head.len());
+        let words_at = dst.add(head.len());
         for (i, w) in words.iter().enumerate() {
-            std::ptr::write_unaligned(dst.add(8 * i) as *mut u64, w.to_le());
+            std::ptr::write_unaligned(words_at.add(8 * i) as *mut u64, w.to_le());
         }
-        b.set_len(len + n);
+        copy_bytes(dst.add(n), tail);
+        b.set_len(len + n + tail.len());
     }
 }
 
@@ -239,25 +255,21 @@ fn static_words(s: &'static str) -> [u64; 2] {
 
 #[inline(always)]
 fn push_bytes(b: &mut Vec<u8>, v: &str) {
-    entry(b, &[], [v.len() as u64], v.len());
-    // SAFETY: `entry` reserved room for the `v.len()` bytes.
-    unsafe { put_reserved(b, v.as_bytes()) }
+    entry(b, &[], [v.len() as u64], v.as_bytes());
 }
 
-/// The fact's head and one word (its length, or its number), with room for `extra` bytes.
+/// The fact's head and one word (its length, or its number), then `tail` (a string's bytes).
 #[inline(always)]
-fn fact_entry(b: &mut Vec<u8>, tag: u8, target: u8, key: &'static str, word: u64, extra: usize) {
+fn fact_entry(b: &mut Vec<u8>, tag: u8, target: u8, key: &'static str, word: u64, tail: &[u8]) {
     let [address, length] = static_words(key);
-    entry(b, &[tag, target], [address, length, word], extra);
+    entry(b, &[tag, target], [address, length, word], tail);
 }
 
 // The writers below are called from bundle.rs, another codegen unit: `#[inline]` lets them be
 // inlined there as they were when they lived in it (+35 to +60 instructions per call without).
 #[inline]
 pub(crate) fn fact_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: &str) {
-    fact_entry(b, TAG_STR, target, key, v.len() as u64, v.len());
-    // SAFETY: `fact_entry` reserved room for the `v.len()` bytes.
-    unsafe { put_reserved(b, v.as_bytes()) }
+    fact_entry(b, TAG_STR, target, key, v.len() as u64, v.as_bytes());
 }
 
 #[inline]
@@ -269,17 +281,17 @@ pub(crate) fn opt_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: Option<
 
 #[inline]
 pub(crate) fn fact_int(b: &mut Vec<u8>, target: u8, key: &'static str, v: i64) {
-    fact_entry(b, TAG_INT, target, key, v as u64, 0);
+    fact_entry(b, TAG_INT, target, key, v as u64, &[]);
 }
 
 #[inline]
 pub(crate) fn fact_bool(b: &mut Vec<u8>, target: u8, key: &'static str, v: bool) {
-    fact_entry(b, TAG_BOOL, target, key, u64::from(v), 0);
+    fact_entry(b, TAG_BOOL, target, key, u64::from(v), &[]);
 }
 
 #[inline]
 pub(crate) fn fact_int_str(b: &mut Vec<u8>, target: u8, key: &'static str, v: i64) {
-    fact_entry(b, TAG_INT_STR, target, key, v as u64, 0);
+    fact_entry(b, TAG_INT_STR, target, key, v as u64, &[]);
 }
 
 #[inline]
@@ -289,10 +301,31 @@ pub(crate) fn fact_array<S: AsRef<str>>(
     key: &'static str,
     items: &[S],
 ) {
-    fact_entry(b, TAG_ARRAY, target, key, items.len() as u64, 0);
+    fact_entry(b, TAG_ARRAY, target, key, items.len() as u64, &[]);
     for item in items {
         push_bytes(b, item.as_ref());
     }
+}
+
+/// Fact entries encoded once (per tool, per upstream: facts every call of it repeats) and copied
+/// whole into a record by [`fact_block`]: one entry instead of one per fact. Its facts target a
+/// group, or [`BLOCK_OP`]; the decoded text is the same as that of the facts written one by one.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FactBlock(Arc<[u8]>);
+
+impl FactBlock {
+    /// The entries `write` appends with the `fact_*` writers.
+    pub(crate) fn new(write: impl FnOnce(&mut Vec<u8>)) -> Self {
+        let mut b = Vec::new();
+        write(&mut b);
+        FactBlock(b.into())
+    }
+}
+
+/// Appends `block`'s facts, its [`BLOCK_OP`] facts for op `target`.
+#[inline]
+pub(crate) fn fact_block(b: &mut Vec<u8>, target: u8, block: &FactBlock) {
+    entry(b, &[TAG_BLOCK, target], [block.0.len() as u64], &block.0);
 }
 
 #[inline]
@@ -302,13 +335,13 @@ pub(crate) fn op_entry(b: &mut Vec<u8>, index: u8, op: &OpRecord) {
         b,
         &[TAG_OP, index, op.parent, op.groups],
         [address, length, op.start, op.end],
-        0,
+        &[],
     );
 }
 
 #[inline]
 pub(crate) fn end_entry(b: &mut Vec<u8>, total_ticks: u64, total_ns: u64) {
-    entry(b, &[TAG_END], [total_ticks, total_ns], 0);
+    entry(b, &[TAG_END], [total_ticks, total_ns], &[]);
 }
 
 /// Reads a record back (only records this module wrote: see [`decode_record`]).
@@ -378,38 +411,52 @@ pub(crate) fn decode_record(record: &[u8]) -> String {
                 let (total_ticks, total_ns) = (r.word(), r.word());
                 write_op_lines(&mut out, &ops[..count], total_ticks, total_ns);
             }
-            _ => {
-                let target = r.byte();
-                let key = r.static_str();
-                // Every fact has one word after its key: a length, a number or a boolean.
-                let word = r.word();
-                match tag {
-                    TAG_STR => text_fact_str(&mut out, target, key, r.take(word)),
-                    TAG_INT => text_fact_int(&mut out, target, key, word as i64),
-                    TAG_BOOL => text_fact_bool(&mut out, target, key, word != 0),
-                    TAG_INT_STR => {
-                        let mut digits = [0u8; 20];
-                        let text = int_text(word as i64, &mut digits);
-                        text_fact_str(&mut out, target, key, text);
-                    }
-                    TAG_ARRAY => {
-                        text_fact_head(&mut out, target, key);
-                        out.push(b'a');
-                        let n = word;
-                        push_uint(&mut out, n);
-                        for _ in 0..n {
-                            out.push(b' ');
-                            text_len_str(&mut out, r.bytes());
-                        }
-                        out.push(b'\n');
-                    }
-                    _ => unreachable!("bundle record: unknown tag {tag}"),
+            TAG_BLOCK => {
+                let op = r.byte();
+                let mut block = RecordReader { rest: r.bytes() };
+                while !block.rest.is_empty() {
+                    let tag = block.byte();
+                    decode_fact(&mut out, tag, &mut block, op);
                 }
             }
+            _ => decode_fact(&mut out, tag, &mut r, BLOCK_OP),
         }
     }
     // SAFETY: every value came from a `&str`, every key from a `&'static str`, the rest is ASCII.
     unsafe { String::from_utf8_unchecked(out) }
+}
+
+/// One fact entry (its `tag` read) as its text line; a [`BLOCK_OP`] target becomes `op`.
+fn decode_fact(out: &mut Vec<u8>, tag: u8, r: &mut RecordReader<'_>, op: u8) {
+    let target = match r.byte() {
+        BLOCK_OP => op,
+        target => target,
+    };
+    let key = r.static_str();
+    // Every fact has one word after its key: a length, a number or a boolean.
+    let word = r.word();
+    match tag {
+        TAG_STR => text_fact_str(out, target, key, r.take(word)),
+        TAG_INT => text_fact_int(out, target, key, word as i64),
+        TAG_BOOL => text_fact_bool(out, target, key, word != 0),
+        TAG_INT_STR => {
+            let mut digits = [0u8; 20];
+            let text = int_text(word as i64, &mut digits);
+            text_fact_str(out, target, key, text);
+        }
+        TAG_ARRAY => {
+            text_fact_head(out, target, key);
+            out.push(b'a');
+            let n = word;
+            push_uint(out, n);
+            for _ in 0..n {
+                out.push(b' ');
+                text_len_str(out, r.bytes());
+            }
+            out.push(b'\n');
+        }
+        _ => unreachable!("bundle record: unknown tag {tag}"),
+    }
 }
 
 // --- the contract's text (docs/raw-span-contract.md, "v2: request bundle") ---
@@ -518,7 +565,9 @@ mod tests {
 
     #[test]
     fn encoding_primitives_write_exact_text() {
-        for n in [0usize, 1, 3, 4, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40] {
+        for n in [
+            0usize, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40,
+        ] {
             let text: String = ('a'..='z').cycle().take(n).collect();
             let mut b = b"x".to_vec();
             put(&mut b, text.as_bytes());
