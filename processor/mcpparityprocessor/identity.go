@@ -2,6 +2,7 @@ package mcpparityprocessor
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -32,8 +33,22 @@ func formatTeamScopeValue(v pcommon.Value) string {
 		return "public"
 	}
 	sl := v.Slice()
+	// The common scope is one id: that id itself, without building a string.
+	only, n := "", 0
+	for i := 0; i < sl.Len() && n < 2; i++ {
+		if id := strings.TrimSpace(asText(sl.At(i))); id != "" {
+			only = id
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return "public"
+	case 1:
+		return only
+	}
 	var b strings.Builder
-	n := 0
+	n = 0
 	for i := 0; i < sl.Len(); i++ {
 		id := strings.TrimSpace(asText(sl.At(i)))
 		if id == "" {
@@ -60,9 +75,10 @@ func primaryTeam(scope string) string {
 	if scope == "" || scope == "admin" || scope == "public" {
 		return ""
 	}
-	for _, part := range strings.Split(scope, ",") {
-		part = strings.TrimSpace(part)
-		if part != "" && part != "..." {
+	for rest, more := scope, true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
+		if part = strings.TrimSpace(part); part != "" && part != "..." {
 			return part
 		}
 	}
@@ -128,10 +144,19 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 			team = ""
 		}
 		if team != "" || f.authMethod != "" || env != "" {
+			// A tag whose value is empty or ends with ':' ends with ':' and is left out.
+			tagValues := [...]string{team, f.authMethod, env}
+			n := 0
+			for _, v := range tagValues {
+				if !strings.HasSuffix(v, ":") && v != "" {
+					n++
+				}
+			}
 			tags := out.PutEmptySlice(keyLfTags)
-			for _, tag := range [...]string{"team:" + team, "auth:" + f.authMethod, "env:" + env} {
-				if !strings.HasSuffix(tag, ":") {
-					tags.AppendEmpty().SetStr(p.cut(p.attributeString(keyLfTags, p.validText(tag, c), c), c))
+			tags.EnsureCapacity(n)
+			for i, v := range tagValues {
+				if !strings.HasSuffix(v, ":") && v != "" {
+					tags.AppendEmpty().SetStr(p.tag(tagPrefixes[i], v, c))
 				}
 			}
 		}
@@ -141,6 +166,23 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 		}
 	}
 	p.putBaggage(out, f, c)
+}
+
+// tagPrefixes are the prefixes of the langfuse.trace.tags values, in their order.
+var tagPrefixes = [...]string{"team:", "auth:", "env:"}
+
+// tag is one exported langfuse.trace.tags value, prefix+v with the rules of the key: the value
+// the batch memo holds is found without building prefix+v as a string first.
+func (p *parityProcessor) tag(prefix, v string, c *counts) string {
+	var buf [96]byte
+	b := append(append(buf[:0], prefix...), v...)
+	pol := p.keys.of(p.redactor, keyLfTags)
+	if pol&keyMasked == 0 && c.sanitized != nil && len(b) <= maxMemoValueBytes && utf8.Valid(b) {
+		if clean, ok := c.sanitized.of(pol & keyURLLike)[string(b)]; ok {
+			return p.cut(clean, c)
+		}
+	}
+	return p.cut(p.attributeString(keyLfTags, p.validText(string(b), c), c), c)
 }
 
 // putAbsentStr is create_span's attributes.setdefault: a key the span's own dict holds, even as

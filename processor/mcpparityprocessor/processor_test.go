@@ -299,6 +299,8 @@ func TestTeamScope(t *testing.T) {
 		{name: "five", ids: []string{"a", "b", "c", "d", "e"}, want: "a,b,c,d,e", primary: "a"},
 		{name: "six cut to five", ids: []string{"a", "b", "c", "d", "e", "f"}, want: "a,b,c,d,e,...", primary: "a"},
 		{name: "blank skipped, trimmed", ids: []string{"", " t2 ", "t3"}, want: "t2,t3", primary: "t2"},
+		{name: "one among blanks, trimmed", ids: []string{" ", " t4 ", ""}, want: "t4", primary: "t4"},
+		{name: "two, the second after blanks", ids: []string{"t5", "", " ", "t6"}, want: "t5,t6", primary: "t5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -338,6 +340,25 @@ func TestTraceTagsWithTeam(t *testing.T) {
 	cfg.IdentityAttributes = boolPtr(false)
 	a = spanAt(run(t, cfg, td), 0).Attributes()
 	assert.Equal(t, `["auth:jwt","env:prod"]`, str(t, a, "langfuse.trace.tags"))
+}
+
+// TestTraceTagsSkipAndMemo: a tag whose value ends with ':' is left out (Python keeps only tags
+// not ending with ':'), and every span of a batch gets the same sanitized tags, whether its tag
+// values are sanitized afresh or found in the batch memo.
+func TestTraceTagsSkipAndMemo(t *testing.T) {
+	td, ss := rawTraces()
+	for i := 0; i < 3; i++ {
+		s := rawSpan(ss, "tool.lookup", "tool.lookup")
+		s.Attributes().PutStr("cf.auth.method", "jwt:")
+		s.Attributes().PutEmptySlice("cf.team.ids").AppendEmpty().SetStr("team-a token=abc123")
+	}
+	cfg := langfuseConfig()
+	cfg.DeploymentEnvironment = "prod password=hunter2"
+	out := run(t, cfg, td)
+	for i := 0; i < 3; i++ {
+		a := spanAt(out, i).Attributes()
+		assert.Equal(t, `["team:team-a token=***","env:prod password=***"]`, str(t, a, "langfuse.trace.tags"), "span %d", i)
+	}
 }
 
 func TestTraceNameSanitized(t *testing.T) {
