@@ -13,7 +13,7 @@ func (p *parityProcessor) putFacts(out pcommon.Map, attrs []mapping.Rename, f *s
 		r := &attrs[i]
 		switch {
 		case r.From == "":
-			out.PutStr(r.To, r.Const)
+			c.put(out, r.To, r.Const)
 		case !p.gateOpen(r.Gate):
 			// Python drops the key at export (_should_emit_span_attribute); a required fact must still be there.
 			if _, ok := f.raw.Get(r.From); !ok && r.Required {
@@ -53,7 +53,7 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFac
 		return
 	}
 	if p.keys.of(p.redactor, r.To)&keyMasked != 0 {
-		out.PutStr(r.To, mask)
+		c.put(out, r.To, mask)
 		c.redactions++
 		return
 	}
@@ -114,7 +114,7 @@ func (p *parityProcessor) sanitizeURLValue(key, s string, c *counts) string {
 // sanitize_trace_attribute_value): sanitized first, so a secret whose context lies past the
 // cut is still seen whole.
 func (p *parityProcessor) putStr(out pcommon.Map, key, s string, c *counts) {
-	out.PutStr(key, p.exportString(key, s, c))
+	c.put(out, key, p.exportString(key, s, c))
 }
 
 // exportString is the value putStr writes under key: valid UTF-8, sanitized, then bounded.
@@ -172,7 +172,7 @@ func (p *parityProcessor) sanitizeValue(urlLike keyPolicy, s string) string {
 // putUntrusted writes a fact that broke the contract (wrong type): every rule applies whatever
 // its key (scrubString), not only the URL rules a url.* key gets from Python.
 func (p *parityProcessor) putUntrusted(out pcommon.Map, key, s string, c *counts) {
-	out.PutStr(key, p.scrubString(key, s, c))
+	c.put(out, key, p.scrubString(key, s, c))
 }
 
 // bound makes s valid UTF-8 and at most max_trace_payload_size characters, without sanitizing:

@@ -30,9 +30,9 @@ func (p *parityProcessor) putDerived(out pcommon.Map, r *mapping.Rename, f *span
 			uri = asText(v)
 		}
 		if strings.Contains(uri, "{") && strings.Contains(uri, "}") {
-			out.PutStr(r.To, "template")
+			c.put(out, r.To, "template")
 		} else {
-			out.PutStr(r.To, "static")
+			c.put(out, r.To, "static")
 		}
 	case mapping.DeriveHTTPURL:
 		if ok && strings.HasPrefix(asText(v), "http") {

@@ -156,13 +156,13 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 			tags.EnsureCapacity(n)
 			for i, v := range tagValues {
 				if !strings.HasSuffix(v, ":") && v != "" {
-					tags.AppendEmpty().SetStr(p.tag(tagPrefixes[i], v, c))
+					c.setStr(tags.AppendEmpty(), p.tag(tagPrefixes[i], v, c))
 				}
 			}
 		}
 		p.putSpare(out, keyLfTraceName, p.traceName(span.Name(), op, out), f, c)
 		if !f.failed() {
-			out.PutStr(keyLfLevel, "DEFAULT") // a failure sets ERROR after the error keys (set_span_error)
+			c.put(out, keyLfLevel, "DEFAULT") // a failure sets ERROR after the error keys (set_span_error)
 		}
 	}
 	p.putBaggage(out, f, c)

@@ -123,6 +123,9 @@ type counts struct {
 	// sanitized memoizes attributeString within the batch (its spans repeat the same
 	// identities, tools and URLs); nil until the first short value.
 	sanitized *sanitizedMemo
+	// scratch holds the batch's donors and the map each transform builds its exported
+	// attributes in (spare.go); nil until the first transform.
+	scratch *transformScratch
 }
 
 // scopeTrust is what an instrumentation scope tells about its spans.
@@ -167,7 +170,7 @@ func foldScopeName(name string) string {
 
 func (p *parityProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
 	var c counts
-	defer c.releaseMemo()
+	defer c.release()
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)

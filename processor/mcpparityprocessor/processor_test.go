@@ -872,3 +872,57 @@ func TestRedactionCountIsExact(t *testing.T) {
 	assert.Zero(t, redactions(`{"note":"*** was REDACTED upstream","url":"https://h/?api_key=REDACTED"}`))
 	assert.Equal(t, int64(1), redactions(`{"note":"*** was REDACTED upstream","q":"token=abc"}`))
 }
+
+// TestBatchIndependence: a span exports the same whatever spans come before it in its batch. The
+// batch shares a memo of sanitized values, a scratch map and the donors (the string values left
+// in earlier spans' raw maps, raw secrets included, reused for exported strings): none of them
+// may leak one span's values into another's. Every span of the mixed bench batch is processed
+// alone and compared with its form in the whole batch.
+func TestBatchIndependence(t *testing.T) {
+	raw, err := os.ReadFile("testdata/bench/mixed_1000.json")
+	require.NoError(t, err)
+	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
+	require.NoError(t, err)
+	alone := make([]ptrace.Traces, 0, td.SpanCount())
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				one := ptrace.NewTraces()
+				rs := one.ResourceSpans().AppendEmpty()
+				rss.At(i).Resource().CopyTo(rs.Resource())
+				ss := rs.ScopeSpans().AppendEmpty()
+				sss.At(j).Scope().CopyTo(ss.Scope())
+				spans.At(k).CopyTo(ss.Spans().AppendEmpty())
+				alone = append(alone, one)
+			}
+		}
+	}
+	batch := allSpans(run(t, langfuseConfig(), td))
+	require.Len(t, batch, len(alone))
+	for i, one := range alone {
+		want := spanAt(run(t, langfuseConfig(), one), 0)
+		got := batch[i]
+		require.Equal(t, want.Attributes().AsRaw(), got.Attributes().AsRaw(), "span %d (%s)", i, got.Name())
+		require.Equal(t, want.Name(), got.Name())
+		require.Equal(t, want.Status().Message(), got.Status().Message())
+	}
+}
+
+// allSpans lists the spans of td in order.
+func allSpans(td ptrace.Traces) []ptrace.Span {
+	var out []ptrace.Span
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				out = append(out, spans.At(k))
+			}
+		}
+	}
+	return out
+}

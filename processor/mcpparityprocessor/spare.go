@@ -1,11 +1,15 @@
 package mcpparityprocessor
 
-import "go.opentelemetry.io/collector/pdata/pcommon"
+import (
+	"sync"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
 
 // putSpare is putStr that writes the exported string into a spare raw value of the span
 // (spanFacts.spares: a request-context fact already read, that no later rule reads) instead of
-// allocating a new one; without a spare it is putStr. The raw map the spare leaves empty is
-// replaced by the exported one at the end of the transform.
+// allocating a new one; without a spare it is c.put (a donor, else a new value). The raw map
+// the spare leaves empty is replaced by the exported one at the end of the transform.
 func (p *parityProcessor) putSpare(out pcommon.Map, key, s string, f *spanFacts, c *counts) {
 	clean := p.exportString(key, s, c)
 	if f.nSpares > 0 {
@@ -16,5 +20,91 @@ func (p *parityProcessor) putSpare(out pcommon.Map, key, s string, f *spanFacts,
 		dest.SetStr(clean)
 		return
 	}
-	out.PutStr(key, clean)
+	c.put(out, key, clean)
+}
+
+// transformScratch is what the transforms of one batch reuse: the map each builds its exported
+// attributes in (emptied when it moves into the span), and the donors.
+//
+// Donors: the string values a transformed span's raw map still holds at its end (payloads,
+// facts that were copied rather than moved) would be garbage once the exported map replaces
+// the raw one. They are kept, up to maxDonors, and the next spans of the batch write exported
+// strings into them instead of allocating a new value per attribute. A donor is always
+// overwritten at once (put, setStr): its raw text never reaches an exported value.
+type transformScratch struct {
+	out     pcommon.Map
+	donors  pcommon.Slice // donors[:nDonors] hold a string value each; the rest are empty
+	nDonors int
+}
+
+const maxDonors = 32
+
+// scratches keeps the scratch of finished batches, emptied, so a batch does not allocate one.
+var scratches = sync.Pool{New: func() any {
+	s := &transformScratch{out: pcommon.NewMap(), donors: pcommon.NewSlice()}
+	s.donors.EnsureCapacity(maxDonors)
+	return s
+}}
+
+// transformScratch returns the batch's scratch.
+func (c *counts) transformScratch() *transformScratch {
+	if c.scratch == nil {
+		c.scratch = scratches.Get().(*transformScratch)
+	}
+	return c.scratch
+}
+
+// release returns what the batch borrowed: its memo and its scratch, emptied (the donors must
+// not keep the batch's raw strings alive).
+func (c *counts) release() {
+	c.releaseMemo()
+	if s := c.scratch; s != nil {
+		s.out.Clear()
+		s.donors.RemoveIf(func(pcommon.Value) bool { return true })
+		s.nDonors = 0
+		scratches.Put(s)
+		c.scratch = nil
+	}
+}
+
+// donate keeps the string values left in raw (a transformed span's raw map, about to be
+// replaced) as donors.
+func (s *transformScratch) donate(raw pcommon.Map) {
+	if s.nDonors == maxDonors {
+		return
+	}
+	raw.Range(func(_ string, v pcommon.Value) bool {
+		if v.Type() != pcommon.ValueTypeStr {
+			return true
+		}
+		if s.nDonors == s.donors.Len() {
+			v.MoveTo(s.donors.AppendEmpty())
+		} else {
+			v.MoveTo(s.donors.At(s.nDonors))
+		}
+		s.nDonors++
+		return s.nDonors < maxDonors
+	})
+}
+
+// put is out.PutStr(key, s), written into a donor when the batch has one.
+func (c *counts) put(out pcommon.Map, key, s string) {
+	d := c.scratch
+	if d == nil || d.nDonors == 0 {
+		out.PutStr(key, s)
+		return
+	}
+	d.nDonors--
+	dest := out.PutEmpty(key)
+	d.donors.At(d.nDonors).MoveTo(dest)
+	dest.SetStr(s)
+}
+
+// setStr is v.SetStr(s), written into a donor when the batch has one.
+func (c *counts) setStr(v pcommon.Value, s string) {
+	if d := c.scratch; d != nil && d.nDonors > 0 {
+		d.nDonors--
+		d.donors.At(d.nDonors).MoveTo(v)
+	}
+	v.SetStr(s)
 }

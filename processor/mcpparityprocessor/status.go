@@ -49,12 +49,12 @@ func (p *parityProcessor) setError(span ptrace.Span, out pcommon.Map, f *spanFac
 	}
 	out.PutBool(keyError, true)
 	if typeName != "" {
-		out.PutStr(keyErrorType, typeName)
+		c.put(out, keyErrorType, typeName)
 	}
-	out.PutStr(keyErrorMessage, msg)
+	c.put(out, keyErrorMessage, msg)
 	if p.langfuse {
-		out.PutStr(keyLfLevel, "ERROR")
-		out.PutStr(keyLfStatusMsg, msg)
+		c.put(out, keyLfLevel, "ERROR")
+		c.put(out, keyLfStatusMsg, msg)
 	}
 	span.Status().SetCode(ptrace.StatusCodeError)
 	span.Status().SetMessage(msg) // D1
@@ -77,9 +77,9 @@ func (p *parityProcessor) setError(span ptrace.Span, out pcommon.Map, f *spanFac
 	ea := keep.Attributes()
 	ea.Clear()
 	if typeName != "" {
-		ea.PutStr(keyExcType, typeName)
+		c.put(ea, keyExcType, typeName)
 	}
-	ea.PutStr(keyExcMessage, msg)
+	c.put(ea, keyExcMessage, msg)
 	ea.PutBool(keyExcEscaped, true)
 }
 

@@ -77,7 +77,9 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 		return
 	}
 	op := f.op
-	out := pcommon.NewMap()
+	s := c.transformScratch()
+	out := s.out
+	out.Clear() // empty after the last MoveTo, unless a transform panicked
 	out.EnsureCapacity(outputCapacity(op))
 
 	if op.Name != "" {
@@ -111,6 +113,7 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	if f.malformed || c.bounded {
 		c.malformed++
 	}
+	s.donate(raw)
 	out.MoveTo(raw)
 }
 
