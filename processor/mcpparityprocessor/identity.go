@@ -152,8 +152,7 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 					n++
 				}
 			}
-			tags := out.PutEmptySlice(keyLfTags)
-			tags.EnsureCapacity(n)
+			tags := p.tagsSlice(out, f, n, c)
 			for i, v := range tagValues {
 				if !strings.HasSuffix(v, ":") && v != "" {
 					c.setStr(tags.AppendEmpty(), p.tag(tagPrefixes[i], v, c))
@@ -166,6 +165,37 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 		}
 	}
 	p.putBaggage(out, f, c)
+}
+
+// tagsSlice puts an empty langfuse.trace.tags with room for n values. When no later rule of the
+// op reads the raw token teams (a string array, already read into team.scope), that value
+// becomes the tags slice: its array is reused and its strings are donated to the tags.
+func (p *parityProcessor) tagsSlice(out pcommon.Map, f *spanFacts, n int, c *counts) pcommon.Slice {
+	if !f.hasTeamIDs || f.teamIDs.Type() != pcommon.ValueTypeSlice || readsTeamIDsAfterEnrich(f.op) {
+		tags := out.PutEmptySlice(keyLfTags)
+		tags.EnsureCapacity(n)
+		return tags
+	}
+	dest := out.PutEmpty(keyLfTags)
+	f.teamIDs.MoveTo(dest)
+	f.hasTeamIDs = false
+	tags := dest.Slice()
+	c.transformScratch().donateItems(tags)
+	tags.RemoveIf(func(pcommon.Value) bool { return true }) // keeps the array
+	tags.EnsureCapacity(n)
+	return tags
+}
+
+// readsTeamIDsAfterEnrich reports whether a rule that runs after enrich (finishOp: the outcome
+// rows, the success mark, the output capture) reads the raw token teams.
+func readsTeamIDsAfterEnrich(op *mapping.Op) bool {
+	for i := range op.OutcomeAttributes {
+		if op.OutcomeAttributes[i].From == mapping.KeyTeamIDs {
+			return true
+		}
+	}
+	return op.SuccessMarked == mapping.KeyTeamIDs || op.ResultFlag == mapping.KeyTeamIDs ||
+		(op.Output != nil && (op.Output.RawKey == mapping.KeyTeamIDs || op.Output.OriginalSizeKey == mapping.KeyTeamIDs))
 }
 
 // tagPrefixes are the prefixes of the langfuse.trace.tags values, in their order.

@@ -77,14 +77,28 @@ func (s *transformScratch) donate(raw pcommon.Map) {
 		if v.Type() != pcommon.ValueTypeStr {
 			return true
 		}
-		if s.nDonors == s.donors.Len() {
-			v.MoveTo(s.donors.AppendEmpty())
-		} else {
-			v.MoveTo(s.donors.At(s.nDonors))
-		}
-		s.nDonors++
+		s.keep(v)
 		return s.nDonors < maxDonors
 	})
+}
+
+// donateItems keeps the string items of sl (a raw array about to be emptied) as donors.
+func (s *transformScratch) donateItems(sl pcommon.Slice) {
+	for i := 0; i < sl.Len() && s.nDonors < maxDonors; i++ {
+		if v := sl.At(i); v.Type() == pcommon.ValueTypeStr {
+			s.keep(v)
+		}
+	}
+}
+
+// keep moves v into the donors (there is room).
+func (s *transformScratch) keep(v pcommon.Value) {
+	if s.nDonors == s.donors.Len() {
+		v.MoveTo(s.donors.AppendEmpty())
+	} else {
+		v.MoveTo(s.donors.At(s.nDonors))
+	}
+	s.nDonors++
 }
 
 // put is out.PutStr(key, s), written into a donor when the batch has one.

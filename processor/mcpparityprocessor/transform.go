@@ -52,6 +52,9 @@ type spanFacts struct {
 	// the heap.)
 	spares  [7]pcommon.Value
 	nSpares int
+	// teamIDs is the raw token teams value (cf.team.ids), when the span has one.
+	teamIDs    pcommon.Value
+	hasTeamIDs bool
 }
 
 func (f *spanFacts) isBlocked(key string) bool {
@@ -211,8 +214,9 @@ func (f *spanFacts) read(span ptrace.Span) {
 			f.malformed = true
 		}
 	}
+	f.teamIDs, f.hasTeamIDs = cv.get(slotTeamIDs)
 	if f.authMethod != "" || f.hasUserEmail || f.hasIsAdmin {
-		f.teamScope = teamScopeOf(cv.get(slotTeamIDs))
+		f.teamScope = teamScopeOf(f.teamIDs, f.hasTeamIDs)
 	}
 	f.spanStatusErr = span.Status().Code() == ptrace.StatusCodeError
 	events := span.Events()
