@@ -9,6 +9,7 @@ import (
 
 // putFacts writes a row's attributes in order: constants, gated keys, derived values, facts.
 func (p *parityProcessor) putFacts(out pcommon.Map, attrs []mapping.Rename, f *spanFacts, c *counts) {
+	keys := p.rowKeys(attrs)
 	for i := range attrs {
 		r := &attrs[i]
 		switch {
@@ -20,9 +21,9 @@ func (p *parityProcessor) putFacts(out pcommon.Map, attrs []mapping.Rename, f *s
 				f.malformed = true
 			}
 		case r.Derive != mapping.DeriveNone:
-			p.putDerived(out, r, f, c)
+			p.putDerived(out, r, keys[i], f, c)
 		default:
-			p.putFact(out, r, f, c)
+			p.putFact(out, r, keys[i], f, c)
 		}
 	}
 }
@@ -37,8 +38,8 @@ func (p *parityProcessor) gateOpen(g mapping.Gate) bool {
 	return true
 }
 
-// putFact copies one raw fact to its Python key, type-checked and sanitized.
-func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFacts, c *counts) {
+// putFact copies one raw fact to its Python key (k, r.To with its policy), type-checked and sanitized.
+func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, k exportKey, f *spanFacts, c *counts) {
 	v, ok := f.raw.Get(r.From)
 	if !ok {
 		if r.Required {
@@ -46,13 +47,13 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFac
 		}
 		switch {
 		case r.Default != "":
-			p.putStr(out, r.To, r.Default, c)
+			p.putStr(out, k, r.Default, c)
 		case r.Explicit:
 			f.blocked = append(f.blocked, r.To)
 		}
 		return
 	}
-	if p.keys.of(p.redactor, r.To)&keyMasked != 0 {
+	if k.pol&keyMasked != 0 {
 		c.put(out, r.To, mask)
 		c.redactions++
 		return
@@ -91,11 +92,11 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFac
 				s = p.redactor.SanitizeText(p.bound(s, c)) // D8: then putStr applies the key's rules
 			}
 			if r.SoleReader {
-				clean := p.exportString(r.To, s, c)
+				clean := p.exportString(k, s, c)
 				moveFact(out, r.To, v).SetStr(clean) // the raw string value is reused, not reallocated
 				return
 			}
-			p.putStr(out, r.To, s, c)
+			p.putStr(out, k, s, c)
 			return
 		}
 	}
@@ -113,14 +114,14 @@ func (p *parityProcessor) sanitizeURLValue(key, s string, c *counts) string {
 // putStr sanitizes and then bounds one exported string (set_span_attribute →
 // sanitize_trace_attribute_value): sanitized first, so a secret whose context lies past the
 // cut is still seen whole.
-func (p *parityProcessor) putStr(out pcommon.Map, key, s string, c *counts) {
-	c.put(out, key, p.exportString(key, s, c))
+func (p *parityProcessor) putStr(out pcommon.Map, k exportKey, s string, c *counts) {
+	c.put(out, k.name, p.exportString(k, s, c))
 }
 
-// exportString is the value putStr writes under key: valid UTF-8, sanitized, then bounded.
-func (p *parityProcessor) exportString(key, s string, c *counts) string {
+// exportString is the value putStr writes under k: valid UTF-8, sanitized, then bounded.
+func (p *parityProcessor) exportString(k exportKey, s string, c *counts) string {
 	// A value the batch memo holds was valid UTF-8 when it was stored: the check is skipped.
-	pol := p.keys.of(p.redactor, key)
+	pol := k.pol
 	if clean, ok := c.memoized(pol, s); ok {
 		if clean != s {
 			c.redactions++

@@ -94,26 +94,27 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 		if email == "" {
 			email = "anonymous"
 		}
-		p.putSpare(out, keyUserEmail, email, f, c)
+		p.putSpare(out, p.ck.userEmail, email, f, c)
 		scope := f.teamScope
 		if scope == "" {
 			scope = "admin"
 		}
-		p.putSpare(out, keyTeamScope, scope, f, c)
+		p.putSpare(out, p.ck.teamScope, scope, f, c)
 	}
+	afterIdentity := p.rowKeys(op.AfterIdentity)
 	for i := range op.AfterIdentity {
-		p.putFact(out, &op.AfterIdentity[i], f, c)
+		p.putFact(out, &op.AfterIdentity[i], afterIdentity[i], f, c)
 	}
 	if op.Input != nil && p.langfuse && p.captures(p.captureIn, op) {
 		p.putPayload(out, op.Input, f, c)
 	}
 	if f.correlationID != "" {
-		p.putAbsentStr(out, keyCorrelationID, f.correlationID, f, c)
-		p.putAbsentStr(out, keyRequestID, f.correlationID, f, c)
+		p.putAbsentStr(out, p.ck.correlationID, f.correlationID, f, c)
+		p.putAbsentStr(out, p.ck.requestID, f.correlationID, f, c)
 	}
 	if p.identity {
 		if f.userEmail != "" {
-			p.putAbsentStr(out, keyUserEmail, f.userEmail, f, c)
+			p.putAbsentStr(out, p.ck.userEmail, f.userEmail, f, c)
 		}
 		if f.userEmail != "" || f.isAdmin {
 			if _, ok := out.Get(keyUserIsAdmin); !ok {
@@ -121,24 +122,24 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 			}
 		}
 		if f.teamScope != "" {
-			p.putAbsentStr(out, keyTeamScope, f.teamScope, f, c)
+			p.putAbsentStr(out, p.ck.teamScope, f.teamScope, f, c)
 		}
 		if f.teamName != "" {
-			p.putAbsentStr(out, keyTeamName, f.teamName, f, c)
+			p.putAbsentStr(out, p.ck.teamName, f.teamName, f, c)
 		}
 	}
 	if f.authMethod != "" {
-		p.putSpare(out, keyAuthMethod, f.authMethod, f, c)
+		p.putSpare(out, p.ck.authMethod, f.authMethod, f, c)
 	}
 	if p.langfuse {
 		if p.identity && f.userEmail != "" {
-			p.putSpare(out, keyLfUserID, f.userEmail, f, c)
+			p.putSpare(out, p.ck.lfUserID, f.userEmail, f, c)
 		}
 		if f.sessionID != "" {
-			p.putSpare(out, keyLfSessionID, f.sessionID, f, c)
+			p.putSpare(out, p.ck.lfSessionID, f.sessionID, f, c)
 		}
 		env := p.cfg.DeploymentEnvironment
-		p.putSpare(out, keyLfEnvironment, env, f, c)
+		p.putSpare(out, p.ck.lfEnvironment, env, f, c)
 		team := primaryTeam(f.teamScope)
 		if !p.identity {
 			team = ""
@@ -159,7 +160,7 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 				}
 			}
 		}
-		p.putSpare(out, keyLfTraceName, p.traceName(span.Name(), op, out), f, c)
+		p.putSpare(out, p.ck.lfTraceName, p.traceName(span.Name(), op, out), f, c)
 		if !f.failed() {
 			c.put(out, keyLfLevel, "DEFAULT") // a failure sets ERROR after the error keys (set_span_error)
 		}
@@ -206,20 +207,20 @@ var tagPrefixes = [...]string{"team:", "auth:", "env:"}
 func (p *parityProcessor) tag(prefix, v string, c *counts) string {
 	var buf [96]byte
 	b := append(append(buf[:0], prefix...), v...)
-	pol := p.keys.of(p.redactor, keyLfTags)
+	pol := p.ck.lfTags.pol
 	if pol&keyMasked == 0 && c.sanitized != nil && len(b) <= maxMemoValueBytes && utf8.Valid(b) {
 		if clean, ok := c.sanitized.of(pol & keyURLLike)[string(b)]; ok {
 			return p.cut(clean, c)
 		}
 	}
-	return p.cut(p.attributeString(keyLfTags, p.validText(string(b), c), c), c)
+	return p.cut(p.sanitizeUnder(pol, p.validText(string(b), c), c), c)
 }
 
 // putAbsentStr is create_span's attributes.setdefault: a key the span's own dict holds, even as
 // None (blocked), keeps its value.
-func (p *parityProcessor) putAbsentStr(out pcommon.Map, key, s string, f *spanFacts, c *counts) {
-	if _, ok := out.Get(key); !ok && !f.isBlocked(key) {
-		p.putSpare(out, key, s, f, c)
+func (p *parityProcessor) putAbsentStr(out pcommon.Map, k exportKey, s string, f *spanFacts, c *counts) {
+	if _, ok := out.Get(k.name); !ok && !f.isBlocked(k.name) {
+		p.putSpare(out, k, s, f, c)
 	}
 }
 

@@ -19,6 +19,75 @@ const (
 // keyPolicies maps every key the processor writes to its policy; read-only after newKeyPolicies.
 type keyPolicies map[string]keyPolicy
 
+// exportKey is a key the processor writes with its policy, looked up once per processor (a
+// lookup per exported value costs a string hash).
+type exportKey struct {
+	name string
+	pol  keyPolicy
+}
+
+// key is the exportKey of name.
+func (p *parityProcessor) key(name string) exportKey {
+	return exportKey{name, p.keys.of(p.redactor, name)}
+}
+
+// createSpanKeys are the keys create_span and the Langfuse mapping add, with their policies.
+type createSpanKeys struct {
+	correlationID, requestID, userEmail, teamScope, teamName, authMethod,
+	lfUserID, lfSessionID, lfEnvironment, lfTraceName, lfTags exportKey
+}
+
+func (p *parityProcessor) newCreateSpanKeys() createSpanKeys {
+	return createSpanKeys{
+		correlationID: p.key(keyCorrelationID), requestID: p.key(keyRequestID),
+		userEmail: p.key(keyUserEmail), teamScope: p.key(keyTeamScope), teamName: p.key(keyTeamName),
+		authMethod: p.key(keyAuthMethod), lfUserID: p.key(keyLfUserID), lfSessionID: p.key(keyLfSessionID),
+		lfEnvironment: p.key(keyLfEnvironment), lfTraceName: p.key(keyLfTraceName), lfTags: p.key(keyLfTags),
+	}
+}
+
+// newRowKeys maps each row list of the table (an op's attributes, variants, after-identity and
+// outcome rows), by its first row, to the exportKeys of its rows' Python keys.
+func (p *parityProcessor) newRowKeys() map[*mapping.Rename][]exportKey {
+	m := map[*mapping.Rename][]exportKey{}
+	add := func(rows []mapping.Rename) {
+		if len(rows) == 0 {
+			return
+		}
+		keys := make([]exportKey, len(rows))
+		for i := range rows {
+			keys[i] = p.key(rows[i].To)
+		}
+		m[&rows[0]] = keys
+	}
+	for i := range mapping.Table {
+		op := &mapping.Table[i]
+		add(op.Attributes)
+		add(op.AfterIdentity)
+		add(op.OutcomeAttributes)
+		for _, v := range op.Variants {
+			add(v)
+		}
+	}
+	return m
+}
+
+// rowKeys returns the exportKeys of rows (a row list of the table; another list gets its keys
+// computed).
+func (p *parityProcessor) rowKeys(rows []mapping.Rename) []exportKey {
+	if len(rows) == 0 {
+		return nil
+	}
+	if keys, ok := p.rowKeyTable[&rows[0]]; ok && len(keys) == len(rows) {
+		return keys
+	}
+	keys := make([]exportKey, len(rows))
+	for i := range rows {
+		keys[i] = p.key(rows[i].To)
+	}
+	return keys
+}
+
 func newKeyPolicies(r *redact.Redactor) keyPolicies {
 	kp := keyPolicies{}
 	add := func(key string) {

@@ -55,7 +55,10 @@ type parityProcessor struct {
 	telemetry *metadata.TelemetryBuilder
 	redactor  *redact.Redactor
 	keys      keyPolicies // the redact and URL policy of every key the processor writes
-	rawScopes map[string]struct{}
+	// ck and rowKeyTable are the processor's keys with their policies (keypolicy.go).
+	ck          createSpanKeys
+	rowKeyTable map[*mapping.Rename][]exportKey
+	rawScopes   map[string]struct{}
 	// rawScopesFolded are the raw scope names folded (foldScopeName): a scope containing one is ours.
 	rawScopesFolded []string
 	captureIn       map[string]struct{}
@@ -89,6 +92,8 @@ func newParityProcessor(set processor.Settings, cfg *Config) (*parityProcessor, 
 		baggageKeys: toSet(cfg.Baggage.AllowedKeys),
 	}
 	p.keys = newKeyPolicies(p.redactor)
+	p.ck = p.newCreateSpanKeys()
+	p.rowKeyTable = p.newRowKeys()
 	// The contract's own scope name stays ours even when raw_scope_names lists others.
 	for _, n := range append([]string{defaultRawScopeName}, cfg.RawScopeNames...) {
 		if f := foldScopeName(n); f != "" {

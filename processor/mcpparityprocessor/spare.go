@@ -10,17 +10,17 @@ import (
 // (spanFacts.spares: a request-context fact already read, that no later rule reads) instead of
 // allocating a new one; without a spare it is c.put (a donor, else a new value). The raw map
 // the spare leaves empty is replaced by the exported one at the end of the transform.
-func (p *parityProcessor) putSpare(out pcommon.Map, key, s string, f *spanFacts, c *counts) {
-	clean := p.exportString(key, s, c)
+func (p *parityProcessor) putSpare(out pcommon.Map, k exportKey, s string, f *spanFacts, c *counts) {
+	clean := p.exportString(k, s, c)
 	if f.nSpares > 0 {
 		f.nSpares--
 		spare := f.spares[f.nSpares]
-		dest := out.PutEmpty(key)
+		dest := out.PutEmpty(k.name)
 		spare.MoveTo(dest)
 		dest.SetStr(clean)
 		return
 	}
-	c.put(out, key, clean)
+	c.put(out, k.name, clean)
 }
 
 // transformScratch is what the transforms of one batch reuse: the map each builds its exported

@@ -86,13 +86,13 @@ func (p *parityProcessor) setError(span ptrace.Span, out pcommon.Map, f *spanFac
 // finishRequest applies the request root's rules (OpenTelemetryRequestMiddleware).
 func (p *parityProcessor) finishRequest(span ptrace.Span, out pcommon.Map, f *spanFacts, c *counts) {
 	if f.fromHeader && f.correlationID != "" {
-		p.putStr(out, keyCorrelationID, f.correlationID, c)
+		p.putStr(out, p.ck.correlationID, f.correlationID, c)
 	}
 	if v, ok := f.raw.Get(mapping.KeyHTTPResponseStatusCode); ok {
 		if v.Type() == pcommon.ValueTypeInt {
 			out.PutInt(mapping.KeyHTTPResponseStatusCode, v.Int())
 		} else {
-			p.putStr(out, mapping.KeyHTTPResponseStatusCode, asText(v), c)
+			p.putStr(out, p.key(mapping.KeyHTTPResponseStatusCode), asText(v), c)
 		}
 	}
 	p.putBaggage(out, f, c)
