@@ -926,3 +926,29 @@ func allSpans(td ptrace.Traces) []ptrace.Span {
 	}
 	return out
 }
+
+// TestDonorsCarryNoRawText: the donors a batch leaves for the next one hold no raw text (a
+// secret of the last batch's payload), and the next batch's exported values are its own.
+func TestDonorsCarryNoRawText(t *testing.T) {
+	p, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), langfuseConfig())
+	require.NoError(t, err)
+	td, ss := rawTraces()
+	toolInvoke(ss, `{"q":"sk-live-secret-one"}`, `{"content":[{"type":"text","text":"sk-live-secret-two"}],"isError":false}`)
+	var c counts
+	p.transformSafe(spanAt(td, 0), &c)
+	s := c.transformScratch()
+	require.Positive(t, s.nDonors, "the raw payloads are left as donors")
+	c.release()
+	for i := 0; i < s.nDonors; i++ {
+		assert.Empty(t, s.donors.At(i).Str(), "donor %d", i)
+	}
+	c.scratch = s // the next batch gets this scratch
+	td2, ss2 := rawTraces()
+	toolInvoke(ss2, `{"q":"fine"}`, "")
+	p.transformSafe(spanAt(td2, 0), &c)
+	spanAt(td2, 0).Attributes().Range(func(k string, v pcommon.Value) bool {
+		assert.NotContains(t, v.AsString(), "secret", k)
+		return true
+	})
+	assert.Equal(t, `{"q":"fine"}`, str(t, spanAt(td2, 0).Attributes(), "langfuse.observation.input"))
+}

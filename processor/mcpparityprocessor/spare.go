@@ -28,9 +28,10 @@ func (p *parityProcessor) putSpare(out pcommon.Map, k exportKey, s string, f *sp
 //
 // Donors: the string values a transformed span's raw map still holds at its end (payloads,
 // facts that were copied rather than moved) would be garbage once the exported map replaces
-// the raw one. They are kept, up to maxDonors, and the next spans of the batch write exported
-// strings into them instead of allocating a new value per attribute. A donor is always
-// overwritten at once (put, setStr): its raw text never reaches an exported value.
+// the raw one. They are kept, up to maxDonors, and the next spans (of the batch, or of a later
+// batch that gets the scratch from the pool) write exported strings into them instead of
+// allocating a new value per attribute. A donor is always overwritten at once (put, setStr):
+// its raw text never reaches an exported value, and a batch's end empties every donor.
 type transformScratch struct {
 	out     pcommon.Map
 	donors  pcommon.Slice // donors[:nDonors] hold a string value each; the rest are empty
@@ -54,14 +55,15 @@ func (c *counts) transformScratch() *transformScratch {
 	return c.scratch
 }
 
-// release returns what the batch borrowed: its memo and its scratch, emptied (the donors must
-// not keep the batch's raw strings alive).
+// release returns what the batch borrowed: its memo and its scratch. The donors stay for the
+// next batch, emptied: they must not keep the batch's raw strings alive.
 func (c *counts) release() {
 	c.releaseMemo()
 	if s := c.scratch; s != nil {
 		s.out.Clear()
-		s.donors.RemoveIf(func(pcommon.Value) bool { return true })
-		s.nDonors = 0
+		for i := 0; i < s.nDonors; i++ {
+			s.donors.At(i).SetStr("")
+		}
 		scratches.Put(s)
 		c.scratch = nil
 	}
