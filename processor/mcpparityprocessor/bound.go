@@ -120,20 +120,50 @@ func (p *parityProcessor) putStr(out pcommon.Map, k exportKey, s string, c *coun
 
 // exportString is the value putStr writes under k: valid UTF-8, sanitized, then bounded.
 func (p *parityProcessor) exportString(k exportKey, s string, c *counts) string {
-	// A value the batch memo holds was valid UTF-8 when it was stored: the check is skipped.
-	pol := k.pol
-	if clean, ok := c.memoized(pol, s); ok {
-		if clean != s {
+	// The spans of a request, adjacent in a batch, export the same value under a key again and
+	// again: the key's slot holds its last value and answer, found by one comparison. A value
+	// the slot or the batch memo holds was valid UTF-8 when it was stored: the check is skipped.
+	last := c.lastOf(k)
+	if last != nil && last.set && last.s == s {
+		if last.clean != s {
 			c.redactions++
 		}
-		return p.cut(clean, c)
+		return p.cut(last.clean, c)
 	}
-	s = p.validText(s, c)
-	clean := p.sanitizeUnder(pol, s, c)
+	pol := k.pol
+	clean, ok := c.memoized(pol, s)
+	if !ok {
+		valid := p.validText(s, c)
+		clean = p.sanitizeUnder(pol, valid, c)
+		if valid != s { // repaired: not remembered, so a later value is checked again
+			last = nil
+		}
+		s = valid
+	}
+	c.remember(last, k.slot, s, clean)
 	if clean != s {
 		c.redactions++
 	}
 	return p.cut(clean, c)
+}
+
+// lastOf is the slot of k in the batch (the last value exported under k), nil without one.
+func (c *counts) lastOf(k exportKey) *lastExport {
+	if k.slot < 0 || c.scratch == nil || int(k.slot) >= len(c.scratch.last) {
+		return nil
+	}
+	return &c.scratch.last[k.slot]
+}
+
+// remember keeps s (valid UTF-8) and its answer clean in the slot last (of slot number slot).
+func (c *counts) remember(last *lastExport, slot int32, s, clean string) {
+	if last == nil || len(s) > maxMemoValueBytes {
+		return
+	}
+	if !last.set {
+		c.scratch.touched = append(c.scratch.touched, slot)
+	}
+	*last = lastExport{s: s, clean: clean, set: true}
 }
 
 // moveFact moves the raw value v (of a fact no later rule reads: Rename.SoleReader) to key in

@@ -117,8 +117,8 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 			p.putAbsentStr(out, p.ck.userEmail, f.userEmail, f, c)
 		}
 		if f.userEmail != "" || f.isAdmin {
-			if _, ok := out.Get(keyUserIsAdmin); !ok {
-				out.PutBool(keyUserIsAdmin, f.isAdmin)
+			if v, present := out.GetOrPutEmpty(keyUserIsAdmin); !present {
+				v.SetBool(f.isAdmin)
 			}
 		}
 		if f.teamScope != "" {
@@ -156,7 +156,7 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 			tags := p.tagsSlice(out, f, n, c)
 			for i, v := range tagValues {
 				if !strings.HasSuffix(v, ":") && v != "" {
-					c.setStr(tags.AppendEmpty(), p.tag(tagPrefixes[i], v, c))
+					c.setStr(tags.AppendEmpty(), p.tag(i, v, c))
 				}
 			}
 		}
@@ -202,25 +202,39 @@ func readsTeamIDsAfterEnrich(op *mapping.Op) bool {
 // tagPrefixes are the prefixes of the langfuse.trace.tags values, in their order.
 var tagPrefixes = [...]string{"team:", "auth:", "env:"}
 
-// tag is one exported langfuse.trace.tags value, prefix+v with the rules of the key: the value
-// the batch memo holds is found without building prefix+v as a string first.
-func (p *parityProcessor) tag(prefix, v string, c *counts) string {
-	var buf [96]byte
-	b := append(append(buf[:0], prefix...), v...)
-	pol := p.ck.lfTags.pol
-	if pol&keyMasked == 0 && c.sanitized != nil && len(b) <= maxMemoValueBytes && utf8.Valid(b) {
-		if clean, ok := c.sanitized.of(pol & keyURLLike)[string(b)]; ok {
-			return p.cut(clean, c)
-		}
+// tag is exported langfuse.trace.tags value i, tagPrefixes[i]+v with the rules of the key: the
+// tag's slot (the last value of the tag in the batch) or the batch memo answers without building
+// prefix+v as a string first.
+func (p *parityProcessor) tag(i int, v string, c *counts) string {
+	last := c.lastOf(p.tagKeys[i])
+	if last != nil && last.set && last.s == v {
+		return p.cut(last.clean, c)
 	}
-	return p.cut(p.sanitizeUnder(pol, p.validText(string(b), c), c), c)
+	var buf [96]byte
+	b := append(append(buf[:0], tagPrefixes[i]...), v...)
+	pol := p.ck.lfTags.pol
+	valid := utf8.Valid(b)
+	clean, ok := "", false
+	if pol&keyMasked == 0 && c.sanitized != nil && len(b) <= maxMemoValueBytes && valid {
+		clean, ok = c.sanitized.of(pol & keyURLLike)[string(b)]
+	}
+	if !ok {
+		clean = p.sanitizeUnder(pol, p.validText(string(b), c), c)
+	}
+	if valid {
+		c.remember(last, p.tagKeys[i].slot, v, clean)
+	}
+	return p.cut(clean, c)
 }
 
 // putAbsentStr is create_span's attributes.setdefault: a key the span's own dict holds, even as
 // None (blocked), keeps its value.
 func (p *parityProcessor) putAbsentStr(out pcommon.Map, k exportKey, s string, f *spanFacts, c *counts) {
-	if _, ok := out.Get(k.name); !ok && !f.isBlocked(k.name) {
-		p.putSpare(out, k, s, f, c)
+	if f.isBlocked(k.name) {
+		return
+	}
+	if dest, present := out.GetOrPutEmpty(k.name); !present {
+		p.setSpare(dest, p.exportString(k, s, c), f, c)
 	}
 }
 

@@ -20,15 +20,25 @@ const (
 type keyPolicies map[string]keyPolicy
 
 // exportKey is a key the processor writes with its policy, looked up once per processor (a
-// lookup per exported value costs a string hash).
+// lookup per exported value costs a string hash), and the slot of its last exported value in
+// the batch (transformScratch.last; -1: none).
 type exportKey struct {
 	name string
 	pol  keyPolicy
+	slot int32
 }
 
-// key is the exportKey of name.
+// key is the exportKey of name, without a slot.
 func (p *parityProcessor) key(name string) exportKey {
-	return exportKey{name, p.keys.of(p.redactor, name)}
+	return exportKey{name, p.keys.of(p.redactor, name), -1}
+}
+
+// slotKey is the exportKey of name with a slot of its own.
+func (p *parityProcessor) slotKey(name string) exportKey {
+	k := p.key(name)
+	k.slot = p.nSlots
+	p.nSlots++
+	return k
 }
 
 // createSpanKeys are the keys create_span and the Langfuse mapping add, with their policies.
@@ -39,10 +49,10 @@ type createSpanKeys struct {
 
 func (p *parityProcessor) newCreateSpanKeys() createSpanKeys {
 	return createSpanKeys{
-		correlationID: p.key(keyCorrelationID), requestID: p.key(keyRequestID),
-		userEmail: p.key(keyUserEmail), teamScope: p.key(keyTeamScope), teamName: p.key(keyTeamName),
-		authMethod: p.key(keyAuthMethod), lfUserID: p.key(keyLfUserID), lfSessionID: p.key(keyLfSessionID),
-		lfEnvironment: p.key(keyLfEnvironment), lfTraceName: p.key(keyLfTraceName), lfTags: p.key(keyLfTags),
+		correlationID: p.slotKey(keyCorrelationID), requestID: p.slotKey(keyRequestID),
+		userEmail: p.slotKey(keyUserEmail), teamScope: p.slotKey(keyTeamScope), teamName: p.slotKey(keyTeamName),
+		authMethod: p.slotKey(keyAuthMethod), lfUserID: p.slotKey(keyLfUserID), lfSessionID: p.slotKey(keyLfSessionID),
+		lfEnvironment: p.slotKey(keyLfEnvironment), lfTraceName: p.slotKey(keyLfTraceName), lfTags: p.slotKey(keyLfTags),
 	}
 }
 
@@ -56,7 +66,7 @@ func (p *parityProcessor) newRowKeys() map[*mapping.Rename][]exportKey {
 		}
 		keys := make([]exportKey, len(rows))
 		for i := range rows {
-			keys[i] = p.key(rows[i].To)
+			keys[i] = p.slotKey(rows[i].To)
 		}
 		m[&rows[0]] = keys
 	}

@@ -58,6 +58,8 @@ type parityProcessor struct {
 	// ck and rowKeyTable are the processor's keys with their policies (keypolicy.go).
 	ck          createSpanKeys
 	rowKeyTable map[*mapping.Rename][]exportKey
+	tagKeys     [len(tagPrefixes)]exportKey // langfuse.trace.tags, a slot per tag
+	nSlots      int32                       // the slots of the exportKeys
 	rawScopes   map[string]struct{}
 	// rawScopesFolded are the raw scope names folded (foldScopeName): a scope containing one is ours.
 	rawScopesFolded []string
@@ -94,6 +96,9 @@ func newParityProcessor(set processor.Settings, cfg *Config) (*parityProcessor, 
 	p.keys = newKeyPolicies(p.redactor)
 	p.ck = p.newCreateSpanKeys()
 	p.rowKeyTable = p.newRowKeys()
+	for i := range p.tagKeys {
+		p.tagKeys[i] = p.slotKey(keyLfTags)
+	}
 	// The contract's own scope name stays ours even when raw_scope_names lists others.
 	for _, n := range append([]string{defaultRawScopeName}, cfg.RawScopeNames...) {
 		if f := foldScopeName(n); f != "" {

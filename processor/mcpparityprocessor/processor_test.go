@@ -952,3 +952,40 @@ func TestDonorsCarryNoRawText(t *testing.T) {
 	})
 	assert.Equal(t, `{"q":"fine"}`, str(t, spanAt(td2, 0).Attributes(), "langfuse.observation.input"))
 }
+
+// TestRepeatedValuesCountEverySpan: a value repeated by the spans of a batch (answered from
+// the key's slot or the batch memo after the first span) counts a redaction, and invalid UTF-8
+// a malformed span, for every span as it does for one span alone.
+func TestRepeatedValuesCountEverySpan(t *testing.T) {
+	counters := func(spans int) (redactions, malformed int64) {
+		tt := componenttest.NewTelemetry()
+		t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+		td, ss := rawTraces()
+		for i := 0; i < spans; i++ {
+			s := rawSpan(ss, "tool.lookup", "tool.lookup")
+			s.Attributes().PutStr("cf.team.name", "ops token=abc123")
+			s.Attributes().PutStr("gen_ai.tool.name", "echo\xff-tool")
+		}
+		p, err := NewFactory().CreateTraces(context.Background(), metadatatest.NewSettings(tt), langfuseConfig(), new(consumertest.TracesSink))
+		require.NoError(t, err)
+		require.NoError(t, p.ConsumeTraces(context.Background(), td))
+		sum := func(name string) int64 {
+			m, err := tt.GetMetric(name)
+			if err != nil {
+				return 0
+			}
+			var n int64
+			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+				n += dp.Value
+			}
+			return n
+		}
+		return sum("otelcol_processor_mcpparity_redactions"), sum("otelcol_processor_mcpparity_malformed_spans")
+	}
+	r1, m1 := counters(1)
+	require.Positive(t, r1)
+	require.Equal(t, int64(1), m1)
+	r4, m4 := counters(4)
+	assert.Equal(t, 4*r1, r4)
+	assert.Equal(t, int64(4), m4)
+}

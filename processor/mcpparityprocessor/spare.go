@@ -12,15 +12,19 @@ import (
 // the spare leaves empty is replaced by the exported one at the end of the transform.
 func (p *parityProcessor) putSpare(out pcommon.Map, k exportKey, s string, f *spanFacts, c *counts) {
 	clean := p.exportString(k, s, c)
+	p.setSpare(out.PutEmpty(k.name), clean, f, c)
+}
+
+// setSpare sets the empty value dest (just put in the exported map) to the string clean, in a
+// spare raw value, else a donor, else a new value.
+func (p *parityProcessor) setSpare(dest pcommon.Value, clean string, f *spanFacts, c *counts) {
 	if f.nSpares > 0 {
 		f.nSpares--
-		spare := f.spares[f.nSpares]
-		dest := out.PutEmpty(k.name)
-		spare.MoveTo(dest)
+		f.spares[f.nSpares].MoveTo(dest)
 		dest.SetStr(clean)
 		return
 	}
-	c.put(out, k.name, clean)
+	c.setStr(dest, clean)
 }
 
 // transformScratch is what the transforms of one batch reuse: the map each builds its exported
@@ -36,6 +40,16 @@ type transformScratch struct {
 	out     pcommon.Map
 	donors  pcommon.Slice // donors[:nDonors] hold a string value each; the rest are empty
 	nDonors int
+	// last holds, per exportKey slot, the last value exported under the key in the batch and
+	// its answer (exportString).
+	last []lastExport
+	// touched are the slots of last the batch set, emptied at its end.
+	touched []int32
+}
+
+type lastExport struct {
+	s, clean string
+	set      bool
 }
 
 const maxDonors = 32
@@ -61,6 +75,10 @@ func (c *counts) release() {
 	c.releaseMemo()
 	if s := c.scratch; s != nil {
 		s.out.Clear()
+		for _, i := range s.touched { // no string of the batch stays reachable
+			s.last[i] = lastExport{}
+		}
+		s.touched = s.touched[:0]
 		for i := 0; i < s.nDonors; i++ {
 			s.donors.At(i).SetStr("")
 		}

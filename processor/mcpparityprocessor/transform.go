@@ -81,6 +81,9 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	}
 	op := f.op
 	s := c.transformScratch()
+	if len(s.last) < int(p.nSlots) {
+		s.last = make([]lastExport, p.nSlots)
+	}
 	out := s.out
 	out.Clear() // empty after the last MoveTo, unless a transform panicked
 	out.EnsureCapacity(outputCapacity(op))
