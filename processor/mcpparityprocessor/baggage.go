@@ -49,7 +49,7 @@ func (p *parityProcessor) putBaggage(out pcommon.Map, f *spanFacts, c *counts) {
 		if b.EmitPrefixedAttributes {
 			name = "baggage." + key
 		}
-		p.putAbsentStr(out, name, value, f, c)
+		p.putAbsentStr(out, p.key(name), value, f, c)
 	}
 }
 

@@ -9,20 +9,21 @@ import (
 
 // putFacts writes a row's attributes in order: constants, gated keys, derived values, facts.
 func (p *parityProcessor) putFacts(out pcommon.Map, attrs []mapping.Rename, f *spanFacts, c *counts) {
+	keys := p.rowKeys(attrs)
 	for i := range attrs {
 		r := &attrs[i]
 		switch {
 		case r.From == "":
-			out.PutStr(r.To, r.Const)
+			c.put(out, r.To, r.Const)
 		case !p.gateOpen(r.Gate):
 			// Python drops the key at export (_should_emit_span_attribute); a required fact must still be there.
 			if _, ok := f.raw.Get(r.From); !ok && r.Required {
 				f.malformed = true
 			}
 		case r.Derive != mapping.DeriveNone:
-			p.putDerived(out, r, f, c)
+			p.putDerived(out, r, keys[i], f, c)
 		default:
-			p.putFact(out, r, f, c)
+			p.putFact(out, r, keys[i], f, c)
 		}
 	}
 }
@@ -37,8 +38,8 @@ func (p *parityProcessor) gateOpen(g mapping.Gate) bool {
 	return true
 }
 
-// putFact copies one raw fact to its Python key, type-checked and sanitized.
-func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFacts, c *counts) {
+// putFact copies one raw fact to its Python key (k, r.To with its policy), type-checked and sanitized.
+func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, k exportKey, f *spanFacts, c *counts) {
 	v, ok := f.raw.Get(r.From)
 	if !ok {
 		if r.Required {
@@ -46,14 +47,14 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFac
 		}
 		switch {
 		case r.Default != "":
-			p.putStr(out, r.To, r.Default, c)
+			p.putStr(out, k, r.Default, c)
 		case r.Explicit:
 			f.blocked = append(f.blocked, r.To)
 		}
 		return
 	}
-	if p.keys.of(p.redactor, r.To)&keyMasked != 0 {
-		out.PutStr(r.To, mask)
+	if k.pol&keyMasked != 0 {
+		c.put(out, r.To, mask)
 		c.redactions++
 		return
 	}
@@ -91,11 +92,11 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, f *spanFac
 				s = p.redactor.SanitizeText(p.bound(s, c)) // D8: then putStr applies the key's rules
 			}
 			if r.SoleReader {
-				clean := p.exportString(r.To, s, c)
+				clean := p.exportString(k, s, c)
 				moveFact(out, r.To, v).SetStr(clean) // the raw string value is reused, not reallocated
 				return
 			}
-			p.putStr(out, r.To, s, c)
+			p.putStr(out, k, s, c)
 			return
 		}
 	}
@@ -113,26 +114,56 @@ func (p *parityProcessor) sanitizeURLValue(key, s string, c *counts) string {
 // putStr sanitizes and then bounds one exported string (set_span_attribute →
 // sanitize_trace_attribute_value): sanitized first, so a secret whose context lies past the
 // cut is still seen whole.
-func (p *parityProcessor) putStr(out pcommon.Map, key, s string, c *counts) {
-	out.PutStr(key, p.exportString(key, s, c))
+func (p *parityProcessor) putStr(out pcommon.Map, k exportKey, s string, c *counts) {
+	c.put(out, k.name, p.exportString(k, s, c))
 }
 
-// exportString is the value putStr writes under key: valid UTF-8, sanitized, then bounded.
-func (p *parityProcessor) exportString(key, s string, c *counts) string {
-	// A value the batch memo holds was valid UTF-8 when it was stored: the check is skipped.
-	pol := p.keys.of(p.redactor, key)
-	if clean, ok := c.memoized(pol, s); ok {
-		if clean != s {
+// exportString is the value putStr writes under k: valid UTF-8, sanitized, then bounded.
+func (p *parityProcessor) exportString(k exportKey, s string, c *counts) string {
+	// The spans of a request, adjacent in a batch, export the same value under a key again and
+	// again: the key's slot holds its last value and answer, found by one comparison. A value
+	// the slot or the batch memo holds was valid UTF-8 when it was stored: the check is skipped.
+	last := c.lastOf(k)
+	if last != nil && last.set && last.s == s {
+		if last.clean != s {
 			c.redactions++
 		}
-		return p.cut(clean, c)
+		return p.cut(last.clean, c)
 	}
-	s = p.validText(s, c)
-	clean := p.sanitizeUnder(pol, s, c)
+	pol := k.pol
+	clean, ok := c.memoized(pol, s)
+	if !ok {
+		valid := p.validText(s, c)
+		clean = p.sanitizeUnder(pol, valid, c)
+		if valid != s { // repaired: not remembered, so a later value is checked again
+			last = nil
+		}
+		s = valid
+	}
+	c.remember(last, k.slot, s, clean)
 	if clean != s {
 		c.redactions++
 	}
 	return p.cut(clean, c)
+}
+
+// lastOf is the slot of k in the batch (the last value exported under k), nil without one.
+func (c *counts) lastOf(k exportKey) *lastExport {
+	if k.slot < 0 || c.scratch == nil || int(k.slot) >= len(c.scratch.last) {
+		return nil
+	}
+	return &c.scratch.last[k.slot]
+}
+
+// remember keeps s (valid UTF-8) and its answer clean in the slot last (of slot number slot).
+func (c *counts) remember(last *lastExport, slot int32, s, clean string) {
+	if last == nil || len(s) > maxMemoValueBytes {
+		return
+	}
+	if !last.set {
+		c.scratch.touched = append(c.scratch.touched, slot)
+	}
+	*last = lastExport{s: s, clean: clean, set: true}
 }
 
 // moveFact moves the raw value v (of a fact no later rule reads: Rename.SoleReader) to key in
@@ -172,7 +203,7 @@ func (p *parityProcessor) sanitizeValue(urlLike keyPolicy, s string) string {
 // putUntrusted writes a fact that broke the contract (wrong type): every rule applies whatever
 // its key (scrubString), not only the URL rules a url.* key gets from Python.
 func (p *parityProcessor) putUntrusted(out pcommon.Map, key, s string, c *counts) {
-	out.PutStr(key, p.scrubString(key, s, c))
+	c.put(out, key, p.scrubString(key, s, c))
 }
 
 // bound makes s valid UTF-8 and at most max_trace_payload_size characters, without sanitizing:

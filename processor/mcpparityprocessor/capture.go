@@ -29,7 +29,7 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 			f.malformed = true
 			size, _ = strconv.ParseInt(asText(os), 10, 64)
 		}
-		out.PutStr(pl.Key, p.cappedWrapper(text, size, max, c))
+		c.put(out, pl.Key, p.cappedWrapper(text, size, max, c))
 		c.truncations++
 		return
 	}
@@ -83,7 +83,7 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 	if redacted {
 		c.redactions++
 	}
-	out.PutStr(pl.Key, s)
+	c.put(out, pl.Key, s)
 }
 
 // cappedWrapper builds safe_serialize's truncation wrapper for a payload the runtime already cut.

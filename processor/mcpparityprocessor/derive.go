@@ -11,7 +11,7 @@ import (
 )
 
 // putDerived writes a value Python computes from a fact (the table's Derive column).
-func (p *parityProcessor) putDerived(out pcommon.Map, r *mapping.Rename, f *spanFacts, c *counts) {
+func (p *parityProcessor) putDerived(out pcommon.Map, r *mapping.Rename, k exportKey, f *spanFacts, c *counts) {
 	v, ok := f.raw.Get(r.From)
 	switch r.Derive {
 	case mapping.DeriveTeamScope:
@@ -23,20 +23,20 @@ func (p *parityProcessor) putDerived(out pcommon.Map, r *mapping.Rename, f *span
 		if v.Type() != pcommon.ValueTypeSlice {
 			f.malformed = true
 		}
-		p.putStr(out, r.To, formatTeamScopeValue(v), c)
+		p.putStr(out, k, formatTeamScopeValue(v), c)
 	case mapping.DeriveResourceType:
 		uri := ""
 		if ok {
 			uri = asText(v)
 		}
 		if strings.Contains(uri, "{") && strings.Contains(uri, "}") {
-			out.PutStr(r.To, "template")
+			c.put(out, r.To, "template")
 		} else {
-			out.PutStr(r.To, "static")
+			c.put(out, r.To, "static")
 		}
 	case mapping.DeriveHTTPURL:
 		if ok && strings.HasPrefix(asText(v), "http") {
-			p.putStr(out, r.To, asText(v), c) // an URL-like key: the URL sanitizer
+			p.putStr(out, k, asText(v), c) // an URL-like key: the URL sanitizer
 		}
 	case mapping.DeriveReprSize:
 		// `if content: set_span_attribute(span, "content.size", len(str(content)))`.

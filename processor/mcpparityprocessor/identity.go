@@ -2,6 +2,7 @@ package mcpparityprocessor
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -32,8 +33,22 @@ func formatTeamScopeValue(v pcommon.Value) string {
 		return "public"
 	}
 	sl := v.Slice()
+	// The common scope is one id: that id itself, without building a string.
+	only, n := "", 0
+	for i := 0; i < sl.Len() && n < 2; i++ {
+		if id := strings.TrimSpace(asText(sl.At(i))); id != "" {
+			only = id
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return "public"
+	case 1:
+		return only
+	}
 	var b strings.Builder
-	n := 0
+	n = 0
 	for i := 0; i < sl.Len(); i++ {
 		id := strings.TrimSpace(asText(sl.At(i)))
 		if id == "" {
@@ -60,9 +75,10 @@ func primaryTeam(scope string) string {
 	if scope == "" || scope == "admin" || scope == "public" {
 		return ""
 	}
-	for _, part := range strings.Split(scope, ",") {
-		part = strings.TrimSpace(part)
-		if part != "" && part != "..." {
+	for rest, more := scope, true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
+		if part = strings.TrimSpace(part); part != "" && part != "..." {
 			return part
 		}
 	}
@@ -78,76 +94,147 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 		if email == "" {
 			email = "anonymous"
 		}
-		p.putSpare(out, keyUserEmail, email, f, c)
+		p.putSpare(out, p.ck.userEmail, email, f, c)
 		scope := f.teamScope
 		if scope == "" {
 			scope = "admin"
 		}
-		p.putSpare(out, keyTeamScope, scope, f, c)
+		p.putSpare(out, p.ck.teamScope, scope, f, c)
 	}
+	afterIdentity := p.rowKeys(op.AfterIdentity)
 	for i := range op.AfterIdentity {
-		p.putFact(out, &op.AfterIdentity[i], f, c)
+		p.putFact(out, &op.AfterIdentity[i], afterIdentity[i], f, c)
 	}
 	if op.Input != nil && p.langfuse && p.captures(p.captureIn, op) {
 		p.putPayload(out, op.Input, f, c)
 	}
 	if f.correlationID != "" {
-		p.putAbsentStr(out, keyCorrelationID, f.correlationID, f, c)
-		p.putAbsentStr(out, keyRequestID, f.correlationID, f, c)
+		p.putAbsentStr(out, p.ck.correlationID, f.correlationID, f, c)
+		p.putAbsentStr(out, p.ck.requestID, f.correlationID, f, c)
 	}
 	if p.identity {
 		if f.userEmail != "" {
-			p.putAbsentStr(out, keyUserEmail, f.userEmail, f, c)
+			p.putAbsentStr(out, p.ck.userEmail, f.userEmail, f, c)
 		}
 		if f.userEmail != "" || f.isAdmin {
-			if _, ok := out.Get(keyUserIsAdmin); !ok {
-				out.PutBool(keyUserIsAdmin, f.isAdmin)
+			if v, present := out.GetOrPutEmpty(keyUserIsAdmin); !present {
+				v.SetBool(f.isAdmin)
 			}
 		}
 		if f.teamScope != "" {
-			p.putAbsentStr(out, keyTeamScope, f.teamScope, f, c)
+			p.putAbsentStr(out, p.ck.teamScope, f.teamScope, f, c)
 		}
 		if f.teamName != "" {
-			p.putAbsentStr(out, keyTeamName, f.teamName, f, c)
+			p.putAbsentStr(out, p.ck.teamName, f.teamName, f, c)
 		}
 	}
 	if f.authMethod != "" {
-		p.putSpare(out, keyAuthMethod, f.authMethod, f, c)
+		p.putSpare(out, p.ck.authMethod, f.authMethod, f, c)
 	}
 	if p.langfuse {
 		if p.identity && f.userEmail != "" {
-			p.putSpare(out, keyLfUserID, f.userEmail, f, c)
+			p.putSpare(out, p.ck.lfUserID, f.userEmail, f, c)
 		}
 		if f.sessionID != "" {
-			p.putSpare(out, keyLfSessionID, f.sessionID, f, c)
+			p.putSpare(out, p.ck.lfSessionID, f.sessionID, f, c)
 		}
 		env := p.cfg.DeploymentEnvironment
-		p.putSpare(out, keyLfEnvironment, env, f, c)
+		p.putSpare(out, p.ck.lfEnvironment, env, f, c)
 		team := primaryTeam(f.teamScope)
 		if !p.identity {
 			team = ""
 		}
 		if team != "" || f.authMethod != "" || env != "" {
-			tags := out.PutEmptySlice(keyLfTags)
-			for _, tag := range [...]string{"team:" + team, "auth:" + f.authMethod, "env:" + env} {
-				if !strings.HasSuffix(tag, ":") {
-					tags.AppendEmpty().SetStr(p.cut(p.attributeString(keyLfTags, p.validText(tag, c), c), c))
+			// A tag whose value is empty or ends with ':' ends with ':' and is left out.
+			tagValues := [...]string{team, f.authMethod, env}
+			n := 0
+			for _, v := range tagValues {
+				if !strings.HasSuffix(v, ":") && v != "" {
+					n++
+				}
+			}
+			tags := p.tagsSlice(out, f, n, c)
+			for i, v := range tagValues {
+				if !strings.HasSuffix(v, ":") && v != "" {
+					c.setStr(tags.AppendEmpty(), p.tag(i, v, c))
 				}
 			}
 		}
-		p.putSpare(out, keyLfTraceName, p.traceName(span.Name(), op, out), f, c)
+		p.putSpare(out, p.ck.lfTraceName, p.traceName(span.Name(), op, out), f, c)
 		if !f.failed() {
-			out.PutStr(keyLfLevel, "DEFAULT") // a failure sets ERROR after the error keys (set_span_error)
+			c.put(out, keyLfLevel, "DEFAULT") // a failure sets ERROR after the error keys (set_span_error)
 		}
 	}
 	p.putBaggage(out, f, c)
 }
 
+// tagsSlice puts an empty langfuse.trace.tags with room for n values. When no later rule of the
+// op reads the raw token teams (a string array, already read into team.scope), that value
+// becomes the tags slice: its array is reused and its strings are donated to the tags.
+func (p *parityProcessor) tagsSlice(out pcommon.Map, f *spanFacts, n int, c *counts) pcommon.Slice {
+	if !f.hasTeamIDs || f.teamIDs.Type() != pcommon.ValueTypeSlice || readsTeamIDsAfterEnrich(f.op) {
+		tags := out.PutEmptySlice(keyLfTags)
+		tags.EnsureCapacity(n)
+		return tags
+	}
+	dest := out.PutEmpty(keyLfTags)
+	f.teamIDs.MoveTo(dest)
+	f.hasTeamIDs = false
+	tags := dest.Slice()
+	c.transformScratch().donateItems(tags)
+	tags.RemoveIf(func(pcommon.Value) bool { return true }) // keeps the array
+	tags.EnsureCapacity(n)
+	return tags
+}
+
+// readsTeamIDsAfterEnrich reports whether a rule that runs after enrich (finishOp: the outcome
+// rows, the success mark, the output capture) reads the raw token teams.
+func readsTeamIDsAfterEnrich(op *mapping.Op) bool {
+	for i := range op.OutcomeAttributes {
+		if op.OutcomeAttributes[i].From == mapping.KeyTeamIDs {
+			return true
+		}
+	}
+	return op.SuccessMarked == mapping.KeyTeamIDs || op.ResultFlag == mapping.KeyTeamIDs ||
+		(op.Output != nil && (op.Output.RawKey == mapping.KeyTeamIDs || op.Output.OriginalSizeKey == mapping.KeyTeamIDs))
+}
+
+// tagPrefixes are the prefixes of the langfuse.trace.tags values, in their order.
+var tagPrefixes = [...]string{"team:", "auth:", "env:"}
+
+// tag is exported langfuse.trace.tags value i, tagPrefixes[i]+v with the rules of the key: the
+// tag's slot (the last value of the tag in the batch) or the batch memo answers without building
+// prefix+v as a string first.
+func (p *parityProcessor) tag(i int, v string, c *counts) string {
+	last := c.lastOf(p.tagKeys[i])
+	if last != nil && last.set && last.s == v {
+		return p.cut(last.clean, c)
+	}
+	var buf [96]byte
+	b := append(append(buf[:0], tagPrefixes[i]...), v...)
+	pol := p.ck.lfTags.pol
+	valid := utf8.Valid(b)
+	clean, ok := "", false
+	if pol&keyMasked == 0 && c.sanitized != nil && len(b) <= maxMemoValueBytes && valid {
+		clean, ok = c.sanitized.of(pol & keyURLLike)[string(b)]
+	}
+	if !ok {
+		clean = p.sanitizeUnder(pol, p.validText(string(b), c), c)
+	}
+	if valid {
+		c.remember(last, p.tagKeys[i].slot, v, clean)
+	}
+	return p.cut(clean, c)
+}
+
 // putAbsentStr is create_span's attributes.setdefault: a key the span's own dict holds, even as
 // None (blocked), keeps its value.
-func (p *parityProcessor) putAbsentStr(out pcommon.Map, key, s string, f *spanFacts, c *counts) {
-	if _, ok := out.Get(key); !ok && !f.isBlocked(key) {
-		p.putSpare(out, key, s, f, c)
+func (p *parityProcessor) putAbsentStr(out pcommon.Map, k exportKey, s string, f *spanFacts, c *counts) {
+	if f.isBlocked(k.name) {
+		return
+	}
+	if dest, present := out.GetOrPutEmpty(k.name); !present {
+		p.setSpare(dest, p.exportString(k, s, c), f, c)
 	}
 }
 

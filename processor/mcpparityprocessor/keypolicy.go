@@ -19,6 +19,85 @@ const (
 // keyPolicies maps every key the processor writes to its policy; read-only after newKeyPolicies.
 type keyPolicies map[string]keyPolicy
 
+// exportKey is a key the processor writes with its policy, looked up once per processor (a
+// lookup per exported value costs a string hash), and the slot of its last exported value in
+// the batch (transformScratch.last; -1: none).
+type exportKey struct {
+	name string
+	pol  keyPolicy
+	slot int32
+}
+
+// key is the exportKey of name, without a slot.
+func (p *parityProcessor) key(name string) exportKey {
+	return exportKey{name, p.keys.of(p.redactor, name), -1}
+}
+
+// slotKey is the exportKey of name with a slot of its own.
+func (p *parityProcessor) slotKey(name string) exportKey {
+	k := p.key(name)
+	k.slot = p.nSlots
+	p.nSlots++
+	return k
+}
+
+// createSpanKeys are the keys create_span and the Langfuse mapping add, with their policies.
+type createSpanKeys struct {
+	correlationID, requestID, userEmail, teamScope, teamName, authMethod,
+	lfUserID, lfSessionID, lfEnvironment, lfTraceName, lfTags exportKey
+}
+
+func (p *parityProcessor) newCreateSpanKeys() createSpanKeys {
+	return createSpanKeys{
+		correlationID: p.slotKey(keyCorrelationID), requestID: p.slotKey(keyRequestID),
+		userEmail: p.slotKey(keyUserEmail), teamScope: p.slotKey(keyTeamScope), teamName: p.slotKey(keyTeamName),
+		authMethod: p.slotKey(keyAuthMethod), lfUserID: p.slotKey(keyLfUserID), lfSessionID: p.slotKey(keyLfSessionID),
+		lfEnvironment: p.slotKey(keyLfEnvironment), lfTraceName: p.slotKey(keyLfTraceName), lfTags: p.slotKey(keyLfTags),
+	}
+}
+
+// newRowKeys maps each row list of the table (an op's attributes, variants, after-identity and
+// outcome rows), by its first row, to the exportKeys of its rows' Python keys.
+func (p *parityProcessor) newRowKeys() map[*mapping.Rename][]exportKey {
+	m := map[*mapping.Rename][]exportKey{}
+	add := func(rows []mapping.Rename) {
+		if len(rows) == 0 {
+			return
+		}
+		keys := make([]exportKey, len(rows))
+		for i := range rows {
+			keys[i] = p.slotKey(rows[i].To)
+		}
+		m[&rows[0]] = keys
+	}
+	for i := range mapping.Table {
+		op := &mapping.Table[i]
+		add(op.Attributes)
+		add(op.AfterIdentity)
+		add(op.OutcomeAttributes)
+		for _, v := range op.Variants {
+			add(v)
+		}
+	}
+	return m
+}
+
+// rowKeys returns the exportKeys of rows (a row list of the table; another list gets its keys
+// computed).
+func (p *parityProcessor) rowKeys(rows []mapping.Rename) []exportKey {
+	if len(rows) == 0 {
+		return nil
+	}
+	if keys, ok := p.rowKeyTable[&rows[0]]; ok && len(keys) == len(rows) {
+		return keys
+	}
+	keys := make([]exportKey, len(rows))
+	for i := range rows {
+		keys[i] = p.key(rows[i].To)
+	}
+	return keys
+}
+
 func newKeyPolicies(r *redact.Redactor) keyPolicies {
 	kp := keyPolicies{}
 	add := func(key string) {

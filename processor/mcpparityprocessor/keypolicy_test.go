@@ -64,3 +64,46 @@ func TestMemoSeparatesURLLikeKeys(t *testing.T) {
 	assert.Len(t, c.sanitized.plain, 1)
 	assert.Len(t, c.sanitized.urlLike, 1)
 }
+
+// Every row list of the table (attributes, variants, after-identity and outcome rows) has its
+// rows' keys precomputed with the policy computing them gives, under the configured fields; the
+// create_span keys too.
+func TestExportKeysCoverTheTable(t *testing.T) {
+	cfg := langfuseConfig()
+	cfg.RedactFields = append(cfg.RedactFields, "tool.name", "user.email")
+	p, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	check := func(op string, rows []mapping.Rename) {
+		if len(rows) == 0 {
+			return
+		}
+		keys, ok := p.rowKeyTable[&rows[0]]
+		require.True(t, ok, "%s: a row list has no precomputed keys", op)
+		require.Len(t, keys, len(rows))
+		for i, r := range rows {
+			assert.Equal(t, r.To, keys[i].name, op)
+			assert.Equal(t, computeKeyPolicy(p.redactor, r.To), keys[i].pol, "%s: %s", op, r.To)
+			assert.True(t, keys[i].slot >= 0 && keys[i].slot < p.nSlots, "%s: %s has a slot", op, r.To)
+		}
+	}
+	masked := 0
+	for i := range mapping.Table {
+		op := &mapping.Table[i]
+		check(op.Op, op.Attributes)
+		check(op.Op, op.AfterIdentity)
+		check(op.Op, op.OutcomeAttributes)
+		for _, v := range op.Variants {
+			check(op.Op, v)
+		}
+		for i, k := range p.rowKeys(op.Attributes) {
+			if op.Attributes[i].To == "tool.name" {
+				masked++
+				assert.Equal(t, keyMasked, k.pol&keyMasked, "%s: tool.name is a configured field", op.Op)
+			}
+		}
+	}
+	assert.Positive(t, masked, "tool.name is a table key")
+	assert.Equal(t, keyUserEmail, p.ck.userEmail.name)
+	assert.Equal(t, keyMasked, p.ck.userEmail.pol&keyMasked)
+	assert.Equal(t, keyURLLike, p.key("callback_href").pol&keyURLLike, "a key outside the table is computed")
+}

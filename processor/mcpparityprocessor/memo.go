@@ -6,7 +6,9 @@ import "sync"
 // same caller, team and correlation id, and a batch holds many calls of the same tools (the
 // 1,000-span bench batch has 8,460 string facts and 470 distinct values). Sanitizing is a
 // pure function of the value and of whether its key is URL-like, so within a batch each
-// distinct short value is sanitized once.
+// distinct short value is sanitized once. In front of the memo, each key the processor writes
+// remembers the last value it exported in the batch (exportKey slots, exportString): the spans
+// of one request repeat it, and one comparison answers.
 const (
 	// maxMemoValueBytes: longer values (payload-sized text) are rarely repeated and are
 	// sanitized each time, so the memo only holds small strings.

@@ -55,7 +55,12 @@ type parityProcessor struct {
 	telemetry *metadata.TelemetryBuilder
 	redactor  *redact.Redactor
 	keys      keyPolicies // the redact and URL policy of every key the processor writes
-	rawScopes map[string]struct{}
+	// ck and rowKeyTable are the processor's keys with their policies (keypolicy.go).
+	ck          createSpanKeys
+	rowKeyTable map[*mapping.Rename][]exportKey
+	tagKeys     [len(tagPrefixes)]exportKey // langfuse.trace.tags, a slot per tag
+	nSlots      int32                       // the slots of the exportKeys
+	rawScopes   map[string]struct{}
 	// rawScopesFolded are the raw scope names folded (foldScopeName): a scope containing one is ours.
 	rawScopesFolded []string
 	captureIn       map[string]struct{}
@@ -89,6 +94,11 @@ func newParityProcessor(set processor.Settings, cfg *Config) (*parityProcessor, 
 		baggageKeys: toSet(cfg.Baggage.AllowedKeys),
 	}
 	p.keys = newKeyPolicies(p.redactor)
+	p.ck = p.newCreateSpanKeys()
+	p.rowKeyTable = p.newRowKeys()
+	for i := range p.tagKeys {
+		p.tagKeys[i] = p.slotKey(keyLfTags)
+	}
 	// The contract's own scope name stays ours even when raw_scope_names lists others.
 	for _, n := range append([]string{defaultRawScopeName}, cfg.RawScopeNames...) {
 		if f := foldScopeName(n); f != "" {
@@ -123,6 +133,9 @@ type counts struct {
 	// sanitized memoizes attributeString within the batch (its spans repeat the same
 	// identities, tools and URLs); nil until the first short value.
 	sanitized *sanitizedMemo
+	// scratch holds the batch's donors and the map each transform builds its exported
+	// attributes in (spare.go); nil until the first transform.
+	scratch *transformScratch
 }
 
 // scopeTrust is what an instrumentation scope tells about its spans.
@@ -167,7 +180,7 @@ func foldScopeName(name string) string {
 
 func (p *parityProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
 	var c counts
-	defer c.releaseMemo()
+	defer c.release()
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)

@@ -299,6 +299,8 @@ func TestTeamScope(t *testing.T) {
 		{name: "five", ids: []string{"a", "b", "c", "d", "e"}, want: "a,b,c,d,e", primary: "a"},
 		{name: "six cut to five", ids: []string{"a", "b", "c", "d", "e", "f"}, want: "a,b,c,d,e,...", primary: "a"},
 		{name: "blank skipped, trimmed", ids: []string{"", " t2 ", "t3"}, want: "t2,t3", primary: "t2"},
+		{name: "one among blanks, trimmed", ids: []string{" ", " t4 ", ""}, want: "t4", primary: "t4"},
+		{name: "two, the second after blanks", ids: []string{"t5", "", " ", "t6"}, want: "t5,t6", primary: "t5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -338,6 +340,25 @@ func TestTraceTagsWithTeam(t *testing.T) {
 	cfg.IdentityAttributes = boolPtr(false)
 	a = spanAt(run(t, cfg, td), 0).Attributes()
 	assert.Equal(t, `["auth:jwt","env:prod"]`, str(t, a, "langfuse.trace.tags"))
+}
+
+// TestTraceTagsSkipAndMemo: a tag whose value ends with ':' is left out (Python keeps only tags
+// not ending with ':'), and every span of a batch gets the same sanitized tags, whether its tag
+// values are sanitized afresh or found in the batch memo.
+func TestTraceTagsSkipAndMemo(t *testing.T) {
+	td, ss := rawTraces()
+	for i := 0; i < 3; i++ {
+		s := rawSpan(ss, "tool.lookup", "tool.lookup")
+		s.Attributes().PutStr("cf.auth.method", "jwt:")
+		s.Attributes().PutEmptySlice("cf.team.ids").AppendEmpty().SetStr("team-a token=abc123")
+	}
+	cfg := langfuseConfig()
+	cfg.DeploymentEnvironment = "prod password=hunter2"
+	out := run(t, cfg, td)
+	for i := 0; i < 3; i++ {
+		a := spanAt(out, i).Attributes()
+		assert.Equal(t, `["team:team-a token=***","env:prod password=***"]`, str(t, a, "langfuse.trace.tags"), "span %d", i)
+	}
 }
 
 func TestTraceNameSanitized(t *testing.T) {
@@ -850,4 +871,121 @@ func TestRedactionCountIsExact(t *testing.T) {
 	}
 	assert.Zero(t, redactions(`{"note":"*** was REDACTED upstream","url":"https://h/?api_key=REDACTED"}`))
 	assert.Equal(t, int64(1), redactions(`{"note":"*** was REDACTED upstream","q":"token=abc"}`))
+}
+
+// TestBatchIndependence: a span exports the same whatever spans come before it in its batch. The
+// batch shares a memo of sanitized values, a scratch map and the donors (the string values left
+// in earlier spans' raw maps, raw secrets included, reused for exported strings): none of them
+// may leak one span's values into another's. Every span of the mixed bench batch is processed
+// alone and compared with its form in the whole batch.
+func TestBatchIndependence(t *testing.T) {
+	raw, err := os.ReadFile("testdata/bench/mixed_1000.json")
+	require.NoError(t, err)
+	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
+	require.NoError(t, err)
+	alone := make([]ptrace.Traces, 0, td.SpanCount())
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				one := ptrace.NewTraces()
+				rs := one.ResourceSpans().AppendEmpty()
+				rss.At(i).Resource().CopyTo(rs.Resource())
+				ss := rs.ScopeSpans().AppendEmpty()
+				sss.At(j).Scope().CopyTo(ss.Scope())
+				spans.At(k).CopyTo(ss.Spans().AppendEmpty())
+				alone = append(alone, one)
+			}
+		}
+	}
+	batch := allSpans(run(t, langfuseConfig(), td))
+	require.Len(t, batch, len(alone))
+	for i, one := range alone {
+		want := spanAt(run(t, langfuseConfig(), one), 0)
+		got := batch[i]
+		require.Equal(t, want.Attributes().AsRaw(), got.Attributes().AsRaw(), "span %d (%s)", i, got.Name())
+		require.Equal(t, want.Name(), got.Name())
+		require.Equal(t, want.Status().Message(), got.Status().Message())
+	}
+}
+
+// allSpans lists the spans of td in order.
+func allSpans(td ptrace.Traces) []ptrace.Span {
+	var out []ptrace.Span
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				out = append(out, spans.At(k))
+			}
+		}
+	}
+	return out
+}
+
+// TestDonorsCarryNoRawText: the donors a batch leaves for the next one hold no raw text (a
+// secret of the last batch's payload), and the next batch's exported values are its own.
+func TestDonorsCarryNoRawText(t *testing.T) {
+	p, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), langfuseConfig())
+	require.NoError(t, err)
+	td, ss := rawTraces()
+	toolInvoke(ss, `{"q":"sk-live-secret-one"}`, `{"content":[{"type":"text","text":"sk-live-secret-two"}],"isError":false}`)
+	var c counts
+	p.transformSafe(spanAt(td, 0), &c)
+	s := c.transformScratch()
+	require.Positive(t, s.nDonors, "the raw payloads are left as donors")
+	c.release()
+	for i := 0; i < s.nDonors; i++ {
+		assert.Empty(t, s.donors.At(i).Str(), "donor %d", i)
+	}
+	c.scratch = s // the next batch gets this scratch
+	td2, ss2 := rawTraces()
+	toolInvoke(ss2, `{"q":"fine"}`, "")
+	p.transformSafe(spanAt(td2, 0), &c)
+	spanAt(td2, 0).Attributes().Range(func(k string, v pcommon.Value) bool {
+		assert.NotContains(t, v.AsString(), "secret", k)
+		return true
+	})
+	assert.Equal(t, `{"q":"fine"}`, str(t, spanAt(td2, 0).Attributes(), "langfuse.observation.input"))
+}
+
+// TestRepeatedValuesCountEverySpan: a value repeated by the spans of a batch (answered from
+// the key's slot or the batch memo after the first span) counts a redaction, and invalid UTF-8
+// a malformed span, for every span as it does for one span alone.
+func TestRepeatedValuesCountEverySpan(t *testing.T) {
+	counters := func(spans int) (redactions, malformed int64) {
+		tt := componenttest.NewTelemetry()
+		t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+		td, ss := rawTraces()
+		for i := 0; i < spans; i++ {
+			s := rawSpan(ss, "tool.lookup", "tool.lookup")
+			s.Attributes().PutStr("cf.team.name", "ops token=abc123")
+			s.Attributes().PutStr("gen_ai.tool.name", "echo\xff-tool")
+		}
+		p, err := NewFactory().CreateTraces(context.Background(), metadatatest.NewSettings(tt), langfuseConfig(), new(consumertest.TracesSink))
+		require.NoError(t, err)
+		require.NoError(t, p.ConsumeTraces(context.Background(), td))
+		sum := func(name string) int64 {
+			m, err := tt.GetMetric(name)
+			if err != nil {
+				return 0
+			}
+			var n int64
+			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+				n += dp.Value
+			}
+			return n
+		}
+		return sum("otelcol_processor_mcpparity_redactions"), sum("otelcol_processor_mcpparity_malformed_spans")
+	}
+	r1, m1 := counters(1)
+	require.Positive(t, r1)
+	require.Equal(t, int64(1), m1)
+	r4, m4 := counters(4)
+	assert.Equal(t, 4*r1, r4)
+	assert.Equal(t, int64(4), m4)
 }

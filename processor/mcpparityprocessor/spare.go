@@ -1,20 +1,144 @@
 package mcpparityprocessor
 
-import "go.opentelemetry.io/collector/pdata/pcommon"
+import (
+	"sync"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
 
 // putSpare is putStr that writes the exported string into a spare raw value of the span
 // (spanFacts.spares: a request-context fact already read, that no later rule reads) instead of
-// allocating a new one; without a spare it is putStr. The raw map the spare leaves empty is
-// replaced by the exported one at the end of the transform.
-func (p *parityProcessor) putSpare(out pcommon.Map, key, s string, f *spanFacts, c *counts) {
-	clean := p.exportString(key, s, c)
+// allocating a new one; without a spare it is c.put (a donor, else a new value). The raw map
+// the spare leaves empty is replaced by the exported one at the end of the transform.
+func (p *parityProcessor) putSpare(out pcommon.Map, k exportKey, s string, f *spanFacts, c *counts) {
+	clean := p.exportString(k, s, c)
+	p.setSpare(out.PutEmpty(k.name), clean, f, c)
+}
+
+// setSpare sets the empty value dest (just put in the exported map) to the string clean, in a
+// spare raw value, else a donor, else a new value.
+func (p *parityProcessor) setSpare(dest pcommon.Value, clean string, f *spanFacts, c *counts) {
 	if f.nSpares > 0 {
 		f.nSpares--
-		spare := f.spares[f.nSpares]
-		dest := out.PutEmpty(key)
-		spare.MoveTo(dest)
+		f.spares[f.nSpares].MoveTo(dest)
 		dest.SetStr(clean)
 		return
 	}
-	out.PutStr(key, clean)
+	c.setStr(dest, clean)
+}
+
+// transformScratch is what the transforms of one batch reuse: the map each builds its exported
+// attributes in (emptied when it moves into the span), and the donors.
+//
+// Donors: the string values a transformed span's raw map still holds at its end (payloads,
+// facts that were copied rather than moved) would be garbage once the exported map replaces
+// the raw one. They are kept, up to maxDonors, and the next spans (of the batch, or of a later
+// batch that gets the scratch from the pool) write exported strings into them instead of
+// allocating a new value per attribute. A donor is always overwritten at once (put, setStr):
+// its raw text never reaches an exported value, and a batch's end empties every donor.
+type transformScratch struct {
+	out     pcommon.Map
+	donors  pcommon.Slice // donors[:nDonors] hold a string value each; the rest are empty
+	nDonors int
+	// last holds, per exportKey slot, the last value exported under the key in the batch and
+	// its answer (exportString).
+	last []lastExport
+	// touched are the slots of last the batch set, emptied at its end.
+	touched []int32
+}
+
+type lastExport struct {
+	s, clean string
+	set      bool
+}
+
+const maxDonors = 32
+
+// scratches keeps the scratch of finished batches, emptied, so a batch does not allocate one.
+var scratches = sync.Pool{New: func() any {
+	s := &transformScratch{out: pcommon.NewMap(), donors: pcommon.NewSlice()}
+	s.donors.EnsureCapacity(maxDonors)
+	return s
+}}
+
+// transformScratch returns the batch's scratch.
+func (c *counts) transformScratch() *transformScratch {
+	if c.scratch == nil {
+		c.scratch = scratches.Get().(*transformScratch)
+	}
+	return c.scratch
+}
+
+// release returns what the batch borrowed: its memo and its scratch. The donors stay for the
+// next batch, emptied: they must not keep the batch's raw strings alive.
+func (c *counts) release() {
+	c.releaseMemo()
+	if s := c.scratch; s != nil {
+		s.out.Clear()
+		for _, i := range s.touched { // no string of the batch stays reachable
+			s.last[i] = lastExport{}
+		}
+		s.touched = s.touched[:0]
+		for i := 0; i < s.nDonors; i++ {
+			s.donors.At(i).SetStr("")
+		}
+		scratches.Put(s)
+		c.scratch = nil
+	}
+}
+
+// donate keeps the string values left in raw (a transformed span's raw map, about to be
+// replaced) as donors.
+func (s *transformScratch) donate(raw pcommon.Map) {
+	if s.nDonors == maxDonors {
+		return
+	}
+	raw.Range(func(_ string, v pcommon.Value) bool {
+		if v.Type() != pcommon.ValueTypeStr {
+			return true
+		}
+		s.keep(v)
+		return s.nDonors < maxDonors
+	})
+}
+
+// donateItems keeps the string items of sl (a raw array about to be emptied) as donors.
+func (s *transformScratch) donateItems(sl pcommon.Slice) {
+	for i := 0; i < sl.Len() && s.nDonors < maxDonors; i++ {
+		if v := sl.At(i); v.Type() == pcommon.ValueTypeStr {
+			s.keep(v)
+		}
+	}
+}
+
+// keep moves v into the donors (there is room).
+func (s *transformScratch) keep(v pcommon.Value) {
+	if s.nDonors == s.donors.Len() {
+		v.MoveTo(s.donors.AppendEmpty())
+	} else {
+		v.MoveTo(s.donors.At(s.nDonors))
+	}
+	s.nDonors++
+}
+
+// put is out.PutStr(key, s), written into a donor when the batch has one.
+func (c *counts) put(out pcommon.Map, key, s string) {
+	d := c.scratch
+	if d == nil || d.nDonors == 0 {
+		out.PutStr(key, s)
+		return
+	}
+	d.nDonors--
+	dest := out.PutEmpty(key)
+	d.donors.At(d.nDonors).MoveTo(dest)
+	dest.SetStr(s)
+}
+
+// setStr is v.SetStr(s), written into a donor when the batch has one.
+func (c *counts) setStr(v pcommon.Value, s string) {
+	if d := c.scratch; d != nil && d.nDonors > 0 {
+		d.nDonors--
+		d.donors.At(d.nDonors).MoveTo(v)
+	}
+	v.SetStr(s)
 }

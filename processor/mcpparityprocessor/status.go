@@ -49,12 +49,12 @@ func (p *parityProcessor) setError(span ptrace.Span, out pcommon.Map, f *spanFac
 	}
 	out.PutBool(keyError, true)
 	if typeName != "" {
-		out.PutStr(keyErrorType, typeName)
+		c.put(out, keyErrorType, typeName)
 	}
-	out.PutStr(keyErrorMessage, msg)
+	c.put(out, keyErrorMessage, msg)
 	if p.langfuse {
-		out.PutStr(keyLfLevel, "ERROR")
-		out.PutStr(keyLfStatusMsg, msg)
+		c.put(out, keyLfLevel, "ERROR")
+		c.put(out, keyLfStatusMsg, msg)
 	}
 	span.Status().SetCode(ptrace.StatusCodeError)
 	span.Status().SetMessage(msg) // D1
@@ -77,22 +77,22 @@ func (p *parityProcessor) setError(span ptrace.Span, out pcommon.Map, f *spanFac
 	ea := keep.Attributes()
 	ea.Clear()
 	if typeName != "" {
-		ea.PutStr(keyExcType, typeName)
+		c.put(ea, keyExcType, typeName)
 	}
-	ea.PutStr(keyExcMessage, msg)
+	c.put(ea, keyExcMessage, msg)
 	ea.PutBool(keyExcEscaped, true)
 }
 
 // finishRequest applies the request root's rules (OpenTelemetryRequestMiddleware).
 func (p *parityProcessor) finishRequest(span ptrace.Span, out pcommon.Map, f *spanFacts, c *counts) {
 	if f.fromHeader && f.correlationID != "" {
-		p.putStr(out, keyCorrelationID, f.correlationID, c)
+		p.putStr(out, p.ck.correlationID, f.correlationID, c)
 	}
 	if v, ok := f.raw.Get(mapping.KeyHTTPResponseStatusCode); ok {
 		if v.Type() == pcommon.ValueTypeInt {
 			out.PutInt(mapping.KeyHTTPResponseStatusCode, v.Int())
 		} else {
-			p.putStr(out, mapping.KeyHTTPResponseStatusCode, asText(v), c)
+			p.putStr(out, p.key(mapping.KeyHTTPResponseStatusCode), asText(v), c)
 		}
 	}
 	p.putBaggage(out, f, c)

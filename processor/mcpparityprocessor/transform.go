@@ -52,6 +52,9 @@ type spanFacts struct {
 	// the heap.)
 	spares  [7]pcommon.Value
 	nSpares int
+	// teamIDs is the raw token teams value (cf.team.ids), when the span has one.
+	teamIDs    pcommon.Value
+	hasTeamIDs bool
 }
 
 func (f *spanFacts) isBlocked(key string) bool {
@@ -77,7 +80,12 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 		return
 	}
 	op := f.op
-	out := pcommon.NewMap()
+	s := c.transformScratch()
+	if len(s.last) < int(p.nSlots) {
+		s.last = make([]lastExport, p.nSlots)
+	}
+	out := s.out
+	out.Clear() // empty after the last MoveTo, unless a transform panicked
 	out.EnsureCapacity(outputCapacity(op))
 
 	if op.Name != "" {
@@ -111,6 +119,7 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	if f.malformed || c.bounded {
 		c.malformed++
 	}
+	s.donate(raw)
 	out.MoveTo(raw)
 }
 
@@ -208,8 +217,9 @@ func (f *spanFacts) read(span ptrace.Span) {
 			f.malformed = true
 		}
 	}
+	f.teamIDs, f.hasTeamIDs = cv.get(slotTeamIDs)
 	if f.authMethod != "" || f.hasUserEmail || f.hasIsAdmin {
-		f.teamScope = teamScopeOf(cv.get(slotTeamIDs))
+		f.teamScope = teamScopeOf(f.teamIDs, f.hasTeamIDs)
 	}
 	f.spanStatusErr = span.Status().Code() == ptrace.StatusCodeError
 	events := span.Events()

@@ -138,3 +138,61 @@ func TestPlainRunEnd(t *testing.T) {
 		}
 	}
 }
+
+// fieldRules is a Redaction for tests: a string is replaced by field:string, upper-cased;
+// members keyed "secret" are masked. It counts its Text calls.
+type fieldRules struct{ calls int }
+
+func (r *fieldRules) MaskMember(key string) (string, bool) { return "***", key == "secret" }
+func (r *fieldRules) Restart()                             {}
+func (r *fieldRules) Text(field, s string) string {
+	r.calls++
+	return strings.ToUpper(field + ":" + s)
+}
+
+// TestRepeatedStringsUseTheTextMemo: a string met again under the same field gets the answer
+// the rules gave it (the memo saves the call); under another field, the rules are asked again.
+// The streamed pass, the tree walk and the duplicate-key fallback write the same text.
+func TestRepeatedStringsUseTheTextMemo(t *testing.T) {
+	doc := `{"items":[{"t":"a","u":"a"},{"t":"a","u":"a"},{"t":"a","u":"b","secret":"a"},{"t":"a","u":"a"}],"t":"a"}`
+	want := `{"items":[{"t":"T:A","u":"U:A"},{"t":"T:A","u":"U:A"},{"t":"T:A","u":"U:B","secret":"***"},{"t":"T:A","u":"U:A"}],"t":"T:A"}`
+	r := &fieldRules{}
+	got, err := SerializeJSONRedacted(doc, 0, r)
+	if err != nil || got != want {
+		t.Fatalf("streamed: %s, %v; want %s", got, err, want)
+	}
+	if r.calls != 3 { // t:a, u:a, u:b
+		t.Errorf("streamed: %d Text calls, want 3 (one per distinct field and string)", r.calls)
+	}
+	v, err := ParseString(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = &fieldRules{}
+	if got := SerializeRedacted(v, 0, r); got != want || r.calls != 3 {
+		t.Errorf("tree: %s with %d calls; want %s with 3", got, r.calls, want)
+	}
+	dup := `{"t":"a","t":"b","u":"a"}` // a duplicate key: the tree path, after Restart
+	r = &fieldRules{}
+	if got, err := SerializeJSONRedacted(dup, 0, r); err != nil || got != `{"t":"T:B","u":"U:A"}` {
+		t.Errorf("duplicate keys: %s, %v", got, err)
+	}
+	// More distinct strings than the memo holds, repeated: every answer is still the rules'.
+	var b, w strings.Builder
+	b.WriteByte('[')
+	w.WriteByte('[')
+	for i := 0; i < 40; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+			w.WriteByte(',')
+		}
+		s := string(rune('a' + i%7))
+		b.WriteString(`"` + s + `"`)
+		w.WriteString(`"` + strings.ToUpper("item:"+s) + `"`) // "item": a list under no member
+	}
+	b.WriteByte(']')
+	w.WriteByte(']')
+	if got, err := SerializeJSONRedacted(b.String(), 0, &fieldRules{}); err != nil || got != w.String() {
+		t.Errorf("cycling strings: %s, %v; want %s", got, err, w.String())
+	}
+}

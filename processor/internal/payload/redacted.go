@@ -13,7 +13,9 @@ import (
 type Redaction interface {
 	// MaskMember returns the mask that replaces the value under key, if key is sensitive.
 	MaskMember(key string) (mask string, masked bool)
-	// Text returns the sanitized form of the string s found under field.
+	// Text returns the sanitized form of the string s found under field. It answers the same
+	// for the same field and string within one walk, and noting a repeated string changes
+	// nothing: the encoders reuse the answer for a string they met before (textMemo).
 	Text(field, s string) string
 	// Restart says the walk starts over (the streaming pass gave way to the tree): what the
 	// rules noted so far is void.
@@ -64,9 +66,37 @@ type redactingEncoder struct {
 	keys      []string // keys of the open objects, for the duplicate check (streaming)
 	skipNext  bool     // the next value is under a masked key: drop it
 	skipDepth int      // > 0: inside a dropped container, this many levels deep
+	memo      textMemo
 	// Room for typical documents, so the stacks above do not grow on the heap.
 	framesBuf [8]redactFrame
 	keysBuf   [32]string
+}
+
+// textMemo keeps the last answers of Text within one walk: a list of records repeats the same
+// strings under the same fields ("type":"text", a status, a repeated description), and each
+// repeat would run the text rules again. A few entries, replaced in turn; a miss costs a length
+// comparison per entry.
+type textMemo struct {
+	entries [textMemoSize]textMemoEntry
+	next    int
+}
+
+type textMemoEntry struct{ field, s, out string }
+
+const textMemoSize = 4
+
+// text is r.Text(field, s), answered from the memo for a string met before under field.
+func (w *redactingEncoder) text(field, s string) string {
+	m := &w.memo
+	for i := range m.entries {
+		if e := &m.entries[i]; len(e.s) == len(s) && e.s == s && e.field == field && e.out != "" {
+			return e.out
+		}
+	}
+	out := w.r.Text(field, s)
+	m.entries[m.next] = textMemoEntry{field, s, out}
+	m.next = (m.next + 1) % textMemoSize
+	return out
 }
 
 type redactFrame struct {
@@ -184,7 +214,7 @@ func (w *redactingEncoder) number(n Number) {
 
 func (w *redactingEncoder) str(s string, plain bool) {
 	if w.scalar() {
-		out := w.r.Text(w.field(), s)
+		out := w.text(w.field(), s)
 		if plain && out == s { // the same string back (== sees the same pointer first)
 			w.e.writePlain(s)
 		} else {
@@ -460,7 +490,7 @@ func (w *sourceEncoder) str(s string, plain bool) {
 	if !w.scalar() {
 		return
 	}
-	out := w.r.Text(w.field(), s)
+	out := w.text(w.field(), s)
 	if plain && out == s { // a plain string is its own source text
 		w.verbatim(w.p.start, w.p.pos)
 		return
