@@ -91,7 +91,13 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	}
 	changed := false
 	if keyCandidate {
-		s, changed = r.redactKeyValues(s, pend, ends, &bufs)
+		ok := false
+		if r.probesEnds() { // the rules' matches found in s and applied at once, when they can be
+			s, changed, ok = r.redactKeyValuesOnce(s, pend, ends, &bufs, &scratch.once)
+		}
+		if !ok {
+			s, changed = r.redactKeyValues(s, pend, ends, &bufs)
+		}
 	}
 	out, masked := applyPendingInto(bufs.writable(), s, pend)
 	s = bufs.result(s, out, masked)
@@ -103,13 +109,17 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	if cap(ends) <= maxPooledKeyEnds {
 		scratch.ends = ends[:0] // the room it grew to
 	}
+	scratch.once.trim()
 	keyEndsPool.Put(scratch)
 	return s, err
 }
 
 // keyEndsScratch is the room applyTextRules finds a text's key ends in, pooled: a keyEnd is
 // six words, and a stack array of them for every text would be zeroed on every call.
-type keyEndsScratch struct{ ends []keyEnd }
+type keyEndsScratch struct {
+	ends []keyEnd
+	once onceScratch // step 3's room (redactKeyValuesOnce)
+}
 
 // maxPooledKeyEnds bounds the room the pool keeps (48 KB): a long text's key ends are not
 // held between texts.
