@@ -638,7 +638,27 @@ func (k *keyPattern) matchBackwardLowRunes(s string, q int) (start, low int, ok 
 	return i, low, true
 }
 
+// skipSpaces returns the end of the \s* run at byte i; at a byte that is no space it returns
+// at once, inlined (most calls: a key, value or mask is followed by another byte).
 func skipSpaces(s string, i int) int {
+	if i < len(s) && !spaceOrNonASCII[s[i]] {
+		return i
+	}
+	return skipSpacesFrom(s, i)
+}
+
+// spaceOrNonASCII marks the ASCII spaces and every byte >= 0x80 (a rune to decode).
+var spaceOrNonASCII = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= utf8.RuneSelf || asciiSpace[c]
+	}
+	return t
+}()
+
+// skipSpacesFrom is skipSpaces past the first byte's check; not inlined, so skipSpaces is.
+//
+//go:noinline
+func skipSpacesFrom(s string, i int) int {
 	for i < len(s) {
 		if c := s[i]; c < utf8.RuneSelf {
 			if !asciiSpace[c] {
