@@ -75,3 +75,43 @@ func TestKeyValuesOnceDeclines(t *testing.T) {
 		checkAgainstReference(t, c.s)
 	}
 }
+
+// TestBearerWordAtAsRunes: the byte-wise Bearer/Basic word match answers as the rune-wise one
+// (foldEq) on every mix of cases, IGNORECASE extras (ſ ı İ K) and cut or wrong letters.
+func TestBearerWordAtAsRunes(t *testing.T) {
+	variants := map[byte][]string{
+		'b': {"b", "B"}, 'e': {"e", "E", "é"}, 'a': {"a", "A", "\u00e0"}, 'r': {"r", "R", "x"},
+		's': {"s", "S", "\u017f"}, 'i': {"i", "I", "\u0131", "\u0130"}, 'c': {"c", "C", "k"},
+	}
+	var texts []string
+	var build func(word, prefix string)
+	build = func(word, prefix string) {
+		texts = append(texts, prefix, prefix+" x")
+		if word == "" {
+			return
+		}
+		for _, v := range variants[word[0]] {
+			build(word[1:], prefix+v)
+		}
+	}
+	build("bearer", "")
+	build("basic", "")
+	for _, s := range texts {
+		if s == "" || (s[0] != 'b' && s[0] != 'B') {
+			continue
+		}
+		wantEnd, want := 0, false
+		for _, w := range bearerWords {
+			if end, ok := bearerWordRunes(s, 0, w); ok {
+				wantEnd, want = end, true
+				break
+			}
+		}
+		if end, ok := bearerWordAt(s, 0); ok != want || end != wantEnd {
+			t.Errorf("%q: bearerWordAt %d %v, rune-wise %d %v", s, end, ok, wantEnd, want)
+		}
+	}
+	if end, ok := bearerWordAt("ba\u017fic x", 0); !ok || end != 6 {
+		t.Errorf("baſic: %d %v, want 6 true", end, ok)
+	}
+}

@@ -358,6 +358,43 @@ var tokenByte = func() (t [256]bool) {
 	return t
 }()
 
+// bearerWordAt matches (?i)bearer|basic at byte i (a 'b' or 'B'); it returns the end. Over
+// ASCII a letter matches when equal after |0x20 (no other byte does); a non-ASCII byte (an
+// IGNORECASE extra: ſ for s, ı İ for i) sends the word to the rune-wise match.
+func bearerWordAt(s string, i int) (int, bool) {
+	for wi, word := range [2]string{"bearer", "basic"} {
+		j, k := i+1, 1
+		for k < len(word) && j < len(s) && s[j] < utf8.RuneSelf && s[j]|0x20 == word[k] {
+			j, k = j+1, k+1
+		}
+		if k == len(word) {
+			return j, true
+		}
+		if j < len(s) && s[j] >= utf8.RuneSelf {
+			if end, ok := bearerWordRunes(s, i, bearerWords[wi]); ok {
+				return end, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// bearerWordRunes matches the word w at byte i rune by rune (foldEq); it returns the end.
+func bearerWordRunes(s string, i int, w []rune) (int, bool) {
+	j := i + 1
+	for _, p := range w[1:] {
+		if j >= len(s) {
+			return 0, false
+		}
+		c, n := runeAt(s, j)
+		if !foldEq(p, c) {
+			return 0, false
+		}
+		j += n
+	}
+	return j, true
+}
+
 func redactBearer(s string, edits *[]edit) string {
 	out, changed := redactBearerInto(nil, s, edits)
 	if !changed {
@@ -398,39 +435,11 @@ func redactBearerInto(dst []byte, s string, edits *[]edit) (_ []byte, changed bo
 		if !wordBoundary(s, i) {
 			continue
 		}
-		var wordEnd int
-		matched := false
-		for _, w := range bearerWords {
-			j := i + 1
-			ok := true
-			for _, p := range w[1:] {
-				if j >= len(s) {
-					ok = false
-					break
-				}
-				c, n := runeAt(s, j)
-				if !foldEq(p, c) {
-					ok = false
-					break
-				}
-				j += n
-			}
-			if ok {
-				wordEnd, matched = j, true
-				break
-			}
-		}
+		wordEnd, matched := bearerWordAt(s, i)
 		if !matched {
 			continue
 		}
-		j := wordEnd
-		for j < len(s) {
-			c, n := runeAt(s, j)
-			if !isSpace(c) {
-				break
-			}
-			j += n
-		}
+		j := skipSpaces(s, wordEnd) // \s+
 		if j == wordEnd {
 			continue
 		}
