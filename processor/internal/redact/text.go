@@ -91,7 +91,13 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	}
 	changed := false
 	if keyCandidate {
-		s, changed = r.redactKeyValues(s, pend, ends, &bufs)
+		ok := false
+		if r.probesEnds() { // the rules' matches found in s and applied at once, when they can be
+			s, changed, ok = r.redactKeyValuesOnce(s, pend, ends, &bufs, &scratch.once)
+		}
+		if !ok {
+			s, changed = r.redactKeyValues(s, pend, ends, &bufs)
+		}
 	}
 	out, masked := applyPendingInto(bufs.writable(), s, pend)
 	s = bufs.result(s, out, masked)
@@ -103,13 +109,17 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	if cap(ends) <= maxPooledKeyEnds {
 		scratch.ends = ends[:0] // the room it grew to
 	}
+	scratch.once.trim()
 	keyEndsPool.Put(scratch)
 	return s, err
 }
 
 // keyEndsScratch is the room applyTextRules finds a text's key ends in, pooled: a keyEnd is
 // six words, and a stack array of them for every text would be zeroed on every call.
-type keyEndsScratch struct{ ends []keyEnd }
+type keyEndsScratch struct {
+	ends []keyEnd
+	once onceScratch // step 3's room (redactKeyValuesOnce)
+}
 
 // maxPooledKeyEnds bounds the room the pool keeps (48 KB): a long text's key ends are not
 // held between texts.
@@ -348,6 +358,43 @@ var tokenByte = func() (t [256]bool) {
 	return t
 }()
 
+// bearerWordAt matches (?i)bearer|basic at byte i (a 'b' or 'B'); it returns the end. Over
+// ASCII a letter matches when equal after |0x20 (no other byte does); a non-ASCII byte (an
+// IGNORECASE extra: ſ for s, ı İ for i) sends the word to the rune-wise match.
+func bearerWordAt(s string, i int) (int, bool) {
+	for wi, word := range [2]string{"bearer", "basic"} {
+		j, k := i+1, 1
+		for k < len(word) && j < len(s) && s[j] < utf8.RuneSelf && s[j]|0x20 == word[k] {
+			j, k = j+1, k+1
+		}
+		if k == len(word) {
+			return j, true
+		}
+		if j < len(s) && s[j] >= utf8.RuneSelf {
+			if end, ok := bearerWordRunes(s, i, bearerWords[wi]); ok {
+				return end, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// bearerWordRunes matches the word w at byte i rune by rune (foldEq); it returns the end.
+func bearerWordRunes(s string, i int, w []rune) (int, bool) {
+	j := i + 1
+	for _, p := range w[1:] {
+		if j >= len(s) {
+			return 0, false
+		}
+		c, n := runeAt(s, j)
+		if !foldEq(p, c) {
+			return 0, false
+		}
+		j += n
+	}
+	return j, true
+}
+
 func redactBearer(s string, edits *[]edit) string {
 	out, changed := redactBearerInto(nil, s, edits)
 	if !changed {
@@ -388,39 +435,11 @@ func redactBearerInto(dst []byte, s string, edits *[]edit) (_ []byte, changed bo
 		if !wordBoundary(s, i) {
 			continue
 		}
-		var wordEnd int
-		matched := false
-		for _, w := range bearerWords {
-			j := i + 1
-			ok := true
-			for _, p := range w[1:] {
-				if j >= len(s) {
-					ok = false
-					break
-				}
-				c, n := runeAt(s, j)
-				if !foldEq(p, c) {
-					ok = false
-					break
-				}
-				j += n
-			}
-			if ok {
-				wordEnd, matched = j, true
-				break
-			}
-		}
+		wordEnd, matched := bearerWordAt(s, i)
 		if !matched {
 			continue
 		}
-		j := wordEnd
-		for j < len(s) {
-			c, n := runeAt(s, j)
-			if !isSpace(c) {
-				break
-			}
-			j += n
-		}
+		j := skipSpaces(s, wordEnd) // \s+
 		if j == wordEnd {
 			continue
 		}
@@ -628,7 +647,27 @@ func (k *keyPattern) matchBackwardLowRunes(s string, q int) (start, low int, ok 
 	return i, low, true
 }
 
+// skipSpaces returns the end of the \s* run at byte i; at a byte that is no space it returns
+// at once, inlined (most calls: a key, value or mask is followed by another byte).
 func skipSpaces(s string, i int) int {
+	if i < len(s) && !spaceOrNonASCII[s[i]] {
+		return i
+	}
+	return skipSpacesFrom(s, i)
+}
+
+// spaceOrNonASCII marks the ASCII spaces and every byte >= 0x80 (a rune to decode).
+var spaceOrNonASCII = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= utf8.RuneSelf || asciiSpace[c]
+	}
+	return t
+}()
+
+// skipSpacesFrom is skipSpaces past the first byte's check; not inlined, so skipSpaces is.
+//
+//go:noinline
+func skipSpacesFrom(s string, i int) int {
 	for i < len(s) {
 		if c := s[i]; c < utf8.RuneSelf {
 			if !asciiSpace[c] {

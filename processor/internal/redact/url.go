@@ -12,12 +12,17 @@ import (
 // URLMask replaces userinfo and sensitive query values in URLs.
 const URLMask = "REDACTED"
 
-// sensitiveQueryParams is url_auth.STATIC_SENSITIVE_PARAMS (matched on the lowercased name or
-// the exact name; "tavilyApiKey" can only match exactly).
-var sensitiveQueryParams = map[string]bool{
-	"api_key": true, "apikey": true, "api-key": true, "key": true, "token": true,
-	"access_token": true, "auth": true, "auth_token": true, "secret": true, "password": true,
-	"pwd": true, "credential": true, "credentials": true, "tavilyapikey": true, "tavilyApiKey": true,
+// sensitiveQueryParam reports whether name is in url_auth.STATIC_SENSITIVE_PARAMS (matched on
+// the lowercased name or the exact name; "tavilyApiKey" can only match exactly). A switch, not
+// a map: the compiler compares the length first.
+func sensitiveQueryParam(name string) bool {
+	switch name {
+	case "api_key", "apikey", "api-key", "key", "token",
+		"access_token", "auth", "auth_token", "secret", "password",
+		"pwd", "credential", "credentials", "tavilyapikey", "tavilyApiKey":
+		return true
+	}
+	return false
 }
 
 // errPythonRaises marks inputs on which Python's urllib raises ValueError (so the oracle's
@@ -360,7 +365,7 @@ func sanitizeQuery(query string) string {
 			b.WriteByte('&')
 		}
 		v := p.value
-		if sensitiveQueryParams[p.name] || isSensitiveLower(p.name) {
+		if sensitiveQueryParam(p.name) || isSensitiveLower(p.name) {
 			v = URLMask
 		}
 		quotePlus(&b, p.name)
@@ -393,7 +398,7 @@ func isSensitiveLower(name string) bool {
 			return false // longer than any sensitive name
 		}
 	}
-	return sensitiveQueryParams[string(low)]
+	return sensitiveQueryParam(string(low))
 }
 
 // pyUnquotePlus is urllib's unquote(s.replace("+", " "), errors="replace"): %XX escapes are
