@@ -255,6 +255,27 @@ func sanitizeEmbeddedURLsInto(dst []byte, s string, pend []pendingMask) (_ []byt
 			i = end
 			continue
 		}
+		if changed { // the text before the URL, then the URL (unchanged or not) into dst
+			at := len(dst)
+			if out, ok := appendSimpleURL(append(dst, s[last:start]...), s[start:end], sep-start); ok {
+				dst, last, i = out, end, end
+				continue
+			}
+			dst = dst[:at]
+		} else if out, ok := appendSimpleURL(dst[:0], s[start:end], sep-start); ok {
+			// dst held nothing: the URL alone, kept when it changed, with the text before it
+			// moved in front.
+			if string(out) == s[start:end] {
+				dst, i = out[:0], end
+				continue
+			}
+			n := len(out)
+			dst = slices.Grow(out, len(s)-(end-start)+16)[:start+n]
+			copy(dst[start:], dst[:n])
+			copy(dst, s[:start])
+			changed, last, i = true, end, end
+			continue
+		}
 		clean, err := SanitizeURLStrict(s[start:end])
 		if err != nil {
 			var as, ae int
