@@ -109,6 +109,7 @@ func TestEmbeddedURLsMatchReference(t *testing.T) {
 	urls := []string{
 		"https://h/?q=1", "https://u:p@h/x", "http://h/?token=t", "https://h/a;b?token=t",
 		"http://[::1]/?token=t", "https://h/x", "http://h/?a=1&a=2", "https://ｕ＠h/?api_key=k",
+		"http://h/?q=" + strings.Repeat("/", 64), // three times longer rebuilt: past the room given
 	}
 	for _, a := range urls {
 		for _, b := range urls {
