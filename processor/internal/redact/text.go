@@ -255,6 +255,31 @@ func sanitizeEmbeddedURLsInto(dst []byte, s string, pend []pendingMask) (_ []byt
 			i = end
 			continue
 		}
+		if changed { // the text before the URL, then the URL (unchanged or not) into dst
+			at := len(dst)
+			if out, ok := appendSimpleURL(append(dst, s[last:start]...), s[start:end], sep-start); ok {
+				dst, last, i = out, end, end
+				continue
+			}
+			dst = dst[:at]
+		} else {
+			// dst holds nothing: the URL alone, kept when it changed, with the text before it
+			// moved in front. dst is given the room of the whole text first (kept for the next
+			// step when no URL changes).
+			dst = slices.Grow(dst[:0], len(s)+32)
+			if out, ok := appendSimpleURL(dst, s[start:end], sep-start); ok {
+				if string(out) == s[start:end] {
+					i = end
+					continue
+				}
+				n := len(out)
+				dst = slices.Grow(out, len(s)-(end-start)+16)[:start+n]
+				copy(dst[start:], dst[:n])
+				copy(dst, s[:start])
+				changed, last, i = true, end, end
+				continue
+			}
+		}
 		clean, err := SanitizeURLStrict(s[start:end])
 		if err != nil {
 			var as, ae int

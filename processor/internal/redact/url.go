@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/mcpparity/mcpparity/processor/internal/payload"
 )
@@ -318,6 +319,12 @@ func (p parsedURL) unparse() string {
 // sanitizeQuery is urlencode({k: "REDACTED" if sensitive else v[0]}) over
 // parse_qs(query, keep_blank_values=True).
 func sanitizeQuery(query string) string {
+	b := appendSanitizedQuery(make([]byte, 0, len(query)+16), query)
+	return unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again
+}
+
+// appendSanitizedQuery appends sanitizeQuery(query) to dst.
+func appendSanitizedQuery(dst []byte, query string) []byte {
 	type param struct{ name, value string }
 	var paramsBuf [8]param
 	params := paramsBuf[:0]
@@ -358,21 +365,19 @@ func sanitizeQuery(query string) string {
 		}
 		params = append(params, param{name, pyUnquotePlus(value)})
 	}
-	var b strings.Builder
-	b.Grow(len(query) + 16)
 	for i, p := range params {
 		if i > 0 {
-			b.WriteByte('&')
+			dst = append(dst, '&')
 		}
 		v := p.value
 		if sensitiveQueryParam(p.name) || isSensitiveLower(p.name) {
 			v = URLMask
 		}
-		quotePlus(&b, p.name)
-		b.WriteByte('=')
-		quotePlus(&b, v)
+		dst = appendQuotePlus(dst, p.name)
+		dst = append(dst, '=')
+		dst = appendQuotePlus(dst, v)
 	}
-	return b.String()
+	return dst
 }
 
 // isSensitiveLower reports whether Python's name.lower() is a sensitive parameter name.
@@ -515,21 +520,93 @@ func appendPyDecodeUTF8(out, b []byte) []byte {
 	return out
 }
 
-// quotePlus is urllib's quote_plus(s, safe=""): UTF-8 bytes other than [A-Za-z0-9_.~-] as
-// %XX (upper case), space as "+".
-func quotePlus(b *strings.Builder, s string) {
+// appendQuotePlus appends urllib's quote_plus(s, safe="") to dst: UTF-8 bytes other than
+// [A-Za-z0-9_.~-] as %XX (upper case), space as "+".
+func appendQuotePlus(dst []byte, s string) []byte {
 	const hex = "0123456789ABCDEF"
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case isASCIIAlnum(c) || c == '_' || c == '.' || c == '-' || c == '~':
-			b.WriteByte(c)
+			dst = append(dst, c)
 		case c == ' ':
-			b.WriteByte('+')
+			dst = append(dst, '+')
 		default:
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&0xf])
+			dst = append(dst, '%', hex[c>>4], hex[c&0xf])
 		}
 	}
+	return dst
 }
+
+// appendSimpleURL appends to dst SanitizeURLStrict(u) for a URL u found in text (it starts
+// with "http://" or "https://", schemeLen being 4 or 5, and holds no byte urlEnd stops at)
+// whose parse is simple: ASCII without controls and brackets (urlparse neither strips nor
+// raises), a non-empty authority, no ';' in the path (no params). It writes the parts
+// straight into dst, with no intermediate strings. ok is false, and dst unchanged, for any
+// other u (the caller takes the general path).
+func appendSimpleURL(dst []byte, u string, schemeLen int) (_ []byte, ok bool) {
+	for i := 0; i < len(u); i++ {
+		if urlNotSimple[u[i]] {
+			return dst, false
+		}
+	}
+	rest := u[schemeLen+3:]
+	netEnd := len(rest) // the authority ends at the first '/', '?' or '#'
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; c == '/' || c == '?' || c == '#' {
+			netEnd = i
+			break
+		}
+	}
+	if netEnd == 0 {
+		return dst, false
+	}
+	netloc, tail := rest[:netEnd], rest[netEnd:]
+	var fragment string
+	if k := strings.IndexByte(tail, '#'); k >= 0 {
+		tail, fragment = tail[:k], tail[k+1:]
+	}
+	var query string
+	if k := strings.IndexByte(tail, '?'); k >= 0 {
+		tail, query = tail[:k], tail[k+1:]
+	}
+	if strings.IndexByte(tail, ';') >= 0 {
+		return dst, false
+	}
+	userinfo := false // parsed.username or parsed.password
+	if at := strings.LastIndexByte(netloc, '@'); at > 0 {
+		user, pass, _ := strings.Cut(netloc[:at], ":")
+		userinfo = user != "" || pass != ""
+	}
+	if !userinfo && query == "" {
+		return append(dst, u...), true
+	}
+	dst = append(dst, u[:schemeLen+3]...)
+	if userinfo {
+		dst = append(dst, URLMask+":"+URLMask+"@"...)
+		dst = append(dst, netloc[strings.IndexByte(netloc, '@')+1:]...)
+	} else {
+		dst = append(dst, netloc...)
+	}
+	dst = append(dst, tail...)
+	if query != "" {
+		q := len(dst)
+		dst = appendSanitizedQuery(append(dst, '?'), query)
+		if len(dst) == q+1 { // an empty query: urlunparse writes no '?'
+			dst = dst[:q]
+		}
+	}
+	if fragment != "" {
+		dst = append(dst, '#')
+		dst = append(dst, fragment...)
+	}
+	return dst, true
+}
+
+// urlNotSimple marks the bytes appendSimpleURL refuses: controls, space, brackets, non-ASCII.
+var urlNotSimple = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c <= ' ' || c == 0x7f || c == '[' || c == ']' || c >= utf8.RuneSelf
+	}
+	return t
+}()
