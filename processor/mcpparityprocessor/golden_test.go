@@ -265,33 +265,25 @@ func actualTree(td ptrace.Traces) (*node, []string) {
 	byID := map[pcommon.SpanID]*node{}
 	parentOf := map[*node]pcommon.SpanID{}
 	var order []*node
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				sp := spans.At(k)
-				n := &node{
-					name:       sp.Name(),
-					kind:       strings.ToUpper(sp.Kind().String()),
-					statusCode: statusCodeName(sp.Status().Code()),
-					statusMsg:  sp.Status().Message(),
-					attrs:      canonicalMap(sp.Attributes()),
-					start:      uint64(sp.StartTimestamp()),
-				}
-				evs := sp.Events()
-				for e := 0; e < evs.Len(); e++ {
-					n.events = append(n.events, nodeEvent{name: evs.At(e).Name(), attrs: canonicalMap(evs.At(e).Attributes())})
-				}
-				if _, dup := byID[sp.SpanID()]; dup {
-					problems = append(problems, fmt.Sprintf("span id %s appears twice", sp.SpanID()))
-				}
-				byID[sp.SpanID()] = n
-				parentOf[n] = sp.ParentSpanID()
-				order = append(order, n)
-			}
+	for _, sp := range allSpans(td) {
+		n := &node{
+			name:       sp.Name(),
+			kind:       strings.ToUpper(sp.Kind().String()),
+			statusCode: statusCodeName(sp.Status().Code()),
+			statusMsg:  sp.Status().Message(),
+			attrs:      canonicalMap(sp.Attributes()),
+			start:      uint64(sp.StartTimestamp()),
 		}
+		evs := sp.Events()
+		for e := 0; e < evs.Len(); e++ {
+			n.events = append(n.events, nodeEvent{name: evs.At(e).Name(), attrs: canonicalMap(evs.At(e).Attributes())})
+		}
+		if _, dup := byID[sp.SpanID()]; dup {
+			problems = append(problems, fmt.Sprintf("span id %s appears twice", sp.SpanID()))
+		}
+		byID[sp.SpanID()] = n
+		parentOf[n] = sp.ParentSpanID()
+		order = append(order, n)
 	}
 	var roots []*node
 	for _, n := range order {

@@ -71,15 +71,20 @@ func (p *parityProcessor) newRowKeys() map[*mapping.Rename][]exportKey {
 		m[&rows[0]] = keys
 	}
 	for i := range mapping.Table {
-		op := &mapping.Table[i]
-		add(op.Attributes)
-		add(op.AfterIdentity)
-		add(op.OutcomeAttributes)
-		for _, v := range op.Variants {
-			add(v)
-		}
+		eachRowList(&mapping.Table[i], add)
 	}
 	return m
+}
+
+// eachRowList calls f with each row list of op: its attributes, after-identity and outcome rows,
+// and each variant's rows.
+func eachRowList(op *mapping.Op, f func([]mapping.Rename)) {
+	f(op.Attributes)
+	f(op.AfterIdentity)
+	f(op.OutcomeAttributes)
+	for _, v := range op.Variants {
+		f(v)
+	}
 }
 
 // rowKeys returns the exportKeys of rows (a row list of the table; another list gets its keys
@@ -112,12 +117,7 @@ func newKeyPolicies(r *redact.Redactor) keyPolicies {
 	}
 	for i := range mapping.Table {
 		op := &mapping.Table[i]
-		addAll(op.Attributes)
-		addAll(op.AfterIdentity)
-		addAll(op.OutcomeAttributes)
-		for _, v := range op.Variants {
-			addAll(v)
-		}
+		eachRowList(op, addAll)
 		for _, pl := range [...]*mapping.Payload{op.Input, op.Output} {
 			if pl != nil {
 				add(pl.Key)

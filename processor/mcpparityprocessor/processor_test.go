@@ -884,22 +884,15 @@ func TestBatchIndependence(t *testing.T) {
 	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
 	require.NoError(t, err)
 	alone := make([]ptrace.Traces, 0, td.SpanCount())
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				one := ptrace.NewTraces()
-				rs := one.ResourceSpans().AppendEmpty()
-				rss.At(i).Resource().CopyTo(rs.Resource())
-				ss := rs.ScopeSpans().AppendEmpty()
-				sss.At(j).Scope().CopyTo(ss.Scope())
-				spans.At(k).CopyTo(ss.Spans().AppendEmpty())
-				alone = append(alone, one)
-			}
-		}
-	}
+	eachSpan(td, func(from ptrace.ResourceSpans, scope ptrace.ScopeSpans, span ptrace.Span) {
+		one := ptrace.NewTraces()
+		rs := one.ResourceSpans().AppendEmpty()
+		from.Resource().CopyTo(rs.Resource())
+		ss := rs.ScopeSpans().AppendEmpty()
+		scope.Scope().CopyTo(ss.Scope())
+		span.CopyTo(ss.Spans().AppendEmpty())
+		alone = append(alone, one)
+	})
 	batch := allSpans(run(t, langfuseConfig(), td))
 	require.Len(t, batch, len(alone))
 	for i, one := range alone {
@@ -914,17 +907,22 @@ func TestBatchIndependence(t *testing.T) {
 // allSpans lists the spans of td in order.
 func allSpans(td ptrace.Traces) []ptrace.Span {
 	var out []ptrace.Span
+	eachSpan(td, func(_ ptrace.ResourceSpans, _ ptrace.ScopeSpans, span ptrace.Span) { out = append(out, span) })
+	return out
+}
+
+// eachSpan calls f with each span of td in order, with its resource and scope spans.
+func eachSpan(td ptrace.Traces, f func(ptrace.ResourceSpans, ptrace.ScopeSpans, ptrace.Span)) {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		sss := rss.At(i).ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
-				out = append(out, spans.At(k))
+				f(rss.At(i), sss.At(j), spans.At(k))
 			}
 		}
 	}
-	return out
 }
 
 // TestDonorsCarryNoRawText: the donors a batch leaves for the next one hold no raw text (a

@@ -28,26 +28,28 @@ type byteSet []uint64
 // add adds the offsets [lo, hi).
 func (b byteSet) add(lo, hi int) {
 	for lo < hi {
-		w := lo >> 6
-		m := ^uint64(0) << (lo & 63)
-		next := (w + 1) << 6
-		if hi < next {
-			m &= 1<<(hi&63) - 1
-		}
+		w, m, next := wordOf(lo, hi)
 		b[w] |= m
 		lo = next
 	}
 }
 
+// wordOf returns the word of the set that holds lo, the bits of [lo, hi) in it, and the first
+// offset of the next word.
+func wordOf(lo, hi int) (w int, m uint64, next int) {
+	w = lo >> 6
+	m = ^uint64(0) << (lo & 63)
+	next = (w + 1) << 6
+	if hi < next {
+		m &= 1<<(hi&63) - 1
+	}
+	return w, m, next
+}
+
 // any reports whether one of the offsets [lo, hi) is in the set.
 func (b byteSet) any(lo, hi int) bool {
 	for lo < hi {
-		w := lo >> 6
-		m := ^uint64(0) << (lo & 63)
-		next := (w + 1) << 6
-		if hi < next {
-			m &= 1<<(hi&63) - 1
-		}
+		w, m, next := wordOf(lo, hi)
 		if b[w]&m != 0 {
 			return true
 		}
@@ -294,22 +296,7 @@ func matchKeyRuleRead(s string, key keySpan, quoted bool) (vs, ve int, ok bool, 
 	if i < len(s) && s[i] == Mask[0] {
 		hi = max(hi, min(len(s), i+len(Mask)))
 	}
-	j := i
-	for j < len(s) { // [^\s,;&]+
-		c := s[j]
-		if bareValueByte[c] { // one lookup per ASCII byte of the value
-			j++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			break
-		}
-		r, n := decodeAt(s, j)
-		if isSpace(r) {
-			break
-		}
-		j += n
-	}
+	j := bareValueEnd(s, i)
 	hi = max(hi, runeEndAt(s, j))
 	if j == i {
 		return 0, 0, false, hi

@@ -1142,22 +1142,7 @@ func matchKeyRuleAt(s string, key keySpan, quoted bool) (int, int, bool) {
 	if hasRedactedWord(s, i) || strings.HasPrefix(s[i:], Mask) {
 		return 0, 0, false
 	}
-	j := i
-	for j < len(s) { // [^\s,;&]+
-		c := s[j]
-		if bareValueByte[c] { // one lookup per ASCII byte of the value
-			j++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			break
-		}
-		r, n := decodeAt(s, j)
-		if isSpace(r) {
-			break
-		}
-		j += n
-	}
+	j := bareValueEnd(s, i)
 	if j == i {
 		return 0, 0, false
 	}
@@ -1248,4 +1233,26 @@ func collapseMasksInto(dst []byte, s string) (_ []byte, changed bool) {
 		return dst, false
 	}
 	return append(dst, s[copied:]...), true
+}
+
+// bareValueEnd returns the end of the bare value [^\s,;&]+ that starts at i (i when there is
+// none).
+func bareValueEnd(s string, i int) int {
+	j := i
+	for j < len(s) {
+		c := s[j]
+		if bareValueByte[c] { // one lookup per ASCII byte of the value
+			j++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			break
+		}
+		r, n := decodeAt(s, j)
+		if isSpace(r) {
+			break
+		}
+		j += n
+	}
+	return j
 }
