@@ -1236,12 +1236,22 @@ func collapseMasksInto(dst []byte, s string) (_ []byte, changed bool) {
 }
 
 // bareValueEnd returns the end of the bare value [^\s,;&]+ that starts at i (i when there is
-// none).
+// none). The ASCII run is scanned here, small enough to be inlined into both callers.
 func bareValueEnd(s string, i int) int {
-	j := i
+	for i < len(s) && bareValueByte[s[i]] { // one lookup per ASCII byte of the value
+		i++
+	}
+	if i < len(s) && s[i] >= utf8.RuneSelf {
+		return bareValueEndRunes(s, i)
+	}
+	return i
+}
+
+// bareValueEndRunes is bareValueEnd from a non-ASCII byte on.
+func bareValueEndRunes(s string, j int) int {
 	for j < len(s) {
 		c := s[j]
-		if bareValueByte[c] { // one lookup per ASCII byte of the value
+		if bareValueByte[c] {
 			j++
 			continue
 		}
