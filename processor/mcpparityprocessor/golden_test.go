@@ -415,23 +415,16 @@ func compareAttrs(prefix string, want, got map[string]string, ignored map[string
 func checkSharedIDs(td ptrace.Traces, ignored map[string]string) []string {
 	var d []string
 	seen := map[string]map[string]bool{}
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				for _, key := range []string{"correlation_id", "request_id"} {
-					if ignored[key] == "" {
-						continue
-					}
-					if v, ok := spans.At(k).Attributes().Get(key); ok {
-						if seen[key] == nil {
-							seen[key] = map[string]bool{}
-						}
-						seen[key][v.AsString()] = true
-					}
+	for _, span := range allSpans(td) {
+		for _, key := range []string{"correlation_id", "request_id"} {
+			if ignored[key] == "" {
+				continue
+			}
+			if v, ok := span.Attributes().Get(key); ok {
+				if seen[key] == nil {
+					seen[key] = map[string]bool{}
 				}
+				seen[key][v.AsString()] = true
 			}
 		}
 	}
