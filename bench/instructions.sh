@@ -15,7 +15,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=$ROOT/.cache/instructions
-BENCHES=${BENCHES:-"mcpparityprocessor:MixedBatch1000:20 mcpparityprocessor:ToolInvoke2KB:2000 internal/redact:SanitizeTextClean2K:2000 internal/redact:SanitizeTextSecrets2K:500 internal/redact:SanitizeText2K:1000"}
+BENCHES=${BENCHES:-"mcpparityprocessor:MixedBatch1000:20 mcpparityprocessor:ToolInvoke2KB:2000 internal/redact:SerializeToolArguments2K:2000 internal/redact:SerializeToolResult2K:2000 internal/redact:SanitizeTextClean2K:2000 internal/redact:SanitizeTextSecrets2K:500 internal/redact:SanitizeText2K:1000"}
 command -v valgrind >/dev/null || { echo "instructions: valgrind is missing" >&2; exit 1; }
 mkdir -p "$WORK"
 
@@ -40,7 +40,8 @@ measure() { # measure TREE
     many=$(count "$1" "$pkg" "$bench" "$n")
     one=$(count "$1" "$pkg" "$bench" 1)
     awk -v l="$1" -v b="$bench" -v m="$many" -v o="$one" -v n="$n" \
-      'BEGIN { printf "%-14s %-22s %12.0f instructions/op\n", l, b, (m - o) / (n - 1) }'
+      'BEGIN { if (m - o <= 0) printf "%-14s %-24s %12s (no such benchmark in this tree)\n", l, b, "-"
+               else printf "%-14s %-24s %12.0f instructions/op\n", l, b, (m - o) / (n - 1) }'
   done
 }
 

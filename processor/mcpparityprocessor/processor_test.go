@@ -749,28 +749,23 @@ func itoa(i int) string {
 	return string(b)
 }
 
-var benchArgs2KB = func() string {
-	var b strings.Builder
-	b.WriteString(`{"query":"token=abc123 Bearer xyz","password":"hunter2","note":"see https://u:p@example.com/x?api_key=zzz&q=1","items":[`)
-	for i := 0; b.Len() < 1950; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(`{"id":` + itoa(i) + `,"text":"lorem ipsum dolor sit amet"}`)
-	}
-	b.WriteString(`]}`)
-	return b.String()
-}()
-
-var benchResult2KB = `{"content":[{"type":"text","text":"` + strings.Repeat("dolor sit amet password=hunter2 ", 62) + `"}],"isError":false}`
-
-// BenchmarkToolInvoke2KB: one realistic tool.invoke raw span, 2 KB arguments and result, both captured.
+// BenchmarkToolInvoke2KB: one tool.invoke raw span, 2 KB arguments and result, both captured: the
+// inputs of the text engine's BenchmarkSerializeToolArguments2K and BenchmarkSerializeToolResult2K
+// (internal/redact/testdata/bench/tool_*_2k.json).
 func BenchmarkToolInvoke2KB(b *testing.B) {
 	p, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), langfuseConfig())
 	require.NoError(b, err)
 	td, ss := rawTraces()
-	toolInvoke(ss, benchArgs2KB, benchResult2KB)
+	toolInvoke(ss, benchInput(b, "tool_args_2k.json"), benchInput(b, "tool_result_2k.json"))
 	benchProcess(b, p, td, 256)
+}
+
+// benchInput is one of the text engine's benchmark inputs (internal/redact/testdata/bench).
+func benchInput(tb testing.TB, name string) string {
+	tb.Helper()
+	data, err := os.ReadFile("../internal/redact/testdata/bench/" + name)
+	require.NoError(tb, err)
+	return string(data)
 }
 
 // benchProcess times processTraces over fresh copies of td, made outside the timer in chunks.

@@ -95,7 +95,7 @@ func TestStreamedToolResultMatchesTree(t *testing.T) {
 	}
 	// The common shape must actually take the streamed path.
 	require.Greater(t, streamed, 3000)
-	require.True(t, checkStreamedToolResult(t, p, benchResult2KB, 0))
+	require.True(t, checkStreamedToolResult(t, p, benchInput(t, "tool_result_2k.json"), 0))
 	for _, unusual := range []string{
 		`{"content":[{"type":"text","text":"a","extra":1}]}`,
 		`{"content":[{"type":"text","text":"a","type":"text"}]}`,
@@ -119,7 +119,7 @@ func FuzzStreamedToolResult(f *testing.F) {
 	for i := 0; i < 64; i++ {
 		f.Add(genToolResult(rng), 64)
 	}
-	f.Add(benchResult2KB, 0)
+	f.Add(benchInput(f, "tool_result_2k.json"), 0)
 	f.Fuzz(func(t *testing.T, text string, max int) {
 		checkStreamedToolResult(t, p, text, max%20000)
 	})

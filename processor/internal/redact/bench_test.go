@@ -53,6 +53,34 @@ func benchSerialize(b *testing.B, name string) {
 func BenchmarkSerializeTracePayload2K(b *testing.B)  { benchSerialize(b, "payload_2k.json") }
 func BenchmarkSerializeTracePayload40K(b *testing.B) { benchSerialize(b, "payload_40k.json") }
 
+// BenchmarkSerializeToolArguments2K: the arguments of the processor's BenchmarkToolInvoke2KB
+// (tool_args_2k.json), serialized as a tool.invoke input is: JSON parsed, sensitive members
+// masked, every other string sanitized under its field.
+func BenchmarkSerializeToolArguments2K(b *testing.B) {
+	text := string(benchInput(b, "tool_args_2k.json"))
+	r := New(nil, Options{JSONQuotedKeys: true})
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _, _ = r.SerializeTraceJSON(text, payload.DefaultMaxSize)
+	}
+}
+
+// BenchmarkSerializeToolResult2K: the result of the processor's BenchmarkToolInvoke2KB
+// (tool_result_2k.json), one text item of 62 "password=hunter2", serialized as a tool.invoke
+// output is.
+func BenchmarkSerializeToolResult2K(b *testing.B) {
+	text := string(benchInput(b, "tool_result_2k.json"))
+	r := New(nil, Options{JSONQuotedKeys: true})
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, ok := r.SerializeTextToolResult(text, payload.DefaultMaxSize); !ok {
+			b.Fatal("not the streamed tool result")
+		}
+	}
+}
+
 func BenchmarkSanitizeAttributeShort(b *testing.B) {
 	r := New(nil, Options{JSONQuotedKeys: true})
 	b.ReportAllocs()
