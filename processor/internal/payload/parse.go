@@ -50,9 +50,12 @@ func ParseString(text string) (Value, error) {
 	return b.root, nil
 }
 
-// handler receives the values of a JSON text in document order (depth first). The tree
-// builder (Parse) and the redacting encoder (SerializeJSONRedacted) are its two handlers, so
-// both read JSON with the same grammar.
+// handler receives the values of a JSON text in document order (depth first): the tree
+// builder (Parse), the redacting encoder (the tree walk, SerializeRedacted), the tool-result
+// scanner and discard (the grammar's checks alone). The streaming pass of
+// SerializeJSONRedacted (sourceEncoder.run) reads the text in a loop of its own instead, with
+// the parser's string and number scanners and the same checks; whatever it does not take
+// (bad JSON among them) is read by this parser again.
 type handler interface {
 	null()
 	boolean(b bool)
@@ -88,11 +91,10 @@ func (p *parser) run() error {
 }
 
 type parser struct {
-	data  string
-	pos   int
-	start int    // where the value (or key) being reported starts; pos is where it ends
-	buf   []byte // scratch for strings with escapes
-	h     handler
+	data string
+	pos  int
+	buf  []byte // scratch for strings with escapes
+	h    handler
 }
 
 func (p *parser) fail(msg string) error { return &SyntaxError{Msg: msg, Offset: p.pos} }
@@ -115,7 +117,6 @@ func (p *parser) value(depth int) error {
 	if p.pos >= len(p.data) {
 		return p.fail("expecting value")
 	}
-	p.start = p.pos
 	switch c := p.data[p.pos]; {
 	case c == '{':
 		return p.object(depth + 1)
@@ -181,7 +182,6 @@ func (p *parser) object(depth int) error {
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
 			return p.fail("expecting property name enclosed in double quotes")
 		}
-		keyStart := p.pos
 		k, plain, err := p.str()
 		if err != nil {
 			return err
@@ -192,7 +192,6 @@ func (p *parser) object(depth int) error {
 		}
 		p.pos++
 		p.skipSpace()
-		p.start = keyStart
 		if err := p.h.key(k, plain); err != nil {
 			return err
 		}

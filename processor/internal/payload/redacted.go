@@ -43,19 +43,20 @@ func SerializeRedacted(v Value, maxSize int, r Redaction) string {
 func SerializeJSONRedacted(text string, maxSize int, r Redaction) (string, error) {
 	w := newSourceEncoder(text, maxSize, r)
 	defer w.release()
-	err := w.p.run()
-	if errors.Is(err, errDuplicateKey) {
-		v, err := ParseString(text)
-		if err != nil {
-			return "", err
-		}
-		r.Restart()
-		return SerializeRedacted(v, maxSize, r), nil
+	if w.run() {
+		return w.finish(maxSize), nil
 	}
+	// The pass gave way: text that is not JSON (the parser says why, as ParseString would), or
+	// a duplicate key or a depth it leaves to the tree.
+	if err := parseEvents(text, discard{}); err != nil {
+		return "", err
+	}
+	v, err := ParseString(text)
 	if err != nil {
 		return "", err
 	}
-	return w.finish(maxSize), nil
+	r.Restart()
+	return SerializeRedacted(v, maxSize, r), nil
 }
 
 // redactingEncoder is the handler that encodes what it is told, redacted on the way.
@@ -359,18 +360,26 @@ func (w *redactingEncoder) checkDuplicate(f *redactFrame, k string) error {
 	return nil
 }
 
-// sourceEncoder is the redacting encoder of the streaming pass, reading a JSON text (p) and
-// copying instead of encoding where it can: output that equals the source text (compact
-// punctuation, plain strings the rules leave as they are, literals, numbers in their
-// canonical form) is not written token by token but noted as a run of source bytes,
-// p.data[runStart:runEnd], written at once before the next edit (flush) or at the end. Only
-// ASCII enters a run, so its length is its code point count. A duplicate key aborts the pass
-// (the tree path handles it).
+// sourceEncoder is the streaming pass of SerializeJSONRedacted: one loop (run) that reads the
+// JSON text with the grammar of Parse (the parser's string and number scanners, the same
+// checks) and writes the redacted encoding as it goes, without a handler call per token. The
+// compact output is the source with its whitespace cut out and a few spans replaced, the edits:
+// a string the rules change or the parser decoded (escapes, non-ASCII, invalid UTF-8), such a
+// key, the value of a masked member (by the mask), a number not in Python's form (-0, most
+// floats). Everything else (punctuation, plain strings and keys, literals, integers) is already
+// what the encoder would write, so the source bytes from runStart up to the next edit are
+// written at once (flushTo), and a compact text that needs no edit is returned as it is. Only
+// ASCII stays in place (non-ASCII occurs only inside strings, which are edits then), so a
+// run's byte length is its code point count.
+//
+// run gives way (returns false) on anything unusual: a syntax error, a duplicate key (a Python
+// dict keeps its first position and last value, which only the tree can reproduce), nesting
+// past MaxDepth. SerializeJSONRedacted then answers as ParseString and SerializeRedacted would.
 type sourceEncoder struct {
 	redactingEncoder
 	p        parser
-	runStart int
-	runEnd   int
+	runStart int // the source bytes from runStart on are the output until the next edit
+	runEnd   int // the end of the root value, once read
 	size     int // the buffer's size, grown at its first write: the output may be the source itself
 }
 
@@ -379,7 +388,7 @@ var sourceEncoders = sync.Pool{New: func() any { return new(sourceEncoder) }}
 func newSourceEncoder(text string, maxSize int, r Redaction) *sourceEncoder {
 	w := sourceEncoders.Get().(*sourceEncoder)
 	w.size = w.init(maxSize, r, len(text)) // compact output is rarely longer
-	w.p = parser{data: text, h: w}
+	w.p = parser{data: text}
 	return w
 }
 
@@ -397,169 +406,254 @@ func (w *sourceEncoder) finish(maxSize int) string {
 		// the source itself, not a copy.
 		return w.p.data[w.runStart:w.runEnd]
 	}
-	w.flush()
+	w.flushTo(w.runEnd)
 	return w.redactingEncoder.finish(maxSize)
 }
 
-// flush writes the pending run; the run is then empty.
-func (w *sourceEncoder) flush() {
+// flushTo writes the pending run, the source bytes [runStart, end) (ASCII); the run then
+// starts at end.
+func (w *sourceEncoder) flushTo(end int) {
 	if w.e.buf.Cap() == 0 {
 		w.e.buf.Grow(w.size)
 	}
-	if w.runEnd > w.runStart {
-		w.e.writeRun(w.p.data[w.runStart:w.runEnd], w.runEnd-w.runStart) // ASCII
-		w.runStart = w.runEnd
+	if end > w.runStart {
+		w.e.writeRun(w.p.data[w.runStart:end], end-w.runStart)
 	}
+	w.runStart = end
 }
 
-// verbatim adds the source bytes [start, end), which equal the next output, to the run (a
-// new run when the last one does not end at start).
-func (w *sourceEncoder) verbatim(start, end int) {
-	if w.runEnd != start {
-		w.flush()
-		w.runStart = start
-	}
-	w.runEnd = end
+// edit writes s as a JSON string in place of the source bytes [start, end).
+func (w *sourceEncoder) edit(start, end int, s string) {
+	w.flushTo(start)
+	w.e.writeString(s)
+	w.runStart = end
 }
 
-// resume says the output goes on with the source at offset at, after a written edit.
-func (w *sourceEncoder) resume(at int) { w.runStart, w.runEnd = at, at }
+// editASCII writes the ASCII text s in place of the source bytes [start, end).
+func (w *sourceEncoder) editASCII(start, end int, s string) {
+	w.flushTo(start)
+	w.e.writeASCII(s)
+	w.runStart = end
+}
 
-// punct writes the punctuation byte c, after which the output goes on with the source at
-// next: part of the run when the source has c just there (compact JSON).
-func (w *sourceEncoder) punct(c byte, next int) {
-	if w.runEnd+1 == next && w.p.data[w.runEnd] == c {
-		w.runEnd = next
+// space skips the whitespace at p.pos and cuts it from the output.
+func (w *sourceEncoder) space() {
+	if p := &w.p; p.pos < len(p.data) && p.data[p.pos] > ' ' {
+		return // one test, most times
+	}
+	start := w.p.pos
+	w.p.skipSpace()
+	if w.p.pos == start {
 		return
 	}
-	w.writePunct(c, next)
+	if start > w.runStart {
+		w.flushTo(start)
+	}
+	w.runStart = w.p.pos
 }
 
-// writePunct is punct where the source differs: c is written, the run starts again at next.
-func (w *sourceEncoder) writePunct(c byte, next int) {
-	w.flush()
-	w.e.writeByte(c)
-	w.resume(next)
+// The states of run: where the next token is read.
+const (
+	atValue = iota // a value starts at p.pos
+	atKey          // a member's key starts at p.pos
+	atNext         // a value ended: ',', a closing bracket or (at the root) the end of the text
+)
+
+// run reads the text and writes its redacted encoding; false when it gives way.
+func (w *sourceEncoder) run() bool {
+	p := &w.p
+	d := p.data
+	w.space()
+	state := atValue
+	for {
+		switch state {
+		case atValue:
+			if p.pos >= len(d) {
+				return false
+			}
+			state = atNext
+			start := p.pos
+			switch c := d[start]; {
+			case c == '"':
+				s, plain, err := p.str()
+				if err != nil {
+					return false
+				}
+				if out := w.text(w.field(), s); !plain || out != s { // == sees the same pointer first
+					w.edit(start, p.pos, out)
+				}
+			case c == '{' || c == '[':
+				if !w.open(c == '{') {
+					return false
+				}
+				p.pos++
+				w.space()
+				if p.pos < len(d) && d[p.pos] == c+2 { // '}' is '{'+2, ']' is '['+2
+					p.pos++
+					w.close()
+				} else if c == '{' {
+					state = atKey
+				} else {
+					state = atValue
+				}
+			case isDigit(c) || c == '-' && !p.hasPrefix("-Infinity"):
+				if !w.number() {
+					return false
+				}
+			case c == 'n' && p.hasPrefix("null"), c == 't' && p.hasPrefix("true"):
+				p.pos += 4 // written as they are spelled, as are the three below
+			case c == 'f' && p.hasPrefix("false"):
+				p.pos += 5
+			case c == 'N' && p.hasPrefix("NaN"):
+				p.pos += 3
+			case c == 'I' && p.hasPrefix("Infinity"):
+				p.pos += 8
+			case c == '-': // -Infinity
+				p.pos += 9
+			default:
+				return false
+			}
+		case atKey:
+			if p.pos >= len(d) || d[p.pos] != '"' {
+				return false
+			}
+			start := p.pos
+			k, plain, err := p.str()
+			if err != nil || !w.newKey(k) {
+				return false
+			}
+			if !plain {
+				w.edit(start, p.pos, k)
+			}
+			w.space()
+			if p.pos >= len(d) || d[p.pos] != ':' {
+				return false
+			}
+			p.pos++
+			w.space()
+			if mask, masked := w.r.MaskMember(k); masked {
+				if !w.skipMasked(mask) {
+					return false
+				}
+				state = atNext
+				continue
+			}
+			w.frames[len(w.frames)-1].field = k
+			state = atValue
+		case atNext:
+			if len(w.frames) == 0 {
+				w.runEnd = p.pos
+				p.skipSpace() // trailing whitespace: not in the output (finish ends at runEnd)
+				return p.pos == len(d)
+			}
+			w.space()
+			if p.pos >= len(d) {
+				return false
+			}
+			object := w.frames[len(w.frames)-1].object
+			switch c := d[p.pos]; {
+			case c == ',':
+				p.pos++
+				w.space()
+				state = atValue
+				if object {
+					state = atKey
+				}
+			case c == '}' && object, c == ']' && !object:
+				p.pos++
+				w.close()
+			default:
+				return false
+			}
+		}
+	}
 }
 
-// scalar reports whether the scalar that p.start..p.pos holds is written, after its
-// separator; a dropped one is skipped in the source too.
-func (w *sourceEncoder) scalar() bool {
-	if w.skipDepth > 0 {
+// open pushes the frame of a container; false past MaxDepth (the tree path answers then).
+func (w *sourceEncoder) open(object bool) bool {
+	if len(w.frames) >= MaxDepth {
 		return false
 	}
-	if w.skipNext {
-		w.skipNext = false
-		w.resume(w.p.pos) // the value under a masked key ends here
+	f := redactFrame{object: object, keyStart: len(w.keys)}
+	if !object {
+		// Lists keep the field they sit under; a list outside any member uses "item".
+		f.field = "item"
+		if len(w.frames) > 0 {
+			f.field = w.frames[len(w.frames)-1].field
+		}
+	}
+	w.frames = append(w.frames, f)
+	return true
+}
+
+// close pops the innermost frame.
+func (w *sourceEncoder) close() {
+	n := len(w.frames) - 1
+	w.keys = w.keys[:w.frames[n].keyStart]
+	w.frames = w.frames[:n]
+}
+
+// newKey notes the key k of the innermost object; false when the object has it already.
+func (w *sourceEncoder) newKey(k string) bool {
+	return w.checkDuplicate(&w.frames[len(w.frames)-1], k) == nil
+}
+
+// number reads a number at p.pos; an integer is written as it is spelled (its JSON text is
+// Python's, -0 aside), any other number as Python writes it.
+func (w *sourceEncoder) number() bool {
+	p := &w.p
+	d := p.data
+	start, i := p.pos, p.pos
+	if d[i] == '-' {
+		i++
+	}
+	j := i
+	for j < len(d) && isDigit(d[j]) {
+		j++
+	}
+	if j > i && j-i <= MaxIntDigits && (d[i] != '0' || j == i+1) &&
+		(j == len(d) || d[j] != '.' && d[j] != 'e' && d[j] != 'E') {
+		p.pos = j
+		if j-start == 2 && d[start] == '-' && d[i] == '0' {
+			w.editASCII(start, j, "0") // -0 is the integer 0 in Python
+		}
+		return true
+	}
+	n, err := p.number()
+	if err != nil {
 		return false
 	}
-	if w.nextItem() {
-		w.punct(',', w.p.start)
+	if text := n.String(); d[start:p.pos] != text {
+		w.editASCII(start, p.pos, text)
 	}
 	return true
 }
 
-// literal writes a scalar's JSON text, copied when the source spells it the same way.
-func (w *sourceEncoder) literal(text string) {
-	if !w.scalar() {
-		return
+// skipMasked writes mask in place of the value at p.pos, which it reads (the grammar's
+// checks) and drops.
+func (w *sourceEncoder) skipMasked(mask string) bool {
+	start := w.p.pos
+	sp := parser{data: w.p.data, pos: start, h: discard{}}
+	if sp.value(len(w.frames)) != nil {
+		return false
 	}
-	start, end := w.p.start, w.p.pos
-	if w.p.data[start:end] == text {
-		w.verbatim(start, end)
-		return
-	}
-	w.flush()
-	w.e.writeASCII(text)
-	w.resume(end)
+	w.p.pos = sp.pos
+	w.edit(start, sp.pos, mask)
+	return true
 }
 
-func (w *sourceEncoder) null() { w.literal("null") }
+// discard is the handler that keeps nothing: the grammar's checks alone.
+type discard struct{}
 
-func (w *sourceEncoder) boolean(b bool) {
-	if b {
-		w.literal("true")
-	} else {
-		w.literal("false")
-	}
-}
-
-func (w *sourceEncoder) number(n Number) { w.literal(n.String()) }
-
-func (w *sourceEncoder) str(s string, plain bool) {
-	if !w.scalar() {
-		return
-	}
-	out := w.text(w.field(), s)
-	if plain && out == s { // a plain string is its own source text
-		w.verbatim(w.p.start, w.p.pos)
-		return
-	}
-	w.flush()
-	w.e.writeString(out)
-	w.resume(w.p.pos)
-}
-
-// open opens a container whose bracket c the parser has just read.
-func (w *sourceEncoder) open(object bool, c byte) error {
-	if w.skipContainer() {
-		return nil
-	}
-	if w.nextItem() {
-		w.punct(',', w.p.start)
-	}
-	ok, err := w.push(object)
-	if ok {
-		w.punct(c, w.p.pos)
-	}
-	return err
-}
-
-// close closes a container whose bracket c the parser has just read.
-func (w *sourceEncoder) close(c byte) {
-	if w.skipDepth > 0 {
-		if w.skipDepth--; w.skipDepth == 0 {
-			w.resume(w.p.pos) // the container under a masked key ends here
-		}
-		return
-	}
-	w.end()
-	w.punct(c, w.p.pos)
-}
-
-func (w *sourceEncoder) beginObject() error { return w.open(true, '{') }
-func (w *sourceEncoder) endObject()         { w.close('}') }
-func (w *sourceEncoder) beginArray() error  { return w.open(false, '[') }
-func (w *sourceEncoder) endArray()          { w.close(']') }
-
-func (w *sourceEncoder) key(k string, plain bool) error {
-	if w.skipDepth > 0 {
-		return nil
-	}
-	f := &w.frames[len(w.frames)-1]
-	if err := w.checkDuplicate(f, k); err != nil {
-		return err
-	}
-	start := w.p.start // the key's opening quote; p.pos is past its ':' and spaces
-	if f.n > 0 {
-		w.punct(',', start)
-	}
-	f.n++
-	if plain { // the source holds "k" then ':'
-		w.verbatim(start, start+len(k)+2)
-		w.punct(':', w.p.pos)
-	} else {
-		w.flush()
-		w.e.writeString(k)
-		w.e.writeByte(':')
-		w.resume(w.p.pos)
-	}
-	if mask, masked := w.r.MaskMember(k); masked {
-		w.flush()
-		w.e.writeString(mask)
-		w.skipNext = true // scalar or close resumes the run after the value
-		return nil
-	}
-	f.field = k
+func (discard) null()              {}
+func (discard) boolean(bool)       {}
+func (discard) number(Number)      {}
+func (discard) str(string, bool)   {}
+func (discard) other(Value)        {}
+func (discard) beginObject() error { return nil }
+func (discard) key(string, bool) error {
 	return nil
 }
+func (discard) endObject()        {}
+func (discard) beginArray() error { return nil }
+func (discard) endArray()         {}
