@@ -456,15 +456,8 @@ var plainStringByte = func() (t [256]bool) {
 // byte: a byte's subtraction borrows from the next one only when the byte itself is flagged,
 // so a false flag always sits above a true one.
 func plainRunEnd(s string, i int) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(s); i += 8 {
-		w := s[i : i+8] // one bounds check: the eight loads below combine into one
-		v := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		// A byte < 0x20, == '"' or == '\\' borrows into its high bit; a non-ASCII byte has it set
-		// (the subtractions' flags on such a byte do not matter then).
-		special := (v - 0x20*ones) | ((v ^ '"'*ones) - ones) | ((v ^ '\\'*ones) - ones) | v
-		if flagged := special & highs; flagged != 0 {
+		if flagged := specialBytes(load64(s, i)); flagged != 0 {
 			return i + bits.TrailingZeros64(flagged)>>3
 		}
 	}
@@ -472,6 +465,22 @@ func plainRunEnd(s string, i int) int {
 		i++
 	}
 	return i
+}
+
+// load64 is the word s[i:i+8], little-endian.
+func load64(s string, i int) uint64 {
+	w := s[i : i+8] // one bounds check: the eight loads below combine into one
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+}
+
+// specialBytes flags, by its high bit, each byte of the word v that is not a plainStringByte,
+// and maybe bytes above the lowest such byte (see plainRunEnd): a byte < 0x20, == '"' or
+// == '\\' borrows into its high bit; a non-ASCII byte has it set (the subtractions' flags on
+// such a byte do not matter then).
+func specialBytes(v uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	return ((v - 0x20*ones) | ((v ^ '"'*ones) - ones) | ((v ^ '\\'*ones) - ones) | v) & highs
 }
 
 func ValidString(s string) string {

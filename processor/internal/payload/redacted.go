@@ -2,6 +2,7 @@ package payload
 
 import (
 	"errors"
+	"math/bits"
 	"sync"
 )
 
@@ -82,22 +83,30 @@ type textMemo struct {
 	next    int
 }
 
-type textMemoEntry struct{ field, s, out string }
+type textMemoEntry struct {
+	field, s, out string
+	changed       bool // out != s: a hit for an unchanged string answers the string itself
+}
 
 const textMemoSize = 4
 
-// text is r.Text(field, s), answered from the memo for a string met before under field.
-func (w *redactingEncoder) text(field, s string) string {
+// text is r.Text(field, s), answered from the memo for a string met before under field, and
+// whether it differs from s (when it does not, out is s itself).
+func (w *redactingEncoder) text(field, s string) (out string, changed bool) {
 	m := &w.memo
 	for i := range m.entries {
-		if e := &m.entries[i]; len(e.s) == len(s) && e.s == s && e.field == field && e.out != "" {
-			return e.out
+		if e := &m.entries[i]; len(e.s) == len(s) && e.out != "" && e.s == s && e.field == field {
+			if e.changed {
+				return e.out, true
+			}
+			return s, false
 		}
 	}
-	out := w.r.Text(field, s)
-	m.entries[m.next] = textMemoEntry{field, s, out}
+	out = w.r.Text(field, s)
+	changed = out != s
+	m.entries[m.next] = textMemoEntry{field, s, out, changed}
 	m.next = (m.next + 1) % textMemoSize
-	return out
+	return out, changed
 }
 
 type redactFrame struct {
@@ -215,8 +224,8 @@ func (w *redactingEncoder) number(n Number) {
 
 func (w *redactingEncoder) str(s string, plain bool) {
 	if w.scalar() {
-		out := w.text(w.field(), s)
-		if plain && out == s { // the same string back (== sees the same pointer first)
+		out, changed := w.text(w.field(), s)
+		if plain && !changed {
 			w.e.writePlain(s)
 		} else {
 			w.e.writeString(out)
@@ -436,174 +445,242 @@ func (w *sourceEncoder) editASCII(start, end int, s string) {
 	w.runStart = end
 }
 
-// space skips the whitespace at p.pos and cuts it from the output.
-func (w *sourceEncoder) space() {
-	if p := &w.p; p.pos < len(p.data) && p.data[p.pos] > ' ' {
-		return // one test, most times
-	}
-	start := w.p.pos
+// space skips the whitespace at pos (where the text holds a byte <= ' ') and cuts it from
+// the output; it returns the position after it.
+func (w *sourceEncoder) space(pos int) int {
+	start := pos
+	w.p.pos = pos
 	w.p.skipSpace()
-	if w.p.pos == start {
-		return
+	if pos = w.p.pos; pos > start {
+		if start > w.runStart {
+			w.flushTo(start)
+		}
+		w.runStart = pos
 	}
-	if start > w.runStart {
-		w.flushTo(start)
-	}
-	w.runStart = w.p.pos
+	return pos
 }
 
-// The states of run: where the next token is read.
-const (
-	atValue = iota // a value starts at p.pos
-	atKey          // a member's key starts at p.pos
-	atNext         // a value ended: ',', a closing bracket or (at the root) the end of the text
-)
+// plainEnd is plainRunEnd(d, i) with the first word read inline: most keys end in it.
+func plainEnd(d string, i int) int {
+	if i+8 > len(d) {
+		return plainRunEnd(d, i)
+	}
+	if flagged := specialBytes(load64(d, i)); flagged != 0 {
+		return i + bits.TrailingZeros64(flagged)>>3
+	}
+	return plainRunEnd(d, i+8)
+}
 
-// run reads the text and writes its redacted encoding; false when it gives way.
+// str reads the string (or key) whose quote is at pos, when it is not plain printable ASCII
+// (run reads those): its value, the position after it, and whether it is plain (see
+// handler); ok false for a syntax error.
+func (w *sourceEncoder) str(pos int) (s string, end int, plain, ok bool) {
+	w.p.pos = pos
+	s, plain, err := w.p.str()
+	return s, w.p.pos, plain, err == nil
+}
+
+// run reads the text and writes its redacted encoding; false when it gives way. It is one
+// loop over three places in the grammar, where a value starts (value), where a member's key
+// starts (key) and where a value has ended (next: ',', a closing bracket, or at the root the
+// end of the text), with the position, the kind of the innermost container and the field in
+// locals; the parser's position (w.p.pos) only serves its scanners.
 func (w *sourceEncoder) run() bool {
-	p := &w.p
-	d := p.data
-	w.space()
-	state := atValue
-	for {
-		switch state {
-		case atValue:
-			if p.pos >= len(d) {
-				return false
-			}
-			state = atNext
-			start := p.pos
-			switch c := d[start]; {
-			case c == '"':
-				s, plain, err := p.str()
-				if err != nil {
-					return false
-				}
-				if out := w.text(w.field(), s); !plain || out != s { // == sees the same pointer first
-					w.edit(start, p.pos, out)
-				}
-			case c == '{' || c == '[':
-				if !w.open(c == '{') {
-					return false
-				}
-				p.pos++
-				w.space()
-				if p.pos < len(d) && d[p.pos] == c+2 { // '}' is '{'+2, ']' is '['+2
-					p.pos++
-					w.close()
-				} else if c == '{' {
-					state = atKey
-				} else {
-					state = atValue
-				}
-			case isDigit(c) || c == '-' && !p.hasPrefix("-Infinity"):
-				if !w.number() {
-					return false
-				}
-			case c == 'n' && p.hasPrefix("null"), c == 't' && p.hasPrefix("true"):
-				p.pos += 4 // written as they are spelled, as are the three below
-			case c == 'f' && p.hasPrefix("false"):
-				p.pos += 5
-			case c == 'N' && p.hasPrefix("NaN"):
-				p.pos += 3
-			case c == 'I' && p.hasPrefix("Infinity"):
-				p.pos += 8
-			case c == '-': // -Infinity
-				p.pos += 9
-			default:
-				return false
-			}
-		case atKey:
-			if p.pos >= len(d) || d[p.pos] != '"' {
-				return false
-			}
-			start := p.pos
-			k, plain, err := p.str()
-			if err != nil || !w.newKey(k) {
-				return false
-			}
-			if !plain {
-				w.edit(start, p.pos, k)
-			}
-			w.space()
-			if p.pos >= len(d) || d[p.pos] != ':' {
-				return false
-			}
-			p.pos++
-			w.space()
-			if mask, masked := w.r.MaskMember(k); masked {
-				if !w.skipMasked(mask) {
-					return false
-				}
-				state = atNext
-				continue
-			}
-			w.frames[len(w.frames)-1].field = k
-			state = atValue
-		case atNext:
-			if len(w.frames) == 0 {
-				w.runEnd = p.pos
-				p.skipSpace() // trailing whitespace: not in the output (finish ends at runEnd)
-				return p.pos == len(d)
-			}
-			w.space()
-			if p.pos >= len(d) {
-				return false
-			}
-			object := w.frames[len(w.frames)-1].object
-			switch c := d[p.pos]; {
-			case c == ',':
-				p.pos++
-				w.space()
-				state = atValue
-				if object {
-					state = atKey
-				}
-			case c == '}' && object, c == ']' && !object:
-				p.pos++
-				w.close()
-			default:
+	var (
+		d      = w.p.data
+		pos    int
+		object bool   // the innermost container is an object
+		field  string // the field name of a string at pos (value)
+		start  int
+		c      byte
+		s      string
+		plain  bool
+		ok     bool
+	)
+	if pos < len(d) && d[pos] <= ' ' {
+		pos = w.space(pos)
+	}
+
+value:
+	if pos >= len(d) {
+		return false
+	}
+	start = pos
+	switch c = d[pos]; {
+	case c == '"':
+		if end := plainEnd(d, pos+1); end < len(d) && d[end] == '"' {
+			s, plain, pos = d[pos+1:end], true, end+1 // printable ASCII: most strings
+		} else if s, pos, plain, ok = w.str(pos); !ok {
+			return false
+		}
+		if out, changed := w.text(field, s); changed || !plain {
+			w.edit(start, pos, out)
+		}
+	case c >= '1' && c <= '9':
+		// An integer is written as it is spelled: its JSON text is Python's.
+		for pos++; pos < len(d) && isDigit(d[pos]); pos++ {
+		}
+		if pos-start > MaxIntDigits || pos < len(d) && (d[pos] == '.' || d[pos] == 'e' || d[pos] == 'E') {
+			if pos = w.number(start); pos < 0 {
 				return false
 			}
 		}
+	case c == '{' || c == '[':
+		object = c == '{'
+		if !w.open(object, field) {
+			return false
+		}
+		if pos++; pos < len(d) && d[pos] <= ' ' {
+			pos = w.space(pos)
+		}
+		if pos < len(d) && d[pos] == c+2 { // '}' is '{'+2, ']' is '['+2
+			pos++
+			object, field = w.close()
+			goto next
+		}
+		if object {
+			goto key
+		}
+		field = w.frames[len(w.frames)-1].field // a list's own
+		goto value
+	case c == '0' || c == '-' && !hasPrefixAt(d, pos, "-Infinity"):
+		if pos = w.number(pos); pos < 0 {
+			return false
+		}
+	case c == 'n' && hasPrefixAt(d, pos, "null"), c == 't' && hasPrefixAt(d, pos, "true"):
+		pos += 4 // written as they are spelled, as are the three below
+	case c == 'f' && hasPrefixAt(d, pos, "false"):
+		pos += 5
+	case c == 'N' && hasPrefixAt(d, pos, "NaN"):
+		pos += 3
+	case c == 'I' && hasPrefixAt(d, pos, "Infinity"):
+		pos += 8
+	case c == '-': // -Infinity
+		pos += 9
+	default:
+		return false
 	}
+
+next:
+	if len(w.frames) == 0 {
+		w.runEnd = pos
+		w.p.pos = pos
+		w.p.skipSpace() // trailing whitespace: not in the output (finish ends at runEnd)
+		return w.p.pos == len(d)
+	}
+	if pos < len(d) && d[pos] <= ' ' {
+		pos = w.space(pos)
+	}
+	if pos >= len(d) {
+		return false
+	}
+	switch c = d[pos]; {
+	case c == ',':
+		if pos++; pos < len(d) && d[pos] <= ' ' {
+			pos = w.space(pos)
+		}
+		if object {
+			goto key
+		}
+		goto value
+	case c == '}' && object, c == ']' && !object:
+		pos++
+		object, field = w.close()
+		goto next
+	}
+	return false
+
+key:
+	if pos >= len(d) || d[pos] != '"' {
+		return false
+	}
+	start = pos
+	if end := plainEnd(d, pos+1); end < len(d) && d[end] == '"' {
+		s, plain, pos = d[pos+1:end], true, end+1
+	} else if s, pos, plain, ok = w.str(pos); !ok {
+		return false
+	}
+	if !w.newKey(s) {
+		return false
+	}
+	if !plain {
+		w.edit(start, pos, s)
+	}
+	if pos < len(d) && d[pos] <= ' ' {
+		pos = w.space(pos)
+	}
+	if pos >= len(d) || d[pos] != ':' {
+		return false
+	}
+	if pos++; pos < len(d) && d[pos] <= ' ' {
+		pos = w.space(pos)
+	}
+	if mask, masked := w.r.MaskMember(s); masked {
+		if pos = w.skipMasked(pos, mask); pos < 0 {
+			return false
+		}
+		goto next
+	}
+	field = s
+	w.frames[len(w.frames)-1].field = s
+	goto value
 }
 
-// open pushes the frame of a container; false past MaxDepth (the tree path answers then).
-func (w *sourceEncoder) open(object bool) bool {
+func hasPrefixAt(d string, pos int, s string) bool {
+	return len(d)-pos >= len(s) && d[pos:pos+len(s)] == s
+}
+
+// open pushes the frame of a container under field; false past MaxDepth (the tree path
+// answers then).
+func (w *sourceEncoder) open(object bool, field string) bool {
 	if len(w.frames) >= MaxDepth {
 		return false
 	}
 	f := redactFrame{object: object, keyStart: len(w.keys)}
 	if !object {
 		// Lists keep the field they sit under; a list outside any member uses "item".
-		f.field = "item"
-		if len(w.frames) > 0 {
-			f.field = w.frames[len(w.frames)-1].field
+		f.field = field
+		if len(w.frames) == 0 {
+			f.field = "item"
 		}
 	}
 	w.frames = append(w.frames, f)
 	return true
 }
 
-// close pops the innermost frame.
-func (w *sourceEncoder) close() {
+// close pops the innermost frame; it returns what the container it sits in is: an object or
+// not, and the field of its values.
+func (w *sourceEncoder) close() (object bool, field string) {
 	n := len(w.frames) - 1
 	w.keys = w.keys[:w.frames[n].keyStart]
 	w.frames = w.frames[:n]
+	if n == 0 {
+		return false, ""
+	}
+	return w.frames[n-1].object, w.frames[n-1].field
 }
 
 // newKey notes the key k of the innermost object; false when the object has it already.
 func (w *sourceEncoder) newKey(k string) bool {
-	return w.checkDuplicate(&w.frames[len(w.frames)-1], k) == nil
+	f := &w.frames[len(w.frames)-1]
+	if f.seen == nil && len(w.keys)-f.keyStart < dupIndexMin {
+		for _, seen := range w.keys[f.keyStart:] {
+			if seen == k {
+				return false
+			}
+		}
+		w.keys = append(w.keys, k)
+		return true
+	}
+	return w.checkDuplicate(f, k) == nil
 }
 
-// number reads a number at p.pos; an integer is written as it is spelled (its JSON text is
-// Python's, -0 aside), any other number as Python writes it.
-func (w *sourceEncoder) number() bool {
-	p := &w.p
-	d := p.data
-	start, i := p.pos, p.pos
+// number reads the number at pos and returns the position after it (-1: a syntax error). An
+// integer is written as it is spelled (its JSON text is Python's, -0 aside), any other
+// number as Python writes it.
+func (w *sourceEncoder) number(pos int) int {
+	d := w.p.data
+	start, i := pos, pos
 	if d[i] == '-' {
 		i++
 	}
@@ -613,33 +690,31 @@ func (w *sourceEncoder) number() bool {
 	}
 	if j > i && j-i <= MaxIntDigits && (d[i] != '0' || j == i+1) &&
 		(j == len(d) || d[j] != '.' && d[j] != 'e' && d[j] != 'E') {
-		p.pos = j
 		if j-start == 2 && d[start] == '-' && d[i] == '0' {
 			w.editASCII(start, j, "0") // -0 is the integer 0 in Python
 		}
-		return true
+		return j
 	}
-	n, err := p.number()
+	w.p.pos = pos
+	n, err := w.p.number()
 	if err != nil {
-		return false
+		return -1
 	}
-	if text := n.String(); d[start:p.pos] != text {
-		w.editASCII(start, p.pos, text)
+	if text := n.String(); d[start:w.p.pos] != text {
+		w.editASCII(start, w.p.pos, text)
 	}
-	return true
+	return w.p.pos
 }
 
-// skipMasked writes mask in place of the value at p.pos, which it reads (the grammar's
-// checks) and drops.
-func (w *sourceEncoder) skipMasked(mask string) bool {
-	start := w.p.pos
-	sp := parser{data: w.p.data, pos: start, h: discard{}}
+// skipMasked writes mask in place of the value at pos, which it reads (the grammar's checks)
+// and drops; it returns the position after the value (-1: a syntax error).
+func (w *sourceEncoder) skipMasked(pos int, mask string) int {
+	sp := parser{data: w.p.data, pos: pos, h: discard{}}
 	if sp.value(len(w.frames)) != nil {
-		return false
+		return -1
 	}
-	w.p.pos = sp.pos
-	w.edit(start, sp.pos, mask)
-	return true
+	w.edit(pos, sp.pos, mask)
+	return sp.pos
 }
 
 // discard is the handler that keeps nothing: the grammar's checks alone.
