@@ -460,17 +460,6 @@ func (w *sourceEncoder) space(pos int) int {
 	return pos
 }
 
-// plainEnd is plainRunEnd(d, i) with the first word read inline: most keys end in it.
-func plainEnd(d string, i int) int {
-	if i+8 > len(d) {
-		return plainRunEnd(d, i)
-	}
-	if flagged := specialBytes(load64(d, i)); flagged != 0 {
-		return i + bits.TrailingZeros64(flagged)>>3
-	}
-	return plainRunEnd(d, i+8)
-}
-
 // str reads the string (or key) whose quote is at pos, when it is not plain printable ASCII
 // (run reads those): its value, the position after it, and whether it is plain (see
 // handler); ok false for a syntax error.
@@ -492,6 +481,8 @@ func (w *sourceEncoder) run() bool {
 		object bool   // the innermost container is an object
 		field  string // the field name of a string at pos (value)
 		start  int
+		end    int
+		f      *redactFrame
 		c      byte
 		s      string
 		plain  bool
@@ -508,7 +499,15 @@ value:
 	start = pos
 	switch c = d[pos]; {
 	case c == '"':
-		if end := plainEnd(d, pos+1); end < len(d) && d[end] == '"' {
+		// A string: its first word read here (plainEnd, inline), where many end.
+		if end = pos + 1; end+8 > len(d) {
+			end = plainRunEnd(d, end)
+		} else if flagged := specialBytes(load64(d, end)); flagged != 0 {
+			end += bits.TrailingZeros64(flagged) >> 3
+		} else {
+			end = plainRunEnd(d, end+8)
+		}
+		if end < len(d) && d[end] == '"' {
 			s, plain, pos = d[pos+1:end], true, end+1 // printable ASCII: most strings
 		} else if s, pos, plain, ok = w.str(pos); !ok {
 			return false
@@ -595,12 +594,27 @@ key:
 		return false
 	}
 	start = pos
-	if end := plainEnd(d, pos+1); end < len(d) && d[end] == '"' {
+	if end = pos + 1; end+8 > len(d) { // as for a string value
+		end = plainRunEnd(d, end)
+	} else if flagged := specialBytes(load64(d, end)); flagged != 0 {
+		end += bits.TrailingZeros64(flagged) >> 3
+	} else {
+		end = plainRunEnd(d, end+8)
+	}
+	if end < len(d) && d[end] == '"' {
 		s, plain, pos = d[pos+1:end], true, end+1
 	} else if s, pos, plain, ok = w.str(pos); !ok {
 		return false
 	}
-	if !w.newKey(s) {
+	// The duplicate check (newKey), inline for an object of a few keys.
+	if f = &w.frames[len(w.frames)-1]; f.seen == nil && len(w.keys)-f.keyStart < dupIndexMin {
+		for _, k := range w.keys[f.keyStart:] {
+			if k == s {
+				return false
+			}
+		}
+		w.keys = append(w.keys, s)
+	} else if w.checkDuplicate(f, s) != nil {
 		return false
 	}
 	if !plain {
@@ -622,7 +636,7 @@ key:
 		goto next
 	}
 	field = s
-	w.frames[len(w.frames)-1].field = s
+	f.field = s
 	goto value
 }
 
@@ -658,21 +672,6 @@ func (w *sourceEncoder) close() (object bool, field string) {
 		return false, ""
 	}
 	return w.frames[n-1].object, w.frames[n-1].field
-}
-
-// newKey notes the key k of the innermost object; false when the object has it already.
-func (w *sourceEncoder) newKey(k string) bool {
-	f := &w.frames[len(w.frames)-1]
-	if f.seen == nil && len(w.keys)-f.keyStart < dupIndexMin {
-		for _, seen := range w.keys[f.keyStart:] {
-			if seen == k {
-				return false
-			}
-		}
-		w.keys = append(w.keys, k)
-		return true
-	}
-	return w.checkDuplicate(f, k) == nil
 }
 
 // number reads the number at pos and returns the position after it (-1: a syntax error). An
