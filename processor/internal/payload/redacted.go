@@ -472,21 +472,20 @@ func (w *sourceEncoder) str(pos int) (s string, end int, plain, ok bool) {
 // run reads the text and writes its redacted encoding; false when it gives way. It is one
 // loop over three places in the grammar, where a value starts (value), where a member's key
 // starts (key) and where a value has ended (next: ',', a closing bracket, or at the root the
-// end of the text), with the position, the kind of the innermost container and the field in
-// locals; the parser's position (w.p.pos) only serves its scanners.
+// end of the text), with the position in a local (the parser's, w.p.pos, only serves its
+// scanners) and little else live across the calls it makes, so there is little to save and
+// restore around them: the innermost container's kind and field are read from its frame.
 func (w *sourceEncoder) run() bool {
 	var (
-		d      = w.p.data
-		pos    int
-		object bool   // the innermost container is an object
-		field  string // the field name of a string at pos (value)
-		start  int
-		end    int
-		f      *redactFrame
-		c      byte
-		s      string
-		plain  bool
-		ok     bool
+		d     = w.p.data
+		pos   int
+		start int
+		end   int
+		f     *redactFrame
+		c     byte
+		s     string
+		plain bool
+		ok    bool
 	)
 	if pos < len(d) && d[pos] <= ' ' {
 		pos = w.space(pos)
@@ -512,7 +511,7 @@ value:
 		} else if s, pos, plain, ok = w.str(pos); !ok {
 			return false
 		}
-		if out, changed := w.text(field, s); changed || !plain {
+		if out, changed := w.text(w.field(), s); changed || !plain {
 			w.edit(start, pos, out)
 		}
 	case c >= '1' && c <= '9':
@@ -525,8 +524,7 @@ value:
 			}
 		}
 	case c == '{' || c == '[':
-		object = c == '{'
-		if !w.open(object, field) {
+		if !w.open(c == '{') {
 			return false
 		}
 		if pos++; pos < len(d) && d[pos] <= ' ' {
@@ -534,13 +532,12 @@ value:
 		}
 		if pos < len(d) && d[pos] == c+2 { // '}' is '{'+2, ']' is '['+2
 			pos++
-			object, field = w.close()
+			w.close()
 			goto next
 		}
-		if object {
+		if c == '{' {
 			goto key
 		}
-		field = w.frames[len(w.frames)-1].field // a list's own
 		goto value
 	case c == '0' || c == '-' && !hasPrefixAt(d, pos, "-Infinity"):
 		if pos = w.number(pos); pos < 0 {
@@ -578,13 +575,16 @@ next:
 		if pos++; pos < len(d) && d[pos] <= ' ' {
 			pos = w.space(pos)
 		}
-		if object {
+		if w.frames[len(w.frames)-1].object {
 			goto key
 		}
 		goto value
-	case c == '}' && object, c == ']' && !object:
+	case c == '}' || c == ']':
+		if w.frames[len(w.frames)-1].object != (c == '}') {
+			return false
+		}
 		pos++
-		object, field = w.close()
+		w.close()
 		goto next
 	}
 	return false
@@ -635,7 +635,6 @@ key:
 		}
 		goto next
 	}
-	field = s
 	f.field = s
 	goto value
 }
@@ -644,34 +643,29 @@ func hasPrefixAt(d string, pos int, s string) bool {
 	return len(d)-pos >= len(s) && d[pos:pos+len(s)] == s
 }
 
-// open pushes the frame of a container under field; false past MaxDepth (the tree path
+// open pushes the frame of a container; false past MaxDepth (the tree path
 // answers then).
-func (w *sourceEncoder) open(object bool, field string) bool {
+func (w *sourceEncoder) open(object bool) bool {
 	if len(w.frames) >= MaxDepth {
 		return false
 	}
 	f := redactFrame{object: object, keyStart: len(w.keys)}
 	if !object {
 		// Lists keep the field they sit under; a list outside any member uses "item".
-		f.field = field
-		if len(w.frames) == 0 {
-			f.field = "item"
+		f.field = "item"
+		if len(w.frames) > 0 {
+			f.field = w.frames[len(w.frames)-1].field
 		}
 	}
 	w.frames = append(w.frames, f)
 	return true
 }
 
-// close pops the innermost frame; it returns what the container it sits in is: an object or
-// not, and the field of its values.
-func (w *sourceEncoder) close() (object bool, field string) {
+// close pops the innermost frame.
+func (w *sourceEncoder) close() {
 	n := len(w.frames) - 1
 	w.keys = w.keys[:w.frames[n].keyStart]
 	w.frames = w.frames[:n]
-	if n == 0 {
-		return false, ""
-	}
-	return w.frames[n-1].object, w.frames[n-1].field
 }
 
 // number reads the number at pos and returns the position after it (-1: a syntax error). An
