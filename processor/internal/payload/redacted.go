@@ -498,7 +498,7 @@ value:
 	start = pos
 	switch c = d[pos]; {
 	case c == '"':
-		// A string: its first word read here (plainEnd, inline), where many end.
+		// A string: its first word read here (plainRunEnd's first turn, inline), where many end.
 		if end = pos + 1; end+8 > len(d) {
 			end = plainRunEnd(d, end)
 		} else if flagged := specialBytes(load64(d, end)); flagged != 0 {
@@ -606,7 +606,7 @@ key:
 	} else if s, pos, plain, ok = w.str(pos); !ok {
 		return false
 	}
-	// The duplicate check (newKey), inline for an object of a few keys.
+	// The duplicate check (checkDuplicate's), inline for an object of a few keys.
 	if f = &w.frames[len(w.frames)-1]; f.seen == nil && len(w.keys)-f.keyStart < dupIndexMin {
 		for _, k := range w.keys[f.keyStart:] {
 			if k == s {
@@ -643,8 +643,7 @@ func hasPrefixAt(d string, pos int, s string) bool {
 	return len(d)-pos >= len(s) && d[pos:pos+len(s)] == s
 }
 
-// open pushes the frame of a container; false past MaxDepth (the tree path
-// answers then).
+// open pushes the frame of a container; false past MaxDepth (the tree path answers then).
 func (w *sourceEncoder) open(object bool) bool {
 	if len(w.frames) >= MaxDepth {
 		return false
