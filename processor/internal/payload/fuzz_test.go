@@ -2,6 +2,7 @@ package payload
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -49,4 +50,50 @@ func hasNonStandardNumbers(v Value) bool {
 		}
 	}
 	return false
+}
+
+// edgeRules is a Redaction for the streaming pass's fuzz target: strings holding 'x' change
+// (upper-cased, under their field), others stay; keys holding 's' are masked.
+type edgeRules struct{}
+
+func (edgeRules) MaskMember(key string) (string, bool) { return "M", strings.Contains(key, "s") }
+func (edgeRules) Restart()                             {}
+func (edgeRules) Text(field, s string) string {
+	if strings.Contains(s, "x") {
+		return strings.ToUpper(field + ":" + s)
+	}
+	return s
+}
+
+// FuzzSerializeJSONRedacted: the streaming pass writes what the tree walk writes for the
+// parsed text, and fails with the parse error where Parse fails.
+func FuzzSerializeJSONRedacted(f *testing.F) {
+	for _, s := range []string{
+		`{"a":[1,2.5,"x"],"s":{"b":[1]}}`, ` [ -0 , 1E2 , "\u0041x" , {"k" : "é"} ] `, `{"a":1,"a":2}`,
+		`[NaN,-Infinity,Infinity,true,false,null]`, `{"id":0,"text":"lorem"}`, `"\ud83d\ude00x"`,
+		`[[[[]]]]`, "\"\xff\"", `{"a":01}`, `[1.]`, `{"s" : [1,{"t":"x"}] , "z":"y"}`,
+	} {
+		f.Add(s, 100)
+	}
+	f.Fuzz(func(t *testing.T, doc string, maxSize int) {
+		maxSize = 20 + abs(maxSize)%500
+		got, err := SerializeJSONRedacted(doc, maxSize, edgeRules{})
+		v, perr := ParseString(doc)
+		if perr != nil {
+			if err == nil || err.Error() != perr.Error() {
+				t.Fatalf("SerializeJSONRedacted(%q): error %v, Parse's %v", doc, err, perr)
+			}
+			return
+		}
+		if want := SerializeRedacted(v, maxSize, edgeRules{}); err != nil || got != want {
+			t.Fatalf("SerializeJSONRedacted(%q, %d) = %q, %v; the tree walk writes %q", doc, maxSize, got, err, want)
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

@@ -50,9 +50,12 @@ func ParseString(text string) (Value, error) {
 	return b.root, nil
 }
 
-// handler receives the values of a JSON text in document order (depth first). The tree
-// builder (Parse) and the redacting encoder (SerializeJSONRedacted) are its two handlers, so
-// both read JSON with the same grammar.
+// handler receives the values of a JSON text in document order (depth first): the tree
+// builder (Parse), the redacting encoder (the tree walk, SerializeRedacted), the tool-result
+// scanner and discard (the grammar's checks alone). The streaming pass of
+// SerializeJSONRedacted (sourceEncoder.run) reads the text in a loop of its own instead, with
+// the parser's string and number scanners and the same checks; whatever it does not take
+// (bad JSON among them) is read by this parser again.
 type handler interface {
 	null()
 	boolean(b bool)
@@ -88,11 +91,10 @@ func (p *parser) run() error {
 }
 
 type parser struct {
-	data  string
-	pos   int
-	start int    // where the value (or key) being reported starts; pos is where it ends
-	buf   []byte // scratch for strings with escapes
-	h     handler
+	data string
+	pos  int
+	buf  []byte // scratch for strings with escapes
+	h    handler
 }
 
 func (p *parser) fail(msg string) error { return &SyntaxError{Msg: msg, Offset: p.pos} }
@@ -115,7 +117,6 @@ func (p *parser) value(depth int) error {
 	if p.pos >= len(p.data) {
 		return p.fail("expecting value")
 	}
-	p.start = p.pos
 	switch c := p.data[p.pos]; {
 	case c == '{':
 		return p.object(depth + 1)
@@ -181,7 +182,6 @@ func (p *parser) object(depth int) error {
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
 			return p.fail("expecting property name enclosed in double quotes")
 		}
-		keyStart := p.pos
 		k, plain, err := p.str()
 		if err != nil {
 			return err
@@ -192,7 +192,6 @@ func (p *parser) object(depth int) error {
 		}
 		p.pos++
 		p.skipSpace()
-		p.start = keyStart
 		if err := p.h.key(k, plain); err != nil {
 			return err
 		}
@@ -457,15 +456,8 @@ var plainStringByte = func() (t [256]bool) {
 // byte: a byte's subtraction borrows from the next one only when the byte itself is flagged,
 // so a false flag always sits above a true one.
 func plainRunEnd(s string, i int) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(s); i += 8 {
-		w := s[i : i+8] // one bounds check: the eight loads below combine into one
-		v := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		// A byte < 0x20, == '"' or == '\\' borrows into its high bit; a non-ASCII byte has it set
-		// (the subtractions' flags on such a byte do not matter then).
-		special := (v - 0x20*ones) | ((v ^ '"'*ones) - ones) | ((v ^ '\\'*ones) - ones) | v
-		if flagged := special & highs; flagged != 0 {
+		if flagged := specialBytes(load64(s, i)); flagged != 0 {
 			return i + bits.TrailingZeros64(flagged)>>3
 		}
 	}
@@ -473,6 +465,22 @@ func plainRunEnd(s string, i int) int {
 		i++
 	}
 	return i
+}
+
+// load64 is the word s[i:i+8], little-endian.
+func load64(s string, i int) uint64 {
+	w := s[i : i+8] // one bounds check: the eight loads below combine into one
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+}
+
+// specialBytes flags, by its high bit, each byte of the word v that is not a plainStringByte,
+// and maybe bytes above the lowest such byte (see plainRunEnd): a byte < 0x20, == '"' or
+// == '\\' borrows into its high bit; a non-ASCII byte has it set (the subtractions' flags on
+// such a byte do not matter then).
+func specialBytes(v uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	return ((v - 0x20*ones) | ((v ^ '"'*ones) - ones) | ((v ^ '\\'*ones) - ones) | v) & highs
 }
 
 func ValidString(s string) string {

@@ -2,6 +2,7 @@ package payload
 
 import (
 	"errors"
+	"math/bits"
 	"sync"
 )
 
@@ -43,19 +44,20 @@ func SerializeRedacted(v Value, maxSize int, r Redaction) string {
 func SerializeJSONRedacted(text string, maxSize int, r Redaction) (string, error) {
 	w := newSourceEncoder(text, maxSize, r)
 	defer w.release()
-	err := w.p.run()
-	if errors.Is(err, errDuplicateKey) {
-		v, err := ParseString(text)
-		if err != nil {
-			return "", err
-		}
-		r.Restart()
-		return SerializeRedacted(v, maxSize, r), nil
+	if w.run() {
+		return w.finish(maxSize), nil
 	}
+	// The pass gave way: text that is not JSON (the parser says why, as ParseString would), or
+	// a duplicate key or a depth it leaves to the tree.
+	if err := parseEvents(text, discard{}); err != nil {
+		return "", err
+	}
+	v, err := ParseString(text)
 	if err != nil {
 		return "", err
 	}
-	return w.finish(maxSize), nil
+	r.Restart()
+	return SerializeRedacted(v, maxSize, r), nil
 }
 
 // redactingEncoder is the handler that encodes what it is told, redacted on the way.
@@ -81,22 +83,30 @@ type textMemo struct {
 	next    int
 }
 
-type textMemoEntry struct{ field, s, out string }
+type textMemoEntry struct {
+	field, s, out string
+	changed       bool // out != s: a hit for an unchanged string answers the string itself
+}
 
 const textMemoSize = 4
 
-// text is r.Text(field, s), answered from the memo for a string met before under field.
-func (w *redactingEncoder) text(field, s string) string {
+// text is r.Text(field, s), answered from the memo for a string met before under field, and
+// whether it differs from s (when it does not, out is s itself).
+func (w *redactingEncoder) text(field, s string) (out string, changed bool) {
 	m := &w.memo
 	for i := range m.entries {
-		if e := &m.entries[i]; len(e.s) == len(s) && e.s == s && e.field == field && e.out != "" {
-			return e.out
+		if e := &m.entries[i]; len(e.s) == len(s) && e.out != "" && e.s == s && e.field == field {
+			if e.changed {
+				return e.out, true
+			}
+			return s, false
 		}
 	}
-	out := w.r.Text(field, s)
-	m.entries[m.next] = textMemoEntry{field, s, out}
+	out = w.r.Text(field, s)
+	changed = out != s
+	m.entries[m.next] = textMemoEntry{field, s, out, changed}
 	m.next = (m.next + 1) % textMemoSize
-	return out
+	return out, changed
 }
 
 type redactFrame struct {
@@ -214,8 +224,8 @@ func (w *redactingEncoder) number(n Number) {
 
 func (w *redactingEncoder) str(s string, plain bool) {
 	if w.scalar() {
-		out := w.text(w.field(), s)
-		if plain && out == s { // the same string back (== sees the same pointer first)
+		out, changed := w.text(w.field(), s)
+		if plain && !changed {
 			w.e.writePlain(s)
 		} else {
 			w.e.writeString(out)
@@ -359,18 +369,26 @@ func (w *redactingEncoder) checkDuplicate(f *redactFrame, k string) error {
 	return nil
 }
 
-// sourceEncoder is the redacting encoder of the streaming pass, reading a JSON text (p) and
-// copying instead of encoding where it can: output that equals the source text (compact
-// punctuation, plain strings the rules leave as they are, literals, numbers in their
-// canonical form) is not written token by token but noted as a run of source bytes,
-// p.data[runStart:runEnd], written at once before the next edit (flush) or at the end. Only
-// ASCII enters a run, so its length is its code point count. A duplicate key aborts the pass
-// (the tree path handles it).
+// sourceEncoder is the streaming pass of SerializeJSONRedacted: one loop (run) that reads the
+// JSON text with the grammar of Parse (the parser's string and number scanners, the same
+// checks) and writes the redacted encoding as it goes, without a handler call per token. The
+// compact output is the source with its whitespace cut out and a few spans replaced, the edits:
+// a string the rules change or the parser decoded (escapes, non-ASCII, invalid UTF-8), such a
+// key, the value of a masked member (by the mask), a number not in Python's form (-0, most
+// floats). Everything else (punctuation, plain strings and keys, literals, integers) is already
+// what the encoder would write, so the source bytes from runStart up to the next edit are
+// written at once (flushTo), and a compact text that needs no edit is returned as it is. Only
+// ASCII stays in place (non-ASCII occurs only inside strings, which are edits then), so a
+// run's byte length is its code point count.
+//
+// run gives way (returns false) on anything unusual: a syntax error, a duplicate key (a Python
+// dict keeps its first position and last value, which only the tree can reproduce), nesting
+// past MaxDepth. SerializeJSONRedacted then answers as ParseString and SerializeRedacted would.
 type sourceEncoder struct {
 	redactingEncoder
 	p        parser
-	runStart int
-	runEnd   int
+	runStart int // the source bytes from runStart on are the output until the next edit
+	runEnd   int // the end of the root value, once read
 	size     int // the buffer's size, grown at its first write: the output may be the source itself
 }
 
@@ -379,7 +397,7 @@ var sourceEncoders = sync.Pool{New: func() any { return new(sourceEncoder) }}
 func newSourceEncoder(text string, maxSize int, r Redaction) *sourceEncoder {
 	w := sourceEncoders.Get().(*sourceEncoder)
 	w.size = w.init(maxSize, r, len(text)) // compact output is rarely longer
-	w.p = parser{data: text, h: w}
+	w.p = parser{data: text}
 	return w
 }
 
@@ -397,169 +415,312 @@ func (w *sourceEncoder) finish(maxSize int) string {
 		// the source itself, not a copy.
 		return w.p.data[w.runStart:w.runEnd]
 	}
-	w.flush()
+	w.flushTo(w.runEnd)
 	return w.redactingEncoder.finish(maxSize)
 }
 
-// flush writes the pending run; the run is then empty.
-func (w *sourceEncoder) flush() {
+// flushTo writes the pending run, the source bytes [runStart, end) (ASCII); the run then
+// starts at end.
+func (w *sourceEncoder) flushTo(end int) {
 	if w.e.buf.Cap() == 0 {
 		w.e.buf.Grow(w.size)
 	}
-	if w.runEnd > w.runStart {
-		w.e.writeRun(w.p.data[w.runStart:w.runEnd], w.runEnd-w.runStart) // ASCII
-		w.runStart = w.runEnd
+	if end > w.runStart {
+		w.e.writeRun(w.p.data[w.runStart:end], end-w.runStart)
 	}
+	w.runStart = end
 }
 
-// verbatim adds the source bytes [start, end), which equal the next output, to the run (a
-// new run when the last one does not end at start).
-func (w *sourceEncoder) verbatim(start, end int) {
-	if w.runEnd != start {
-		w.flush()
-		w.runStart = start
+// edit writes s as a JSON string in place of the source bytes [start, end).
+func (w *sourceEncoder) edit(start, end int, s string) {
+	w.flushTo(start)
+	w.e.writeString(s)
+	w.runStart = end
+}
+
+// editASCII writes the ASCII text s in place of the source bytes [start, end).
+func (w *sourceEncoder) editASCII(start, end int, s string) {
+	w.flushTo(start)
+	w.e.writeASCII(s)
+	w.runStart = end
+}
+
+// space skips the whitespace at pos (where the text holds a byte <= ' ') and cuts it from
+// the output; it returns the position after it.
+func (w *sourceEncoder) space(pos int) int {
+	start := pos
+	w.p.pos = pos
+	w.p.skipSpace()
+	if pos = w.p.pos; pos > start {
+		if start > w.runStart {
+			w.flushTo(start)
+		}
+		w.runStart = pos
 	}
-	w.runEnd = end
+	return pos
 }
 
-// resume says the output goes on with the source at offset at, after a written edit.
-func (w *sourceEncoder) resume(at int) { w.runStart, w.runEnd = at, at }
+// str reads the string (or key) whose quote is at pos, when it is not plain printable ASCII
+// (run reads those): its value, the position after it, and whether it is plain (see
+// handler); ok false for a syntax error.
+func (w *sourceEncoder) str(pos int) (s string, end int, plain, ok bool) {
+	w.p.pos = pos
+	s, plain, err := w.p.str()
+	return s, w.p.pos, plain, err == nil
+}
 
-// punct writes the punctuation byte c, after which the output goes on with the source at
-// next: part of the run when the source has c just there (compact JSON).
-func (w *sourceEncoder) punct(c byte, next int) {
-	if w.runEnd+1 == next && w.p.data[w.runEnd] == c {
-		w.runEnd = next
-		return
+// run reads the text and writes its redacted encoding; false when it gives way. It is one
+// loop over three places in the grammar, where a value starts (value), where a member's key
+// starts (key) and where a value has ended (next: ',', a closing bracket, or at the root the
+// end of the text), with the position in a local (the parser's, w.p.pos, only serves its
+// scanners) and little else live across the calls it makes, so there is little to save and
+// restore around them: the innermost container's kind and field are read from its frame.
+func (w *sourceEncoder) run() bool {
+	var (
+		d     = w.p.data
+		pos   int
+		start int
+		end   int
+		f     *redactFrame
+		c     byte
+		s     string
+		plain bool
+		ok    bool
+	)
+	if pos < len(d) && d[pos] <= ' ' {
+		pos = w.space(pos)
 	}
-	w.writePunct(c, next)
-}
 
-// writePunct is punct where the source differs: c is written, the run starts again at next.
-func (w *sourceEncoder) writePunct(c byte, next int) {
-	w.flush()
-	w.e.writeByte(c)
-	w.resume(next)
-}
-
-// scalar reports whether the scalar that p.start..p.pos holds is written, after its
-// separator; a dropped one is skipped in the source too.
-func (w *sourceEncoder) scalar() bool {
-	if w.skipDepth > 0 {
+value:
+	if pos >= len(d) {
 		return false
 	}
-	if w.skipNext {
-		w.skipNext = false
-		w.resume(w.p.pos) // the value under a masked key ends here
+	start = pos
+	switch c = d[pos]; {
+	case c == '"':
+		// A string: its first word read here (plainRunEnd's first turn, inline), where many end.
+		if end = pos + 1; end+8 > len(d) {
+			end = plainRunEnd(d, end)
+		} else if flagged := specialBytes(load64(d, end)); flagged != 0 {
+			end += bits.TrailingZeros64(flagged) >> 3
+		} else {
+			end = plainRunEnd(d, end+8)
+		}
+		if end < len(d) && d[end] == '"' {
+			s, plain, pos = d[pos+1:end], true, end+1 // printable ASCII: most strings
+		} else if s, pos, plain, ok = w.str(pos); !ok {
+			return false
+		}
+		if out, changed := w.text(w.field(), s); changed || !plain {
+			w.edit(start, pos, out)
+		}
+	case c >= '1' && c <= '9':
+		// An integer is written as it is spelled: its JSON text is Python's.
+		for pos++; pos < len(d) && isDigit(d[pos]); pos++ {
+		}
+		if pos-start > MaxIntDigits || pos < len(d) && (d[pos] == '.' || d[pos] == 'e' || d[pos] == 'E') {
+			if pos = w.number(start); pos < 0 {
+				return false
+			}
+		}
+	case c == '{' || c == '[':
+		if !w.open(c == '{') {
+			return false
+		}
+		if pos++; pos < len(d) && d[pos] <= ' ' {
+			pos = w.space(pos)
+		}
+		if pos < len(d) && d[pos] == c+2 { // '}' is '{'+2, ']' is '['+2
+			pos++
+			w.close()
+			goto next
+		}
+		if c == '{' {
+			goto key
+		}
+		goto value
+	case c == '0' || c == '-' && !hasPrefixAt(d, pos, "-Infinity"):
+		if pos = w.number(pos); pos < 0 {
+			return false
+		}
+	case c == 'n' && hasPrefixAt(d, pos, "null"), c == 't' && hasPrefixAt(d, pos, "true"):
+		pos += 4 // written as they are spelled, as are the three below
+	case c == 'f' && hasPrefixAt(d, pos, "false"):
+		pos += 5
+	case c == 'N' && hasPrefixAt(d, pos, "NaN"):
+		pos += 3
+	case c == 'I' && hasPrefixAt(d, pos, "Infinity"):
+		pos += 8
+	case c == '-': // -Infinity
+		pos += 9
+	default:
 		return false
 	}
-	if w.nextItem() {
-		w.punct(',', w.p.start)
+
+next:
+	if len(w.frames) == 0 {
+		w.runEnd = pos
+		w.p.pos = pos
+		w.p.skipSpace() // trailing whitespace: not in the output (finish ends at runEnd)
+		return w.p.pos == len(d)
 	}
+	if pos < len(d) && d[pos] <= ' ' {
+		pos = w.space(pos)
+	}
+	if pos >= len(d) {
+		return false
+	}
+	switch c = d[pos]; {
+	case c == ',':
+		if pos++; pos < len(d) && d[pos] <= ' ' {
+			pos = w.space(pos)
+		}
+		if w.frames[len(w.frames)-1].object {
+			goto key
+		}
+		goto value
+	case c == '}' || c == ']':
+		if w.frames[len(w.frames)-1].object != (c == '}') {
+			return false
+		}
+		pos++
+		w.close()
+		goto next
+	}
+	return false
+
+key:
+	if pos >= len(d) || d[pos] != '"' {
+		return false
+	}
+	start = pos
+	if end = pos + 1; end+8 > len(d) { // as for a string value
+		end = plainRunEnd(d, end)
+	} else if flagged := specialBytes(load64(d, end)); flagged != 0 {
+		end += bits.TrailingZeros64(flagged) >> 3
+	} else {
+		end = plainRunEnd(d, end+8)
+	}
+	if end < len(d) && d[end] == '"' {
+		s, plain, pos = d[pos+1:end], true, end+1
+	} else if s, pos, plain, ok = w.str(pos); !ok {
+		return false
+	}
+	// The duplicate check (checkDuplicate's), inline for an object of a few keys.
+	if f = &w.frames[len(w.frames)-1]; f.seen == nil && len(w.keys)-f.keyStart < dupIndexMin {
+		for _, k := range w.keys[f.keyStart:] {
+			if k == s {
+				return false
+			}
+		}
+		w.keys = append(w.keys, s)
+	} else if w.checkDuplicate(f, s) != nil {
+		return false
+	}
+	if !plain {
+		w.edit(start, pos, s)
+	}
+	if pos < len(d) && d[pos] <= ' ' {
+		pos = w.space(pos)
+	}
+	if pos >= len(d) || d[pos] != ':' {
+		return false
+	}
+	if pos++; pos < len(d) && d[pos] <= ' ' {
+		pos = w.space(pos)
+	}
+	if mask, masked := w.r.MaskMember(s); masked {
+		if pos = w.skipMasked(pos, mask); pos < 0 {
+			return false
+		}
+		goto next
+	}
+	f.field = s
+	goto value
+}
+
+func hasPrefixAt(d string, pos int, s string) bool {
+	return len(d)-pos >= len(s) && d[pos:pos+len(s)] == s
+}
+
+// open pushes the frame of a container; false past MaxDepth (the tree path answers then).
+func (w *sourceEncoder) open(object bool) bool {
+	if len(w.frames) >= MaxDepth {
+		return false
+	}
+	f := redactFrame{object: object, keyStart: len(w.keys)}
+	if !object {
+		// Lists keep the field they sit under; a list outside any member uses "item".
+		f.field = "item"
+		if len(w.frames) > 0 {
+			f.field = w.frames[len(w.frames)-1].field
+		}
+	}
+	w.frames = append(w.frames, f)
 	return true
 }
 
-// literal writes a scalar's JSON text, copied when the source spells it the same way.
-func (w *sourceEncoder) literal(text string) {
-	if !w.scalar() {
-		return
-	}
-	start, end := w.p.start, w.p.pos
-	if w.p.data[start:end] == text {
-		w.verbatim(start, end)
-		return
-	}
-	w.flush()
-	w.e.writeASCII(text)
-	w.resume(end)
+// close pops the innermost frame.
+func (w *sourceEncoder) close() {
+	n := len(w.frames) - 1
+	w.keys = w.keys[:w.frames[n].keyStart]
+	w.frames = w.frames[:n]
 }
 
-func (w *sourceEncoder) null() { w.literal("null") }
-
-func (w *sourceEncoder) boolean(b bool) {
-	if b {
-		w.literal("true")
-	} else {
-		w.literal("false")
+// number reads the number at pos and returns the position after it (-1: a syntax error). An
+// integer is written as it is spelled (its JSON text is Python's, -0 aside), any other
+// number as Python writes it.
+func (w *sourceEncoder) number(pos int) int {
+	d := w.p.data
+	start, i := pos, pos
+	if d[i] == '-' {
+		i++
 	}
-}
-
-func (w *sourceEncoder) number(n Number) { w.literal(n.String()) }
-
-func (w *sourceEncoder) str(s string, plain bool) {
-	if !w.scalar() {
-		return
+	j := i
+	for j < len(d) && isDigit(d[j]) {
+		j++
 	}
-	out := w.text(w.field(), s)
-	if plain && out == s { // a plain string is its own source text
-		w.verbatim(w.p.start, w.p.pos)
-		return
-	}
-	w.flush()
-	w.e.writeString(out)
-	w.resume(w.p.pos)
-}
-
-// open opens a container whose bracket c the parser has just read.
-func (w *sourceEncoder) open(object bool, c byte) error {
-	if w.skipContainer() {
-		return nil
-	}
-	if w.nextItem() {
-		w.punct(',', w.p.start)
-	}
-	ok, err := w.push(object)
-	if ok {
-		w.punct(c, w.p.pos)
-	}
-	return err
-}
-
-// close closes a container whose bracket c the parser has just read.
-func (w *sourceEncoder) close(c byte) {
-	if w.skipDepth > 0 {
-		if w.skipDepth--; w.skipDepth == 0 {
-			w.resume(w.p.pos) // the container under a masked key ends here
+	if j > i && j-i <= MaxIntDigits && (d[i] != '0' || j == i+1) &&
+		(j == len(d) || d[j] != '.' && d[j] != 'e' && d[j] != 'E') {
+		if j-start == 2 && d[start] == '-' && d[i] == '0' {
+			w.editASCII(start, j, "0") // -0 is the integer 0 in Python
 		}
-		return
+		return j
 	}
-	w.end()
-	w.punct(c, w.p.pos)
+	w.p.pos = pos
+	n, err := w.p.number()
+	if err != nil {
+		return -1
+	}
+	if text := n.String(); d[start:w.p.pos] != text {
+		w.editASCII(start, w.p.pos, text)
+	}
+	return w.p.pos
 }
 
-func (w *sourceEncoder) beginObject() error { return w.open(true, '{') }
-func (w *sourceEncoder) endObject()         { w.close('}') }
-func (w *sourceEncoder) beginArray() error  { return w.open(false, '[') }
-func (w *sourceEncoder) endArray()          { w.close(']') }
+// skipMasked writes mask in place of the value at pos, which it reads (the grammar's checks)
+// and drops; it returns the position after the value (-1: a syntax error).
+func (w *sourceEncoder) skipMasked(pos int, mask string) int {
+	sp := parser{data: w.p.data, pos: pos, h: discard{}}
+	if sp.value(len(w.frames)) != nil {
+		return -1
+	}
+	w.edit(pos, sp.pos, mask)
+	return sp.pos
+}
 
-func (w *sourceEncoder) key(k string, plain bool) error {
-	if w.skipDepth > 0 {
-		return nil
-	}
-	f := &w.frames[len(w.frames)-1]
-	if err := w.checkDuplicate(f, k); err != nil {
-		return err
-	}
-	start := w.p.start // the key's opening quote; p.pos is past its ':' and spaces
-	if f.n > 0 {
-		w.punct(',', start)
-	}
-	f.n++
-	if plain { // the source holds "k" then ':'
-		w.verbatim(start, start+len(k)+2)
-		w.punct(':', w.p.pos)
-	} else {
-		w.flush()
-		w.e.writeString(k)
-		w.e.writeByte(':')
-		w.resume(w.p.pos)
-	}
-	if mask, masked := w.r.MaskMember(k); masked {
-		w.flush()
-		w.e.writeString(mask)
-		w.skipNext = true // scalar or close resumes the run after the value
-		return nil
-	}
-	f.field = k
+// discard is the handler that keeps nothing: the grammar's checks alone.
+type discard struct{}
+
+func (discard) null()              {}
+func (discard) boolean(bool)       {}
+func (discard) number(Number)      {}
+func (discard) str(string, bool)   {}
+func (discard) other(Value)        {}
+func (discard) beginObject() error { return nil }
+func (discard) key(string, bool) error {
 	return nil
 }
+func (discard) endObject()        {}
+func (discard) beginArray() error { return nil }
+func (discard) endArray()         {}
