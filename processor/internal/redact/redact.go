@@ -67,6 +67,9 @@ type Redactor struct {
 	// before an ASCII last byte: its last part's second to last letter, or any byte when
 	// that part has one letter or is not ASCII.
 	keysByPrev [256]uint64
+	// noDisjoint turns off step 3's disjoint path (redactKeyValuesDisjoint) and the skips
+	// that rely on it, for the tests that compare it with the general path.
+	noDisjoint bool
 }
 
 // keyPattern is _field_name_text_pattern: the field's ASCII alphanumeric parts joined by

@@ -90,10 +90,20 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 		pend = r.quotedKeyValues(s, pend, cands)
 	}
 	changed := false
+	// collapse: whether step 4 may find a run (not when the only masks are the disjoint
+	// rules' in a text without '*' and without masks pending).
+	collapse := true
 	if keyCandidate {
 		ok := false
 		if r.probesEnds() { // the rules' matches found in s and applied at once, when they can be
-			s, changed, ok = r.redactKeyValuesOnce(s, pend, ends, &bufs, &scratch.once)
+			before := s
+			if !r.noDisjoint {
+				s, changed, ok = r.redactKeyValuesDisjoint(s, pend, ends, &bufs, &scratch.once)
+				collapse = !ok || !changed || !onlyURLMasks(pend) || strings.IndexByte(before, '*') >= 0
+			}
+			if !ok {
+				s, changed, ok = r.redactKeyValuesOnce(s, pend, ends, &bufs, &scratch.once)
+			}
 		}
 		if !ok {
 			s, changed = r.redactKeyValues(s, pend, ends, &bufs)
@@ -101,11 +111,18 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	}
 	out, masked := applyPendingInto(bufs.writable(), s, pend)
 	s = bufs.result(s, out, masked)
-	if r.opts.JSONQuotedKeys && (changed || unparsableURLs) {
-		s = r.redactQuotedKeys(s) // quoted keys the rules' masks brought together
+	// D3 again on the quoted keys the rules' masks brought together: a quoted key closes
+	// right before a key end, and the masks (***, REDACTED) put no quote before one, so a
+	// text without such a quote before them has none after them.
+	if r.opts.JSONQuotedKeys && quoteCandidate && (changed || unparsableURLs) {
+		if t := r.redactQuotedKeys(s); t != s {
+			s, collapse = t, true
+		}
 	}
-	out, collapsed := collapseMasksInto(bufs.writable(), s)
-	s = bufs.result(s, out, collapsed)
+	if collapse {
+		out, collapsed := collapseMasksInto(bufs.writable(), s)
+		s = bufs.result(s, out, collapsed)
+	}
 	if cap(ends) <= maxPooledKeyEnds {
 		scratch.ends = ends[:0] // the room it grew to
 	}
