@@ -598,10 +598,25 @@ func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool)
 	// after |0x20 and a digit when equal. A non-ASCII byte (a possible IGNORECASE letter
 	// ſ ı İ K, or a \W rune in a gap) sends the key to the rune-wise match.
 	i := q
+	// The last part, when it is 4 to 8 bytes long, is compared with the eight bytes before q
+	// in one word (lastWin; the probes matched its last bytes already, so it mostly matches):
+	// all of them equal after the fold, or the byte-wise match below decides.
+	lastDone := false
+	if w := &k.lastWin; w.mask != 0 && q >= 8 {
+		b := s[q-8 : q] // one bounds check: the eight loads combine into one
+		v := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		if (v|w.fold)&w.mask == w.pat {
+			i -= len(k.asciiParts[len(k.asciiParts)-1])
+			lastDone = true
+		}
+	}
 	for pi := len(k.asciiParts) - 1; pi >= 0; pi-- {
 		part := k.asciiParts[pi]
 		j := len(part) - 1
-		if i >= len(part) {
+		if lastDone {
+			j, lastDone = -1, false
+		} else if i >= len(part) {
 			// The whole part fits before i: no bound to watch, and a byte matches when it
 			// equals the part's after the fold (a non-ASCII byte never does: it is looked
 			// at only on a mismatch).
@@ -1255,11 +1270,36 @@ func collapseMasksInto(dst []byte, s string) (_ []byte, changed bool) {
 // bareValueEnd returns the end of the bare value [^\s,;&]+ that starts at i (i when there is
 // none). The ASCII run is scanned here, small enough to be inlined into both callers.
 func bareValueEnd(s string, i int) int {
+	if i+8 <= len(s) {
+		i = bareValueEndWords(s, i)
+	}
 	for i < len(s) && bareValueByte[s[i]] { // one lookup per ASCII byte of the value
 		i++
 	}
 	if i < len(s) && s[i] >= utf8.RuneSelf {
 		return bareValueEndRunes(s, i)
+	}
+	return i
+}
+
+// bareValueEndWords skips the bytes of a bare value from i eight at a time while no byte of
+// the eight can end it: a space or control byte (< 0x21), , ; & or a byte >= 0x80. It stops
+// at the first such byte (the lowest flagged byte of a word is exact) or where fewer than
+// eight bytes are left; bareValueEnd goes on byte by byte from there.
+func bareValueEndWords(s string, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8] // one bounds check: the eight loads combine into one
+		v := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		stop := v&highs | (v-0x21*ones)&^v&highs
+		for _, c := range [3]uint64{',' * ones, ';' * ones, '&' * ones} {
+			x := v ^ c
+			stop |= (x - ones) &^ x & highs
+		}
+		if stop != 0 {
+			return i + bits.TrailingZeros64(stop)>>3
+		}
 	}
 	return i
 }
