@@ -106,3 +106,26 @@ func TestMatchBackwardWords(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBareValueEnd: bareValueEnd (eight bytes at a time, then byte by byte, then rune by
+// rune) ends the value [^\s,;&]+ where a rune-wise scan does, from every start.
+func FuzzBareValueEnd(f *testing.F) {
+	for _, s := range []string{"hunter2 x", "abcdefghijklmnop,q", "a\x1cb", "a\x01b\x02c\x7fdefgh;", "Zürich\u3000x", "0123456789abcdef&", "\xff\xfeabc"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for i := 0; i <= len(s); i++ {
+			want := i
+			for want < len(s) {
+				c, n := utf8.DecodeRuneInString(s[want:])
+				if isSpace(c) || c == ',' || c == ';' || c == '&' {
+					break
+				}
+				want += n
+			}
+			if got := bareValueEnd(s, i); got != want {
+				t.Fatalf("bareValueEnd(%q, %d) = %d, want %d", s, i, got, want)
+			}
+		}
+	})
+}

@@ -1292,11 +1292,8 @@ func bareValueEndWords(s string, i int) int {
 		w := s[i : i+8] // one bounds check: the eight loads combine into one
 		v := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		stop := v&highs | (v-0x21*ones)&^v&highs
-		for _, c := range [3]uint64{',' * ones, ';' * ones, '&' * ones} {
-			x := v ^ c
-			stop |= (x - ones) &^ x & highs
-		}
+		x, y, z := v^(','*ones), v^(';'*ones), v^('&'*ones)
+		stop := (v | (v-0x21*ones)&^v | (x-ones)&^x | (y-ones)&^y | (z-ones)&^z) & highs
 		if stop != 0 {
 			return i + bits.TrailingZeros64(stop)>>3
 		}
