@@ -3,6 +3,7 @@ package redact
 import (
 	"math/bits"
 	"slices"
+	"strings"
 	"unsafe"
 )
 
@@ -24,7 +25,10 @@ import (
 
 // redactKeyValuesDisjoint is redactKeyValuesOnce for a text whose candidates are disjoint
 // (above); ok is false, and nothing was changed (s, pend, bufs), for any other text.
-func (r *Redactor) redactKeyValuesDisjoint(s string, pend []pendingMask, ends []keyEnd, bufs *textBuffers, sc *onceScratch) (_ string, changed, ok bool) {
+//
+// With quotes (D3 on and a quote right before a separator) it also reports whether D3's
+// second pass can find nothing new (keysHold, quotedKeysHold): the edits are kept for that.
+func (r *Redactor) redactKeyValuesDisjoint(s string, pend []pendingMask, ends []keyEnd, bufs *textBuffers, sc *onceScratch, quotes bool) (_ string, changed, ok, keysHold bool) {
 	var dst []byte
 	edits := sc.edits[:0]        // the masks, for the pending spans (kept only when there are some)
 	readEnd := 0                 // the end of the bytes the candidates so far read after their keys
@@ -32,12 +36,12 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, pend []pendingMask, ends []
 	prevMaskEnd := 0             // the end of the mask before it
 	maskOut, prevMaskOut := 0, 0 // the ends of those masks in dst
 	copied := 0
-	decline := func() (string, bool, bool) {
+	decline := func() (string, bool, bool, bool) {
 		if dst != nil {
 			bufs.free = dst[:0] // its room is the one pass's
 		}
 		sc.edits = edits
-		return s, false, false
+		return s, false, false, false
 	}
 	for i := range ends {
 		e := &ends[i]
@@ -83,25 +87,69 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, pend []pendingMask, ends []
 			copied = ve
 			prevMaskEnd, maskEnd = maskEnd, max(ve, vs+1)
 			prevMaskOut, maskOut = maskOut, len(dst)
-			if len(pend) > 0 {
+			if len(pend) > 0 || quotes {
 				edits = append(edits, edit{vs, ve, len(Mask)})
 			}
 		}
 		readEnd = max(readEnd, hi)
-	}
-	if dst == nil {
-		sc.edits = edits
-		return s, false, true // no candidate matched
 	}
 	for _, p := range pend { // a pending span a mask reached: the one pass decides
 		if masksReach(edits, p.start, max(p.end, p.start+1)) {
 			return decline()
 		}
 	}
-	shiftPending(pend, edits)
+	hold := quotes && quotedKeysHold(s, ends, edits, pend)
 	sc.edits = edits
+	if dst == nil {
+		return s, false, true, hold // no candidate matched
+	}
+	shiftPending(pend, edits)
 	dst = append(dst, s[copied:]...)
-	return bufs.result(s, dst, true), true, true
+	return bufs.result(s, dst, true), true, true, hold
+}
+
+// quotedKeysHold reports that D3's second pass, on s with the disjoint rules' edits and the
+// pending masks applied, finds only the quoted keys the first pass found in s (whose values
+// those pending masks already hold, so the pass leaves the text as it is): s has no backslash
+// (a key closes at a quote right before a key end and opens at the last quote of its kind
+// before it, at most maxQuotedKeyLen back), no mask reaches a key, its opener or, where no
+// opener was found, the bytes a search for one reads, and no pending mask that ends with a
+// quote is followed by a separator (a new key end after a quote). The edits are sorted; pend
+// (in s) is not. false when unsure.
+func quotedKeysHold(s string, ends []keyEnd, edits []edit, pend []pendingMask) bool {
+	if strings.IndexByte(s, '\\') >= 0 || len(pend) > 64 {
+		return false
+	}
+	for _, p := range pend {
+		if m := p.mask; m != "" && (m[len(m)-1] == '"' || m[len(m)-1] == '\'') {
+			if j := skipSpaces(s, p.end); j < len(s) && (s[j] == '=' || s[j] == ':') {
+				return false
+			}
+		}
+	}
+	for i := range ends {
+		e := &ends[i]
+		if e.q == 0 || e.last != '"' && e.last != '\'' {
+			continue
+		}
+		c := e.q - 1
+		lo := max(0, c-maxQuotedKeyLen)
+		if open := strings.LastIndexByte(s[lo:c], s[c]); open >= 0 {
+			lo += open
+		}
+		// [lo, c]: the key and its opener, or the bytes searched; a mask reaching them may
+		// change the key (or a closer inside a mask is gone: nothing to find there either,
+		// but that is not told apart here).
+		if masksReach(edits, lo, c+1) {
+			return false
+		}
+		for _, p := range pend {
+			if p.start <= c && max(p.end, p.start+1) > lo {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // masksReach reports whether one of edits (sorted, disjoint masks; an empty one counts its

@@ -93,12 +93,14 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	// collapse: whether step 4 may find a run (not when the only masks are the disjoint
 	// rules' in a text without '*' and without masks pending).
 	collapse := true
+	quotedKeysHold := false // D3's second pass can find nothing new (redactKeyValuesDisjoint)
 	if keyCandidate {
 		ok := false
 		if r.probesEnds() { // the rules' matches found in s and applied at once, when they can be
 			before := s
 			if !r.noDisjoint {
-				s, changed, ok = r.redactKeyValuesDisjoint(s, pend, ends, &bufs, &scratch.once)
+				quotes := r.opts.JSONQuotedKeys && quoteCandidate
+				s, changed, ok, quotedKeysHold = r.redactKeyValuesDisjoint(s, pend, ends, &bufs, &scratch.once, quotes)
 				collapse = !ok || !changed || !onlyURLMasks(pend) || strings.IndexByte(before, '*') >= 0
 			}
 			if !ok {
@@ -114,7 +116,7 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	// D3 again on the quoted keys the rules' masks brought together: a quoted key closes
 	// right before a key end, and the masks (***, REDACTED) put no quote before one, so a
 	// text without such a quote before them has none after them.
-	if r.opts.JSONQuotedKeys && quoteCandidate && (changed || unparsableURLs) {
+	if r.opts.JSONQuotedKeys && quoteCandidate && (changed || unparsableURLs) && !quotedKeysHold {
 		if t := r.redactQuotedKeys(s); t != s {
 			s, collapse = t, true
 		}
