@@ -1231,11 +1231,21 @@ func collapseMasksInto(dst []byte, s string) (_ []byte, changed bool) {
 		if st < 0 {
 			break
 		}
-		if !strings.HasPrefix(s[st+1:], Mask[1:]) {
+		if st+len(Mask) > len(s) || s[st+1] != '*' || s[st+2] != '*' {
 			i = st + 1
 			continue
 		}
 		end := st + len(Mask)
+		// Most masks are followed by a byte that is no space, or by spaces and a byte that is
+		// no '*': no run, decided without the \s* scan.
+		j := end
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j < len(s) && s[j] != '*' && s[j] < utf8.RuneSelf && !asciiSpace[s[j]] {
+			i = end
+			continue
+		}
 		runs := 0
 		for {
 			j := skipSpaces(s, end)
