@@ -92,8 +92,23 @@ func runeBefore(s string, i int) (rune, int) {
 
 func decodeBefore(s string, i int) (rune, int) { return utf8.DecodeLastRuneInString(s[:i]) }
 
-// wordBoundary is Python re's \b at byte position i of s.
+// wordBoundary is Python re's \b at byte position i of s. Between two ASCII bytes it is
+// answered inline (two table lookups); at either end of s or next to a non-ASCII byte by
+// wordBoundaryRunes.
 func wordBoundary(s string, i int) bool {
+	if i > 0 && i < len(s) {
+		if b, a := s[i-1], s[i]; b < utf8.RuneSelf && a < utf8.RuneSelf {
+			return asciiWord[b] != asciiWord[a]
+		}
+	}
+	return wordBoundaryRunes(s, i)
+}
+
+// wordBoundaryRunes is wordBoundary decoding the runes around i; not inlined, so
+// wordBoundary is.
+//
+//go:noinline
+func wordBoundaryRunes(s string, i int) bool {
 	before, after := false, false
 	if i > 0 {
 		if c := s[i-1]; c < utf8.RuneSelf {

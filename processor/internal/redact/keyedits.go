@@ -285,15 +285,17 @@ func matchKeyRuleRead(s string, key keySpan, quoted bool) (vs, ve int, ok bool, 
 	if i < len(s) && (s[i] == '\'' || s[i] == '"') {
 		return 0, 0, false, hi
 	}
-	red, redHi := redactedWordRead(s, i)
-	hi = max(hi, redHi)
-	if red {
-		return 0, 0, false, hi
+	if i < len(s) && s[i]|0x20 == 'r' { // (?!REDACTED\b) reads past the first byte only then
+		red, redHi := redactedWordRead(s, i)
+		hi = max(hi, redHi)
+		if red {
+			return 0, 0, false, hi
+		}
 	}
-	if strings.HasPrefix(s[i:], Mask) {
-		return 0, 0, false, max(hi, i+len(Mask))
-	}
-	if i < len(s) && s[i] == Mask[0] {
+	if i < len(s) && s[i] == Mask[0] { // (?!\*\*\*) likewise
+		if strings.HasPrefix(s[i:], Mask) {
+			return 0, 0, false, max(hi, i+len(Mask))
+		}
 		hi = max(hi, min(len(s), i+len(Mask)))
 	}
 	j := bareValueEnd(s, i)

@@ -67,16 +67,22 @@ type Redactor struct {
 	// before an ASCII last byte: its last part's second to last letter, or any byte when
 	// that part has one letter or is not ASCII.
 	keysByPrev [256]uint64
+	// noDisjoint turns off step 3's disjoint path (redactKeyValuesDisjoint) and the skips
+	// that rely on it, for the tests that compare it with the general path.
+	noDisjoint bool
 }
 
 // keyPattern is _field_name_text_pattern: the field's ASCII alphanumeric parts joined by
 // [\W_]*, or the whole field as a literal when it has none.
 type keyPattern struct {
-	parts        [][]rune
-	asciiParts   []string // parts lowercased when they are [A-Za-z0-9]+ (else nil): the byte-wise backward match
-	asciiFolds   []string // per byte of asciiParts, 0x20 for a letter (c|0x20 folds ASCII case), 0 for a digit
-	last         byte     // lowercase last rune of the key when ASCII
-	lastNonASCII bool     // the last rune is not ASCII (or folds to non-ASCII runes): no quick filter
+	parts      [][]rune
+	asciiParts []string // parts lowercased when they are [A-Za-z0-9]+ (else nil): the byte-wise backward match
+	asciiFolds []string // per byte of asciiParts, 0x20 for a letter (c|0x20 folds ASCII case), 0 for a digit
+	// lastWin matches the last of asciiParts, 4 to 8 bytes long, against the eight bytes
+	// that end where it ends: (window|fold)&mask == pat, little-endian (mask 0: no window).
+	lastWin      struct{ pat, fold, mask uint64 }
+	last         byte // lowercase last rune of the key when ASCII
+	lastNonASCII bool // the last rune is not ASCII (or folds to non-ASCII runes): no quick filter
 }
 
 // New compiles the rules for fields (nil = DefaultFields()). Each field is stripped and blank
@@ -116,6 +122,15 @@ func (r *Redactor) markKeyLast(ki int) {
 		r.keyLast[b] = true
 		if ki < 64 {
 			r.keysByLast[b] |= 1 << ki
+		}
+	}
+	if n := len(k.asciiParts); n > 0 && len(k.asciiParts[n-1]) >= 4 && len(k.asciiParts[n-1]) <= 8 {
+		part, fold := k.asciiParts[n-1], k.asciiFolds[n-1]
+		for b := range len(part) { // byte b of the part is byte 8-len(part)+b of the window
+			sh := 8 * (8 - len(part) + b)
+			k.lastWin.pat |= uint64(part[b]) << sh
+			k.lastWin.fold |= uint64(fold[b]) << sh
+			k.lastWin.mask |= 0xff << sh
 		}
 	}
 	lastPart := k.parts[len(k.parts)-1]
@@ -188,6 +203,15 @@ func newKeyPattern(field string) keyPattern {
 			}
 			k.asciiParts = append(k.asciiParts, lower)
 			k.asciiFolds = append(k.asciiFolds, string(fold))
+		}
+	}
+	if n := len(k.asciiParts); n > 0 && len(k.asciiParts[n-1]) >= 4 && len(k.asciiParts[n-1]) <= 8 {
+		part, fold := k.asciiParts[n-1], k.asciiFolds[n-1]
+		for b := range len(part) { // byte b of the part is byte 8-len(part)+b of the window
+			sh := 8 * (8 - len(part) + b)
+			k.lastWin.pat |= uint64(part[b]) << sh
+			k.lastWin.fold |= uint64(fold[b]) << sh
+			k.lastWin.mask |= 0xff << sh
 		}
 	}
 	lastPart := k.parts[len(k.parts)-1]

@@ -55,3 +55,77 @@ func TestValidUTF8AsStdlib(t *testing.T) {
 		}
 	}
 }
+
+// FuzzMatchBackward: the byte-wise backward key match (with the last part compared in one
+// word, lastWin) answers as the rune-wise one at every end of the text, for fields whose last
+// part is shorter than, as long as and longer than a word, and reads no byte before low.
+func FuzzMatchBackward(f *testing.F) {
+	for _, s := range []string{"x password=1", "PassWord:", "my_access-token=", "x-api-key", "ſecret", "autHorization", "ab cd\tpassword", "_token", "paſſword=", "k\u212aey"} {
+		f.Add(s)
+	}
+	r := New([]string{"password", "access_token", "api_key", "token", "authorization", "secret", "id", "x9y8z7w6", "sessionid"}, Options{})
+	f.Fuzz(func(t *testing.T, s string) {
+		for q := 0; q <= len(s); q++ {
+			for ki := range r.keys {
+				k := &r.keys[ki]
+				st, low, ok := k.matchBackwardLow(s, q)
+				wst, _, wok := k.matchBackwardLowRunes(s, q)
+				if ok != wok || ok && st != wst {
+					t.Fatalf("key %v at %d of %q: %d %v, rune-wise %d %v", k.parts, q, s, st, ok, wst, wok)
+				}
+				// Any change before low leaves the answer.
+				if low > 0 {
+					t2 := strings.Repeat("\xff", low) + s[low:]
+					st2, _, ok2 := k.matchBackwardLow(t2, q)
+					if ok2 != ok || ok && st2 != st {
+						t.Fatalf("key %v at %d of %q: the bytes before low %d change the answer", k.parts, q, s, low)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestMatchBackwardWords runs FuzzMatchBackward's check on texts where the key's last part
+// fills the word before the end, after other bytes, in every case.
+func TestMatchBackwardWords(t *testing.T) {
+	r := New([]string{"password", "access_token", "token", "secret", "x9y8z7w6"}, Options{})
+	for _, s := range []string{
+		"x password", "aaaaPASSWORD", "the access_token", "access-Token", "12token", "x secreT", "zzx9Y8z7W6",
+		"passwore", "xpassword", "Xassword", "0000oken", "access tokem", "xxxxtoken", "\xffsecret", "tok\u0130en", "xxx\u017fecret",
+	} {
+		for q := 0; q <= len(s); q++ {
+			for ki := range r.keys {
+				k := &r.keys[ki]
+				st, _, ok := k.matchBackwardLow(s, q)
+				wst, _, wok := k.matchBackwardLowRunes(s, q)
+				if ok != wok || ok && st != wst {
+					t.Fatalf("key %v at %d of %q: %d %v, rune-wise %d %v", k.parts, q, s, st, ok, wst, wok)
+				}
+			}
+		}
+	}
+}
+
+// FuzzBareValueEnd: bareValueEnd (eight bytes at a time, then byte by byte, then rune by
+// rune) ends the value [^\s,;&]+ where a rune-wise scan does, from every start.
+func FuzzBareValueEnd(f *testing.F) {
+	for _, s := range []string{"hunter2 x", "abcdefghijklmnop,q", "a\x1cb", "a\x01b\x02c\x7fdefgh;", "Zürich\u3000x", "0123456789abcdef&", "\xff\xfeabc"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for i := 0; i <= len(s); i++ {
+			want := i
+			for want < len(s) {
+				c, n := utf8.DecodeRuneInString(s[want:])
+				if isSpace(c) || c == ',' || c == ';' || c == '&' {
+					break
+				}
+				want += n
+			}
+			if got := bareValueEnd(s, i); got != want {
+				t.Fatalf("bareValueEnd(%q, %d) = %d, want %d", s, i, got, want)
+			}
+		}
+	})
+}

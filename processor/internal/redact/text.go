@@ -90,10 +90,22 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 		pend = r.quotedKeyValues(s, pend, cands)
 	}
 	changed := false
+	// collapse: whether step 4 may find a run (not when the only masks are the disjoint
+	// rules' in a text without '*' and without masks pending).
+	collapse := true
+	quotedKeysHold := false // D3's second pass can find nothing new (redactKeyValuesDisjoint)
 	if keyCandidate {
 		ok := false
 		if r.probesEnds() { // the rules' matches found in s and applied at once, when they can be
-			s, changed, ok = r.redactKeyValuesOnce(s, pend, ends, &bufs, &scratch.once)
+			before := s
+			if !r.noDisjoint {
+				quotes := r.opts.JSONQuotedKeys && quoteCandidate
+				s, changed, ok, quotedKeysHold = r.redactKeyValuesDisjoint(s, pend, ends, &bufs, &scratch.once, quotes)
+				collapse = !ok || !changed || !onlyURLMasks(pend) || strings.IndexByte(before, '*') >= 0
+			}
+			if !ok {
+				s, changed, ok = r.redactKeyValuesOnce(s, pend, ends, &bufs, &scratch.once)
+			}
 		}
 		if !ok {
 			s, changed = r.redactKeyValues(s, pend, ends, &bufs)
@@ -101,11 +113,18 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	}
 	out, masked := applyPendingInto(bufs.writable(), s, pend)
 	s = bufs.result(s, out, masked)
-	if r.opts.JSONQuotedKeys && (changed || unparsableURLs) {
-		s = r.redactQuotedKeys(s) // quoted keys the rules' masks brought together
+	// D3 again on the quoted keys the rules' masks brought together: a quoted key closes
+	// right before a key end, and the masks (***, REDACTED) put no quote before one, so a
+	// text without such a quote before them has none after them.
+	if r.opts.JSONQuotedKeys && quoteCandidate && (changed || unparsableURLs) && !quotedKeysHold {
+		if t := r.redactQuotedKeys(s); t != s {
+			s, collapse = t, true
+		}
 	}
-	out, collapsed := collapseMasksInto(bufs.writable(), s)
-	s = bufs.result(s, out, collapsed)
+	if collapse {
+		out, collapsed := collapseMasksInto(bufs.writable(), s)
+		s = bufs.result(s, out, collapsed)
+	}
 	if cap(ends) <= maxPooledKeyEnds {
 		scratch.ends = ends[:0] // the room it grew to
 	}
@@ -581,10 +600,25 @@ func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool)
 	// after |0x20 and a digit when equal. A non-ASCII byte (a possible IGNORECASE letter
 	// ſ ı İ K, or a \W rune in a gap) sends the key to the rune-wise match.
 	i := q
+	// The last part, when it is 4 to 8 bytes long, is compared with the eight bytes before q
+	// in one word (lastWin; the probes matched its last bytes already, so it mostly matches):
+	// all of them equal after the fold, or the byte-wise match below decides.
+	lastDone := false
+	if w := &k.lastWin; w.mask != 0 && q >= 8 {
+		b := s[q-8 : q] // one bounds check: the eight loads combine into one
+		v := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		if (v|w.fold)&w.mask == w.pat {
+			i -= len(k.asciiParts[len(k.asciiParts)-1])
+			lastDone = true
+		}
+	}
 	for pi := len(k.asciiParts) - 1; pi >= 0; pi-- {
 		part := k.asciiParts[pi]
 		j := len(part) - 1
-		if i >= len(part) {
+		if lastDone {
+			j, lastDone = -1, false
+		} else if i >= len(part) {
 			// The whole part fits before i: no bound to watch, and a byte matches when it
 			// equals the part's after the fold (a non-ASCII byte never does: it is looked
 			// at only on a mismatch).
@@ -1197,11 +1231,21 @@ func collapseMasksInto(dst []byte, s string) (_ []byte, changed bool) {
 		if st < 0 {
 			break
 		}
-		if !strings.HasPrefix(s[st+1:], Mask[1:]) {
+		if st+len(Mask) > len(s) || s[st+1] != '*' || s[st+2] != '*' {
 			i = st + 1
 			continue
 		}
 		end := st + len(Mask)
+		// Most masks are followed by a byte that is no space, or by spaces and a byte that is
+		// no '*': no run, decided without the \s* scan.
+		j := end
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j < len(s) && s[j] != '*' && s[j] < utf8.RuneSelf && !asciiSpace[s[j]] {
+			i = end
+			continue
+		}
 		runs := 0
 		for {
 			j := skipSpaces(s, end)
@@ -1238,11 +1282,33 @@ func collapseMasksInto(dst []byte, s string) (_ []byte, changed bool) {
 // bareValueEnd returns the end of the bare value [^\s,;&]+ that starts at i (i when there is
 // none). The ASCII run is scanned here, small enough to be inlined into both callers.
 func bareValueEnd(s string, i int) int {
+	if i+8 <= len(s) {
+		i = bareValueEndWords(s, i)
+	}
 	for i < len(s) && bareValueByte[s[i]] { // one lookup per ASCII byte of the value
 		i++
 	}
 	if i < len(s) && s[i] >= utf8.RuneSelf {
 		return bareValueEndRunes(s, i)
+	}
+	return i
+}
+
+// bareValueEndWords skips the bytes of a bare value from i eight at a time while no byte of
+// the eight can end it: a space or control byte (< 0x21), , ; & or a byte >= 0x80. It stops
+// at the first such byte (the lowest flagged byte of a word is exact) or where fewer than
+// eight bytes are left; bareValueEnd goes on byte by byte from there.
+func bareValueEndWords(s string, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8] // one bounds check: the eight loads combine into one
+		v := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		x, y, z := v^(','*ones), v^(';'*ones), v^('&'*ones)
+		stop := (v | (v-0x21*ones)&^v | (x-ones)&^x | (y-ones)&^y | (z-ones)&^z) & highs
+		if stop != 0 {
+			return i + bits.TrailingZeros64(stop)>>3
+		}
 	}
 	return i
 }

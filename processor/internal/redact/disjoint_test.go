@@ -1,0 +1,200 @@
+package redact
+
+import (
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/mcpparity/mcpparity/processor/internal/payload"
+)
+
+// disjointBothWays runs step 3 on s (no URL, Bearer or pending span) on the disjoint path and
+// on the general one (the one pass, else rule by rule); it fails when the disjoint path
+// answers and the answers differ, or when it declines and changed something.
+func disjointBothWays(t *testing.T, r *Redactor, s string) (taken bool) {
+	t.Helper()
+	ends := keyEnds(s, nil)
+	r.probeEnds(s, ends)
+	var bufs textBuffers
+	got, gotChanged, ok, _ := r.redactKeyValuesDisjoint(s, nil, ends, &bufs, new(onceScratch), false)
+	got = strings.Clone(got)
+	if !ok {
+		if got != s || gotChanged {
+			t.Errorf("%q: a declined disjoint run changed the text to %q", s, got)
+		}
+		return false
+	}
+	var bufs2 textBuffers
+	ends = keyEnds(s, nil)
+	r.probeEnds(s, ends)
+	want, wantChanged, once := r.redactKeyValuesOnce(s, nil, ends, &bufs2, new(onceScratch))
+	if !once {
+		ends = keyEnds(s, nil)
+		r.probeEnds(s, ends)
+		want, wantChanged = r.redactKeyValues(s, nil, ends, &bufs2)
+	}
+	if got != want || gotChanged != wantChanged {
+		t.Errorf("%q: disjoint %q (%v), general %q (%v)", s, got, gotChanged, want, wantChanged)
+	}
+	return true
+}
+
+// checkDisjointAgainstGeneral fails when a redactor answers s differently with and without
+// the disjoint path (which also lets D3's second pass and the collapse be skipped when they
+// cannot change the text), and reports whether the disjoint path changed s at step 3 for
+// one of them.
+func checkDisjointAgainstGeneral(t *testing.T, s string) (taken bool) {
+	t.Helper()
+	for i, r := range referenceRedactors {
+		off := *r
+		off.noDisjoint = true
+		got, gotErr := r.applyTextRules(s)
+		got = strings.Clone(got)
+		want, wantErr := off.applyTextRules(s)
+		if got != want || (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("redactor %d on %q:\n disjoint %q (%v)\n general  %q (%v)", i, s, got, gotErr, want, wantErr)
+		}
+		if r.probesEnds() && validUTF8(s) && disjointChanges(r, s) {
+			taken = true
+		}
+	}
+	return taken
+}
+
+// disjointChanges reports whether the disjoint path answers step 3 on s (after the Bearer
+// step, as applyTextRules runs it) with a change.
+func disjointChanges(r *Redactor, s string) bool {
+	s = redactBearer(s, nil)
+	ends := keyEnds(s, nil)
+	r.probeEnds(s, ends)
+	var bufs textBuffers
+	_, changed, ok, _ := r.redactKeyValuesDisjoint(s, nil, ends, &bufs, new(onceScratch), false)
+	return ok && changed
+}
+
+// disjointFragments add the shapes the disjoint path takes (values apart, keys after masks,
+// two fields' keys at one end) to referenceFragments.
+var disjointFragments = append([]string{
+	"password=hunter2 ", "dolor sit amet ", "token: 'x y' ", "api_key=1&session_id=2 ", "client_secret: s ",
+	"refresh_token=r&", "x=1 token=2 ", "'' ", `"password": "p", `, "Bearer abc ", "*** ", "set-cookie=sid; ",
+	"auth_token=a token=b ", "session_id=9 ", "a=***", "password= ", "token='' ", "id=1 ", " ", "=",
+}, referenceFragments...)
+
+// TestDisjointMatchesGeneral: on seeded texts of those fragments, every redactor answers as
+// with the general path, and the disjoint path changes many of them.
+func TestDisjointMatchesGeneral(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20261203, 7))
+	taken, n := 0, 20000
+	for range n {
+		var b strings.Builder
+		for k := rng.IntN(14); k >= 0; k-- {
+			b.WriteString(disjointFragments[rng.IntN(len(disjointFragments))])
+		}
+		if checkDisjointAgainstGeneral(t, b.String()) {
+			taken++
+		}
+	}
+	if taken < n/4 {
+		t.Errorf("the disjoint path changed %d of %d texts", taken, n)
+	}
+	t.Logf("the disjoint path changed %d of %d texts", taken, n)
+}
+
+// FuzzDisjointMatchesGeneral: the disjoint path (and the skips it allows) changes no answer.
+func FuzzDisjointMatchesGeneral(f *testing.F) {
+	for _, s := range disjointFragments {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		checkDisjointAgainstGeneral(t, a+b)
+		checkDisjointAgainstGeneral(t, a+" "+b+" "+a)
+		for _, r := range referenceRedactors[:len(referenceRedactors)-1] { // at most 64 fields
+			disjointBothWays(t, r, payload.ValidString(a+b))
+		}
+	})
+}
+
+// TestDisjointTaken: the benchmark texts, and keys right after masks their probes read
+// (access_token at token=), take the disjoint path.
+func TestDisjointTaken(t *testing.T) {
+	r := New(nil, Options{JSONQuotedKeys: true})
+	for _, name := range []string{"text_2k.txt", "text_secrets_2k.txt"} {
+		data, err := os.ReadFile("testdata/bench/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := redactBearer(string(data), nil); !disjointBothWays(t, r, s) {
+			t.Errorf("%s: the disjoint path declined", name)
+		}
+	}
+	for _, s := range []string{
+		strings.Repeat("dolor sit amet password=hunter2 ", 62), // the tool result of the benchmarks
+		"password=a token=b",
+		"Authorization: Bearer x token=y",        // access_token's probe at token= reads "x" (masked)
+		"sessionid=1 session_id=2 sessionid='3'", // two fields' keys match each end
+		"x='' password='' token=\"\"",            // empty quoted values: a mask inserted
+	} {
+		if !disjointBothWays(t, r, s) {
+			t.Errorf("%q: the disjoint path declined", s)
+		}
+	}
+}
+
+// TestDisjointDeclines: where one rule may read what another masks, the general path decides.
+func TestDisjointDeclines(t *testing.T) {
+	for _, c := range []struct {
+		fields []string
+		s      string
+	}{
+		{nil, "token: password: hunter2"},                   // password's end is inside token's value
+		{nil, "token=password=abc"},                         // the same, no space
+		{[]string{"set", "set-cookie"}, "set=abc cookie=1"}, // set-cookie matches across set's mask
+		{[]string{"api", "api_key"}, "api=x key=1"},         // api_key too
+		{nil, "password='a b token=c"},                      // an unclosed quote reads to the end
+		{[]string{"b b"}, "b b=_ b=1"},                      // b b at the second end spans the first's mask
+		{[]string{"a", "a b c"}, "a=_ b=_ c=1"},             // a b c at c= reads both masks
+	} {
+		r := New(c.fields, Options{})
+		if disjointBothWays(t, r, c.s) {
+			t.Errorf("%q: the disjoint path answered", c.s)
+		}
+		checkAgainstReference(t, c.s)
+		checkDisjointAgainstGeneral(t, c.s)
+	}
+}
+
+// TestQuotedKeysHold: D3's second pass is skipped after the disjoint path only where it finds
+// nothing new; a mask inside a quoted key (the key the rules' masks bring together) or in the
+// bytes a search for its opener reads keeps it.
+func TestQuotedKeysHold(t *testing.T) {
+	r := New(nil, Options{JSONQuotedKeys: true})
+	for _, c := range []struct {
+		s    string
+		hold bool
+	}{
+		{`"password": "x" token=y`, true},
+		{`{"api_key": 1, "q": "a"} password=b`, true},
+		{`x "token=abc": 1`, false},               // token's mask makes the quoted key "token=***"
+		{`'a token=b c': 1`, false},               // a mask inside the key
+		{`token=b "password": 1 \"x\": 2`, false}, // a backslash: every quote may open a key
+	} {
+		var pend []pendingMask
+		ends := keyEnds(c.s, nil)
+		var cands []int
+		for _, e := range ends {
+			if e.q > 0 && (e.last == '"' || e.last == '\'') {
+				cands = append(cands, e.q-1)
+			}
+		}
+		pend = r.quotedKeyValues(c.s, pend, cands)
+		r.probeEnds(c.s, ends)
+		var bufs textBuffers
+		_, _, ok, hold := r.redactKeyValuesDisjoint(c.s, pend, ends, &bufs, new(onceScratch), true)
+		if !ok || hold != c.hold {
+			t.Errorf("%q: disjoint %v, keys hold %v, want %v", c.s, ok, hold, c.hold)
+		}
+		checkDisjointAgainstGeneral(t, c.s)
+		checkAgainstReference(t, c.s)
+	}
+}
