@@ -125,7 +125,7 @@ func (p *parityProcessor) exportString(k exportKey, s string, c *counts) string 
 	// the slot or the batch memo holds was valid UTF-8 when it was stored: the check is skipped.
 	last := c.lastOf(k)
 	if last != nil && last.set && last.s == s {
-		if last.clean != s {
+		if !last.same {
 			c.redactions++
 		}
 		return p.cut(last.clean, c)
@@ -140,8 +140,9 @@ func (p *parityProcessor) exportString(k exportKey, s string, c *counts) string 
 		}
 		s = valid
 	}
-	c.remember(last, k.slot, s, clean)
-	if clean != s {
+	same := clean == s
+	c.remember(last, k.slot, s, clean, same, same)
+	if !same {
 		c.redactions++
 	}
 	return p.cut(clean, c)
@@ -155,15 +156,16 @@ func (c *counts) lastOf(k exportKey) *lastExport {
 	return &c.scratch.last[k.slot]
 }
 
-// remember keeps s (valid UTF-8) and its answer clean in the slot last (of slot number slot).
-func (c *counts) remember(last *lastExport, slot int32, s, clean string) {
+// remember keeps s (valid UTF-8) and its answer clean in the slot last (of slot number slot);
+// same: clean is s; keep: the slot may outlive the batch (lastExport.keep).
+func (c *counts) remember(last *lastExport, slot int32, s, clean string, same, keep bool) {
 	if last == nil || len(s) > maxMemoValueBytes {
 		return
 	}
-	if !last.set {
+	if !last.batch {
 		c.scratch.touched = append(c.scratch.touched, slot)
 	}
-	*last = lastExport{s: s, clean: clean, set: true}
+	*last = lastExport{s: s, clean: clean, set: true, same: same, keep: keep, batch: true}
 }
 
 // moveFact moves the raw value v (of a fact no later rule reads: Rename.SoleReader) to key in

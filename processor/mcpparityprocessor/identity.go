@@ -181,7 +181,7 @@ func (p *parityProcessor) tagsSlice(out pcommon.Map, f *spanFacts, n int, c *cou
 	f.teamIDs.MoveTo(dest)
 	f.hasTeamIDs = false
 	tags := dest.Slice()
-	c.transformScratch().donateItems(tags)
+	c.transformScratch(p).donateItems(tags)
 	tags.RemoveIf(func(pcommon.Value) bool { return true }) // keeps the array
 	tags.EnsureCapacity(n)
 	return tags
@@ -222,7 +222,9 @@ func (p *parityProcessor) tag(i int, v string, c *counts) string {
 		clean = p.sanitizeUnder(pol, p.validText(string(b), c), c)
 	}
 	if valid {
-		c.remember(last, p.tagKeys[i].slot, v, clean)
+		// The tag exported as it is (prefix and v): the slot may keep v after the batch.
+		keep := len(clean) == len(tagPrefixes[i])+len(v) && clean[len(tagPrefixes[i]):] == v
+		c.remember(last, p.tagKeys[i].slot, v, clean, false, keep)
 	}
 	return p.cut(clean, c)
 }

@@ -50,6 +50,7 @@ const (
 )
 
 type parityProcessor struct {
+	id        uint64 // numbers the processor's exportKey slots in a pooled scratch (spare.go)
 	cfg       *Config
 	logger    *zap.Logger
 	telemetry *metadata.TelemetryBuilder
@@ -82,6 +83,7 @@ func newParityProcessor(set processor.Settings, cfg *Config) (*parityProcessor, 
 		fields = redact.DefaultFields()
 	}
 	p := &parityProcessor{
+		id:          processorIDs.Add(1),
 		cfg:         cfg,
 		logger:      set.Logger,
 		telemetry:   tb,

@@ -80,10 +80,7 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 		return
 	}
 	op := f.op
-	s := c.transformScratch()
-	if len(s.last) < int(p.nSlots) {
-		s.last = make([]lastExport, p.nSlots)
-	}
+	s := c.transformScratch(p)
 	out := s.out
 	out.Clear() // empty after the last MoveTo, unless a transform panicked
 	out.EnsureCapacity(outputCapacity(op))

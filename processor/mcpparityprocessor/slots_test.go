@@ -1,0 +1,114 @@
+package mcpparityprocessor
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor/processortest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadata"
+	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadatatest"
+)
+
+// TestSlotsKeepOnlyUnchangedValues: at a batch's end a key's slot keeps its value only when the
+// value was exported unchanged, as a copy of its own; a value the rules changed (a secret in it)
+// leaves no trace in the scratch.
+func TestSlotsKeepOnlyUnchangedValues(t *testing.T) {
+	p, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), langfuseConfig())
+	require.NoError(t, err)
+	td, ss := rawTraces()
+	span := rawSpan(ss, "tool.lookup", "tool.lookup")
+	rawTool := strings.Repeat("echo-tool", 2)
+	span.Attributes().PutStr("gen_ai.tool.name", rawTool)
+	span.Attributes().PutStr("cf.team.name", "ops token=abc123")
+	var c counts
+	p.transformSafe(spanAt(td, 0), &c)
+	s := c.scratch
+	require.NotNil(t, s)
+	c.release()
+	kept := map[string]bool{}
+	for i, l := range s.last {
+		assert.False(t, l.batch, "slot %d still holds the batch's strings", i)
+		assert.NotContains(t, l.s+l.clean, "abc123", "slot %d", i)
+		if l.set {
+			assert.True(t, l.keep, "slot %d", i)
+			kept[l.s] = true
+			if l.s == rawTool {
+				assert.True(t, unsafe.StringData(rawTool) != unsafe.StringData(l.s), "a kept value is a copy")
+			}
+		}
+	}
+	assert.True(t, kept[rawTool], "the unchanged tool name is kept: %v", kept)
+	assert.True(t, kept["admin@example.com"], "the unchanged email is kept: %v", kept)
+}
+
+// TestSlotsOfAnotherProcessor: a pooled scratch whose slots another processor filled (other
+// redact fields: other answers for the same keys) answers nothing for this one.
+func TestSlotsOfAnotherProcessor(t *testing.T) {
+	plain, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), langfuseConfig())
+	require.NoError(t, err)
+	cfg := langfuseConfig()
+	cfg.RedactFields = append(cfg.RedactFields, "user.email")
+	masking, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	var c counts
+	td, ss := rawTraces()
+	toolInvoke(ss, `{"q":1}`, "")
+	plain.transformSafe(spanAt(td, 0), &c)
+	require.Equal(t, "admin@example.com", str(t, spanAt(td, 0).Attributes(), "user.email"))
+	s := c.scratch
+	c.release()
+	c.scratch = s // the next batch, of the other processor, gets this scratch
+	td2, ss2 := rawTraces()
+	toolInvoke(ss2, `{"q":1}`, "")
+	masking.transformSafe(spanAt(td2, 0), &c)
+	c.release()
+	assert.Equal(t, mask, str(t, spanAt(td2, 0).Attributes(), "user.email"))
+}
+
+// TestSlotsAcrossBatches: the mixed batch processed again by the same processor (its slots
+// kept from the first time) exports the same spans as a fresh processor and counts the same
+// redactions.
+func TestSlotsAcrossBatches(t *testing.T) {
+	raw, err := os.ReadFile("testdata/bench/mixed_1000.json")
+	require.NoError(t, err)
+	batch := func() ptrace.Traces {
+		td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
+		require.NoError(t, err)
+		return td
+	}
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	sink := new(consumertest.TracesSink)
+	p, err := NewFactory().CreateTraces(context.Background(), metadatatest.NewSettings(tt), langfuseConfig(), sink)
+	require.NoError(t, err)
+	redactions := func() int64 {
+		m, err := tt.GetMetric("otelcol_processor_mcpparity_redactions")
+		require.NoError(t, err)
+		var n int64
+		for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+			n += dp.Value
+		}
+		return n
+	}
+	require.NoError(t, p.ConsumeTraces(context.Background(), batch()))
+	first := redactions()
+	require.Positive(t, first)
+	require.NoError(t, p.ConsumeTraces(context.Background(), batch()))
+	assert.Equal(t, 2*first, redactions())
+	fresh := allSpans(run(t, langfuseConfig(), batch()))
+	again := allSpans(sink.AllTraces()[1])
+	require.Len(t, again, len(fresh))
+	for i := range fresh {
+		require.Equal(t, fresh[i].Attributes().AsRaw(), again[i].Attributes().AsRaw(), "span %d (%s)", i, again[i].Name())
+	}
+}
