@@ -89,7 +89,7 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, k exportKe
 				s = p.sanitizeURLValue(r.To, s, c)
 			}
 			if r.Text {
-				s = p.redactor.SanitizeText(p.bound(s, c)) // D8: then putStr applies the key's rules
+				s = p.sanitizedText(p.bound(s, c), c) // D8: then putStr applies the key's rules
 			}
 			if r.SoleReader {
 				clean := p.exportString(k, s, c)
@@ -108,7 +108,13 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, k exportKe
 func (p *parityProcessor) sanitizeURLValue(key, s string, c *counts) string {
 	// The request middleware runs sanitize_trace_text on the raw query before set_span_attribute;
 	// putStr gives every other URL value the same two passes (D10).
-	return p.redactor.SanitizeText(p.validText(s, c))
+	return p.sanitizedText(p.validText(s, c), c)
+}
+
+// sanitizedText is redactor.SanitizeText(s) for valid UTF-8 s, a short s sanitized once per
+// batch (the batch memo of a plain key's values: sanitizeValue(0, s) is SanitizeText(s)).
+func (p *parityProcessor) sanitizedText(s string, c *counts) string {
+	return c.memoize(0, s, p.sanitizeValue)
 }
 
 // putStr sanitizes and then bounds one exported string (set_span_attribute →
@@ -242,12 +248,8 @@ func cutRunes(s string, n int) (string, bool) {
 	return s, false
 }
 
-// boundText sanitizes free text (sanitize_trace_text), then bounds it.
+// boundText sanitizes free text (sanitize_trace_text), then bounds it: exportString under a key
+// that is neither masked nor URL-like (its rules are the free-text rules alone).
 func (p *parityProcessor) boundText(s string, c *counts) string {
-	s = p.validText(s, c)
-	clean := p.redactor.SanitizeText(s)
-	if clean != s {
-		c.redactions++
-	}
-	return p.cut(clean, c)
+	return p.exportString(p.ck.text, s, c)
 }

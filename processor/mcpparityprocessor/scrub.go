@@ -79,7 +79,7 @@ func (p *parityProcessor) scrubTraceState(ts pcommon.TraceState, c *counts) {
 // scrubScope sanitizes the name, version and attributes of an instrumentation scope.
 func (p *parityProcessor) scrubScope(sc pcommon.InstrumentationScope, c *counts) {
 	sc.SetName(p.validText(sc.Name(), c))
-	sc.SetVersion(p.boundText(sc.Version(), c))
+	sc.SetVersion(p.exportString(p.ck.scopeVersion, sc.Version(), c)) // boundText
 	p.scrubMap(sc.Attributes(), c)
 }
 

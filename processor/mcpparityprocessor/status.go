@@ -39,7 +39,7 @@ func (p *parityProcessor) finishOp(span ptrace.Span, out pcommon.Map, f *spanFac
 // setError mirrors set_span_error(span, exc, exc_type=type(exc), record_exception=True), with the
 // status description sanitized (D1) and only the sanitized exception event (D2).
 func (p *parityProcessor) setError(span ptrace.Span, out pcommon.Map, f *spanFacts, c *counts) {
-	typeName := p.boundText(f.excType, c)
+	typeName := p.exportString(p.ck.excType, f.excType, c)                             // boundText
 	msg := p.redactor.SanitizeExceptionMessage(p.validText(f.excMessage, c), typeName) // cuts after sanitizing
 	if msg != f.excMessage {
 		c.redactions++

@@ -88,7 +88,7 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	if op.Name != "" {
 		span.SetName(op.Name)
 	} else {
-		span.SetName(p.boundText(span.Name(), c))
+		span.SetName(p.exportString(p.ck.rootName, span.Name(), c)) // boundText
 	}
 	if op.Kind == mapping.KindServer {
 		span.SetKind(ptrace.SpanKindServer)
