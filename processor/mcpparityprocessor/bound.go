@@ -7,9 +7,9 @@ import (
 	"github.com/mcpparity/mcpparity/processor/internal/redact"
 )
 
-// putFacts writes a row's attributes in order: constants, gated keys, derived values, facts.
-func (p *parityProcessor) putFacts(out pcommon.Map, attrs []mapping.Rename, f *spanFacts, c *counts) {
-	keys := p.rowKeys(attrs)
+// putFacts writes a row's attributes in order: constants, gated keys, derived values, facts;
+// keys are the rows' exportKeys (rowKeys).
+func (p *parityProcessor) putFacts(out pcommon.Map, attrs []mapping.Rename, keys []exportKey, f *spanFacts, c *counts) {
 	for i := range attrs {
 		r := &attrs[i]
 		switch {

@@ -22,8 +22,8 @@ func (p *parityProcessor) finishOp(span ptrace.Span, out pcommon.Map, f *spanFac
 		}
 		out.PutBool(keySuccess, success)
 		out.PutDouble(keyDurationMS, durationMS(span))
-		p.putFacts(out, op.OutcomeAttributes, f, c)
-		if !failed && !f.resultIsError && op.Output != nil && p.langfuse && p.captures(p.captureOut, op) {
+		p.putFacts(out, op.OutcomeAttributes, f.plan.outcomes, f, c)
+		if !failed && !f.resultIsError && op.Output != nil && p.langfuse && f.plan.captureOut {
 			p.putPayload(out, op.Output, f, c)
 		}
 	}
