@@ -59,7 +59,7 @@ type parityProcessor struct {
 	// ck and rowKeyTable are the processor's keys with their policies (keypolicy.go).
 	ck          createSpanKeys
 	rowKeyTable map[*mapping.Rename][]exportKey
-	plans       map[string]*opPlan // by cf.op (plan.go)
+	plans       map[string]*opPlan          // by cf.op (plan.go)
 	tagKeys     [len(tagPrefixes)]exportKey // langfuse.trace.tags, a slot per tag
 	nSlots      int32                       // the slots of the exportKeys
 	rawScopes   map[string]struct{}
