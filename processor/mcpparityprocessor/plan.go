@@ -7,6 +7,7 @@ import "github.com/mcpparity/mcpparity/processor/internal/mapping"
 // and output, which request-context facts a later rule reads, and its trace name's slot.
 type opPlan struct {
 	op                             *mapping.Op
+	index                          int // the plan's number (transformScratch.outLen)
 	attrs, afterIdentity, outcomes []exportKey
 	captureIn, captureOut          bool
 	// readLater has bit i set when a rule after the request context reads the fact of context
@@ -28,6 +29,7 @@ func (p *parityProcessor) newPlans() map[string]*opPlan {
 		}
 		pl := &opPlan{
 			op:                 op,
+			index:              len(plans),
 			attrs:              p.rowKeys(op.Attributes),
 			afterIdentity:      p.rowKeys(op.AfterIdentity),
 			outcomes:           p.rowKeys(op.OutcomeAttributes),

@@ -50,6 +50,10 @@ type transformScratch struct {
 	owner uint64 // the id of the processor whose slots last holds (0: none)
 	// touched are the slots of last the batch set, emptied or copied at its end.
 	touched []int32
+	// outLen is, per op plan of the owner, the most attributes a span of the op exported
+	// through this scratch: the room its next exported map is made with (outputCapacity
+	// before the first).
+	outLen []int32
 }
 
 type lastExport struct {
@@ -84,10 +88,14 @@ func (c *counts) transformScratch(p *parityProcessor) *transformScratch {
 	s := c.scratch
 	if s.owner != p.id {
 		clear(s.last)
+		clear(s.outLen)
 		s.owner = p.id
 	}
 	if len(s.last) < int(p.nSlots) {
 		s.last = make([]lastExport, p.nSlots)
+	}
+	if len(s.outLen) < len(p.plans) {
+		s.outLen = make([]int32, len(p.plans))
 	}
 	return s
 }

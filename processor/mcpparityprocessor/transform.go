@@ -84,7 +84,11 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	s := c.transformScratch(p)
 	out := s.out
 	out.Clear() // empty after the last MoveTo, unless a transform panicked
-	out.EnsureCapacity(outputCapacity(op))
+	if n := s.outLen[f.plan.index]; n > 0 {
+		out.EnsureCapacity(int(n))
+	} else {
+		out.EnsureCapacity(outputCapacity(op))
+	}
 
 	if op.Name != "" {
 		span.SetName(op.Name)
@@ -117,6 +121,9 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	p.scrubLinks(span, c)
 	if f.malformed || c.bounded {
 		c.malformed++
+	}
+	if n := int32(out.Len()); n > s.outLen[f.plan.index] {
+		s.outLen[f.plan.index] = n
 	}
 	s.donate(raw)
 	out.MoveTo(raw)
