@@ -112,3 +112,41 @@ func TestSlotsAcrossBatches(t *testing.T) {
 		require.Equal(t, fresh[i].Attributes().AsRaw(), again[i].Attributes().AsRaw(), "span %d (%s)", i, again[i].Name())
 	}
 }
+
+// TestExceptionAnswerPerMessageAndType: the spans a failure passes through repeat its exception;
+// each exports what the engine answers for its own type and message (an empty message becomes
+// its type's name: the same message under another type is answered again), counts its own
+// redaction, and the batch's end leaves no exception text in the scratch.
+func TestExceptionAnswerPerMessageAndType(t *testing.T) {
+	p, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), langfuseConfig())
+	require.NoError(t, err)
+	const secret = "Tool invocation failed: password=hunter2"
+	failures := [][2]string{
+		{"ToolInvocationError", secret}, {"ToolInvocationError", secret}, {"ValueError", " "}, {"KeyError", " "},
+	}
+	td, ss := rawTraces()
+	for _, fl := range failures {
+		failSpan(toolInvoke(ss, "", ""), fl[0], fl[1])
+	}
+	var c counts
+	for i := range failures {
+		p.transformSafe(spanAt(td, i), &c)
+	}
+	s := c.scratch
+	c.release()
+	assert.Equal(t, exceptionAnswer{}, s.lastException)
+	for i, fl := range failures {
+		want := p.redactor.SanitizeExceptionMessage(fl[1], fl[0])
+		got := str(t, spanAt(td, i).Attributes(), "error.message")
+		assert.Equal(t, want, got, "span %d (%s)", i, fl[0])
+		assert.NotContains(t, got, "hunter2")
+	}
+	assert.Equal(t, "KeyError", str(t, spanAt(td, 3).Attributes(), "error.message"))
+	// Every failing span counts its message's redaction, besides what a clean span counts.
+	clean, ssClean := rawTraces()
+	toolInvoke(ssClean, "", "")
+	var cc counts
+	p.transformSafe(spanAt(clean, 0), &cc)
+	cc.release()
+	assert.Equal(t, int64(len(failures))*(cc.redactions+1), c.redactions)
+}

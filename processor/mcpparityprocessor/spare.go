@@ -50,6 +50,9 @@ type transformScratch struct {
 	owner uint64 // the id of the processor whose slots last holds (0: none)
 	// touched are the slots of last the batch set, emptied or copied at its end.
 	touched []int32
+	// lastException is the batch's last exception message and its answer (exceptionMessage),
+	// emptied at the batch's end.
+	lastException exceptionAnswer
 	// outLen is, per op plan of the owner, the most attributes a span of the op exported
 	// through this scratch: the room its next exported map is made with (outputCapacity
 	// before the first).
@@ -65,6 +68,11 @@ type lastExport struct {
 	keep bool
 	// batch: s and clean are strings of the current batch (the slot is in touched).
 	batch bool
+}
+
+type exceptionAnswer struct {
+	message, typeName, clean string
+	set                      bool
 }
 
 // processorIDs numbers the processors, so a pooled scratch knows whose slots it holds.
@@ -123,6 +131,7 @@ func (c *counts) release() {
 			l.batch = false
 		}
 		s.touched = s.touched[:0]
+		s.lastException = exceptionAnswer{}
 		for i := 0; i < s.nDonors; i++ {
 			s.donors.At(i).SetStr("")
 		}
