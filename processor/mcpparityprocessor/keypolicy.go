@@ -49,7 +49,7 @@ type createSpanKeys struct {
 	text exportKey
 	// rootName, scopeVersion and excType are free text with a slot each: a request root's
 	// name, a raw scope's version, an exception's type name.
-	rootName, scopeVersion, excType exportKey
+	rootName, scopeVersion, excType, traceState exportKey
 }
 
 func (p *parityProcessor) newCreateSpanKeys() createSpanKeys {
@@ -59,7 +59,7 @@ func (p *parityProcessor) newCreateSpanKeys() createSpanKeys {
 		authMethod: p.slotKey(keyAuthMethod), lfUserID: p.slotKey(keyLfUserID), lfSessionID: p.slotKey(keyLfSessionID),
 		lfEnvironment: p.slotKey(keyLfEnvironment), lfTraceName: p.slotKey(keyLfTraceName), lfTags: p.slotKey(keyLfTags),
 		text:     exportKey{slot: -1},
-		rootName: p.textSlot(), scopeVersion: p.textSlot(), excType: p.textSlot(),
+		rootName: p.textSlot(), scopeVersion: p.textSlot(), excType: p.textSlot(), traceState: p.textSlot(),
 	}
 }
 

@@ -247,7 +247,7 @@ func (p *parityProcessor) processTraces(ctx context.Context, td ptrace.Traces) (
 			}
 		}
 		if scrubResource {
-			p.scrubMap(rs.Resource().Attributes(), &c)
+			p.scrubResource(rs.Resource().Attributes(), &c)
 		} else {
 			p.validUTF8Map(rs.Resource().Attributes(), &c)
 		}

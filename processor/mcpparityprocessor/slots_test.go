@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor/processortest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -149,4 +150,57 @@ func TestExceptionAnswerPerMessageAndType(t *testing.T) {
 	p.transformSafe(spanAt(clean, 0), &cc)
 	cc.release()
 	assert.Equal(t, int64(len(failures))*(cc.redactions+1), c.redactions)
+}
+
+// TestResourceKeepsOnlyUnchangedAttributes: a resource's attributes the rules left unchanged are
+// skipped when the next batch repeats them; a changed value at the same place, a masked key or a
+// redacted value is sanitized again every time, and another processor's rules (here masking
+// service.name) are never answered from this scratch.
+func TestResourceKeepsOnlyUnchangedAttributes(t *testing.T) {
+	p, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), langfuseConfig())
+	require.NoError(t, err)
+	batch := func(note string) (ptrace.Traces, pcommon.Map) {
+		td, ss := rawTraces()
+		res := td.ResourceSpans().At(0).Resource().Attributes()
+		res.PutStr("note", note)
+		res.PutStr("api_key", "k-123")
+		toolInvoke(ss, "", "")
+		return td, res
+	}
+	td, _ := batch("plain words")
+	// The first batch fills the scratch, the second reuses it (as the pool would).
+	run := func(p *parityProcessor, td ptrace.Traces, s *transformScratch) *transformScratch {
+		var c counts
+		c.scratch = s
+		rs := td.ResourceSpans().At(0)
+		p.transformSafe(rs.ScopeSpans().At(0).Spans().At(0), &c)
+		p.scrubResource(rs.Resource().Attributes(), &c)
+		s = c.scratch
+		c.release()
+		return s
+	}
+	s := run(p, td, nil)
+	kept := map[string]string{}
+	for _, e := range s.resource {
+		if e.set {
+			kept[e.key] = e.value
+			assert.False(t, e.batch)
+			assert.True(t, unsafe.StringData(e.value) != unsafe.StringData(str(t, td.ResourceSpans().At(0).Resource().Attributes(), e.key)), "a kept value is a copy")
+		}
+	}
+	assert.Equal(t, map[string]string{"service.name": "mcp-gateway", "note": "plain words"}, kept)
+
+	td2, res2 := batch("token=abc123 plain words")
+	s = run(p, td2, s)
+	assert.Equal(t, "mcp-gateway", str(t, res2, "service.name"))
+	assert.NotContains(t, str(t, res2, "note"), "abc123", "a changed value is sanitized again")
+	assert.Equal(t, mask, str(t, res2, "api_key"))
+
+	cfg := langfuseConfig()
+	cfg.RedactFields = append(cfg.RedactFields, "service.name")
+	masking, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	td3, res3 := batch("plain words")
+	run(masking, td3, s)
+	assert.Equal(t, mask, str(t, res3, "service.name"), "another processor's scratch answers nothing")
 }

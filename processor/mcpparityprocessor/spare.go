@@ -53,6 +53,9 @@ type transformScratch struct {
 	// lastException is the batch's last exception message and its answer (exceptionMessage),
 	// emptied at the batch's end.
 	lastException exceptionAnswer
+	// resource holds a resource's first string attributes that the rules left unchanged
+	// (scrubResource), kept as copies from batch to batch.
+	resource [maxKeptResource]keptAttribute
 	// outLen is, per op plan of the owner, the most attributes a span of the op exported
 	// through this scratch: the room its next exported map is made with (outputCapacity
 	// before the first).
@@ -73,6 +76,16 @@ type lastExport struct {
 type exceptionAnswer struct {
 	message, typeName, clean string
 	set                      bool
+}
+
+// maxKeptResource bounds the resource attributes a scratch remembers.
+const maxKeptResource = 16
+
+// keptAttribute is an attribute a resource exported unchanged; batch: its strings are the
+// batch's (copied at its end).
+type keptAttribute struct {
+	key, value string
+	set, batch bool
 }
 
 // processorIDs numbers the processors, so a pooled scratch knows whose slots it holds.
@@ -97,6 +110,7 @@ func (c *counts) transformScratch(p *parityProcessor) *transformScratch {
 	if s.owner != p.id {
 		clear(s.last)
 		clear(s.outLen)
+		s.resource = [maxKeptResource]keptAttribute{}
 		s.owner = p.id
 	}
 	if len(s.last) < int(p.nSlots) {
@@ -132,6 +146,11 @@ func (c *counts) release() {
 		}
 		s.touched = s.touched[:0]
 		s.lastException = exceptionAnswer{}
+		for i := range s.resource {
+			if e := &s.resource[i]; e.batch {
+				e.key, e.value, e.batch = strings.Clone(e.key), strings.Clone(e.value), false
+			}
+		}
 		for i := 0; i < s.nDonors; i++ {
 			s.donors.At(i).SetStr("")
 		}
