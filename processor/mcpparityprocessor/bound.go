@@ -7,9 +7,9 @@ import (
 	"github.com/mcpparity/mcpparity/processor/internal/redact"
 )
 
-// putFacts writes a row's attributes in order: constants, gated keys, derived values, facts.
-func (p *parityProcessor) putFacts(out pcommon.Map, attrs []mapping.Rename, f *spanFacts, c *counts) {
-	keys := p.rowKeys(attrs)
+// putFacts writes a row's attributes in order: constants, gated keys, derived values, facts;
+// keys are the rows' exportKeys (rowKeys).
+func (p *parityProcessor) putFacts(out pcommon.Map, attrs []mapping.Rename, keys []exportKey, f *spanFacts, c *counts) {
 	for i := range attrs {
 		r := &attrs[i]
 		switch {
@@ -89,7 +89,7 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, k exportKe
 				s = p.sanitizeURLValue(r.To, s, c)
 			}
 			if r.Text {
-				s = p.redactor.SanitizeText(p.bound(s, c)) // D8: then putStr applies the key's rules
+				s = p.sanitizedText(p.bound(s, c), c) // D8: then putStr applies the key's rules
 			}
 			if r.SoleReader {
 				clean := p.exportString(k, s, c)
@@ -108,7 +108,13 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, k exportKe
 func (p *parityProcessor) sanitizeURLValue(key, s string, c *counts) string {
 	// The request middleware runs sanitize_trace_text on the raw query before set_span_attribute;
 	// putStr gives every other URL value the same two passes (D10).
-	return p.redactor.SanitizeText(p.validText(s, c))
+	return p.sanitizedText(p.validText(s, c), c)
+}
+
+// sanitizedText is redactor.SanitizeText(s) for valid UTF-8 s, a short s sanitized once per
+// batch (the batch memo of a plain key's values: sanitizeValue(0, s) is SanitizeText(s)).
+func (p *parityProcessor) sanitizedText(s string, c *counts) string {
+	return c.memoize(0, s, p.sanitizeValue)
 }
 
 // putStr sanitizes and then bounds one exported string (set_span_attribute →
@@ -125,7 +131,7 @@ func (p *parityProcessor) exportString(k exportKey, s string, c *counts) string 
 	// the slot or the batch memo holds was valid UTF-8 when it was stored: the check is skipped.
 	last := c.lastOf(k)
 	if last != nil && last.set && last.s == s {
-		if last.clean != s {
+		if !last.same {
 			c.redactions++
 		}
 		return p.cut(last.clean, c)
@@ -140,8 +146,9 @@ func (p *parityProcessor) exportString(k exportKey, s string, c *counts) string 
 		}
 		s = valid
 	}
-	c.remember(last, k.slot, s, clean)
-	if clean != s {
+	same := clean == s
+	c.remember(last, k.slot, s, clean, same, same)
+	if !same {
 		c.redactions++
 	}
 	return p.cut(clean, c)
@@ -155,15 +162,16 @@ func (c *counts) lastOf(k exportKey) *lastExport {
 	return &c.scratch.last[k.slot]
 }
 
-// remember keeps s (valid UTF-8) and its answer clean in the slot last (of slot number slot).
-func (c *counts) remember(last *lastExport, slot int32, s, clean string) {
+// remember keeps s (valid UTF-8) and its answer clean in the slot last (of slot number slot);
+// same: clean is s; keep: the slot may outlive the batch (lastExport.keep).
+func (c *counts) remember(last *lastExport, slot int32, s, clean string, same, keep bool) {
 	if last == nil || len(s) > maxMemoValueBytes {
 		return
 	}
-	if !last.set {
+	if !last.batch {
 		c.scratch.touched = append(c.scratch.touched, slot)
 	}
-	*last = lastExport{s: s, clean: clean, set: true}
+	*last = lastExport{s: s, clean: clean, set: true, same: same, keep: keep, batch: true}
 }
 
 // moveFact moves the raw value v (of a fact no later rule reads: Rename.SoleReader) to key in
@@ -240,12 +248,8 @@ func cutRunes(s string, n int) (string, bool) {
 	return s, false
 }
 
-// boundText sanitizes free text (sanitize_trace_text), then bounds it.
+// boundText sanitizes free text (sanitize_trace_text), then bounds it: exportString under a key
+// that is neither masked nor URL-like (its rules are the free-text rules alone).
 func (p *parityProcessor) boundText(s string, c *counts) string {
-	s = p.validText(s, c)
-	clean := p.redactor.SanitizeText(s)
-	if clean != s {
-		c.redactions++
-	}
-	return p.cut(clean, c)
+	return p.exportString(p.ck.text, s, c)
 }

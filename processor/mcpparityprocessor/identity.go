@@ -101,11 +101,10 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 		}
 		p.putSpare(out, p.ck.teamScope, scope, f, c)
 	}
-	afterIdentity := p.rowKeys(op.AfterIdentity)
 	for i := range op.AfterIdentity {
-		p.putFact(out, &op.AfterIdentity[i], afterIdentity[i], f, c)
+		p.putFact(out, &op.AfterIdentity[i], f.plan.afterIdentity[i], f, c)
 	}
-	if op.Input != nil && p.langfuse && p.captures(p.captureIn, op) {
+	if op.Input != nil && p.langfuse && f.plan.captureIn {
 		p.putPayload(out, op.Input, f, c)
 	}
 	if f.correlationID != "" {
@@ -160,7 +159,7 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 				}
 			}
 		}
-		p.putSpare(out, p.ck.lfTraceName, p.traceName(span.Name(), op, out), f, c)
+		p.putSpare(out, p.ck.lfTraceName, p.traceName(span.Name(), f, out, c), f, c)
 		if !f.failed() {
 			c.put(out, keyLfLevel, "DEFAULT") // a failure sets ERROR after the error keys (set_span_error)
 		}
@@ -172,7 +171,7 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 // op reads the raw token teams (a string array, already read into team.scope), that value
 // becomes the tags slice: its array is reused and its strings are donated to the tags.
 func (p *parityProcessor) tagsSlice(out pcommon.Map, f *spanFacts, n int, c *counts) pcommon.Slice {
-	if !f.hasTeamIDs || f.teamIDs.Type() != pcommon.ValueTypeSlice || readsTeamIDsAfterEnrich(f.op) {
+	if !f.hasTeamIDs || f.teamIDs.Type() != pcommon.ValueTypeSlice || f.plan.teamIDsAfterEnrich {
 		tags := out.PutEmptySlice(keyLfTags)
 		tags.EnsureCapacity(n)
 		return tags
@@ -181,7 +180,7 @@ func (p *parityProcessor) tagsSlice(out pcommon.Map, f *spanFacts, n int, c *cou
 	f.teamIDs.MoveTo(dest)
 	f.hasTeamIDs = false
 	tags := dest.Slice()
-	c.transformScratch().donateItems(tags)
+	c.transformScratch(p).donateItems(tags)
 	tags.RemoveIf(func(pcommon.Value) bool { return true }) // keeps the array
 	tags.EnsureCapacity(n)
 	return tags
@@ -222,7 +221,9 @@ func (p *parityProcessor) tag(i int, v string, c *counts) string {
 		clean = p.sanitizeUnder(pol, p.validText(string(b), c), c)
 	}
 	if valid {
-		c.remember(last, p.tagKeys[i].slot, v, clean)
+		// The tag exported as it is (prefix and v): the slot may keep v after the batch.
+		keep := len(clean) == len(tagPrefixes[i])+len(v) && clean[len(tagPrefixes[i]):] == v
+		c.remember(last, p.tagKeys[i].slot, v, clean, false, keep)
 	}
 	return p.cut(clean, c)
 }
@@ -245,13 +246,22 @@ func (p *parityProcessor) captures(list map[string]struct{}, op *mapping.Op) boo
 }
 
 // traceName mirrors _derive_langfuse_trace_name over the already sanitized, policy-filtered keys.
-func (p *parityProcessor) traceName(name string, op *mapping.Op, out pcommon.Map) string {
+// The op's slot answers for the text it met last (an exported value: the slot may keep it).
+func (p *parityProcessor) traceName(name string, f *spanFacts, out pcommon.Map, c *counts) string {
+	op := f.op
 	if op.TraceNameFixed != "" {
 		return op.TraceNameFixed
 	}
 	if op.TraceNameKey != "" {
 		if v, ok := out.Get(op.TraceNameKey); ok && v.AsString() != "" {
-			return op.TraceNamePrefix + p.redactor.SanitizeText(v.AsString())
+			text := v.AsString()
+			last := c.lastOf(f.plan.traceName)
+			if last != nil && last.set && last.s == text {
+				return last.clean
+			}
+			traceName := op.TraceNamePrefix + p.redactor.SanitizeText(text)
+			c.remember(last, f.plan.traceName.slot, text, traceName, false, true)
+			return traceName
 		}
 	}
 	return name

@@ -45,6 +45,11 @@ func (p *parityProcessor) slotKey(name string) exportKey {
 type createSpanKeys struct {
 	correlationID, requestID, userEmail, teamScope, teamName, authMethod,
 	lfUserID, lfSessionID, lfEnvironment, lfTraceName, lfTags exportKey
+	// text is free text (boundText): no key, so neither masked nor URL-like, and no slot.
+	text exportKey
+	// rootName, scopeVersion and excType are free text with a slot each: a request root's
+	// name, a raw scope's version, an exception's type name.
+	rootName, scopeVersion, excType, traceState exportKey
 }
 
 func (p *parityProcessor) newCreateSpanKeys() createSpanKeys {
@@ -53,7 +58,16 @@ func (p *parityProcessor) newCreateSpanKeys() createSpanKeys {
 		userEmail: p.slotKey(keyUserEmail), teamScope: p.slotKey(keyTeamScope), teamName: p.slotKey(keyTeamName),
 		authMethod: p.slotKey(keyAuthMethod), lfUserID: p.slotKey(keyLfUserID), lfSessionID: p.slotKey(keyLfSessionID),
 		lfEnvironment: p.slotKey(keyLfEnvironment), lfTraceName: p.slotKey(keyLfTraceName), lfTags: p.slotKey(keyLfTags),
+		text:     exportKey{slot: -1},
+		rootName: p.textSlot(), scopeVersion: p.textSlot(), excType: p.textSlot(), traceState: p.textSlot(),
 	}
+}
+
+// textSlot is a free-text exportKey (boundText's rules) with a slot of its own.
+func (p *parityProcessor) textSlot() exportKey {
+	k := exportKey{slot: p.nSlots}
+	p.nSlots++
+	return k
 }
 
 // newRowKeys maps each row list of the table (an op's attributes, variants, after-identity and

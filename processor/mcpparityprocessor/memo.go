@@ -7,8 +7,9 @@ import "sync"
 // 1,000-span bench batch has 8,460 string facts and 470 distinct values). Sanitizing is a
 // pure function of the value and of whether its key is URL-like, so within a batch each
 // distinct short value is sanitized once. In front of the memo, each key the processor writes
-// remembers the last value it exported in the batch (exportKey slots, exportString): the spans
-// of one request repeat it, and one comparison answers.
+// remembers the last value it exported (exportKey slots, exportString): the spans of one request
+// repeat it, and one comparison answers. A slot whose value was exported unchanged keeps a copy
+// of it for the next batches (transformScratch.last); any other is emptied at the batch's end.
 const (
 	// maxMemoValueBytes: longer values (payload-sized text) are rarely repeated and are
 	// sanitized each time, so the memo only holds small strings.

@@ -50,6 +50,7 @@ const (
 )
 
 type parityProcessor struct {
+	id        uint64 // numbers the processor's exportKey slots in a pooled scratch (spare.go)
 	cfg       *Config
 	logger    *zap.Logger
 	telemetry *metadata.TelemetryBuilder
@@ -58,6 +59,7 @@ type parityProcessor struct {
 	// ck and rowKeyTable are the processor's keys with their policies (keypolicy.go).
 	ck          createSpanKeys
 	rowKeyTable map[*mapping.Rename][]exportKey
+	plans       map[string]*opPlan          // by cf.op (plan.go)
 	tagKeys     [len(tagPrefixes)]exportKey // langfuse.trace.tags, a slot per tag
 	nSlots      int32                       // the slots of the exportKeys
 	rawScopes   map[string]struct{}
@@ -82,6 +84,7 @@ func newParityProcessor(set processor.Settings, cfg *Config) (*parityProcessor, 
 		fields = redact.DefaultFields()
 	}
 	p := &parityProcessor{
+		id:          processorIDs.Add(1),
 		cfg:         cfg,
 		logger:      set.Logger,
 		telemetry:   tb,
@@ -96,6 +99,7 @@ func newParityProcessor(set processor.Settings, cfg *Config) (*parityProcessor, 
 	p.keys = newKeyPolicies(p.redactor)
 	p.ck = p.newCreateSpanKeys()
 	p.rowKeyTable = p.newRowKeys()
+	p.plans = p.newPlans()
 	for i := range p.tagKeys {
 		p.tagKeys[i] = p.slotKey(keyLfTags)
 	}
@@ -243,7 +247,7 @@ func (p *parityProcessor) processTraces(ctx context.Context, td ptrace.Traces) (
 			}
 		}
 		if scrubResource {
-			p.scrubMap(rs.Resource().Attributes(), &c)
+			p.scrubResource(rs.Resource().Attributes(), &c)
 		} else {
 			p.validUTF8Map(rs.Resource().Attributes(), &c)
 		}

@@ -929,7 +929,7 @@ func TestDonorsCarryNoRawText(t *testing.T) {
 	toolInvoke(ss, `{"q":"sk-live-secret-one"}`, `{"content":[{"type":"text","text":"sk-live-secret-two"}],"isError":false}`)
 	var c counts
 	p.transformSafe(spanAt(td, 0), &c)
-	s := c.transformScratch()
+	s := c.transformScratch(p)
 	require.Positive(t, s.nDonors, "the raw payloads are left as donors")
 	c.release()
 	for i := 0; i < s.nDonors; i++ {

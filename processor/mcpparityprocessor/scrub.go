@@ -59,7 +59,11 @@ func (p *parityProcessor) scrubSpanRest(span ptrace.Span, c *counts) {
 
 // scrubLinks sanitizes the trace state of a span and the attributes and trace states of its links.
 func (p *parityProcessor) scrubLinks(span ptrace.Span, c *counts) {
-	p.scrubTraceState(span.TraceState(), c)
+	if s := span.TraceState().AsRaw(); s != "" { // a request's spans carry its trace state: a slot
+		if clean := p.exportString(p.ck.traceState, s, c); clean != s { // boundText
+			span.TraceState().FromRaw(clean)
+		}
+	}
 	links := span.Links()
 	for i := 0; i < links.Len(); i++ {
 		l := links.At(i)
@@ -79,8 +83,42 @@ func (p *parityProcessor) scrubTraceState(ts pcommon.TraceState, c *counts) {
 // scrubScope sanitizes the name, version and attributes of an instrumentation scope.
 func (p *parityProcessor) scrubScope(sc pcommon.InstrumentationScope, c *counts) {
 	sc.SetName(p.validText(sc.Name(), c))
-	sc.SetVersion(p.boundText(sc.Version(), c))
+	sc.SetVersion(p.exportString(p.ck.scopeVersion, sc.Version(), c)) // boundText
 	p.scrubMap(sc.Attributes(), c)
+}
+
+// scrubResource is scrubMap over a resource's attributes. A resource repeats its attributes
+// from request to request: a string value the rules left unchanged, met again under the same key
+// at the same place, is unchanged again (sanitizing is a function of the key and the value, and
+// an unchanged value counts nothing), so the scratch remembers the first maxKeptResource such
+// values (transformScratch.resource) and skips them.
+func (p *parityProcessor) scrubResource(m pcommon.Map, c *counts) {
+	p.validKeys(m, c)
+	kept := &c.transformScratch(p).resource
+	i := 0
+	m.Range(func(k string, v pcommon.Value) bool {
+		if i >= maxKeptResource || v.Type() != pcommon.ValueTypeStr {
+			p.scrubValue(k, v, c)
+			if i < maxKeptResource {
+				kept[i] = keptAttribute{}
+			}
+			i++
+			return true
+		}
+		e := &kept[i]
+		i++
+		s := v.Str()
+		if e.set && e.key == k && e.value == s {
+			return true
+		}
+		p.scrubValue(k, v, c)
+		if v.Type() == pcommon.ValueTypeStr && v.Str() == s {
+			*e = keptAttribute{key: k, value: s, set: true, batch: true}
+		} else {
+			*e = keptAttribute{}
+		}
+		return true
+	})
 }
 
 // scrubMap sanitizes every value of a map in place; keys become valid UTF-8.

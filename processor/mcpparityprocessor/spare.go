@@ -1,7 +1,9 @@
 package mcpparityprocessor
 
 import (
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -40,17 +42,54 @@ type transformScratch struct {
 	out     pcommon.Map
 	donors  pcommon.Slice // donors[:nDonors] hold a string value each; the rest are empty
 	nDonors int
-	// last holds, per exportKey slot, the last value exported under the key in the batch and
-	// its answer (exportString).
-	last []lastExport
-	// touched are the slots of last the batch set, emptied at its end.
+	// last holds, per exportKey slot of the processor owner, the last value exported under the
+	// key and its answer (exportString). A slot the batch set is emptied at its end, unless its
+	// value needed no redaction (keep): then the slot keeps a copy of it for the next batches
+	// (the spans of one caller repeat their identity, tools and environment from batch to batch).
+	last  []lastExport
+	owner uint64 // the id of the processor whose slots last holds (0: none)
+	// touched are the slots of last the batch set, emptied or copied at its end.
 	touched []int32
+	// lastException is the batch's last exception message and its answer (exceptionMessage),
+	// emptied at the batch's end.
+	lastException exceptionAnswer
+	// resource holds a resource's first string attributes that the rules left unchanged
+	// (scrubResource), kept as copies from batch to batch.
+	resource [maxKeptResource]keptAttribute
+	// outLen is, per op plan of the owner, the most attributes a span of the op exported
+	// through this scratch: the room its next exported map is made with (outputCapacity
+	// before the first).
+	outLen []int32
 }
 
 type lastExport struct {
 	s, clean string
 	set      bool
+	same     bool // clean is s: the value was exported unchanged
+	// keep: s and clean hold only text the span exported as it is (clean is s, or a tag's
+	// prefix and s): the slot may outlive the batch.
+	keep bool
+	// batch: s and clean are strings of the current batch (the slot is in touched).
+	batch bool
 }
+
+type exceptionAnswer struct {
+	message, typeName, clean string
+	set                      bool
+}
+
+// maxKeptResource bounds the resource attributes a scratch remembers.
+const maxKeptResource = 16
+
+// keptAttribute is an attribute a resource exported unchanged; batch: its strings are the
+// batch's (copied at its end).
+type keptAttribute struct {
+	key, value string
+	set, batch bool
+}
+
+// processorIDs numbers the processors, so a pooled scratch knows whose slots it holds.
+var processorIDs atomic.Uint64
 
 const maxDonors = 32
 
@@ -61,12 +100,26 @@ var scratches = sync.Pool{New: func() any {
 	return s
 }}
 
-// transformScratch returns the batch's scratch.
-func (c *counts) transformScratch() *transformScratch {
+// transformScratch returns the batch's scratch, with room for the slots of p's keys. Slots
+// another processor left (its keys and policies may differ) are emptied first.
+func (c *counts) transformScratch(p *parityProcessor) *transformScratch {
 	if c.scratch == nil {
 		c.scratch = scratches.Get().(*transformScratch)
 	}
-	return c.scratch
+	s := c.scratch
+	if s.owner != p.id {
+		clear(s.last)
+		clear(s.outLen)
+		s.resource = [maxKeptResource]keptAttribute{}
+		s.owner = p.id
+	}
+	if len(s.last) < int(p.nSlots) {
+		s.last = make([]lastExport, p.nSlots)
+	}
+	if len(s.outLen) < len(p.plans) {
+		s.outLen = make([]int32, len(p.plans))
+	}
+	return s
 }
 
 // release returns what the batch borrowed: its memo and its scratch. The donors stay for the
@@ -76,9 +129,28 @@ func (c *counts) release() {
 	if s := c.scratch; s != nil {
 		s.out.Clear()
 		for _, i := range s.touched { // no string of the batch stays reachable
-			s.last[i] = lastExport{}
+			l := &s.last[i]
+			if !l.keep {
+				*l = lastExport{}
+				continue
+			}
+			// A value exported unchanged stays, copied: a string of the batch may share the
+			// memory of its whole request.
+			l.s = strings.Clone(l.s)
+			if l.same {
+				l.clean = l.s
+			} else {
+				l.clean = strings.Clone(l.clean)
+			}
+			l.batch = false
 		}
 		s.touched = s.touched[:0]
+		s.lastException = exceptionAnswer{}
+		for i := range s.resource {
+			if e := &s.resource[i]; e.batch {
+				e.key, e.value, e.batch = strings.Clone(e.key), strings.Clone(e.value), false
+			}
+		}
 		for i := 0; i < s.nDonors; i++ {
 			s.donors.At(i).SetStr("")
 		}

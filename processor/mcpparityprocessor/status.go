@@ -22,8 +22,8 @@ func (p *parityProcessor) finishOp(span ptrace.Span, out pcommon.Map, f *spanFac
 		}
 		out.PutBool(keySuccess, success)
 		out.PutDouble(keyDurationMS, durationMS(span))
-		p.putFacts(out, op.OutcomeAttributes, f, c)
-		if !failed && !f.resultIsError && op.Output != nil && p.langfuse && p.captures(p.captureOut, op) {
+		p.putFacts(out, op.OutcomeAttributes, f.plan.outcomes, f, c)
+		if !failed && !f.resultIsError && op.Output != nil && p.langfuse && f.plan.captureOut {
 			p.putPayload(out, op.Output, f, c)
 		}
 	}
@@ -39,8 +39,8 @@ func (p *parityProcessor) finishOp(span ptrace.Span, out pcommon.Map, f *spanFac
 // setError mirrors set_span_error(span, exc, exc_type=type(exc), record_exception=True), with the
 // status description sanitized (D1) and only the sanitized exception event (D2).
 func (p *parityProcessor) setError(span ptrace.Span, out pcommon.Map, f *spanFacts, c *counts) {
-	typeName := p.boundText(f.excType, c)
-	msg := p.redactor.SanitizeExceptionMessage(p.validText(f.excMessage, c), typeName) // cuts after sanitizing
+	typeName := p.exportString(p.ck.excType, f.excType, c)               // boundText
+	msg := p.exceptionMessage(p.validText(f.excMessage, c), typeName, c) // cuts after sanitizing
 	if msg != f.excMessage {
 		c.redactions++
 	}
@@ -81,6 +81,23 @@ func (p *parityProcessor) setError(span ptrace.Span, out pcommon.Map, f *spanFac
 	}
 	c.put(ea, keyExcMessage, msg)
 	ea.PutBool(keyExcEscaped, true)
+}
+
+// exceptionMessage is SanitizeExceptionMessage(message, typeName), answered by the batch's last
+// exception when it is the same one: a failure is recorded on each span it passes through (the
+// op, tools/call, the request root), with the same type and message.
+func (p *parityProcessor) exceptionMessage(message, typeName string, c *counts) string {
+	s := c.scratch
+	if s == nil {
+		return p.redactor.SanitizeExceptionMessage(message, typeName)
+	}
+	e := &s.lastException
+	if e.set && e.message == message && e.typeName == typeName {
+		return e.clean
+	}
+	clean := p.redactor.SanitizeExceptionMessage(message, typeName)
+	*e = exceptionAnswer{message: message, typeName: typeName, clean: clean, set: true}
+	return clean
 }
 
 // finishRequest applies the request root's rules (OpenTelemetryRequestMiddleware).

@@ -25,6 +25,7 @@ func (p *parityProcessor) transformSafe(span ptrace.Span, c *counts) {
 type spanFacts struct {
 	raw            pcommon.Map
 	op             *mapping.Op
+	plan           *opPlan // the op's plan (nil: no op)
 	malformed      bool
 	correlationID  string
 	fromHeader     bool
@@ -72,7 +73,7 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	c.bounded = false
 	// More facts than any op has: a contract violation (only the table's keys are read).
 	f.malformed = raw.Len() > maxRawAttributes
-	f.read(span)
+	f.read(span, p.plans)
 	if f.op == nil {
 		// Unknown or missing cf.op: keep the raw name (sanitized), drop cf.* and payloads, sanitize.
 		c.malformed++
@@ -80,18 +81,19 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 		return
 	}
 	op := f.op
-	s := c.transformScratch()
-	if len(s.last) < int(p.nSlots) {
-		s.last = make([]lastExport, p.nSlots)
-	}
+	s := c.transformScratch(p)
 	out := s.out
 	out.Clear() // empty after the last MoveTo, unless a transform panicked
-	out.EnsureCapacity(outputCapacity(op))
+	if n := s.outLen[f.plan.index]; n > 0 {
+		out.EnsureCapacity(int(n))
+	} else {
+		out.EnsureCapacity(outputCapacity(op))
+	}
 
 	if op.Name != "" {
 		span.SetName(op.Name)
 	} else {
-		span.SetName(p.boundText(span.Name(), c))
+		span.SetName(p.exportString(p.ck.rootName, span.Name(), c)) // boundText
 	}
 	if op.Kind == mapping.KindServer {
 		span.SetKind(ptrace.SpanKindServer)
@@ -99,13 +101,14 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 		span.SetKind(ptrace.SpanKindInternal)
 	}
 
-	attrs := op.Attributes
+	attrs, keys := op.Attributes, f.plan.attrs
 	if op.VariantKey != "" {
 		var known bool
 		attrs, known = op.AttributesFor(f.str(op.VariantKey))
 		f.malformed = f.malformed || !known
+		keys = p.rowKeys(attrs)
 	}
-	p.putFacts(out, attrs, &f, c)
+	p.putFacts(out, attrs, keys, &f, c)
 
 	if op.Request {
 		p.finishRequest(span, out, &f, c)
@@ -118,6 +121,9 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	p.scrubLinks(span, c)
 	if f.malformed || c.bounded {
 		c.malformed++
+	}
+	if n := int32(out.Len()); n > s.outLen[f.plan.index] {
+		s.outLen[f.plan.index] = n
 	}
 	s.donate(raw)
 	out.MoveTo(raw)
@@ -191,22 +197,23 @@ func (cv *contextValues) get(slot int) (pcommon.Value, bool) {
 }
 
 // read collects the request context and the status facts of a raw span.
-func (f *spanFacts) read(span ptrace.Span) {
+func (f *spanFacts) read(span ptrace.Span, plans map[string]*opPlan) {
 	cv := readContext(f.raw)
 	if v, ok := cv.get(slotOp); ok && v.Type() == pcommon.ValueTypeStr {
-		if f.op = mapping.Lookup(v.Str()); f.op != nil {
+		if f.plan = plans[v.Str()]; f.plan != nil {
+			f.op = f.plan.op
 			f.spares[0], f.nSpares = v, 1 // cf.op is read once, here
 		}
 	}
-	f.correlationID, _ = f.context(&cv, slotCorrelationID, mapping.KeyCorrelationID)
+	f.correlationID, _ = f.context(&cv, slotCorrelationID)
 	f.fromHeader = f.boolValue(cv.get(slotFromHeader))
-	f.authMethod, _ = f.context(&cv, slotAuthMethod, mapping.KeyAuthMethod)
-	f.userEmail, f.hasUserEmail = f.context(&cv, slotUserEmail, mapping.KeyUserEmail)
+	f.authMethod, _ = f.context(&cv, slotAuthMethod)
+	f.userEmail, f.hasUserEmail = f.context(&cv, slotUserEmail)
 	f.isAdmin = f.boolValue(cv.get(slotIsAdmin))
 	_, f.hasIsAdmin = cv.get(slotIsAdmin)
-	f.teamName, _ = f.context(&cv, slotTeamName, mapping.KeyTeamName)
-	f.sessionID, _ = f.context(&cv, slotSessionID, mapping.KeySessionID)
-	f.baggage, _ = f.context(&cv, slotBaggage, mapping.KeyBaggage)
+	f.teamName, _ = f.context(&cv, slotTeamName)
+	f.sessionID, _ = f.context(&cv, slotSessionID)
+	f.baggage, _ = f.context(&cv, slotBaggage)
 	if f.op != nil && f.op.ResultFlag != "" {
 		f.resultIsError = f.boolean(f.op.ResultFlag)
 	}
@@ -249,7 +256,7 @@ func (f *spanFacts) failed() bool { return f.spanStatusErr || f.hasException }
 
 // context reads a request-context fact as str does, and whether the span has it. When no later
 // rule of the op reads it, its decoded string value becomes a spare (putSpare) once read.
-func (f *spanFacts) context(cv *contextValues, slot int, key string) (string, bool) {
+func (f *spanFacts) context(cv *contextValues, slot int) (string, bool) {
 	v, ok := cv.get(slot)
 	if !ok {
 		return "", false
@@ -258,7 +265,7 @@ func (f *spanFacts) context(cv *contextValues, slot int, key string) (string, bo
 		f.malformed = true
 		return asText(v), true
 	}
-	if f.op != nil && !f.op.ReadsLater(key) && f.nSpares < len(f.spares) {
+	if f.plan != nil && f.plan.readLater&(1<<slot) == 0 && f.nSpares < len(f.spares) {
 		f.spares[f.nSpares] = v
 		f.nSpares++
 	}
