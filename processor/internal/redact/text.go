@@ -988,7 +988,11 @@ func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64, moved boo
 				// Every rule needs \b before the key: a key inside a longer word ("token"
 				// in refresh_token) is no candidate. That reads the rune before st.
 				e.low = min(e.low, runeStartBefore(s, st))
-				if wordBoundary(s, st) {
+				b, ok := asciiWordBoundary(s, st) // wordBoundary, inlined
+				if !ok {
+					b = wordBoundaryRunes(s, st)
+				}
+				if b {
 					e.hits |= 1 << ki
 					e.start = st
 				}
