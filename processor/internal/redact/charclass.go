@@ -93,16 +93,41 @@ func runeBefore(s string, i int) (rune, int) {
 func decodeBefore(s string, i int) (rune, int) { return utf8.DecodeLastRuneInString(s[:i]) }
 
 // wordBoundary is Python re's \b at byte position i of s. Between two ASCII bytes it is
-// answered inline (two table lookups); at either end of s or next to a non-ASCII byte by
-// wordBoundaryRunes.
+// answered by asciiWordBoundary (two table lookups); at either end of s or next to a
+// non-ASCII byte by wordBoundaryRunes. Hot callers use the two directly (wordBoundary itself
+// is too large to be inlined).
 func wordBoundary(s string, i int) bool {
-	if i > 0 && i < len(s) {
-		if b, a := s[i-1], s[i]; b < utf8.RuneSelf && a < utf8.RuneSelf {
-			return asciiWord[b] != asciiWord[a]
-		}
+	if b, ok := asciiWordBoundary(s, i); ok {
+		return b
 	}
 	return wordBoundaryRunes(s, i)
 }
+
+// asciiWordBoundary is wordBoundary between two ASCII bytes (ok false elsewhere: at either
+// end of s or next to a byte >= 0x80), one lookup per byte; it is inlined, wordBoundary is
+// not (the probes' hot paths call it and wordBoundaryRunes only when ok is false).
+func asciiWordBoundary(s string, i int) (boundary, ok bool) {
+	if i > 0 && i < len(s) {
+		if b, a := wordByteClass[s[i-1]], wordByteClass[s[i]]; b|a <= 1 {
+			return b != a, true
+		}
+	}
+	return false, false
+}
+
+// wordByteClass is 1 for an ASCII \w byte, 0 for another ASCII byte and 2 for a byte >= 0x80
+// (its rune is decoded): wordBoundary's table.
+var wordByteClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = 2
+		case asciiWord[c]:
+			t[c] = 1
+		}
+	}
+	return t
+}()
 
 // wordBoundaryRunes is wordBoundary decoding the runes around i; not inlined, so
 // wordBoundary is.

@@ -262,7 +262,11 @@ func (r *Redactor) redactKeyValuesOnce(s string, pend []pendingMask, ends []keyE
 // look-aheads).
 func matchKeyRuleRead(s string, key keySpan, quoted bool) (vs, ve int, ok bool, hi int) {
 	hi = runeEndAt(s, key.end)
-	if !wordBoundary(s, key.end) {
+	b, ok := asciiWordBoundary(s, key.end) // wordBoundary, inlined
+	if !ok {
+		b = wordBoundaryRunes(s, key.end)
+	}
+	if !b {
 		return 0, 0, false, hi
 	}
 	i := skipSpaces(s, key.end)

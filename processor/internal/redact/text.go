@@ -988,7 +988,11 @@ func (r *Redactor) probeEnds(s string, ends []keyEnd) (hits [2]uint64, moved boo
 				// Every rule needs \b before the key: a key inside a longer word ("token"
 				// in refresh_token) is no candidate. That reads the rune before st.
 				e.low = min(e.low, runeStartBefore(s, st))
-				if wordBoundary(s, st) {
+				b, ok := asciiWordBoundary(s, st) // wordBoundary, inlined
+				if !ok {
+					b = wordBoundaryRunes(s, st)
+				}
+				if b {
 					e.hits |= 1 << ki
 					e.start = st
 				}
@@ -1280,25 +1284,12 @@ func collapseMasksInto(dst []byte, s string) (_ []byte, changed bool) {
 }
 
 // bareValueEnd returns the end of the bare value [^\s,;&]+ that starts at i (i when there is
-// none). The ASCII run is scanned here, small enough to be inlined into both callers.
+// none). Eight bytes at a time while no byte of the eight can end it: a space or control
+// byte (< 0x21), , ; & or a byte >= 0x80; the first such byte (the lowest flagged byte of a
+// word is exact) or the last bytes go on byte by byte, a non-ASCII byte rune by rune. One
+// function, no call for the common value (the word loop as a call of its own cost ~20
+// instructions a value).
 func bareValueEnd(s string, i int) int {
-	if i+8 <= len(s) {
-		i = bareValueEndWords(s, i)
-	}
-	for i < len(s) && bareValueByte[s[i]] { // one lookup per ASCII byte of the value
-		i++
-	}
-	if i < len(s) && s[i] >= utf8.RuneSelf {
-		return bareValueEndRunes(s, i)
-	}
-	return i
-}
-
-// bareValueEndWords skips the bytes of a bare value from i eight at a time while no byte of
-// the eight can end it: a space or control byte (< 0x21), , ; & or a byte >= 0x80. It stops
-// at the first such byte (the lowest flagged byte of a word is exact) or where fewer than
-// eight bytes are left; bareValueEnd goes on byte by byte from there.
-func bareValueEndWords(s string, i int) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(s); i += 8 {
 		w := s[i : i+8] // one bounds check: the eight loads combine into one
@@ -1307,8 +1298,15 @@ func bareValueEndWords(s string, i int) int {
 		x, y, z := v^(','*ones), v^(';'*ones), v^('&'*ones)
 		stop := (v | (v-0x21*ones)&^v | (x-ones)&^x | (y-ones)&^y | (z-ones)&^z) & highs
 		if stop != 0 {
-			return i + bits.TrailingZeros64(stop)>>3
+			i += bits.TrailingZeros64(stop) >> 3
+			break
 		}
+	}
+	for i < len(s) && bareValueByte[s[i]] { // one lookup per ASCII byte of the value
+		i++
+	}
+	if i < len(s) && s[i] >= utf8.RuneSelf {
+		return bareValueEndRunes(s, i)
 	}
 	return i
 }
