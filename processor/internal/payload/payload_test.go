@@ -182,9 +182,9 @@ type fieldRules struct{ calls int }
 
 func (r *fieldRules) MaskMember(key string) (string, bool) { return "***", key == "secret" }
 func (r *fieldRules) Restart()                             {}
-func (r *fieldRules) Text(field, s string) string {
+func (r *fieldRules) Text(field, s string, _ bool) (string, bool) {
 	r.calls++
-	return strings.ToUpper(field + ":" + s)
+	return strings.ToUpper(field + ":" + s), false
 }
 
 // TestRepeatedStringsUseTheTextMemo: a string met again under the same field gets the answer
