@@ -58,11 +58,12 @@ type edgeRules struct{}
 
 func (edgeRules) MaskMember(key string) (string, bool) { return "M", strings.Contains(key, "s") }
 func (edgeRules) Restart()                             {}
-func (edgeRules) Text(field, s string) string {
+func (edgeRules) Text(field, s string, plain bool) (string, bool) {
 	if strings.Contains(s, "x") {
-		return strings.ToUpper(field + ":" + s)
+		out := strings.ToUpper(field + ":" + s)
+		return out, plainRunEnd(out, 0) == len(out) // plain when it is, so both writes are fuzzed
 	}
-	return s
+	return s, plain
 }
 
 // FuzzSerializeJSONRedacted: the streaming pass writes what the tree walk writes for the

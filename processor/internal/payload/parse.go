@@ -454,8 +454,28 @@ var plainStringByte = func() (t [256]bool) {
 // bytes at a time while a word holds none of '"', '\\', a control byte or a non-ASCII byte,
 // then byte by byte. In a word that holds one, the lowest flagged byte is the first such
 // byte: a byte's subtraction borrows from the next one only when the byte itself is flagged,
-// so a false flag always sits above a true one.
+// so a false flag always sits above a true one. A run still going after four words is long
+// (a text, not a name): it goes on plainBlock bytes at a time (plainBlockClean), and the
+// words take over again in the block that ends it.
 func plainRunEnd(s string, i int) int {
+	if i+32 <= len(s) {
+		// The first four words, unrolled: most strings (keys, names, ids) end within them.
+		w := s[i : i+32]
+		if flagged := specialBytes(load64(w, 0)); flagged != 0 {
+			return i + bits.TrailingZeros64(flagged)>>3
+		}
+		if flagged := specialBytes(load64(w, 8)); flagged != 0 {
+			return i + 8 + bits.TrailingZeros64(flagged)>>3
+		}
+		if flagged := specialBytes(load64(w, 16)); flagged != 0 {
+			return i + 16 + bits.TrailingZeros64(flagged)>>3
+		}
+		if flagged := specialBytes(load64(w, 24)); flagged != 0 {
+			return i + 24 + bits.TrailingZeros64(flagged)>>3
+		}
+		for i += 32; i+plainBlock <= len(s) && plainBlockClean(s[i:i+plainBlock]); i += plainBlock {
+		}
+	}
 	for ; i+8 <= len(s); i += 8 {
 		if flagged := specialBytes(load64(s, i)); flagged != 0 {
 			return i + bits.TrailingZeros64(flagged)>>3
@@ -465,6 +485,27 @@ func plainRunEnd(s string, i int) int {
 		i++
 	}
 	return i
+}
+
+// plainBlock is the length of plainRunEnd's blocks.
+const plainBlock = 256
+
+// plainBlockClean reports whether b (plainBlock bytes) holds only plainStringByte bytes: no
+// '"' and no '\\' (strings.IndexByte, vector code on most machines), and no control or
+// non-ASCII byte, 32 bytes at a time ((w - 0x20 per byte) | w has a high bit set for each
+// such byte, and maybe above one, which does not matter here).
+func plainBlockClean(b string) bool {
+	if strings.IndexByte(b, '"') >= 0 || strings.IndexByte(b, '\\') >= 0 {
+		return false
+	}
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	var acc uint64
+	for j := 0; j+32 <= len(b); j += 32 {
+		w := b[j : j+32] // one bounds check for the four words
+		w0, w1, w2, w3 := load64(w, 0), load64(w, 8), load64(w, 16), load64(w, 24)
+		acc |= (w0 - 0x20*ones) | w0 | (w1 - 0x20*ones) | w1 | (w2 - 0x20*ones) | w2 | (w3 - 0x20*ones) | w3
+	}
+	return acc&highs == 0
 }
 
 // load64 is the word s[i:i+8], little-endian.

@@ -139,15 +139,52 @@ func TestPlainRunEnd(t *testing.T) {
 	}
 }
 
+// TestPlainRunEndLong: on runs long enough for the blocks (plainBlockClean), the scan still
+// ends where the byte loop does, for every byte value at every position of a 700-byte run
+// (in the first four words, in a block, in the words after the last block, in the last
+// bytes), from starts on both sides of the first block's bounds.
+func TestPlainRunEndLong(t *testing.T) {
+	byteLoop := func(s string, i int) int {
+		for i < len(s) && plainStringByte[s[i]] {
+			i++
+		}
+		return i
+	}
+	base := []byte(strings.Repeat("lorem ipsum dolor sit amet ~!#$%&'()*+,-./:;<=>?@[]^_`{|}\x7f", 13)[:700])
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < len(base); pos++ {
+			b := append([]byte(nil), base...)
+			b[pos] = byte(c)
+			s := string(b)
+			for _, i := range []int{0, 1, 7, 31, 32, 33, 287, 288, 289, 600} {
+				if got, want := plainRunEnd(s, i), byteLoop(s, i); got != want {
+					t.Fatalf("plainRunEnd(%q, %d) = %d, want %d (byte %#x at %d)", s, i, got, want, c, pos)
+				}
+			}
+		}
+	}
+	// A clean run ends at the end of the text, whatever its length.
+	for n := 0; n <= 600; n++ {
+		s := string(base[:n])
+		for _, i := range []int{0, 3, 40} {
+			if i <= n {
+				if got := plainRunEnd(s, i); got != n {
+					t.Fatalf("plainRunEnd(clean[:%d], %d) = %d, want %d", n, i, got, n)
+				}
+			}
+		}
+	}
+}
+
 // fieldRules is a Redaction for tests: a string is replaced by field:string, upper-cased;
 // members keyed "secret" are masked. It counts its Text calls.
 type fieldRules struct{ calls int }
 
 func (r *fieldRules) MaskMember(key string) (string, bool) { return "***", key == "secret" }
 func (r *fieldRules) Restart()                             {}
-func (r *fieldRules) Text(field, s string) string {
+func (r *fieldRules) Text(field, s string, _ bool) (string, bool) {
 	r.calls++
-	return strings.ToUpper(field + ":" + s)
+	return strings.ToUpper(field + ":" + s), false
 }
 
 // TestRepeatedStringsUseTheTextMemo: a string met again under the same field gets the answer

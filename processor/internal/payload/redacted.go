@@ -17,7 +17,10 @@ type Redaction interface {
 	// Text returns the sanitized form of the string s found under field. It answers the same
 	// for the same field and string within one walk, and noting a repeated string changes
 	// nothing: the encoders reuse the answer for a string they met before (textMemo).
-	Text(field, s string) string
+	// plain says s is printable ASCII without '"' or '\\' (the parser's plain, see handler:
+	// valid UTF-8 with nothing to escape); outPlain may say the same of out, which the encoders
+	// then write without scanning it for escapes (false is always correct).
+	Text(field, s string, plain bool) (out string, outPlain bool)
 	// Restart says the walk starts over (the streaming pass gave way to the tree): what the
 	// rules noted so far is void.
 	Restart()
@@ -86,27 +89,29 @@ type textMemo struct {
 type textMemoEntry struct {
 	field, s, out string
 	changed       bool // out != s: a hit for an unchanged string answers the string itself
+	plain         bool // out is plain (Text's outPlain)
 }
 
 const textMemoSize = 4
 
-// text is r.Text(field, s), answered from the memo for a string met before under field, and
-// whether it differs from s (when it does not, out is s itself).
-func (w *redactingEncoder) text(field, s string) (out string, changed bool) {
+// text is r.Text(field, s, plain), answered from the memo for a string met before under
+// field, whether it differs from s (when it does not, out is s itself), and whether out is
+// plain (printable ASCII without '"' or '\\': written without the escape scan).
+func (w *redactingEncoder) text(field, s string, plain bool) (out string, changed, outPlain bool) {
 	m := &w.memo
 	for i := range m.entries {
 		if e := &m.entries[i]; len(e.s) == len(s) && e.out != "" && e.s == s && e.field == field {
 			if e.changed {
-				return e.out, true
+				return e.out, true, e.plain
 			}
-			return s, false
+			return s, false, plain || e.plain
 		}
 	}
-	out = w.r.Text(field, s)
+	out, outPlain = w.r.Text(field, s, plain)
 	changed = out != s
-	m.entries[m.next] = textMemoEntry{field, s, out, changed}
+	m.entries[m.next] = textMemoEntry{field, s, out, changed, outPlain}
 	m.next = (m.next + 1) % textMemoSize
-	return out, changed
+	return out, changed, outPlain
 }
 
 type redactFrame struct {
@@ -224,9 +229,8 @@ func (w *redactingEncoder) number(n Number) {
 
 func (w *redactingEncoder) str(s string, plain bool) {
 	if w.scalar() {
-		out, changed := w.text(w.field(), s)
-		if plain && !changed {
-			w.e.writePlain(s)
+		if out, _, outPlain := w.text(w.field(), s, plain); outPlain {
+			w.e.writePlain(out)
 		} else {
 			w.e.writeString(out)
 		}
@@ -438,6 +442,14 @@ func (w *sourceEncoder) edit(start, end int, s string) {
 	w.runStart = end
 }
 
+// editPlain writes s, plain (see encoder.writePlain), as a JSON string in place of the source
+// bytes [start, end): edit without the escape scan.
+func (w *sourceEncoder) editPlain(start, end int, s string) {
+	w.flushTo(start)
+	w.e.writePlain(s)
+	w.runStart = end
+}
+
 // editASCII writes the ASCII text s in place of the source bytes [start, end).
 func (w *sourceEncoder) editASCII(start, end int, s string) {
 	w.flushTo(start)
@@ -511,8 +523,12 @@ value:
 		} else if s, pos, plain, ok = w.str(pos); !ok {
 			return false
 		}
-		if out, changed := w.text(w.field(), s); changed || !plain {
-			w.edit(start, pos, out)
+		if out, changed, outPlain := w.text(w.field(), s, plain); changed || !plain {
+			if outPlain {
+				w.editPlain(start, pos, out)
+			} else {
+				w.edit(start, pos, out)
+			}
 		}
 	case c >= '1' && c <= '9':
 		// An integer is written as it is spelled: its JSON text is Python's.

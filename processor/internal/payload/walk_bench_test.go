@@ -8,9 +8,9 @@ import (
 // nopRules is a Redaction that changes nothing: the walk's own cost.
 type nopRules struct{}
 
-func (nopRules) MaskMember(string) (string, bool) { return "", false }
-func (nopRules) Restart()                         {}
-func (nopRules) Text(_, s string) string          { return s }
+func (nopRules) MaskMember(string) (string, bool)            { return "", false }
+func (nopRules) Restart()                                    {}
+func (nopRules) Text(_, s string, plain bool) (string, bool) { return s, plain }
 
 // BenchmarkSerializeJSONRedactedWalk: the streaming pass over the tool.invoke arguments of the
 // processor's benchmark (redact's testdata) with rules that change nothing: the walk alone.

@@ -550,7 +550,13 @@ func (p *payloadRules) MaskMember(key string) (string, bool) {
 	return "", false
 }
 
-func (p *payloadRules) Text(field, s string) string {
+// Text sanitizes s under field. Its answer for a plain s (printable ASCII without '"' or
+// '\\') is plain: the rules keep or drop the bytes of their text and insert only plain ASCII,
+// the masks (***, REDACTED), the separators urlunparse writes (: // ? # ;), the lowercased
+// scheme, and the query's names and values through quote_plus ([A-Za-z0-9_.~-], + and %XX,
+// whatever its %XX decoded to); U+FFFD only replaces invalid UTF-8, which a plain s is not
+// (TestPayloadRulesPlainStaysPlain, FuzzPayloadRulesPlainStaysPlain).
+func (p *payloadRules) Text(field, s string, plain bool) (string, bool) {
 	if !p.known || field != p.field {
 		p.field, p.fieldURL, p.known = field, fieldLooksLikeURL(field), true
 	}
@@ -558,7 +564,7 @@ func (p *payloadRules) Text(field, s string) string {
 	if out != s {
 		p.redacted = true
 	}
-	return out
+	return out, plain
 }
 
 // MaxExceptionMessageLength is observability._MAX_SPAN_EXCEPTION_MESSAGE_LENGTH.
