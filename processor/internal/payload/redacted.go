@@ -266,20 +266,25 @@ func (w *redactingEncoder) skipContainer() bool {
 	return false
 }
 
+// newFrame is the frame of a container opened inside frames, its keys listed from keyStart:
+// lists keep the field they sit under; a list outside any member uses "item".
+func newFrame(frames []redactFrame, keyStart int, object bool) redactFrame {
+	f := redactFrame{object: object, keyStart: keyStart}
+	if !object {
+		f.field = "item"
+		if len(frames) > 0 {
+			f.field = frames[len(frames)-1].field
+		}
+	}
+	return f
+}
+
 // push opens the frame of a container (after its separator).
 func (w *redactingEncoder) push(object bool) (bool, error) {
 	if len(w.frames) >= MaxDepth { // Encode's limit: Python's safe_serialize fails here
 		return false, errTooDeepEncode
 	}
-	f := redactFrame{object: object, keyStart: len(w.keys)}
-	if !object {
-		// Lists keep the field they sit under; a list outside any member uses "item".
-		f.field = "item"
-		if len(w.frames) > 0 {
-			f.field = w.frames[len(w.frames)-1].field
-		}
-	}
-	w.frames = append(w.frames, f)
+	w.frames = append(w.frames, newFrame(w.frames, len(w.keys), object))
 	return true, nil
 }
 
@@ -664,15 +669,7 @@ func (w *sourceEncoder) open(object bool) bool {
 	if len(w.frames) >= MaxDepth {
 		return false
 	}
-	f := redactFrame{object: object, keyStart: len(w.keys)}
-	if !object {
-		// Lists keep the field they sit under; a list outside any member uses "item".
-		f.field = "item"
-		if len(w.frames) > 0 {
-			f.field = w.frames[len(w.frames)-1].field
-		}
-	}
-	w.frames = append(w.frames, f)
+	w.frames = append(w.frames, newFrame(w.frames, len(w.keys), object))
 	return true
 }
 

@@ -180,16 +180,8 @@ func onlyURLMasks(pend []pendingMask) bool {
 // reading nothing of the mask before it.
 func (r *Redactor) probeAgain(t string, hits uint64, prevMaskOut, maskOut int) bool {
 	q := len(t)
-	var last byte
-	if q > 0 {
-		last = t[q-1]
-		if last >= 'A' && last <= 'Z' {
-			last += 'a' - 'A'
-		}
-	}
-	probe := [1]keyEnd{{q: q, last: last}}
-	r.probeEnds(t, probe[:])
-	if probe[0].hits != hits || min(probe[0].low, max(q-2, 0)) < prevMaskOut {
+	probe := r.probeEnd(t, q)
+	if probe.hits != hits || min(probe.low, max(q-2, 0)) < prevMaskOut {
 		return false
 	}
 	for m := hits; m != 0; m &= m - 1 {

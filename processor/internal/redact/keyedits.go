@@ -360,16 +360,8 @@ func (r *Redactor) reprobe(s string, ends []keyEnd, g int, edits []edit, editOf,
 	delta := len(local) - (e.sep - from) // s offset - from + delta = local offset, from p on
 	t := unsafe.String(unsafe.SliceData(local), len(local))
 	q := e.q - from + delta
-	var last byte
-	if q > 0 {
-		last = t[q-1]
-		if last >= 'A' && last <= 'Z' {
-			last += 'a' - 'A'
-		}
-	}
-	probe := [1]keyEnd{{q: q, last: last}}
-	r.probeEnds(t, probe[:])
-	hits, start, low := probe[0].hits, probe[0].start, probe[0].low
+	probe := r.probeEnd(t, q)
+	hits, start, low := probe.hits, probe.start, probe.low
 	if low == 0 && from > 0 {
 		return local, false, budget
 	}

@@ -124,15 +124,6 @@ func (r *Redactor) markKeyLast(ki int) {
 			r.keysByLast[b] |= 1 << ki
 		}
 	}
-	if n := len(k.asciiParts); n > 0 && len(k.asciiParts[n-1]) >= 4 && len(k.asciiParts[n-1]) <= 8 {
-		part, fold := k.asciiParts[n-1], k.asciiFolds[n-1]
-		for b := range len(part) { // byte b of the part is byte 8-len(part)+b of the window
-			sh := 8 * (8 - len(part) + b)
-			k.lastWin.pat |= uint64(part[b]) << sh
-			k.lastWin.fold |= uint64(fold[b]) << sh
-			k.lastWin.mask |= 0xff << sh
-		}
-	}
 	lastPart := k.parts[len(k.parts)-1]
 	p := lastPart[len(lastPart)-1]
 	orbit := []rune{p}

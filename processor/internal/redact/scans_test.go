@@ -68,11 +68,7 @@ func FuzzMatchBackward(f *testing.F) {
 		for q := 0; q <= len(s); q++ {
 			for ki := range r.keys {
 				k := &r.keys[ki]
-				st, low, ok := k.matchBackwardLow(s, q)
-				wst, _, wok := k.matchBackwardLowRunes(s, q)
-				if ok != wok || ok && st != wst {
-					t.Fatalf("key %v at %d of %q: %d %v, rune-wise %d %v", k.parts, q, s, st, ok, wst, wok)
-				}
+				st, low, ok := matchBackwardAgrees(t, k, s, q)
 				// Any change before low leaves the answer.
 				if low > 0 {
 					t2 := strings.Repeat("\xff", low) + s[low:]
@@ -86,6 +82,18 @@ func FuzzMatchBackward(f *testing.F) {
 	})
 }
 
+// matchBackwardAgrees fails t unless k's word-wise backward match at q of s answers as the
+// rune-wise one; it returns the word-wise answer.
+func matchBackwardAgrees(t *testing.T, k *keyPattern, s string, q int) (start, low int, ok bool) {
+	t.Helper()
+	start, low, ok = k.matchBackwardLow(s, q)
+	wst, _, wok := k.matchBackwardLowRunes(s, q)
+	if ok != wok || ok && start != wst {
+		t.Fatalf("key %v at %d of %q: %d %v, rune-wise %d %v", k.parts, q, s, start, ok, wst, wok)
+	}
+	return start, low, ok
+}
+
 // TestMatchBackwardWords runs FuzzMatchBackward's check on texts where the key's last part
 // fills the word before the end, after other bytes, in every case.
 func TestMatchBackwardWords(t *testing.T) {
@@ -96,12 +104,7 @@ func TestMatchBackwardWords(t *testing.T) {
 	} {
 		for q := 0; q <= len(s); q++ {
 			for ki := range r.keys {
-				k := &r.keys[ki]
-				st, _, ok := k.matchBackwardLow(s, q)
-				wst, _, wok := k.matchBackwardLowRunes(s, q)
-				if ok != wok || ok && st != wst {
-					t.Fatalf("key %v at %d of %q: %d %v, rune-wise %d %v", k.parts, q, s, st, ok, wst, wok)
-				}
+				matchBackwardAgrees(t, &r.keys[ki], s, q)
 			}
 		}
 	}

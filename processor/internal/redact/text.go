@@ -957,6 +957,21 @@ func endsByKeyOf(ends []keyEnd, idx []int32, keys int) (b endsByKey) {
 	return b
 }
 
+// probeEnd is probeEnds for the one key end at q of t (the rune before q lowercased as a
+// key end's last byte is).
+func (r *Redactor) probeEnd(t string, q int) keyEnd {
+	var last byte
+	if q > 0 {
+		last = t[q-1]
+		if last >= 'A' && last <= 'Z' {
+			last += 'a' - 'A'
+		}
+	}
+	probe := [1]keyEnd{{q: q, last: last}}
+	r.probeEnds(t, probe[:])
+	return probe[0]
+}
+
 // probeEnds matches, at every end not probed yet, each key that can end with its last byte
 // backwards (at most 64 keys), and returns per rule kind (quoted, bare) the keys that some
 // end matched with a word boundary before them; moved reports that an end's keys changed.
