@@ -233,3 +233,59 @@ func TestRepeatedStringsUseTheTextMemo(t *testing.T) {
 		t.Errorf("cycling strings: %s, %v; want %s", got, err, w.String())
 	}
 }
+
+// TestRepeatedMembersAnswerAsTheRules: the streaming pass answers a member spelled like the
+// last one whose plain string value the rules left unchanged (key, separators and value) from
+// that member's source, without asking the rules; anything spelled otherwise is asked. Each
+// document is written as the tree walk writes it: a value changed under one key is not reused,
+// the same value under another key (that the rules change) is asked again, spaces and a
+// longer value are other spellings, list items and masked members are not members' values.
+func TestRepeatedMembersAnswerAsTheRules(t *testing.T) {
+	for _, tc := range []struct{ doc, want string }{
+		{`[{"ab":"valuable"},{"abx":"valuable"},{"ab":"valuable"},{"abx":"valuable"}]`,
+			`[{"ab":"valuable"},{"abx":"ABX:VALUABLE"},{"ab":"valuable"},{"abx":"ABX:VALUABLE"}]`},
+		{`[{"ab":"valuex"},{"ab":"valuex"},{"ab":"value"},{"ab":"value"}]`,
+			`[{"ab":"AB:VALUEX"},{"ab":"AB:VALUEX"},{"ab":"value"},{"ab":"value"}]`},
+		{`[{"ab":"value"},{"ab" : "value"},{"ab":"value1"},{"ab":"value","ab2":"value"}]`,
+			`[{"ab":"value"},{"ab":"value"},{"ab":"value1"},{"ab":"value","ab2":"value"}]`},
+		{`{"ab":"value","l":["value",{"ab":"value"},"value",["value"]],"b":{"ab":"value"}}`,
+			`{"ab":"value","l":["value",{"ab":"value"},"value",["value"]],"b":{"ab":"value"}}`},
+		{`{"lx":["value",{"ab":"value"},"value"],"ab":"value"}`, `{"lx":["LX:VALUE",{"ab":"value"},"LX:VALUE"],"ab":"value"}`},
+		{`[{"ab":"value","secret":"value"},{"ab":"value","secret":"value"},{"ab":"value"}]`,
+			`[{"ab":"value","secret":"***"},{"ab":"value","secret":"***"},{"ab":"value"}]`},
+		{`[{"ab":"value"},{"ab":"valu\u0065x"},{"ab":"valuex"},{"ab":"value"}]`,
+			`[{"ab":"value"},{"ab":"AB:VALUEX"},{"ab":"AB:VALUEX"},{"ab":"value"}]`},
+		// The same first and last words, another middle.
+		{`[{"ab":"value-one-middle-end"},{"ab":"valux-one-middle-end"}]`,
+			`[{"ab":"value-one-middle-end"},{"ab":"AB:VALUX-ONE-MIDDLE-END"}]`},
+		{`[{"ab":"value"},{"ab":"value"`, ``}, // a syntax error after a repeated member: Parse's error
+	} {
+		got, err := SerializeJSONRedacted(tc.doc, 0, xRules{})
+		v, perr := ParseString(tc.doc)
+		if perr != nil {
+			if err == nil || err.Error() != perr.Error() || tc.want != "" {
+				t.Errorf("%s: %q, %v; Parse fails with %v", tc.doc, got, err, perr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s: streamed %s, %v; want %s", tc.doc, got, err, tc.want)
+		}
+		if tree := SerializeRedacted(v, 0, xRules{}); tree != tc.want {
+			t.Errorf("%s: tree %s; want %s", tc.doc, tree, tc.want)
+		}
+	}
+}
+
+// xRules is a Redaction for tests: a string holding 'x', or under a field holding 'x', is
+// replaced by field:string, upper-cased; every other string stays; "secret" is masked.
+type xRules struct{}
+
+func (xRules) MaskMember(key string) (string, bool) { return "***", key == "secret" }
+func (xRules) Restart()                             {}
+func (xRules) Text(field, s string, plain bool) (string, bool) {
+	if strings.Contains(field+s, "x") {
+		return strings.ToUpper(field + ":" + s), plain
+	}
+	return s, plain
+}

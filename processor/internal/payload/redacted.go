@@ -399,6 +399,12 @@ type sourceEncoder struct {
 	runStart int // the source bytes from runStart on are the output until the next edit
 	runEnd   int // the end of the root value, once read
 	size     int // the buffer's size, grown at its first write: the output may be the source itself
+	// d[sameAt:sameAt+sameLen] is the source text of the last member whose value is a plain
+	// string the rules left unchanged, from its key's opening quote to its value's closing
+	// quote (8 bytes at least; sameLen 0: none yet): a member spelled the same is the same
+	// field and string (Text answers the same), so its value is the source again, without the
+	// string's scan, the memo's comparisons or the rules.
+	sameAt, sameLen int
 }
 
 var sourceEncoders = sync.Pool{New: func() any { return new(sourceEncoder) }}
@@ -500,9 +506,12 @@ func (w *sourceEncoder) run() bool {
 		end   int
 		f     *redactFrame
 		c     byte
-		s     string
-		plain bool
-		ok    bool
+		// member is where the key of the member whose value starts here opened; -1 where
+		// the value is a list's item or the root (value is entered from key, or resets it).
+		member = -1
+		s      string
+		plain  bool
+		ok     bool
 	)
 	if pos < len(d) && d[pos] <= ' ' {
 		pos = w.space(pos)
@@ -515,6 +524,16 @@ value:
 	start = pos
 	switch c = d[pos]; {
 	case c == '"':
+		// A member spelled as the last unchanged one (same) from its key on: the same field
+		// and string, whose answer is the source again; the string ends where same does.
+		// Its first and last words are compared first: most members are spelled otherwise.
+		if n := w.sameLen; member >= 0 && n > 0 && n <= len(d)-member {
+			if a, b := d[member:member+n], d[w.sameAt:w.sameAt+n]; load64(a, 0) == load64(b, 0) &&
+				load64(a, n-8) == load64(b, n-8) && a == b {
+				pos = member + n
+				goto next
+			}
+		}
 		// A string: its first word read here (plainRunEnd's first turn, inline), where many end.
 		if end = pos + 1; end+8 > len(d) {
 			end = plainRunEnd(d, end)
@@ -534,6 +553,8 @@ value:
 			} else {
 				w.edit(start, pos, out)
 			}
+		} else if member >= 0 && plain && pos-member >= 8 {
+			w.sameAt, w.sameLen = member, pos-member
 		}
 	case c >= '1' && c <= '9':
 		// An integer is written as it is spelled: its JSON text is Python's.
@@ -559,6 +580,7 @@ value:
 		if c == '{' {
 			goto key
 		}
+		member = -1
 		goto value
 	case c == '0' || c == '-' && !hasPrefixAt(d, pos, "-Infinity"):
 		if pos = w.number(pos); pos < 0 {
@@ -599,6 +621,7 @@ next:
 		if w.frames[len(w.frames)-1].object {
 			goto key
 		}
+		member = -1
 		goto value
 	case c == '}' || c == ']':
 		if w.frames[len(w.frames)-1].object != (c == '}') {
@@ -657,6 +680,7 @@ key:
 		goto next
 	}
 	f.field = s
+	member = start
 	goto value
 }
 
