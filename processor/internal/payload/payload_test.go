@@ -3,6 +3,7 @@ package payload
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
 	"strings"
 	"testing"
@@ -289,3 +290,64 @@ func (xRules) Text(field, s string, plain bool) (string, bool) {
 	}
 	return s, plain
 }
+
+// TestObjectShapes: the streaming pass reads an object whose keys so far are the last ones read
+// at its depth without the duplicate check or MaskMember for them; every document is written
+// as the tree walk writes it (a duplicate key, plain or escaped, at any position after keys of
+// the shape, a masked key in a shape's place, nested and deep objects, keys longer than a word
+// and at the end of the text), and the rules are asked once per key of the first record only.
+func TestObjectShapes(t *testing.T) {
+	deep := strings.Repeat(`{"k":`, 8) + `{"ab":1,"cd":2}` + strings.Repeat(`}`, 8)
+	deepDup := strings.Repeat(`{"k":`, 8) + `{"ab":1,"ab":2}` + strings.Repeat(`}`, 8)
+	for _, doc := range []string{
+		`[{"a":1,"b":2},{"a":1,"a":2}]`, `[{"ab":1,"cd":2},{"a":1,"a":2}]`,
+		`[{"a":1,"b":2,"c":3},{"a":1,"b":2,"a":3},{"a":1,"b":2,"b":3}]`,
+		`[{"a":1,"b":2,"c":3},{"a":1,"b":2,"c":3,"c":4},{"a":1,"b":2,"c":3,"d":4,"a":5}]`,
+		`[{"ab":1,"cd":2},{"a\u0062":1,"ab":2},{"ab":1,"a\u0062":2},{"ab":1,"cd":2}]`,
+		`[{"a":1,"s":"x","b":2},{"a":1,"s":"x","b":2},{"a":1,"b":2,"s":"y"},{"s":1,"a":2}]`,
+		`[{"a":1,"m":{"x":1,"y":2},"b":2},{"a":1,"m":{"x":1,"y":2},"b":2},{"a":1,"m":{"x":1,"x":3},"b":2}]`,
+		`[{"a":1,"m":{"x":1,"y":2},"b":2},{"a":1,"m":{"x":1,"y":2},"b":2,"m":3}]`,
+		`[{"long-key-name-1":1,"long-key-name-2":2},{"long-key-name-1":1,"long-key-name-1":2}]`,
+		`[{"long-key-name-1":1,"long-key-name-2":2},{"long-key-name-1":1,"long-key-name-3":2}]`,
+		`[{"a":1,"b":2},{"b":1,"a":2},{"a":1},{"a":1,"b":2,"c":3},{"a":1,"b":{"a":1,"b":2}}]`,
+		`[` + deep + `,` + deep + `,` + deepDup + `]`,
+		`[{"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k1":0},` +
+			`{"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k9":0}]`,
+		`{"":1,"a":{"":1,"":2}}`, `[{"":1},{"":1,"":2}]`, `[{"a":1},{"a":1}`, `[{"a":1},{"a":1,}]`,
+	} {
+		got, err := SerializeJSONRedacted(doc, 0, edgeRules{})
+		v, perr := ParseString(doc)
+		if perr != nil {
+			if err == nil || err.Error() != perr.Error() {
+				t.Errorf("%s: %q, %v; Parse fails with %v", doc, got, err, perr)
+			}
+			continue
+		}
+		if want := SerializeRedacted(v, 0, edgeRules{}); err != nil || got != want {
+			t.Errorf("%s: streamed %s, %v; the tree walk writes %s", doc, got, err, want)
+		}
+	}
+	r := &maskCounter{}
+	doc := `[` + strings.Repeat(`{"id":1,"text":"a","secret":2},`, 5) + `{"id":1,"text":"a","secret":2}]`
+	want := `[` + strings.Repeat(`{"id":1,"text":"a","secret":"***"},`, 5) + `{"id":1,"text":"a","secret":"***"}]`
+	if got, err := SerializeJSONRedacted(doc, 0, r); err != nil || got != want {
+		t.Fatalf("records: %s, %v; want %s", got, err, want)
+	}
+	if want := map[string]int{"id": 1, "text": 1, "secret": 6}; !maps.Equal(r.calls, want) {
+		t.Errorf("records: MaskMember calls %v, want %v (a masked key is asked every time)", r.calls, want)
+	}
+}
+
+// maskCounter is a Redaction for tests that masks "secret", keeps every string and counts
+// its MaskMember calls per key.
+type maskCounter struct{ calls map[string]int }
+
+func (r *maskCounter) MaskMember(key string) (string, bool) {
+	if r.calls == nil {
+		r.calls = map[string]int{}
+	}
+	r.calls[key]++
+	return "***", key == "secret"
+}
+func (r *maskCounter) Restart()                                    {}
+func (r *maskCounter) Text(_, s string, plain bool) (string, bool) { return s, plain }
