@@ -314,6 +314,9 @@ func TestObjectShapes(t *testing.T) {
 		`[{"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k1":0},` +
 			`{"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k9":0}]`,
 		`{"":1,"a":{"":1,"":2}}`, `[{"":1},{"":1,"":2}]`, `[{"a":1},{"a":1}`, `[{"a":1},{"a":1,}]`,
+		`[{"ab":"x1","cd":"x2"},{"ab":"x3","cd":"x4"},{"ab" : "x5" , "cd":"x6"},{"abc":"x7","ab":"x8"}]`,
+		`[{"ab":1,"cd":2},{"abc":1,"abc":2},{"ab":1,"c\"":2},{"ab":1,"cd":2,"cd":3}]`,
+		`[{"ab":1},{"abX:1,"q":2}]`, // not JSON, though it reads as such if "ab" is not closed
 	} {
 		got, err := SerializeJSONRedacted(doc, 0, edgeRules{})
 		v, perr := ParseString(doc)
