@@ -256,6 +256,9 @@ func TestRepeatedMembersAnswerAsTheRules(t *testing.T) {
 			`[{"ab":"value","secret":"***"},{"ab":"value","secret":"***"},{"ab":"value"}]`},
 		{`[{"ab":"value"},{"ab":"valu\u0065x"},{"ab":"valuex"},{"ab":"value"}]`,
 			`[{"ab":"value"},{"ab":"AB:VALUEX"},{"ab":"AB:VALUEX"},{"ab":"value"}]`},
+		// Members that alternate, keys whose first bytes share a place (a, i), a key changed.
+		{`[{"ab":"valuable","id":"valuable"},{"ab":"valuable","id":"valuable"},{"ab":"valuable","ix":"valuable"}]`,
+			`[{"ab":"valuable","id":"valuable"},{"ab":"valuable","id":"valuable"},{"ab":"valuable","ix":"IX:VALUABLE"}]`},
 		// The same first and last words, another middle.
 		{`[{"ab":"value-one-middle-end"},{"ab":"valux-one-middle-end"}]`,
 			`[{"ab":"value-one-middle-end"},{"ab":"AB:VALUX-ONE-MIDDLE-END"}]`},

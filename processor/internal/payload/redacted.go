@@ -406,12 +406,13 @@ type sourceEncoder struct {
 	runStart int // the source bytes from runStart on are the output until the next edit
 	runEnd   int // the end of the root value, once read
 	size     int // the buffer's size, grown at its first write: the output may be the source itself
-	// d[sameAt:sameAt+sameLen] is the source text of the last member whose value is a plain
-	// string the rules left unchanged, from its key's opening quote to its value's closing
-	// quote (8 bytes at least; sameLen 0: none yet): a member spelled the same is the same
-	// field and string (Text answers the same), so its value is the source again, without the
-	// string's scan, the memo's comparisons or the rules.
-	sameAt, sameLen int
+	// same[i] is where in the source text the last member whose key starts with a byte b,
+	// b&7 == i, and whose value is a plain string the rules left unchanged is spelled, from its
+	// key's opening quote to its value's closing quote (8 bytes at least; n 0: none yet): a
+	// member spelled the same is the same field and string (Text answers the same), so its
+	// value is the source again, without the string's scan, the memo's comparisons or the
+	// rules. (Records alternate their members: one place per key's first byte.)
+	same [8]struct{ at, n int }
 	// shapes[i] is the key sequence last read in an object at depth i (frames[i]): records of
 	// a list share their keys, and an object whose keys so far are its depth's shape needs no
 	// duplicate check (the shape's keys are distinct) and no MaskMember (they were not masked).
@@ -548,11 +549,14 @@ value:
 		// A member spelled as the last unchanged one (same) from its key on: the same field
 		// and string, whose answer is the source again; the string ends where same does.
 		// Its first and last words are compared first: most members are spelled otherwise.
-		if n := w.sameLen; member >= 0 && n > 0 && n <= len(d)-member {
-			if a, b := d[member:member+n], d[w.sameAt:w.sameAt+n]; load64(a, 0) == load64(b, 0) &&
-				load64(a, n-8) == load64(b, n-8) && a == b {
-				pos = member + n
-				goto next
+		if member >= 0 {
+			if m := w.same[d[member+1]&7]; m.n > 0 && m.n <= len(d)-member {
+				n := m.n
+				if a, b := d[member:member+n], d[m.at:m.at+n]; load64(a, 0) == load64(b, 0) &&
+					load64(a, n-8) == load64(b, n-8) && a == b {
+					pos = member + n
+					goto next
+				}
 			}
 		}
 		// A string: its first word read here (plainRunEnd's first turn, inline), where many end.
@@ -575,7 +579,7 @@ value:
 				w.edit(start, pos, out)
 			}
 		} else if member >= 0 && plain && pos-member >= 8 {
-			w.sameAt, w.sameLen = member, pos-member
+			w.same[d[member+1]&7] = struct{ at, n int }{member, pos - member}
 		}
 	case c >= '1' && c <= '9':
 		// An integer is written as it is spelled: its JSON text is Python's.
