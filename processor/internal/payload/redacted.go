@@ -423,10 +423,13 @@ type sourceEncoder struct {
 const shapeDepths, shapeKeys = 6, 8
 
 // shape is a sequence of plain keys MaskMember did not mask, read in this order in one
-// object and so distinct: key i is d[at[i]:at[i]+n[i]] (d the source text).
+// object and so distinct: key i is d[at[i]:at[i]+n[i]] (d the source text); a key of up to 6
+// bytes is also, with its quotes, the bytes word[i] selects with mask[i] (little-endian;
+// otherwise mask 0 and word 1, which no text matches).
 type shape struct {
-	keys  int
-	at, n [shapeKeys]int
+	keys       int
+	at, n      [shapeKeys]int
+	word, mask [shapeKeys]uint64
 }
 
 var sourceEncoders = sync.Pool{New: func() any { return new(sourceEncoder) }}
@@ -662,13 +665,12 @@ key:
 	// The next key of the object's shape, spelled here with its quotes in one word (a key of
 	// up to 6 bytes, with 8 bytes of text from both): no scan for its end.
 	if f = &w.frames[len(w.frames)-1]; f.follow >= 0 {
-		if sh, k := &w.shapes[len(w.frames)-1], f.follow; k < sh.keys {
-			if n, b := sh.n[k], sh.at[k]-1; n <= 6 && pos <= len(d)-8 && b <= len(d)-8 &&
-				(load64(d, pos)^load64(d, b))<<((48-8*n)&63) == 0 {
-				start, s = pos, d[pos+1:pos+1+n]
-				pos += n + 2
-				goto known
-			}
+		if sh, k := &w.shapes[len(w.frames)-1], f.follow; k < sh.keys && pos <= len(d)-8 &&
+			load64(d, pos)&sh.mask[k] == sh.word[k] {
+			n := sh.n[k]
+			start, s = pos, d[pos+1:pos+1+n]
+			pos += n + 2
+			goto known
 		}
 	}
 	if pos >= len(d) || d[pos] != '"' {
@@ -736,6 +738,11 @@ key:
 	if f.follow == -1 && plain {
 		if sh, k := &w.shapes[len(w.frames)-1], len(w.keys)-f.keyStart-1; k == sh.keys && k < shapeKeys {
 			sh.at[k], sh.n[k], sh.keys = start+1, len(s), k+1
+			sh.word[k], sh.mask[k] = 1, 0
+			if len(s) <= 6 && start <= len(d)-8 {
+				sh.mask[k] = 1<<(8*(len(s)+2)) - 1
+				sh.word[k] = load64(d, start) & sh.mask[k]
+			}
 		}
 	}
 	f.field = s
