@@ -73,6 +73,8 @@ func FuzzSerializeJSONRedacted(f *testing.F) {
 		`{"a":[1,2.5,"x"],"s":{"b":[1]}}`, ` [ -0 , 1E2 , "\u0041x" , {"k" : "é"} ] `, `{"a":1,"a":2}`,
 		`[NaN,-Infinity,Infinity,true,false,null]`, `{"id":0,"text":"lorem"}`, `"\ud83d\ude00x"`,
 		`[[[[]]]]`, "\"\xff\"", `{"a":01}`, `[1.]`, `{"s" : [1,{"t":"x"}] , "z":"y"}`,
+		`[{"key":"value"},{"key":"value"},{"key" :"value"},{"key":"valuex"},{"kex":"value"},["value"]]`,
+		`[{"ab":1,"cd":{"e":2}},{"ab":1,"cd":{"e":2,"e":3}},{"ab":1,"ab":2},{"a\u0062":1,"ab":2}]`,
 	} {
 		f.Add(s, 100)
 	}

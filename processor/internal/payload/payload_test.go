@@ -3,6 +3,7 @@ package payload
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
 	"strings"
 	"testing"
@@ -233,3 +234,126 @@ func TestRepeatedStringsUseTheTextMemo(t *testing.T) {
 		t.Errorf("cycling strings: %s, %v; want %s", got, err, w.String())
 	}
 }
+
+// TestRepeatedMembersAnswerAsTheRules: the streaming pass answers a member spelled like the
+// last one whose plain string value the rules left unchanged (key, separators and value) from
+// that member's source, without asking the rules; anything spelled otherwise is asked. Each
+// document is written as the tree walk writes it: a value changed under one key is not reused,
+// the same value under another key (that the rules change) is asked again, spaces and a
+// longer value are other spellings, list items and masked members are not members' values.
+func TestRepeatedMembersAnswerAsTheRules(t *testing.T) {
+	for _, tc := range []struct{ doc, want string }{
+		{`[{"ab":"valuable"},{"abx":"valuable"},{"ab":"valuable"},{"abx":"valuable"}]`,
+			`[{"ab":"valuable"},{"abx":"ABX:VALUABLE"},{"ab":"valuable"},{"abx":"ABX:VALUABLE"}]`},
+		{`[{"ab":"valuex"},{"ab":"valuex"},{"ab":"value"},{"ab":"value"}]`,
+			`[{"ab":"AB:VALUEX"},{"ab":"AB:VALUEX"},{"ab":"value"},{"ab":"value"}]`},
+		{`[{"ab":"value"},{"ab" : "value"},{"ab":"value1"},{"ab":"value","ab2":"value"}]`,
+			`[{"ab":"value"},{"ab":"value"},{"ab":"value1"},{"ab":"value","ab2":"value"}]`},
+		{`{"ab":"value","l":["value",{"ab":"value"},"value",["value"]],"b":{"ab":"value"}}`,
+			`{"ab":"value","l":["value",{"ab":"value"},"value",["value"]],"b":{"ab":"value"}}`},
+		{`{"lx":["value",{"ab":"value"},"value"],"ab":"value"}`, `{"lx":["LX:VALUE",{"ab":"value"},"LX:VALUE"],"ab":"value"}`},
+		{`[{"ab":"value","secret":"value"},{"ab":"value","secret":"value"},{"ab":"value"}]`,
+			`[{"ab":"value","secret":"***"},{"ab":"value","secret":"***"},{"ab":"value"}]`},
+		{`[{"ab":"value"},{"ab":"valu\u0065x"},{"ab":"valuex"},{"ab":"value"}]`,
+			`[{"ab":"value"},{"ab":"AB:VALUEX"},{"ab":"AB:VALUEX"},{"ab":"value"}]`},
+		// Members that alternate, keys whose first bytes share a place (a, i), a key changed.
+		{`[{"ab":"valuable","id":"valuable"},{"ab":"valuable","id":"valuable"},{"ab":"valuable","ix":"valuable"}]`,
+			`[{"ab":"valuable","id":"valuable"},{"ab":"valuable","id":"valuable"},{"ab":"valuable","ix":"IX:VALUABLE"}]`},
+		// The same first and last words, another middle.
+		{`[{"ab":"value-one-middle-end"},{"ab":"valux-one-middle-end"}]`,
+			`[{"ab":"value-one-middle-end"},{"ab":"AB:VALUX-ONE-MIDDLE-END"}]`},
+		{`[{"ab":"value"},{"ab":"value"`, ``}, // a syntax error after a repeated member: Parse's error
+	} {
+		got, err := SerializeJSONRedacted(tc.doc, 0, xRules{})
+		v, perr := ParseString(tc.doc)
+		if perr != nil {
+			if err == nil || err.Error() != perr.Error() || tc.want != "" {
+				t.Errorf("%s: %q, %v; Parse fails with %v", tc.doc, got, err, perr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s: streamed %s, %v; want %s", tc.doc, got, err, tc.want)
+		}
+		if tree := SerializeRedacted(v, 0, xRules{}); tree != tc.want {
+			t.Errorf("%s: tree %s; want %s", tc.doc, tree, tc.want)
+		}
+	}
+}
+
+// xRules is a Redaction for tests: a string holding 'x', or under a field holding 'x', is
+// replaced by field:string, upper-cased; every other string stays; "secret" is masked.
+type xRules struct{}
+
+func (xRules) MaskMember(key string) (string, bool) { return "***", key == "secret" }
+func (xRules) Restart()                             {}
+func (xRules) Text(field, s string, plain bool) (string, bool) {
+	if strings.Contains(field+s, "x") {
+		return strings.ToUpper(field + ":" + s), plain
+	}
+	return s, plain
+}
+
+// TestObjectShapes: the streaming pass reads an object whose keys so far are the last ones read
+// at its depth without the duplicate check or MaskMember for them; every document is written
+// as the tree walk writes it (a duplicate key, plain or escaped, at any position after keys of
+// the shape, a masked key in a shape's place, nested and deep objects, keys longer than a word
+// and at the end of the text), and the rules are asked once per key of the first record only.
+func TestObjectShapes(t *testing.T) {
+	deep := strings.Repeat(`{"k":`, 8) + `{"ab":1,"cd":2}` + strings.Repeat(`}`, 8)
+	deepDup := strings.Repeat(`{"k":`, 8) + `{"ab":1,"ab":2}` + strings.Repeat(`}`, 8)
+	for _, doc := range []string{
+		`[{"a":1,"b":2},{"a":1,"a":2}]`, `[{"ab":1,"cd":2},{"a":1,"a":2}]`,
+		`[{"a":1,"b":2,"c":3},{"a":1,"b":2,"a":3},{"a":1,"b":2,"b":3}]`,
+		`[{"a":1,"b":2,"c":3},{"a":1,"b":2,"c":3,"c":4},{"a":1,"b":2,"c":3,"d":4,"a":5}]`,
+		`[{"ab":1,"cd":2},{"a\u0062":1,"ab":2},{"ab":1,"a\u0062":2},{"ab":1,"cd":2}]`,
+		`[{"a":1,"s":"x","b":2},{"a":1,"s":"x","b":2},{"a":1,"b":2,"s":"y"},{"s":1,"a":2}]`,
+		`[{"a":1,"m":{"x":1,"y":2},"b":2},{"a":1,"m":{"x":1,"y":2},"b":2},{"a":1,"m":{"x":1,"x":3},"b":2}]`,
+		`[{"a":1,"m":{"x":1,"y":2},"b":2},{"a":1,"m":{"x":1,"y":2},"b":2,"m":3}]`,
+		`[{"long-key-name-1":1,"long-key-name-2":2},{"long-key-name-1":1,"long-key-name-1":2}]`,
+		`[{"long-key-name-1":1,"long-key-name-2":2},{"long-key-name-1":1,"long-key-name-3":2}]`,
+		`[{"a":1,"b":2},{"b":1,"a":2},{"a":1},{"a":1,"b":2,"c":3},{"a":1,"b":{"a":1,"b":2}}]`,
+		`[` + deep + `,` + deep + `,` + deepDup + `]`,
+		`[{"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k1":0},` +
+			`{"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k9":0}]`,
+		`{"":1,"a":{"":1,"":2}}`, `[{"":1},{"":1,"":2}]`, `[{"a":1},{"a":1}`, `[{"a":1},{"a":1,}]`,
+		`[{"ab":"x1","cd":"x2"},{"ab":"x3","cd":"x4"},{"ab" : "x5" , "cd":"x6"},{"abc":"x7","ab":"x8"}]`,
+		`[{"ab":1,"cd":2},{"abc":1,"abc":2},{"ab":1,"c\"":2},{"ab":1,"cd":2,"cd":3}]`,
+		`[{"ab":1},{"abX:1,"q":2}]`, // not JSON, though it reads as such if "ab" is not closed
+	} {
+		got, err := SerializeJSONRedacted(doc, 0, edgeRules{})
+		v, perr := ParseString(doc)
+		if perr != nil {
+			if err == nil || err.Error() != perr.Error() {
+				t.Errorf("%s: %q, %v; Parse fails with %v", doc, got, err, perr)
+			}
+			continue
+		}
+		if want := SerializeRedacted(v, 0, edgeRules{}); err != nil || got != want {
+			t.Errorf("%s: streamed %s, %v; the tree walk writes %s", doc, got, err, want)
+		}
+	}
+	r := &maskCounter{}
+	doc := `[` + strings.Repeat(`{"id":1,"text":"a","secret":2},`, 5) + `{"id":1,"text":"a","secret":2}]`
+	want := `[` + strings.Repeat(`{"id":1,"text":"a","secret":"***"},`, 5) + `{"id":1,"text":"a","secret":"***"}]`
+	if got, err := SerializeJSONRedacted(doc, 0, r); err != nil || got != want {
+		t.Fatalf("records: %s, %v; want %s", got, err, want)
+	}
+	if want := map[string]int{"id": 1, "text": 1, "secret": 6}; !maps.Equal(r.calls, want) {
+		t.Errorf("records: MaskMember calls %v, want %v (a masked key is asked every time)", r.calls, want)
+	}
+}
+
+// maskCounter is a Redaction for tests that masks "secret", keeps every string and counts
+// its MaskMember calls per key.
+type maskCounter struct{ calls map[string]int }
+
+func (r *maskCounter) MaskMember(key string) (string, bool) {
+	if r.calls == nil {
+		r.calls = map[string]int{}
+	}
+	r.calls[key]++
+	return "***", key == "secret"
+}
+func (r *maskCounter) Restart()                                    {}
+func (r *maskCounter) Text(_, s string, plain bool) (string, bool) { return s, plain }

@@ -12,7 +12,10 @@ import (
 // is the key of the nearest enclosing member, "item" inside lists not under any member, and
 // "" for a string at the root.
 type Redaction interface {
-	// MaskMember returns the mask that replaces the value under key, if key is sensitive.
+	// MaskMember returns the mask that replaces the value under key, if key is sensitive. It
+	// answers the same for the same key within one walk, and an answer that does not mask
+	// notes nothing: the streaming pass asks once for a key of an object's shape
+	// (sourceEncoder.shapes) and not again where the key comes back in that place.
 	MaskMember(key string) (mask string, masked bool)
 	// Text returns the sanitized form of the string s found under field. It answers the same
 	// for the same field and string within one walk, and noting a repeated string changes
@@ -120,6 +123,10 @@ type redactFrame struct {
 	field    string // the field name strings and lists below inherit
 	keyStart int    // start of this object's keys in redactingEncoder.keys
 	seen     map[string]struct{}
+	// follow (the streaming pass's objects): >= 0, this object's first follow keys were its
+	// depth's shape's (sourceEncoder.shapes), and are not in keys; -1, its keys are in keys;
+	// -2, an object too deep for a shape.
+	follow int
 }
 
 // dupIndexMin is the member count past which the duplicate check uses a map.
@@ -399,6 +406,30 @@ type sourceEncoder struct {
 	runStart int // the source bytes from runStart on are the output until the next edit
 	runEnd   int // the end of the root value, once read
 	size     int // the buffer's size, grown at its first write: the output may be the source itself
+	// same[i] is where in the source text the last member whose key starts with a byte b,
+	// b&7 == i, and whose value is a plain string the rules left unchanged is spelled, from its
+	// key's opening quote to its value's closing quote (8 bytes at least; n 0: none yet): a
+	// member spelled the same is the same field and string (Text answers the same), so its
+	// value is the source again, without the string's scan, the memo's comparisons or the
+	// rules. (Records alternate their members: one place per key's first byte.)
+	same [8]struct{ at, n int }
+	// shapes[i] is the key sequence last read in an object at depth i (frames[i]): records of
+	// a list share their keys, and an object whose keys so far are its depth's shape needs no
+	// duplicate check (the shape's keys are distinct) and no MaskMember (they were not masked).
+	shapes [shapeDepths]shape
+}
+
+// shapeDepths and shapeKeys bound the shapes: objects this shallow, their first keys.
+const shapeDepths, shapeKeys = 6, 8
+
+// shape is a sequence of plain keys MaskMember did not mask, read in this order in one
+// object and so distinct: key i is d[at[i]:at[i]+n[i]] (d the source text); a key of up to 6
+// bytes is also, with its quotes, the bytes word[i] selects with mask[i] (little-endian;
+// otherwise mask 0 and word 1, which no text matches).
+type shape struct {
+	keys       int
+	at, n      [shapeKeys]int
+	word, mask [shapeKeys]uint64
 }
 
 var sourceEncoders = sync.Pool{New: func() any { return new(sourceEncoder) }}
@@ -500,9 +531,12 @@ func (w *sourceEncoder) run() bool {
 		end   int
 		f     *redactFrame
 		c     byte
-		s     string
-		plain bool
-		ok    bool
+		// member is where the key of the member whose value starts here opened; -1 where
+		// the value is a list's item or the root (value is entered from key, or resets it).
+		member = -1
+		s      string
+		plain  bool
+		ok     bool
 	)
 	if pos < len(d) && d[pos] <= ' ' {
 		pos = w.space(pos)
@@ -515,6 +549,19 @@ value:
 	start = pos
 	switch c = d[pos]; {
 	case c == '"':
+		// A member spelled as the last unchanged one (same) from its key on: the same field
+		// and string, whose answer is the source again; the string ends where same does.
+		// Its first and last words are compared first: most members are spelled otherwise.
+		if member >= 0 {
+			if m := w.same[d[member+1]&7]; m.n > 0 && m.n <= len(d)-member {
+				n := m.n
+				if a, b := d[member:member+n], d[m.at:m.at+n]; load64(a, 0) == load64(b, 0) &&
+					load64(a, n-8) == load64(b, n-8) && a == b {
+					pos = member + n
+					goto next
+				}
+			}
+		}
 		// A string: its first word read here (plainRunEnd's first turn, inline), where many end.
 		if end = pos + 1; end+8 > len(d) {
 			end = plainRunEnd(d, end)
@@ -534,6 +581,8 @@ value:
 			} else {
 				w.edit(start, pos, out)
 			}
+		} else if member >= 0 && plain && pos-member >= 8 {
+			w.same[d[member+1]&7] = struct{ at, n int }{member, pos - member}
 		}
 	case c >= '1' && c <= '9':
 		// An integer is written as it is spelled: its JSON text is Python's.
@@ -559,6 +608,7 @@ value:
 		if c == '{' {
 			goto key
 		}
+		member = -1
 		goto value
 	case c == '0' || c == '-' && !hasPrefixAt(d, pos, "-Infinity"):
 		if pos = w.number(pos); pos < 0 {
@@ -599,6 +649,7 @@ next:
 		if w.frames[len(w.frames)-1].object {
 			goto key
 		}
+		member = -1
 		goto value
 	case c == '}' || c == ']':
 		if w.frames[len(w.frames)-1].object != (c == '}') {
@@ -611,6 +662,17 @@ next:
 	return false
 
 key:
+	// The next key of the object's shape, spelled here with its quotes in one word (a key of
+	// up to 6 bytes, with 8 bytes of text from both): no scan for its end.
+	if f = &w.frames[len(w.frames)-1]; f.follow >= 0 {
+		if sh, k := &w.shapes[len(w.frames)-1], f.follow; k < sh.keys && pos <= len(d)-8 &&
+			load64(d, pos)&sh.mask[k] == sh.word[k] {
+			n := sh.n[k]
+			start, s = pos, d[pos+1:pos+1+n]
+			pos += n + 2
+			goto known
+		}
+	}
 	if pos >= len(d) || d[pos] != '"' {
 		return false
 	}
@@ -627,8 +689,24 @@ key:
 	} else if s, pos, plain, ok = w.str(pos); !ok {
 		return false
 	}
+	if f = &w.frames[len(w.frames)-1]; f.follow >= 0 {
+		// The object's keys so far are its depth's shape's: this one too? Then it is distinct
+		// from them and not masked. (A key of at most 8 bytes, with 8 bytes of text after
+		// both, is compared in one word.)
+		sh, k := &w.shapes[len(w.frames)-1], f.follow
+		if k < sh.keys && plain && sh.n[k] == len(s) {
+			if a, b := start+1, sh.at[k]; len(s) <= 8 && a <= len(d)-8 && b <= len(d)-8 {
+				if (load64(d, a)^load64(d, b))<<(64-8*len(s)) == 0 {
+					goto known
+				}
+			} else if s == d[b:b+len(s)] {
+				goto known
+			}
+		}
+		w.diverge(f, sh, k)
+	}
 	// The duplicate check (checkDuplicate's), inline for an object of a few keys.
-	if f = &w.frames[len(w.frames)-1]; f.seen == nil && len(w.keys)-f.keyStart < dupIndexMin {
+	if f.seen == nil && len(w.keys)-f.keyStart < dupIndexMin {
 		for _, k := range w.keys[f.keyStart:] {
 			if k == s {
 				return false
@@ -656,7 +734,34 @@ key:
 		}
 		goto next
 	}
+	// Not masked: the key extends its depth's shape when the object's keys so far are it.
+	if f.follow == -1 && plain {
+		if sh, k := &w.shapes[len(w.frames)-1], len(w.keys)-f.keyStart-1; k == sh.keys && k < shapeKeys {
+			sh.at[k], sh.n[k], sh.keys = start+1, len(s), k+1
+			sh.word[k], sh.mask[k] = 1, 0
+			if len(s) <= 6 && start <= len(d)-8 {
+				sh.mask[k] = 1<<(8*(len(s)+2)) - 1
+				sh.word[k] = load64(d, start) & sh.mask[k]
+			}
+		}
+	}
 	f.field = s
+	member = start
+	goto value
+
+known: // a key of the object's shape, followed
+	f.follow++
+	if pos < len(d) && d[pos] <= ' ' {
+		pos = w.space(pos)
+	}
+	if pos >= len(d) || d[pos] != ':' {
+		return false
+	}
+	if pos++; pos < len(d) && d[pos] <= ' ' {
+		pos = w.space(pos)
+	}
+	f.field = s
+	member = start
 	goto value
 }
 
@@ -669,8 +774,23 @@ func (w *sourceEncoder) open(object bool) bool {
 	if len(w.frames) >= MaxDepth {
 		return false
 	}
-	w.frames = append(w.frames, newFrame(w.frames, len(w.keys), object))
+	f := newFrame(w.frames, len(w.keys), object)
+	if len(w.frames) >= shapeDepths {
+		f.follow = -2
+	}
+	w.frames = append(w.frames, f)
 	return true
+}
+
+// diverge ends f's run of its depth's shape sh after k keys: they go to keys (the duplicate
+// check compares the next ones with them) and the shape is cut to them (f's keys from here on
+// may replace the rest).
+func (w *sourceEncoder) diverge(f *redactFrame, sh *shape, k int) {
+	for i := 0; i < k; i++ {
+		w.keys = append(w.keys, w.p.data[sh.at[i]:sh.at[i]+sh.n[i]])
+	}
+	sh.keys = k
+	f.follow = -1
 }
 
 // close pops the innermost frame.
