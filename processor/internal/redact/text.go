@@ -65,50 +65,66 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 		out, bearerChanged = redactBearerInto(bufs.writable(), s, nil)
 	}
 	s = bufs.result(s, out, bearerChanged)
-	// Prefilter of steps 3 and D3: both need a separator; the key=value rules need one of
-	// the fields' last letters right before it (and \s*), D3 a closing quote. Texts with
-	// neither skip the two steps (their scans are most of the engine's work).
+	// Step 3 and D3's first pass. With at most 64 fields step 3 first takes the disjoint path
+	// (redactKeyValuesDisjoint): one walk over the separators finds, probes and decides
+	// each key end, and tells which ones D3 needs; D3 runs on the text it started from.
 	scratch := keyEndsPool.Get().(*keyEndsScratch)
-	ends := keyEnds(s, scratch.ends[:0])
-	keyCandidate, quoteCandidate := r.separatorCandidates(ends)
-	// With at most 64 fields the ends are probed here (the rules need it first thing): when
-	// no key matches backwards from any end, no rule can match and step 3 is skipped whole.
-	var hits [2]uint64
-	if keyCandidate && r.probesEnds() {
-		hits, _ = r.probeEnds(s, ends)
-		keyCandidate = hits != [2]uint64{}
-	}
-	if r.opts.JSONQuotedKeys && quoteCandidate {
-		// The closing quote of every match is right before one of ends (then \s*[:=]).
-		var candBuf [64]int
-		cands := candBuf[:0]
-		for i := range ends { // by index: a keyEnd is six words, not copied per end
-			if e := &ends[i]; e.q > 0 && (e.last == '"' || e.last == '\'') {
-				cands = append(cands, e.q-1)
-			}
-		}
-		pend = r.quotedKeyValues(s, pend, cands)
-	}
 	changed := false
 	// collapse: whether step 4 may find a run (not when the only masks are the disjoint
 	// rules' in a text without '*' and without masks pending).
 	collapse := true
 	quotedKeysHold := false // D3's second pass can find nothing new (redactKeyValuesDisjoint)
-	if keyCandidate {
-		ok := false
-		if r.probesEnds() { // the rules' matches found in s and applied at once, when they can be
-			before := s
-			if !r.noDisjoint {
-				quotes := r.opts.JSONQuotedKeys && quoteCandidate
-				s, changed, ok, quotedKeysHold = r.redactKeyValuesDisjoint(s, pend, ends, &bufs, &scratch.once, quotes)
-				collapse = !ok || !changed || !onlyURLMasks(pend) || strings.IndexByte(before, '*') >= 0
+	quoteCandidate := false // a quote right before a key end (D3 may match)
+	decided, d3Done := false, false
+	if r.probesEnds() && !r.noDisjoint {
+		run := r.redactKeyValuesDisjoint(s, bufs.writable(), &scratch.once, len(pend) > 0 || r.opts.JSONQuotedKeys)
+		if run.ok {
+			quoteCandidate = run.quote
+			if r.opts.JSONQuotedKeys && run.quote {
+				pend = r.quotedKeyValues(s, pend, scratch.once.quotes)
+				d3Done = true
 			}
-			if !ok {
+			s, changed, collapse, quotedKeysHold, decided = r.disjointAnswer(s, run, pend, &bufs, &scratch.once)
+		} else {
+			bufs.free = run.dst[:0]
+		}
+	}
+	if !decided {
+		// Prefilter of steps 3 and D3: both need a separator; the key=value rules need one
+		// of the fields' last letters right before it (and \s*), D3 a closing quote. Texts
+		// with neither skip the two steps (their scans are most of the engine's work).
+		ends := keyEnds(s, scratch.ends[:0])
+		var keyCandidate bool
+		keyCandidate, quoteCandidate = r.separatorCandidates(ends)
+		// With at most 64 fields the ends are probed here (the rules need it first thing):
+		// when no key matches backwards from any end, no rule can match and step 3 is
+		// skipped whole.
+		if keyCandidate && r.probesEnds() {
+			hits, _ := r.probeEnds(s, ends)
+			keyCandidate = hits != [2]uint64{}
+		}
+		if r.opts.JSONQuotedKeys && quoteCandidate && !d3Done {
+			// The closing quote of every match is right before one of ends (then \s*[:=]).
+			var candBuf [64]int
+			cands := candBuf[:0]
+			for i := range ends { // by index: a keyEnd is six words, not copied per end
+				if e := &ends[i]; e.q > 0 && (e.last == '"' || e.last == '\'') {
+					cands = append(cands, e.q-1)
+				}
+			}
+			pend = r.quotedKeyValues(s, pend, cands)
+		}
+		if keyCandidate {
+			ok := false
+			if r.probesEnds() { // the rules' matches found in s and applied at once, when they can be
 				s, changed, ok = r.redactKeyValuesOnce(s, pend, ends, &bufs, &scratch.once)
 			}
+			if !ok {
+				s, changed = r.redactKeyValues(s, pend, ends, &bufs)
+			}
 		}
-		if !ok {
-			s, changed = r.redactKeyValues(s, pend, ends, &bufs)
+		if cap(ends) <= maxPooledKeyEnds {
+			scratch.ends = ends[:0] // the room it grew to
 		}
 	}
 	out, masked := applyPendingInto(bufs.writable(), s, pend)
@@ -124,9 +140,6 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	if collapse {
 		out, collapsed := collapseMasksInto(bufs.writable(), s)
 		s = bufs.result(s, out, collapsed)
-	}
-	if cap(ends) <= maxPooledKeyEnds {
-		scratch.ends = ends[:0] // the room it grew to
 	}
 	scratch.once.trim()
 	keyEndsPool.Put(scratch)
@@ -783,21 +796,7 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 				nextColon = -1
 			}
 		}
-		q := i
-		for q > 0 {
-			if c := s[q-1]; c < utf8.RuneSelf {
-				if !asciiSpace[c] {
-					break
-				}
-				q--
-				continue
-			}
-			c, n := decodeBefore(s, q)
-			if !isSpace(c) {
-				break
-			}
-			q -= n
-		}
+		q := keyEndAt(s, i)
 		v := i + 1
 		if v < len(s) && (s[v] >= utf8.RuneSelf || asciiSpace[s[v]]) {
 			v = skipSpaces(s, v)
@@ -812,6 +811,34 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 		buf = append(buf, keyEnd{q: q, sep: i, quotedValue: v < len(s) && (s[v] == '\'' || s[v] == '"'), last: last})
 	}
 	return buf
+}
+
+// keyEndAt returns where a key before the separator at byte i ends: i minus the \s* right
+// before it. Inlined: most separators follow the key at once.
+func keyEndAt(s string, i int) int {
+	if i > 0 && !spaceOrNonASCII[s[i-1]] {
+		return i
+	}
+	return keyEndAtSpaces(s, i)
+}
+
+// keyEndAtSpaces is keyEndAt past the first byte's check; not inlined, so keyEndAt is.
+func keyEndAtSpaces(s string, q int) int {
+	for q > 0 {
+		if c := s[q-1]; c < utf8.RuneSelf {
+			if !asciiSpace[c] {
+				break
+			}
+			q--
+			continue
+		}
+		c, n := decodeBefore(s, q)
+		if !isSpace(c) {
+			break
+		}
+		q -= n
+	}
+	return q
 }
 
 // probesEnds reports whether the key=value rules know, per key end, which keys match
