@@ -87,10 +87,19 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 			}
 			for ; m != 0; m &= m - 1 {
 				ki := bits.TrailingZeros64(m)
-				st, l, ok := r.keys[ki].matchBackwardLow(s, q)
-				low = min(low, l)
-				if !ok {
-					continue
+				k := &r.keys[ki]
+				var st int
+				if k.winWhole != 0 && q >= 8 && k.windowMatches(wordBefore(s, q)) {
+					st = q - k.winWhole // matchBackwardLow's answer, without the call
+					low = min(low, st)
+				} else {
+					var l int
+					var ok bool
+					st, l, ok = k.matchBackwardLow(s, q)
+					low = min(low, l)
+					if !ok {
+						continue
+					}
 				}
 				low = min(low, runeStartBefore(s, st))
 				b, ok := asciiWordBoundary(s, st) // wordBoundary, inlined
@@ -131,7 +140,14 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 		// bare rule refuses and the quoted rule masks again: one mask either way.
 		v := skipSpaces(s, sep+1)
 		quotedValue := v < len(s) && (s[v] == '\'' || s[v] == '"')
-		vs, ve, matched, hi := matchKeyRuleRead(s, keySpan{q, q}, quotedValue)
+		var vs, ve, hi int
+		var matched bool
+		if plainBareValueAt(s, q, sep, v) { // matchKeyRuleRead's answer, without the call
+			vs, ve, matched = v, bareValueEnd(s, v), true
+			hi = runeEndAt(s, ve)
+		} else {
+			vs, ve, matched, hi = matchKeyRuleRead(s, keySpan{q, q}, quotedValue)
+		}
 		if matched {
 			if vs < readEnd {
 				return run // masks a byte an earlier candidate read
@@ -182,6 +198,25 @@ func (r *Redactor) disjointAnswer(s string, run disjointRun, pend []pendingMask,
 	shiftPending(pend, sc.edits)
 	return bufs.result(s, run.dst, true), true, collapse, hold, true
 }
+
+// plainBareValueAt reports that the bare rule's value at the key end q starts right after the
+// separator sep, itself right after q, and no look-ahead reads past its first byte (v is
+// where \s* after sep ends): \b between the key's ASCII word byte and the separator, no
+// quote, REDACTED or *** at v. matchKeyRuleRead then answers v, bareValueEnd(s, v), true and
+// the end of the rune after the value (TestPlainBareValueAt).
+func plainBareValueAt(s string, q, sep, v int) bool {
+	return v == sep+1 && q == sep && v < len(s) && plainValueStart[s[v]] && wordByteClass[s[q-1]] == 1
+}
+
+// plainValueStart marks the ASCII bytes a bare value may start with that no look-ahead of
+// the bare rule reads further: all bareValueByte bytes but the quotes, 'r' and 'R' (REDACTED)
+// and '*' (***).
+var plainValueStart = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = bareValueByte[c] && c != '\'' && c != '"' && c|0x20 != 'r' && c != '*'
+	}
+	return t
+}()
 
 // quotedKeysHold reports that D3's second pass, on s with the disjoint rules' edits and the
 // pending masks applied, finds only the quoted keys the first pass found in s (whose values

@@ -80,9 +80,19 @@ type keyPattern struct {
 	asciiFolds []string // per byte of asciiParts, 0x20 for a letter (c|0x20 folds ASCII case), 0 for a digit
 	// lastWin matches the last of asciiParts, 4 to 8 bytes long, against the eight bytes
 	// that end where it ends: (window|fold)&mask == pat, little-endian (mask 0: no window).
-	lastWin      struct{ pat, fold, mask uint64 }
+	lastWin struct{ pat, fold, mask uint64 }
+	// winWhole is the key's length when lastWin matches all of it (one part of 4 to 8
+	// bytes), else 0: a match of the window is the key's whole backward match.
+	winWhole     int
 	last         byte // lowercase last rune of the key when ASCII
 	lastNonASCII bool // the last rune is not ASCII (or folds to non-ASCII runes): no quick filter
+}
+
+// windowMatches reports that the eight bytes v (wordBefore) match lastWin. For a key of one
+// ASCII part of 4 to 8 bytes (winWhole), v the bytes before q, that is the whole backward
+// match: matchBackwardLow then answers q-winWhole, q-winWhole, true (FuzzMatchBackward).
+func (k *keyPattern) windowMatches(v uint64) bool {
+	return (v|k.lastWin.fold)&k.lastWin.mask == k.lastWin.pat
 }
 
 // New compiles the rules for fields (nil = DefaultFields()). Each field is stripped and blank
@@ -203,6 +213,9 @@ func newKeyPattern(field string) keyPattern {
 			k.lastWin.pat |= uint64(part[b]) << sh
 			k.lastWin.fold |= uint64(fold[b]) << sh
 			k.lastWin.mask |= 0xff << sh
+		}
+		if n == 1 {
+			k.winWhole = len(part)
 		}
 	}
 	lastPart := k.parts[len(k.parts)-1]

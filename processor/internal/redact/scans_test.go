@@ -91,6 +91,9 @@ func matchBackwardAgrees(t *testing.T, k *keyPattern, s string, q int) (start, l
 	if ok != wok || ok && start != wst {
 		t.Fatalf("key %v at %d of %q: %d %v, rune-wise %d %v", k.parts, q, s, start, ok, wst, wok)
 	}
+	if k.winWhole != 0 && q >= 8 && k.windowMatches(wordBefore(s, q)) && (!ok || start != q-k.winWhole || low != start) {
+		t.Fatalf("key %v at %d of %q: the whole window matched, the match answers %d %d %v", k.parts, q, s, start, low, ok)
+	}
 	return start, low, ok
 }
 
@@ -131,4 +134,51 @@ func FuzzBareValueEnd(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWholeWindowTaken: the keys of one part of 4 to 8 bytes take the one-word match
+// (winWhole and windowMatches, which matchBackwardAgrees checks), the others do not.
+func TestWholeWindowTaken(t *testing.T) {
+	r := New([]string{"password", "token", "x9y8z7w6", "access_token", "id", "sessionid"}, Options{})
+	for ki, want := range []int{8, 5, 8, 0, 0, 0} {
+		if got := r.keys[ki].winWhole; got != want {
+			t.Errorf("key %v: winWhole %d, want %d", r.keys[ki].parts, got, want)
+		}
+	}
+	s := "xx PassWord"
+	if k := &r.keys[0]; !k.windowMatches(wordBefore(s, len(s))) {
+		t.Errorf("%q: password's window does not match", s)
+	}
+	matchBackwardAgrees(t, &r.keys[0], s, len(s))
+}
+
+// TestPlainBareValueAt: wherever plainBareValueAt holds, matchKeyRuleRead answers as the
+// disjoint walk takes it to: every byte before and after each separator, before values that
+// end at once, at a space, after a rune and at the text's end.
+func TestPlainBareValueAt(t *testing.T) {
+	taken := 0
+	for _, sep := range []byte{'=', ':'} {
+		for b := range 256 {
+			for a := range 256 {
+				for _, rest := range []string{"", "x", "unter2 tail", "y,z", "\u00e9t\u00e9 x", "\xff", "abcdefghijkl;", "EDACTED x", "**"} {
+					s := "k" + string([]byte{byte(b), sep, byte(a)}) + rest
+					q, at := 2, 2
+					q = keyEndAt(s, at)
+					v := skipSpaces(s, at+1)
+					if !plainBareValueAt(s, q, at, v) {
+						continue
+					}
+					taken++
+					quoted := v < len(s) && (s[v] == '\'' || s[v] == '"')
+					vs, ve, ok, hi := matchKeyRuleRead(s, keySpan{q, q}, quoted)
+					if !ok || vs != v || ve != bareValueEnd(s, v) || hi != runeEndAt(s, ve) {
+						t.Fatalf("%q: matchKeyRuleRead %d %d %v %d, the fast path %d %d true %d", s, vs, ve, ok, hi, v, bareValueEnd(s, v), runeEndAt(s, bareValueEnd(s, v)))
+					}
+				}
+			}
+		}
+	}
+	if taken == 0 {
+		t.Fatal("plainBareValueAt never held")
+	}
 }

@@ -617,11 +617,8 @@ func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool)
 	// in one word (lastWin; the probes matched its last bytes already, so it mostly matches):
 	// all of them equal after the fold, or the byte-wise match below decides.
 	lastDone := false
-	if w := &k.lastWin; w.mask != 0 && q >= 8 {
-		b := s[q-8 : q] // one bounds check: the eight loads combine into one
-		v := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-		if (v|w.fold)&w.mask == w.pat {
+	if k.lastWin.mask != 0 && q >= 8 {
+		if k.windowMatches(wordBefore(s, q)) {
 			i -= len(k.asciiParts[len(k.asciiParts)-1])
 			lastDone = true
 		}
@@ -679,6 +676,13 @@ func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool)
 		}
 	}
 	return i, i, true
+}
+
+// wordBefore is the eight bytes before q (q >= 8) as a little-endian word (s[q-8] lowest).
+func wordBefore(s string, q int) uint64 {
+	b := s[q-8 : q] // one bounds check: the eight loads combine into one
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // matchBackwardLowRunes is matchBackwardLow rune by rune, for any key and text.
