@@ -18,7 +18,7 @@ import (
 // (D3, when Options.JSONQuotedKeys) values under quoted keys, (4) runs of masks collapsed.
 // Invalid UTF-8 bytes become U+FFFD first.
 func (r *Redactor) SanitizeText(s string) string {
-	out, _ := r.sanitizeText(s)
+	out, _ := r.sanitizeText(s, false)
 	return out
 }
 
@@ -26,29 +26,40 @@ func (r *Redactor) SanitizeText(s string) string {
 // raises on an embedded URL (the oracle raises instead of answering; SanitizeText masks
 // that URL as "REDACTED" and goes on).
 func (r *Redactor) SanitizeTextStrict(s string) (string, error) {
-	return r.sanitizeText(s)
+	return r.sanitizeText(s, false)
 }
 
 // OracleRaises reports whether err is a ValueError the oracle would raise.
 func OracleRaises(err error) bool { return errors.Is(err, errPythonRaises) }
 
-func (r *Redactor) sanitizeText(s string) (string, error) {
+// sanitizeText is SanitizeTextStrict; valid says the caller proved s valid UTF-8 (a string
+// the JSON parser saw plain: printable ASCII), so it is not checked again.
+func (r *Redactor) sanitizeText(s string, valid bool) (string, error) {
 	if cannotMatch(s) {
 		return s, nil
+	}
+	if valid {
+		return r.applyValidTextRules(s)
 	}
 	return r.applyTextRules(s)
 }
 
-// applyTextRules runs every step of sanitize_trace_text on s. Pending masks (the authority of
-// a URL Python cannot parse; in product mode the D3 values found before the key=value rules)
-// are carried through the rules' edits and applied after them, so the rules still see that
-// text and nothing they would mask escapes.
+// applyTextRules runs every step of sanitize_trace_text on s, invalid UTF-8 bytes replaced
+// by U+FFFD first.
 func (r *Redactor) applyTextRules(s string) (string, error) {
-	if s == "" {
-		return s, nil
-	}
 	if !validUTF8(s) {
 		s = payload.ValidString(s)
+	}
+	return r.applyValidTextRules(s)
+}
+
+// applyValidTextRules is applyTextRules on valid UTF-8. Pending masks (the authority of a
+// URL Python cannot parse; in product mode the D3 values found before the key=value rules)
+// are carried through the rules' edits and applied after them, so the rules still see that
+// text and nothing they would mask escapes.
+func (r *Redactor) applyValidTextRules(s string) (string, error) {
+	if s == "" {
+		return s, nil
 	}
 	var bufs textBuffers
 	var pendBuf [16]pendingMask
