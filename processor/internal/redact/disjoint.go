@@ -143,7 +143,22 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 		var vs, ve, hi int
 		var matched bool
 		if plainBareValueAt(s, q, sep, v) { // matchKeyRuleRead's answer, without the call
-			vs, ve, matched = v, bareValueEnd(s, v), true
+			vs, matched = v, true
+			// bareValueEnd's first word, inline: most values end in it, at an ASCII stop;
+			// else the scan goes on from the first byte that may end it.
+			ve = v
+			short := false
+			if v+8 <= len(s) {
+				if stop := bareValueStops(wordBefore(s, v+8)); stop == 0 {
+					ve = v + 8
+				} else {
+					ve = v + bits.TrailingZeros64(stop)>>3
+					short = bareValueStop[s[ve]]
+				}
+			}
+			if !short {
+				ve = bareValueEnd(s, ve)
+			}
 			hi = runeEndAt(s, ve)
 		} else {
 			vs, ve, matched, hi = matchKeyRuleRead(s, keySpan{q, q}, quotedValue)

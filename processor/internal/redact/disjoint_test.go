@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mcpparity/mcpparity/processor/internal/payload"
 )
@@ -189,5 +190,24 @@ func TestQuotedKeysHold(t *testing.T) {
 		}
 		checkDisjointAgainstGeneral(t, c.s)
 		checkAgainstReference(t, c.s)
+	}
+}
+
+// TestDisjointValueRead: the disjoint walk reads a bare value's first word inline; values of
+// every length around a word, ended by every byte (a stop, a control byte that is none, a
+// rune) or by the text's end, are masked as the general path masks them.
+func TestDisjointValueRead(t *testing.T) {
+	r := New(nil, Options{JSONQuotedKeys: true})
+	for n := 1; n <= 17; n++ {
+		value := strings.Repeat("x", n)
+		for c := range 256 {
+			for _, tail := range []string{"", " password=y", "\u3000z", "\u00e9 token=a"} {
+				s := "password=" + value + string([]byte{byte(c)}) + tail
+				checkDisjointAgainstGeneral(t, s)
+				if c < utf8.RuneSelf && !disjointChanges(r, s) {
+					t.Fatalf("%q: the disjoint path did not answer", s)
+				}
+			}
+		}
 	}
 }

@@ -1347,14 +1347,8 @@ func collapseMasksInto(dst []byte, s string) (_ []byte, changed bool) {
 // function, no call for the common value (the word loop as a call of its own cost ~20
 // instructions a value).
 func bareValueEnd(s string, i int) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(s); i += 8 {
-		w := s[i : i+8] // one bounds check: the eight loads combine into one
-		v := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		x, y, z := v^(','*ones), v^(';'*ones), v^('&'*ones)
-		stop := (v | (v-0x21*ones)&^v | (x-ones)&^x | (y-ones)&^y | (z-ones)&^z) & highs
-		if stop != 0 {
+		if stop := bareValueStops(wordBefore(s, i+8)); stop != 0 {
 			i += bits.TrailingZeros64(stop) >> 3
 			break
 		}
@@ -1366,6 +1360,24 @@ func bareValueEnd(s string, i int) int {
 		return bareValueEndRunes(s, i)
 	}
 	return i
+}
+
+// bareValueStop marks the ASCII bytes that end a bare value: \s , ; &.
+var bareValueStop = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = !bareValueByte[c]
+	}
+	return t
+}()
+
+// bareValueStops flags (0x80) the bytes of the eight bytes v (wordBefore) that may end a bare
+// value: a space or control byte (< 0x21, not all of them \s: bareValueStop tells), , ; & or
+// a byte >= 0x80 (a rune to decode). The lowest flag is exact, those above it may come from
+// a borrow; no flag: none of the eight ends the value.
+func bareValueStops(v uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x, y, z := v^(','*ones), v^(';'*ones), v^('&'*ones)
+	return (v | (v-0x21*ones)&^v | (x-ones)&^x | (y-ones)&^y | (z-ones)&^z) & highs
 }
 
 // bareValueEndRunes is bareValueEnd from a non-ASCII byte on.
