@@ -89,8 +89,8 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 				ki := bits.TrailingZeros64(m)
 				k := &r.keys[ki]
 				var st int
-				if k.winWhole != 0 && q >= 8 && k.windowMatches(wordBefore(s, q)) {
-					st = q - k.winWhole // matchBackwardLow's answer, without the call
+				if k.spellLen != 0 && k.spellLen <= 8 && q >= 8 && k.spell[0].matches(wordBefore(s, q)) {
+					st = q - k.spellLen // matchBackwardLow's answer, without the call
 					low = min(low, st)
 				} else {
 					var l int

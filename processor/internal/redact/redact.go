@@ -80,19 +80,35 @@ type keyPattern struct {
 	asciiFolds []string // per byte of asciiParts, 0x20 for a letter (c|0x20 folds ASCII case), 0 for a digit
 	// lastWin matches the last of asciiParts, 4 to 8 bytes long, against the eight bytes
 	// that end where it ends: (window|fold)&mask == pat, little-endian (mask 0: no window).
-	lastWin struct{ pat, fold, mask uint64 }
-	// winWhole is the key's length when lastWin matches all of it (one part of 4 to 8
-	// bytes), else 0: a match of the window is the key's whole backward match.
-	winWhole     int
+	lastWin window
+	// spell matches the field as it is spelled from its first to its last ASCII letter or
+	// digit (the parts and the field's own gaps, ASCII, 4 to 16 bytes: spellLen, else 0)
+	// against the bytes before a key end: spell[0] the last eight of them, spell[1] the ones
+	// before. Text that spells the key so is its whole backward match (matchBackwardLow's
+	// first test; the disjoint walk's for a key of at most eight bytes).
+	spell        [2]window
+	spellLen     int
 	last         byte // lowercase last rune of the key when ASCII
 	lastNonASCII bool // the last rune is not ASCII (or folds to non-ASCII runes): no quick filter
 }
 
-// windowMatches reports that the eight bytes v (wordBefore) match lastWin. For a key of one
-// ASCII part of 4 to 8 bytes (winWhole), v the bytes before q, that is the whole backward
-// match: matchBackwardLow then answers q-winWhole, q-winWhole, true (FuzzMatchBackward).
-func (k *keyPattern) windowMatches(v uint64) bool {
-	return (v|k.lastWin.fold)&k.lastWin.mask == k.lastWin.pat
+// window matches up to eight bytes, right-aligned in a little-endian word (wordBefore):
+// (v|fold)&mask == pat, fold 0x20 on a letter (either case), 0 elsewhere.
+type window struct{ pat, fold, mask uint64 }
+
+// matches reports that the word v matches w.
+func (w *window) matches(v uint64) bool { return (v|w.fold)&w.mask == w.pat }
+
+// newWindow is the window of the ASCII bytes b (at most eight, letters lowercase) with their
+// folds, right-aligned.
+func newWindow(b, fold string) (w window) {
+	for i := range len(b) { // byte i of b is byte 8-len(b)+i of the word
+		sh := 8 * (8 - len(b) + i)
+		w.pat |= uint64(b[i]) << sh
+		w.fold |= uint64(fold[i]) << sh
+		w.mask |= 0xff << sh
+	}
+	return w
 }
 
 // New compiles the rules for fields (nil = DefaultFields()). Each field is stripped and blank
@@ -207,15 +223,25 @@ func newKeyPattern(field string) keyPattern {
 		}
 	}
 	if n := len(k.asciiParts); n > 0 && len(k.asciiParts[n-1]) >= 4 && len(k.asciiParts[n-1]) <= 8 {
-		part, fold := k.asciiParts[n-1], k.asciiFolds[n-1]
-		for b := range len(part) { // byte b of the part is byte 8-len(part)+b of the window
-			sh := 8 * (8 - len(part) + b)
-			k.lastWin.pat |= uint64(part[b]) << sh
-			k.lastWin.fold |= uint64(fold[b]) << sh
-			k.lastWin.mask |= 0xff << sh
-		}
-		if n == 1 {
-			k.winWhole = len(part)
+		k.lastWin = newWindow(k.asciiParts[n-1], k.asciiFolds[n-1])
+	}
+	if k.asciiParts != nil {
+		first := strings.IndexFunc(field, func(r rune) bool { return r < utf8.RuneSelf && isASCIIAlnum(byte(r)) })
+		last := strings.LastIndexFunc(field, func(r rune) bool { return r < utf8.RuneSelf && isASCIIAlnum(byte(r)) })
+		span := strings.ToLower(field[first : last+1])
+		if n := len(span); n >= 4 && n <= 16 && isASCII(span) {
+			fold := []byte(span)
+			for i, c := range fold {
+				fold[i] = 0
+				if c >= 'a' && c <= 'z' {
+					fold[i] = 0x20
+				}
+			}
+			k.spellLen = n
+			k.spell[0] = newWindow(span[max(0, n-8):], string(fold[max(0, n-8):]))
+			if n > 8 {
+				k.spell[1] = newWindow(span[:n-8], string(fold[:n-8]))
+			}
 		}
 	}
 	lastPart := k.parts[len(k.parts)-1]
@@ -641,4 +667,14 @@ func pyStrip(s string) string {
 		end -= n
 	}
 	return s[start:end]
+}
+
+// isASCII reports that s has no byte >= 0x80.
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

@@ -620,6 +620,11 @@ func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool)
 	if k.asciiParts == nil {
 		return k.matchBackwardLowRunes(s, q)
 	}
+	// Text that spells the key as its field does (one or two words) is its match.
+	if k.spellLen != 0 && q >= 8 && k.spell[0].matches(wordBefore(s, q)) &&
+		(k.spellLen <= 8 || q >= 16 && k.spell[1].matches(wordBefore(s, q-8))) {
+		return q - k.spellLen, q - k.spellLen, true
+	}
 	// The parts are [a-z0-9]+: over ASCII text a byte matches a part's letter when equal
 	// after |0x20 and a digit when equal. A non-ASCII byte (a possible IGNORECASE letter
 	// ſ ı İ K, or a \W rune in a gap) sends the key to the rune-wise match.
@@ -629,7 +634,7 @@ func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool)
 	// all of them equal after the fold, or the byte-wise match below decides.
 	lastDone := false
 	if k.lastWin.mask != 0 && q >= 8 {
-		if k.windowMatches(wordBefore(s, q)) {
+		if k.lastWin.matches(wordBefore(s, q)) {
 			i -= len(k.asciiParts[len(k.asciiParts)-1])
 			lastDone = true
 		}
