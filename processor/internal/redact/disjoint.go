@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -23,90 +24,214 @@ import (
 // written at once, without the per-rule lists and the masked-byte set of the one pass
 // (redactKeyValuesOnce), which takes every other text.
 
+// disjointRun is what the disjoint path's walk over a text found (redactKeyValuesDisjoint).
+type disjointRun struct {
+	dst     []byte // the text with its candidates' masks when changed; else only room
+	changed bool
+	ok      bool // false: declined, the general path decides (dst holds nothing)
+	hit     bool // a key end's probe matched a key (false: step 3 changes nothing)
+	quote   bool // a quote stands right before a key end: D3's candidates, in order, in sc.quotes
+}
+
 // redactKeyValuesDisjoint is redactKeyValuesOnce for a text whose candidates are disjoint
-// (above); ok is false, and nothing was changed (s, pend, bufs), for any other text.
-//
-// With quotes (D3 on and a quote right before a separator) it also reports whether D3's
-// second pass can find nothing new (keysHold, quotedKeysHold): the edits are kept for that.
-func (r *Redactor) redactKeyValuesDisjoint(s string, pend []pendingMask, ends []keyEnd, bufs *textBuffers, sc *onceScratch, quotes bool) (_ string, changed, ok, keysHold bool) {
-	var dst []byte
-	edits := sc.edits[:0]        // the masks, for the pending spans (kept only when there are some)
+// (above), in one walk over the separators: each separator's key end is found (keyEnds),
+// probed (probeEnds) and decided at once, and its mask written into dst (emptied; its room
+// is kept), so no key end is stored. ok is false for any other text; the walk stops there.
+// The masks are kept as edits in sc.edits when record is true (pending masks there or to
+// come: disjointAnswer checks them). The walk also gathers what the steps around it need of
+// the key ends: whether a probe matched at all, and D3's candidates.
+func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch, record bool) (run disjointRun) {
+	dst = dst[:0]
+	edits, quotes := sc.edits[:0], sc.quotes[:0]
 	readEnd := 0                 // the end of the bytes the candidates so far read after their keys
 	maskEnd := 0                 // the end of the last mask (an empty value's mask counts its first byte)
 	prevMaskEnd := 0             // the end of the mask before it
 	maskOut, prevMaskOut := 0, 0 // the ends of those masks in dst
 	copied := 0
-	decline := func() (string, bool, bool, bool) {
-		if dst != nil {
-			bufs.free = dst[:0] // its room is the one pass's
+	defer func() { sc.edits, sc.quotes = edits, quotes }()
+	// The separators in order (as keyEnds): the next '=' and the next ':', the nearer one
+	// taken and searched past.
+	nextEq, nextColon := strings.IndexByte(s, '='), strings.IndexByte(s, ':')
+	for nextEq >= 0 || nextColon >= 0 {
+		var sep int
+		if nextColon < 0 || (nextEq >= 0 && nextEq < nextColon) {
+			sep = nextEq
+			nextEq = indexByteFrom(s, sep+1, '=')
+		} else {
+			sep = nextColon
+			nextColon = indexByteFrom(s, sep+1, ':')
 		}
-		sc.edits = edits
-		return s, false, false, false
-	}
-	for i := range ends {
-		e := &ends[i]
-		if e.q == 0 {
+		q := keyEndAt(s, sep)
+		if q == 0 {
 			continue // no key ends there
 		}
-		if e.sep < maskEnd { // inside the last mask: the text the rules leave has no end here
-			if e.hits != 0 {
-				return decline() // a field's rule may have masked its value first
+		last := s[q-1]
+		if last >= 'A' && last <= 'Z' {
+			last += 'a' - 'A'
+		}
+		if last == '"' || last == '\'' {
+			run.quote = true
+			quotes = append(quotes, q-1)
+		}
+		// The probe (probeEnds): the keys that match backwards from q with \b before them,
+		// and the lowest byte that answer reads (the byte before the last one at least).
+		var hits uint64
+		low := max(q-2, 0)
+		if m := r.keysByLast[last]; m != 0 {
+			if last < utf8.RuneSelf && q >= 2 {
+				prev := s[q-2]
+				if prev >= 'A' && prev <= 'Z' {
+					prev += 'a' - 'A'
+				}
+				m &= r.keysByPrev[prev]
+			}
+			for ; m != 0; m &= m - 1 {
+				ki := bits.TrailingZeros64(m)
+				k := &r.keys[ki]
+				var st int
+				if k.spellLen != 0 && k.spellLen <= 8 && q >= 8 && k.spell[0].matches(wordBefore(s, q)) {
+					st = q - k.spellLen // matchBackwardLow's answer, without the call
+					low = min(low, st)
+				} else {
+					var l int
+					var ok bool
+					st, l, ok = k.matchBackwardLow(s, q)
+					low = min(low, l)
+					if !ok {
+						continue
+					}
+				}
+				low = min(low, runeStartBefore(s, st))
+				b, ok := asciiWordBoundary(s, st) // wordBoundary, inlined
+				if !ok {
+					b = wordBoundaryRunes(s, st)
+				}
+				if b {
+					hits |= 1 << ki
+				}
+			}
+			run.hit = run.hit || hits != 0
+		}
+		if sep < maskEnd { // inside the last mask: the text the rules leave has no end here
+			if hits != 0 {
+				return run // a field's rule may have masked its value first
 			}
 			continue
 		}
-		if min(e.low, max(e.q-2, 0)) < maskEnd { // its probes read the last mask
+		if low < maskEnd { // its probes read the last mask
 			// Probed again in the text the masks so far leave (dst, the text up to the key
 			// end copied behind them): the rules read it with or without the last mask, so
 			// both answers must agree and neither may read the mask before it.
-			if min(e.low, max(e.q-2, 0)) < prevMaskEnd {
-				return decline()
+			if low < prevMaskEnd {
+				return run
 			}
-			dst = append(dst, s[copied:e.q]...)
-			copied = e.q
-			if !r.probeAgain(unsafe.String(unsafe.SliceData(dst), len(dst)), e.hits, prevMaskOut, maskOut) {
-				return decline()
+			dst = append(dst, s[copied:q]...)
+			copied = q
+			if !r.probeAgain(unsafe.String(unsafe.SliceData(dst), len(dst)), hits, prevMaskOut, maskOut) {
+				return run
 			}
 		}
-		if e.hits == 0 {
+		if hits == 0 {
 			continue
 		}
 		// Several fields' keys may end here (session_id and id): their rules read the same
 		// bytes after the key (matchKeyRuleRead reads from the key's end on), so the first
 		// of them in Python's order masks the value and the others find that mask, which the
 		// bare rule refuses and the quoted rule masks again: one mask either way.
-		vs, ve, matched, hi := matchKeyRuleRead(s, keySpan{e.start, e.q}, e.quotedValue)
+		v := skipSpaces(s, sep+1)
+		quotedValue := v < len(s) && (s[v] == '\'' || s[v] == '"')
+		var vs, ve, hi int
+		var matched bool
+		if plainBareValueAt(s, q, sep, v) { // matchKeyRuleRead's answer, without the call
+			vs, matched = v, true
+			// bareValueEnd's first word, inline: most values end in it, at an ASCII stop;
+			// else the scan goes on from the first byte that may end it.
+			ve = v
+			short := false
+			if v+8 <= len(s) {
+				if stop := bareValueStops(wordBefore(s, v+8)); stop == 0 {
+					ve = v + 8
+				} else {
+					ve = v + bits.TrailingZeros64(stop)>>3
+					short = bareValueStop[s[ve]]
+				}
+			}
+			if !short {
+				ve = bareValueEnd(s, ve)
+			}
+			hi = runeEndAt(s, ve)
+		} else {
+			vs, ve, matched, hi = matchKeyRuleRead(s, keySpan{q, q}, quotedValue)
+		}
 		if matched {
 			if vs < readEnd {
-				return decline() // masks a byte an earlier candidate read
+				return run // masks a byte an earlier candidate read
 			}
-			if dst == nil {
-				dst = slices.Grow(bufs.writable(), len(s)+len(Mask)*(len(ends)-i))
+			if !run.changed {
+				dst = slices.Grow(dst, len(s)+len(s)>>3+len(Mask))
+				run.changed = true
 			}
 			dst = append(dst, s[copied:vs]...)
 			dst = append(dst, Mask...)
 			copied = ve
 			prevMaskEnd, maskEnd = maskEnd, max(ve, vs+1)
 			prevMaskOut, maskOut = maskOut, len(dst)
-			if len(pend) > 0 || quotes {
+			if record {
 				edits = append(edits, edit{vs, ve, len(Mask)})
 			}
 		}
 		readEnd = max(readEnd, hi)
 	}
+	if run.changed {
+		dst = append(dst, s[copied:]...)
+	}
+	run.dst, run.ok = dst, true
+	return run
+}
+
+// disjointAnswer finishes the disjoint path on s after D3's first pass added its pending
+// masks to pend: ok is false, and nothing was changed (s, pend, bufs), when one of run's
+// masks reaches a pending span (the general path decides). collapse reports whether step 4
+// may find a run of masks (not when the only masks are run's in a text without '*' and the
+// pending ones are REDACTED), hold that D3's second pass can find nothing new
+// (quotedKeysHold).
+func (r *Redactor) disjointAnswer(s string, run disjointRun, pend []pendingMask, bufs *textBuffers, sc *onceScratch) (_ string, changed, collapse, hold, ok bool) {
+	bufs.free = run.dst[:0] // kept for the next steps unless it becomes the text
+	if !run.hit {
+		return s, false, true, false, true // no candidate: step 3 was skipped
+	}
 	for _, p := range pend { // a pending span a mask reached: the one pass decides
-		if masksReach(edits, p.start, max(p.end, p.start+1)) {
-			return decline()
+		if masksReach(sc.edits, p.start, max(p.end, p.start+1)) {
+			return s, false, true, false, false
 		}
 	}
-	hold := quotes && quotedKeysHold(s, ends, edits, pend)
-	sc.edits = edits
-	if dst == nil {
-		return s, false, true, hold // no candidate matched
+	hold = r.opts.JSONQuotedKeys && run.quote && quotedKeysHold(s, sc.quotes, sc.edits, pend)
+	if !run.changed {
+		return s, false, true, hold, true // no candidate matched
 	}
-	shiftPending(pend, edits)
-	dst = append(dst, s[copied:]...)
-	return bufs.result(s, dst, true), true, true, hold
+	collapse = !onlyURLMasks(pend) || strings.IndexByte(s, '*') >= 0
+	shiftPending(pend, sc.edits)
+	return bufs.result(s, run.dst, true), true, collapse, hold, true
 }
+
+// plainBareValueAt reports that the bare rule's value at the key end q starts right after the
+// separator sep, itself right after q, and no look-ahead reads past its first byte (v is
+// where \s* after sep ends): \b between the key's ASCII word byte and the separator, no
+// quote, REDACTED or *** at v. matchKeyRuleRead then answers v, bareValueEnd(s, v), true and
+// the end of the rune after the value (TestPlainBareValueAt).
+func plainBareValueAt(s string, q, sep, v int) bool {
+	return v == sep+1 && q == sep && v < len(s) && plainValueStart[s[v]] && wordByteClass[s[q-1]] == 1
+}
+
+// plainValueStart marks the ASCII bytes a bare value may start with that no look-ahead of
+// the bare rule reads further: all bareValueByte bytes but the quotes, 'r' and 'R' (REDACTED)
+// and '*' (***).
+var plainValueStart = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = bareValueByte[c] && c != '\'' && c != '"' && c|0x20 != 'r' && c != '*'
+	}
+	return t
+}()
 
 // quotedKeysHold reports that D3's second pass, on s with the disjoint rules' edits and the
 // pending masks applied, finds only the quoted keys the first pass found in s (whose values
@@ -114,9 +239,10 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, pend []pendingMask, ends []
 // (a key closes at a quote right before a key end and opens at the last quote of its kind
 // before it, at most maxQuotedKeyLen back), no mask reaches a key, its opener or, where no
 // opener was found, the bytes a search for one reads, and no pending mask that ends with a
-// quote is followed by a separator (a new key end after a quote). The edits are sorted; pend
-// (in s) is not. false when unsure.
-func quotedKeysHold(s string, ends []keyEnd, edits []edit, pend []pendingMask) bool {
+// quote is followed by a separator (a new key end after a quote). cands are the quotes right
+// before a key end (quotedKeyCloses); the edits are sorted; pend (in s) is not. false when
+// unsure.
+func quotedKeysHold(s string, cands []int, edits []edit, pend []pendingMask) bool {
 	if strings.IndexByte(s, '\\') >= 0 || len(pend) > 64 {
 		return false
 	}
@@ -127,12 +253,7 @@ func quotedKeysHold(s string, ends []keyEnd, edits []edit, pend []pendingMask) b
 			}
 		}
 	}
-	for i := range ends {
-		e := &ends[i]
-		if e.q == 0 || e.last != '"' && e.last != '\'' {
-			continue
-		}
-		c := e.q - 1
+	for _, c := range cands {
 		lo := max(0, c-maxQuotedKeyLen)
 		if open := strings.LastIndexByte(s[lo:c], s[c]); open >= 0 {
 			lo += open

@@ -3,8 +3,10 @@ package redact
 import (
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mcpparity/mcpparity/processor/internal/payload"
 )
@@ -14,19 +16,19 @@ import (
 // answers and the answers differ, or when it declines and changed something.
 func disjointBothWays(t *testing.T, r *Redactor, s string) (taken bool) {
 	t.Helper()
-	ends := keyEnds(s, nil)
-	r.probeEnds(s, ends)
 	var bufs textBuffers
-	got, gotChanged, ok, _ := r.redactKeyValuesDisjoint(s, nil, ends, &bufs, new(onceScratch), false)
-	got = strings.Clone(got)
-	if !ok {
-		if got != s || gotChanged {
-			t.Errorf("%q: a declined disjoint run changed the text to %q", s, got)
-		}
+	var sc onceScratch
+	run := r.redactKeyValuesDisjoint(s, nil, &sc, false)
+	if !run.ok {
 		return false
 	}
+	got, gotChanged, _, _, ok := r.disjointAnswer(s, run, nil, &bufs, &sc)
+	if !ok {
+		t.Fatalf("%q: the disjoint path declined without a pending mask", s)
+	}
+	got = strings.Clone(got)
 	var bufs2 textBuffers
-	ends = keyEnds(s, nil)
+	ends := keyEnds(s, nil)
 	r.probeEnds(s, ends)
 	want, wantChanged, once := r.redactKeyValuesOnce(s, nil, ends, &bufs2, new(onceScratch))
 	if !once {
@@ -66,11 +68,8 @@ func checkDisjointAgainstGeneral(t *testing.T, s string) (taken bool) {
 // step, as applyTextRules runs it) with a change.
 func disjointChanges(r *Redactor, s string) bool {
 	s = redactBearer(s, nil)
-	ends := keyEnds(s, nil)
-	r.probeEnds(s, ends)
-	var bufs textBuffers
-	_, changed, ok, _ := r.redactKeyValuesDisjoint(s, nil, ends, &bufs, new(onceScratch), false)
-	return ok && changed
+	run := r.redactKeyValuesDisjoint(s, nil, new(onceScratch), false)
+	return run.ok && run.changed
 }
 
 // disjointFragments add the shapes the disjoint path takes (values apart, keys after masks,
@@ -174,22 +173,41 @@ func TestQuotedKeysHold(t *testing.T) {
 		{`'a token=b c': 1`, false},               // a mask inside the key
 		{`token=b "password": 1 \"x\": 2`, false}, // a backslash: every quote may open a key
 	} {
-		var pend []pendingMask
-		ends := keyEnds(c.s, nil)
-		var cands []int
-		for _, e := range ends {
-			if e.q > 0 && (e.last == '"' || e.last == '\'') {
-				cands = append(cands, e.q-1)
-			}
+		var sc onceScratch
+		run := r.redactKeyValuesDisjoint(c.s, nil, &sc, true)
+		if !run.ok {
+			t.Errorf("%q: the disjoint path declined", c.s)
+			continue
 		}
-		pend = r.quotedKeyValues(c.s, pend, cands)
-		r.probeEnds(c.s, ends)
+		if want := quotedKeyCloses(c.s, nil); !slices.Equal(sc.quotes, want) {
+			t.Errorf("%q: the disjoint path found D3's candidates %v, quotedKeyCloses %v", c.s, sc.quotes, want)
+		}
+		pend := r.quotedKeyValues(c.s, nil, sc.quotes)
 		var bufs textBuffers
-		_, _, ok, hold := r.redactKeyValuesDisjoint(c.s, pend, ends, &bufs, new(onceScratch), true)
+		_, _, _, hold, ok := r.disjointAnswer(c.s, run, pend, &bufs, &sc)
 		if !ok || hold != c.hold {
 			t.Errorf("%q: disjoint %v, keys hold %v, want %v", c.s, ok, hold, c.hold)
 		}
 		checkDisjointAgainstGeneral(t, c.s)
 		checkAgainstReference(t, c.s)
+	}
+}
+
+// TestDisjointValueRead: the disjoint walk reads a bare value's first word inline; values of
+// every length around a word, ended by every byte (a stop, a control byte that is none, a
+// rune) or by the text's end, are masked as the general path masks them.
+func TestDisjointValueRead(t *testing.T) {
+	r := New(nil, Options{JSONQuotedKeys: true})
+	for n := 1; n <= 17; n++ {
+		value := strings.Repeat("x", n)
+		for c := range 256 {
+			for _, tail := range []string{"", " password=y", "\u3000z", "\u00e9 token=a"} {
+				s := "password=" + value + string([]byte{byte(c)}) + tail
+				checkDisjointAgainstGeneral(t, s)
+				if c < utf8.RuneSelf && !disjointChanges(r, s) {
+					t.Fatalf("%q: the disjoint path did not answer", s)
+				}
+			}
+		}
 	}
 }

@@ -415,6 +415,7 @@ type onceScratch struct {
 	cands                          []keyCand
 	edits, sorted                  []edit
 	local                          []byte
+	quotes                         []int // D3's candidates the disjoint path found (redactKeyValuesDisjoint)
 }
 
 // maxPooledOnce bounds each slice of a pooled onceScratch (in elements): a long text's room is
@@ -425,7 +426,7 @@ const maxPooledOnce = 1024
 func (o *onceScratch) trim() {
 	if cap(o.byKey) > maxPooledOnce || cap(o.state) > maxPooledOnce || cap(o.editOf) > maxPooledOnce ||
 		cap(o.editEnds) > maxPooledOnce || cap(o.dirty) > maxPooledOnce || cap(o.lo) > maxPooledOnce ||
-		cap(o.cands) > maxPooledOnce || cap(o.edits) > maxPooledOnce ||
+		cap(o.cands) > maxPooledOnce || cap(o.edits) > maxPooledOnce || cap(o.quotes) > maxPooledOnce ||
 		cap(o.sorted) > maxPooledOnce || cap(o.local) > 16*maxPooledOnce {
 		*o = onceScratch{}
 	}

@@ -41,7 +41,7 @@ func checkPlainStaysPlain(t *testing.T, s string) {
 		for _, field := range []string{"note", "callback_url", "item"} {
 			p := &payloadRules{r: r}
 			out, outPlain := p.Text(field, s, true)
-			if want := r.text(s, fieldLooksLikeURL(field), nil); out != want {
+			if want := r.text(s, fieldLooksLikeURL(field), false, nil); out != want { // s checked for UTF-8
 				t.Fatalf("Text(%q, %q) = %q, the rules give %q", field, s, out, want)
 			}
 			if outPlain && !isPlainText(out) {

@@ -50,21 +50,7 @@ func quotedKeyCloses(s string, cands []int) []int {
 			sep = nextColon
 			nextColon = indexByteFrom(s, sep+1, ':')
 		}
-		q := sep
-		for q > 0 {
-			if c := s[q-1]; c < utf8.RuneSelf {
-				if !asciiSpace[c] {
-					break
-				}
-				q--
-				continue
-			}
-			c, n := decodeBefore(s, q)
-			if !isSpace(c) {
-				break
-			}
-			q -= n
-		}
+		q := keyEndAt(s, sep)
 		if q > 0 && (s[q-1] == '"' || s[q-1] == '\'') {
 			cands = append(cands, q-1)
 		}

@@ -80,9 +80,35 @@ type keyPattern struct {
 	asciiFolds []string // per byte of asciiParts, 0x20 for a letter (c|0x20 folds ASCII case), 0 for a digit
 	// lastWin matches the last of asciiParts, 4 to 8 bytes long, against the eight bytes
 	// that end where it ends: (window|fold)&mask == pat, little-endian (mask 0: no window).
-	lastWin      struct{ pat, fold, mask uint64 }
+	lastWin window
+	// spell matches the field as it is spelled from its first to its last ASCII letter or
+	// digit (the parts and the field's own gaps, ASCII, 4 to 16 bytes: spellLen, else 0)
+	// against the bytes before a key end: spell[0] the last eight of them, spell[1] the ones
+	// before. Text that spells the key so is its whole backward match (matchBackwardLow's
+	// first test; the disjoint walk's for a key of at most eight bytes).
+	spell        [2]window
+	spellLen     int
 	last         byte // lowercase last rune of the key when ASCII
 	lastNonASCII bool // the last rune is not ASCII (or folds to non-ASCII runes): no quick filter
+}
+
+// window matches up to eight bytes, right-aligned in a little-endian word (wordBefore):
+// (v|fold)&mask == pat, fold 0x20 on a letter (either case), 0 elsewhere.
+type window struct{ pat, fold, mask uint64 }
+
+// matches reports that the word v matches w.
+func (w *window) matches(v uint64) bool { return (v|w.fold)&w.mask == w.pat }
+
+// newWindow is the window of the ASCII bytes b (at most eight, letters lowercase) with their
+// folds, right-aligned.
+func newWindow(b, fold string) (w window) {
+	for i := range len(b) { // byte i of b is byte 8-len(b)+i of the word
+		sh := 8 * (8 - len(b) + i)
+		w.pat |= uint64(b[i]) << sh
+		w.fold |= uint64(fold[i]) << sh
+		w.mask |= 0xff << sh
+	}
+	return w
 }
 
 // New compiles the rules for fields (nil = DefaultFields()). Each field is stripped and blank
@@ -197,12 +223,25 @@ func newKeyPattern(field string) keyPattern {
 		}
 	}
 	if n := len(k.asciiParts); n > 0 && len(k.asciiParts[n-1]) >= 4 && len(k.asciiParts[n-1]) <= 8 {
-		part, fold := k.asciiParts[n-1], k.asciiFolds[n-1]
-		for b := range len(part) { // byte b of the part is byte 8-len(part)+b of the window
-			sh := 8 * (8 - len(part) + b)
-			k.lastWin.pat |= uint64(part[b]) << sh
-			k.lastWin.fold |= uint64(fold[b]) << sh
-			k.lastWin.mask |= 0xff << sh
+		k.lastWin = newWindow(k.asciiParts[n-1], k.asciiFolds[n-1])
+	}
+	if k.asciiParts != nil {
+		first := strings.IndexFunc(field, func(r rune) bool { return r < utf8.RuneSelf && isASCIIAlnum(byte(r)) })
+		last := strings.LastIndexFunc(field, func(r rune) bool { return r < utf8.RuneSelf && isASCIIAlnum(byte(r)) })
+		span := strings.ToLower(field[first : last+1])
+		if n := len(span); n >= 4 && n <= 16 && isASCII(span) {
+			fold := []byte(span)
+			for i, c := range fold {
+				fold[i] = 0
+				if c >= 'a' && c <= 'z' {
+					fold[i] = 0x20
+				}
+			}
+			k.spellLen = n
+			k.spell[0] = newWindow(span[max(0, n-8):], string(fold[max(0, n-8):]))
+			if n > 8 {
+				k.spell[1] = newWindow(span[:n-8], string(fold[:n-8]))
+			}
 		}
 	}
 	lastPart := k.parts[len(k.parts)-1]
@@ -399,8 +438,9 @@ func (r *Redactor) RedactValueStrict(v payload.Value) (payload.Value, error) {
 	return out, err
 }
 
-// text sanitizes a string value, remembering the first oracle ValueError in errp.
-func (r *Redactor) text(s string, url bool, errp *error) string {
+// text sanitizes a string value, remembering the first oracle ValueError in errp; valid says
+// the caller proved s valid UTF-8 (sanitizeText).
+func (r *Redactor) text(s string, url, valid bool, errp *error) string {
 	var out string
 	var err error
 	if url {
@@ -409,7 +449,7 @@ func (r *Redactor) text(s string, url bool, errp *error) string {
 			out = URLMask
 		}
 	} else {
-		out, err = r.sanitizeText(s)
+		out, err = r.sanitizeText(s, valid)
 	}
 	if err != nil && errp != nil && *errp == nil {
 		*errp = err
@@ -443,7 +483,7 @@ func (r *Redactor) redact(v payload.Value, depth int, errp *error) payload.Value
 		}
 		return out
 	case string:
-		return r.text(x, false, errp)
+		return r.text(x, false, false, errp)
 	}
 	return v
 }
@@ -463,7 +503,7 @@ func (r *Redactor) sanitizeField(field string, v payload.Value, depth int, errp 
 		}
 		return out
 	case string:
-		return r.text(x, fieldLooksLikeURL(field), errp)
+		return r.text(x, fieldLooksLikeURL(field), false, errp)
 	}
 	return v
 }
@@ -546,12 +586,13 @@ func (p *payloadRules) MaskMember(key string) (string, bool) {
 // the masks (***, REDACTED), the separators urlunparse writes (: // ? # ;), the lowercased
 // scheme, and the query's names and values through quote_plus ([A-Za-z0-9_.~-], + and %XX,
 // whatever its %XX decoded to); U+FFFD only replaces invalid UTF-8, which a plain s is not
-// (TestPayloadRulesPlainStaysPlain, FuzzPayloadRulesPlainStaysPlain).
+// (TestPayloadRulesPlainStaysPlain, FuzzPayloadRulesPlainStaysPlain). Nor is a plain s
+// checked for it again (those tests compare the answer with the checked one).
 func (p *payloadRules) Text(field, s string, plain bool) (string, bool) {
 	if !p.known || field != p.field {
 		p.field, p.fieldURL, p.known = field, fieldLooksLikeURL(field), true
 	}
-	out := p.r.text(s, p.fieldURL, &p.err)
+	out := p.r.text(s, p.fieldURL, plain, &p.err) // a plain s is printable ASCII: valid UTF-8
 	if out != s {
 		p.redacted = true
 	}
@@ -626,4 +667,14 @@ func pyStrip(s string) string {
 		end -= n
 	}
 	return s[start:end]
+}
+
+// isASCII reports that s has no byte >= 0x80.
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

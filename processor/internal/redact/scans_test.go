@@ -63,7 +63,7 @@ func FuzzMatchBackward(f *testing.F) {
 	for _, s := range []string{"x password=1", "PassWord:", "my_access-token=", "x-api-key", "ſecret", "autHorization", "ab cd\tpassword", "_token", "paſſword=", "k\u212aey"} {
 		f.Add(s)
 	}
-	r := New([]string{"password", "access_token", "api_key", "token", "authorization", "secret", "id", "x9y8z7w6", "sessionid"}, Options{})
+	r := New([]string{"password", "access_token", "api_key", "token", "authorization", "secret", "id", "x9y8z7w6", "sessionid", "set-cookie", "client secret"}, Options{})
 	f.Fuzz(func(t *testing.T, s string) {
 		for q := 0; q <= len(s); q++ {
 			for ki := range r.keys {
@@ -91,15 +91,19 @@ func matchBackwardAgrees(t *testing.T, k *keyPattern, s string, q int) (start, l
 	if ok != wok || ok && start != wst {
 		t.Fatalf("key %v at %d of %q: %d %v, rune-wise %d %v", k.parts, q, s, start, ok, wst, wok)
 	}
+	if k.spellLen != 0 && k.spellLen <= 8 && q >= 8 && k.spell[0].matches(wordBefore(s, q)) && (!ok || start != q-k.spellLen || low != start) {
+		t.Fatalf("key %v at %d of %q: spelled as the field, the match answers %d %d %v", k.parts, q, s, start, low, ok)
+	}
 	return start, low, ok
 }
 
 // TestMatchBackwardWords runs FuzzMatchBackward's check on texts where the key's last part
 // fills the word before the end, after other bytes, in every case.
 func TestMatchBackwardWords(t *testing.T) {
-	r := New([]string{"password", "access_token", "token", "secret", "x9y8z7w6"}, Options{})
+	r := New([]string{"password", "access_token", "token", "secret", "x9y8z7w6", "set-cookie"}, Options{})
 	for _, s := range []string{
 		"x password", "aaaaPASSWORD", "the access_token", "access-Token", "12token", "x secreT", "zzx9Y8z7W6",
+		"refresh_token", "xxaccess__token", "x set-cookie", "set_cookie", "aaaaaaaaaccess_token", "set-cookie",
 		"passwore", "xpassword", "Xassword", "0000oken", "access tokem", "xxxxtoken", "\xffsecret", "tok\u0130en", "xxx\u017fecret",
 	} {
 		for q := 0; q <= len(s); q++ {
@@ -131,4 +135,61 @@ func FuzzBareValueEnd(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSpelledTaken: keys whose field spans 4 to 16 ASCII bytes from its first to its last
+// letter or digit are matched from their spelling (spellLen, spell: matchBackwardLow's first
+// test, and the disjoint walk's up to eight bytes, which matchBackwardAgrees checks), the
+// others are not.
+func TestSpelledTaken(t *testing.T) {
+	fields := []string{"password", "token", "x9y8z7w6", "access_token", "id", "sessionid", "-Set-Cookie-", "a very long field name", "pässword", "ab"}
+	r := New(fields, Options{})
+	for ki, want := range []int{8, 5, 8, 12, 0, 9, 10, 0, 0, 0} {
+		if got := r.keys[ki].spellLen; got != want {
+			t.Errorf("field %q: spellLen %d, want %d", fields[ki], got, want)
+		}
+	}
+	for _, c := range []struct {
+		ki int
+		s  string
+	}{{0, "xx PassWord"}, {3, "the ACCESS_token"}, {5, "the key named sessionID"}, {6, "12345 set-cookie"}} {
+		k := &r.keys[c.ki]
+		if q := len(c.s); !(q >= 8 && k.spell[0].matches(wordBefore(c.s, q)) && (k.spellLen <= 8 || q >= 16 && k.spell[1].matches(wordBefore(c.s, q-8)))) {
+			t.Errorf("%q: %q is not spelled before its end", c.s, fields[c.ki])
+		}
+		for q := 0; q <= len(c.s); q++ {
+			matchBackwardAgrees(t, k, c.s, q)
+		}
+	}
+}
+
+// TestPlainBareValueAt: wherever plainBareValueAt holds, matchKeyRuleRead answers as the
+// disjoint walk takes it to: every byte before and after each separator, before values that
+// end at once, at a space, after a rune and at the text's end.
+func TestPlainBareValueAt(t *testing.T) {
+	taken := 0
+	for _, sep := range []byte{'=', ':'} {
+		for b := range 256 {
+			for a := range 256 {
+				for _, rest := range []string{"", "x", "unter2 tail", "y,z", "\u00e9t\u00e9 x", "\xff", "abcdefghijkl;", "EDACTED x", "**"} {
+					s := "k" + string([]byte{byte(b), sep, byte(a)}) + rest
+					q, at := 2, 2
+					q = keyEndAt(s, at)
+					v := skipSpaces(s, at+1)
+					if !plainBareValueAt(s, q, at, v) {
+						continue
+					}
+					taken++
+					quoted := v < len(s) && (s[v] == '\'' || s[v] == '"')
+					vs, ve, ok, hi := matchKeyRuleRead(s, keySpan{q, q}, quoted)
+					if !ok || vs != v || ve != bareValueEnd(s, v) || hi != runeEndAt(s, ve) {
+						t.Fatalf("%q: matchKeyRuleRead %d %d %v %d, the fast path %d %d true %d", s, vs, ve, ok, hi, v, bareValueEnd(s, v), runeEndAt(s, bareValueEnd(s, v)))
+					}
+				}
+			}
+		}
+	}
+	if taken == 0 {
+		t.Fatal("plainBareValueAt never held")
+	}
 }

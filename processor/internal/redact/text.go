@@ -18,7 +18,7 @@ import (
 // (D3, when Options.JSONQuotedKeys) values under quoted keys, (4) runs of masks collapsed.
 // Invalid UTF-8 bytes become U+FFFD first.
 func (r *Redactor) SanitizeText(s string) string {
-	out, _ := r.sanitizeText(s)
+	out, _ := r.sanitizeText(s, false)
 	return out
 }
 
@@ -26,29 +26,40 @@ func (r *Redactor) SanitizeText(s string) string {
 // raises on an embedded URL (the oracle raises instead of answering; SanitizeText masks
 // that URL as "REDACTED" and goes on).
 func (r *Redactor) SanitizeTextStrict(s string) (string, error) {
-	return r.sanitizeText(s)
+	return r.sanitizeText(s, false)
 }
 
 // OracleRaises reports whether err is a ValueError the oracle would raise.
 func OracleRaises(err error) bool { return errors.Is(err, errPythonRaises) }
 
-func (r *Redactor) sanitizeText(s string) (string, error) {
+// sanitizeText is SanitizeTextStrict; valid says the caller proved s valid UTF-8 (a string
+// the JSON parser saw plain: printable ASCII), so it is not checked again.
+func (r *Redactor) sanitizeText(s string, valid bool) (string, error) {
 	if cannotMatch(s) {
 		return s, nil
+	}
+	if valid {
+		return r.applyValidTextRules(s)
 	}
 	return r.applyTextRules(s)
 }
 
-// applyTextRules runs every step of sanitize_trace_text on s. Pending masks (the authority of
-// a URL Python cannot parse; in product mode the D3 values found before the key=value rules)
-// are carried through the rules' edits and applied after them, so the rules still see that
-// text and nothing they would mask escapes.
+// applyTextRules runs every step of sanitize_trace_text on s, invalid UTF-8 bytes replaced
+// by U+FFFD first.
 func (r *Redactor) applyTextRules(s string) (string, error) {
-	if s == "" {
-		return s, nil
-	}
 	if !validUTF8(s) {
 		s = payload.ValidString(s)
+	}
+	return r.applyValidTextRules(s)
+}
+
+// applyValidTextRules is applyTextRules on valid UTF-8. Pending masks (the authority of a
+// URL Python cannot parse; in product mode the D3 values found before the key=value rules)
+// are carried through the rules' edits and applied after them, so the rules still see that
+// text and nothing they would mask escapes.
+func (r *Redactor) applyValidTextRules(s string) (string, error) {
+	if s == "" {
+		return s, nil
 	}
 	var bufs textBuffers
 	var pendBuf [16]pendingMask
@@ -65,50 +76,66 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 		out, bearerChanged = redactBearerInto(bufs.writable(), s, nil)
 	}
 	s = bufs.result(s, out, bearerChanged)
-	// Prefilter of steps 3 and D3: both need a separator; the key=value rules need one of
-	// the fields' last letters right before it (and \s*), D3 a closing quote. Texts with
-	// neither skip the two steps (their scans are most of the engine's work).
+	// Step 3 and D3's first pass. With at most 64 fields step 3 first takes the disjoint path
+	// (redactKeyValuesDisjoint): one walk over the separators finds, probes and decides
+	// each key end, and tells which ones D3 needs; D3 runs on the text it started from.
 	scratch := keyEndsPool.Get().(*keyEndsScratch)
-	ends := keyEnds(s, scratch.ends[:0])
-	keyCandidate, quoteCandidate := r.separatorCandidates(ends)
-	// With at most 64 fields the ends are probed here (the rules need it first thing): when
-	// no key matches backwards from any end, no rule can match and step 3 is skipped whole.
-	var hits [2]uint64
-	if keyCandidate && r.probesEnds() {
-		hits, _ = r.probeEnds(s, ends)
-		keyCandidate = hits != [2]uint64{}
-	}
-	if r.opts.JSONQuotedKeys && quoteCandidate {
-		// The closing quote of every match is right before one of ends (then \s*[:=]).
-		var candBuf [64]int
-		cands := candBuf[:0]
-		for i := range ends { // by index: a keyEnd is six words, not copied per end
-			if e := &ends[i]; e.q > 0 && (e.last == '"' || e.last == '\'') {
-				cands = append(cands, e.q-1)
-			}
-		}
-		pend = r.quotedKeyValues(s, pend, cands)
-	}
 	changed := false
 	// collapse: whether step 4 may find a run (not when the only masks are the disjoint
 	// rules' in a text without '*' and without masks pending).
 	collapse := true
 	quotedKeysHold := false // D3's second pass can find nothing new (redactKeyValuesDisjoint)
-	if keyCandidate {
-		ok := false
-		if r.probesEnds() { // the rules' matches found in s and applied at once, when they can be
-			before := s
-			if !r.noDisjoint {
-				quotes := r.opts.JSONQuotedKeys && quoteCandidate
-				s, changed, ok, quotedKeysHold = r.redactKeyValuesDisjoint(s, pend, ends, &bufs, &scratch.once, quotes)
-				collapse = !ok || !changed || !onlyURLMasks(pend) || strings.IndexByte(before, '*') >= 0
+	quoteCandidate := false // a quote right before a key end (D3 may match)
+	decided, d3Done := false, false
+	if r.probesEnds() && !r.noDisjoint {
+		run := r.redactKeyValuesDisjoint(s, bufs.writable(), &scratch.once, len(pend) > 0 || r.opts.JSONQuotedKeys)
+		if run.ok {
+			quoteCandidate = run.quote
+			if r.opts.JSONQuotedKeys && run.quote {
+				pend = r.quotedKeyValues(s, pend, scratch.once.quotes)
+				d3Done = true
 			}
-			if !ok {
+			s, changed, collapse, quotedKeysHold, decided = r.disjointAnswer(s, run, pend, &bufs, &scratch.once)
+		} else {
+			bufs.free = run.dst[:0]
+		}
+	}
+	if !decided {
+		// Prefilter of steps 3 and D3: both need a separator; the key=value rules need one
+		// of the fields' last letters right before it (and \s*), D3 a closing quote. Texts
+		// with neither skip the two steps (their scans are most of the engine's work).
+		ends := keyEnds(s, scratch.ends[:0])
+		var keyCandidate bool
+		keyCandidate, quoteCandidate = r.separatorCandidates(ends)
+		// With at most 64 fields the ends are probed here (the rules need it first thing):
+		// when no key matches backwards from any end, no rule can match and step 3 is
+		// skipped whole.
+		if keyCandidate && r.probesEnds() {
+			hits, _ := r.probeEnds(s, ends)
+			keyCandidate = hits != [2]uint64{}
+		}
+		if r.opts.JSONQuotedKeys && quoteCandidate && !d3Done {
+			// The closing quote of every match is right before one of ends (then \s*[:=]).
+			var candBuf [64]int
+			cands := candBuf[:0]
+			for i := range ends { // by index: a keyEnd is six words, not copied per end
+				if e := &ends[i]; e.q > 0 && (e.last == '"' || e.last == '\'') {
+					cands = append(cands, e.q-1)
+				}
+			}
+			pend = r.quotedKeyValues(s, pend, cands)
+		}
+		if keyCandidate {
+			ok := false
+			if r.probesEnds() { // the rules' matches found in s and applied at once, when they can be
 				s, changed, ok = r.redactKeyValuesOnce(s, pend, ends, &bufs, &scratch.once)
 			}
+			if !ok {
+				s, changed = r.redactKeyValues(s, pend, ends, &bufs)
+			}
 		}
-		if !ok {
-			s, changed = r.redactKeyValues(s, pend, ends, &bufs)
+		if cap(ends) <= maxPooledKeyEnds {
+			scratch.ends = ends[:0] // the room it grew to
 		}
 	}
 	out, masked := applyPendingInto(bufs.writable(), s, pend)
@@ -124,9 +151,6 @@ func (r *Redactor) applyTextRules(s string) (string, error) {
 	if collapse {
 		out, collapsed := collapseMasksInto(bufs.writable(), s)
 		s = bufs.result(s, out, collapsed)
-	}
-	if cap(ends) <= maxPooledKeyEnds {
-		scratch.ends = ends[:0] // the room it grew to
 	}
 	scratch.once.trim()
 	keyEndsPool.Put(scratch)
@@ -596,6 +620,11 @@ func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool)
 	if k.asciiParts == nil {
 		return k.matchBackwardLowRunes(s, q)
 	}
+	// Text that spells the key as its field does (one or two words) is its match.
+	if k.spellLen != 0 && q >= 8 && k.spell[0].matches(wordBefore(s, q)) &&
+		(k.spellLen <= 8 || q >= 16 && k.spell[1].matches(wordBefore(s, q-8))) {
+		return q - k.spellLen, q - k.spellLen, true
+	}
 	// The parts are [a-z0-9]+: over ASCII text a byte matches a part's letter when equal
 	// after |0x20 and a digit when equal. A non-ASCII byte (a possible IGNORECASE letter
 	// ſ ı İ K, or a \W rune in a gap) sends the key to the rune-wise match.
@@ -604,11 +633,8 @@ func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool)
 	// in one word (lastWin; the probes matched its last bytes already, so it mostly matches):
 	// all of them equal after the fold, or the byte-wise match below decides.
 	lastDone := false
-	if w := &k.lastWin; w.mask != 0 && q >= 8 {
-		b := s[q-8 : q] // one bounds check: the eight loads combine into one
-		v := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-		if (v|w.fold)&w.mask == w.pat {
+	if k.lastWin.mask != 0 && q >= 8 {
+		if k.lastWin.matches(wordBefore(s, q)) {
 			i -= len(k.asciiParts[len(k.asciiParts)-1])
 			lastDone = true
 		}
@@ -666,6 +692,13 @@ func (k *keyPattern) matchBackwardLow(s string, q int) (start, low int, ok bool)
 		}
 	}
 	return i, i, true
+}
+
+// wordBefore is the eight bytes before q (q >= 8) as a little-endian word (s[q-8] lowest).
+func wordBefore(s string, q int) uint64 {
+	b := s[q-8 : q] // one bounds check: the eight loads combine into one
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // matchBackwardLowRunes is matchBackwardLow rune by rune, for any key and text.
@@ -783,21 +816,7 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 				nextColon = -1
 			}
 		}
-		q := i
-		for q > 0 {
-			if c := s[q-1]; c < utf8.RuneSelf {
-				if !asciiSpace[c] {
-					break
-				}
-				q--
-				continue
-			}
-			c, n := decodeBefore(s, q)
-			if !isSpace(c) {
-				break
-			}
-			q -= n
-		}
+		q := keyEndAt(s, i)
 		v := i + 1
 		if v < len(s) && (s[v] >= utf8.RuneSelf || asciiSpace[s[v]]) {
 			v = skipSpaces(s, v)
@@ -812,6 +831,34 @@ func keyEnds(s string, buf []keyEnd) []keyEnd {
 		buf = append(buf, keyEnd{q: q, sep: i, quotedValue: v < len(s) && (s[v] == '\'' || s[v] == '"'), last: last})
 	}
 	return buf
+}
+
+// keyEndAt returns where a key before the separator at byte i ends: i minus the \s* right
+// before it. Inlined: most separators follow the key at once.
+func keyEndAt(s string, i int) int {
+	if i > 0 && !spaceOrNonASCII[s[i-1]] {
+		return i
+	}
+	return keyEndAtSpaces(s, i)
+}
+
+// keyEndAtSpaces is keyEndAt past the first byte's check; not inlined, so keyEndAt is.
+func keyEndAtSpaces(s string, q int) int {
+	for q > 0 {
+		if c := s[q-1]; c < utf8.RuneSelf {
+			if !asciiSpace[c] {
+				break
+			}
+			q--
+			continue
+		}
+		c, n := decodeBefore(s, q)
+		if !isSpace(c) {
+			break
+		}
+		q -= n
+	}
+	return q
 }
 
 // probesEnds reports whether the key=value rules know, per key end, which keys match
@@ -1305,14 +1352,8 @@ func collapseMasksInto(dst []byte, s string) (_ []byte, changed bool) {
 // function, no call for the common value (the word loop as a call of its own cost ~20
 // instructions a value).
 func bareValueEnd(s string, i int) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(s); i += 8 {
-		w := s[i : i+8] // one bounds check: the eight loads combine into one
-		v := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		x, y, z := v^(','*ones), v^(';'*ones), v^('&'*ones)
-		stop := (v | (v-0x21*ones)&^v | (x-ones)&^x | (y-ones)&^y | (z-ones)&^z) & highs
-		if stop != 0 {
+		if stop := bareValueStops(wordBefore(s, i+8)); stop != 0 {
 			i += bits.TrailingZeros64(stop) >> 3
 			break
 		}
@@ -1324,6 +1365,24 @@ func bareValueEnd(s string, i int) int {
 		return bareValueEndRunes(s, i)
 	}
 	return i
+}
+
+// bareValueStop marks the ASCII bytes that end a bare value: \s , ; &.
+var bareValueStop = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = !bareValueByte[c]
+	}
+	return t
+}()
+
+// bareValueStops flags (0x80) the bytes of the eight bytes v (wordBefore) that may end a bare
+// value: a space or control byte (< 0x21, not all of them \s: bareValueStop tells), , ; & or
+// a byte >= 0x80 (a rune to decode). The lowest flag is exact, those above it may come from
+// a borrow; no flag: none of the eight ends the value.
+func bareValueStops(v uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x, y, z := v^(','*ones), v^(';'*ones), v^('&'*ones)
+	return (v | (v-0x21*ones)&^v | (x-ones)&^x | (y-ones)&^y | (z-ones)&^z) & highs
 }
 
 // bareValueEndRunes is bareValueEnd from a non-ASCII byte on.
