@@ -84,6 +84,7 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	s := c.transformScratch(p)
 	out := s.out
 	out.Clear() // empty after the last MoveTo, unless a transform panicked
+	s.outKeys = outKeys{}
 	if n := s.outLen[f.plan.index]; n > 0 {
 		out.EnsureCapacity(int(n))
 	} else {
