@@ -62,6 +62,64 @@ func (c *counts) getOrPutOut(m pcommon.Map, key string) (pcommon.Value, bool) {
 	return appendEmpty(m, key), false
 }
 
+// maxArrays bounds the emptied raw attribute arrays a scratch keeps, maxArrayRoom the capacity of
+// each (a malformed span's huge array is left to the GC).
+const (
+	maxArrays    = 8
+	maxArrayRoom = 64
+)
+
+// retire keeps the attribute array of raw (a transformed span's raw map, its strings donated,
+// about to be replaced by the exported map), zeroed, for a later span's exported map
+// (reuseArray): the array would be garbage, and a span's exported map is a new array otherwise.
+// The zeroed array holds nothing of the span. A scratch keeping maxArrays already keeps raw's
+// instead of the smallest when raw's is larger.
+func (s *transformScratch) retire(raw pcommon.Map) {
+	if !appendLayoutOK {
+		return
+	}
+	kvs := *(*mapLayout)(unsafe.Pointer(&raw)).orig
+	room := cap(kvs)
+	if room == 0 || room > maxArrayRoom {
+		return
+	}
+	i := s.nArrays
+	if i == maxArrays {
+		i = 0
+		for j := 1; j < maxArrays; j++ {
+			if cap(s.arrays[j]) < cap(s.arrays[i]) {
+				i = j
+			}
+		}
+		if cap(s.arrays[i]) >= room {
+			return
+		}
+	} else {
+		s.nArrays++
+	}
+	kvs = kvs[:room]
+	clear(kvs)
+	s.arrays[i] = kvs[:0]
+}
+
+// reuseArray makes the kept array with the least room of at least n the array of s.out (empty),
+// if the scratch keeps one.
+func (s *transformScratch) reuseArray(n int) {
+	best := -1
+	for i := 0; i < s.nArrays; i++ {
+		if c := cap(s.arrays[i]); c >= n && (best < 0 || c < cap(s.arrays[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return
+	}
+	*(*mapLayout)(unsafe.Pointer(&s.out)).orig = s.arrays[best]
+	last := s.nArrays - 1
+	s.arrays[best], s.arrays[last] = s.arrays[last], nil
+	s.nArrays = last
+}
+
 // keyValueLayout mirrors pdata's internal KeyValue; anyValueLayout its AnyValue.
 type keyValueLayout struct {
 	Value       anyValueLayout

@@ -3,10 +3,15 @@ package mcpparityprocessor
 import (
 	"math/rand"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor/processortest"
+
+	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadata"
 )
 
 // TestAppendLayout: the pinned pdata lays its map out as appendEmpty writes it, so the exported
@@ -64,3 +69,43 @@ func TestPutOutIsPutEmpty(t *testing.T) {
 		assert.Equal(t, want.AsRaw(), s.out.AsRaw(), "round %d", round)
 	}
 }
+
+// TestRetiredArraysHoldNothing: a transformed span's raw attribute array is kept zeroed (no key
+// or value of the span, a secret among them, stays reachable from the scratch), and a later
+// span's exported map is built in it when it has the room.
+func TestRetiredArraysHoldNothing(t *testing.T) {
+	p, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), langfuseConfig())
+	require.NoError(t, err)
+	td, ss := rawTraces()
+	first := rawSpan(ss, "tool.lookup", "tool.lookup")
+	first.Attributes().PutStr("cf.team.name", "ops token=abc123")
+	for i := 0; i < 12; i++ { // more facts than the lookup exports: its array has room for the next
+		first.Attributes().PutStr("x.unused."+string(rune('a'+i)), "secret=abc123")
+	}
+	rawSpan(ss, "tool.lookup", "tool.lookup")
+	rawArray := unsafe.SliceData(*(*mapLayout)(unsafe.Pointer(ptr(first.Attributes()))).orig)
+	var c counts
+	p.transformSafe(spanAt(td, 0), &c)
+	s := c.scratch
+	require.Equal(t, 1, s.nArrays)
+	kept := s.arrays[0][:cap(s.arrays[0])]
+	require.Same(t, rawArray, unsafe.SliceData(kept))
+	for i := range kept {
+		assert.Equal(t, keyValueLayout{}, kept[i], "entry %d of the kept array", i)
+	}
+	p.transformSafe(spanAt(td, 1), &c)
+	require.Equal(t, 1, s.nArrays) // the second span's own raw array
+	assert.NotSame(t, rawArray, unsafe.SliceData(s.arrays[0]))
+	second := spanAt(td, 1).Attributes()
+	assert.Same(t, rawArray, unsafe.SliceData(*(*mapLayout)(unsafe.Pointer(&second)).orig), "the next export is built in it")
+	c.release()
+	want := spanAt(run(t, langfuseConfig(), func() ptrace.Traces {
+		one, ss := rawTraces()
+		rawSpan(ss, "tool.lookup", "tool.lookup")
+		return one
+	}()), 0).Attributes()
+	assert.Equal(t, keys(want), keys(second))
+	assert.Equal(t, want.AsRaw(), second.AsRaw())
+}
+
+func ptr(m pcommon.Map) *pcommon.Map { return &m }

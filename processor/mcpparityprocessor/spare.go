@@ -58,6 +58,10 @@ type transformScratch struct {
 	resource [maxKeptResource]keptAttribute
 	// outKeys are the keys the transform put in out so far (outmap.go).
 	outKeys outKeys
+	// arrays[:nArrays] are emptied attribute arrays of transformed raw maps (retire): a later
+	// span's exported map is built in one (reuseArray) instead of a new array.
+	arrays  [maxArrays][]keyValueLayout
+	nArrays int
 	// outLen is, per op plan of the owner, the most attributes a span of the op exported
 	// through this scratch: the room its next exported map is made with (outputCapacity
 	// before the first).
