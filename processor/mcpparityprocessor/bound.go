@@ -62,24 +62,24 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, k exportKe
 	case mapping.TypeInt:
 		if v.Type() == pcommon.ValueTypeInt {
 			if r.SoleReader {
-				c.moveFact(out, r.To, v) // already an int: the value moves as it is
+				moveFact(out, r.To, v) // already an int: the value moves as it is
 				return
 			}
-			c.putOut(out, r.To).SetInt(v.Int())
+			out.PutInt(r.To, v.Int())
 			return
 		}
 	case mapping.TypeBool:
 		if v.Type() == pcommon.ValueTypeBool {
 			if r.SoleReader {
-				c.moveFact(out, r.To, v)
+				moveFact(out, r.To, v)
 				return
 			}
-			c.putOut(out, r.To).SetBool(v.Bool())
+			out.PutBool(r.To, v.Bool())
 			return
 		}
 	case mapping.TypeFloat:
 		if v.Type() == pcommon.ValueTypeDouble {
-			c.putOut(out, r.To).SetDouble(v.Double())
+			out.PutDouble(r.To, v.Double())
 			return
 		}
 	case mapping.TypeString:
@@ -93,7 +93,7 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, k exportKe
 			}
 			if r.SoleReader {
 				clean := p.exportString(k, s, c)
-				c.moveFact(out, r.To, v).SetStr(clean) // the raw string value is reused, not reallocated
+				moveFact(out, r.To, v).SetStr(clean) // the raw string value is reused, not reallocated
 				return
 			}
 			p.putStr(out, k, s, c)
@@ -177,8 +177,8 @@ func (c *counts) remember(last *lastExport, slot int32, s, clean string, same, k
 // moveFact moves the raw value v (of a fact no later rule reads: Rename.SoleReader) to key in
 // out and returns it there. Moving reuses the value the receiver decoded instead of allocating
 // a new one per exported attribute; v is left empty in the raw map, which out replaces.
-func (c *counts) moveFact(out pcommon.Map, key string, v pcommon.Value) pcommon.Value {
-	dest := c.putOut(out, key)
+func moveFact(out pcommon.Map, key string, v pcommon.Value) pcommon.Value {
+	dest := out.PutEmpty(key)
 	v.MoveTo(dest)
 	return dest
 }

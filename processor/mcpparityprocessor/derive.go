@@ -49,7 +49,7 @@ func (p *parityProcessor) putDerived(out pcommon.Map, r *mapping.Rename, k expor
 			f.malformed = true
 			return
 		}
-		c.putOut(out, r.To).SetInt(int64(resourceContentReprLen(obj)))
+		out.PutInt(r.To, int64(resourceContentReprLen(obj)))
 	}
 }
 

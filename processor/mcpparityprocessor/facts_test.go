@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/mcpparity/mcpparity/processor/internal/mapping"
 )
@@ -81,21 +81,18 @@ func contains(list []string, s string) bool {
 // TestFactIsGet: the index answers each key as raw.Get does, the first of duplicate keys, absent
 // keys and keys without an id included.
 func TestFactIsGet(t *testing.T) {
-	raw := pcommon.NewMap()
-	raw.PutStr("x.other", "o")
-	raw.PutStr(mapping.KeyToolID, "first")
-	raw.PutInt(mapping.KeyOp, 3)
-	// Duplicates (a hostile span): pcommon appends them only through a decoder; a copy does too.
-	dup := pcommon.NewMap()
-	dup.PutStr(mapping.KeyToolID, "second")
-	dup.PutStr(mapping.KeyOp, "tool.invoke")
-	for _, m := range []pcommon.Map{raw, dup} {
-		m.Range(func(k string, v pcommon.Value) bool {
-			v.CopyTo(appendEmpty(raw, k))
-			return true
-		})
-	}
-	require.True(t, appendLayoutOK)
+	// Duplicates (a hostile span) come only from a decoder: pcommon's Put* replace a key.
+	in := `{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"s","attributes":[
+		{"key":"x.other","value":{"stringValue":"o"}},
+		{"key":"` + mapping.KeyToolID + `","value":{"stringValue":"first"}},
+		{"key":"` + mapping.KeyOp + `","value":{"intValue":"3"}},
+		{"key":"` + mapping.KeyToolID + `","value":{"stringValue":"second"}},
+		{"key":"` + mapping.KeyOp + `","value":{"stringValue":"tool.invoke"}},
+		{"key":"x.other","value":{"stringValue":"p"}}]}]}]}]}`
+	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces([]byte(in))
+	require.NoError(t, err)
+	raw := spanAt(td, 0).Attributes()
+	require.Equal(t, 6, raw.Len())
 	f := spanFacts{raw: raw}
 	f.index()
 	for _, k := range append(tableFactKeys(), "x.other", "y.none") {

@@ -116,7 +116,7 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 			p.putAbsentStr(out, p.ck.userEmail, f.userEmail, f, c)
 		}
 		if f.userEmail != "" || f.isAdmin {
-			if v, present := c.getOrPutOut(out, keyUserIsAdmin); !present {
+			if v, present := out.GetOrPutEmpty(keyUserIsAdmin); !present {
 				v.SetBool(f.isAdmin)
 			}
 		}
@@ -172,11 +172,11 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 // becomes the tags slice: its array is reused and its strings are donated to the tags.
 func (p *parityProcessor) tagsSlice(out pcommon.Map, f *spanFacts, n int, c *counts) pcommon.Slice {
 	if !f.hasTeamIDs || f.teamIDs.Type() != pcommon.ValueTypeSlice || f.plan.teamIDsAfterEnrich {
-		tags := c.putOut(out, keyLfTags).SetEmptySlice()
+		tags := out.PutEmptySlice(keyLfTags)
 		tags.EnsureCapacity(n)
 		return tags
 	}
-	dest := c.putOut(out, keyLfTags)
+	dest := out.PutEmpty(keyLfTags)
 	f.teamIDs.MoveTo(dest)
 	f.hasTeamIDs = false
 	tags := dest.Slice()
@@ -234,7 +234,7 @@ func (p *parityProcessor) putAbsentStr(out pcommon.Map, k exportKey, s string, f
 	if f.isBlocked(k.name) {
 		return
 	}
-	if dest, present := c.getOrPutOut(out, k.name); !present {
+	if dest, present := out.GetOrPutEmpty(k.name); !present {
 		p.setSpare(dest, p.exportString(k, s, c), f, c)
 	}
 }

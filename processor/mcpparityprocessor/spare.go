@@ -14,7 +14,7 @@ import (
 // the spare leaves empty is replaced by the exported one at the end of the transform.
 func (p *parityProcessor) putSpare(out pcommon.Map, k exportKey, s string, f *spanFacts, c *counts) {
 	clean := p.exportString(k, s, c)
-	p.setSpare(c.putOut(out, k.name), clean, f, c)
+	p.setSpare(out.PutEmpty(k.name), clean, f, c)
 }
 
 // setSpare sets the empty value dest (just put in the exported map) to the string clean, in a
@@ -56,12 +56,6 @@ type transformScratch struct {
 	// resource holds a resource's first string attributes that the rules left unchanged
 	// (scrubResource), kept as copies from batch to batch.
 	resource [maxKeptResource]keptAttribute
-	// outKeys are the keys the transform put in out so far (outmap.go).
-	outKeys outKeys
-	// arrays[:nArrays] are emptied attribute arrays of transformed raw maps (retire): a later
-	// span's exported map is built in one (reuseArray) instead of a new array.
-	arrays  [maxArrays][]keyValueLayout
-	nArrays int
 	// outLen is, per op plan of the owner, the most attributes a span of the op exported
 	// through this scratch: the room its next exported map is made with (outputCapacity
 	// before the first).
@@ -199,19 +193,17 @@ func (s *transformScratch) keep(v pcommon.Value) {
 	s.nDonors++
 }
 
-// put is m.PutStr(key, s), written into a donor when the batch has one.
-func (c *counts) put(m pcommon.Map, key, s string) {
+// put is out.PutStr(key, s), written into a donor when the batch has one.
+func (c *counts) put(out pcommon.Map, key, s string) {
 	d := c.scratch
-	switch {
-	case d == nil:
-		m.PutStr(key, s)
-	case m == d.out:
-		c.setStr(c.putOut(m, key), s)
-	case d.nDonors == 0:
-		m.PutStr(key, s)
-	default:
-		c.setStr(m.PutEmpty(key), s)
+	if d == nil || d.nDonors == 0 {
+		out.PutStr(key, s)
+		return
 	}
+	d.nDonors--
+	dest := out.PutEmpty(key)
+	d.donors.At(d.nDonors).MoveTo(dest)
+	dest.SetStr(s)
 }
 
 // setStr is v.SetStr(s), written into a donor when the batch has one.

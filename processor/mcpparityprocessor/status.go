@@ -20,8 +20,8 @@ func (p *parityProcessor) finishOp(span ptrace.Span, out pcommon.Map, f *spanFac
 		if op.OutcomeOnSuccess {
 			success = true // the families write success=True only; a failure leaves it unset or already True
 		}
-		c.putOut(out, keySuccess).SetBool(success)
-		c.putOut(out, keyDurationMS).SetDouble(durationMS(span))
+		out.PutBool(keySuccess, success)
+		out.PutDouble(keyDurationMS, durationMS(span))
 		p.putFacts(out, op.OutcomeAttributes, f.plan.outcomes, f, c)
 		if !failed && !f.resultIsError && op.Output != nil && p.langfuse && f.plan.captureOut {
 			p.putPayload(out, op.Output, f.plan.output, f, c)
@@ -47,7 +47,7 @@ func (p *parityProcessor) setError(span ptrace.Span, out pcommon.Map, f *spanFac
 	if strings.HasSuffix(msg, "...") && utf8.RuneCountInString(f.excMessage) > redact.MaxExceptionMessageLength {
 		c.truncations++ // cut to 1021 characters + "..." after sanitizing
 	}
-	c.putOut(out, keyError).SetBool(true)
+	out.PutBool(keyError, true)
 	if typeName != "" {
 		c.put(out, keyErrorType, typeName)
 	}
@@ -107,7 +107,7 @@ func (p *parityProcessor) finishRequest(span ptrace.Span, out pcommon.Map, f *sp
 	}
 	if v, ok := f.context(slotHTTPStatus); ok {
 		if v.Type() == pcommon.ValueTypeInt {
-			c.putOut(out, mapping.KeyHTTPResponseStatusCode).SetInt(v.Int())
+			out.PutInt(mapping.KeyHTTPResponseStatusCode, v.Int())
 		} else {
 			p.putStr(out, p.key(mapping.KeyHTTPResponseStatusCode), asText(v), c)
 		}

@@ -87,13 +87,11 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	s := c.transformScratch(p)
 	out := s.out
 	out.Clear() // empty after the last MoveTo, unless a transform panicked
-	s.outKeys = outKeys{}
-	n := int(s.outLen[f.plan.index])
-	if n == 0 {
-		n = outputCapacity(op)
+	if n := s.outLen[f.plan.index]; n > 0 {
+		out.EnsureCapacity(int(n))
+	} else {
+		out.EnsureCapacity(outputCapacity(op))
 	}
-	s.reuseArray(n) // an earlier raw map's array, when one has the room
-	out.EnsureCapacity(n)
 
 	if op.Name != "" {
 		span.SetName(op.Name)
@@ -131,7 +129,6 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 		s.outLen[f.plan.index] = n
 	}
 	s.donate(raw)
-	s.retire(raw)
 	out.MoveTo(raw)
 }
 
