@@ -17,7 +17,7 @@ func (p *parityProcessor) putFacts(out pcommon.Map, attrs []mapping.Rename, keys
 			c.put(out, r.To, r.Const)
 		case !p.gateOpen(r.Gate):
 			// Python drops the key at export (_should_emit_span_attribute); a required fact must still be there.
-			if _, ok := f.raw.Get(r.From); !ok && r.Required {
+			if _, ok := f.fact(keys[i].from, r.From); !ok && r.Required {
 				f.malformed = true
 			}
 		case r.Derive != mapping.DeriveNone:
@@ -40,7 +40,7 @@ func (p *parityProcessor) gateOpen(g mapping.Gate) bool {
 
 // putFact copies one raw fact to its Python key (k, r.To with its policy), type-checked and sanitized.
 func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, k exportKey, f *spanFacts, c *counts) {
-	v, ok := f.raw.Get(r.From)
+	v, ok := f.fact(k.from, r.From)
 	if !ok {
 		if r.Required {
 			f.malformed = true

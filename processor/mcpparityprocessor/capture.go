@@ -12,8 +12,9 @@ import (
 )
 
 // putPayload writes a capture: parsed, normalized (ToolResult), redacted, serialized, truncated.
-func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *spanFacts, c *counts) {
-	v, ok := f.raw.Get(pl.RawKey)
+// ids are the fact ids of pl's raw keys.
+func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, ids payloadFacts, f *spanFacts, c *counts) {
+	v, ok := f.fact(ids.raw, pl.RawKey)
 	if !ok {
 		return
 	}
@@ -22,7 +23,7 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, f *sp
 		f.malformed = true
 	}
 	max := p.cfg.MaxTracePayloadSize
-	if os, ok := f.raw.Get(pl.OriginalSizeKey); ok {
+	if os, ok := f.fact(ids.size, pl.OriginalSizeKey); ok {
 		// The runtime capped the raw payload: report its original size with a sanitized preview.
 		size := os.Int()
 		if os.Type() != pcommon.ValueTypeInt {

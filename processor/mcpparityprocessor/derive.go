@@ -12,7 +12,7 @@ import (
 
 // putDerived writes a value Python computes from a fact (the table's Derive column).
 func (p *parityProcessor) putDerived(out pcommon.Map, r *mapping.Rename, k exportKey, f *spanFacts, c *counts) {
-	v, ok := f.raw.Get(r.From)
+	v, ok := f.fact(k.from, r.From)
 	switch r.Derive {
 	case mapping.DeriveTeamScope:
 		// format_trace_team_scope(token_teams) if token_teams is not None else None.

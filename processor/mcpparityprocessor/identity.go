@@ -105,7 +105,7 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 		p.putFact(out, &op.AfterIdentity[i], f.plan.afterIdentity[i], f, c)
 	}
 	if op.Input != nil && p.langfuse && f.plan.captureIn {
-		p.putPayload(out, op.Input, f, c)
+		p.putPayload(out, op.Input, f.plan.input, f, c)
 	}
 	if f.correlationID != "" {
 		p.putAbsentStr(out, p.ck.correlationID, f.correlationID, f, c)

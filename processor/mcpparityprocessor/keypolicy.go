@@ -25,12 +25,14 @@ type keyPolicies map[string]keyPolicy
 type exportKey struct {
 	name string
 	pol  keyPolicy
+	// from is the fact id (facts.go) of the raw key a table row reads into the key, -1: none.
+	from int8
 	slot int32
 }
 
 // key is the exportKey of name, without a slot.
 func (p *parityProcessor) key(name string) exportKey {
-	return exportKey{name, p.keys.of(p.redactor, name), -1}
+	return exportKey{name: name, pol: p.keys.of(p.redactor, name), from: -1, slot: -1}
 }
 
 // slotKey is the exportKey of name with a slot of its own.
@@ -58,14 +60,14 @@ func (p *parityProcessor) newCreateSpanKeys() createSpanKeys {
 		userEmail: p.slotKey(keyUserEmail), teamScope: p.slotKey(keyTeamScope), teamName: p.slotKey(keyTeamName),
 		authMethod: p.slotKey(keyAuthMethod), lfUserID: p.slotKey(keyLfUserID), lfSessionID: p.slotKey(keyLfSessionID),
 		lfEnvironment: p.slotKey(keyLfEnvironment), lfTraceName: p.slotKey(keyLfTraceName), lfTags: p.slotKey(keyLfTags),
-		text:     exportKey{slot: -1},
+		text:     exportKey{from: -1, slot: -1},
 		rootName: p.textSlot(), scopeVersion: p.textSlot(), excType: p.textSlot(), traceState: p.textSlot(),
 	}
 }
 
 // textSlot is a free-text exportKey (boundText's rules) with a slot of its own.
 func (p *parityProcessor) textSlot() exportKey {
-	k := exportKey{slot: p.nSlots}
+	k := exportKey{from: -1, slot: p.nSlots}
 	p.nSlots++
 	return k
 }
@@ -81,6 +83,7 @@ func (p *parityProcessor) newRowKeys() map[*mapping.Rename][]exportKey {
 		keys := make([]exportKey, len(rows))
 		for i := range rows {
 			keys[i] = p.slotKey(rows[i].To)
+			keys[i].from = factID(rows[i].From)
 		}
 		m[&rows[0]] = keys
 	}
@@ -113,6 +116,7 @@ func (p *parityProcessor) rowKeys(rows []mapping.Rename) []exportKey {
 	keys := make([]exportKey, len(rows))
 	for i := range rows {
 		keys[i] = p.key(rows[i].To)
+		keys[i].from = factID(rows[i].From)
 	}
 	return keys
 }

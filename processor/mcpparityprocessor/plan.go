@@ -17,6 +17,9 @@ type opPlan struct {
 	teamIDsAfterEnrich bool
 	// traceName holds the op's last langfuse.trace.name text and its answer (traceName).
 	traceName exportKey
+	// The fact ids (facts.go) of the payloads' raw keys, the variant key and the outcome flags.
+	input, output                      payloadFacts
+	variant, resultFlag, successMarked int8
 }
 
 // newPlans builds the plan of every op of the table, by its cf.op value (as mapping.Lookup).
@@ -37,6 +40,11 @@ func (p *parityProcessor) newPlans() map[string]*opPlan {
 			captureOut:         p.captures(p.captureOut, op),
 			teamIDsAfterEnrich: readsTeamIDsAfterEnrich(op),
 			traceName:          p.textSlot(),
+			input:              payloadFactsOf(op.Input),
+			output:             payloadFactsOf(op.Output),
+			variant:            factID(op.VariantKey),
+			resultFlag:         factID(op.ResultFlag),
+			successMarked:      factID(op.SuccessMarked),
 		}
 		for _, key := range contextKeys {
 			if op.ReadsLater(key) {

@@ -15,7 +15,7 @@ import (
 func (p *parityProcessor) finishOp(span ptrace.Span, out pcommon.Map, f *spanFacts, c *counts) {
 	op := f.op
 	failed := f.failed()
-	if op.Outcome && (!op.OutcomeOnSuccess || !failed || (op.SuccessMarked != "" && f.boolean(op.SuccessMarked))) {
+	if op.Outcome && (!op.OutcomeOnSuccess || !failed || (op.SuccessMarked != "" && f.boolValue(f.fact(f.plan.successMarked, op.SuccessMarked)))) {
 		success := !failed && !f.resultIsError
 		if op.OutcomeOnSuccess {
 			success = true // the families write success=True only; a failure leaves it unset or already True
@@ -24,7 +24,7 @@ func (p *parityProcessor) finishOp(span ptrace.Span, out pcommon.Map, f *spanFac
 		out.PutDouble(keyDurationMS, durationMS(span))
 		p.putFacts(out, op.OutcomeAttributes, f.plan.outcomes, f, c)
 		if !failed && !f.resultIsError && op.Output != nil && p.langfuse && f.plan.captureOut {
-			p.putPayload(out, op.Output, f, c)
+			p.putPayload(out, op.Output, f.plan.output, f, c)
 		}
 	}
 	if !failed {
@@ -105,7 +105,7 @@ func (p *parityProcessor) finishRequest(span ptrace.Span, out pcommon.Map, f *sp
 	if f.fromHeader && f.correlationID != "" {
 		p.putStr(out, p.ck.correlationID, f.correlationID, c)
 	}
-	if v, ok := f.raw.Get(mapping.KeyHTTPResponseStatusCode); ok {
+	if v, ok := f.context(slotHTTPStatus); ok {
 		if v.Type() == pcommon.ValueTypeInt {
 			out.PutInt(mapping.KeyHTTPResponseStatusCode, v.Int())
 		} else {

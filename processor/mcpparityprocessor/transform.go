@@ -56,6 +56,9 @@ type spanFacts struct {
 	// teamIDs is the raw token teams value (cf.team.ids), when the span has one.
 	teamIDs    pcommon.Value
 	hasTeamIDs bool
+	// vals holds, per fact id (facts.go), the raw value of the key when have has its bit.
+	vals [maxFacts]pcommon.Value
+	have uint64
 }
 
 func (f *spanFacts) isBlocked(key string) bool {
@@ -104,7 +107,7 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	attrs, keys := op.Attributes, f.plan.attrs
 	if op.VariantKey != "" {
 		var known bool
-		attrs, known = op.AttributesFor(f.str(op.VariantKey))
+		attrs, known = op.AttributesFor(f.str(f.plan.variant, op.VariantKey))
 		f.malformed = f.malformed || !known
 		keys = p.rowKeys(attrs)
 	}
@@ -129,8 +132,7 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	out.MoveTo(raw)
 }
 
-// The request-context facts read() gathers in one pass over the raw map (a Get each would
-// scan the map once per fact).
+// The request-context facts, read first; a slot's number is the fact id of its key (facts.go).
 const (
 	slotOp = iota
 	slotCorrelationID
@@ -174,57 +176,35 @@ func contextSlot(key string) int {
 	return -1
 }
 
-// contextValues are the request-context facts of a raw span; as Map.Get, the first of
-// duplicate keys counts.
-type contextValues struct {
-	vals [numContextSlots]pcommon.Value
-	have uint32
-}
-
-func readContext(raw pcommon.Map) (cv contextValues) {
-	raw.Range(func(k string, v pcommon.Value) bool {
-		if i := contextSlot(k); i >= 0 && cv.have&(1<<i) == 0 {
-			cv.vals[i] = v
-			cv.have |= 1 << i
-		}
-		return true
-	})
-	return cv
-}
-
-func (cv *contextValues) get(slot int) (pcommon.Value, bool) {
-	return cv.vals[slot], cv.have&(1<<slot) != 0
-}
-
 // read collects the request context and the status facts of a raw span.
 func (f *spanFacts) read(span ptrace.Span, plans map[string]*opPlan) {
-	cv := readContext(f.raw)
-	if v, ok := cv.get(slotOp); ok && v.Type() == pcommon.ValueTypeStr {
+	f.index()
+	if v, ok := f.context(slotOp); ok && v.Type() == pcommon.ValueTypeStr {
 		if f.plan = plans[v.Str()]; f.plan != nil {
 			f.op = f.plan.op
 			f.spares[0], f.nSpares = v, 1 // cf.op is read once, here
 		}
 	}
-	f.correlationID, _ = f.context(&cv, slotCorrelationID)
-	f.fromHeader = f.boolValue(cv.get(slotFromHeader))
-	f.authMethod, _ = f.context(&cv, slotAuthMethod)
-	f.userEmail, f.hasUserEmail = f.context(&cv, slotUserEmail)
-	f.isAdmin = f.boolValue(cv.get(slotIsAdmin))
-	_, f.hasIsAdmin = cv.get(slotIsAdmin)
-	f.teamName, _ = f.context(&cv, slotTeamName)
-	f.sessionID, _ = f.context(&cv, slotSessionID)
-	f.baggage, _ = f.context(&cv, slotBaggage)
+	f.correlationID, _ = f.contextStr(slotCorrelationID)
+	f.fromHeader = f.boolValue(f.context(slotFromHeader))
+	f.authMethod, _ = f.contextStr(slotAuthMethod)
+	f.userEmail, f.hasUserEmail = f.contextStr(slotUserEmail)
+	f.isAdmin = f.boolValue(f.context(slotIsAdmin))
+	_, f.hasIsAdmin = f.context(slotIsAdmin)
+	f.teamName, _ = f.contextStr(slotTeamName)
+	f.sessionID, _ = f.contextStr(slotSessionID)
+	f.baggage, _ = f.contextStr(slotBaggage)
 	if f.op != nil && f.op.ResultFlag != "" {
-		f.resultIsError = f.boolean(f.op.ResultFlag)
+		f.resultIsError = f.boolValue(f.fact(f.plan.resultFlag, f.op.ResultFlag))
 	}
-	if v, ok := cv.get(slotHTTPStatus); ok {
+	if v, ok := f.context(slotHTTPStatus); ok {
 		if v.Type() == pcommon.ValueTypeInt {
 			f.httpStatusCode = v.Int()
 		} else {
 			f.malformed = true
 		}
 	}
-	f.teamIDs, f.hasTeamIDs = cv.get(slotTeamIDs)
+	f.teamIDs, f.hasTeamIDs = f.context(slotTeamIDs)
 	if f.authMethod != "" || f.hasUserEmail || f.hasIsAdmin {
 		f.teamScope = teamScopeOf(f.teamIDs, f.hasTeamIDs)
 	}
@@ -254,10 +234,15 @@ func (f *spanFacts) read(span ptrace.Span, plans map[string]*opPlan) {
 // failed: the op raised (status ERROR or an exception event).
 func (f *spanFacts) failed() bool { return f.spanStatusErr || f.hasException }
 
-// context reads a request-context fact as str does, and whether the span has it. When no later
+// context is the raw value of the request-context fact of a context slot (its fact id).
+func (f *spanFacts) context(slot int) (pcommon.Value, bool) {
+	return f.vals[slot], f.have&(1<<slot) != 0
+}
+
+// contextStr reads a request-context fact as str does, and whether the span has it. When no later
 // rule of the op reads it, its decoded string value becomes a spare (putSpare) once read.
-func (f *spanFacts) context(cv *contextValues, slot int) (string, bool) {
-	v, ok := cv.get(slot)
+func (f *spanFacts) contextStr(slot int) (string, bool) {
+	v, ok := f.context(slot)
 	if !ok {
 		return "", false
 	}
@@ -272,8 +257,9 @@ func (f *spanFacts) context(cv *contextValues, slot int) (string, bool) {
 	return v.Str(), true
 }
 
-func (f *spanFacts) str(key string) string {
-	v, ok := f.raw.Get(key)
+// str reads the raw string fact key (of fact id id: factID(key)).
+func (f *spanFacts) str(id int8, key string) string {
+	v, ok := f.fact(id, key)
 	if !ok {
 		return ""
 	}
@@ -284,11 +270,7 @@ func (f *spanFacts) str(key string) string {
 	return v.Str()
 }
 
-func (f *spanFacts) boolean(key string) bool {
-	return f.boolValue(f.raw.Get(key))
-}
-
-// boolValue is boolean over a value already looked up.
+// boolValue reads a raw bool fact already looked up (ok: present); another type is malformed.
 func (f *spanFacts) boolValue(v pcommon.Value, ok bool) bool {
 	if !ok {
 		return false
