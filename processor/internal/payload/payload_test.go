@@ -262,6 +262,11 @@ func TestRepeatedMembersAnswerAsTheRules(t *testing.T) {
 		// The same first and last words, another middle.
 		{`[{"ab":"value-one-middle-end"},{"ab":"valux-one-middle-end"}]`,
 			`[{"ab":"value-one-middle-end"},{"ab":"AB:VALUX-ONE-MIDDLE-END"}]`},
+		// ... another third or fourth word (of six): every word between is compared.
+		{`[{"ab":"value-one-two-three-four-five-end"},{"ab":"value-one-txo-three-four-five-end"}]`,
+			`[{"ab":"value-one-two-three-four-five-end"},{"ab":"AB:VALUE-ONE-TXO-THREE-FOUR-FIVE-END"}]`},
+		{`[{"ab":"value-one-two-three-four-five-end"},{"ab":"value-one-two-three-fxur-five-end"}]`,
+			`[{"ab":"value-one-two-three-four-five-end"},{"ab":"AB:VALUE-ONE-TWO-THREE-FXUR-FIVE-END"}]`},
 		{`[{"ab":"value"},{"ab":"value"`, ``}, // a syntax error after a repeated member: Parse's error
 	} {
 		got, err := SerializeJSONRedacted(tc.doc, 0, xRules{})
@@ -320,6 +325,11 @@ func TestObjectShapes(t *testing.T) {
 		`[{"ab":"x1","cd":"x2"},{"ab":"x3","cd":"x4"},{"ab" : "x5" , "cd":"x6"},{"abc":"x7","ab":"x8"}]`,
 		`[{"ab":1,"cd":2},{"abc":1,"abc":2},{"ab":1,"c\"":2},{"ab":1,"cd":2,"cd":3}]`,
 		`[{"ab":1},{"abX:1,"q":2}]`, // not JSON, though it reads as such if "ab" is not closed
+		// A shape's word that holds the ':' (keys of up to 5 bytes): not JSON when another byte
+		// is there, spaces around it cut.
+		`[{"ab":1},{"ab"x1}]`, `[{"abcde":1},{"abcde";1}]`, `[{"abcdef":1},{"abcdef";1}]`,
+		`[{"ab":1,"cd":2},{"ab": 1,"cd" :2},{"ab" : 1,"cd":2},{"ab":1 ,"cd":2 }]`,
+		`[{"abcde":1,"abcdef":2},{"abcde":1,"abcdef":2},{"abcde": 1,"abcdef" : 2}]`,
 	} {
 		got, err := SerializeJSONRedacted(doc, 0, edgeRules{})
 		v, perr := ParseString(doc)
