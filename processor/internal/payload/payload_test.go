@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -262,6 +263,11 @@ func TestRepeatedMembersAnswerAsTheRules(t *testing.T) {
 		// The same first and last words, another middle.
 		{`[{"ab":"value-one-middle-end"},{"ab":"valux-one-middle-end"}]`,
 			`[{"ab":"value-one-middle-end"},{"ab":"AB:VALUX-ONE-MIDDLE-END"}]`},
+		// ... another third or fourth word (of six): every word between is compared.
+		{`[{"ab":"value-one-two-three-four-five-end"},{"ab":"value-one-txo-three-four-five-end"}]`,
+			`[{"ab":"value-one-two-three-four-five-end"},{"ab":"AB:VALUE-ONE-TXO-THREE-FOUR-FIVE-END"}]`},
+		{`[{"ab":"value-one-two-three-four-five-end"},{"ab":"value-one-two-three-fxur-five-end"}]`,
+			`[{"ab":"value-one-two-three-four-five-end"},{"ab":"AB:VALUE-ONE-TWO-THREE-FXUR-FIVE-END"}]`},
 		{`[{"ab":"value"},{"ab":"value"`, ``}, // a syntax error after a repeated member: Parse's error
 	} {
 		got, err := SerializeJSONRedacted(tc.doc, 0, xRules{})
@@ -320,6 +326,11 @@ func TestObjectShapes(t *testing.T) {
 		`[{"ab":"x1","cd":"x2"},{"ab":"x3","cd":"x4"},{"ab" : "x5" , "cd":"x6"},{"abc":"x7","ab":"x8"}]`,
 		`[{"ab":1,"cd":2},{"abc":1,"abc":2},{"ab":1,"c\"":2},{"ab":1,"cd":2,"cd":3}]`,
 		`[{"ab":1},{"abX:1,"q":2}]`, // not JSON, though it reads as such if "ab" is not closed
+		// A shape's word that holds the ':' (keys of up to 5 bytes): not JSON when another byte
+		// is there, spaces around it cut.
+		`[{"ab":1},{"ab"x1}]`, `[{"abcde":1},{"abcde";1}]`, `[{"abcdef":1},{"abcdef";1}]`,
+		`[{"ab":1,"cd":2},{"ab": 1,"cd" :2},{"ab" : 1,"cd":2},{"ab":1 ,"cd":2 }]`,
+		`[{"abcde":1,"abcdef":2},{"abcde":1,"abcdef":2},{"abcde": 1,"abcdef" : 2}]`,
 	} {
 		got, err := SerializeJSONRedacted(doc, 0, edgeRules{})
 		v, perr := ParseString(doc)
@@ -357,3 +368,65 @@ func (r *maskCounter) MaskMember(key string) (string, bool) {
 }
 func (r *maskCounter) Restart()                                    {}
 func (r *maskCounter) Text(_, s string, plain bool) (string, bool) { return s, plain }
+
+// callLog is a Redaction for tests that masks the keys in mask (as "#"+key) and changes a
+// string holding 'x' (field:string, upper-cased), logging every question it is asked.
+type callLog struct {
+	mask map[string]bool
+	log  []string
+}
+
+func (r *callLog) MaskMember(key string) (string, bool) {
+	r.log = append(r.log, "M "+key)
+	return "#" + key, r.mask[key]
+}
+func (r *callLog) Restart() { r.log = append(r.log, "R") }
+func (r *callLog) Text(field, s string, plain bool) (string, bool) {
+	r.log = append(r.log, "T "+field+" "+s)
+	if strings.Contains(s, "x") {
+		out := strings.ToUpper(field + ":" + s)
+		return out, plainRunEnd(out, 0) == len(out)
+	}
+	return s, plain
+}
+
+// TestTextToolResultAsTheTree: the streamed tool result writes what the tree path writes
+// (NormalizeToolResult, then SerializeRedacted), asks the rules the same questions in the same
+// order, under every set of masked wrapper keys and caps that cut anywhere in the wrapper.
+func TestTextToolResultAsTheTree(t *testing.T) {
+	keys := []string{"content", "isError", "structuredContent", "_meta", "type", "text", "annotations"}
+	texts := []string{
+		`{"content":[]}`, `{}`, `{"isError":true}`, `{"isError":null,"_meta":null}`,
+		`{"content":[{"type":"text","text":"plain words"}],"isError":false}`,
+		`{"_meta":null,"content":[{"text":"a\nb","_meta":null,"type":"text","annotations":null},` +
+			`{"type":"text","text":"has x"},{"type":"text","text":"plain words"}],"structuredContent":null}`,
+		`{"content":[{"type":"text","text":"x\u00e9x"}],"isError":true}`,
+	}
+	for set := 0; set < 1<<len(keys); set++ {
+		mask := map[string]bool{}
+		for i, k := range keys {
+			if set&(1<<i) != 0 {
+				mask[k] = true
+			}
+		}
+		for _, text := range texts {
+			for _, max := range []int{0, 1, 12, 25, 40, 47, 60, 90, 130} {
+				streamed := &callLog{mask: mask}
+				got, ok := SerializeTextToolResultRedacted(text, max, streamed)
+				if !ok {
+					t.Fatalf("%s: not streamed", text)
+				}
+				v, err := ParseString(text)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tree := &callLog{mask: mask}
+				want := SerializeRedacted(NormalizeToolResult(v), max, tree)
+				if got != want || !slices.Equal(streamed.log, tree.log) {
+					t.Fatalf("%s masked %v, cap %d: streamed %s %q; the tree writes %s %q",
+						text, mask, max, got, streamed.log, want, tree.log)
+				}
+			}
+		}
+	}
+}

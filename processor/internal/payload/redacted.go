@@ -424,11 +424,12 @@ const shapeDepths, shapeKeys = 6, 8
 
 // shape is a sequence of plain keys MaskMember did not mask, read in this order in one
 // object and so distinct: key i is d[at[i]:at[i]+n[i]] (d the source text); a key of up to 6
-// bytes is also, with its quotes, the bytes word[i] selects with mask[i] (little-endian;
-// otherwise mask 0 and word 1, which no text matches).
+// bytes is also, with its quotes, the adv[i] bytes word[i] selects with mask[i] (little-endian;
+// otherwise mask 0 and word 1, which no text matches). adv[i] is n[i]+3 when the key was
+// read with its ':' right after it (up to 5 bytes): the word holds the ':' too.
 type shape struct {
 	keys       int
-	at, n      [shapeKeys]int
+	at, n, adv [shapeKeys]int
 	word, mask [shapeKeys]uint64
 }
 
@@ -663,14 +664,23 @@ next:
 
 key:
 	// The next key of the object's shape, spelled here with its quotes in one word (a key of
-	// up to 6 bytes, with 8 bytes of text from both): no scan for its end.
+	// up to 6 bytes, with 8 bytes of text from both): no scan for its end; and when the word
+	// holds the ':' after it too (a key of up to 5 bytes, compact), none for the ':'.
 	if f = &w.frames[len(w.frames)-1]; f.follow >= 0 {
 		if sh, k := &w.shapes[len(w.frames)-1], f.follow; k < sh.keys && pos <= len(d)-8 &&
 			load64(d, pos)&sh.mask[k] == sh.word[k] {
-			n := sh.n[k]
+			n, adv := sh.n[k], sh.adv[k]
 			start, s = pos, d[pos+1:pos+1+n]
-			pos += n + 2
-			goto known
+			if pos += adv; adv == n+2 {
+				goto known
+			}
+			f.follow++
+			if pos < len(d) && d[pos] <= ' ' {
+				pos = w.space(pos)
+			}
+			f.field = s
+			member = start
+			goto value
 		}
 	}
 	if pos >= len(d) || d[pos] != '"' {
@@ -738,9 +748,12 @@ key:
 	if f.follow == -1 && plain {
 		if sh, k := &w.shapes[len(w.frames)-1], len(w.keys)-f.keyStart-1; k == sh.keys && k < shapeKeys {
 			sh.at[k], sh.n[k], sh.keys = start+1, len(s), k+1
-			sh.word[k], sh.mask[k] = 1, 0
+			sh.word[k], sh.mask[k], sh.adv[k] = 1, 0, len(s)+2
 			if len(s) <= 6 && start <= len(d)-8 {
-				sh.mask[k] = 1<<(8*(len(s)+2)) - 1
+				if len(s) <= 5 && d[start+len(s)+2] == ':' {
+					sh.adv[k] = len(s) + 3
+				}
+				sh.mask[k] = 1<<(8*sh.adv[k]) - 1
 				sh.word[k] = load64(d, start) & sh.mask[k]
 			}
 		}

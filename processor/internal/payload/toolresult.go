@@ -1,6 +1,9 @@
 package payload
 
-import "errors"
+import (
+	"errors"
+	"slices"
+)
 
 // The ToolResult shape, once: the members of Python's ToolResult.model_dump(by_alias=True), in
 // order, for the result and for each content item type. NormalizeToolResult (the tree path) and
@@ -13,7 +16,36 @@ var (
 		"image": {"type", "data", "mimeType", "annotations", "_meta"},
 		"audio": {"type", "data", "mimeType", "annotations", "_meta"},
 	}
+	// What the streamed path writes before each member's value (memberKeys), and with a null or
+	// bool value (withValue).
+	toolResultKeys, textItemKeys    = memberKeys(toolResultMembers), memberKeys(textItemMembers)
+	toolResultNulls, textItemNulls  = withValue(toolResultKeys, "null"), withValue(textItemKeys, "null")
+	toolResultTrue, toolResultFalse = toolResultKeys[rootIsErrorIndex] + "true", toolResultKeys[rootIsErrorIndex] + "false"
+	rootIsErrorIndex                = slices.Index(toolResultMembers, "isError")
 )
+
+// memberKeys is, for each member of an object written in this order, what SerializeRedacted
+// writes before its value: the object's '{' (first member) or a comma, the key in quotes (the
+// members' names are plain ASCII), the ':'.
+func memberKeys(members []string) []string {
+	keys := make([]string, len(members))
+	for i, m := range members {
+		keys[i] = `,"` + m + `":`
+		if i == 0 {
+			keys[i] = `{"` + m + `":`
+		}
+	}
+	return keys
+}
+
+// withValue is each of keys followed by value.
+func withValue(keys []string, value string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k + value
+	}
+	return out
+}
 
 // NormalizeToolResult normalizes an MCP CallToolResult to Python's ToolResult JSON:
 // content[{type,text|data,mimeType,annotations,_meta}], isError (false when absent or null),
@@ -97,36 +129,83 @@ func SerializeTextToolResultRedacted(text string, maxSize int, r Redaction) (out
 	}
 	w := newRedactingEncoder(maxSize, r, len(text)+64)
 	defer w.release()
-	_ = w.beginObject() // depth errors start at MaxDepth, far below here
-	for _, m := range toolResultMembers {
-		_ = w.key(m, true)
+	// Written straight to the encoder, in the order and the pieces SerializeRedacted writes
+	// them, the rules asked the same questions in the same order: a member's key with what
+	// comes before it (toolResultKeys, textItemKeys), then the mask if MaskMember masks it, else
+	// the value; a null or bool member is one piece with its key when not masked.
+	e := &w.e
+	for i, m := range toolResultMembers {
 		switch m {
 		case "content":
-			_ = w.beginArray()
-			for _, t := range s.texts {
-				_ = w.beginObject()
-				for _, k := range textItemMembers {
-					_ = w.key(k, true)
+			if w.maskedMember(m, toolResultKeys[i]) {
+				continue
+			}
+			e.writeByte('[')
+			for n, t := range s.texts {
+				if n > 0 {
+					e.writeByte(',')
+				}
+				for j, k := range textItemMembers {
 					switch k {
 					case "type":
-						w.str("text", true)
+						if !w.maskedMember(k, textItemKeys[j]) {
+							w.writeText(k, "text", true)
+						}
 					case "text":
-						w.str(t.text, t.plain)
+						if !w.maskedMember(k, textItemKeys[j]) {
+							w.writeText(k, t.text, t.plain)
+						}
 					default:
-						w.null()
+						w.literalMember(k, textItemNulls[j], len(textItemKeys[j]))
 					}
 				}
-				w.endObject()
+				e.writeByte('}')
 			}
-			w.endArray()
+			e.writeByte(']')
 		case "isError":
-			w.boolean(s.isError)
+			lit := toolResultFalse
+			if s.isError {
+				lit = toolResultTrue
+			}
+			w.literalMember(m, lit, len(toolResultKeys[i]))
 		default:
-			w.null()
+			w.literalMember(m, toolResultNulls[i], len(toolResultKeys[i]))
 		}
 	}
-	w.endObject()
+	e.writeByte('}')
 	return w.finish(maxSize), true
+}
+
+// maskedMember writes lit, a member's key with what goes before it (memberKeys), and, when
+// MaskMember masks key, the mask in place of the value; it reports whether it did.
+func (w *redactingEncoder) maskedMember(key, lit string) bool {
+	w.e.writeASCII(lit)
+	if mask, masked := w.r.MaskMember(key); masked {
+		w.e.writeString(mask)
+		return true
+	}
+	return false
+}
+
+// literalMember writes lit, a member's key with what goes before it (its first n bytes, see
+// memberKeys) and its ASCII value, in one piece; when MaskMember masks key, the key and the
+// mask in place of the value.
+func (w *redactingEncoder) literalMember(key, lit string, n int) {
+	if mask, masked := w.r.MaskMember(key); masked {
+		w.e.writeASCII(lit[:n])
+		w.e.writeString(mask)
+		return
+	}
+	w.e.writeASCII(lit)
+}
+
+// writeText writes the string s under field as the rules answer it (str without a frame).
+func (w *redactingEncoder) writeText(field, s string, plain bool) {
+	if out, _, outPlain := w.text(field, s, plain); outPlain {
+		w.e.writePlain(out)
+	} else {
+		w.e.writeString(out)
+	}
 }
 
 // Members of the root (rootXxx) and of a text content item (itemXxx), as bits of a seen set:
