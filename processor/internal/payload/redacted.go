@@ -729,14 +729,8 @@ key:
 	if !plain {
 		w.edit(start, pos, s)
 	}
-	if pos < len(d) && d[pos] <= ' ' {
-		pos = w.space(pos)
-	}
-	if pos >= len(d) || d[pos] != ':' {
+	if pos = w.colon(pos); pos < 0 {
 		return false
-	}
-	if pos++; pos < len(d) && d[pos] <= ' ' {
-		pos = w.space(pos)
 	}
 	if mask, masked := w.r.MaskMember(s); masked {
 		if pos = w.skipMasked(pos, mask); pos < 0 {
@@ -764,18 +758,28 @@ key:
 
 known: // a key of the object's shape, followed
 	f.follow++
-	if pos < len(d) && d[pos] <= ' ' {
-		pos = w.space(pos)
-	}
-	if pos >= len(d) || d[pos] != ':' {
+	if pos = w.colon(pos); pos < 0 {
 		return false
-	}
-	if pos++; pos < len(d) && d[pos] <= ' ' {
-		pos = w.space(pos)
 	}
 	f.field = s
 	member = start
 	goto value
+}
+
+// colon reads the ':' after a key at pos, with the whitespace around it: the position after
+// them, or -1 when no ':' follows.
+func (w *sourceEncoder) colon(pos int) int {
+	d := w.p.data
+	if pos < len(d) && d[pos] <= ' ' {
+		pos = w.space(pos)
+	}
+	if pos >= len(d) || d[pos] != ':' {
+		return -1
+	}
+	if pos++; pos < len(d) && d[pos] <= ' ' {
+		pos = w.space(pos)
+	}
+	return pos
 }
 
 func hasPrefixAt(d string, pos int, s string) bool {
