@@ -171,8 +171,17 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 				dst = slices.Grow(dst, len(s)+len(s)>>3+len(Mask))
 				run.changed = true
 			}
-			dst = append(dst, s[copied:vs]...)
-			dst = append(dst, Mask...)
+			if n := vs - copied; n <= 32 && len(s)-copied >= 32 && cap(dst)-len(dst) >= 32+len(Mask) {
+				// The text before the mask (short: a key end every few words) and the mask,
+				// by two fixed-size copies in dst's spare room, no memmove call.
+				d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(dst)), len(dst))
+				*(*[32]byte)(d) = *(*[32]byte)(unsafe.Pointer(unsafe.StringData(s[copied:])))
+				*(*[len(Mask)]byte)(unsafe.Add(d, n)) = [len(Mask)]byte([]byte(Mask))
+				dst = dst[:len(dst)+n+len(Mask)]
+			} else {
+				dst = append(dst, s[copied:vs]...)
+				dst = append(dst, Mask...)
+			}
 			copied = ve
 			prevMaskEnd, maskEnd = maskEnd, max(ve, vs+1)
 			prevMaskOut, maskOut = maskOut, len(dst)

@@ -211,3 +211,30 @@ func TestDisjointValueRead(t *testing.T) {
 		}
 	}
 }
+
+// TestDisjointShortCopy: the disjoint walk writes a short run of text before a mask and the
+// mask by fixed-size copies into dst's spare room when the room and the text after the run
+// allow it, else by append; runs of 0-50 bytes, both masks, texts ending 0-40 bytes after
+// the last mask, in a fresh buffer and in one whose room holds other bytes, answer as the
+// general path.
+func TestDisjointShortCopy(t *testing.T) {
+	r := New(nil, Options{JSONQuotedKeys: true})
+	dirty := make([]byte, 256)
+	for g := 0; g <= 40; g++ {
+		for tail := 0; tail <= 40; tail++ {
+			s := strings.Repeat("w", g) + " password=hunter2 " + strings.Repeat("v", g) + " token=x " + strings.Repeat("t", tail)
+			if !disjointBothWays(t, r, s) {
+				t.Fatalf("%q: the disjoint path declined", s)
+			}
+			checkDisjointAgainstGeneral(t, s)
+			for i := range dirty {
+				dirty[i] = '#'
+			}
+			run := r.redactKeyValuesDisjoint(s, dirty[:7], new(onceScratch), true)
+			want := strings.Repeat("w", g) + " password=*** " + strings.Repeat("v", g) + " token=*** " + strings.Repeat("t", tail)
+			if !run.ok || !run.changed || string(run.dst) != want {
+				t.Fatalf("%q: disjoint %q (ok %v), want %q", s, run.dst, run.ok, want)
+			}
+		}
+	}
+}
