@@ -209,10 +209,8 @@ func (r *Redactor) disjointAnswer(s string, run disjointRun, pend []pendingMask,
 	if !run.hit {
 		return s, false, true, false, true // no candidate: step 3 was skipped
 	}
-	for _, p := range pend { // a pending span a mask reached: the one pass decides
-		if masksReach(sc.edits, p.start, max(p.end, p.start+1)) {
-			return s, false, true, false, false
-		}
+	if pendingReached(pend, sc.edits) { // the one pass decides
+		return s, false, true, false, false
 	}
 	hold = r.opts.JSONQuotedKeys && run.quote && quotedKeysHold(s, sc.quotes, sc.edits, pend)
 	if !run.changed {
@@ -221,6 +219,33 @@ func (r *Redactor) disjointAnswer(s string, run disjointRun, pend []pendingMask,
 	collapse = !onlyURLMasks(pend) || strings.IndexByte(s, '*') >= 0
 	shiftPendingApart(pend, sc.edits)
 	return bufs.result(s, run.dst, true), true, collapse, hold, true
+}
+
+// pendingReached reports whether one of edits (sorted) reaches a pending span (masksReach;
+// an empty span counts its first byte). Spans sorted by start (D3's, after REDACTED ones
+// before them) are met in one walk over the edits: their ends ascend, so the first edit
+// ending after a span's start is the one to look at, and it is no earlier for the next
+// span; other spans are searched one by one. pend is not changed.
+func pendingReached(pend []pendingMask, edits []edit) bool {
+	if !slices.IsSortedFunc(pend, pendingByStart) {
+		for _, p := range pend {
+			if masksReach(edits, p.start, max(p.end, p.start+1)) {
+				return true
+			}
+		}
+		return false
+	}
+	k := 0
+	for i := range pend {
+		p := &pend[i]
+		for k < len(edits) && max(edits[k].end, edits[k].start+1) <= p.start {
+			k++
+		}
+		if k < len(edits) && edits[k].start < max(p.end, p.start+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // shiftPendingApart is shiftPending for spans no edit reaches (disjointAnswer checked it:

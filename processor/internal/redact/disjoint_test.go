@@ -364,3 +364,35 @@ func TestShiftPendingApart(t *testing.T) {
 		}
 	}
 }
+
+// TestPendingReached: pending spans (sorted by start or not, empty ones too) are reached by
+// sorted edits (empty ones too) exactly when masksReach says one is, and stay as they were.
+func TestPendingReached(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 2))
+	for range 20000 {
+		var edits []edit
+		at := 0
+		for k := rng.IntN(6); k > 0; k-- {
+			st := at + rng.IntN(5)
+			end := st + rng.IntN(6)
+			edits = append(edits, edit{st, end, len(Mask)})
+			at = end
+		}
+		var pend []pendingMask
+		for k := rng.IntN(5); k > 0; k-- {
+			st := rng.IntN(at + 6)
+			pend = append(pend, pendingMask{start: st, end: st + rng.IntN(5), mask: Mask})
+		}
+		if rng.IntN(3) > 0 {
+			slices.SortStableFunc(pend, pendingByStart)
+		}
+		want := false
+		for _, p := range pend {
+			want = want || masksReach(edits, p.start, max(p.end, p.start+1))
+		}
+		before := slices.Clone(pend)
+		if got := pendingReached(pend, edits); got != want || !slices.Equal(pend, before) {
+			t.Fatalf("edits %v pend %v: reached %v, masksReach %v (pend now %v)", edits, before, got, want, pend)
+		}
+	}
+}
