@@ -171,8 +171,17 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 				dst = slices.Grow(dst, len(s)+len(s)>>3+len(Mask))
 				run.changed = true
 			}
-			dst = append(dst, s[copied:vs]...)
-			dst = append(dst, Mask...)
+			if n := vs - copied; n <= 32 && len(s)-copied >= 32 && cap(dst)-len(dst) >= 32+len(Mask) {
+				// The text before the mask (short: a key end every few words) and the mask,
+				// by two fixed-size copies in dst's spare room, no memmove call.
+				d := unsafe.Add(unsafe.Pointer(unsafe.SliceData(dst)), len(dst))
+				*(*[32]byte)(d) = *(*[32]byte)(unsafe.Pointer(unsafe.StringData(s[copied:])))
+				*(*[len(Mask)]byte)(unsafe.Add(d, n)) = [len(Mask)]byte([]byte(Mask))
+				dst = dst[:len(dst)+n+len(Mask)]
+			} else {
+				dst = append(dst, s[copied:vs]...)
+				dst = append(dst, Mask...)
+			}
 			copied = ve
 			prevMaskEnd, maskEnd = maskEnd, max(ve, vs+1)
 			prevMaskOut, maskOut = maskOut, len(dst)
@@ -200,18 +209,62 @@ func (r *Redactor) disjointAnswer(s string, run disjointRun, pend []pendingMask,
 	if !run.hit {
 		return s, false, true, false, true // no candidate: step 3 was skipped
 	}
-	for _, p := range pend { // a pending span a mask reached: the one pass decides
-		if masksReach(sc.edits, p.start, max(p.end, p.start+1)) {
-			return s, false, true, false, false
-		}
+	if pendingReached(pend, sc.edits) { // the one pass decides
+		return s, false, true, false, false
 	}
 	hold = r.opts.JSONQuotedKeys && run.quote && quotedKeysHold(s, sc.quotes, sc.edits, pend)
 	if !run.changed {
 		return s, false, true, hold, true // no candidate matched
 	}
 	collapse = !onlyURLMasks(pend) || strings.IndexByte(s, '*') >= 0
-	shiftPending(pend, sc.edits)
+	shiftPendingApart(pend, sc.edits)
 	return bufs.result(s, run.dst, true), true, collapse, hold, true
+}
+
+// pendingReached reports whether one of edits (sorted) reaches a pending span (masksReach;
+// an empty span counts its first byte). Spans sorted by start (D3's, after REDACTED ones
+// before them) are met in one walk over the edits: their ends ascend, so the first edit
+// ending after a span's start is the one to look at, and it is no earlier for the next
+// span; other spans are searched one by one. pend is not changed.
+func pendingReached(pend []pendingMask, edits []edit) bool {
+	if !slices.IsSortedFunc(pend, pendingByStart) {
+		for _, p := range pend {
+			if masksReach(edits, p.start, max(p.end, p.start+1)) {
+				return true
+			}
+		}
+		return false
+	}
+	k := 0
+	for i := range pend {
+		p := &pend[i]
+		for k < len(edits) && max(edits[k].end, edits[k].start+1) <= p.start {
+			k++
+		}
+		if k < len(edits) && edits[k].start < max(p.end, p.start+1) {
+			return true
+		}
+	}
+	return false
+}
+
+// shiftPendingApart is shiftPending for spans no edit reaches (disjointAnswer checked it:
+// masksReach), an empty one counting its first byte: each span moves by the edits before it,
+// which, in pending spans sorted by start, one walk over the edits counts.
+func shiftPendingApart(pend []pendingMask, edits []edit) {
+	if !slices.IsSortedFunc(pend, pendingByStart) {
+		shiftPending(pend, edits)
+		return
+	}
+	k, delta := 0, 0
+	for i := range pend {
+		for k < len(edits) && edits[k].end <= pend[i].start {
+			delta += edits[k].n - (edits[k].end - edits[k].start)
+			k++
+		}
+		pend[i].start += delta
+		pend[i].end += delta
+	}
 }
 
 // plainBareValueAt reports that the bare rule's value at the key end q starts right after the
@@ -240,8 +293,8 @@ var plainValueStart = func() (t [256]bool) {
 // before it, at most maxQuotedKeyLen back), no mask reaches a key, its opener or, where no
 // opener was found, the bytes a search for one reads, and no pending mask that ends with a
 // quote is followed by a separator (a new key end after a quote). cands are the quotes right
-// before a key end (quotedKeyCloses); the edits are sorted; pend (in s) is not. false when
-// unsure.
+// before a key end (quotedKeyCloses); the edits are sorted; pend (in s) is sorted by start
+// here (stably). false when unsure.
 func quotedKeysHold(s string, cands []int, edits []edit, pend []pendingMask) bool {
 	if strings.IndexByte(s, '\\') >= 0 || len(pend) > 64 {
 		return false
@@ -253,6 +306,20 @@ func quotedKeysHold(s string, cands []int, edits []edit, pend []pendingMask) boo
 			}
 		}
 	}
+	// The pending spans by start (stable: applyPendingInto sorts them so too), each with the
+	// furthest any of them up to it reaches (an empty one counts its first byte).
+	if !slices.IsSortedFunc(pend, pendingByStart) {
+		slices.SortStableFunc(pend, pendingByStart)
+	}
+	var reachBuf [64]int
+	reach := reachBuf[:len(pend)]
+	for i := range pend {
+		reach[i] = max(pend[i].end, pend[i].start+1)
+		if i > 0 {
+			reach[i] = max(reach[i], reach[i-1])
+		}
+	}
+	k, j := 0, 0 // the edits and the pending spans that start at or before the candidate so far (cands ascend)
 	for _, c := range cands {
 		lo := max(0, c-maxQuotedKeyLen)
 		if open := strings.LastIndexByte(s[lo:c], s[c]); open >= 0 {
@@ -261,16 +328,30 @@ func quotedKeysHold(s string, cands []int, edits []edit, pend []pendingMask) boo
 		// [lo, c]: the key and its opener, or the bytes searched; a mask reaching them may
 		// change the key (or a closer inside a mask is gone: nothing to find there either,
 		// but that is not told apart here).
-		if masksReach(edits, lo, c+1) {
-			return false
+		if k = editsUpTo(edits, k, c); k > 0 && max(edits[k-1].end, edits[k-1].start+1) > lo {
+			return false // masksReach(edits, lo, c+1), by the last edit starting at or before c
 		}
-		for _, p := range pend {
-			if p.start <= c && max(p.end, p.start+1) > lo {
-				return false
-			}
+		for j < len(pend) && pend[j].start <= c {
+			j++
+		}
+		if j > 0 && reach[j-1] > lo {
+			return false // a pending span that starts at or before c reaches lo
 		}
 	}
 	return true
+}
+
+// pendingByStart orders pending spans by their start.
+func pendingByStart(a, b pendingMask) int { return a.start - b.start }
+
+// editsUpTo is the number of edits (sorted) that start at or before c, counted on from k
+// (those of an earlier c). Their ends ascend (disjoint masks; an empty one counts its first
+// byte), so the last of them reaches furthest.
+func editsUpTo(edits []edit, k, c int) int {
+	for k < len(edits) && edits[k].start <= c {
+		k++
+	}
+	return k
 }
 
 // masksReach reports whether one of edits (sorted, disjoint masks; an empty one counts its

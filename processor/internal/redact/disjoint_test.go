@@ -211,3 +211,188 @@ func TestDisjointValueRead(t *testing.T) {
 		}
 	}
 }
+
+// TestDisjointShortCopy: the disjoint walk writes a short run of text before a mask and the
+// mask by fixed-size copies into dst's spare room when the room and the text after the run
+// allow it, else by append; runs of 0-50 bytes, both masks, texts ending 0-40 bytes after
+// the last mask, in a fresh buffer and in one whose room holds other bytes, answer as the
+// general path.
+func TestDisjointShortCopy(t *testing.T) {
+	r := New(nil, Options{JSONQuotedKeys: true})
+	dirty := make([]byte, 256)
+	for g := 0; g <= 40; g++ {
+		for tail := 0; tail <= 40; tail++ {
+			s := strings.Repeat("w", g) + " password=hunter2 " + strings.Repeat("v", g) + " token=x " + strings.Repeat("t", tail)
+			if !disjointBothWays(t, r, s) {
+				t.Fatalf("%q: the disjoint path declined", s)
+			}
+			checkDisjointAgainstGeneral(t, s)
+			for i := range dirty {
+				dirty[i] = '#'
+			}
+			run := r.redactKeyValuesDisjoint(s, dirty[:7], new(onceScratch), true)
+			want := strings.Repeat("w", g) + " password=*** " + strings.Repeat("v", g) + " token=*** " + strings.Repeat("t", tail)
+			if !run.ok || !run.changed || string(run.dst) != want {
+				t.Fatalf("%q: disjoint %q (ok %v), want %q", s, run.dst, run.ok, want)
+			}
+		}
+	}
+}
+
+// TestEditsUpTo: quotedKeysHold's walk over the edits (editsUpTo, the last edit starting at or
+// before each ascending candidate) answers as masksReach for every candidate and reach, with
+// empty edits, edits that touch, and candidates before, inside and after them.
+func TestEditsUpTo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 12))
+	for range 5000 {
+		var edits []edit
+		at := rng.IntN(4)
+		for n := rng.IntN(6); n > 0; n-- {
+			st := at + rng.IntN(3)
+			end := st + rng.IntN(4) // empty ones too
+			edits = append(edits, edit{st, end, len(Mask)})
+			at = end
+		}
+		k := 0
+		for c := 0; c < at+4; c += 1 + rng.IntN(2) {
+			lo := max(0, c-rng.IntN(6))
+			k = editsUpTo(edits, k, c)
+			got := k > 0 && max(edits[k-1].end, edits[k-1].start+1) > lo
+			if want := masksReach(edits, lo, c+1); got != want {
+				t.Fatalf("edits %v, [%d, %d]: editsUpTo reaches %v, masksReach %v", edits, lo, c, got, want)
+			}
+		}
+	}
+}
+
+// quotedKeysHoldByScan is quotedKeysHold as it read before its walks over the sorted edits and
+// pending spans: every candidate against every edit (masksReach) and every pending span.
+func quotedKeysHoldByScan(s string, cands []int, edits []edit, pend []pendingMask) bool {
+	if strings.IndexByte(s, '\\') >= 0 || len(pend) > 64 {
+		return false
+	}
+	for _, p := range pend {
+		if m := p.mask; m != "" && (m[len(m)-1] == '"' || m[len(m)-1] == '\'') {
+			if j := skipSpaces(s, p.end); j < len(s) && (s[j] == '=' || s[j] == ':') {
+				return false
+			}
+		}
+	}
+	for _, c := range cands {
+		lo := max(0, c-maxQuotedKeyLen)
+		if open := strings.LastIndexByte(s[lo:c], s[c]); open >= 0 {
+			lo += open
+		}
+		if masksReach(edits, lo, c+1) {
+			return false
+		}
+		for _, p := range pend {
+			if p.start <= c && max(p.end, p.start+1) > lo {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// TestQuotedKeysHoldWalks: quotedKeysHold answers as quotedKeysHoldByScan on random texts of
+// quotes, with ascending candidates, sorted edits (empty ones too) and pending spans in any
+// order, overlapping, nested and empty.
+func TestQuotedKeysHoldWalks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	alphabet := []byte(`"'ab =:`)
+	for range 20000 {
+		n := 1 + rng.IntN(40)
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		s := string(b)
+		var cands []int
+		for i := 0; i < n; i++ {
+			if (s[i] == '"' || s[i] == '\'') && rng.IntN(2) == 0 {
+				cands = append(cands, i)
+			}
+		}
+		var edits []edit
+		for at := rng.IntN(5); at < n && rng.IntN(4) > 0; {
+			end := min(n, at+rng.IntN(4))
+			edits = append(edits, edit{at, end, len(Mask)})
+			at = end + rng.IntN(6)
+		}
+		var pend []pendingMask
+		for k := rng.IntN(4); k > 0; k-- {
+			st := rng.IntN(n)
+			pend = append(pend, pendingMask{start: st, end: min(n, st+rng.IntN(8)), mask: []string{Mask, `"***"`, URLMask}[rng.IntN(3)]})
+		}
+		want := quotedKeysHoldByScan(s, cands, edits, slices.Clone(pend))
+		if got := quotedKeysHold(s, cands, edits, pend); got != want {
+			t.Fatalf("%q cands %v edits %v pend %v: %v, by scan %v", s, cands, edits, pend, got, want)
+		}
+	}
+}
+
+// TestShiftPendingApart: spans no edit reaches (empty edits and spans too), sorted by start
+// and not, move as shiftPending moves them.
+func TestShiftPendingApart(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 4))
+	for range 20000 {
+		var edits []edit
+		at := 0
+		for k := rng.IntN(6); k > 0; k-- {
+			st := at + rng.IntN(5)
+			end := st + rng.IntN(6) // empty ones too (an empty value's mask)
+			edits = append(edits, edit{st, end, 1 + rng.IntN(8)})
+			at = end
+		}
+		var pend []pendingMask
+		for k := rng.IntN(5); k > 0; k-- {
+			st := rng.IntN(at + 6)
+			p := pendingMask{start: st, end: st + rng.IntN(5), mask: Mask}
+			if !masksReach(edits, p.start, max(p.end, p.start+1)) {
+				pend = append(pend, p)
+			}
+		}
+		if rng.IntN(3) > 0 {
+			slices.SortStableFunc(pend, pendingByStart)
+		}
+		want := slices.Clone(pend)
+		shiftPending(want, edits)
+		shiftPendingApart(pend, edits)
+		if !slices.Equal(pend, want) {
+			t.Fatalf("edits %v: apart %v, shiftPending %v", edits, pend, want)
+		}
+	}
+}
+
+// TestPendingReached: pending spans (sorted by start or not, empty ones too) are reached by
+// sorted edits (empty ones too) exactly when masksReach says one is, and stay as they were.
+func TestPendingReached(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 2))
+	for range 20000 {
+		var edits []edit
+		at := 0
+		for k := rng.IntN(6); k > 0; k-- {
+			st := at + rng.IntN(5)
+			end := st + rng.IntN(6)
+			edits = append(edits, edit{st, end, len(Mask)})
+			at = end
+		}
+		var pend []pendingMask
+		for k := rng.IntN(5); k > 0; k-- {
+			st := rng.IntN(at + 6)
+			pend = append(pend, pendingMask{start: st, end: st + rng.IntN(5), mask: Mask})
+		}
+		if rng.IntN(3) > 0 {
+			slices.SortStableFunc(pend, pendingByStart)
+		}
+		want := false
+		for _, p := range pend {
+			want = want || masksReach(edits, p.start, max(p.end, p.start+1))
+		}
+		before := slices.Clone(pend)
+		if got := pendingReached(pend, edits); got != want || !slices.Equal(pend, before) {
+			t.Fatalf("edits %v pend %v: reached %v, masksReach %v (pend now %v)", edits, before, got, want, pend)
+		}
+	}
+}
