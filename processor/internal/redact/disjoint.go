@@ -286,6 +286,22 @@ var plainValueStart = func() (t [256]bool) {
 	return t
 }()
 
+// quotedKeysMayHold is quotedKeysHold's first test, before any candidate: no backslash in s, at
+// most 64 pending spans, and no pending mask that ends with a quote followed by a separator.
+func quotedKeysMayHold(s string, pend []pendingMask) bool {
+	if strings.IndexByte(s, '\\') >= 0 || len(pend) > 64 {
+		return false
+	}
+	for _, p := range pend {
+		if m := p.mask; m != "" && (m[len(m)-1] == '"' || m[len(m)-1] == '\'') {
+			if j := skipSpaces(s, p.end); j < len(s) && (s[j] == '=' || s[j] == ':') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // quotedKeysHold reports that D3's second pass, on s with the disjoint rules' edits and the
 // pending masks applied, finds only the quoted keys the first pass found in s (whose values
 // those pending masks already hold, so the pass leaves the text as it is): s has no backslash
@@ -296,15 +312,8 @@ var plainValueStart = func() (t [256]bool) {
 // before a key end (quotedKeyCloses); the edits are sorted; pend (in s) is sorted by start
 // here (stably). false when unsure.
 func quotedKeysHold(s string, cands []int, edits []edit, pend []pendingMask) bool {
-	if strings.IndexByte(s, '\\') >= 0 || len(pend) > 64 {
+	if !quotedKeysMayHold(s, pend) {
 		return false
-	}
-	for _, p := range pend {
-		if m := p.mask; m != "" && (m[len(m)-1] == '"' || m[len(m)-1] == '\'') {
-			if j := skipSpaces(s, p.end); j < len(s) && (s[j] == '=' || s[j] == ':') {
-				return false
-			}
-		}
 	}
 	// The pending spans by start (stable: applyPendingInto sorts them so too), each with the
 	// furthest any of them up to it reaches (an empty one counts its first byte).

@@ -268,15 +268,8 @@ func TestEditsUpTo(t *testing.T) {
 // quotedKeysHoldByScan is quotedKeysHold as it read before its walks over the sorted edits and
 // pending spans: every candidate against every edit (masksReach) and every pending span.
 func quotedKeysHoldByScan(s string, cands []int, edits []edit, pend []pendingMask) bool {
-	if strings.IndexByte(s, '\\') >= 0 || len(pend) > 64 {
+	if !quotedKeysMayHold(s, pend) {
 		return false
-	}
-	for _, p := range pend {
-		if m := p.mask; m != "" && (m[len(m)-1] == '"' || m[len(m)-1] == '\'') {
-			if j := skipSpaces(s, p.end); j < len(s) && (s[j] == '=' || s[j] == ':') {
-				return false
-			}
-		}
 	}
 	for _, c := range cands {
 		lo := max(0, c-maxQuotedKeyLen)
@@ -337,14 +330,7 @@ func TestQuotedKeysHoldWalks(t *testing.T) {
 func TestShiftPendingApart(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 4))
 	for range 20000 {
-		var edits []edit
-		at := 0
-		for k := rng.IntN(6); k > 0; k-- {
-			st := at + rng.IntN(5)
-			end := st + rng.IntN(6) // empty ones too (an empty value's mask)
-			edits = append(edits, edit{st, end, 1 + rng.IntN(8)})
-			at = end
-		}
+		edits, at := randomEdits(rng, func() int { return 1 + rng.IntN(8) })
 		var pend []pendingMask
 		for k := rng.IntN(5); k > 0; k-- {
 			st := rng.IntN(at + 6)
@@ -370,14 +356,7 @@ func TestShiftPendingApart(t *testing.T) {
 func TestPendingReached(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 2))
 	for range 20000 {
-		var edits []edit
-		at := 0
-		for k := rng.IntN(6); k > 0; k-- {
-			st := at + rng.IntN(5)
-			end := st + rng.IntN(6)
-			edits = append(edits, edit{st, end, len(Mask)})
-			at = end
-		}
+		edits, at := randomEdits(rng, func() int { return len(Mask) })
 		var pend []pendingMask
 		for k := rng.IntN(5); k > 0; k-- {
 			st := rng.IntN(at + 6)
@@ -395,4 +374,16 @@ func TestPendingReached(t *testing.T) {
 			t.Fatalf("edits %v pend %v: reached %v, masksReach %v (pend now %v)", edits, before, got, want, pend)
 		}
 	}
+}
+
+// randomEdits makes up to 5 sorted, disjoint edits (empty ones too: an empty value's mask), each
+// with a mask of maskLen() bytes, and the end of the last one.
+func randomEdits(rng *rand.Rand, maskLen func() int) (edits []edit, at int) {
+	for k := rng.IntN(6); k > 0; k-- {
+		st := at + rng.IntN(5)
+		end := st + rng.IntN(6)
+		edits = append(edits, edit{st, end, maskLen()})
+		at = end
+	}
+	return edits, at
 }
