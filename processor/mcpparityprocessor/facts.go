@@ -144,9 +144,6 @@ func factOf(k string) int8 {
 	return -1
 }
 
-// factID is factOf, for the table's keys when the processor is built.
-func factID(key string) int8 { return factOf(key) }
-
 // index finds the facts of the raw span in one pass; as Map.Get, the first of duplicate keys counts.
 func (f *spanFacts) index() {
 	f.raw.Range(func(k string, v pcommon.Value) bool {
@@ -158,7 +155,7 @@ func (f *spanFacts) index() {
 	})
 }
 
-// fact is f.raw.Get(key) for the raw key whose fact id is id (factID(key)): the value the index
+// fact is f.raw.Get(key) for the raw key whose fact id is id (factOf(key)): the value the index
 // found, or Get's answer for a key without an id.
 func (f *spanFacts) fact(id int8, key string) (pcommon.Value, bool) {
 	if id < 0 {
@@ -174,5 +171,5 @@ func payloadFactsOf(pl *mapping.Payload) payloadFacts {
 	if pl == nil {
 		return payloadFacts{-1, -1}
 	}
-	return payloadFacts{factID(pl.RawKey), factID(pl.OriginalSizeKey)}
+	return payloadFacts{factOf(pl.RawKey), factOf(pl.OriginalSizeKey)}
 }

@@ -83,7 +83,7 @@ func (p *parityProcessor) newRowKeys() map[*mapping.Rename][]exportKey {
 		keys := make([]exportKey, len(rows))
 		for i := range rows {
 			keys[i] = p.slotKey(rows[i].To)
-			keys[i].from = factID(rows[i].From)
+			keys[i].from = factOf(rows[i].From)
 		}
 		m[&rows[0]] = keys
 	}
@@ -116,7 +116,7 @@ func (p *parityProcessor) rowKeys(rows []mapping.Rename) []exportKey {
 	keys := make([]exportKey, len(rows))
 	for i := range rows {
 		keys[i] = p.key(rows[i].To)
-		keys[i].from = factID(rows[i].From)
+		keys[i].from = factOf(rows[i].From)
 	}
 	return keys
 }

@@ -42,13 +42,13 @@ func (p *parityProcessor) newPlans() map[string]*opPlan {
 			traceName:          p.textSlot(),
 			input:              payloadFactsOf(op.Input),
 			output:             payloadFactsOf(op.Output),
-			variant:            factID(op.VariantKey),
-			resultFlag:         factID(op.ResultFlag),
-			successMarked:      factID(op.SuccessMarked),
+			variant:            factOf(op.VariantKey),
+			resultFlag:         factOf(op.ResultFlag),
+			successMarked:      factOf(op.SuccessMarked),
 		}
 		for _, key := range contextKeys {
 			if op.ReadsLater(key) {
-				pl.readLater |= 1 << contextSlot(key)
+				pl.readLater |= 1 << factOf(key) // a context fact's id is its slot
 			}
 		}
 		plans[op.Op] = pl
@@ -56,7 +56,7 @@ func (p *parityProcessor) newPlans() map[string]*opPlan {
 	return plans
 }
 
-// contextKeys are the raw keys of the context slots (contextSlot).
+// contextKeys are the raw keys of the context slots (their fact ids, factOf).
 var contextKeys = [...]string{
 	mapping.KeyOp, mapping.KeyCorrelationID, mapping.KeyCorrelationIDFromHeader, mapping.KeyAuthMethod,
 	mapping.KeyUserEmail, mapping.KeyUserIsAdmin, mapping.KeyTeamName, mapping.KeySessionID,

@@ -15,7 +15,7 @@ import (
 // under a configuration that captures some ops and not others.
 func TestPlansMatchTheTable(t *testing.T) {
 	for i, k := range contextKeys {
-		require.Equal(t, i, contextSlot(k), k)
+		require.Equal(t, int8(i), factOf(k), k) // a context fact's id is its slot
 	}
 	require.Len(t, contextKeys, numContextSlots)
 	cfg := langfuseConfig()

@@ -148,34 +148,6 @@ const (
 	numContextSlots
 )
 
-func contextSlot(key string) int {
-	switch key {
-	case mapping.KeyOp:
-		return slotOp
-	case mapping.KeyCorrelationID:
-		return slotCorrelationID
-	case mapping.KeyCorrelationIDFromHeader:
-		return slotFromHeader
-	case mapping.KeyAuthMethod:
-		return slotAuthMethod
-	case mapping.KeyUserEmail:
-		return slotUserEmail
-	case mapping.KeyUserIsAdmin:
-		return slotIsAdmin
-	case mapping.KeyTeamName:
-		return slotTeamName
-	case mapping.KeySessionID:
-		return slotSessionID
-	case mapping.KeyBaggage:
-		return slotBaggage
-	case mapping.KeyHTTPResponseStatusCode:
-		return slotHTTPStatus
-	case mapping.KeyTeamIDs:
-		return slotTeamIDs
-	}
-	return -1
-}
-
 // read collects the request context and the status facts of a raw span.
 func (f *spanFacts) read(span ptrace.Span, plans map[string]*opPlan) {
 	f.index()
@@ -257,7 +229,7 @@ func (f *spanFacts) contextStr(slot int) (string, bool) {
 	return v.Str(), true
 }
 
-// str reads the raw string fact key (of fact id id: factID(key)).
+// str reads the raw string fact key (of fact id id: factOf(key)).
 func (f *spanFacts) str(id int8, key string) string {
 	v, ok := f.fact(id, key)
 	if !ok {
