@@ -28,7 +28,7 @@ import (
 type disjointRun struct {
 	dst     []byte // the text with its candidates' masks when changed; else only room
 	changed bool
-	ok      bool // false: declined, the general path decides (dst holds nothing)
+	ok      bool // false: declined, the general path decides (dst is only room)
 	hit     bool // a key end's probe matched a key (false: step 3 changes nothing)
 	quote   bool // a quote stands right before a key end: D3's candidates, in order, in sc.quotes
 }
@@ -48,7 +48,12 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 	prevMaskEnd := 0             // the end of the mask before it
 	maskOut, prevMaskOut := 0, 0 // the ends of those masks in dst
 	copied := 0
-	defer func() { sc.edits, sc.quotes = edits, quotes }()
+	defer func() {
+		sc.edits, sc.quotes = edits, quotes
+		if !run.ok {
+			run.dst = dst[:0] // declined: the room the walk grew is still the next steps'
+		}
+	}()
 	// The separators in order (as keyEnds): the next '=' and the next ':', the nearer one
 	// taken and searched past.
 	nextEq, nextColon := strings.IndexByte(s, '='), strings.IndexByte(s, ':')
