@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"fmt"
 	"math/bits"
 	"slices"
 	"strings"
@@ -48,6 +49,7 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 	prevMaskEnd := 0             // the end of the mask before it
 	maskOut, prevMaskOut := 0, 0 // the ends of those masks in dst
 	copied := 0
+	var memo probeMemo // the last full probe's answer and the bytes it read
 	defer func() {
 		sc.edits, sc.quotes = edits, quotes
 		if !run.ok {
@@ -96,6 +98,17 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 				}
 				m &= r.keysByPrev[prev]
 			}
+			if m == memo.m && m != 0 && q > 16 {
+				// The bytes the last full probe read, byte for byte: its answer.
+				mk := &probeMemoMasks[memo.n&15]
+				if (wordBefore(s, q)^memo.w0)&mk[0]|(wordBefore(s, q-8)^memo.w1)&mk[1] == 0 {
+					hits, low, m = memo.hits, q-memo.n, 0
+					if memoChecks {
+						memoChecked(r, s, q, hits, low)
+					}
+				}
+			}
+			full := m // the keys probed (0: none, or answered by the memo)
 			for ; m != 0; m &= m - 1 {
 				ki := bits.TrailingZeros64(m)
 				k := &r.keys[ki]
@@ -120,6 +133,9 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 				if b {
 					hits |= 1 << ki
 				}
+			}
+			if full != 0 && q > 16 && q-low <= 16 {
+				memo = probeMemo{m: full, hits: hits, w0: wordBefore(s, q), w1: wordBefore(s, q-8), n: q - low}
 			}
 			run.hit = run.hit || hits != 0
 		}
@@ -207,6 +223,47 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 	}
 	run.dst, run.ok = dst, true
 	return run
+}
+
+// probeMemo is the disjoint walk's last full probe: the keys its key end q tried (m, chosen by
+// the two bytes before q), the ones that matched backwards with \b before them (hits) and
+// the n bytes before q that answer read (2-16, from the lowest byte read; q >= 17, so none
+// is the text's first and the answer did not see the text's start). The probe reads nothing
+// else (the one pass reprobes a key end only when a byte it read changes, probeEnds); the
+// word compare of a key's spelling (keyPattern.spell) reads more bytes, but its answer is
+// matchBackwardLow's, which reads only those. So a key end after 16 with the same n bytes
+// before it has the same answer, its lowest byte read n bytes back: a text that repeats a
+// key (password=… dolor sit amet password=…) probes it once (TestProbeMemo). Five words:
+// the compiler keeps it in memory, not in registers the walk would shuffle at every end.
+type probeMemo struct {
+	m, hits uint64 // the keys probed (the last two bytes chose them; 0: no memo) and the answer
+	w0, w1  uint64 // the 16 bytes before q: wordBefore at q and at q-8
+	n       int
+}
+
+// probeMemoMasks are, for n bytes before a key end (n&15: 16 is 0), the masks of the words
+// wordBefore gives at the end and 8 bytes before it that keep those bytes (the top bytes of a
+// word are the ones nearest the end).
+var probeMemoMasks = func() (t [16][2]uint64) {
+	for n := 2; n <= 16; n++ {
+		t[n&15] = [2]uint64{^uint64(0) << (8 * max(8-n, 0)), ^uint64(0) << (8 * min(16-n, 8))}
+	}
+	return t
+}()
+
+// memoChecks makes every probe answered by a probeMemo checked against probeEnd (tests).
+var memoChecks = false
+
+// memoAnswers counts the memo's answers memoChecked checked (tests).
+var memoAnswers int
+
+// memoChecked panics when probeEnd answers the key end q of s otherwise than hits and low.
+func memoChecked(r *Redactor, s string, q int, hits uint64, low int) {
+	memoAnswers++
+	p := r.probeEnd(s, q)
+	if p.hits != hits || min(p.low, max(q-2, 0)) != low {
+		panic(fmt.Sprintf("probe memo at %d of %q: hits %b low %d, probeEnd %b low %d", q, s, hits, low, p.hits, p.low))
+	}
 }
 
 // disjointAnswer finishes the disjoint path on s after D3's first pass added its pending
