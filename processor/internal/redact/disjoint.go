@@ -30,7 +30,7 @@ type disjointRun struct {
 	dst     []byte // the text with its candidates' masks when changed; else only room
 	changed bool
 	ok      bool // false: declined, the general path decides (dst is only room)
-	hit     bool // a key end's probe matched a key (false: step 3 changes nothing)
+	hit     bool // a key end's probe matched a key (false: step 3 changes nothing); not set when declined
 	quote   bool // a quote stands right before a key end: D3's candidates, in order, in sc.quotes
 }
 
@@ -44,10 +44,15 @@ type disjointRun struct {
 func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch, record bool) (run disjointRun) {
 	dst = dst[:0]
 	edits, quotes := sc.edits[:0], sc.quotes[:0]
-	readEnd := 0                 // the end of the bytes the candidates so far read after their keys
-	maskEnd := 0                 // the end of the last mask (an empty value's mask counts its first byte)
-	prevMaskEnd := 0             // the end of the mask before it
-	maskOut, prevMaskOut := 0, 0 // the ends of those masks in dst
+	// The masks so far (five words: the compiler keeps them in memory, not in registers the
+	// walk would shuffle at every separator).
+	var ms struct {
+		readEnd     int // the end of the bytes the candidates so far read after their keys
+		maskEnd     int // the end of the last mask (an empty value's mask counts its first byte)
+		prevMaskEnd int // the end of the mask before it
+		maskOut     int // the ends of those masks in dst
+		prevMaskOut int
+	}
 	copied := 0
 	var memo probeMemo // the last full probe's answer and the bytes it read
 	defer func() {
@@ -137,39 +142,38 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 			if full != 0 && q > 16 && q-low <= 16 {
 				memo = probeMemo{m: full, hits: hits, w0: wordBefore(s, q), w1: wordBefore(s, q-8), n: q - low}
 			}
-			run.hit = run.hit || hits != 0
 		}
-		if sep < maskEnd { // inside the last mask: the text the rules leave has no end here
+		if sep < ms.maskEnd { // inside the last mask: the text the rules leave has no end here
 			if hits != 0 {
 				return run // a field's rule may have masked its value first
 			}
 			continue
 		}
-		if low < maskEnd { // its probes read the last mask
+		if low < ms.maskEnd { // its probes read the last mask
 			// Probed again in the text the masks so far leave (dst, the text up to the key
 			// end copied behind them): the rules read it with or without the last mask, so
 			// both answers must agree and neither may read the mask before it.
-			if low < prevMaskEnd {
+			if low < ms.prevMaskEnd {
 				return run
 			}
 			dst = append(dst, s[copied:q]...)
 			copied = q
-			if !r.probeAgain(unsafe.String(unsafe.SliceData(dst), len(dst)), hits, prevMaskOut, maskOut) {
+			if !r.probeAgain(unsafe.String(unsafe.SliceData(dst), len(dst)), hits, ms.prevMaskOut, ms.maskOut) {
 				return run
 			}
 		}
 		if hits == 0 {
 			continue
 		}
+		run.hit = true // (a declined walk's is not read)
 		// Several fields' keys may end here (session_id and id): their rules read the same
 		// bytes after the key (matchKeyRuleRead reads from the key's end on), so the first
 		// of them in Python's order masks the value and the others find that mask, which the
 		// bare rule refuses and the quoted rule masks again: one mask either way.
-		v := skipSpaces(s, sep+1)
-		quotedValue := v < len(s) && (s[v] == '\'' || s[v] == '"')
 		var vs, ve, hi int
 		var matched bool
-		if plainBareValueAt(s, q, sep, v) { // matchKeyRuleRead's answer, without the call
+		if v := sep + 1; plainBareValueAt(s, q, sep, v) { // matchKeyRuleRead's answer, without the call
+			// (a value right after sep: no \s* to skip, no quote to look for)
 			vs, matched = v, true
 			// bareValueEnd's first word, inline: most values end in it, at an ASCII stop;
 			// else the scan goes on from the first byte that may end it.
@@ -188,10 +192,12 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 			}
 			hi = runeEndAt(s, ve)
 		} else {
+			v := skipSpaces(s, sep+1)
+			quotedValue := v < len(s) && (s[v] == '\'' || s[v] == '"')
 			vs, ve, matched, hi = matchKeyRuleRead(s, keySpan{q, q}, quotedValue)
 		}
 		if matched {
-			if vs < readEnd {
+			if vs < ms.readEnd {
 				return run // masks a byte an earlier candidate read
 			}
 			if !run.changed {
@@ -210,13 +216,13 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 				dst = append(dst, Mask...)
 			}
 			copied = ve
-			prevMaskEnd, maskEnd = maskEnd, max(ve, vs+1)
-			prevMaskOut, maskOut = maskOut, len(dst)
+			ms.prevMaskEnd, ms.maskEnd = ms.maskEnd, max(ve, vs+1)
+			ms.prevMaskOut, ms.maskOut = ms.maskOut, len(dst)
 			if record {
 				edits = append(edits, edit{vs, ve, len(Mask)})
 			}
 		}
-		readEnd = max(readEnd, hi)
+		ms.readEnd = max(ms.readEnd, hi)
 	}
 	if run.changed {
 		dst = append(dst, s[copied:]...)
@@ -337,8 +343,9 @@ func shiftPendingApart(pend []pendingMask, edits []edit) {
 
 // plainBareValueAt reports that the bare rule's value at the key end q starts right after the
 // separator sep, itself right after q, and no look-ahead reads past its first byte (v is
-// where \s* after sep ends): \b between the key's ASCII word byte and the separator, no
-// quote, REDACTED or *** at v. matchKeyRuleRead then answers v, bareValueEnd(s, v), true and
+// where \s* after sep ends, or sep+1: a byte plainValueStart marks is no space, so both
+// answer alike): \b between the key's ASCII word byte and the separator, no quote, REDACTED
+// or *** at v. matchKeyRuleRead then answers v, bareValueEnd(s, v), true and
 // the end of the rune after the value (TestPlainBareValueAt).
 func plainBareValueAt(s string, q, sep, v int) bool {
 	return v == sep+1 && q == sep && v < len(s) && plainValueStart[s[v]] && wordByteClass[s[q-1]] == 1

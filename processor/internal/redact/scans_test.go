@@ -165,7 +165,8 @@ func TestSpelledTaken(t *testing.T) {
 
 // TestPlainBareValueAt: wherever plainBareValueAt holds, matchKeyRuleRead answers as the
 // disjoint walk takes it to: every byte before and after each separator, before values that
-// end at once, at a space, after a rune and at the text's end.
+// end at once, at a space, after a rune and at the text's end; and it answers the same when
+// told the byte after the separator instead of where the spaces after it end (the walk does).
 func TestPlainBareValueAt(t *testing.T) {
 	taken := 0
 	for _, sep := range []byte{'=', ':'} {
@@ -176,6 +177,9 @@ func TestPlainBareValueAt(t *testing.T) {
 					q, at := 2, 2
 					q = keyEndAt(s, at)
 					v := skipSpaces(s, at+1)
+					if plainBareValueAt(s, q, at, at+1) != plainBareValueAt(s, q, at, v) {
+						t.Fatalf("%q: plainBareValueAt after the separator %v, after its spaces %v", s, plainBareValueAt(s, q, at, at+1), plainBareValueAt(s, q, at, v))
+					}
 					if !plainBareValueAt(s, q, at, v) {
 						continue
 					}
