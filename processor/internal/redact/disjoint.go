@@ -54,7 +54,7 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 		prevMaskOut int
 	}
 	copied := 0
-	var memo probeMemo // the last full probe's answer and the bytes it read
+	memo := probeMemo{last: -1} // the last full probe's answer and the bytes it read
 	defer func() {
 		sc.edits, sc.quotes = edits, quotes
 		if !run.ok {
@@ -95,7 +95,14 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 		// and the lowest byte that answer reads (the byte before the last one at least).
 		var hits uint64
 		low := max(q-2, 0)
-		if m := r.keysByLast[last]; m != 0 {
+		if int(last) == memo.last && q > 16 && memo.holds(wordBefore(s, q), wordBefore(s, q-8)) {
+			// The bytes the last full probe read, byte for byte (the two before q among
+			// them, which choose the keys to try): its answer.
+			hits, low = memo.hits, q-memo.n
+			if memoChecks {
+				memoChecked(r, s, q, hits, low)
+			}
+		} else if m := r.keysByLast[last]; m != 0 {
 			if last < utf8.RuneSelf && q >= 2 {
 				prev := s[q-2]
 				if prev >= 'A' && prev <= 'Z' {
@@ -103,17 +110,7 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 				}
 				m &= r.keysByPrev[prev]
 			}
-			if m == memo.m && m != 0 && q > 16 {
-				// The bytes the last full probe read, byte for byte: its answer.
-				mk := &probeMemoMasks[memo.n&15]
-				if (wordBefore(s, q)^memo.w0)&mk[0]|(wordBefore(s, q-8)^memo.w1)&mk[1] == 0 {
-					hits, low, m = memo.hits, q-memo.n, 0
-					if memoChecks {
-						memoChecked(r, s, q, hits, low)
-					}
-				}
-			}
-			full := m // the keys probed (0: none, or answered by the memo)
+			full := m != 0
 			for ; m != 0; m &= m - 1 {
 				ki := bits.TrailingZeros64(m)
 				k := &r.keys[ki]
@@ -139,8 +136,9 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 					hits |= 1 << ki
 				}
 			}
-			if full != 0 && q > 16 && q-low <= 16 {
-				memo = probeMemo{m: full, hits: hits, w0: wordBefore(s, q), w1: wordBefore(s, q-8), n: q - low}
+			if full && q > 16 && q-low <= 16 {
+				mk := &probeMemoMasks[(q-low)&15]
+				memo = probeMemo{last: int(last), hits: hits, n: q - low, w0: wordBefore(s, q) & mk[0], w1: wordBefore(s, q-8) & mk[1]}
 			}
 		}
 		if sep < ms.maskEnd { // inside the last mask: the text the rules leave has no end here
@@ -231,20 +229,28 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 	return run
 }
 
-// probeMemo is the disjoint walk's last full probe: the keys its key end q tried (m, chosen by
-// the two bytes before q), the ones that matched backwards with \b before them (hits) and
-// the n bytes before q that answer read (2-16, from the lowest byte read; q >= 17, so none
-// is the text's first and the answer did not see the text's start). The probe reads nothing
-// else (the one pass reprobes a key end only when a byte it read changes, probeEnds); the
-// word compare of a key's spelling (keyPattern.spell) reads more bytes, but its answer is
-// matchBackwardLow's, which reads only those. So a key end after 16 with the same n bytes
-// before it has the same answer, its lowest byte read n bytes back: a text that repeats a
-// key (password=… dolor sit amet password=…) probes it once (TestProbeMemo). Five words:
-// the compiler keeps it in memory, not in registers the walk would shuffle at every end.
+// probeMemo is the disjoint walk's last full probe at a key end q: the keys that matched
+// backwards from q with \b before them (hits) and the n bytes before q that answer read
+// (2-16, from the lowest byte read; q >= 17, so none is the text's first and the answer did
+// not see the text's start). The probe reads nothing else (the one pass reprobes a key end
+// only when a byte it read changes, probeEnds): the two bytes before q choose the keys to
+// try, and the word compare of a key's spelling (keyPattern.spell) reads more bytes, but its
+// answer is matchBackwardLow's, which reads only those. So a key end after 16 with the same
+// n bytes before it has the same answer, its lowest byte read n bytes back, without a probe
+// or the table lookups that choose the keys: a text that repeats a key (password=… dolor sit
+// amet password=…) probes it once (TestProbeMemo). Five words: the compiler keeps it in
+// memory, not in registers the walk would shuffle at every separator.
 type probeMemo struct {
-	m, hits uint64 // the keys probed (the last two bytes chose them; 0: no memo) and the answer
-	w0, w1  uint64 // the 16 bytes before q: wordBefore at q and at q-8
-	n       int
+	last   int    // the last byte before q, lowercased (-1: no memo)
+	hits   uint64 // the answer
+	n      int
+	w0, w1 uint64 // the 16 bytes before q (wordBefore at q and at q-8), only the n kept (probeMemoMasks)
+}
+
+// holds reports whether the 16 bytes before a key end (wordBefore at it and 8 before it)
+// hold the memo's n.
+func (p *probeMemo) holds(w0, w1 uint64) bool {
+	return (w0^p.w0)&probeMemoMasks[p.n&15][0]|(w1^p.w1)&probeMemoMasks[p.n&15][1] == 0
 }
 
 // probeMemoMasks are, for n bytes before a key end (n&15: 16 is 0), the masks of the words
