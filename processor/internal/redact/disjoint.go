@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"fmt"
 	"math/bits"
 	"slices"
 	"strings"
@@ -29,7 +30,7 @@ type disjointRun struct {
 	dst     []byte // the text with its candidates' masks when changed; else only room
 	changed bool
 	ok      bool // false: declined, the general path decides (dst is only room)
-	hit     bool // a key end's probe matched a key (false: step 3 changes nothing)
+	hit     bool // a key end's probe matched a key (false: step 3 changes nothing); not set when declined
 	quote   bool // a quote stands right before a key end: D3's candidates, in order, in sc.quotes
 }
 
@@ -43,11 +44,17 @@ type disjointRun struct {
 func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch, record bool) (run disjointRun) {
 	dst = dst[:0]
 	edits, quotes := sc.edits[:0], sc.quotes[:0]
-	readEnd := 0                 // the end of the bytes the candidates so far read after their keys
-	maskEnd := 0                 // the end of the last mask (an empty value's mask counts its first byte)
-	prevMaskEnd := 0             // the end of the mask before it
-	maskOut, prevMaskOut := 0, 0 // the ends of those masks in dst
+	// The masks so far (five words: the compiler keeps them in memory, not in registers the
+	// walk would shuffle at every separator).
+	var ms struct {
+		readEnd     int // the end of the bytes the candidates so far read after their keys
+		maskEnd     int // the end of the last mask (an empty value's mask counts its first byte)
+		prevMaskEnd int // the end of the mask before it
+		maskOut     int // the ends of those masks in dst
+		prevMaskOut int
+	}
 	copied := 0
+	memo := probeMemo{last: -1} // the last full probe's answer and the bytes it read
 	defer func() {
 		sc.edits, sc.quotes = edits, quotes
 		if !run.ok {
@@ -61,10 +68,16 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 		var sep int
 		if nextColon < 0 || (nextEq >= 0 && nextEq < nextColon) {
 			sep = nextEq
-			nextEq = indexByteFrom(s, sep+1, '=')
+			// indexByteFrom, written out: it is no call then (its cost, 87, is past the
+			// inliner's budget of 80)
+			if nextEq = strings.IndexByte(s[sep+1:], '='); nextEq >= 0 {
+				nextEq += sep + 1
+			}
 		} else {
 			sep = nextColon
-			nextColon = indexByteFrom(s, sep+1, ':')
+			if nextColon = strings.IndexByte(s[sep+1:], ':'); nextColon >= 0 {
+				nextColon += sep + 1
+			}
 		}
 		q := keyEndAt(s, sep)
 		if q == 0 {
@@ -82,7 +95,14 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 		// and the lowest byte that answer reads (the byte before the last one at least).
 		var hits uint64
 		low := max(q-2, 0)
-		if m := r.keysByLast[last]; m != 0 {
+		if int(last) == memo.last && q > 16 && memo.holds(wordBefore(s, q), wordBefore(s, q-8)) {
+			// The bytes the last full probe read, byte for byte (the two before q among
+			// them, which choose the keys to try): its answer.
+			hits, low = memo.hits, q-memo.n
+			if memoChecks {
+				memoChecked(r, s, q, hits, low)
+			}
+		} else if m := r.keysByLast[last]; m != 0 {
 			if last < utf8.RuneSelf && q >= 2 {
 				prev := s[q-2]
 				if prev >= 'A' && prev <= 'Z' {
@@ -90,6 +110,7 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 				}
 				m &= r.keysByPrev[prev]
 			}
+			full := m != 0
 			for ; m != 0; m &= m - 1 {
 				ki := bits.TrailingZeros64(m)
 				k := &r.keys[ki]
@@ -115,39 +136,42 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 					hits |= 1 << ki
 				}
 			}
-			run.hit = run.hit || hits != 0
+			if full && q > 16 && q-low <= 16 {
+				mk := &probeMemoMasks[(q-low)&15]
+				memo = probeMemo{last: int(last), hits: hits, n: q - low, w0: wordBefore(s, q) & mk[0], w1: wordBefore(s, q-8) & mk[1]}
+			}
 		}
-		if sep < maskEnd { // inside the last mask: the text the rules leave has no end here
+		if sep < ms.maskEnd { // inside the last mask: the text the rules leave has no end here
 			if hits != 0 {
 				return run // a field's rule may have masked its value first
 			}
 			continue
 		}
-		if low < maskEnd { // its probes read the last mask
+		if low < ms.maskEnd { // its probes read the last mask
 			// Probed again in the text the masks so far leave (dst, the text up to the key
 			// end copied behind them): the rules read it with or without the last mask, so
 			// both answers must agree and neither may read the mask before it.
-			if low < prevMaskEnd {
+			if low < ms.prevMaskEnd {
 				return run
 			}
 			dst = append(dst, s[copied:q]...)
 			copied = q
-			if !r.probeAgain(unsafe.String(unsafe.SliceData(dst), len(dst)), hits, prevMaskOut, maskOut) {
+			if !r.probeAgain(unsafe.String(unsafe.SliceData(dst), len(dst)), hits, ms.prevMaskOut, ms.maskOut) {
 				return run
 			}
 		}
 		if hits == 0 {
 			continue
 		}
+		run.hit = true // (a declined walk's is not read)
 		// Several fields' keys may end here (session_id and id): their rules read the same
 		// bytes after the key (matchKeyRuleRead reads from the key's end on), so the first
 		// of them in Python's order masks the value and the others find that mask, which the
 		// bare rule refuses and the quoted rule masks again: one mask either way.
-		v := skipSpaces(s, sep+1)
-		quotedValue := v < len(s) && (s[v] == '\'' || s[v] == '"')
 		var vs, ve, hi int
 		var matched bool
-		if plainBareValueAt(s, q, sep, v) { // matchKeyRuleRead's answer, without the call
+		if v := sep + 1; plainBareValueAt(s, q, sep, v) { // matchKeyRuleRead's answer, without the call
+			// (a value right after sep: no \s* to skip, no quote to look for)
 			vs, matched = v, true
 			// bareValueEnd's first word, inline: most values end in it, at an ASCII stop;
 			// else the scan goes on from the first byte that may end it.
@@ -166,10 +190,12 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 			}
 			hi = runeEndAt(s, ve)
 		} else {
+			v := skipSpaces(s, sep+1)
+			quotedValue := v < len(s) && (s[v] == '\'' || s[v] == '"')
 			vs, ve, matched, hi = matchKeyRuleRead(s, keySpan{q, q}, quotedValue)
 		}
 		if matched {
-			if vs < readEnd {
+			if vs < ms.readEnd {
 				return run // masks a byte an earlier candidate read
 			}
 			if !run.changed {
@@ -188,19 +214,68 @@ func (r *Redactor) redactKeyValuesDisjoint(s string, dst []byte, sc *onceScratch
 				dst = append(dst, Mask...)
 			}
 			copied = ve
-			prevMaskEnd, maskEnd = maskEnd, max(ve, vs+1)
-			prevMaskOut, maskOut = maskOut, len(dst)
+			ms.prevMaskEnd, ms.maskEnd = ms.maskEnd, max(ve, vs+1)
+			ms.prevMaskOut, ms.maskOut = ms.maskOut, len(dst)
 			if record {
 				edits = append(edits, edit{vs, ve, len(Mask)})
 			}
 		}
-		readEnd = max(readEnd, hi)
+		ms.readEnd = max(ms.readEnd, hi)
 	}
 	if run.changed {
 		dst = append(dst, s[copied:]...)
 	}
 	run.dst, run.ok = dst, true
 	return run
+}
+
+// probeMemo is the disjoint walk's last full probe at a key end q: the keys that matched
+// backwards from q with \b before them (hits) and the n bytes before q that answer read
+// (2-16, from the lowest byte read; q >= 17, so none is the text's first and the answer did
+// not see the text's start). The probe reads nothing else (the one pass reprobes a key end
+// only when a byte it read changes, probeEnds): the two bytes before q choose the keys to
+// try, and the word compare of a key's spelling (keyPattern.spell) reads more bytes, but its
+// answer is matchBackwardLow's, which reads only those. So a key end after 16 with the same
+// n bytes before it has the same answer, its lowest byte read n bytes back, without a probe
+// or the table lookups that choose the keys: a text that repeats a key (password=… dolor sit
+// amet password=…) probes it once (TestProbeMemo). Five words: the compiler keeps it in
+// memory, not in registers the walk would shuffle at every separator.
+type probeMemo struct {
+	last   int    // the last byte before q, lowercased (-1: no memo)
+	hits   uint64 // the answer
+	n      int
+	w0, w1 uint64 // the 16 bytes before q (wordBefore at q and at q-8), only the n kept (probeMemoMasks)
+}
+
+// holds reports whether the 16 bytes before a key end (wordBefore at it and 8 before it)
+// hold the memo's n.
+func (p *probeMemo) holds(w0, w1 uint64) bool {
+	return (w0^p.w0)&probeMemoMasks[p.n&15][0]|(w1^p.w1)&probeMemoMasks[p.n&15][1] == 0
+}
+
+// probeMemoMasks are, for n bytes before a key end (n&15: 16 is 0), the masks of the words
+// wordBefore gives at the end and 8 bytes before it that keep those bytes (the top bytes of a
+// word are the ones nearest the end).
+var probeMemoMasks = func() (t [16][2]uint64) {
+	for n := 2; n <= 16; n++ {
+		t[n&15] = [2]uint64{^uint64(0) << (8 * max(8-n, 0)), ^uint64(0) << (8 * min(16-n, 8))}
+	}
+	return t
+}()
+
+// memoChecks makes every probe answered by a probeMemo checked against probeEnd (tests).
+var memoChecks = false
+
+// memoAnswers counts the memo's answers memoChecked checked (tests).
+var memoAnswers int
+
+// memoChecked panics when probeEnd answers the key end q of s otherwise than hits and low.
+func memoChecked(r *Redactor, s string, q int, hits uint64, low int) {
+	memoAnswers++
+	p := r.probeEnd(s, q)
+	if p.hits != hits || min(p.low, max(q-2, 0)) != low {
+		panic(fmt.Sprintf("probe memo at %d of %q: hits %b low %d, probeEnd %b low %d", q, s, hits, low, p.hits, p.low))
+	}
 }
 
 // disjointAnswer finishes the disjoint path on s after D3's first pass added its pending
@@ -274,8 +349,9 @@ func shiftPendingApart(pend []pendingMask, edits []edit) {
 
 // plainBareValueAt reports that the bare rule's value at the key end q starts right after the
 // separator sep, itself right after q, and no look-ahead reads past its first byte (v is
-// where \s* after sep ends): \b between the key's ASCII word byte and the separator, no
-// quote, REDACTED or *** at v. matchKeyRuleRead then answers v, bareValueEnd(s, v), true and
+// where \s* after sep ends, or sep+1: a byte plainValueStart marks is no space, so both
+// answer alike): \b between the key's ASCII word byte and the separator, no quote, REDACTED
+// or *** at v. matchKeyRuleRead then answers v, bareValueEnd(s, v), true and
 // the end of the rune after the value (TestPlainBareValueAt).
 func plainBareValueAt(s string, q, sep, v int) bool {
 	return v == sep+1 && q == sep && v < len(s) && plainValueStart[s[v]] && wordByteClass[s[q-1]] == 1

@@ -106,6 +106,7 @@ func FuzzDisjointMatchesGeneral(f *testing.F) {
 		f.Add(s, s)
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
+		memoChecks = true // every answer of the probe memo checked too
 		checkDisjointAgainstGeneral(t, a+b)
 		checkDisjointAgainstGeneral(t, a+" "+b+" "+a)
 		for _, r := range referenceRedactors[:len(referenceRedactors)-1] { // at most 64 fields
@@ -403,4 +404,51 @@ func TestDisjointDeclineKeepsRoom(t *testing.T) {
 		return
 	}
 	t.Fatal("no text of the test declined: the test checks nothing")
+}
+
+// probeMemoCase is a text of key ends that repeat (the probe memo answers the repeats) with
+// other bytes before the key, its parts and the separator each time: the byte before the
+// key (a \b or not, a rune), the key's case, folds and gaps, and the spaces before the
+// separator.
+func probeMemoCase(rng *rand.Rand) string {
+	befores := []string{" ", "x", "_", "-", "=", "*", "'", "\"", "\t", "ſ", "K", "İ", "é", "\u00a0", "1", "&", ";"}
+	keys := []string{"password", "Password", "PASSWORD", "paſſword", "passwd", "pass", "token", "api_key", "api-key",
+		"apikey", "API_KEY", "user_password", "access_token", "auth_token", "session_id", "id", "set-cookie",
+		"secret", "client_secret", "client secret", "X-Api-Key", "pässword", "naïve-secret", "auth.token", "private_key"}
+	seps := []string{"=", ":", " =", ": ", "\t:", "= "}
+	values := []string{"v ", "hunter2 ", "'x' ", "*** ", "REDACTED ", "a,b ", "", "é "}
+	fillers := []string{"", " ", "dolor sit amet ", "x", "\u00e9t\u00e9 ", "*** "}
+	var b strings.Builder
+	key := keys[rng.IntN(len(keys))]
+	for range 1 + rng.IntN(8) {
+		if rng.IntN(3) == 0 {
+			key = keys[rng.IntN(len(keys))]
+		}
+		b.WriteString(fillers[rng.IntN(len(fillers))])
+		b.WriteString(befores[rng.IntN(len(befores))])
+		b.WriteString(key)
+		b.WriteString(seps[rng.IntN(len(seps))])
+		b.WriteString(values[rng.IntN(len(values))])
+	}
+	return b.String()
+}
+
+// TestProbeMemo: every probe the disjoint walk answers from its memo (probeMemo) is the one
+// probeEnd gives (memoChecked panics otherwise), and the texts answer as on the general
+// path; the memo answers many key ends.
+func TestProbeMemo(t *testing.T) {
+	memoChecks, memoAnswers = true, 0
+	defer func() { memoChecks = false }()
+	rng := rand.New(rand.NewPCG(20261203, 11))
+	for range 20000 {
+		s := probeMemoCase(rng)
+		checkDisjointAgainstGeneral(t, s)
+		for _, r := range referenceRedactors[:len(referenceRedactors)-1] { // at most 64 fields
+			disjointBothWays(t, r, s)
+		}
+	}
+	if memoAnswers < 10000 {
+		t.Errorf("the probe memo answered %d key ends", memoAnswers)
+	}
+	t.Logf("the probe memo answered %d key ends", memoAnswers)
 }

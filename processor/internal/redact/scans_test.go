@@ -165,7 +165,8 @@ func TestSpelledTaken(t *testing.T) {
 
 // TestPlainBareValueAt: wherever plainBareValueAt holds, matchKeyRuleRead answers as the
 // disjoint walk takes it to: every byte before and after each separator, before values that
-// end at once, at a space, after a rune and at the text's end.
+// end at once, at a space, after a rune and at the text's end; and it answers the same when
+// told the byte after the separator instead of where the spaces after it end (the walk does).
 func TestPlainBareValueAt(t *testing.T) {
 	taken := 0
 	for _, sep := range []byte{'=', ':'} {
@@ -176,6 +177,9 @@ func TestPlainBareValueAt(t *testing.T) {
 					q, at := 2, 2
 					q = keyEndAt(s, at)
 					v := skipSpaces(s, at+1)
+					if plainBareValueAt(s, q, at, at+1) != plainBareValueAt(s, q, at, v) {
+						t.Fatalf("%q: plainBareValueAt after the separator %v, after its spaces %v", s, plainBareValueAt(s, q, at, at+1), plainBareValueAt(s, q, at, v))
+					}
 					if !plainBareValueAt(s, q, at, v) {
 						continue
 					}
@@ -191,5 +195,43 @@ func TestPlainBareValueAt(t *testing.T) {
 	}
 	if taken == 0 {
 		t.Fatal("plainBareValueAt never held")
+	}
+}
+
+// TestBearerWord: bearerWord answers as bearerWordAt after a 'b' or 'B' followed by every
+// byte pair, the words in every case, words cut short, runes (ſ ı İ) and the text's end.
+func TestBearerWord(t *testing.T) {
+	fast := 0
+	tails := []string{"", "x", " tok", "ABCDEFGHIJ", "\u00e9t\u00e9", "\xff\xff"}
+	words := []string{"bearer", "BEARER", "Bearer", "bEaReR", "basic", "BASIC", "Basic", "baſic", "bearır", "beare", "basi", "bearers", "basics", "bear", "beaRer9", "bAsIc_"}
+	check := func(s string) {
+		end, ok := bearerWord(s, 0)
+		wantEnd, wantOK := bearerWordAt(s, 0)
+		if end != wantEnd || ok != wantOK {
+			t.Fatalf("%q: bearerWord %d %v, bearerWordAt %d %v", s, end, ok, wantEnd, wantOK)
+		}
+		if len(s) >= 8 && (bearerWindow.matches(wordBefore(s, 8)<<16) || basicWindow.matches(wordBefore(s, 8)<<24)) {
+			fast++ // answered by a word compare
+		}
+	}
+	for _, w := range words {
+		for _, tail := range tails {
+			check(w + tail)
+			for _, pre := range []string{"be", "Ba", "bA", "b", "bas", "bea"} { // the word a few bytes on
+				check(pre + w + tail)
+			}
+		}
+	}
+	for _, b := range []byte{'b', 'B'} {
+		for x := range 256 {
+			for y := range 256 {
+				for _, tail := range []string{"", "sic ", "arer", "sIc__", "ARER x", "s"} {
+					check(string([]byte{b, byte(x), byte(y)}) + tail)
+				}
+			}
+		}
+	}
+	if fast < 20 {
+		t.Fatalf("the word compares answered %d texts", fast)
 	}
 }

@@ -426,6 +426,25 @@ var tokenByte = func() (t [256]bool) {
 	return t
 }()
 
+// bearerWord is bearerWordAt, "bearer" and "basic" spelled in ASCII (either case) by one
+// word compare each (TestBearerWord).
+func bearerWord(s string, i int) (int, bool) {
+	if i+8 <= len(s) {
+		w := wordBefore(s, i+8)            // the eight bytes from i on, s[i] lowest
+		if bearerWindow.matches(w << 16) { // the six bytes of bearer at the window's top
+			return i + len("bearer"), true
+		}
+		if basicWindow.matches(w << 24) {
+			return i + len("basic"), true
+		}
+	}
+	return bearerWordAt(s, i)
+}
+
+// bearerWindow and basicWindow match "bearer" and "basic" in either case (ASCII) in the top
+// bytes of a word (newWindow).
+var bearerWindow, basicWindow = newWindow("bearer", "\x20\x20\x20\x20\x20\x20"), newWindow("basic", "\x20\x20\x20\x20\x20")
+
 // bearerWordAt matches (?i)bearer|basic at byte i (a 'b' or 'B'); it returns the end. Over
 // ASCII a letter matches when equal after |0x20 (no other byte does); a non-ASCII byte (an
 // IGNORECASE extra: ſ for s, ı İ for i) sends the word to the rune-wise match.
@@ -478,11 +497,17 @@ func redactBearerInto(dst []byte, s string, edits *[]edit) (_ []byte, changed bo
 	last := 0
 	nextLower, nextUpper := -2, -2 // next 'b' and 'B' at or after i (-1: none, -2: not searched)
 	for i := 0; i < len(s); i++ {
+		// indexByteFrom, written out: it is no call then (its cost, 87, is past the
+		// inliner's budget of 80)
 		if nextLower != -1 && nextLower < i {
-			nextLower = indexByteFrom(s, i, 'b')
+			if nextLower = strings.IndexByte(s[i:], 'b'); nextLower >= 0 {
+				nextLower += i
+			}
 		}
 		if nextUpper != -1 && nextUpper < i {
-			nextUpper = indexByteFrom(s, i, 'B')
+			if nextUpper = strings.IndexByte(s[i:], 'B'); nextUpper >= 0 {
+				nextUpper += i
+			}
 		}
 		switch {
 		case nextLower < 0 && nextUpper < 0:
@@ -500,10 +525,14 @@ func redactBearerInto(dst []byte, s string, edits *[]edit) (_ []byte, changed bo
 		if i+1 >= len(s) || s[i+1]|0x20 != 'e' && s[i+1]|0x20 != 'a' {
 			continue
 		}
-		if !wordBoundary(s, i) {
+		b, ok := asciiWordBoundary(s, i) // wordBoundary, inlined
+		if !ok {
+			b = wordBoundaryRunes(s, i)
+		}
+		if !b {
 			continue
 		}
-		wordEnd, matched := bearerWordAt(s, i)
+		wordEnd, matched := bearerWord(s, i)
 		if !matched {
 			continue
 		}
@@ -512,6 +541,14 @@ func redactBearerInto(dst []byte, s string, edits *[]edit) (_ []byte, changed bo
 			continue
 		}
 		tokStart := j
+		for j+8 <= len(s) { // eight token bytes at a time (one bounds check), then byte by byte
+			w := s[j : j+8]
+			if !(tokenByte[w[0]] && tokenByte[w[1]] && tokenByte[w[2]] && tokenByte[w[3]] &&
+				tokenByte[w[4]] && tokenByte[w[5]] && tokenByte[w[6]] && tokenByte[w[7]]) {
+				break
+			}
+			j += 8
+		}
 		for j < len(s) {
 			c := s[j]
 			if tokenByte[c] { // one lookup per ASCII byte of the token
