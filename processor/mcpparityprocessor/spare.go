@@ -64,11 +64,10 @@ type transformScratch struct {
 	// retired[r] holds, when bit r of held is set, the attribute array of a transformed span's
 	// raw map of r attributes, emptied (retire): a later span's exported map is built in it
 	// (reuse) instead of a new array. One array per length, at most maxRetired. Through pcommon's
-	// public Map API only: an empty map's CopyTo empties a map and zeroes its entries but keeps
-	// its array, MoveTo hands the array to another map.
+	// public Map API only: RemoveIf empties a map and zeroes its entries but keeps its array,
+	// MoveTo hands the array to another map.
 	retired [maxRetiredRoom + 1]pcommon.Map
 	held    uint64
-	empty   pcommon.Map // always empty
 }
 
 type lastExport struct {
@@ -113,7 +112,6 @@ const (
 var scratches = sync.Pool{New: func() any {
 	s := &transformScratch{out: pcommon.NewMap(), donors: pcommon.NewSlice()}
 	s.donors.EnsureCapacity(maxDonors)
-	s.empty = pcommon.NewMap()
 	return s
 }}
 
@@ -211,13 +209,16 @@ func (s *transformScratch) retire(raw pcommon.Map) {
 		s.retired[least].Clear()
 	}
 	s.donate(raw)
-	s.empty.CopyTo(raw)
+	raw.RemoveIf(removeAll)
 	if s.retired[n] == (pcommon.Map{}) {
 		s.retired[n] = pcommon.NewMap()
 	}
 	raw.MoveTo(s.retired[n])
 	s.held |= 1 << n
 }
+
+// removeAll is RemoveIf's test that empties a map.
+func removeAll(string, pcommon.Value) bool { return true }
 
 // reuse gives out (empty, without an array) room for n attributes: the kept array of the least
 // length that holds n, else a new one.
