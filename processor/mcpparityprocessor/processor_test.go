@@ -770,6 +770,16 @@ func benchInput(tb testing.TB, name string) string {
 
 // benchProcess times processTraces over fresh copies of td, made outside the timer in chunks.
 func benchProcess(b *testing.B, p *parityProcessor, td ptrace.Traces, chunk int) {
+	benchProcessCopies(b, p, chunk, func() ptrace.Traces {
+		c := ptrace.NewTraces()
+		td.CopyTo(c)
+		return c
+	})
+}
+
+// benchProcessCopies times processTraces over the batches fresh returns, made outside the timer
+// in chunks.
+func benchProcessCopies(b *testing.B, p *parityProcessor, chunk int, fresh func() ptrace.Traces) {
 	copies := make([]ptrace.Traces, chunk)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -777,8 +787,7 @@ func benchProcess(b *testing.B, p *parityProcessor, td ptrace.Traces, chunk int)
 		b.StopTimer()
 		n := min(chunk, b.N-done)
 		for i := 0; i < n; i++ {
-			copies[i] = ptrace.NewTraces()
-			td.CopyTo(copies[i])
+			copies[i] = fresh()
 		}
 		b.StartTimer()
 		for i := 0; i < n; i++ {
@@ -798,6 +807,26 @@ func BenchmarkMixedBatch1000(b *testing.B) {
 	p, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), langfuseConfig())
 	require.NoError(b, err)
 	benchProcess(b, p, td, 4)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "ns/span")
+}
+
+// BenchmarkMixedBatch1000Proto is BenchmarkMixedBatch1000 on batches decoded from OTLP protobuf,
+// as the collector's receivers decode them (an attribute array grows by append and has room
+// beyond its length; the copies of BenchmarkMixedBatch1000 have exact-size arrays).
+func BenchmarkMixedBatch1000Proto(b *testing.B) {
+	raw, err := os.ReadFile("testdata/bench/mixed_1000.json")
+	require.NoError(b, err)
+	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
+	require.NoError(b, err)
+	pb, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
+	require.NoError(b, err)
+	p, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), langfuseConfig())
+	require.NoError(b, err)
+	benchProcessCopies(b, p, 4, func() ptrace.Traces {
+		c, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(pb)
+		require.NoError(b, err)
+		return c
+	})
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "ns/span")
 }
 

@@ -1,6 +1,7 @@
 package mcpparityprocessor
 
 import (
+	"math/bits"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,6 +61,13 @@ type transformScratch struct {
 	// through this scratch: the room its next exported map is made with (outputCapacity
 	// before the first).
 	outLen []int32
+	// retired[r] holds, when bit r of held is set, the attribute array of a transformed span's
+	// raw map of r attributes, emptied (retire): a later span's exported map is built in it
+	// (reuse) instead of a new array. One array per length, at most maxRetired. Through pcommon's
+	// public Map API only: RemoveIf empties a map and zeroes its entries but keeps its array,
+	// MoveTo hands the array to another map.
+	retired [maxRetiredRoom + 1]pcommon.Map
+	held    uint64
 }
 
 type lastExport struct {
@@ -92,6 +100,13 @@ type keptAttribute struct {
 var processorIDs atomic.Uint64
 
 const maxDonors = 32
+
+// maxRetired bounds the arrays a scratch keeps, maxRetiredRoom the length of a kept array (a
+// malformed span's thousand attributes are not kept; held has a bit per length).
+const (
+	maxRetired     = 8
+	maxRetiredRoom = 63
+)
 
 // scratches keeps the scratch of finished batches, emptied, so a batch does not allocate one.
 var scratches = sync.Pool{New: func() any {
@@ -172,6 +187,50 @@ func (s *transformScratch) donate(raw pcommon.Map) {
 		s.keep(v)
 		return s.nDonors < maxDonors
 	})
+}
+
+// retire donates the string values left in raw (a transformed span's raw map, about to be
+// replaced by its exported map) and empties raw, every entry zeroed: its array then holds no
+// string of the span and is kept for a later span's exported map (reuse), unless the scratch
+// keeps an array of its length, or maxRetired longer ones.
+func (s *transformScratch) retire(raw pcommon.Map) {
+	n := raw.Len()
+	if n == 0 || n > maxRetiredRoom || s.held&(1<<n) != 0 {
+		s.donate(raw)
+		return
+	}
+	if bits.OnesCount64(s.held) == maxRetired {
+		least := bits.TrailingZeros64(s.held)
+		if least > n {
+			s.donate(raw)
+			return
+		}
+		s.held &^= 1 << least // its array is replaced by a longer one
+		s.retired[least].Clear()
+	}
+	s.donate(raw)
+	raw.RemoveIf(removeAll)
+	if s.retired[n] == (pcommon.Map{}) {
+		s.retired[n] = pcommon.NewMap()
+	}
+	raw.MoveTo(s.retired[n])
+	s.held |= 1 << n
+}
+
+// removeAll is RemoveIf's test that empties a map.
+func removeAll(string, pcommon.Value) bool { return true }
+
+// reuse gives out (empty, without an array) room for n attributes: the kept array of the least
+// length that holds n, else a new one.
+func (s *transformScratch) reuse(out pcommon.Map, n int) {
+	if n <= maxRetiredRoom {
+		if fit := s.held >> n << n; fit != 0 {
+			r := bits.TrailingZeros64(fit)
+			s.retired[r].MoveTo(out)
+			s.held &^= 1 << r
+		}
+	}
+	out.EnsureCapacity(n)
 }
 
 // donateItems keeps the string items of sl (a raw array about to be emptied) as donors.

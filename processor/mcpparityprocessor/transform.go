@@ -88,9 +88,9 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	out := s.out
 	out.Clear() // empty after the last MoveTo, unless a transform panicked
 	if n := s.outLen[f.plan.index]; n > 0 {
-		out.EnsureCapacity(int(n))
+		s.reuse(out, int(n))
 	} else {
-		out.EnsureCapacity(outputCapacity(op))
+		s.reuse(out, outputCapacity(op))
 	}
 
 	if op.Name != "" {
@@ -128,7 +128,7 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	if n := int32(out.Len()); n > s.outLen[f.plan.index] {
 		s.outLen[f.plan.index] = n
 	}
-	s.donate(raw)
+	s.retire(raw)
 	out.MoveTo(raw)
 }
 
