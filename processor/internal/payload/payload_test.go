@@ -191,7 +191,8 @@ func (r *fieldRules) Text(field, s string, _ bool) (string, bool) {
 }
 
 // TestRepeatedStringsUseTheTextMemo: a string met again under the same field gets the answer
-// the rules gave it (the memo saves the call); under another field, the rules are asked again.
+// the rules gave it (the memo saves the call), after a streak of strings that all differ too;
+// under another field, the rules are asked again.
 // The streamed pass, the tree walk and the duplicate-key fallback write the same text.
 func TestRepeatedStringsUseTheTextMemo(t *testing.T) {
 	doc := `{"items":[{"t":"a","u":"a"},{"t":"a","u":"a"},{"t":"a","u":"b","secret":"a"},{"t":"a","u":"a"}],"t":"a"}`
@@ -234,6 +235,36 @@ func TestRepeatedStringsUseTheTextMemo(t *testing.T) {
 	w.WriteByte(']')
 	if got, err := SerializeJSONRedacted(b.String(), 0, &fieldRules{}); err != nil || got != w.String() {
 		t.Errorf("cycling strings: %s, %v; want %s", got, err, w.String())
+	}
+	// Strings that all differ, then one repeated: the memo stands aside after textMisses misses
+	// in a row and serves again textRetry strings later, so the repeated string is asked at most
+	// textRetry+1 times; every answer is the rules'.
+	distinct := 3 * (textMisses + textRetry)
+	b.Reset()
+	w.Reset()
+	for i := range distinct {
+		fmt.Fprintf(&b, `,"s%d"`, i)
+		fmt.Fprintf(&w, `,"ITEM:S%d"`, i)
+	}
+	for range 100 {
+		b.WriteString(`,"a"`)
+		w.WriteString(`,"ITEM:A"`)
+	}
+	doc, want = "["+b.String()[1:]+"]", "["+w.String()[1:]+"]"
+	if v, err = ParseString(doc); err != nil {
+		t.Fatal(err)
+	}
+	streamed, tree := &fieldRules{}, &fieldRules{}
+	if got, err := SerializeJSONRedacted(doc, 0, streamed); err != nil || got != want {
+		t.Errorf("a streak, then a repeat: %s, %v; want %s", got, err, want)
+	}
+	if got := SerializeRedacted(v, 0, tree); got != want {
+		t.Errorf("a streak, then a repeat: the tree writes %s; want %s", got, want)
+	}
+	for _, r := range []*fieldRules{streamed, tree} {
+		if r.calls > distinct+textRetry+1 {
+			t.Errorf("a streak, then a repeat: %d Text calls, want at most %d", r.calls, distinct+textRetry+1)
+		}
 	}
 }
 

@@ -87,7 +87,15 @@ type redactingEncoder struct {
 type textMemo struct {
 	entries [textMemoSize]textMemoEntry
 	next    int
+	// miss counts the strings in a row the memo did not answer, then those it was not asked
+	// (see textMisses).
+	miss int
 }
+
+// textMisses and textRetry: after textMisses strings in a row the memo did not answer (records
+// whose strings all differ), the next textRetry strings neither look it up nor enter it (a
+// miss costs its comparisons and an entry's writes), then it serves again.
+const textMisses, textRetry = 8, 32
 
 type textMemoEntry struct {
 	field, s, out string
@@ -102,14 +110,23 @@ const textMemoSize = 4
 // plain (printable ASCII without '"' or '\\': written without the escape scan).
 func (w *redactingEncoder) text(field, s string, plain bool) (out string, changed, outPlain bool) {
 	m := &w.memo
+	if m.miss >= textMisses {
+		if m.miss++; m.miss == textMisses+textRetry {
+			m.miss = 0
+		}
+		out, outPlain = w.r.Text(field, s, plain)
+		return out, out != s, outPlain
+	}
 	for i := range m.entries {
 		if e := &m.entries[i]; len(e.s) == len(s) && e.out != "" && e.s == s && e.field == field {
+			m.miss = 0
 			if e.changed {
 				return e.out, true, e.plain
 			}
 			return s, false, plain || e.plain
 		}
 	}
+	m.miss++
 	out, outPlain = w.r.Text(field, s, plain)
 	changed = out != s
 	m.entries[m.next] = textMemoEntry{field, s, out, changed, outPlain}
