@@ -457,13 +457,14 @@ const sameMisses, sameRetry = 8, 32
 const shapeMisses, shapeRetry = 2, 16
 
 // shape is a sequence of plain keys MaskMember did not mask, read in this order in one
-// object and so distinct: key i is d[at[i]:at[i]+n[i]] (d the source text); a key of up to 6
+// object and so distinct: key i is key[i], at at[i] in the source text d; a key of up to 6
 // bytes is also, with its quotes, the adv[i] bytes word[i] selects with mask[i] (little-endian;
-// otherwise mask 0 and word 1, which no text matches). adv[i] is n[i]+3 when the key was
-// read with its ':' right after it (up to 5 bytes): the word holds the ':' too.
+// otherwise mask 0 and word 1, which no text matches). adv[i] is len(key[i])+3 when the key
+// was read with its ':' right after it (up to 5 bytes): the word holds the ':' too.
 type shape struct {
 	keys       int // -1: none, and none learnt (see shapeMisses)
-	at, n, adv [shapeKeys]int
+	key        [shapeKeys]string
+	at, adv    [shapeKeys]int
 	word, mask [shapeKeys]uint64
 	// miss counts the objects in a row whose first key was not the shape's, then those that
 	// skipped it (see shapeMisses).
@@ -712,9 +713,9 @@ key:
 	if f = &w.frames[len(w.frames)-1]; f.follow >= 0 {
 		if sh, k := &w.shapes[len(w.frames)-1], f.follow; k < sh.keys && pos <= len(d)-8 &&
 			load64(d, pos)&sh.mask[k] == sh.word[k] {
-			n, adv := sh.n[k], sh.adv[k]
-			start, s = pos, d[pos+1:pos+1+n]
-			if pos += adv; adv == n+2 {
+			adv := sh.adv[k]
+			start, s = pos, sh.key[k]
+			if pos += adv; adv == len(s)+2 {
 				goto known
 			}
 			f.follow++
@@ -747,7 +748,7 @@ key:
 		// from them and not masked. (A key of at most 8 bytes, with 8 bytes of text after
 		// both, is compared in one word.)
 		sh, k := &w.shapes[len(w.frames)-1], f.follow
-		if k < sh.keys && plain && sh.n[k] == len(s) {
+		if k < sh.keys && plain && len(sh.key[k]) == len(s) {
 			if a, b := start+1, sh.at[k]; len(s) <= 8 && a <= len(d)-8 && b <= len(d)-8 {
 				if (load64(d, a)^load64(d, b))<<(64-8*len(s)) == 0 {
 					goto known
@@ -791,7 +792,7 @@ key:
 	// Not masked: the key extends its depth's shape when the object's keys so far are it.
 	if f.follow == -1 && plain {
 		if sh, k := &w.shapes[len(w.frames)-1], len(w.keys)-f.keyStart-1; k == sh.keys && k < shapeKeys {
-			sh.at[k], sh.n[k], sh.keys = start+1, len(s), k+1
+			sh.at[k], sh.key[k], sh.keys = start+1, s, k+1
 			sh.word[k], sh.mask[k], sh.adv[k] = 1, 0, len(s)+2
 			if len(s) <= 6 && start <= len(d)-8 {
 				if len(s) <= 5 && d[start+len(s)+2] == ':' {
@@ -858,7 +859,7 @@ func (w *sourceEncoder) diverge(f *redactFrame, sh *shape, k int) {
 	f.follow = -1
 	if k > 0 {
 		for i := 0; i < k; i++ {
-			w.keys = append(w.keys, w.p.data[sh.at[i]:sh.at[i]+sh.n[i]])
+			w.keys = append(w.keys, sh.key[i])
 		}
 		sh.keys, sh.miss = k, 0
 		return
