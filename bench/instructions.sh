@@ -10,7 +10,9 @@
 # Each benchmark (BENCHES: package:benchmark:N, package under processor/) runs with -benchtime Nx
 # and 1x; (I(N) - I(1)) / (N - 1) is the count per op (setup and the first call cancel out).
 # REVs are built in .cache/instructions/ (git worktrees). Needs valgrind; prints one line per
-# (tree, benchmark).
+# (tree, benchmark). BENCH_FILES (paths from the repo's root, e.g. a *_bench_test.go added since
+# REV) are copied from the working tree into each REV's tree that lacks them, so a new
+# benchmark is counted at an older REV too (its inputs are read from the working tree).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,6 +53,9 @@ for rev in "$@"; do
   tree=$WORK/tree-$rev
   rm -rf "$tree"; git -C "$ROOT" worktree prune
   git -C "$ROOT" worktree add -q --detach "$tree" "$rev"
+  for file in ${BENCH_FILES:-}; do
+    [ -e "$tree/$file" ] || cp "$ROOT/$file" "$tree/$file"
+  done
   build "$rev" "$tree"
   git -C "$ROOT" worktree remove --force "$tree"
   measure "$rev"

@@ -3,6 +3,7 @@ package payload
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -190,7 +191,8 @@ func (r *fieldRules) Text(field, s string, _ bool) (string, bool) {
 }
 
 // TestRepeatedStringsUseTheTextMemo: a string met again under the same field gets the answer
-// the rules gave it (the memo saves the call); under another field, the rules are asked again.
+// the rules gave it (the memo saves the call), after a streak of strings that all differ too;
+// under another field, the rules are asked again.
 // The streamed pass, the tree walk and the duplicate-key fallback write the same text.
 func TestRepeatedStringsUseTheTextMemo(t *testing.T) {
 	doc := `{"items":[{"t":"a","u":"a"},{"t":"a","u":"a"},{"t":"a","u":"b","secret":"a"},{"t":"a","u":"a"}],"t":"a"}`
@@ -233,6 +235,36 @@ func TestRepeatedStringsUseTheTextMemo(t *testing.T) {
 	w.WriteByte(']')
 	if got, err := SerializeJSONRedacted(b.String(), 0, &fieldRules{}); err != nil || got != w.String() {
 		t.Errorf("cycling strings: %s, %v; want %s", got, err, w.String())
+	}
+	// Strings that all differ, then one repeated: the memo stands aside after textMisses misses
+	// in a row and serves again textRetry strings later, so the repeated string is asked at most
+	// textRetry+1 times; every answer is the rules'.
+	distinct := 3 * (textMisses + textRetry)
+	b.Reset()
+	w.Reset()
+	for i := range distinct {
+		fmt.Fprintf(&b, `,"s%d"`, i)
+		fmt.Fprintf(&w, `,"ITEM:S%d"`, i)
+	}
+	for range 100 {
+		b.WriteString(`,"a"`)
+		w.WriteString(`,"ITEM:A"`)
+	}
+	doc, want = "["+b.String()[1:]+"]", "["+w.String()[1:]+"]"
+	if v, err = ParseString(doc); err != nil {
+		t.Fatal(err)
+	}
+	streamed, tree := &fieldRules{}, &fieldRules{}
+	if got, err := SerializeJSONRedacted(doc, 0, streamed); err != nil || got != want {
+		t.Errorf("a streak, then a repeat: %s, %v; want %s", got, err, want)
+	}
+	if got := SerializeRedacted(v, 0, tree); got != want {
+		t.Errorf("a streak, then a repeat: the tree writes %s; want %s", got, want)
+	}
+	for _, r := range []*fieldRules{streamed, tree} {
+		if r.calls > distinct+textRetry+1 {
+			t.Errorf("a streak, then a repeat: %d Text calls, want at most %d", r.calls, distinct+textRetry+1)
+		}
 	}
 }
 
@@ -428,5 +460,70 @@ func TestTextToolResultAsTheTree(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestMissStreaksAnswerAsTheTree: records whose keys all differ make a depth's shape miss; after
+// shapeMisses misses in a row its objects neither follow nor learn one, until shapeRetry objects
+// later one learns it again. A shape that misses is emptied before the object's keys are learnt
+// (a stale one extended by them would hold a key twice, and the next object's duplicate would go
+// unseen: {"p","q","r","a"} then {"a","b","c","a"}). Each document, with the streak ending
+// at every position around the retry and then records that follow, repeat a key of a stale
+// shape or mask a key, is written as the tree walk writes it; and after the streak, records
+// that share their keys follow a shape again (MaskMember is not asked for every record). The
+// member memo's streak (sameMisses: members that all differ) comes and goes in the same texts.
+func TestMissStreaksAnswerAsTheTree(t *testing.T) {
+	// What follows the streak; a duplicate key (the tree answers for the whole text once the
+	// pass sees one) only in a last record.
+	after := []string{
+		`{"p":1,"q":2,"r":3,"a":4},{"a":1,"b":2,"c":3,"a":5}`,
+		`{"p":1,"q":2,"r":3,"a":4},{"a":1,"b":2,"c":3},{"a":1,"b":2,"c":3,"a":5}`,
+		`{"a":1,"b":2,"c":3},{"a":1,"b":2,"c":3,"b":6}`,
+		`{"a":1,"b":2,"s":3},{"a":1,"b":2,"s":3,"s":4}`,
+		`{"a":"value","t":"text x"},{"a":"value","t":"text x"},{"a":"value","b":2,"c":3}`,
+		`{"u0":"value 0","v0":2},{"u0":"value 0","v0":2,"x0":"w 0"}`,
+	}
+	for n := 0; n <= shapeMisses+shapeRetry+3; n++ {
+		for _, tail := range after {
+			var b strings.Builder
+			b.WriteString(`[{"a":"value","b":2,"c":3},{"a":"value","b":2,"c":3}`)
+			for i := range n {
+				fmt.Fprintf(&b, `,{"u%d":"value %d","v%d":2,"x%d":"w %d"}`, i, i, i, i, i)
+			}
+			b.WriteString("," + tail + "]")
+			doc := b.String()
+			v, err := ParseString(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range []Redaction{edgeRules{}, xRules{}} {
+				want := SerializeRedacted(v, 0, r)
+				if got, err := SerializeJSONRedacted(doc, 0, r); err != nil || got != want {
+					t.Fatalf("%s (%T): streamed %s, %v; the tree walk writes %s", doc, r, got, err, want)
+				}
+			}
+		}
+	}
+	// A streak, then 40 records of one shape: the shape is followed again.
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 2 * (shapeMisses + shapeRetry) {
+		fmt.Fprintf(&b, `{"u%d":1,"v%d":2},`, i, i)
+	}
+	const records = 40
+	for i := range records {
+		fmt.Fprintf(&b, `{"id":%d,"text":"a"},`, i)
+	}
+	doc := strings.TrimSuffix(b.String(), ",") + "]"
+	r := &maskCounter{}
+	v, err := ParseString(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := SerializeJSONRedacted(doc, 0, r); err != nil || got != SerializeRedacted(v, 0, &maskCounter{}) {
+		t.Fatalf("records after a streak: %s, %v", got, err)
+	}
+	if n := r.calls["id"]; n > shapeRetry+2 {
+		t.Errorf("records after a streak: MaskMember asked for id %d times of %d: no shape followed", n, records)
 	}
 }

@@ -87,7 +87,15 @@ type redactingEncoder struct {
 type textMemo struct {
 	entries [textMemoSize]textMemoEntry
 	next    int
+	// miss counts the strings in a row the memo did not answer, then those it was not asked
+	// (see textMisses).
+	miss int
 }
+
+// textMisses and textRetry: after textMisses strings in a row the memo did not answer (records
+// whose strings all differ), the next textRetry strings neither look it up nor enter it (a
+// miss costs its comparisons and an entry's writes), then it serves again.
+const textMisses, textRetry = 8, 32
 
 type textMemoEntry struct {
 	field, s, out string
@@ -102,14 +110,23 @@ const textMemoSize = 4
 // plain (printable ASCII without '"' or '\\': written without the escape scan).
 func (w *redactingEncoder) text(field, s string, plain bool) (out string, changed, outPlain bool) {
 	m := &w.memo
+	if m.miss >= textMisses {
+		if m.miss++; m.miss == textMisses+textRetry {
+			m.miss = 0
+		}
+		out, outPlain = w.r.Text(field, s, plain)
+		return out, out != s, outPlain
+	}
 	for i := range m.entries {
 		if e := &m.entries[i]; len(e.s) == len(s) && e.out != "" && e.s == s && e.field == field {
+			m.miss = 0
 			if e.changed {
 				return e.out, true, e.plain
 			}
 			return s, false, plain || e.plain
 		}
 	}
+	m.miss++
 	out, outPlain = w.r.Text(field, s, plain)
 	changed = out != s
 	m.entries[m.next] = textMemoEntry{field, s, out, changed, outPlain}
@@ -125,7 +142,8 @@ type redactFrame struct {
 	seen     map[string]struct{}
 	// follow (the streaming pass's objects): >= 0, this object's first follow keys were its
 	// depth's shape's (sourceEncoder.shapes), and are not in keys; -1, its keys are in keys;
-	// -2, an object too deep for a shape.
+	// -2, its keys are in keys and learn no shape: an object too deep for one, or one that
+	// skips its depth's (see shapeMisses).
 	follow int
 }
 
@@ -413,6 +431,9 @@ type sourceEncoder struct {
 	// value is the source again, without the string's scan, the memo's comparisons or the
 	// rules. (Records alternate their members: one place per key's first byte.)
 	same [8]struct{ at, n int }
+	// sameMiss counts the members in a row that same did not answer though it held a place
+	// for their key's first byte, then the members not looked up (see sameMisses).
+	sameMiss int
 	// shapes[i] is the key sequence last read in an object at depth i (frames[i]): records of
 	// a list share their keys, and an object whose keys so far are its depth's shape needs no
 	// duplicate check (the shape's keys are distinct) and no MaskMember (they were not masked).
@@ -422,15 +443,32 @@ type sourceEncoder struct {
 // shapeDepths and shapeKeys bound the shapes: objects this shallow, their first keys.
 const shapeDepths, shapeKeys = 6, 8
 
+// sameMisses and sameRetry: after sameMisses members in a row that same did not answer
+// (records whose members all differ), the next sameRetry string members are neither looked up
+// nor kept there (a miss costs more than the string's scan it might save), then same serves
+// again.
+const sameMisses, sameRetry = 8, 32
+
+// shapeMisses and shapeRetry: after shapeMisses objects in a row at a depth whose first key
+// was not their shape's (records whose keys all differ), the next objects there neither follow
+// nor learn a shape (learning one costs more than reading the keys; the shape's keys are then
+// -1), until one learns it again, shapeRetry objects after the last miss, for the next to
+// follow. An object that followed its shape resets the count.
+const shapeMisses, shapeRetry = 2, 16
+
 // shape is a sequence of plain keys MaskMember did not mask, read in this order in one
-// object and so distinct: key i is d[at[i]:at[i]+n[i]] (d the source text); a key of up to 6
+// object and so distinct: key i is key[i], at at[i] in the source text d; a key of up to 6
 // bytes is also, with its quotes, the adv[i] bytes word[i] selects with mask[i] (little-endian;
-// otherwise mask 0 and word 1, which no text matches). adv[i] is n[i]+3 when the key was
-// read with its ':' right after it (up to 5 bytes): the word holds the ':' too.
+// otherwise mask 0 and word 1, which no text matches). adv[i] is len(key[i])+3 when the key
+// was read with its ':' right after it (up to 5 bytes): the word holds the ':' too.
 type shape struct {
-	keys       int
-	at, n, adv [shapeKeys]int
+	keys       int // -1: none, and none learnt (see shapeMisses)
+	key        [shapeKeys]string
+	at, adv    [shapeKeys]int
 	word, mask [shapeKeys]uint64
+	// miss counts the objects in a row whose first key was not the shape's, then those that
+	// skipped it (see shapeMisses).
+	miss int
 }
 
 var sourceEncoders = sync.Pool{New: func() any { return new(sourceEncoder) }}
@@ -553,14 +591,16 @@ value:
 		// A member spelled as the last unchanged one (same) from its key on: the same field
 		// and string, whose answer is the source again; the string ends where same does.
 		// Its first and last words are compared first: most members are spelled otherwise.
-		if member >= 0 {
+		if member >= 0 && w.sameMiss < sameMisses {
 			if m := w.same[d[member+1]&7]; m.n > 0 && m.n <= len(d)-member {
 				n := m.n
 				if a, b := d[member:member+n], d[m.at:m.at+n]; load64(a, 0) == load64(b, 0) &&
 					load64(a, n-8) == load64(b, n-8) && a == b {
+					w.sameMiss = 0
 					pos = member + n
 					goto next
 				}
+				w.sameMiss++
 			}
 		}
 		// A string: its first word read here (plainRunEnd's first turn, inline), where many end.
@@ -583,7 +623,11 @@ value:
 				w.edit(start, pos, out)
 			}
 		} else if member >= 0 && plain && pos-member >= 8 {
-			w.same[d[member+1]&7] = struct{ at, n int }{member, pos - member}
+			if w.sameMiss < sameMisses {
+				w.same[d[member+1]&7] = struct{ at, n int }{member, pos - member}
+			} else if w.sameMiss++; w.sameMiss == sameMisses+sameRetry {
+				w.sameMiss = 0
+			}
 		}
 	case c >= '1' && c <= '9':
 		// An integer is written as it is spelled: its JSON text is Python's.
@@ -669,9 +713,9 @@ key:
 	if f = &w.frames[len(w.frames)-1]; f.follow >= 0 {
 		if sh, k := &w.shapes[len(w.frames)-1], f.follow; k < sh.keys && pos <= len(d)-8 &&
 			load64(d, pos)&sh.mask[k] == sh.word[k] {
-			n, adv := sh.n[k], sh.adv[k]
-			start, s = pos, d[pos+1:pos+1+n]
-			if pos += adv; adv == n+2 {
+			adv := sh.adv[k]
+			start, s = pos, sh.key[k]
+			if pos += adv; adv == len(s)+2 {
 				goto known
 			}
 			f.follow++
@@ -704,7 +748,7 @@ key:
 		// from them and not masked. (A key of at most 8 bytes, with 8 bytes of text after
 		// both, is compared in one word.)
 		sh, k := &w.shapes[len(w.frames)-1], f.follow
-		if k < sh.keys && plain && sh.n[k] == len(s) {
+		if k < sh.keys && plain && len(sh.key[k]) == len(s) {
 			if a, b := start+1, sh.at[k]; len(s) <= 8 && a <= len(d)-8 && b <= len(d)-8 {
 				if (load64(d, a)^load64(d, b))<<(64-8*len(s)) == 0 {
 					goto known
@@ -729,8 +773,15 @@ key:
 	if !plain {
 		w.edit(start, pos, s)
 	}
-	if pos = w.colon(pos); pos < 0 {
+	// colon's, inline: most keys are read here.
+	if pos < len(d) && d[pos] <= ' ' {
+		pos = w.space(pos)
+	}
+	if pos >= len(d) || d[pos] != ':' {
 		return false
+	}
+	if pos++; pos < len(d) && d[pos] <= ' ' {
+		pos = w.space(pos)
 	}
 	if mask, masked := w.r.MaskMember(s); masked {
 		if pos = w.skipMasked(pos, mask); pos < 0 {
@@ -741,7 +792,7 @@ key:
 	// Not masked: the key extends its depth's shape when the object's keys so far are it.
 	if f.follow == -1 && plain {
 		if sh, k := &w.shapes[len(w.frames)-1], len(w.keys)-f.keyStart-1; k == sh.keys && k < shapeKeys {
-			sh.at[k], sh.n[k], sh.keys = start+1, len(s), k+1
+			sh.at[k], sh.key[k], sh.keys = start+1, s, k+1
 			sh.word[k], sh.mask[k], sh.adv[k] = 1, 0, len(s)+2
 			if len(s) <= 6 && start <= len(d)-8 {
 				if len(s) <= 5 && d[start+len(s)+2] == ':' {
@@ -801,19 +852,40 @@ func (w *sourceEncoder) open(object bool) bool {
 
 // diverge ends f's run of its depth's shape sh after k keys: they go to keys (the duplicate
 // check compares the next ones with them) and the shape is cut to them (f's keys from here on
-// may replace the rest).
+// may replace the rest). A first key that is not the shape's is a miss: after shapeMisses in a
+// row, the shape is none (keys -1: no key follows it or extends it) until shapeRetry objects
+// later, when it is empty again (the next object's keys are learnt).
 func (w *sourceEncoder) diverge(f *redactFrame, sh *shape, k int) {
-	for i := 0; i < k; i++ {
-		w.keys = append(w.keys, w.p.data[sh.at[i]:sh.at[i]+sh.n[i]])
-	}
-	sh.keys = k
 	f.follow = -1
+	if k > 0 {
+		for i := 0; i < k; i++ {
+			w.keys = append(w.keys, sh.key[i])
+		}
+		sh.keys, sh.miss = k, 0
+		return
+	}
+	if sh.keys == 0 { // no shape yet: this object's keys are learnt
+		return
+	}
+	switch sh.miss++; {
+	case sh.miss < shapeMisses:
+		sh.keys = 0
+	case sh.miss < shapeMisses+shapeRetry:
+		sh.keys, f.follow = -1, -2
+	default:
+		sh.keys, sh.miss = 0, shapeMisses-1
+	}
 }
 
-// close pops the innermost frame.
+// close pops the innermost frame; an object that followed its shape (some keys, and no other
+// key after them) resets the shape's misses.
 func (w *sourceEncoder) close() {
 	n := len(w.frames) - 1
-	w.keys = w.keys[:w.frames[n].keyStart]
+	f := &w.frames[n]
+	if f.follow > 0 {
+		w.shapes[n].miss = 0
+	}
+	w.keys = w.keys[:f.keyStart]
 	w.frames = w.frames[:n]
 }
 
