@@ -8,7 +8,7 @@ import (
 
 // benchSerializeJSON serializes the JSON text of testdata/bench/name as a tool.invoke input
 // is (SerializeTraceJSON: sensitive members masked, every other string sanitized under its
-// field), as BenchmarkSerializeToolArguments2K does.
+// field), for BenchmarkSerializeToolArguments2K and the record shapes below.
 func benchSerializeJSON(b *testing.B, name string) {
 	text := string(benchInput(b, name))
 	r := New(nil, Options{JSONQuotedKeys: true})
