@@ -279,9 +279,46 @@ func appendNormalized(b []byte, key string) []byte {
 	return appendNormalizedUpTo(b, key, math.MaxInt)
 }
 
+// normASCII is what the normalization keeps of a byte: an ASCII letter lowercased, a digit
+// as it is, 0 for other ASCII bytes (dropped), normNonASCII for a byte of a non-ASCII rune.
+var normASCII = func() (t [256]byte) {
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = normNonASCII
+	}
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c
+	}
+	for c := byte('a'); c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = c, c
+	}
+	return t
+}()
+
+const normNonASCII = 0x80
+
 // appendNormalizedUpTo is appendNormalized that stops once more than limit bytes were added
-// (the key is then longer than any field and its full form is not needed).
+// (the key is then longer than any field and its full form is not needed). ASCII bytes go
+// through normASCII; from the first non-ASCII byte on, the rest is normalized rune by rune
+// (appendNormalizedRunes).
 func appendNormalizedUpTo(b []byte, key string, limit int) []byte {
+	limit += len(b)
+	for i := 0; i < len(key); i++ {
+		if len(b) > limit {
+			return b
+		}
+		switch c := normASCII[key[i]]; c {
+		case 0:
+		case normNonASCII:
+			return appendNormalizedRunes(b, key[i:], limit-len(b))
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// appendNormalizedRunes is appendNormalizedUpTo rune by rune, for any key.
+func appendNormalizedRunes(b []byte, key string, limit int) []byte {
 	limit += len(b)
 	for _, r := range key {
 		if len(b) > limit {
