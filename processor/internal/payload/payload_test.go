@@ -527,3 +527,60 @@ func TestMissStreaksAnswerAsTheTree(t *testing.T) {
 		t.Errorf("records after a streak: MaskMember asked for id %d times of %d: no shape followed", n, records)
 	}
 }
+
+// TestResultsOutliveTheirEncoder: the encoders are pooled, but the string each call returns is
+// the caller's (the processor hands it to pdata): a result kept while later calls of every
+// entry point run on other text of the same length (the same buffer size, so a reused buffer
+// would be overwritten in place) stays as it was. Each path writes into its buffer: the tree
+// walk, the streaming pass (the source is not compact, so its output is not a slice of the
+// text), the streamed tool result, and each of them cut by a cap (the truncation wrapper).
+func TestResultsOutliveTheirEncoder(t *testing.T) {
+	doc := func(c byte) string {
+		return `{"a": "` + strings.Repeat(string(c), 300) + `", "n": [1, 2, "` + string(c) + `é"]}`
+	}
+	result := func(c byte) string {
+		return `{"content":[{"type":"text","text":"` + strings.Repeat(string(c), 300) + `"}],"isError":false}`
+	}
+	paths := map[string]func(c byte, max int) string{
+		"tree": func(c byte, max int) string {
+			v, err := ParseString(doc(c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return SerializeRedacted(v, max, &maskCounter{})
+		},
+		"streamed": func(c byte, max int) string {
+			out, err := SerializeJSONRedacted(doc(c), max, &maskCounter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		},
+		"tool result": func(c byte, max int) string {
+			out, ok := SerializeTextToolResultRedacted(result(c), max, &maskCounter{})
+			if !ok {
+				t.Fatal("not streamed")
+			}
+			return out
+		},
+	}
+	for name, write := range paths {
+		for _, max := range []int{0, 250} {
+			kept := write('x', max)
+			want := strings.Clone(kept)
+			if !strings.Contains(want, "xxx") {
+				t.Fatalf("%s, cap %d: %q does not hold the text", name, max, want)
+			}
+			for c := byte('a'); c < 'a'+8; c++ {
+				for _, other := range paths {
+					if got := other(c, max); !strings.Contains(got, string([]byte{c, c, c})) {
+						t.Fatalf("%s, cap %d: %q does not hold its text", name, max, got)
+					}
+				}
+			}
+			if kept != want {
+				t.Fatalf("%s, cap %d: a result changed after later calls: %q, was %q", name, max, kept, want)
+			}
+		}
+	}
+}

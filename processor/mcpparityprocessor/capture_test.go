@@ -1,0 +1,84 @@
+package mcpparityprocessor
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadatatest"
+)
+
+// TestInvalidUTF8PayloadIsMalformed: a captured payload that is JSON (the parser repairs the
+// invalid bytes inside its strings, it does not refuse them) or a tool result of the common
+// shape (the streamed path) counts its span malformed when its raw text holds invalid UTF-8,
+// short or over the cap, and exports it repaired (U+FFFD, valid UTF-8, within the cap); the same
+// payload with valid non-ASCII text is not malformed. putPayload's utf8.ValidString is the only
+// check that sees these bytes: this fails when it is dropped without a replacement.
+func TestInvalidUTF8PayloadIsMalformed(t *testing.T) {
+	const maxSize = 256
+	args := func(s string) string { return `{"q":"` + s + `","n":1}` }
+	result := func(s string) string {
+		return `{"content":[{"type":"text","text":"` + s + `"}],"isError":false}`
+	}
+	long := strings.Repeat("plain words ", 60)
+	run := func(t *testing.T, a, r string) (ptrace.Span, int64) {
+		tt := componenttest.NewTelemetry()
+		t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+		cfg := langfuseConfig()
+		cfg.MaxTracePayloadSize = maxSize
+		td, ss := rawTraces()
+		toolInvoke(ss, a, r)
+		sink := new(consumertest.TracesSink)
+		p, err := NewFactory().CreateTraces(context.Background(), metadatatest.NewSettings(tt), cfg, sink)
+		require.NoError(t, err)
+		require.NoError(t, p.ConsumeTraces(context.Background(), td))
+		var malformed int64
+		if m, err := tt.GetMetric("otelcol_processor_mcpparity_malformed_spans"); err == nil {
+			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+				malformed += dp.Value
+			}
+		}
+		return spanAt(sink.AllTraces()[0], 0), malformed
+	}
+	for _, tc := range []struct {
+		name, text string
+		invalid    bool
+	}{
+		{"valid", "caf\u00e9", false},
+		{"invalid", "bad\xff\xfe\xc3(", true},
+		{"valid long", "caf\u00e9 " + long, false},
+		{"invalid long", "bad\xff " + long, true},
+		{"invalid past the cap", long + "\xff", true},
+		{"truncated rune", "caf\xc3", true},
+	} {
+		for _, which := range []string{"arguments", "result"} {
+			t.Run(tc.name+" "+which, func(t *testing.T) {
+				a, r := args("fine"), result(tc.text)
+				key := "langfuse.observation.output"
+				if which == "arguments" {
+					a, r, key = args(tc.text), result("fine"), "langfuse.observation.input"
+				}
+				s, malformed := run(t, a, r)
+				want := int64(0)
+				if tc.invalid {
+					want = 1
+				}
+				assert.Equal(t, want, malformed, "malformed spans")
+				got := str(t, s.Attributes(), key)
+				assert.True(t, utf8.ValidString(got), "%q", got)
+				assert.LessOrEqual(t, utf8.RuneCountInString(got), maxSize)
+				if len(tc.text) < 100 {
+					assert.Equal(t, tc.invalid, strings.ContainsRune(got, utf8.RuneError), "%q", got)
+				}
+			})
+		}
+	}
+}
