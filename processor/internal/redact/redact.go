@@ -582,22 +582,37 @@ func (r *Redactor) SerializeTracePayloadStrict(v payload.Value, maxSize int) (st
 // (payload.ParseString), read, redacted and written in one pass without building a tree. It
 // returns the parse error for text that is not JSON.
 func (r *Redactor) SerializeTraceJSON(text string, maxSize int) (out string, redacted bool, err error) {
+	out, redacted, _, err = r.SerializeTraceJSONASCII(text, maxSize)
+	return out, redacted, err
+}
+
+// SerializeTraceJSONASCII is SerializeTraceJSON that also reports whether text is known to be
+// ASCII, so valid UTF-8 (payload.SerializeJSONRedactedASCII; false says nothing).
+func (r *Redactor) SerializeTraceJSONASCII(text string, maxSize int) (out string, redacted, ascii bool, err error) {
 	rules := r.payloadRules()
-	out, err = payload.SerializeJSONRedacted(text, maxSize, rules)
+	out, ascii, err = payload.SerializeJSONRedactedASCII(text, maxSize, rules)
 	redacted = rules.redacted
 	rules.release()
-	return out, redacted, err
+	return out, redacted, ascii, err
 }
 
 // SerializeTextToolResult is SerializeTracePayloadReport of the normalized ToolResult of the
 // MCP CallToolResult text, written without a tree when the text has the common plain-text
 // shape (payload.SerializeTextToolResultRedacted); ok is false for any other text.
 func (r *Redactor) SerializeTextToolResult(text string, maxSize int) (out string, redacted, ok bool) {
+	out, redacted, _, ok = r.SerializeTextToolResultASCII(text, maxSize)
+	return out, redacted, ok
+}
+
+// SerializeTextToolResultASCII is SerializeTextToolResult that also reports, when ok, whether
+// text is known to be ASCII, so valid UTF-8 (payload.SerializeTextToolResultRedactedASCII;
+// false says nothing).
+func (r *Redactor) SerializeTextToolResultASCII(text string, maxSize int) (out string, redacted, ascii, ok bool) {
 	rules := r.payloadRules()
-	out, ok = payload.SerializeTextToolResultRedacted(text, maxSize, rules)
+	out, ascii, ok = payload.SerializeTextToolResultRedactedASCII(text, maxSize, rules)
 	redacted = rules.redacted
 	rules.release()
-	return out, redacted, ok
+	return out, redacted, ascii, ok
 }
 
 // serializationFailed is safe_serialize's answer when encoding fails (payload.Serialize).
