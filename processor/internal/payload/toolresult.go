@@ -3,6 +3,7 @@ package payload
 import (
 	"errors"
 	"slices"
+	"sync"
 )
 
 // The ToolResult shape, once: the members of Python's ToolResult.model_dump(by_alias=True), in
@@ -130,9 +131,10 @@ func SerializeTextToolResultRedacted(text string, maxSize int, r Redaction) (out
 // when ok, whether text is known to be ASCII (so valid UTF-8): the scan read it whole, and
 // none of its strings held a byte >= 0x80. false says nothing (see SerializeJSONRedactedASCII).
 func SerializeTextToolResultRedactedASCII(text string, maxSize int, r Redaction) (out string, ascii, ok bool) {
-	s := toolResultScanner{}
+	s := toolResultScanners.Get().(*toolResultScanner) // a handler escapes: kept, not allocated
+	defer s.release()
 	s.texts = s.textsBuf[:0]
-	p := parser{data: text, h: &s}
+	p := parser{data: text, h: s}
 	if err := p.run(); err != nil || s.failed || s.depth != 0 || !s.done {
 		return "", false, false
 	}
@@ -252,6 +254,15 @@ type toolResultScanner struct {
 	done     bool
 	texts    []scannedText
 	textsBuf [4]scannedText
+}
+
+// toolResultScanners keeps scanners between calls.
+var toolResultScanners = sync.Pool{New: func() any { return new(toolResultScanner) }}
+
+// release returns s to the pool, holding no reference to the texts.
+func (s *toolResultScanner) release() {
+	*s = toolResultScanner{}
+	toolResultScanners.Put(s)
 }
 
 // scannedText is the text of a content item, and whether the parser saw it plain.
