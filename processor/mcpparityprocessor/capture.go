@@ -19,7 +19,7 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, ids p
 		return
 	}
 	text := asText(v)
-	if len(text) > maxRawPayloadBytes || !utf8.ValidString(text) {
+	if len(text) > maxRawPayloadBytes {
 		f.malformed = true
 	}
 	max := p.cfg.MaxTracePayloadSize
@@ -32,6 +32,9 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, ids p
 		}
 		c.put(out, pl.Key, p.cappedWrapper(text, size, max, c))
 		c.truncations++
+		if !utf8.ValidString(text) {
+			f.malformed = true
+		}
 		return
 	}
 	if v.Type() != pcommon.ValueTypeStr {
@@ -40,6 +43,9 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, ids p
 	var s string
 	var redacted bool
 	var err error
+	// Invalid UTF-8 counts the span malformed: the parser repairs it silently. The streamed
+	// paths below say when text is ASCII (so valid), and the check is then not needed.
+	checkUTF8 := true
 	if pl.Wrap != "" {
 		// A payload Python builds around one fact ({"uri": …}): a one-key object, redacted as any capture.
 		// The value gets the free-text rules first, as its attribute does (D8): {"uri": …} carries
@@ -62,8 +68,10 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, ids p
 	} else if pl.ToolResult {
 		// The common plain-text result is normalized, redacted and written without a tree;
 		// anything else is parsed into one and normalized by toolResult.
-		var streamed bool
-		if s, redacted, streamed = p.redactor.SerializeTextToolResult(text, max); !streamed {
+		var streamed, ascii bool
+		if s, redacted, ascii, streamed = p.redactor.SerializeTextToolResultASCII(text, max); streamed {
+			checkUTF8 = !ascii
+		} else {
 			var parsed payload.Value
 			if parsed, err = payload.ParseString(text); err == nil {
 				s, redacted = p.redactor.SerializeTracePayloadReport(payload.NormalizeToolResult(parsed), max)
@@ -71,12 +79,17 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, ids p
 		}
 	} else {
 		// Arguments are captured as they are: read, redacted and written in one pass.
-		s, redacted, err = p.redactor.SerializeTraceJSON(text, max)
+		var ascii bool
+		s, redacted, ascii, err = p.redactor.SerializeTraceJSONASCII(text, max)
+		checkUTF8 = !ascii
 	}
 	if err != nil {
 		// Not JSON: capture the text itself as a JSON string, still redacted and bounded.
 		f.malformed = true
 		s, redacted = p.redactor.SerializeTracePayloadReport(payload.ValidString(text), max)
+	}
+	if checkUTF8 && !utf8.ValidString(text) {
+		f.malformed = true
 	}
 	if strings.HasPrefix(s, `{"_truncated":true`) {
 		c.truncations++

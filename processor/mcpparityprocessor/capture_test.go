@@ -81,4 +81,34 @@ func TestInvalidUTF8PayloadIsMalformed(t *testing.T) {
 			})
 		}
 	}
+	// Whole payloads whose bytes the streamed paths read elsewhere: a masked member's value
+	// (dropped, never sanitized), a key, after an escape, a duplicate key (the tree decides), a
+	// result of another shape (the tree path), an escape that decodes to non-ASCII (valid).
+	for _, tc := range []struct {
+		name, args, result string
+		invalid            bool
+	}{
+		{"masked invalid", "{\"password\":\"bad\xff\",\"n\":1}", result("fine"), true},
+		{"masked valid", `{"password":"café","n":1}`, result("fine"), false},
+		{"key invalid", "{\"q\xff\":1}", result("fine"), true},
+		{"key valid", `{"clé":1}`, result("fine"), false},
+		{"after an escape", args("a\\n b\xff"), result("b\\n c\xfe"), true},
+		{"escaped non-ASCII", args(`caf\u00e9`), result(`caf\u00e9`), false},
+		{"duplicate key", "{\"q\":1,\"q\":\"bad\xff\"}", result("fine"), true},
+		{"result of another shape", args("fine"), "{\"content\":[],\"structuredContent\":{\"k\":\"bad\xff\"}}", true},
+		{"result of another shape, valid", args("fine"), `{"content":[],"structuredContent":{"k":"café"}}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, malformed := run(t, tc.args, tc.result)
+			want := int64(0)
+			if tc.invalid {
+				want = 1
+			}
+			assert.Equal(t, want, malformed, "malformed spans")
+			for _, key := range []string{"langfuse.observation.input", "langfuse.observation.output"} {
+				got := str(t, s.Attributes(), key)
+				assert.True(t, utf8.ValidString(got), "%q", got)
+			}
+		})
+	}
 }

@@ -95,6 +95,10 @@ type parser struct {
 	pos  int
 	buf  []byte // scratch for strings with escapes
 	h    handler
+	// nonASCII: a string read so far held a byte >= 0x80 (maybe invalid UTF-8, which str
+	// repairs silently). A text read whole (no error) with nonASCII false is ASCII: outside
+	// strings the grammar takes ASCII bytes only.
+	nonASCII bool
 }
 
 func (p *parser) fail(msg string) error { return &SyntaxError{Msg: msg, Offset: p.pos} }
@@ -354,6 +358,7 @@ func (p *parser) str() (_ string, plain bool, _ error) {
 			if ascii {
 				return s, true, nil
 			}
+			p.nonASCII = true
 			return ValidString(s), false, nil // a substring of the input unless it needs repair
 		}
 		if c == '\\' {
@@ -363,6 +368,9 @@ func (p *parser) str() (_ string, plain bool, _ error) {
 			return "", false, p.fail("invalid control character in string")
 		}
 		p.pos++
+	}
+	if !ascii {
+		p.nonASCII = true
 	}
 	b := append(p.buf[:0], p.data[start:p.pos]...)
 	for {
@@ -384,14 +392,19 @@ func (p *parser) str() (_ string, plain bool, _ error) {
 			// A run of bytes copied as they are (plain ASCII, non-ASCII) up to the next
 			// quote, backslash or control byte, appended at once.
 			end := p.pos + 1
+			nonASCII := c >= utf8.RuneSelf
 			for end < len(p.data) {
 				if d := p.data[end]; plainStringByte[d] {
 					end = plainRunEnd(p.data, end+1)
 				} else if d >= utf8.RuneSelf {
 					end++
+					nonASCII = true
 				} else {
 					break
 				}
+			}
+			if nonASCII {
+				p.nonASCII = true
 			}
 			b = append(b, p.data[p.pos:end]...)
 			p.pos = end

@@ -584,3 +584,75 @@ func TestResultsOutliveTheirEncoder(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamedPathsSayWhenASCII: the streaming pass and the streamed tool result say ascii
+// exactly when their text holds no byte >= 0x80 wherever it sits: a string read plain or with
+// escapes (before or after a non-ASCII byte), a key, the value of a masked member (dropped
+// unread by the rules), a repeated member (answered from the source), capped output where the
+// byte lies past the cut. An escape that decodes to non-ASCII (\u00e9) is ASCII text. A pass that
+// gives way (a duplicate key) says false, which says nothing. The capture relies on ascii true
+// for valid UTF-8 (it then skips its check), so this fails when a path misses a byte.
+func TestStreamedPathsSayWhenASCII(t *testing.T) {
+	long := strings.Repeat("plain words ", 40)
+	for _, c := range []struct {
+		doc   string
+		ascii bool
+	}{
+		{`{"a":"plain","b":[1,true,null],"c":{"d":"x\n\"y"}}`, true},
+		{`{"a":"caf\u00e9 \ud83d\ude00"}`, true},
+		{`{"a":"café"}`, false},
+		{"{\"a\":\"bad\xff\"}", false},
+		{`{"a":"x\n café"}`, false},
+		{`{"a":"café \n x"}`, false},
+		{"{\"a\":\"x\\n\xc3\"}", false},
+		{`{"clé":1}`, false},
+		{`{"secret":"café"}`, false},
+		{"{\"secret\":{\"k\":[\"\xff\"]}}", false},
+		{`{"secret":{"k":["plain"]}}`, true},
+		{`[{"key":"value1"},{"key":"value1"},{"key":"valué"}]`, false},
+		{`{"a":"` + long + `","z":"` + long + `é"}`, false},
+		{`{"a":"` + long + `","z":"` + long + `"}`, true},
+		{`{"a":1,"a":"é"}`, false},
+	} {
+		for _, max := range []int{0, 40} {
+			v, perr := ParseString(c.doc)
+			if perr != nil {
+				t.Fatalf("%q: %v", c.doc, perr)
+			}
+			out, ascii, err := SerializeJSONRedactedASCII(c.doc, max, &maskCounter{})
+			if want := SerializeRedacted(v, max, &maskCounter{}); err != nil || out != want {
+				t.Errorf("SerializeJSONRedactedASCII(%q, %d) = %q, %v; want %q", c.doc, max, out, err, want)
+			}
+			if ascii != c.ascii {
+				t.Errorf("SerializeJSONRedactedASCII(%q, %d): ascii %v, want %v", c.doc, max, ascii, c.ascii)
+			}
+		}
+	}
+	result := func(s string) string {
+		return `{"content":[{"type":"text","text":"a"},{"type":"text","text":"` + s + `"}],"isError":false}`
+	}
+	for _, c := range []struct {
+		text  string
+		ascii bool
+	}{
+		{"plain", true},
+		{`caf\u00e9`, true},
+		{"café", false},
+		{"bad\xff", false},
+		{`x\ncafé`, false},
+		{long + "\xff", false},
+	} {
+		for _, max := range []int{0, 40} {
+			out, ascii, ok := SerializeTextToolResultRedactedASCII(result(c.text), max, &maskCounter{})
+			want, wantOK := SerializeTextToolResultRedacted(result(c.text), max, &maskCounter{})
+			if !ok || !wantOK || out != want || ascii != c.ascii {
+				t.Errorf("SerializeTextToolResultRedactedASCII(%q, %d) = %q, ascii %v, %v; want %q, ascii %v",
+					c.text, max, out, ascii, ok, want, c.ascii)
+			}
+		}
+	}
+	// A key with non-ASCII fails the common shape: not ok, and not ascii.
+	if _, ascii, ok := SerializeTextToolResultRedactedASCII(`{"contént":[]}`, 0, &maskCounter{}); ok || ascii {
+		t.Errorf("a result of another shape: ascii %v, ok %v", ascii, ok)
+	}
+}

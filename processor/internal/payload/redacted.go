@@ -48,22 +48,31 @@ func SerializeRedacted(v Value, maxSize int, r Redaction) string {
 // when it can: the text is read and written in one pass (sourceEncoder). It returns the
 // error ParseString would return for text that is not JSON (and then nothing else).
 func SerializeJSONRedacted(text string, maxSize int, r Redaction) (string, error) {
+	out, _, err := SerializeJSONRedactedASCII(text, maxSize, r)
+	return out, err
+}
+
+// SerializeJSONRedactedASCII is SerializeJSONRedacted that also reports, for free, whether
+// text is known to be ASCII (so valid UTF-8): true when the streaming pass read it whole and
+// none of its strings held a byte >= 0x80 (outside strings JSON takes ASCII only). false says
+// nothing: text may hold non-ASCII, and may be invalid UTF-8 the parser repaired silently.
+func SerializeJSONRedactedASCII(text string, maxSize int, r Redaction) (out string, ascii bool, err error) {
 	w := newSourceEncoder(text, maxSize, r)
 	defer w.release()
 	if w.run() {
-		return w.finish(maxSize), nil
+		return w.finish(maxSize), !w.p.nonASCII, nil
 	}
 	// The pass gave way: text that is not JSON (the parser says why, as ParseString would), or
 	// a duplicate key or a depth it leaves to the tree.
 	if err := parseEvents(text, discard{}); err != nil {
-		return "", err
+		return "", false, err
 	}
 	v, err := ParseString(text)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	r.Restart()
-	return SerializeRedacted(v, maxSize, r), nil
+	return SerializeRedacted(v, maxSize, r), false, nil
 }
 
 // redactingEncoder is the handler that encodes what it is told, redacted on the way.
@@ -926,6 +935,9 @@ func (w *sourceEncoder) skipMasked(pos int, mask string) int {
 	sp := parser{data: w.p.data, pos: pos, h: discard{}}
 	if sp.value(len(w.frames)) != nil {
 		return -1
+	}
+	if sp.nonASCII {
+		w.p.nonASCII = true // the dropped value's strings are the text's too
 	}
 	w.edit(pos, sp.pos, mask)
 	return sp.pos

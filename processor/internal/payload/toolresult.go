@@ -3,6 +3,7 @@ package payload
 import (
 	"errors"
 	"slices"
+	"sync"
 )
 
 // The ToolResult shape, once: the members of Python's ToolResult.model_dump(by_alias=True), in
@@ -122,10 +123,20 @@ var errUnusualToolResult = errors.New("not a plain text tool result")
 // encoded as SerializeRedacted would encode that tree. ok is false (and r untouched) for any
 // other text, including text that is not JSON: the caller then takes the tree path.
 func SerializeTextToolResultRedacted(text string, maxSize int, r Redaction) (out string, ok bool) {
-	s := toolResultScanner{}
+	out, _, ok = SerializeTextToolResultRedactedASCII(text, maxSize, r)
+	return out, ok
+}
+
+// SerializeTextToolResultRedactedASCII is SerializeTextToolResultRedacted that also reports,
+// when ok, whether text is known to be ASCII (so valid UTF-8): the scan read it whole, and
+// none of its strings held a byte >= 0x80. false says nothing (see SerializeJSONRedactedASCII).
+func SerializeTextToolResultRedactedASCII(text string, maxSize int, r Redaction) (out string, ascii, ok bool) {
+	s := toolResultScanners.Get().(*toolResultScanner) // a handler escapes: kept, not allocated
+	defer s.release()
 	s.texts = s.textsBuf[:0]
-	if err := parseEvents(text, &s); err != nil || s.failed || s.depth != 0 || !s.done {
-		return "", false
+	p := parser{data: text, h: s}
+	if err := p.run(); err != nil || s.failed || s.depth != 0 || !s.done {
+		return "", false, false
 	}
 	w := newRedactingEncoder(maxSize, r, len(text)+64)
 	defer w.release()
@@ -173,7 +184,7 @@ func SerializeTextToolResultRedacted(text string, maxSize int, r Redaction) (out
 		}
 	}
 	e.writeByte('}')
-	return w.finish(maxSize), true
+	return w.finish(maxSize), !p.nonASCII, true
 }
 
 // maskedMember writes lit, a member's key with what goes before it (memberKeys), and, when
@@ -243,6 +254,15 @@ type toolResultScanner struct {
 	done     bool
 	texts    []scannedText
 	textsBuf [4]scannedText
+}
+
+// toolResultScanners keeps scanners between calls.
+var toolResultScanners = sync.Pool{New: func() any { return new(toolResultScanner) }}
+
+// release returns s to the pool, holding no reference to the texts.
+func (s *toolResultScanner) release() {
+	*s = toolResultScanner{}
+	toolResultScanners.Put(s)
 }
 
 // scannedText is the text of a content item, and whether the parser saw it plain.

@@ -7,6 +7,7 @@ package redact
 import (
 	"math"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -555,41 +556,63 @@ func (r *Redactor) SerializeTracePayload(v payload.Value, maxSize int) string {
 // SerializeTracePayloadReport is SerializeTracePayload that also reports whether a rule
 // redacted something (a masked member, a string the rules changed).
 func (r *Redactor) SerializeTracePayloadReport(v payload.Value, maxSize int) (string, bool) {
-	rules := &payloadRules{r: r}
+	rules := r.payloadRules()
 	out := payload.SerializeRedacted(v, maxSize, rules)
-	return out, rules.redacted
+	redacted := rules.redacted
+	rules.release()
+	return out, redacted
 }
 
 // SerializeTracePayloadStrict is SerializeTracePayload that also reports the first
 // ValueError the oracle would raise while redacting.
 func (r *Redactor) SerializeTracePayloadStrict(v payload.Value, maxSize int) (string, error) {
-	rules := &payloadRules{r: r}
+	rules := r.payloadRules()
 	out := payload.SerializeRedacted(v, maxSize, rules)
+	err := rules.err
+	rules.release()
 	if out == serializationFailed {
 		// The walk stops where encoding fails; the redact walk goes on and may meet an
 		// error further on, so take the error from it.
-		_, err := r.RedactValueStrict(v)
-		return out, err
+		_, err = r.RedactValueStrict(v)
 	}
-	return out, rules.err
+	return out, err
 }
 
 // SerializeTraceJSON is SerializeTracePayloadReport of the JSON text text
 // (payload.ParseString), read, redacted and written in one pass without building a tree. It
 // returns the parse error for text that is not JSON.
 func (r *Redactor) SerializeTraceJSON(text string, maxSize int) (out string, redacted bool, err error) {
-	rules := &payloadRules{r: r}
-	out, err = payload.SerializeJSONRedacted(text, maxSize, rules)
-	return out, rules.redacted, err
+	out, redacted, _, err = r.SerializeTraceJSONASCII(text, maxSize)
+	return out, redacted, err
+}
+
+// SerializeTraceJSONASCII is SerializeTraceJSON that also reports whether text is known to be
+// ASCII, so valid UTF-8 (payload.SerializeJSONRedactedASCII; false says nothing).
+func (r *Redactor) SerializeTraceJSONASCII(text string, maxSize int) (out string, redacted, ascii bool, err error) {
+	rules := r.payloadRules()
+	out, ascii, err = payload.SerializeJSONRedactedASCII(text, maxSize, rules)
+	redacted = rules.redacted
+	rules.release()
+	return out, redacted, ascii, err
 }
 
 // SerializeTextToolResult is SerializeTracePayloadReport of the normalized ToolResult of the
 // MCP CallToolResult text, written without a tree when the text has the common plain-text
 // shape (payload.SerializeTextToolResultRedacted); ok is false for any other text.
 func (r *Redactor) SerializeTextToolResult(text string, maxSize int) (out string, redacted, ok bool) {
-	rules := &payloadRules{r: r}
-	out, ok = payload.SerializeTextToolResultRedacted(text, maxSize, rules)
-	return out, rules.redacted, ok
+	out, redacted, _, ok = r.SerializeTextToolResultASCII(text, maxSize)
+	return out, redacted, ok
+}
+
+// SerializeTextToolResultASCII is SerializeTextToolResult that also reports, when ok, whether
+// text is known to be ASCII, so valid UTF-8 (payload.SerializeTextToolResultRedactedASCII;
+// false says nothing).
+func (r *Redactor) SerializeTextToolResultASCII(text string, maxSize int) (out string, redacted, ascii, ok bool) {
+	rules := r.payloadRules()
+	out, ascii, ok = payload.SerializeTextToolResultRedactedASCII(text, maxSize, rules)
+	redacted = rules.redacted
+	rules.release()
+	return out, redacted, ascii, ok
 }
 
 // serializationFailed is safe_serialize's answer when encoding fails (payload.Serialize).
@@ -606,6 +629,23 @@ type payloadRules struct {
 	field    string
 	fieldURL bool
 	known    bool
+}
+
+// payloadRulesPool keeps rule objects between calls: one handed to the encoders as a
+// payload.Redaction escapes, and would be allocated per payload.
+var payloadRulesPool = sync.Pool{New: func() any { return new(payloadRules) }}
+
+// payloadRules returns a fresh rule object of r's rules (release returns it).
+func (r *Redactor) payloadRules() *payloadRules {
+	p := payloadRulesPool.Get().(*payloadRules)
+	p.r = r
+	return p
+}
+
+// release returns p to the pool, reset: it holds no reference to r, a field or an error.
+func (p *payloadRules) release() {
+	*p = payloadRules{}
+	payloadRulesPool.Put(p)
 }
 
 func (p *payloadRules) Restart() { p.redacted, p.err = false, nil }
