@@ -782,15 +782,8 @@ key:
 	if !plain {
 		w.edit(start, pos, s)
 	}
-	// colon's, inline: most keys are read here.
-	if pos < len(d) && d[pos] <= ' ' {
-		pos = w.space(pos)
-	}
-	if pos >= len(d) || d[pos] != ':' {
+	if pos = w.colon(pos); pos < 0 {
 		return false
-	}
-	if pos++; pos < len(d) && d[pos] <= ' ' {
-		pos = w.space(pos)
 	}
 	if mask, masked := w.r.MaskMember(s); masked {
 		if pos = w.skipMasked(pos, mask); pos < 0 {
