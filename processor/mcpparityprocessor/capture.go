@@ -69,7 +69,7 @@ func (p *parityProcessor) putPayload(out pcommon.Map, pl *mapping.Payload, ids p
 		// The common plain-text result is normalized, redacted and written without a tree;
 		// anything else is parsed into one and normalized by toolResult.
 		var streamed, ascii bool
-		if s, redacted, ascii, streamed = p.redactor.SerializeTextToolResultASCII(text, max); streamed {
+		if s, redacted, ascii, streamed = p.redactor.SerializeTextToolResult(text, max); streamed {
 			checkUTF8 = !ascii
 		} else {
 			var parsed payload.Value

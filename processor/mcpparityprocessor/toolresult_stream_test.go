@@ -24,7 +24,7 @@ func treeToolResult(p *parityProcessor, text string, max int) (string, bool, boo
 
 // checkStreamedToolResult: where the streamed path takes a text, it writes what the tree path writes.
 func checkStreamedToolResult(t testing.TB, p *parityProcessor, text string, max int) bool {
-	s, redacted, ok := p.redactor.SerializeTextToolResult(text, max)
+	s, redacted, _, ok := p.redactor.SerializeTextToolResult(text, max)
 	if !ok {
 		return false
 	}
@@ -107,7 +107,7 @@ func TestStreamedToolResultMatchesTree(t *testing.T) {
 		`{"content":[],"content":[]}`,
 		`[]`, `"x"`, `{"content":[]`, `{"content":[]}x`,
 	} {
-		_, _, ok := p.redactor.SerializeTextToolResult(unusual, 0)
+		_, _, _, ok := p.redactor.SerializeTextToolResult(unusual, 0)
 		require.False(t, ok, unusual)
 	}
 }

@@ -82,10 +82,10 @@ func FuzzSerializeJSONRedacted(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, doc string, maxSize int) {
 		maxSize = 20 + abs(maxSize)%500
-		got, ascii, err := SerializeJSONRedactedASCII(doc, maxSize, edgeRules{})
+		got, ascii, err := SerializeJSONRedacted(doc, maxSize, edgeRules{})
 		for i := 0; ascii && i < len(doc); i++ {
 			if doc[i] >= utf8.RuneSelf {
-				t.Fatalf("SerializeJSONRedactedASCII(%q): ascii, but byte %d is %#x", doc, i, doc[i])
+				t.Fatalf("SerializeJSONRedacted(%q): ascii, but byte %d is %#x", doc, i, doc[i])
 			}
 		}
 		v, perr := ParseString(doc)

@@ -198,7 +198,7 @@ func TestRepeatedStringsUseTheTextMemo(t *testing.T) {
 	doc := `{"items":[{"t":"a","u":"a"},{"t":"a","u":"a"},{"t":"a","u":"b","secret":"a"},{"t":"a","u":"a"}],"t":"a"}`
 	want := `{"items":[{"t":"T:A","u":"U:A"},{"t":"T:A","u":"U:A"},{"t":"T:A","u":"U:B","secret":"***"},{"t":"T:A","u":"U:A"}],"t":"T:A"}`
 	r := &fieldRules{}
-	got, err := SerializeJSONRedacted(doc, 0, r)
+	got, _, err := SerializeJSONRedacted(doc, 0, r)
 	if err != nil || got != want {
 		t.Fatalf("streamed: %s, %v; want %s", got, err, want)
 	}
@@ -215,7 +215,7 @@ func TestRepeatedStringsUseTheTextMemo(t *testing.T) {
 	}
 	dup := `{"t":"a","t":"b","u":"a"}` // a duplicate key: the tree path, after Restart
 	r = &fieldRules{}
-	if got, err := SerializeJSONRedacted(dup, 0, r); err != nil || got != `{"t":"T:B","u":"U:A"}` {
+	if got, _, err := SerializeJSONRedacted(dup, 0, r); err != nil || got != `{"t":"T:B","u":"U:A"}` {
 		t.Errorf("duplicate keys: %s, %v", got, err)
 	}
 	// More distinct strings than the memo holds, repeated: every answer is still the rules'.
@@ -233,7 +233,7 @@ func TestRepeatedStringsUseTheTextMemo(t *testing.T) {
 	}
 	b.WriteByte(']')
 	w.WriteByte(']')
-	if got, err := SerializeJSONRedacted(b.String(), 0, &fieldRules{}); err != nil || got != w.String() {
+	if got, _, err := SerializeJSONRedacted(b.String(), 0, &fieldRules{}); err != nil || got != w.String() {
 		t.Errorf("cycling strings: %s, %v; want %s", got, err, w.String())
 	}
 	// Strings that all differ, then one repeated: the memo stands aside after textMisses misses
@@ -255,7 +255,7 @@ func TestRepeatedStringsUseTheTextMemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	streamed, tree := &fieldRules{}, &fieldRules{}
-	if got, err := SerializeJSONRedacted(doc, 0, streamed); err != nil || got != want {
+	if got, _, err := SerializeJSONRedacted(doc, 0, streamed); err != nil || got != want {
 		t.Errorf("a streak, then a repeat: %s, %v; want %s", got, err, want)
 	}
 	if got := SerializeRedacted(v, 0, tree); got != want {
@@ -302,7 +302,7 @@ func TestRepeatedMembersAnswerAsTheRules(t *testing.T) {
 			`[{"ab":"value-one-two-three-four-five-end"},{"ab":"AB:VALUE-ONE-TWO-THREE-FXUR-FIVE-END"}]`},
 		{`[{"ab":"value"},{"ab":"value"`, ``}, // a syntax error after a repeated member: Parse's error
 	} {
-		got, err := SerializeJSONRedacted(tc.doc, 0, xRules{})
+		got, _, err := SerializeJSONRedacted(tc.doc, 0, xRules{})
 		v, perr := ParseString(tc.doc)
 		if perr != nil {
 			if err == nil || err.Error() != perr.Error() || tc.want != "" {
@@ -364,7 +364,7 @@ func TestObjectShapes(t *testing.T) {
 		`[{"ab":1,"cd":2},{"ab": 1,"cd" :2},{"ab" : 1,"cd":2},{"ab":1 ,"cd":2 }]`,
 		`[{"abcde":1,"abcdef":2},{"abcde":1,"abcdef":2},{"abcde": 1,"abcdef" : 2}]`,
 	} {
-		got, err := SerializeJSONRedacted(doc, 0, edgeRules{})
+		got, _, err := SerializeJSONRedacted(doc, 0, edgeRules{})
 		v, perr := ParseString(doc)
 		if perr != nil {
 			if err == nil || err.Error() != perr.Error() {
@@ -379,7 +379,7 @@ func TestObjectShapes(t *testing.T) {
 	r := &maskCounter{}
 	doc := `[` + strings.Repeat(`{"id":1,"text":"a","secret":2},`, 5) + `{"id":1,"text":"a","secret":2}]`
 	want := `[` + strings.Repeat(`{"id":1,"text":"a","secret":"***"},`, 5) + `{"id":1,"text":"a","secret":"***"}]`
-	if got, err := SerializeJSONRedacted(doc, 0, r); err != nil || got != want {
+	if got, _, err := SerializeJSONRedacted(doc, 0, r); err != nil || got != want {
 		t.Fatalf("records: %s, %v; want %s", got, err, want)
 	}
 	if want := map[string]int{"id": 1, "text": 1, "secret": 6}; !maps.Equal(r.calls, want) {
@@ -444,7 +444,7 @@ func TestTextToolResultAsTheTree(t *testing.T) {
 		for _, text := range texts {
 			for _, max := range []int{0, 1, 12, 25, 40, 47, 60, 90, 130} {
 				streamed := &callLog{mask: mask}
-				got, ok := SerializeTextToolResultRedacted(text, max, streamed)
+				got, _, ok := SerializeTextToolResultRedacted(text, max, streamed)
 				if !ok {
 					t.Fatalf("%s: not streamed", text)
 				}
@@ -498,7 +498,7 @@ func TestMissStreaksAnswerAsTheTree(t *testing.T) {
 			}
 			for _, r := range []Redaction{edgeRules{}, xRules{}} {
 				want := SerializeRedacted(v, 0, r)
-				if got, err := SerializeJSONRedacted(doc, 0, r); err != nil || got != want {
+				if got, _, err := SerializeJSONRedacted(doc, 0, r); err != nil || got != want {
 					t.Fatalf("%s (%T): streamed %s, %v; the tree walk writes %s", doc, r, got, err, want)
 				}
 			}
@@ -520,7 +520,7 @@ func TestMissStreaksAnswerAsTheTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := SerializeJSONRedacted(doc, 0, r); err != nil || got != SerializeRedacted(v, 0, &maskCounter{}) {
+	if got, _, err := SerializeJSONRedacted(doc, 0, r); err != nil || got != SerializeRedacted(v, 0, &maskCounter{}) {
 		t.Fatalf("records after a streak: %s, %v", got, err)
 	}
 	if n := r.calls["id"]; n > shapeRetry+2 {
@@ -550,14 +550,14 @@ func TestResultsOutliveTheirEncoder(t *testing.T) {
 			return SerializeRedacted(v, max, &maskCounter{})
 		},
 		"streamed": func(c byte, max int) string {
-			out, err := SerializeJSONRedacted(doc(c), max, &maskCounter{})
+			out, _, err := SerializeJSONRedacted(doc(c), max, &maskCounter{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return out
 		},
 		"tool result": func(c byte, max int) string {
-			out, ok := SerializeTextToolResultRedacted(result(c), max, &maskCounter{})
+			out, _, ok := SerializeTextToolResultRedacted(result(c), max, &maskCounter{})
 			if !ok {
 				t.Fatal("not streamed")
 			}
@@ -619,12 +619,12 @@ func TestStreamedPathsSayWhenASCII(t *testing.T) {
 			if perr != nil {
 				t.Fatalf("%q: %v", c.doc, perr)
 			}
-			out, ascii, err := SerializeJSONRedactedASCII(c.doc, max, &maskCounter{})
+			out, ascii, err := SerializeJSONRedacted(c.doc, max, &maskCounter{})
 			if want := SerializeRedacted(v, max, &maskCounter{}); err != nil || out != want {
-				t.Errorf("SerializeJSONRedactedASCII(%q, %d) = %q, %v; want %q", c.doc, max, out, err, want)
+				t.Errorf("SerializeJSONRedacted(%q, %d) = %q, %v; want %q", c.doc, max, out, err, want)
 			}
 			if ascii != c.ascii {
-				t.Errorf("SerializeJSONRedactedASCII(%q, %d): ascii %v, want %v", c.doc, max, ascii, c.ascii)
+				t.Errorf("SerializeJSONRedacted(%q, %d): ascii %v, want %v", c.doc, max, ascii, c.ascii)
 			}
 		}
 	}
@@ -643,16 +643,16 @@ func TestStreamedPathsSayWhenASCII(t *testing.T) {
 		{long + "\xff", false},
 	} {
 		for _, max := range []int{0, 40} {
-			out, ascii, ok := SerializeTextToolResultRedactedASCII(result(c.text), max, &maskCounter{})
-			want, wantOK := SerializeTextToolResultRedacted(result(c.text), max, &maskCounter{})
+			out, ascii, ok := SerializeTextToolResultRedacted(result(c.text), max, &maskCounter{})
+			want, _, wantOK := SerializeTextToolResultRedacted(result(c.text), max, &maskCounter{})
 			if !ok || !wantOK || out != want || ascii != c.ascii {
-				t.Errorf("SerializeTextToolResultRedactedASCII(%q, %d) = %q, ascii %v, %v; want %q, ascii %v",
+				t.Errorf("SerializeTextToolResultRedacted(%q, %d) = %q, ascii %v, %v; want %q, ascii %v",
 					c.text, max, out, ascii, ok, want, c.ascii)
 			}
 		}
 	}
 	// A key with non-ASCII fails the common shape: not ok, and not ascii.
-	if _, ascii, ok := SerializeTextToolResultRedactedASCII(`{"contént":[]}`, 0, &maskCounter{}); ok || ascii {
+	if _, ascii, ok := SerializeTextToolResultRedacted(`{"contént":[]}`, 0, &maskCounter{}); ok || ascii {
 		t.Errorf("a result of another shape: ascii %v, ok %v", ascii, ok)
 	}
 }

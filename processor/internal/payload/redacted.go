@@ -46,17 +46,11 @@ func SerializeRedacted(v Value, maxSize int, r Redaction) string {
 
 // SerializeJSONRedacted is SerializeRedacted(ParseString(text)) without building the tree
 // when it can: the text is read and written in one pass (sourceEncoder). It returns the
-// error ParseString would return for text that is not JSON (and then nothing else).
-func SerializeJSONRedacted(text string, maxSize int, r Redaction) (string, error) {
-	out, _, err := SerializeJSONRedactedASCII(text, maxSize, r)
-	return out, err
-}
-
-// SerializeJSONRedactedASCII is SerializeJSONRedacted that also reports, for free, whether
-// text is known to be ASCII (so valid UTF-8): true when the streaming pass read it whole and
+// error ParseString would return for text that is not JSON (and then nothing else). It also
+// reports, for free, whether text is known to be ASCII (so valid UTF-8): true when the streaming pass read it whole and
 // none of its strings held a byte >= 0x80 (outside strings JSON takes ASCII only). false says
 // nothing: text may hold non-ASCII, and may be invalid UTF-8 the parser repaired silently.
-func SerializeJSONRedactedASCII(text string, maxSize int, r Redaction) (out string, ascii bool, err error) {
+func SerializeJSONRedacted(text string, maxSize int, r Redaction) (out string, ascii bool, err error) {
 	w := newSourceEncoder(text, maxSize, r)
 	defer w.release()
 	if w.run() {

@@ -121,16 +121,10 @@ var errUnusualToolResult = errors.New("not a plain text tool result")
 //	 "isError":B,"structuredContent":null,"_meta":null}
 //
 // encoded as SerializeRedacted would encode that tree. ok is false (and r untouched) for any
-// other text, including text that is not JSON: the caller then takes the tree path.
-func SerializeTextToolResultRedacted(text string, maxSize int, r Redaction) (out string, ok bool) {
-	out, _, ok = SerializeTextToolResultRedactedASCII(text, maxSize, r)
-	return out, ok
-}
-
-// SerializeTextToolResultRedactedASCII is SerializeTextToolResultRedacted that also reports,
-// when ok, whether text is known to be ASCII (so valid UTF-8): the scan read it whole, and
-// none of its strings held a byte >= 0x80. false says nothing (see SerializeJSONRedactedASCII).
-func SerializeTextToolResultRedactedASCII(text string, maxSize int, r Redaction) (out string, ascii, ok bool) {
+// other text, including text that is not JSON: the caller then takes the tree path. It also
+// reports, when ok, whether text is known to be ASCII (so valid UTF-8): the scan read it whole, and
+// none of its strings held a byte >= 0x80. false says nothing (see SerializeJSONRedacted).
+func SerializeTextToolResultRedacted(text string, maxSize int, r Redaction) (out string, ascii, ok bool) {
 	s := toolResultScanners.Get().(*toolResultScanner) // a handler escapes: kept, not allocated
 	defer s.release()
 	s.texts = s.textsBuf[:0]

@@ -23,7 +23,7 @@ func BenchmarkSerializeJSONRedactedWalk(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := SerializeJSONRedacted(text, DefaultMaxSize, nopRules{}); err != nil {
+		if _, _, err := SerializeJSONRedacted(text, DefaultMaxSize, nopRules{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -67,7 +67,7 @@ func BenchmarkSerializeToolResult2K(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, ok := r.SerializeTextToolResult(text, payload.DefaultMaxSize); !ok {
+		if _, _, _, ok := r.SerializeTextToolResult(text, payload.DefaultMaxSize); !ok {
 			b.Fatal("not the streamed tool result")
 		}
 	}

@@ -587,10 +587,10 @@ func (r *Redactor) SerializeTraceJSON(text string, maxSize int) (out string, red
 }
 
 // SerializeTraceJSONASCII is SerializeTraceJSON that also reports whether text is known to be
-// ASCII, so valid UTF-8 (payload.SerializeJSONRedactedASCII; false says nothing).
+// ASCII, so valid UTF-8 (payload.SerializeJSONRedacted; false says nothing).
 func (r *Redactor) SerializeTraceJSONASCII(text string, maxSize int) (out string, redacted, ascii bool, err error) {
 	rules := r.payloadRules()
-	out, ascii, err = payload.SerializeJSONRedactedASCII(text, maxSize, rules)
+	out, ascii, err = payload.SerializeJSONRedacted(text, maxSize, rules)
 	redacted = rules.redacted
 	rules.release()
 	return out, redacted, ascii, err
@@ -598,18 +598,11 @@ func (r *Redactor) SerializeTraceJSONASCII(text string, maxSize int) (out string
 
 // SerializeTextToolResult is SerializeTracePayloadReport of the normalized ToolResult of the
 // MCP CallToolResult text, written without a tree when the text has the common plain-text
-// shape (payload.SerializeTextToolResultRedacted); ok is false for any other text.
-func (r *Redactor) SerializeTextToolResult(text string, maxSize int) (out string, redacted, ok bool) {
-	out, redacted, _, ok = r.SerializeTextToolResultASCII(text, maxSize)
-	return out, redacted, ok
-}
-
-// SerializeTextToolResultASCII is SerializeTextToolResult that also reports, when ok, whether
-// text is known to be ASCII, so valid UTF-8 (payload.SerializeTextToolResultRedactedASCII;
-// false says nothing).
-func (r *Redactor) SerializeTextToolResultASCII(text string, maxSize int) (out string, redacted, ascii, ok bool) {
+// shape (payload.SerializeTextToolResultRedacted); ok is false for any other text. It also
+// reports, when ok, whether text is known to be ASCII, so valid UTF-8 (false says nothing).
+func (r *Redactor) SerializeTextToolResult(text string, maxSize int) (out string, redacted, ascii, ok bool) {
 	rules := r.payloadRules()
-	out, ascii, ok = payload.SerializeTextToolResultRedactedASCII(text, maxSize, rules)
+	out, ascii, ok = payload.SerializeTextToolResultRedacted(text, maxSize, rules)
 	redacted = rules.redacted
 	rules.release()
 	return out, redacted, ascii, ok
