@@ -49,6 +49,9 @@ type bundle struct {
 	groups  [maxBundleGroups + 1][]bundleFact
 	defined uint16        // bit g: group g has a fact line
 	ops     []bundleOpRec // index 0: the request op (the bundle span itself)
+	// opFact: a fact line has the key cf.op (it overrides the op's name: every op of the bundle
+	// is expanded the general way, expandOp's legacy path).
+	opFact bool
 }
 
 // bundlePool recycles the decoded form of a bundle between requests: its fact and op slices
@@ -74,6 +77,7 @@ func (b *bundle) reset() {
 		b.groups[g] = b.groups[g][:0]
 	}
 	b.defined = 0
+	b.opFact = false
 	b.ops = b.ops[:0]
 	request := b.addOp()
 	request.name, request.declared = "request", true
@@ -130,7 +134,7 @@ func (p *parityProcessor) expandBundles(spans ptrace.SpanSlice) {
 		if err := b.decodeSpan(span); err != nil {
 			p.logger.Debug("mcpparity: malformed request bundle exported scrubbed")
 		} else {
-			b.expand(span, spans)
+			b.expand(span, spans, p.plans)
 		}
 		putBundle(b)
 	}
@@ -216,6 +220,7 @@ func (b *bundle) readFact(d *decoder) error {
 	if err := d.value(&f); err != nil {
 		return err
 	}
+	b.opFact = b.opFact || key == mapping.KeyOp
 	switch {
 	case target == "c":
 		b.context = append(b.context, f)
@@ -288,8 +293,11 @@ var bundlePayloads = [...]struct{ key, owner string }{
 	{mapping.KeyPromptResult, "prompt.render"},
 }
 
-// expand turns the bundle span into the request span and appends one span per child op.
-func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice) {
+// expand turns the bundle span into the request span and appends one span per child op. plans
+// are the processor's op plans (by cf.op): an op the transform maps gets its exception facts
+// straight into its exception event (putFacts); any other op is expanded the general way, its
+// exception facts put and then moved (setException), so the scrubbed export keeps their order.
+func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice, plans map[string]*opPlan) {
 	raw := span.Attributes()
 	var payloads [len(bundlePayloads)]pcommon.Value
 	var hasPayload [len(bundlePayloads)]bool
@@ -314,7 +322,7 @@ func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice) {
 		child.SetStartTimestamp(pcommon.Timestamp(start + op.start))
 		child.SetEndTimestamp(pcommon.Timestamp(start + op.end))
 		attrs := child.Attributes()
-		b.putFacts(attrs, op)
+		exc, direct := b.putOpFacts(attrs, op, plans)
 		child.SetName(rawName(op.name, attrs))
 		for k, p := range bundlePayloads {
 			if hasPayload[k] && op.name == p.owner {
@@ -322,35 +330,73 @@ func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice) {
 				payloads[k].CopyTo(attrs.PutEmpty(p.key))
 			}
 		}
-		setException(child, attrs)
+		if direct {
+			setExceptionFacts(child, exc)
+		} else {
+			setException(child, attrs)
+		}
 	}
 	// The request op is the bundle span itself: same ids, timing and status.
 	out := pcommon.NewMap()
-	b.putFacts(out, &b.ops[0])
+	exc, direct := b.putOpFacts(out, &b.ops[0], plans)
 	out.MoveTo(raw)
 	span.SetName(rawName("request", raw))
-	setException(span, raw)
+	if direct {
+		setExceptionFacts(span, exc)
+	} else {
+		setException(span, raw)
+	}
 }
 
-// putFacts writes cf.op, the context, the op's groups and its own facts (later ones win).
-func (b *bundle) putFacts(m pcommon.Map, op *bundleOpRec) {
+// putOpFacts is putFacts for op; direct: op is mapped (plans), and its exception facts were
+// kept out of m, in exc.
+func (b *bundle) putOpFacts(m pcommon.Map, op *bundleOpRec, plans map[string]*opPlan) (exc exceptionFacts, direct bool) {
+	if b.opFact || plans[op.name] == nil {
+		b.putFacts(m, op, nil)
+		return exc, false
+	}
+	b.putFacts(m, op, &exc)
+	return exc, true
+}
+
+// exceptionFacts are an op's exception.type and exception.message facts (the last of each).
+type exceptionFacts struct{ typ, msg *bundleFact }
+
+// putFacts writes cf.op, the context, the op's groups and its own facts (later ones win). With
+// exc, the exception facts go to exc instead of m (later ones win there too).
+func (b *bundle) putFacts(m pcommon.Map, op *bundleOpRec, exc *exceptionFacts) {
 	n := 1 + len(b.context) + len(op.facts) + 4 // + the payloads and exception keys placed later
 	for _, g := range op.groups {
 		n += len(b.groups[g])
 	}
 	m.EnsureCapacity(n)
 	m.PutStr(mapping.KeyOp, op.name)
-	for _, f := range b.context {
-		f.put(m)
+	for i := range b.context {
+		putFact(m, &b.context[i], exc)
 	}
 	for _, g := range op.groups {
-		for _, f := range b.groups[g] {
-			f.put(m)
+		for i := range b.groups[g] {
+			putFact(m, &b.groups[g][i], exc)
 		}
 	}
-	for _, f := range op.facts {
-		f.put(m)
+	for i := range op.facts {
+		putFact(m, &op.facts[i], exc)
 	}
+}
+
+// putFact puts f into m, or into exc when it is an exception fact and exc is not nil.
+func putFact(m pcommon.Map, f *bundleFact, exc *exceptionFacts) {
+	if exc != nil {
+		switch f.key {
+		case keyExcType:
+			exc.typ = f
+			return
+		case keyExcMessage:
+			exc.msg = f
+			return
+		}
+	}
+	f.put(m)
 }
 
 func (f *bundleFact) put(m pcommon.Map) {
@@ -412,6 +458,24 @@ func setException(span ptrace.Span, attrs pcommon.Map) {
 	}
 	attrs.Remove(keyExcType)
 	attrs.Remove(keyExcMessage)
+	span.Status().SetCode(ptrace.StatusCodeError)
+}
+
+// setExceptionFacts is setException for exception facts kept out of the span's attributes.
+func setExceptionFacts(span ptrace.Span, exc exceptionFacts) {
+	if exc.typ == nil && exc.msg == nil {
+		return
+	}
+	ev := span.Events().AppendEmpty()
+	ev.SetName(eventException)
+	ev.SetTimestamp(span.EndTimestamp())
+	attrs := ev.Attributes()
+	if exc.typ != nil {
+		exc.typ.put(attrs)
+	}
+	if exc.msg != nil {
+		exc.msg.put(attrs)
+	}
 	span.Status().SetCode(ptrace.StatusCodeError)
 }
 

@@ -347,7 +347,8 @@ func processortestSettings() processor.Settings {
 }
 
 // FuzzBundle feeds arbitrary cf.bundle texts (alone and spliced into a valid bundle). Invariants:
-// no panic, never dropped, a bundle that does not decode stays one span, no raw key leaves.
+// no panic, never dropped, a bundle that does not decode stays one span, no raw key leaves, and
+// the export is the reference expansion's (referenceExpand).
 func FuzzBundle(f *testing.F) {
 	good := testBundleText()
 	f.Add(good, 0)
@@ -368,6 +369,9 @@ func FuzzBundle(f *testing.F) {
 						t.Fatalf("raw key %s exported", k)
 					}
 				}
+			}
+			if want := exportedText(t, run(t, langfuseConfig(), referenceTraces(t, bundleTraces(candidate)))); exportedText(t, out) != want {
+				t.Fatalf("export differs from the reference expansion of %q", candidate)
 			}
 		}
 	})
@@ -410,7 +414,9 @@ func TestFamilyBundleExpansionNamesAndPayloads(t *testing.T) {
 	raw.PutStr("cf.resource.content", `{"text":"x"}`)
 	raw.PutStr("cf.prompt.arguments", "{}")
 	raw.PutStr("cf.prompt.result", `{"messages":[]}`)
-	decoded.expand(span, spans)
+	proc, err := newParityProcessor(processortestSettings(), createDefaultConfig())
+	require.NoError(t, err)
+	decoded.expand(span, spans, proc.plans)
 	require.Equal(t, len(ops)+1, spans.Len())
 	assert.Equal(t, "POST /mcp", spans.At(0).Name())
 	for i, op := range ops {
@@ -427,4 +433,156 @@ func TestFamilyBundleExpansionNamesAndPayloads(t *testing.T) {
 	}
 	_, leftOnRequest := spans.At(0).Attributes().Get("cf.resource.content")
 	assert.False(t, leftOnRequest)
+}
+
+// referenceExpand is the expansion as it was before the levers of issue 11 (every fact of an op
+// put into its raw map in order: cf.op, the context, its groups, its own facts; then the exception
+// facts moved into the event): the spans the processor must keep exporting, byte for byte.
+func referenceExpand(b *bundle, span ptrace.Span, spans ptrace.SpanSlice) {
+	putAll := func(m pcommon.Map, op *bundleOpRec) {
+		m.PutStr("cf.op", op.name)
+		for _, f := range b.context {
+			f.put(m)
+		}
+		for _, g := range op.groups {
+			for _, f := range b.groups[g] {
+				f.put(m)
+			}
+		}
+		for _, f := range op.facts {
+			f.put(m)
+		}
+	}
+	raw := span.Attributes()
+	var payloads [len(bundlePayloads)]pcommon.Value
+	var hasPayload [len(bundlePayloads)]bool
+	for i, p := range bundlePayloads {
+		payloads[i], hasPayload[i] = raw.Get(p.key)
+	}
+	traceID, bundleID := span.TraceID(), span.SpanID()
+	start := uint64(span.StartTimestamp())
+	for i := 1; i < len(b.ops); i++ {
+		op := &b.ops[i]
+		child := spans.AppendEmpty()
+		child.SetTraceID(traceID)
+		child.SetSpanID(ChildSpanID(traceID, bundleID, i))
+		if op.parent == 0 {
+			child.SetParentSpanID(bundleID)
+		} else {
+			child.SetParentSpanID(ChildSpanID(traceID, bundleID, op.parent))
+		}
+		child.TraceState().FromRaw(span.TraceState().AsRaw())
+		child.SetFlags(span.Flags())
+		child.SetKind(ptrace.SpanKindInternal)
+		child.SetStartTimestamp(pcommon.Timestamp(start + op.start))
+		child.SetEndTimestamp(pcommon.Timestamp(start + op.end))
+		attrs := child.Attributes()
+		putAll(attrs, op)
+		child.SetName(rawName(op.name, attrs))
+		for k, p := range bundlePayloads {
+			if hasPayload[k] && op.name == p.owner {
+				hasPayload[k] = false
+				payloads[k].CopyTo(attrs.PutEmpty(p.key))
+			}
+		}
+		referenceException(child, attrs)
+	}
+	out := pcommon.NewMap()
+	putAll(out, &b.ops[0])
+	out.MoveTo(raw)
+	span.SetName(rawName("request", raw))
+	referenceException(span, raw)
+}
+
+func referenceException(span ptrace.Span, attrs pcommon.Map) {
+	typ, hasType := attrs.Get("exception.type")
+	msg, hasMsg := attrs.Get("exception.message")
+	if !hasType && !hasMsg {
+		return
+	}
+	ev := span.Events().AppendEmpty()
+	ev.SetName("exception")
+	ev.SetTimestamp(span.EndTimestamp())
+	if hasType {
+		typ.CopyTo(ev.Attributes().PutEmpty("exception.type"))
+	}
+	if hasMsg {
+		msg.CopyTo(ev.Attributes().PutEmpty("exception.message"))
+	}
+	attrs.Remove("exception.type")
+	attrs.Remove("exception.message")
+	span.Status().SetCode(ptrace.StatusCodeError)
+}
+
+// referenceTraces is td with its bundles expanded by referenceExpand: v1 raw spans only (a bundle
+// that does not decode is left as it is).
+func referenceTraces(t testing.TB, td ptrace.Traces) ptrace.Traces {
+	t.Helper()
+	ref := ptrace.NewTraces()
+	td.CopyTo(ref)
+	spans := ref.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	for k, n := 0, spans.Len(); k < n; k++ {
+		span := spans.At(k)
+		if !isBundle(span) {
+			continue
+		}
+		b := new(bundle)
+		b.reset()
+		if b.decodeSpan(span) == nil {
+			referenceExpand(b, span, spans)
+		}
+	}
+	return ref
+}
+
+// assertAsReference checks that the processor exports td exactly as it exports td expanded by
+// referenceExpand, in both configurations.
+func assertAsReference(t *testing.T, td ptrace.Traces) {
+	t.Helper()
+	for _, cfg := range []*Config{createDefaultConfig(), langfuseConfig()} {
+		want := exportedText(t, run(t, cfg, referenceTraces(t, td)))
+		assert.Equal(t, want, exportedText(t, run(t, cfg, td)))
+	}
+}
+
+// bundleWith is testBundleText with extra lines appended (later fact lines win).
+func bundleWith(lines ...string) ptrace.Traces {
+	return bundleTraces(testBundleText() + strings.Join(lines, ""))
+}
+
+// sf is the fact line of the string fact key=value of target.
+func sf(target, key, value string) string {
+	var b strings.Builder
+	encodeFact(&b, target, bundleFact{key: key, kind: 's', str: value})
+	return b.String()
+}
+
+// Every shape the expansion treats apart exports what the reference expansion gives.
+func TestBundleExportsAsTheReferenceExpansion(t *testing.T) {
+	cases := map[string]ptrace.Traces{
+		"the MCP tree": bundleTraces(testBundleText()),
+		// exception facts: in the context (every op fails), overridden by a group or an op's own
+		"context exception": bundleWith(sf("c", "exception.type", "Boom!"), sf("c", "exception.message", "password=hunter2")),
+		"group exception over context": bundleWith(sf("c", "exception.type", "Boom!"), sf("g3", "exception.message", "grp"),
+			sf("6", "exception.message", "own")),
+		"exception not a string": bundleWith("f 2 exception.type i7\n", "f 2 exception.message a2 1:x 1:y\n"),
+		"exception message only": bundleWith(sf("5", "exception.message", "half")),
+		// an op the table does not map, with and without exception facts (exported scrubbed)
+		"unknown op": bundleWith(sf("c", "exception.message", "M"), sf("7", "exception.type", "E"), sf("7", "gen_ai.tool.name", "abc"), sf("7", "url.full", "http://u:p@x/?token=1"),
+			"o 7 custom.op 1 10 20 g1\n"),
+		"unknown op without exception": bundleWith(sf("7", "mcp.method.name", "ping"), "o 7 custom.op 0 10 20\n"),
+		// a fact named cf.op overrides the op line's name
+		"cf.op fact on an op":                   bundleWith(sf("2", "cf.op", "tool.invoke")),
+		"cf.op fact in the context":             bundleWith(sf("c", "cf.op", "request")),
+		"cf.op fact unknown":                    bundleWith(sf("g2", "cf.op", "nope")),
+		"cf.op fact unknown on a failing op":    bundleWith(sf("6", "cf.op", "nope")),
+		"cf.op fact in the context unknown":     bundleWith(sf("c", "cf.op", "nope")),
+		"cf.op fact unknown, context exception": bundleWith(sf("c", "exception.type", "E"), sf("c", "cf.op", "nope")),
+	}
+	for name, td := range cases {
+		t.Run(name, func(t *testing.T) {
+			require.Greater(t, referenceTraces(t, td).SpanCount(), 1, "the bundle decodes")
+			assertAsReference(t, td)
+		})
+	}
 }
