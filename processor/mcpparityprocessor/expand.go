@@ -520,17 +520,20 @@ func (d *decoder) newline() error {
 // word reads up to the next space (consumed) or newline (consumed by newline()).
 func (d *decoder) word() (string, error) {
 	start := d.pos
-	for d.pos < len(d.s) {
-		switch d.s[d.pos] {
-		case ' ':
-			w := d.s[start:d.pos]
-			d.pos++
-			return w, nil
-		case '\n':
-			return d.s[start:d.pos], nil
+	rest := d.s[start:]
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; c <= ' ' { // one test for most bytes: a word is mostly letters and digits
+			switch c {
+			case ' ':
+				d.pos = start + i + 1
+				return rest[:i], nil
+			case '\n':
+				d.pos = start + i
+				return rest[:i], nil
+			}
 		}
-		d.pos++
 	}
+	d.pos = len(d.s)
 	return "", fmt.Errorf("%w: truncated at byte %d", errBundle, start)
 }
 
