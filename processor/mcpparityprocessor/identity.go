@@ -24,6 +24,47 @@ func teamScopeOf(v pcommon.Value, ok bool) string {
 	return formatTeamScopeValue(v)
 }
 
+// teamScopeMemo remembers the team scope of one token teams value: a string array of 2 to
+// maxMemoTeams ids (its items as they were, so an equal array is recognized by comparing them).
+type teamScopeMemo struct {
+	ids   [maxMemoTeams]string
+	n     int // 0: nothing remembered
+	scope string
+}
+
+const maxMemoTeams = 8
+
+// teamScopeOf is teamScopeOf(v, ok), the scope of a string array of several ids remembered for
+// the next span of the batch: its string is built once, not once per span.
+func (c *counts) teamScopeOf(v pcommon.Value, ok bool) string {
+	if !ok || v.Type() != pcommon.ValueTypeSlice {
+		return teamScopeOf(v, ok)
+	}
+	sl := v.Slice()
+	n := sl.Len()
+	if n < 2 || n > maxMemoTeams {
+		return teamScopeOf(v, ok)
+	}
+	m := &c.teams
+	same := m.n == n
+	for i := 0; i < n; i++ {
+		item := sl.At(i)
+		if item.Type() != pcommon.ValueTypeStr {
+			return teamScopeOf(v, ok)
+		}
+		same = same && item.Str() == m.ids[i]
+	}
+	if same {
+		return m.scope
+	}
+	m.scope = formatTeamScopeValue(v)
+	for i := 0; i < n; i++ {
+		m.ids[i] = sl.At(i).Str()
+	}
+	m.n = n
+	return m.scope
+}
+
 // formatTeamScopeValue formats present token teams (a string[]; another type: its text).
 func formatTeamScopeValue(v pcommon.Value) string {
 	if v.Type() != pcommon.ValueTypeSlice {

@@ -140,6 +140,9 @@ type counts struct {
 	// scratch holds the batch's donors and the map each transform builds its exported
 	// attributes in (spare.go); nil until the first transform.
 	scratch *transformScratch
+	// teams is the batch's last token teams of several ids and their team scope (teamScopeOf):
+	// the spans of a request (the ops of a bundle) repeat them.
+	teams teamScopeMemo
 }
 
 // scopeTrust is what an instrumentation scope tells about its spans.

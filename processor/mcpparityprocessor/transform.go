@@ -76,7 +76,7 @@ func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
 	c.bounded = false
 	// More facts than any op has: a contract violation (only the table's keys are read).
 	f.malformed = raw.Len() > maxRawAttributes
-	f.read(span, p.plans)
+	f.read(span, p.plans, c)
 	if f.op == nil {
 		// Unknown or missing cf.op: keep the raw name (sanitized), drop cf.* and payloads, sanitize.
 		c.malformed++
@@ -149,7 +149,7 @@ const (
 )
 
 // read collects the request context and the status facts of a raw span.
-func (f *spanFacts) read(span ptrace.Span, plans map[string]*opPlan) {
+func (f *spanFacts) read(span ptrace.Span, plans map[string]*opPlan, c *counts) {
 	f.index()
 	if v, ok := f.context(slotOp); ok && v.Type() == pcommon.ValueTypeStr {
 		if f.plan = plans[v.Str()]; f.plan != nil {
@@ -178,7 +178,7 @@ func (f *spanFacts) read(span ptrace.Span, plans map[string]*opPlan) {
 	}
 	f.teamIDs, f.hasTeamIDs = f.context(slotTeamIDs)
 	if f.authMethod != "" || f.hasUserEmail || f.hasIsAdmin {
-		f.teamScope = teamScopeOf(f.teamIDs, f.hasTeamIDs)
+		f.teamScope = c.teamScopeOf(f.teamIDs, f.hasTeamIDs)
 	}
 	f.spanStatusErr = span.Status().Code() == ptrace.StatusCodeError
 	events := span.Events()
