@@ -50,8 +50,88 @@ type bundle struct {
 	defined uint16        // bit g: group g has a fact line
 	ops     []bundleOpRec // index 0: the request op (the bundle span itself)
 	// opFact: a fact line has the key cf.op (it overrides the op's name: every op of the bundle
-	// is expanded the general way, expandOp's legacy path).
+	// is expanded the general way, putOpFacts).
 	opFact bool
+	// layer holds the context facts of the expanded bundle, read by the transforms of its
+	// mapped ops (bundleLayer).
+	layer bundleLayer
+}
+
+// bundleLayer is the request context of an expanded bundle, decoded once into values that
+// every mapped op of the bundle reads, instead of a copy of each in every op's raw map: the
+// transform consults it after the span's raw map (spanFacts.index, spanFacts.fact), so an op's
+// group and own facts still win over the context. Its values are shared: the transform copies
+// them, never moves them (spanFacts.owns), and a span's count of raw facts includes them
+// (tooMany). The exception facts of the context are kept apart (exc), as an op's own are.
+type bundleLayer struct {
+	m    pcommon.Map // the context facts, a later one winning (its key keeps its first place)
+	keys []string    // m's keys, values and fact ids (factOf), in m's order
+	vals []pcommon.Value
+	ids  []int8
+	exc  exceptionFacts
+}
+
+// build decodes the context facts into l.
+func (l *bundleLayer) build(context []bundleFact) {
+	if l.m == (pcommon.Map{}) {
+		l.m = pcommon.NewMap()
+	}
+	l.m.EnsureCapacity(len(context))
+	for i := range context {
+		putFact(l.m, &context[i], &l.exc)
+	}
+	for k, v := range l.m.All() {
+		l.keys = append(l.keys, k)
+		l.vals = append(l.vals, v)
+		l.ids = append(l.ids, factOf(k))
+	}
+}
+
+// clear empties l, keeping the room of its map and slices; no value or string of the bundle
+// stays reachable from it.
+func (l *bundleLayer) clear() {
+	if l.m != (pcommon.Map{}) {
+		l.m.RemoveIf(removeAll)
+	}
+	clear(l.keys)
+	clear(l.vals)
+	l.keys, l.vals, l.ids = l.keys[:0], l.vals[:0], l.ids[:0]
+	l.exc = exceptionFacts{}
+}
+
+// get is the context fact key, as Map.Get.
+func (l *bundleLayer) get(key string) (pcommon.Value, bool) {
+	for i, k := range l.keys {
+		if k == key {
+			return l.vals[i], true
+		}
+	}
+	return pcommon.Value{}, false
+}
+
+// tooMany reports whether the raw map of an op of the bundle and the context together hold more
+// than maxRawAttributes facts (each key once, as the op's v1 raw map would).
+func (l *bundleLayer) tooMany(raw pcommon.Map) bool {
+	n := raw.Len()
+	if n+len(l.keys) <= maxRawAttributes {
+		return false
+	}
+	for _, k := range l.keys {
+		if _, ok := raw.Get(k); !ok {
+			n++
+		}
+	}
+	return n > maxRawAttributes
+}
+
+// fill puts into raw (the raw map of an op of the bundle) a copy of every context fact it does
+// not hold: the op's whole v1 raw map, for the scrub of a transform that failed.
+func (l *bundleLayer) fill(raw pcommon.Map) {
+	for i, k := range l.keys {
+		if _, ok := raw.Get(k); !ok {
+			l.vals[i].CopyTo(raw.PutEmpty(k))
+		}
+	}
 }
 
 // bundlePool recycles the decoded form of a bundle between requests: its fact and op slices
@@ -78,6 +158,7 @@ func (b *bundle) reset() {
 	}
 	b.defined = 0
 	b.opFact = false
+	b.layer.clear()
 	b.ops = b.ops[:0]
 	request := b.addOp()
 	request.name, request.declared = "request", true
@@ -93,7 +174,9 @@ func putBundle(b *bundle) {
 	for i := range ops {
 		total += cap(ops[i].facts)
 	}
+	total += cap(b.layer.keys)
 	if total <= maxPooledBundleFacts {
+		b.layer.clear()
 		bundlePool.Put(b)
 	}
 }
@@ -119,11 +202,13 @@ func isBundle(span ptrace.Span) bool {
 	return ok && v.Type() == pcommon.ValueTypeInt && v.Int() == contractBundle
 }
 
-// expandBundles expands every well-formed bundle among the first n spans in place (the bundle
-// span becomes the request span; its children are appended). A malformed bundle is left as it
-// is: its cf.op is unknown to the v1 table, so the transform exports it scrubbed (every cf.*
-// and raw payload key removed, values sanitized) and counts it malformed: never dropped.
-func (p *parityProcessor) expandBundles(spans ptrace.SpanSlice) {
+// expandBundles expands every well-formed bundle among the spans in place (the bundle span
+// becomes the request span; its children are appended). A malformed bundle is left as it is:
+// its cf.op is unknown to the v1 table, so the transform exports it scrubbed (every cf.* and
+// raw payload key removed, values sanitized) and counts it malformed: never dropped. An expanded
+// bundle stays with the batch's scratch until releaseBundles: the spans of its mapped ops read
+// its context layer (c.layerOf).
+func (p *parityProcessor) expandBundles(spans ptrace.SpanSlice, c *counts) {
 	n := spans.Len()
 	for k := 0; k < n; k++ {
 		span := spans.At(k)
@@ -133,11 +218,50 @@ func (p *parityProcessor) expandBundles(spans ptrace.SpanSlice) {
 		b := getBundle()
 		if err := b.decodeSpan(span); err != nil {
 			p.logger.Debug("mcpparity: malformed request bundle exported scrubbed")
-		} else {
-			b.expand(span, spans, p.plans)
+			putBundle(b)
+			continue
 		}
-		putBundle(b)
+		first := spans.Len() // op i > 0 becomes span first+i-1
+		layered := b.expand(span, spans, p.plans)
+		s := c.transformScratch(p)
+		s.bundles = append(s.bundles, b)
+		for i := range b.ops {
+			if layered&(1<<i) == 0 {
+				continue
+			}
+			at := k
+			if i > 0 {
+				at = first + i - 1
+			}
+			for len(s.layers) <= at {
+				s.layers = append(s.layers, nil)
+			}
+			s.layers[at] = &b.layer
+		}
 	}
+}
+
+// layerOf is the context layer of the span at index k of the spans being transformed (nil: the
+// span's raw map holds all its facts).
+func (c *counts) layerOf(k int) *bundleLayer {
+	if s := c.scratch; s != nil && k < len(s.layers) {
+		return s.layers[k]
+	}
+	return nil
+}
+
+// releaseBundles returns the bundles expanded for the spans just transformed to the pool.
+func (c *counts) releaseBundles() {
+	s := c.scratch
+	if s == nil {
+		return
+	}
+	for i, b := range s.bundles {
+		putBundle(b)
+		s.bundles[i] = nil
+	}
+	clear(s.layers)
+	s.bundles, s.layers = s.bundles[:0], s.layers[:0]
 }
 
 func (b *bundle) decodeSpan(span ptrace.Span) error {
@@ -294,10 +418,14 @@ var bundlePayloads = [...]struct{ key, owner string }{
 }
 
 // expand turns the bundle span into the request span and appends one span per child op. plans
-// are the processor's op plans (by cf.op): an op the transform maps gets its exception facts
-// straight into its exception event (putFacts); any other op is expanded the general way, its
-// exception facts put and then moved (setException), so the scrubbed export keeps their order.
-func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice, plans map[string]*opPlan) {
+// are the processor's op plans (by cf.op): an op the transform maps gets a raw map without the
+// context (bit i of layered: op i reads it from b.layer) and its exception facts straight into
+// its exception event; any other op is expanded the general way, every fact in its raw map and
+// its exception facts put and then moved (setException), so its scrubbed export keeps their order.
+func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice, plans map[string]*opPlan) (layered uint64) {
+	if !b.opFact {
+		b.layer.build(b.context)
+	}
 	raw := span.Attributes()
 	var payloads [len(bundlePayloads)]pcommon.Value
 	var hasPayload [len(bundlePayloads)]bool
@@ -323,7 +451,8 @@ func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice, plans map[stri
 		child.SetEndTimestamp(pcommon.Timestamp(start + op.end))
 		attrs := child.Attributes()
 		exc, direct := b.putOpFacts(attrs, op, plans)
-		child.SetName(rawName(op.name, attrs))
+		layer := b.layerIf(direct)
+		child.SetName(rawName(op.name, attrs, layer))
 		for k, p := range bundlePayloads {
 			if hasPayload[k] && op.name == p.owner {
 				hasPayload[k] = false // the first op of its owner only
@@ -332,6 +461,7 @@ func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice, plans map[stri
 		}
 		if direct {
 			setExceptionFacts(child, exc)
+			layered |= 1 << i
 		} else {
 			setException(child, attrs)
 		}
@@ -340,22 +470,48 @@ func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice, plans map[stri
 	out := pcommon.NewMap()
 	exc, direct := b.putOpFacts(out, &b.ops[0], plans)
 	out.MoveTo(raw)
-	span.SetName(rawName("request", raw))
+	span.SetName(rawName("request", raw, b.layerIf(direct)))
 	if direct {
 		setExceptionFacts(span, exc)
+		layered |= 1
 	} else {
 		setException(span, raw)
 	}
+	return layered
 }
 
-// putOpFacts is putFacts for op; direct: op is mapped (plans), and its exception facts were
-// kept out of m, in exc.
+// layerIf is b's layer for an op that reads it, else nil.
+func (b *bundle) layerIf(layered bool) *bundleLayer {
+	if layered {
+		return &b.layer
+	}
+	return nil
+}
+
+// putOpFacts writes op's raw map. direct: op is mapped (plans; no fact renames an op): m gets
+// cf.op, the op's groups and own facts, the context staying in b.layer, and its exception facts
+// (the context's, then its groups', then its own) are kept out of m, in exc. Otherwise m gets
+// every fact (putFacts).
 func (b *bundle) putOpFacts(m pcommon.Map, op *bundleOpRec, plans map[string]*opPlan) (exc exceptionFacts, direct bool) {
 	if b.opFact || plans[op.name] == nil {
 		b.putFacts(m, op, nil)
 		return exc, false
 	}
-	b.putFacts(m, op, &exc)
+	exc = b.layer.exc
+	n := 1 + len(op.facts) + 2 // + the payloads placed later
+	for _, g := range op.groups {
+		n += len(b.groups[g])
+	}
+	m.EnsureCapacity(n)
+	m.PutStr(mapping.KeyOp, op.name)
+	for _, g := range op.groups {
+		for i := range b.groups[g] {
+			putFact(m, &b.groups[g][i], &exc)
+		}
+	}
+	for i := range op.facts {
+		putFact(m, &op.facts[i], &exc)
+	}
 	return exc, true
 }
 
@@ -416,10 +572,15 @@ func (f *bundleFact) put(m pcommon.Map) {
 	}
 }
 
-// rawName is the v1 raw name of an op (contract v1 "Ops" table).
-func rawName(op string, attrs pcommon.Map) string {
+// rawName is the v1 raw name of an op (contract v1 "Ops" table); layer: the op's context facts
+// when attrs does not hold them.
+func rawName(op string, attrs pcommon.Map, layer *bundleLayer) string {
 	str := func(k string) string {
-		if v, ok := attrs.Get(k); ok && v.Type() == pcommon.ValueTypeStr {
+		v, ok := attrs.Get(k)
+		if !ok && layer != nil {
+			v, ok = layer.get(k)
+		}
+		if ok && v.Type() == pcommon.ValueTypeStr {
 			return v.Str()
 		}
 		return ""

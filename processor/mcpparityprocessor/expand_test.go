@@ -1,18 +1,24 @@
 package mcpparityprocessor
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
 
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
 	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadata"
+	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadatatest"
 )
 
 // The vector the emitter's bundle::tests also checks (the runtime and the collector must agree).
@@ -322,7 +328,10 @@ func BenchmarkExpandMCPBundle(b *testing.B) {
 		}
 		b.StartTimer()
 		for i := 0; i < n; i++ {
-			p.expandBundles(copies[i].ResourceSpans().At(0).ScopeSpans().At(0).Spans())
+			var c counts
+			p.expandBundles(copies[i].ResourceSpans().At(0).ScopeSpans().At(0).Spans(), &c)
+			c.releaseBundles()
+			c.release()
 		}
 		done += n
 	}
@@ -478,7 +487,7 @@ func referenceExpand(b *bundle, span ptrace.Span, spans ptrace.SpanSlice) {
 		child.SetEndTimestamp(pcommon.Timestamp(start + op.end))
 		attrs := child.Attributes()
 		putAll(attrs, op)
-		child.SetName(rawName(op.name, attrs))
+		child.SetName(rawName(op.name, attrs, nil))
 		for k, p := range bundlePayloads {
 			if hasPayload[k] && op.name == p.owner {
 				hasPayload[k] = false
@@ -490,7 +499,7 @@ func referenceExpand(b *bundle, span ptrace.Span, spans ptrace.SpanSlice) {
 	out := pcommon.NewMap()
 	putAll(out, &b.ops[0])
 	out.MoveTo(raw)
-	span.SetName(rawName("request", raw))
+	span.SetName(rawName("request", raw, nil))
 	referenceException(span, raw)
 }
 
@@ -578,11 +587,85 @@ func TestBundleExportsAsTheReferenceExpansion(t *testing.T) {
 		"cf.op fact unknown on a failing op":    bundleWith(sf("6", "cf.op", "nope")),
 		"cf.op fact in the context unknown":     bundleWith(sf("c", "cf.op", "nope")),
 		"cf.op fact unknown, context exception": bundleWith(sf("c", "exception.type", "E"), sf("c", "cf.op", "nope")),
+		// context facts a rule moves when the span owns them (Rename.SoleReader), read by several ops
+		"context sole-reader facts": bundleWith(sf("c", "cf.tool.gateway_id", "gw-1"), "f c server.port i8080\n",
+			"f c cf.request.has_headers b0\n", sf("c", "server.address", "up.example"), sf("c", "url.path", "/ctx?token=abc"),
+			"o 7 mcp.client.call 3 100 200\n", "o 8 mcp.client.call 3 300 400\n", "o 9 tool.invoke 0 500 600\n", "o 10 tool.invoke 0 700 800\n"),
+		// context facts that a group's or an op's own fact overrides on some ops only
+		"context overridden": bundleWith(sf("c", "gen_ai.tool.name", "ctx-tool"), sf("c", "cf.tool.id", "ctx-id"),
+			sf("c", "cf.upstream.transport", "stdio"), sf("c", "mcp.method.name", "ctx/method"), sf("c", "url.path", "/ctx")),
+		// context facts of the wrong type, and repeated (the last one wins)
+		"context wrong types": bundleWith(sf("c", "cf.user.is_admin", "yes"), sf("c", "cf.team.ids", "t1, t2"),
+			"f c http.response.status_code s3:200\n", "f c server.port b1\n"),
+		"context repeated": bundleWith(sf("c", "cf.user.email", "second@example.com"), sf("c", "cf.auth.method", "api_key"),
+			"f c cf.team.ids a0\n"),
+		// the raw names read context facts too
+		"context read by the raw names": bundleTraces(sf("c", "http.request.method", "GET") + sf("c", "url.path", "/x") +
+			sf("c", "mcp.method.name", "tools/list") + "o 1 tool.list 0 10 20\n" + sf("2", "mcp.method.name", "prompts/list") +
+			"o 2 prompt.list 0 30 40\n" + sf("c", "gen_ai.tool.name", "ctx tool") + "o 3 tool.invoke 0 50 60\n"),
 	}
 	for name, td := range cases {
 		t.Run(name, func(t *testing.T) {
 			require.Greater(t, referenceTraces(t, td).SpanCount(), 1, "the bundle decodes")
 			assertAsReference(t, td)
 		})
+	}
+}
+
+// runCounted is run that also returns the batch's count of malformed spans.
+func runCounted(t *testing.T, cfg *Config, td ptrace.Traces) (ptrace.Traces, int64) {
+	t.Helper()
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	sink := new(consumertest.TracesSink)
+	p, err := NewFactory().CreateTraces(context.Background(), metadatatest.NewSettings(tt), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, p.ConsumeTraces(context.Background(), td))
+	var malformed int64
+	if m, err := tt.GetMetric("otelcol_processor_mcpparity_malformed_spans"); err == nil {
+		for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+			malformed += dp.Value
+		}
+	}
+	return sink.AllTraces()[0], malformed
+}
+
+// An op's raw facts are its own and the context's, each key once: more than maxRawAttributes of
+// them make it malformed, as its v1 raw span would be, whether or not its own facts repeat
+// context keys.
+func TestBundleContextCountsTowardsTheFactLimit(t *testing.T) {
+	for _, n := range []int{990, 1000, 1003, 1004, 1010, 1020, 1040} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			var b strings.Builder
+			for i := 0; i < n; i++ {
+				b.WriteString(sf("c", fmt.Sprintf("k%d", i), "v"))
+			}
+			for i := 0; i < 30; i++ { // op 1 repeats 30 context keys: no more facts
+				b.WriteString(sf("1", fmt.Sprintf("k%d", i), "own"))
+			}
+			b.WriteString(testBundleText())
+			td := bundleTraces(b.String())
+			ref, wantMalformed := runCounted(t, langfuseConfig(), referenceTraces(t, td))
+			got, malformed := runCounted(t, langfuseConfig(), td)
+			require.Equal(t, len(testOps), got.SpanCount())
+			assert.Equal(t, wantMalformed, malformed)
+			assert.Equal(t, exportedText(t, ref), exportedText(t, got))
+		})
+	}
+}
+
+// A transform that panics scrubs the op with every fact of its v1 raw map: the context's too.
+func TestLayerFillGivesTheWholeRawMap(t *testing.T) {
+	b, err := decodeBundle(testBundleText() + sf("c", "note", "password=hunter2") + sf("1", "note", "own"))
+	require.NoError(t, err)
+	b.layer.build(b.context)
+	for i, op := range b.ops {
+		raw := pcommon.NewMap()
+		exc, direct := b.putOpFacts(raw, &b.ops[i], map[string]*opPlan{op.name: {}})
+		require.True(t, direct)
+		b.layer.fill(raw)
+		want := pcommon.NewMap()
+		b.putFacts(want, &b.ops[i], &exc)
+		assert.Equal(t, want.AsRaw(), raw.AsRaw(), op.name)
 	}
 }

@@ -209,10 +209,11 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 }
 
 // tagsSlice puts an empty langfuse.trace.tags with room for n values. When no later rule of the
-// op reads the raw token teams (a string array, already read into team.scope), that value
-// becomes the tags slice: its array is reused and its strings are donated to the tags.
+// op reads the raw token teams (a string array, already read into team.scope) and the span owns
+// that value (not a bundle's shared context: spanFacts.owns), it becomes the tags slice: its
+// array is reused and its strings are donated to the tags.
 func (p *parityProcessor) tagsSlice(out pcommon.Map, f *spanFacts, n int, c *counts) pcommon.Slice {
-	if !f.hasTeamIDs || f.teamIDs.Type() != pcommon.ValueTypeSlice || f.plan.teamIDsAfterEnrich {
+	if !f.hasTeamIDs || f.teamIDs.Type() != pcommon.ValueTypeSlice || f.plan.teamIDsAfterEnrich || !f.owns(slotTeamIDs) {
 		tags := out.PutEmptySlice(keyLfTags)
 		tags.EnsureCapacity(n)
 		return tags

@@ -202,10 +202,11 @@ func (p *parityProcessor) processTraces(ctx context.Context, td ptrace.Traces) (
 			case scopeRaw:
 				scrubResource = true
 				// Contract v2 bundles become their v1 raw spans first (expand.go).
-				p.expandBundles(spans)
+				p.expandBundles(spans, &c)
 				for k := 0; k < spans.Len(); k++ {
-					p.transformSafe(spans.At(k), &c)
+					p.transformSafe(spans.At(k), &c, c.layerOf(k))
 				}
+				c.releaseBundles()
 				p.scrubScope(ss.Scope(), &c)
 				// The Python runtime's scope: name mcp-gateway, the runtime's version, semconv 1.11.0.
 				ss.Scope().SetName(mapping.PythonScopeName)
