@@ -349,14 +349,14 @@ func (b *bundle) readFact(d *decoder) error {
 	case target == "c":
 		b.context = append(b.context, f)
 	case strings.HasPrefix(target, "g"):
-		g, err := strconv.Atoi(target[1:])
+		g, err := atoi(target[1:])
 		if err != nil || g < 1 || g > maxBundleGroups {
 			return fmt.Errorf("%w: group %q", errBundle, target)
 		}
 		b.defined |= 1 << g
 		b.groups[g] = append(b.groups[g], f)
 	default:
-		i, err := strconv.Atoi(target)
+		i, err := atoi(target)
 		if err != nil {
 			return fmt.Errorf("%w: fact target %q", errBundle, target)
 		}
@@ -378,10 +378,10 @@ func (b *bundle) readOp(d *decoder) error {
 		}
 		fields[i] = w
 	}
-	index, err1 := strconv.Atoi(fields[0])
-	parent, err2 := strconv.Atoi(fields[2])
-	start, err3 := strconv.ParseUint(fields[3], 10, 64)
-	end, err4 := strconv.ParseUint(fields[4], 10, 64)
+	index, err1 := atoi(fields[0])
+	parent, err2 := atoi(fields[2])
+	start, err3 := parseUint(fields[3])
+	end, err4 := parseUint(fields[4])
 	if err := errors.Join(err1, err2, err3, err4); err != nil || index < 1 || end < start || fields[1] == "" {
 		return fmt.Errorf("%w: op line %q", errBundle, strings.Join(fields[:], " "))
 	}
@@ -398,7 +398,7 @@ func (b *bundle) readOp(d *decoder) error {
 		if err != nil {
 			return err
 		}
-		g, err := strconv.Atoi(strings.TrimPrefix(w, "g"))
+		g, err := atoi(strings.TrimPrefix(w, "g"))
 		if !strings.HasPrefix(w, "g") || err != nil || g < 1 || g > maxBundleGroups {
 			return fmt.Errorf("%w: group ref %q", errBundle, w)
 		}
@@ -682,7 +682,8 @@ func (d *decoder) newline() error {
 func (d *decoder) word() (string, error) {
 	start := d.pos
 	rest := d.s[start:]
-	for i := 0; i < len(rest); i++ {
+	i := 0
+	for ; i < len(rest); i++ {
 		if c := rest[i]; c <= ' ' { // one test for most bytes: a word is mostly letters and digits
 			switch c {
 			case ' ':
@@ -698,13 +699,55 @@ func (d *decoder) word() (string, error) {
 	return "", fmt.Errorf("%w: truncated at byte %d", errBundle, start)
 }
 
+// digits is the value of s when s is 1 to 18 ASCII digits, without a sign: the common case of
+// strconv's parsers, answered without them (ok false: ask strconv, for its answer and error).
+func digits(s string) (n uint64, ok bool) {
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		n = n*10 + uint64(c)
+	}
+	return n, true
+}
+
+// atoi is strconv.Atoi(s).
+func atoi(s string) (int, error) {
+	if len(s) <= 9 { // fits an int of 32 bits too
+		if n, ok := digits(s); ok {
+			return int(n), nil
+		}
+	}
+	return strconv.Atoi(s)
+}
+
+// parseUint is strconv.ParseUint(s, 10, 64).
+func parseUint(s string) (uint64, error) {
+	if n, ok := digits(s); ok {
+		return n, nil
+	}
+	return strconv.ParseUint(s, 10, 64)
+}
+
+// parseInt is strconv.ParseInt(s, 10, 64).
+func parseInt(s string) (int64, error) {
+	if n, ok := digits(s); ok {
+		return int64(n), nil
+	}
+	return strconv.ParseInt(s, 10, 64)
+}
+
 // counted reads "<len>:<bytes>".
 func (d *decoder) counted() (string, error) {
 	colon := strings.IndexByte(d.s[d.pos:], ':')
 	if colon < 1 || colon > 10 {
 		return "", fmt.Errorf("%w: string length at byte %d", errBundle, d.pos)
 	}
-	n, err := strconv.Atoi(d.s[d.pos : d.pos+colon])
+	n, err := atoi(d.s[d.pos : d.pos+colon])
 	if err != nil || n < 0 || d.pos+colon+1+n > len(d.s) {
 		return "", fmt.Errorf("%w: string length at byte %d", errBundle, d.pos)
 	}
@@ -732,7 +775,7 @@ func (d *decoder) value(f *bundleFact) error {
 		if err != nil {
 			return err
 		}
-		n, err := strconv.ParseInt(w, 10, 64)
+		n, err := parseInt(w)
 		if err != nil || (f.kind == 'b' && n != 0 && n != 1) {
 			return fmt.Errorf("%w: value of %s", errBundle, f.key)
 		}

@@ -3,6 +3,7 @@ package mcpparityprocessor
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -667,5 +668,27 @@ func TestLayerFillGivesTheWholeRawMap(t *testing.T) {
 		want := pcommon.NewMap()
 		b.putFacts(want, &b.ops[i], &exc)
 		assert.Equal(t, want.AsRaw(), raw.AsRaw(), op.name)
+	}
+}
+
+// The decoder's number parsers answer as strconv's, error or not, on every shape of input.
+func TestNumberParsersAnswerAsStrconv(t *testing.T) {
+	inputs := []string{"", "0", "7", "+5", "-0", "-1", "007", "1a", " 1", "1 ", "٣",
+		"123456789", "1234567890", "2147483648", "999999999999999999", "1000000000000000000",
+		"9223372036854775807", "9223372036854775808", "18446744073709551615", "18446744073709551616",
+		"99999999999999999999999"}
+	for _, s := range inputs {
+		wantI, errI := strconv.Atoi(s)
+		gotI, err := atoi(s)
+		assert.Equal(t, wantI, gotI, "atoi %q", s)
+		assert.Equal(t, errI == nil, err == nil, "atoi %q", s)
+		wantU, errU := strconv.ParseUint(s, 10, 64)
+		gotU, err := parseUint(s)
+		assert.Equal(t, wantU, gotU, "parseUint %q", s)
+		assert.Equal(t, errU == nil, err == nil, "parseUint %q", s)
+		want64, err64 := strconv.ParseInt(s, 10, 64)
+		got64, err := parseInt(s)
+		assert.Equal(t, want64, got64, "parseInt %q", s)
+		assert.Equal(t, err64 == nil, err == nil, "parseInt %q", s)
 	}
 }
