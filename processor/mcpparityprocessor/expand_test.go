@@ -600,6 +600,10 @@ func TestBundleExportsAsTheReferenceExpansion(t *testing.T) {
 			"f c http.response.status_code s3:200\n", "f c server.port b1\n"),
 		"context repeated": bundleWith(sf("c", "cf.user.email", "second@example.com"), sf("c", "cf.auth.method", "api_key"),
 			"f c cf.team.ids a0\n"),
+		// a payload key in the context: the payload's owner op gets the bundle span's payload
+		"context payload key": bundleWith(sf("c", "gen_ai.tool.call.arguments", `{"password":"hunter2","q":1}`),
+			sf("c", "gen_ai.tool.call.result", `{"content":[{"type":"text","text":"token=abc"}]}`), "f c cf.result.original_size i99999\n",
+			"o 7 tool.invoke 0 100 200\n"),
 		// the raw names read context facts too
 		"context read by the raw names": bundleTraces(sf("c", "http.request.method", "GET") + sf("c", "url.path", "/x") +
 			sf("c", "mcp.method.name", "tools/list") + "o 1 tool.list 0 10 20\n" + sf("2", "mcp.method.name", "prompts/list") +
