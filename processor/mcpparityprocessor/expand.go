@@ -437,17 +437,20 @@ func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice, plans map[stri
 	}
 	traceID, bundleID := span.TraceID(), span.SpanID()
 	start := uint64(span.StartTimestamp())
+	traceState := span.TraceState().AsRaw()
+	spans.EnsureCapacity(spans.Len() + len(b.ops) - 1)
+	var ids [maxBundleChildOps + 1]pcommon.SpanID // ids[i]: the span id of op i
+	ids[0] = bundleID
+	for i := 1; i < len(b.ops); i++ {
+		ids[i] = ChildSpanID(traceID, bundleID, i)
+	}
 	for i := 1; i < len(b.ops); i++ {
 		op := &b.ops[i]
 		child := spans.AppendEmpty()
 		child.SetTraceID(traceID)
-		child.SetSpanID(ChildSpanID(traceID, bundleID, i))
-		if op.parent == 0 {
-			child.SetParentSpanID(bundleID)
-		} else {
-			child.SetParentSpanID(ChildSpanID(traceID, bundleID, op.parent))
-		}
-		child.TraceState().FromRaw(span.TraceState().AsRaw())
+		child.SetSpanID(ids[i])
+		child.SetParentSpanID(ids[op.parent]) // decode checked that the parent is an op
+		child.TraceState().FromRaw(traceState)
 		child.SetFlags(span.Flags())
 		child.SetKind(ptrace.SpanKindInternal)
 		child.SetStartTimestamp(pcommon.Timestamp(start + op.start))
@@ -634,6 +637,7 @@ func setExceptionFacts(span ptrace.Span, exc exceptionFacts) {
 	ev.SetName(eventException)
 	ev.SetTimestamp(span.EndTimestamp())
 	attrs := ev.Attributes()
+	attrs.EnsureCapacity(2)
 	if exc.typ != nil {
 		exc.typ.put(attrs)
 	}
