@@ -295,9 +295,6 @@ func (b *bundle) decode(text string) error {
 				return err
 			}
 		case "o":
-			if b.readPlainOp(&d) {
-				continue
-			}
 			if err := b.readOp(&d); err != nil {
 				return err
 			}
@@ -450,70 +447,6 @@ func (b *bundle) readPlainFact(d *decoder) bool {
 		b.groups[index] = append(b.groups[index], f)
 	}
 	b.opFact = b.opFact || f.key == mapping.KeyOp
-	return true
-}
-
-// readPlainOp reads an op line after its tag in one pass when every field is plain (decimal
-// digits without a sign, a name of bytes above ' ', at most maxBundleGroups refs g1..g8) and the
-// op is new; it reports false, having read and changed nothing, for any other line: readOp reads
-// it (and reports its error). A line it reads is decoded as readOp decodes it.
-func (b *bundle) readPlainOp(d *decoder) bool {
-	s, p := d.s, d.pos
-	num := func(max int) (uint64, bool) { // max digits, then a byte that is not a digit
-		n, i := uint64(0), p
-		for ; i < len(s) && i < p+max && s[i]-'0' <= 9; i++ {
-			n = n*10 + uint64(s[i]-'0')
-		}
-		if i == p || i >= len(s) || s[i]-'0' <= 9 {
-			return 0, false
-		}
-		p = i
-		return n, true
-	}
-	index, ok := num(2)
-	if !ok || s[p] != ' ' || index < 1 || index > maxBundleChildOps {
-		return false
-	}
-	p++
-	k := p
-	for p < len(s) && s[p] > ' ' {
-		p++
-	}
-	if p == k || p >= len(s) || s[p] != ' ' {
-		return false
-	}
-	name := s[k:p]
-	p++
-	parent, ok := num(2)
-	if !ok || s[p] != ' ' || parent == index {
-		return false
-	}
-	p++
-	start, ok := num(18)
-	if !ok || s[p] != ' ' {
-		return false
-	}
-	p++
-	end, ok := num(18)
-	if !ok || end < start {
-		return false
-	}
-	var groups [maxBundleGroups]int
-	n := 0
-	for ; p+2 < len(s) && s[p] == ' ' && s[p+1] == 'g' && s[p+2]-'1' < maxBundleGroups; p += 3 {
-		if n == len(groups) {
-			return false
-		}
-		groups[n] = int(s[p+2] - '0')
-		n++
-	}
-	if p >= len(s) || s[p] != '\n' || (index < uint64(len(b.ops)) && b.ops[index].declared) {
-		return false
-	}
-	op, _ := b.op(int(index)) // 1..63: never an error
-	op.name, op.parent, op.start, op.end, op.declared = name, int(parent), start, end, true
-	op.groups = append(op.groups, groups[:n]...)
-	d.pos = p + 1
 	return true
 }
 
