@@ -288,9 +288,6 @@ func (b *bundle) decode(text string) error {
 		}
 		switch tag {
 		case "f":
-			if b.readPlainFact(&d) {
-				continue
-			}
 			if err := b.readFact(&d); err != nil {
 				return err
 			}
@@ -373,81 +370,6 @@ func (b *bundle) readFact(d *decoder) error {
 	}
 	b.opFact = b.opFact || key == mapping.KeyOp
 	return nil
-}
-
-// readPlainFact reads the common shape of a fact line after its tag, in one pass: target "c", a
-// one-digit op or "g1".."g8"; a key of bytes above ' '; a string of a 1-3 digit length, or a
-// digits-only int, or a bool. It reports false, having read nothing, for any other line: readFact
-// reads it (and reports its error). A line it reads is decoded as readFact decodes it.
-func (b *bundle) readPlainFact(d *decoder) bool {
-	s, p := d.s, d.pos
-	if p+3 > len(s) {
-		return false
-	}
-	const (
-		toContext = iota
-		toOp
-		toGroup
-	)
-	to, index := toContext, 0
-	switch t := s[p]; {
-	case t == 'c' && s[p+1] == ' ':
-		p += 2
-	case t-'0' <= 9 && s[p+1] == ' ':
-		to, index = toOp, int(t-'0')
-		p += 2
-	case t == 'g' && s[p+1]-'1' < maxBundleGroups && s[p+2] == ' ':
-		to, index = toGroup, int(s[p+1]-'0')
-		p += 3
-	default:
-		return false
-	}
-	k := p
-	for p < len(s) && s[p] > ' ' {
-		p++
-	}
-	if p == k || p+2 >= len(s) || s[p] != ' ' {
-		return false
-	}
-	f := bundleFact{key: s[k:p], kind: s[p+1]}
-	p += 2
-	switch f.kind {
-	case 's':
-		n, i := 0, p
-		for ; i < p+3 && i < len(s) && s[i]-'0' <= 9; i++ {
-			n = n*10 + int(s[i]-'0')
-		}
-		if i == p || i >= len(s) || s[i] != ':' || i+1+n >= len(s) || s[i+1+n] != '\n' {
-			return false
-		}
-		f.str = s[i+1 : i+1+n]
-		p = i + 1 + n
-	case 'i', 'b':
-		i := p
-		for i < len(s) && i < p+18 && s[i]-'0' <= 9 {
-			f.num = f.num*10 + int64(s[i]-'0')
-			i++
-		}
-		if i == p || i >= len(s) || s[i] != '\n' || (f.kind == 'b' && (i != p+1 || f.num > 1)) {
-			return false
-		}
-		p = i
-	default:
-		return false
-	}
-	d.pos = p + 1 // after the newline
-	switch to {
-	case toContext:
-		b.context = append(b.context, f)
-	case toOp:
-		op, _ := b.op(index) // 0..9: never an error
-		op.facts = append(op.facts, f)
-	case toGroup:
-		b.defined |= 1 << index
-		b.groups[index] = append(b.groups[index], f)
-	}
-	b.opFact = b.opFact || f.key == mapping.KeyOp
-	return true
 }
 
 func (b *bundle) readOp(d *decoder) error {
