@@ -282,7 +282,7 @@ func (b *bundle) decodeSpan(span ptrace.Span) error {
 func (b *bundle) decode(text string) error {
 	d := decoder{s: text}
 	for !d.done() {
-		tag, err := d.short()
+		tag, err := d.word()
 		if err != nil {
 			return err
 		}
@@ -332,7 +332,7 @@ func (b *bundle) op(index int) (*bundleOpRec, error) {
 }
 
 func (b *bundle) readFact(d *decoder) error {
-	target, err := d.short()
+	target, err := d.word()
 	if err != nil {
 		return err
 	}
@@ -340,19 +340,21 @@ func (b *bundle) readFact(d *decoder) error {
 	if err != nil || key == "" {
 		return fmt.Errorf("%w: fact key", errBundle)
 	}
-	// The fact is decoded in place, at the end of its target's slice (a bundle that does not
-	// decode is dropped whole).
-	var facts *[]bundleFact
+	f := bundleFact{key: key}
+	if err := d.value(&f); err != nil {
+		return err
+	}
+	b.opFact = b.opFact || key == mapping.KeyOp
 	switch {
 	case target == "c":
-		facts = &b.context
+		b.context = append(b.context, f)
 	case strings.HasPrefix(target, "g"):
 		g, err := atoi(target[1:])
 		if err != nil || g < 1 || g > maxBundleGroups {
 			return fmt.Errorf("%w: group %q", errBundle, target)
 		}
 		b.defined |= 1 << g
-		facts = &b.groups[g]
+		b.groups[g] = append(b.groups[g], f)
 	default:
 		i, err := atoi(target)
 		if err != nil {
@@ -362,13 +364,8 @@ func (b *bundle) readFact(d *decoder) error {
 		if err != nil {
 			return err
 		}
-		facts = &op.facts
+		op.facts = append(op.facts, f)
 	}
-	*facts = append(*facts, bundleFact{key: key})
-	if err := d.value(&(*facts)[len(*facts)-1]); err != nil {
-		return err
-	}
-	b.opFact = b.opFact || key == mapping.KeyOp
 	return nil
 }
 
@@ -706,15 +703,6 @@ func (d *decoder) word() (string, error) {
 	return "", fmt.Errorf("%w: truncated at byte %d", errBundle, start)
 }
 
-// short is word for a word of one byte, read without word's scan (a line tag, most targets).
-func (d *decoder) short() (string, error) {
-	if p := d.pos; p+1 < len(d.s) && d.s[p] > ' ' && d.s[p+1] == ' ' {
-		d.pos = p + 2
-		return d.s[p : p+1], nil
-	}
-	return d.word()
-}
-
 // digits is the value of s when s is 1 to 18 ASCII digits, without a sign: the common case of
 // strconv's parsers, answered without them (ok false: ask strconv, for its answer and error).
 func digits(s string) (n uint64, ok bool) {
@@ -759,17 +747,6 @@ func parseInt(s string) (int64, error) {
 
 // counted reads "<len>:<bytes>".
 func (d *decoder) counted() (string, error) {
-	// A length of one to three digits, read here; another is read by the general path below.
-	if p := d.pos; p+3 < len(d.s) {
-		n, i := 0, p
-		for ; i < p+3 && d.s[i]-'0' <= 9; i++ {
-			n = n*10 + int(d.s[i]-'0')
-		}
-		if i > p && d.s[i] == ':' && i+1+n <= len(d.s) {
-			d.pos = i + 1 + n
-			return d.s[i+1 : d.pos], nil
-		}
-	}
 	colon := strings.IndexByte(d.s[d.pos:], ':')
 	if colon < 1 || colon > 10 {
 		return "", fmt.Errorf("%w: string length at byte %d", errBundle, d.pos)
