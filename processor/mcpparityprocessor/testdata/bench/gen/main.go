@@ -294,16 +294,23 @@ func main() {
 	for over := count - totalSpans; over > 0; over-- {
 		ss.Spans().RemoveIf(func(s ptrace.Span) bool { return s.SpanID() == lastID(ss) })
 	}
+	write("mixed_1000.json", td)
+	write("mixed_1000_v2.json", asBundles(td))
+	fmt.Printf("gen: %d spans in %d calls\n", td.SpanCount(), calls)
+}
+
+// write writes td as OTLP JSON to testdata/bench/name.
+func write(name string, td ptrace.Traces) {
 	data, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
 	if err != nil {
 		panic(err)
 	}
-	out := filepath.Join("testdata", "bench", "mixed_1000.json")
+	out := filepath.Join("testdata", "bench", name)
 	if err := os.WriteFile(out, append(data, '\n'), 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, "gen: run from processor/:", err)
+		fmt.Fprintln(os.Stderr, "gen: run from processor/mcpparityprocessor:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("gen: wrote %s: %d spans in %d calls\n", out, td.SpanCount(), calls)
+	fmt.Printf("gen: wrote %s: %d spans\n", out, td.SpanCount())
 }
 
 func lastID(ss ptrace.ScopeSpans) pcommon.SpanID {
