@@ -1,6 +1,7 @@
 // Command gen writes ../mixed_1000.json: 1,000 contract-v1 raw spans as OTLP JSON (ptrace), in
 // realistic request trees (request → tool.invoke → lookup / gateway_call [→ mcp.client.*] /
-// post_process), with some failures, isError results, secrets in payloads and foreign spans.
+// post_process), with some failures, isError results, secrets in payloads and foreign spans,
+// and ../mixed_1000_v2.json: the same requests as contract-v2 bundles (bundle.go).
 // It is deterministic (fixed seed and clock), so the file only changes when this program does:
 //
 //	cd processor/mcpparityprocessor && go run ./testdata/bench/gen
