@@ -20,14 +20,17 @@ import (
 )
 
 type result struct {
-	Label          string  `json:"label"`
-	Seconds        float64 `json:"seconds"`
-	Concurrency    int     `json:"concurrency"`
-	SpansPerBatch  int     `json:"spans_per_batch"`
-	BatchesOK      int64   `json:"batches_ok"`
-	BatchesFailed  int64   `json:"batches_failed"`
-	SpansPerSecond float64 `json:"spans_per_second"`
-	FirstError     string  `json:"first_error,omitempty"`
+	Label         string  `json:"label"`
+	Seconds       float64 `json:"seconds"`
+	Concurrency   int     `json:"concurrency"`
+	SpansPerBatch int     `json:"spans_per_batch"`
+	// RawSpansPerBatch is what the batch holds (161 for the v2 batch, whose 1,000 spans it stands
+	// for are SpansPerBatch).
+	RawSpansPerBatch int     `json:"raw_spans_per_batch"`
+	BatchesOK        int64   `json:"batches_ok"`
+	BatchesFailed    int64   `json:"batches_failed"`
+	SpansPerSecond   float64 `json:"spans_per_second"`
+	FirstError       string  `json:"first_error,omitempty"`
 }
 
 func main() {
@@ -36,9 +39,10 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long to send")
 	concurrency := flag.Int("concurrency", 2, "concurrent clients")
 	label := flag.String("label", "", "label printed with the result")
+	countAs := flag.Int("count-as", 0, "spans one batch stands for (default: its span count; a batch of v2 bundles: the spans they expand into)")
 	flag.Parse()
-	if *endpoint == "" || *duration <= 0 || *duration > 5*time.Minute || *concurrency < 1 {
-		fmt.Fprintln(os.Stderr, "load: -endpoint is required, -duration in (0, 5m], -concurrency >= 1")
+	if *endpoint == "" || *duration <= 0 || *duration > 5*time.Minute || *concurrency < 1 || *countAs < 0 {
+		fmt.Fprintln(os.Stderr, "load: -endpoint is required, -duration in (0, 5m], -concurrency >= 1, -count-as >= 0")
 		os.Exit(2)
 	}
 	raw, err := os.ReadFile(*batchPath)
@@ -87,9 +91,13 @@ func main() {
 	}
 	wg.Wait()
 	elapsed := time.Since(start).Seconds()
-	r := result{Label: *label, Seconds: elapsed, Concurrency: *concurrency, SpansPerBatch: td.SpanCount(),
-		BatchesOK: ok.Load(), BatchesFailed: failed.Load(),
-		SpansPerSecond: float64(ok.Load()) * float64(td.SpanCount()) / elapsed}
+	spans := td.SpanCount()
+	if *countAs > 0 {
+		spans = *countAs
+	}
+	r := result{Label: *label, Seconds: elapsed, Concurrency: *concurrency, SpansPerBatch: spans,
+		RawSpansPerBatch: td.SpanCount(), BatchesOK: ok.Load(), BatchesFailed: failed.Load(),
+		SpansPerSecond: float64(ok.Load()) * float64(spans) / elapsed}
 	if e, _ := firstErr.Load().(string); e != "" {
 		r.FirstError = e
 	}

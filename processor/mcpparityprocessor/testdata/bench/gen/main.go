@@ -1,6 +1,7 @@
 // Command gen writes ../mixed_1000.json: 1,000 contract-v1 raw spans as OTLP JSON (ptrace), in
 // realistic request trees (request → tool.invoke → lookup / gateway_call [→ mcp.client.*] /
-// post_process), with some failures, isError results, secrets in payloads and foreign spans.
+// post_process), with some failures, isError results, secrets in payloads and foreign spans,
+// and ../mixed_1000_v2.json: the same requests as contract-v2 bundles (bundle.go).
 // It is deterministic (fixed seed and clock), so the file only changes when this program does:
 //
 //	cd processor/mcpparityprocessor && go run ./testdata/bench/gen
@@ -294,16 +295,23 @@ func main() {
 	for over := count - totalSpans; over > 0; over-- {
 		ss.Spans().RemoveIf(func(s ptrace.Span) bool { return s.SpanID() == lastID(ss) })
 	}
+	write("mixed_1000.json", td)
+	write("mixed_1000_v2.json", asBundles(td))
+	fmt.Printf("gen: %d spans in %d calls\n", td.SpanCount(), calls)
+}
+
+// write writes td as OTLP JSON to testdata/bench/name.
+func write(name string, td ptrace.Traces) {
 	data, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
 	if err != nil {
 		panic(err)
 	}
-	out := filepath.Join("testdata", "bench", "mixed_1000.json")
+	out := filepath.Join("testdata", "bench", name)
 	if err := os.WriteFile(out, append(data, '\n'), 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, "gen: run from processor/:", err)
+		fmt.Fprintln(os.Stderr, "gen: run from processor/mcpparityprocessor:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("gen: wrote %s: %d spans in %d calls\n", out, td.SpanCount(), calls)
+	fmt.Printf("gen: wrote %s: %d spans\n", out, td.SpanCount())
 }
 
 func lastID(ss ptrace.ScopeSpans) pcommon.SpanID {
