@@ -61,7 +61,7 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, k exportKe
 	switch r.Type {
 	case mapping.TypeInt:
 		if v.Type() == pcommon.ValueTypeInt {
-			if r.SoleReader {
+			if r.SoleReader && f.owns(k.from) {
 				moveFact(out, r.To, v) // already an int: the value moves as it is
 				return
 			}
@@ -70,7 +70,7 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, k exportKe
 		}
 	case mapping.TypeBool:
 		if v.Type() == pcommon.ValueTypeBool {
-			if r.SoleReader {
+			if r.SoleReader && f.owns(k.from) {
 				moveFact(out, r.To, v)
 				return
 			}
@@ -91,7 +91,7 @@ func (p *parityProcessor) putFact(out pcommon.Map, r *mapping.Rename, k exportKe
 			if r.Text {
 				s = p.sanitizedText(p.bound(s, c), c) // D8: then putStr applies the key's rules
 			}
-			if r.SoleReader {
+			if r.SoleReader && f.owns(k.from) {
 				clean := p.exportString(k, s, c)
 				moveFact(out, r.To, v).SetStr(clean) // the raw string value is reused, not reallocated
 				return
@@ -174,7 +174,8 @@ func (c *counts) remember(last *lastExport, slot int32, s, clean string, same, k
 	*last = lastExport{s: s, clean: clean, set: true, same: same, keep: keep, batch: true}
 }
 
-// moveFact moves the raw value v (of a fact no later rule reads: Rename.SoleReader) to key in
+// moveFact moves the raw value v (of a fact no later rule reads: Rename.SoleReader; the span's
+// own, spanFacts.owns) to key in
 // out and returns it there. Moving reuses the value the receiver decoded instead of allocating
 // a new one per exported attribute; v is left empty in the raw map, which out replaces.
 func moveFact(out pcommon.Map, key string, v pcommon.Value) pcommon.Value {

@@ -49,6 +49,89 @@ type bundle struct {
 	groups  [maxBundleGroups + 1][]bundleFact
 	defined uint16        // bit g: group g has a fact line
 	ops     []bundleOpRec // index 0: the request op (the bundle span itself)
+	// opFact: a fact line has the key cf.op (it overrides the op's name: every op of the bundle
+	// is expanded the general way, putOpFacts).
+	opFact bool
+	// layer holds the context facts of the expanded bundle, read by the transforms of its
+	// mapped ops (bundleLayer).
+	layer bundleLayer
+}
+
+// bundleLayer is the request context of an expanded bundle, decoded once into values that
+// every mapped op of the bundle reads, instead of a copy of each in every op's raw map: the
+// transform consults it after the span's raw map (spanFacts.index, spanFacts.fact), so an op's
+// group and own facts still win over the context. Its values are shared: the transform copies
+// them, never moves them (spanFacts.owns), and a span's count of raw facts includes them
+// (tooMany). The exception facts of the context are kept apart (exc), as an op's own are.
+type bundleLayer struct {
+	m    pcommon.Map // the context facts, a later one winning (its key keeps its first place)
+	keys []string    // m's keys, values and fact ids (factOf), in m's order
+	vals []pcommon.Value
+	ids  []int8
+	exc  exceptionFacts
+}
+
+// build decodes the context facts into l.
+func (l *bundleLayer) build(context []bundleFact) {
+	if l.m == (pcommon.Map{}) {
+		l.m = pcommon.NewMap()
+	}
+	l.m.EnsureCapacity(len(context))
+	for i := range context {
+		putFact(l.m, &context[i], &l.exc)
+	}
+	for k, v := range l.m.All() {
+		l.keys = append(l.keys, k)
+		l.vals = append(l.vals, v)
+		l.ids = append(l.ids, factOf(k))
+	}
+}
+
+// clear empties l, keeping the room of its map and slices; no value or string of the bundle
+// stays reachable from it.
+func (l *bundleLayer) clear() {
+	if l.m != (pcommon.Map{}) {
+		l.m.RemoveIf(removeAll)
+	}
+	clear(l.keys)
+	clear(l.vals)
+	l.keys, l.vals, l.ids = l.keys[:0], l.vals[:0], l.ids[:0]
+	l.exc = exceptionFacts{}
+}
+
+// get is the context fact key, as Map.Get.
+func (l *bundleLayer) get(key string) (pcommon.Value, bool) {
+	for i, k := range l.keys {
+		if k == key {
+			return l.vals[i], true
+		}
+	}
+	return pcommon.Value{}, false
+}
+
+// tooMany reports whether the raw map of an op of the bundle and the context together hold more
+// than maxRawAttributes facts (each key once, as the op's v1 raw map would).
+func (l *bundleLayer) tooMany(raw pcommon.Map) bool {
+	n := raw.Len()
+	if n+len(l.keys) <= maxRawAttributes {
+		return false
+	}
+	for _, k := range l.keys {
+		if _, ok := raw.Get(k); !ok {
+			n++
+		}
+	}
+	return n > maxRawAttributes
+}
+
+// fill puts into raw (the raw map of an op of the bundle) a copy of every context fact it does
+// not hold: the op's whole v1 raw map, for the scrub of a transform that failed.
+func (l *bundleLayer) fill(raw pcommon.Map) {
+	for i, k := range l.keys {
+		if _, ok := raw.Get(k); !ok {
+			l.vals[i].CopyTo(raw.PutEmpty(k))
+		}
+	}
 }
 
 // bundlePool recycles the decoded form of a bundle between requests: its fact and op slices
@@ -74,6 +157,8 @@ func (b *bundle) reset() {
 		b.groups[g] = b.groups[g][:0]
 	}
 	b.defined = 0
+	b.opFact = false
+	b.layer.clear()
 	b.ops = b.ops[:0]
 	request := b.addOp()
 	request.name, request.declared = "request", true
@@ -89,7 +174,9 @@ func putBundle(b *bundle) {
 	for i := range ops {
 		total += cap(ops[i].facts)
 	}
+	total += cap(b.layer.keys)
 	if total <= maxPooledBundleFacts {
+		b.layer.clear()
 		bundlePool.Put(b)
 	}
 }
@@ -115,11 +202,13 @@ func isBundle(span ptrace.Span) bool {
 	return ok && v.Type() == pcommon.ValueTypeInt && v.Int() == contractBundle
 }
 
-// expandBundles expands every well-formed bundle among the first n spans in place (the bundle
-// span becomes the request span; its children are appended). A malformed bundle is left as it
-// is: its cf.op is unknown to the v1 table, so the transform exports it scrubbed (every cf.*
-// and raw payload key removed, values sanitized) and counts it malformed: never dropped.
-func (p *parityProcessor) expandBundles(spans ptrace.SpanSlice) {
+// expandBundles expands every well-formed bundle among the spans in place (the bundle span
+// becomes the request span; its children are appended). A malformed bundle is left as it is:
+// its cf.op is unknown to the v1 table, so the transform exports it scrubbed (every cf.* and
+// raw payload key removed, values sanitized) and counts it malformed: never dropped. An expanded
+// bundle stays with the batch's scratch until releaseBundles: the spans of its mapped ops read
+// its context layer (c.layerOf).
+func (p *parityProcessor) expandBundles(spans ptrace.SpanSlice, c *counts) {
 	n := spans.Len()
 	for k := 0; k < n; k++ {
 		span := spans.At(k)
@@ -129,11 +218,50 @@ func (p *parityProcessor) expandBundles(spans ptrace.SpanSlice) {
 		b := getBundle()
 		if err := b.decodeSpan(span); err != nil {
 			p.logger.Debug("mcpparity: malformed request bundle exported scrubbed")
-		} else {
-			b.expand(span, spans)
+			putBundle(b)
+			continue
 		}
-		putBundle(b)
+		first := spans.Len() // op i > 0 becomes span first+i-1
+		layered := b.expand(span, spans, p.plans)
+		s := c.transformScratch(p)
+		s.bundles = append(s.bundles, b)
+		for i := range b.ops {
+			if layered&(1<<i) == 0 {
+				continue
+			}
+			at := k
+			if i > 0 {
+				at = first + i - 1
+			}
+			for len(s.layers) <= at {
+				s.layers = append(s.layers, nil)
+			}
+			s.layers[at] = &b.layer
+		}
 	}
+}
+
+// layerOf is the context layer of the span at index k of the spans being transformed (nil: the
+// span's raw map holds all its facts).
+func (c *counts) layerOf(k int) *bundleLayer {
+	if s := c.scratch; s != nil && k < len(s.layers) {
+		return s.layers[k]
+	}
+	return nil
+}
+
+// releaseBundles returns the bundles expanded for the spans just transformed to the pool.
+func (c *counts) releaseBundles() {
+	s := c.scratch
+	if s == nil {
+		return
+	}
+	for i, b := range s.bundles {
+		putBundle(b)
+		s.bundles[i] = nil
+	}
+	clear(s.layers)
+	s.bundles, s.layers = s.bundles[:0], s.layers[:0]
 }
 
 func (b *bundle) decodeSpan(span ptrace.Span) error {
@@ -216,18 +344,19 @@ func (b *bundle) readFact(d *decoder) error {
 	if err := d.value(&f); err != nil {
 		return err
 	}
+	b.opFact = b.opFact || key == mapping.KeyOp
 	switch {
 	case target == "c":
 		b.context = append(b.context, f)
 	case strings.HasPrefix(target, "g"):
-		g, err := strconv.Atoi(target[1:])
+		g, err := atoi(target[1:])
 		if err != nil || g < 1 || g > maxBundleGroups {
 			return fmt.Errorf("%w: group %q", errBundle, target)
 		}
 		b.defined |= 1 << g
 		b.groups[g] = append(b.groups[g], f)
 	default:
-		i, err := strconv.Atoi(target)
+		i, err := atoi(target)
 		if err != nil {
 			return fmt.Errorf("%w: fact target %q", errBundle, target)
 		}
@@ -249,10 +378,10 @@ func (b *bundle) readOp(d *decoder) error {
 		}
 		fields[i] = w
 	}
-	index, err1 := strconv.Atoi(fields[0])
-	parent, err2 := strconv.Atoi(fields[2])
-	start, err3 := strconv.ParseUint(fields[3], 10, 64)
-	end, err4 := strconv.ParseUint(fields[4], 10, 64)
+	index, err1 := atoi(fields[0])
+	parent, err2 := atoi(fields[2])
+	start, err3 := parseUint(fields[3])
+	end, err4 := parseUint(fields[4])
 	if err := errors.Join(err1, err2, err3, err4); err != nil || index < 1 || end < start || fields[1] == "" {
 		return fmt.Errorf("%w: op line %q", errBundle, strings.Join(fields[:], " "))
 	}
@@ -269,7 +398,7 @@ func (b *bundle) readOp(d *decoder) error {
 		if err != nil {
 			return err
 		}
-		g, err := strconv.Atoi(strings.TrimPrefix(w, "g"))
+		g, err := atoi(strings.TrimPrefix(w, "g"))
 		if !strings.HasPrefix(w, "g") || err != nil || g < 1 || g > maxBundleGroups {
 			return fmt.Errorf("%w: group ref %q", errBundle, w)
 		}
@@ -288,8 +417,15 @@ var bundlePayloads = [...]struct{ key, owner string }{
 	{mapping.KeyPromptResult, "prompt.render"},
 }
 
-// expand turns the bundle span into the request span and appends one span per child op.
-func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice) {
+// expand turns the bundle span into the request span and appends one span per child op. plans
+// are the processor's op plans (by cf.op): an op the transform maps gets a raw map without the
+// context (bit i of layered: op i reads it from b.layer) and its exception facts straight into
+// its exception event; any other op is expanded the general way, every fact in its raw map and
+// its exception facts put and then moved (setException), so its scrubbed export keeps their order.
+func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice, plans map[string]*opPlan) (layered uint64) {
+	if !b.opFact {
+		b.layer.build(b.context)
+	}
 	raw := span.Attributes()
 	var payloads [len(bundlePayloads)]pcommon.Value
 	var hasPayload [len(bundlePayloads)]bool
@@ -298,59 +434,128 @@ func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice) {
 	}
 	traceID, bundleID := span.TraceID(), span.SpanID()
 	start := uint64(span.StartTimestamp())
+	traceState := span.TraceState().AsRaw()
+	spans.EnsureCapacity(spans.Len() + len(b.ops) - 1)
+	var ids [maxBundleChildOps + 1]pcommon.SpanID // ids[i]: the span id of op i
+	ids[0] = bundleID
+	for i := 1; i < len(b.ops); i++ {
+		ids[i] = ChildSpanID(traceID, bundleID, i)
+	}
 	for i := 1; i < len(b.ops); i++ {
 		op := &b.ops[i]
 		child := spans.AppendEmpty()
 		child.SetTraceID(traceID)
-		child.SetSpanID(ChildSpanID(traceID, bundleID, i))
-		if op.parent == 0 {
-			child.SetParentSpanID(bundleID)
-		} else {
-			child.SetParentSpanID(ChildSpanID(traceID, bundleID, op.parent))
-		}
-		child.TraceState().FromRaw(span.TraceState().AsRaw())
+		child.SetSpanID(ids[i])
+		child.SetParentSpanID(ids[op.parent]) // decode checked that the parent is an op
+		child.TraceState().FromRaw(traceState)
 		child.SetFlags(span.Flags())
 		child.SetKind(ptrace.SpanKindInternal)
 		child.SetStartTimestamp(pcommon.Timestamp(start + op.start))
 		child.SetEndTimestamp(pcommon.Timestamp(start + op.end))
 		attrs := child.Attributes()
-		b.putFacts(attrs, op)
-		child.SetName(rawName(op.name, attrs))
+		exc, direct := b.putOpFacts(attrs, op, plans)
+		layer := b.layerIf(direct)
+		child.SetName(rawName(op.name, attrs, layer))
 		for k, p := range bundlePayloads {
 			if hasPayload[k] && op.name == p.owner {
 				hasPayload[k] = false // the first op of its owner only
 				payloads[k].CopyTo(attrs.PutEmpty(p.key))
 			}
 		}
-		setException(child, attrs)
+		if direct {
+			setExceptionFacts(child, exc)
+			layered |= 1 << i
+		} else {
+			setException(child, attrs)
+		}
 	}
 	// The request op is the bundle span itself: same ids, timing and status.
 	out := pcommon.NewMap()
-	b.putFacts(out, &b.ops[0])
+	exc, direct := b.putOpFacts(out, &b.ops[0], plans)
 	out.MoveTo(raw)
-	span.SetName(rawName("request", raw))
-	setException(span, raw)
+	span.SetName(rawName("request", raw, b.layerIf(direct)))
+	if direct {
+		setExceptionFacts(span, exc)
+		layered |= 1
+	} else {
+		setException(span, raw)
+	}
+	return layered
 }
 
-// putFacts writes cf.op, the context, the op's groups and its own facts (later ones win).
-func (b *bundle) putFacts(m pcommon.Map, op *bundleOpRec) {
+// layerIf is b's layer for an op that reads it, else nil.
+func (b *bundle) layerIf(layered bool) *bundleLayer {
+	if layered {
+		return &b.layer
+	}
+	return nil
+}
+
+// putOpFacts writes op's raw map. direct: op is mapped (plans; no fact renames an op): m gets
+// cf.op, the op's groups and own facts, the context staying in b.layer, and its exception facts
+// (the context's, then its groups', then its own) are kept out of m, in exc. Otherwise m gets
+// every fact (putFacts).
+func (b *bundle) putOpFacts(m pcommon.Map, op *bundleOpRec, plans map[string]*opPlan) (exc exceptionFacts, direct bool) {
+	if b.opFact || plans[op.name] == nil {
+		b.putFacts(m, op, nil)
+		return exc, false
+	}
+	exc = b.layer.exc
+	n := 1 + len(op.facts) + 2 // + the payloads placed later
+	for _, g := range op.groups {
+		n += len(b.groups[g])
+	}
+	m.EnsureCapacity(n)
+	m.PutStr(mapping.KeyOp, op.name)
+	for _, g := range op.groups {
+		for i := range b.groups[g] {
+			putFact(m, &b.groups[g][i], &exc)
+		}
+	}
+	for i := range op.facts {
+		putFact(m, &op.facts[i], &exc)
+	}
+	return exc, true
+}
+
+// exceptionFacts are an op's exception.type and exception.message facts (the last of each).
+type exceptionFacts struct{ typ, msg *bundleFact }
+
+// putFacts writes cf.op, the context, the op's groups and its own facts (later ones win). With
+// exc, the exception facts go to exc instead of m (later ones win there too).
+func (b *bundle) putFacts(m pcommon.Map, op *bundleOpRec, exc *exceptionFacts) {
 	n := 1 + len(b.context) + len(op.facts) + 4 // + the payloads and exception keys placed later
 	for _, g := range op.groups {
 		n += len(b.groups[g])
 	}
 	m.EnsureCapacity(n)
 	m.PutStr(mapping.KeyOp, op.name)
-	for _, f := range b.context {
-		f.put(m)
+	for i := range b.context {
+		putFact(m, &b.context[i], exc)
 	}
 	for _, g := range op.groups {
-		for _, f := range b.groups[g] {
-			f.put(m)
+		for i := range b.groups[g] {
+			putFact(m, &b.groups[g][i], exc)
 		}
 	}
-	for _, f := range op.facts {
-		f.put(m)
+	for i := range op.facts {
+		putFact(m, &op.facts[i], exc)
 	}
+}
+
+// putFact puts f into m, or into exc when it is an exception fact and exc is not nil.
+func putFact(m pcommon.Map, f *bundleFact, exc *exceptionFacts) {
+	if exc != nil {
+		switch f.key {
+		case keyExcType:
+			exc.typ = f
+			return
+		case keyExcMessage:
+			exc.msg = f
+			return
+		}
+	}
+	f.put(m)
 }
 
 func (f *bundleFact) put(m pcommon.Map) {
@@ -370,10 +575,15 @@ func (f *bundleFact) put(m pcommon.Map) {
 	}
 }
 
-// rawName is the v1 raw name of an op (contract v1 "Ops" table).
-func rawName(op string, attrs pcommon.Map) string {
+// rawName is the v1 raw name of an op (contract v1 "Ops" table); layer: the op's context facts
+// when attrs does not hold them.
+func rawName(op string, attrs pcommon.Map, layer *bundleLayer) string {
 	str := func(k string) string {
-		if v, ok := attrs.Get(k); ok && v.Type() == pcommon.ValueTypeStr {
+		v, ok := attrs.Get(k)
+		if !ok && layer != nil {
+			v, ok = layer.get(k)
+		}
+		if ok && v.Type() == pcommon.ValueTypeStr {
 			return v.Str()
 		}
 		return ""
@@ -412,6 +622,25 @@ func setException(span ptrace.Span, attrs pcommon.Map) {
 	}
 	attrs.Remove(keyExcType)
 	attrs.Remove(keyExcMessage)
+	span.Status().SetCode(ptrace.StatusCodeError)
+}
+
+// setExceptionFacts is setException for exception facts kept out of the span's attributes.
+func setExceptionFacts(span ptrace.Span, exc exceptionFacts) {
+	if exc.typ == nil && exc.msg == nil {
+		return
+	}
+	ev := span.Events().AppendEmpty()
+	ev.SetName(eventException)
+	ev.SetTimestamp(span.EndTimestamp())
+	attrs := ev.Attributes()
+	attrs.EnsureCapacity(2)
+	if exc.typ != nil {
+		exc.typ.put(attrs)
+	}
+	if exc.msg != nil {
+		exc.msg.put(attrs)
+	}
 	span.Status().SetCode(ptrace.StatusCodeError)
 }
 
@@ -456,18 +685,64 @@ func (d *decoder) newline() error {
 // word reads up to the next space (consumed) or newline (consumed by newline()).
 func (d *decoder) word() (string, error) {
 	start := d.pos
-	for d.pos < len(d.s) {
-		switch d.s[d.pos] {
-		case ' ':
-			w := d.s[start:d.pos]
-			d.pos++
-			return w, nil
-		case '\n':
-			return d.s[start:d.pos], nil
+	rest := d.s[start:]
+	i := 0
+	for ; i < len(rest); i++ {
+		if c := rest[i]; c <= ' ' { // one test for most bytes: a word is mostly letters and digits
+			switch c {
+			case ' ':
+				d.pos = start + i + 1
+				return rest[:i], nil
+			case '\n':
+				d.pos = start + i
+				return rest[:i], nil
+			}
 		}
-		d.pos++
 	}
+	d.pos = len(d.s)
 	return "", fmt.Errorf("%w: truncated at byte %d", errBundle, start)
+}
+
+// digits is the value of s when s is 1 to 18 ASCII digits, without a sign: the common case of
+// strconv's parsers, answered without them (ok false: ask strconv, for its answer and error).
+func digits(s string) (n uint64, ok bool) {
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		n = n*10 + uint64(c)
+	}
+	return n, true
+}
+
+// atoi is strconv.Atoi(s).
+func atoi(s string) (int, error) {
+	if len(s) <= 9 { // fits an int of 32 bits too
+		if n, ok := digits(s); ok {
+			return int(n), nil
+		}
+	}
+	return strconv.Atoi(s)
+}
+
+// parseUint is strconv.ParseUint(s, 10, 64).
+func parseUint(s string) (uint64, error) {
+	if n, ok := digits(s); ok {
+		return n, nil
+	}
+	return strconv.ParseUint(s, 10, 64)
+}
+
+// parseInt is strconv.ParseInt(s, 10, 64).
+func parseInt(s string) (int64, error) {
+	if n, ok := digits(s); ok {
+		return int64(n), nil
+	}
+	return strconv.ParseInt(s, 10, 64)
 }
 
 // counted reads "<len>:<bytes>".
@@ -476,7 +751,7 @@ func (d *decoder) counted() (string, error) {
 	if colon < 1 || colon > 10 {
 		return "", fmt.Errorf("%w: string length at byte %d", errBundle, d.pos)
 	}
-	n, err := strconv.Atoi(d.s[d.pos : d.pos+colon])
+	n, err := atoi(d.s[d.pos : d.pos+colon])
 	if err != nil || n < 0 || d.pos+colon+1+n > len(d.s) {
 		return "", fmt.Errorf("%w: string length at byte %d", errBundle, d.pos)
 	}
@@ -504,7 +779,7 @@ func (d *decoder) value(f *bundleFact) error {
 		if err != nil {
 			return err
 		}
-		n, err := strconv.ParseInt(w, 10, 64)
+		n, err := parseInt(w)
 		if err != nil || (f.kind == 'b' && n != 0 && n != 1) {
 			return fmt.Errorf("%w: value of %s", errBundle, f.key)
 		}

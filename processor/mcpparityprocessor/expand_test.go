@@ -1,18 +1,25 @@
 package mcpparityprocessor
 
 import (
+	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
 
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
 	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadata"
+	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadatatest"
 )
 
 // The vector the emitter's bundle::tests also checks (the runtime and the collector must agree).
@@ -322,7 +329,10 @@ func BenchmarkExpandMCPBundle(b *testing.B) {
 		}
 		b.StartTimer()
 		for i := 0; i < n; i++ {
-			p.expandBundles(copies[i].ResourceSpans().At(0).ScopeSpans().At(0).Spans())
+			var c counts
+			p.expandBundles(copies[i].ResourceSpans().At(0).ScopeSpans().At(0).Spans(), &c)
+			c.releaseBundles()
+			c.release()
 		}
 		done += n
 	}
@@ -347,7 +357,8 @@ func processortestSettings() processor.Settings {
 }
 
 // FuzzBundle feeds arbitrary cf.bundle texts (alone and spliced into a valid bundle). Invariants:
-// no panic, never dropped, a bundle that does not decode stays one span, no raw key leaves.
+// no panic, never dropped, a bundle that does not decode stays one span, no raw key leaves, and
+// the export is the reference expansion's (referenceExpand).
 func FuzzBundle(f *testing.F) {
 	good := testBundleText()
 	f.Add(good, 0)
@@ -368,6 +379,9 @@ func FuzzBundle(f *testing.F) {
 						t.Fatalf("raw key %s exported", k)
 					}
 				}
+			}
+			if want := exportedText(t, run(t, langfuseConfig(), referenceTraces(t, bundleTraces(candidate)))); exportedText(t, out) != want {
+				t.Fatalf("export differs from the reference expansion of %q", candidate)
 			}
 		}
 	})
@@ -410,7 +424,9 @@ func TestFamilyBundleExpansionNamesAndPayloads(t *testing.T) {
 	raw.PutStr("cf.resource.content", `{"text":"x"}`)
 	raw.PutStr("cf.prompt.arguments", "{}")
 	raw.PutStr("cf.prompt.result", `{"messages":[]}`)
-	decoded.expand(span, spans)
+	proc, err := newParityProcessor(processortestSettings(), createDefaultConfig())
+	require.NoError(t, err)
+	decoded.expand(span, spans, proc.plans)
 	require.Equal(t, len(ops)+1, spans.Len())
 	assert.Equal(t, "POST /mcp", spans.At(0).Name())
 	for i, op := range ops {
@@ -427,4 +443,256 @@ func TestFamilyBundleExpansionNamesAndPayloads(t *testing.T) {
 	}
 	_, leftOnRequest := spans.At(0).Attributes().Get("cf.resource.content")
 	assert.False(t, leftOnRequest)
+}
+
+// referenceExpand is the expansion as it was before the levers of issue 11 (every fact of an op
+// put into its raw map in order: cf.op, the context, its groups, its own facts; then the exception
+// facts moved into the event): the spans the processor must keep exporting, byte for byte.
+func referenceExpand(b *bundle, span ptrace.Span, spans ptrace.SpanSlice) {
+	putAll := func(m pcommon.Map, op *bundleOpRec) {
+		m.PutStr("cf.op", op.name)
+		for _, f := range b.context {
+			f.put(m)
+		}
+		for _, g := range op.groups {
+			for _, f := range b.groups[g] {
+				f.put(m)
+			}
+		}
+		for _, f := range op.facts {
+			f.put(m)
+		}
+	}
+	raw := span.Attributes()
+	var payloads [len(bundlePayloads)]pcommon.Value
+	var hasPayload [len(bundlePayloads)]bool
+	for i, p := range bundlePayloads {
+		payloads[i], hasPayload[i] = raw.Get(p.key)
+	}
+	traceID, bundleID := span.TraceID(), span.SpanID()
+	start := uint64(span.StartTimestamp())
+	for i := 1; i < len(b.ops); i++ {
+		op := &b.ops[i]
+		child := spans.AppendEmpty()
+		child.SetTraceID(traceID)
+		child.SetSpanID(ChildSpanID(traceID, bundleID, i))
+		if op.parent == 0 {
+			child.SetParentSpanID(bundleID)
+		} else {
+			child.SetParentSpanID(ChildSpanID(traceID, bundleID, op.parent))
+		}
+		child.TraceState().FromRaw(span.TraceState().AsRaw())
+		child.SetFlags(span.Flags())
+		child.SetKind(ptrace.SpanKindInternal)
+		child.SetStartTimestamp(pcommon.Timestamp(start + op.start))
+		child.SetEndTimestamp(pcommon.Timestamp(start + op.end))
+		attrs := child.Attributes()
+		putAll(attrs, op)
+		child.SetName(rawName(op.name, attrs, nil))
+		for k, p := range bundlePayloads {
+			if hasPayload[k] && op.name == p.owner {
+				hasPayload[k] = false
+				payloads[k].CopyTo(attrs.PutEmpty(p.key))
+			}
+		}
+		referenceException(child, attrs)
+	}
+	out := pcommon.NewMap()
+	putAll(out, &b.ops[0])
+	out.MoveTo(raw)
+	span.SetName(rawName("request", raw, nil))
+	referenceException(span, raw)
+}
+
+func referenceException(span ptrace.Span, attrs pcommon.Map) {
+	typ, hasType := attrs.Get("exception.type")
+	msg, hasMsg := attrs.Get("exception.message")
+	if !hasType && !hasMsg {
+		return
+	}
+	ev := span.Events().AppendEmpty()
+	ev.SetName("exception")
+	ev.SetTimestamp(span.EndTimestamp())
+	if hasType {
+		typ.CopyTo(ev.Attributes().PutEmpty("exception.type"))
+	}
+	if hasMsg {
+		msg.CopyTo(ev.Attributes().PutEmpty("exception.message"))
+	}
+	attrs.Remove("exception.type")
+	attrs.Remove("exception.message")
+	span.Status().SetCode(ptrace.StatusCodeError)
+}
+
+// referenceTraces is td with its bundles expanded by referenceExpand: v1 raw spans only (a bundle
+// that does not decode is left as it is).
+func referenceTraces(t testing.TB, td ptrace.Traces) ptrace.Traces {
+	t.Helper()
+	ref := ptrace.NewTraces()
+	td.CopyTo(ref)
+	spans := ref.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	for k, n := 0, spans.Len(); k < n; k++ {
+		span := spans.At(k)
+		if !isBundle(span) {
+			continue
+		}
+		b := new(bundle)
+		b.reset()
+		if b.decodeSpan(span) == nil {
+			referenceExpand(b, span, spans)
+		}
+	}
+	return ref
+}
+
+// assertAsReference checks that the processor exports td exactly as it exports td expanded by
+// referenceExpand, in both configurations.
+func assertAsReference(t *testing.T, td ptrace.Traces) {
+	t.Helper()
+	for _, cfg := range []*Config{createDefaultConfig(), langfuseConfig()} {
+		want := exportedText(t, run(t, cfg, referenceTraces(t, td)))
+		assert.Equal(t, want, exportedText(t, run(t, cfg, td)))
+	}
+}
+
+// bundleWith is testBundleText with extra lines appended (later fact lines win).
+func bundleWith(lines ...string) ptrace.Traces {
+	return bundleTraces(testBundleText() + strings.Join(lines, ""))
+}
+
+// sf is the fact line of the string fact key=value of target.
+func sf(target, key, value string) string {
+	var b strings.Builder
+	encodeFact(&b, target, bundleFact{key: key, kind: 's', str: value})
+	return b.String()
+}
+
+// Every shape the expansion treats apart exports what the reference expansion gives.
+func TestBundleExportsAsTheReferenceExpansion(t *testing.T) {
+	cases := map[string]ptrace.Traces{
+		"the MCP tree": bundleTraces(testBundleText()),
+		// exception facts: in the context (every op fails), overridden by a group or an op's own
+		"context exception": bundleWith(sf("c", "exception.type", "Boom!"), sf("c", "exception.message", "password=hunter2")),
+		"group exception over context": bundleWith(sf("c", "exception.type", "Boom!"), sf("g3", "exception.message", "grp"),
+			sf("6", "exception.message", "own")),
+		"exception not a string": bundleWith("f 2 exception.type i7\n", "f 2 exception.message a2 1:x 1:y\n"),
+		"exception message only": bundleWith(sf("5", "exception.message", "half")),
+		// an op the table does not map, with and without exception facts (exported scrubbed)
+		"unknown op": bundleWith(sf("c", "exception.message", "M"), sf("7", "exception.type", "E"), sf("7", "gen_ai.tool.name", "abc"), sf("7", "url.full", "http://u:p@x/?token=1"),
+			"o 7 custom.op 1 10 20 g1\n"),
+		"unknown op without exception": bundleWith(sf("7", "mcp.method.name", "ping"), "o 7 custom.op 0 10 20\n"),
+		// a fact named cf.op overrides the op line's name
+		"cf.op fact on an op":                   bundleWith(sf("2", "cf.op", "tool.invoke")),
+		"cf.op fact in the context":             bundleWith(sf("c", "cf.op", "request")),
+		"cf.op fact unknown":                    bundleWith(sf("g2", "cf.op", "nope")),
+		"cf.op fact unknown on a failing op":    bundleWith(sf("6", "cf.op", "nope")),
+		"cf.op fact in the context unknown":     bundleWith(sf("c", "cf.op", "nope")),
+		"cf.op fact unknown, context exception": bundleWith(sf("c", "exception.type", "E"), sf("c", "cf.op", "nope")),
+		// context facts a rule moves when the span owns them (Rename.SoleReader), read by several ops
+		"context sole-reader facts": bundleWith(sf("c", "cf.tool.gateway_id", "gw-1"), "f c server.port i8080\n",
+			"f c cf.request.has_headers b0\n", sf("c", "server.address", "up.example"), sf("c", "url.path", "/ctx?token=abc"),
+			"o 7 mcp.client.call 3 100 200\n", "o 8 mcp.client.call 3 300 400\n", "o 9 tool.invoke 0 500 600\n", "o 10 tool.invoke 0 700 800\n"),
+		// context facts that a group's or an op's own fact overrides on some ops only
+		"context overridden": bundleWith(sf("c", "gen_ai.tool.name", "ctx-tool"), sf("c", "cf.tool.id", "ctx-id"),
+			sf("c", "cf.upstream.transport", "stdio"), sf("c", "mcp.method.name", "ctx/method"), sf("c", "url.path", "/ctx")),
+		// context facts of the wrong type, and repeated (the last one wins)
+		"context wrong types": bundleWith(sf("c", "cf.user.is_admin", "yes"), sf("c", "cf.team.ids", "t1, t2"),
+			"f c http.response.status_code s3:200\n", "f c server.port b1\n"),
+		"context repeated": bundleWith(sf("c", "cf.user.email", "second@example.com"), sf("c", "cf.auth.method", "api_key"),
+			"f c cf.team.ids a0\n"),
+		// a payload key in the context: the payload's owner op gets the bundle span's payload
+		"context payload key": bundleWith(sf("c", "gen_ai.tool.call.arguments", `{"password":"hunter2","q":1}`),
+			sf("c", "gen_ai.tool.call.result", `{"content":[{"type":"text","text":"token=abc"}]}`), "f c cf.result.original_size i99999\n",
+			"o 7 tool.invoke 0 100 200\n"),
+		// the raw names read context facts too
+		"context read by the raw names": bundleTraces(sf("c", "http.request.method", "GET") + sf("c", "url.path", "/x") +
+			sf("c", "mcp.method.name", "tools/list") + "o 1 tool.list 0 10 20\n" + sf("2", "mcp.method.name", "prompts/list") +
+			"o 2 prompt.list 0 30 40\n" + sf("c", "gen_ai.tool.name", "ctx tool") + "o 3 tool.invoke 0 50 60\n"),
+	}
+	for name, td := range cases {
+		t.Run(name, func(t *testing.T) {
+			require.Greater(t, referenceTraces(t, td).SpanCount(), 1, "the bundle decodes")
+			assertAsReference(t, td)
+		})
+	}
+}
+
+// runCounted is run that also returns the batch's count of malformed spans.
+func runCounted(t *testing.T, cfg *Config, td ptrace.Traces) (ptrace.Traces, int64) {
+	t.Helper()
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	sink := new(consumertest.TracesSink)
+	p, err := NewFactory().CreateTraces(context.Background(), metadatatest.NewSettings(tt), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, p.ConsumeTraces(context.Background(), td))
+	var malformed int64
+	if m, err := tt.GetMetric("otelcol_processor_mcpparity_malformed_spans"); err == nil {
+		for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+			malformed += dp.Value
+		}
+	}
+	return sink.AllTraces()[0], malformed
+}
+
+// An op's raw facts are its own and the context's, each key once: more than maxRawAttributes of
+// them make it malformed, as its v1 raw span would be, whether or not its own facts repeat
+// context keys.
+func TestBundleContextCountsTowardsTheFactLimit(t *testing.T) {
+	for _, n := range []int{990, 1000, 1003, 1004, 1010, 1020, 1040} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			var b strings.Builder
+			for i := 0; i < n; i++ {
+				b.WriteString(sf("c", fmt.Sprintf("k%d", i), "v"))
+			}
+			for i := 0; i < 30; i++ { // op 1 repeats 30 context keys: no more facts
+				b.WriteString(sf("1", fmt.Sprintf("k%d", i), "own"))
+			}
+			b.WriteString(testBundleText())
+			td := bundleTraces(b.String())
+			ref, wantMalformed := runCounted(t, langfuseConfig(), referenceTraces(t, td))
+			got, malformed := runCounted(t, langfuseConfig(), td)
+			require.Equal(t, len(testOps), got.SpanCount())
+			assert.Equal(t, wantMalformed, malformed)
+			assert.Equal(t, exportedText(t, ref), exportedText(t, got))
+		})
+	}
+}
+
+// A transform that panics scrubs the op with every fact of its v1 raw map: the context's too.
+func TestLayerFillGivesTheWholeRawMap(t *testing.T) {
+	b, err := decodeBundle(testBundleText() + sf("c", "note", "password=hunter2") + sf("1", "note", "own"))
+	require.NoError(t, err)
+	b.layer.build(b.context)
+	for i, op := range b.ops {
+		raw := pcommon.NewMap()
+		exc, direct := b.putOpFacts(raw, &b.ops[i], map[string]*opPlan{op.name: {}})
+		require.True(t, direct)
+		b.layer.fill(raw)
+		want := pcommon.NewMap()
+		b.putFacts(want, &b.ops[i], &exc)
+		assert.Equal(t, want.AsRaw(), raw.AsRaw(), op.name)
+	}
+}
+
+// The decoder's number parsers answer as strconv's, error or not, on every shape of input.
+func TestNumberParsersAnswerAsStrconv(t *testing.T) {
+	inputs := []string{"", "0", "7", "+5", "-0", "-1", "007", "1a", " 1", "1 ", "٣",
+		"123456789", "1234567890", "2147483648", "999999999999999999", "1000000000000000000",
+		"9223372036854775807", "9223372036854775808", "18446744073709551615", "18446744073709551616",
+		"99999999999999999999999"}
+	for _, s := range inputs {
+		wantI, errI := strconv.Atoi(s)
+		gotI, err := atoi(s)
+		assert.Equal(t, wantI, gotI, "atoi %q", s)
+		assert.Equal(t, errI == nil, err == nil, "atoi %q", s)
+		wantU, errU := strconv.ParseUint(s, 10, 64)
+		gotU, err := parseUint(s)
+		assert.Equal(t, wantU, gotU, "parseUint %q", s)
+		assert.Equal(t, errU == nil, err == nil, "parseUint %q", s)
+		want64, err64 := strconv.ParseInt(s, 10, 64)
+		got64, err := parseInt(s)
+		assert.Equal(t, want64, got64, "parseInt %q", s)
+		assert.Equal(t, err64 == nil, err == nil, "parseInt %q", s)
+	}
 }

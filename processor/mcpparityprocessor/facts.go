@@ -144,7 +144,9 @@ func factOf(k string) int8 {
 	return -1
 }
 
-// index finds the facts of the raw span in one pass; as Map.Get, the first of duplicate keys counts.
+// index finds the facts of the raw span in one pass; as Map.Get, the first of duplicate keys
+// counts. Then the facts of the layer that raw does not hold (a bundle's context: raw's facts
+// win, as they would in the op's v1 raw map).
 func (f *spanFacts) index() {
 	f.raw.Range(func(k string, v pcommon.Value) bool {
 		if id := factOf(k); id >= 0 && f.have&(1<<id) == 0 {
@@ -153,15 +155,40 @@ func (f *spanFacts) index() {
 		}
 		return true
 	})
+	if f.layer != nil {
+		f.indexLayer()
+	}
+}
+
+// indexLayer adds the facts of f.layer that f.raw does not hold.
+func (f *spanFacts) indexLayer() {
+	l := f.layer
+	for i, id := range l.ids {
+		if id >= 0 && f.have&(1<<id) == 0 {
+			f.vals[id] = l.vals[i]
+			f.have |= 1 << id
+			f.shared |= 1 << id
+		}
+	}
 }
 
 // fact is f.raw.Get(key) for the raw key whose fact id is id (factOf(key)): the value the index
-// found, or Get's answer for a key without an id.
+// found, or Get's answer for a key without an id (the layer's when raw has none).
 func (f *spanFacts) fact(id int8, key string) (pcommon.Value, bool) {
 	if id < 0 {
-		return f.raw.Get(key)
+		v, ok := f.raw.Get(key)
+		if !ok && f.layer != nil {
+			v, ok = f.layer.get(key)
+		}
+		return v, ok
 	}
 	return f.vals[id], f.have&(1<<id) != 0
+}
+
+// owns reports whether the value of the fact of id id is the span's own (in its raw map): a
+// rule may move it or write into it. A layer's value is shared by the ops of its bundle.
+func (f *spanFacts) owns(id int8) bool {
+	return f.layer == nil || (id >= 0 && f.shared&(1<<id) == 0)
 }
 
 // payloadFacts are the fact ids of a payload capture's raw keys.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/mcpparity/mcpparity/processor/internal/mapping"
@@ -105,4 +106,40 @@ func TestFactIsGet(t *testing.T) {
 	}
 	v, _ := f.fact(factOf(mapping.KeyToolID), mapping.KeyToolID)
 	assert.Equal(t, "first", v.Str())
+}
+
+// The batch's team-scope memo answers what teamScopeOf answers, span after span: an equal
+// array from the memo, any other (an item changed, more or fewer items, a non-string item) anew.
+func TestTeamScopeMemoAnswersAsTeamScopeOf(t *testing.T) {
+	arrays := [][]any{
+		{"a", "b"}, {"a", "b"}, {"a", "c"}, {"a", "c", "d"}, {"a", "c"}, {" a", "c"}, {"a", int64(1)}, {"a", "1"},
+		{"a", int64(1)}, {"1", "2", "3", "4", "5", "6", "7", "8", "9"}, {"1", "2", "3", "4", "5", "6", "7", "8"},
+		{"1", "2", "3", "4", "5", "6", "7", "8"}, {}, {"", ""}, {"", ""}, {"x"}, {"a", "b"},
+	}
+	var c counts
+	for i, arr := range arrays {
+		v := pcommon.NewValueSlice()
+		require.NoError(t, v.Slice().FromRaw(arr))
+		assert.Equal(t, teamScopeOf(v, true), c.teamScopeOf(v, true), "array %d %v", i, arr)
+	}
+	assert.Equal(t, "admin", c.teamScopeOf(pcommon.NewValueEmpty(), false))
+	assert.Equal(t, "a b", c.teamScopeOf(pcommon.NewValueStr(" a b "), true))
+}
+
+// Spans of one batch with different token teams each export their own team scope.
+func TestTeamScopePerSpanInABatch(t *testing.T) {
+	td, ss := rawTraces()
+	teams := [][]any{{"t1", "t2"}, {"t1", "t2"}, {"t1", "t3"}, {"t1", "t2"}}
+	for _, ids := range teams {
+		s := rawSpan(ss, "tool.lookup", "tool.lookup")
+		require.NoError(t, s.Attributes().PutEmptySlice("cf.team.ids").FromRaw(ids))
+		s.Attributes().PutStr("gen_ai.tool.name", "echo-tool")
+	}
+	out := run(t, langfuseConfig(), td)
+	require.Equal(t, len(teams), out.SpanCount())
+	for i, want := range []string{"t1,t2", "t1,t2", "t1,t3", "t1,t2"} {
+		v, ok := spanAt(out, i).Attributes().Get("team.scope")
+		require.True(t, ok)
+		assert.Equal(t, want, v.Str(), "span %d", i)
+	}
 }

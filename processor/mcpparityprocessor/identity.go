@@ -24,6 +24,47 @@ func teamScopeOf(v pcommon.Value, ok bool) string {
 	return formatTeamScopeValue(v)
 }
 
+// teamScopeMemo remembers the team scope of one token teams value: a string array of 2 to
+// maxMemoTeams ids (its items as they were, so an equal array is recognized by comparing them).
+type teamScopeMemo struct {
+	ids   [maxMemoTeams]string
+	n     int // 0: nothing remembered
+	scope string
+}
+
+const maxMemoTeams = 8
+
+// teamScopeOf is teamScopeOf(v, ok), the scope of a string array of several ids remembered for
+// the next span of the batch: its string is built once, not once per span.
+func (c *counts) teamScopeOf(v pcommon.Value, ok bool) string {
+	if !ok || v.Type() != pcommon.ValueTypeSlice {
+		return teamScopeOf(v, ok)
+	}
+	sl := v.Slice()
+	n := sl.Len()
+	if n < 2 || n > maxMemoTeams {
+		return teamScopeOf(v, ok)
+	}
+	m := &c.teams
+	same := m.n == n
+	for i := 0; i < n; i++ {
+		item := sl.At(i)
+		if item.Type() != pcommon.ValueTypeStr {
+			return teamScopeOf(v, ok)
+		}
+		same = same && item.Str() == m.ids[i]
+	}
+	if same {
+		return m.scope
+	}
+	m.scope = formatTeamScopeValue(v)
+	for i := 0; i < n; i++ {
+		m.ids[i] = sl.At(i).Str()
+	}
+	m.n = n
+	return m.scope
+}
+
 // formatTeamScopeValue formats present token teams (a string[]; another type: its text).
 func formatTeamScopeValue(v pcommon.Value) string {
 	if v.Type() != pcommon.ValueTypeSlice {
@@ -168,10 +209,11 @@ func (p *parityProcessor) enrich(span ptrace.Span, out pcommon.Map, f *spanFacts
 }
 
 // tagsSlice puts an empty langfuse.trace.tags with room for n values. When no later rule of the
-// op reads the raw token teams (a string array, already read into team.scope), that value
-// becomes the tags slice: its array is reused and its strings are donated to the tags.
+// op reads the raw token teams (a string array, already read into team.scope) and the span owns
+// that value (not a bundle's shared context: spanFacts.owns), it becomes the tags slice: its
+// array is reused and its strings are donated to the tags.
 func (p *parityProcessor) tagsSlice(out pcommon.Map, f *spanFacts, n int, c *counts) pcommon.Slice {
-	if !f.hasTeamIDs || f.teamIDs.Type() != pcommon.ValueTypeSlice || f.plan.teamIDsAfterEnrich {
+	if !f.hasTeamIDs || f.teamIDs.Type() != pcommon.ValueTypeSlice || f.plan.teamIDsAfterEnrich || !f.owns(slotTeamIDs) {
 		tags := out.PutEmptySlice(keyLfTags)
 		tags.EnsureCapacity(n)
 		return tags

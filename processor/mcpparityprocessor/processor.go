@@ -140,6 +140,9 @@ type counts struct {
 	// scratch holds the batch's donors and the map each transform builds its exported
 	// attributes in (spare.go); nil until the first transform.
 	scratch *transformScratch
+	// teams is the batch's last token teams of several ids and their team scope (teamScopeOf):
+	// the spans of a request (the ops of a bundle) repeat them.
+	teams teamScopeMemo
 }
 
 // scopeTrust is what an instrumentation scope tells about its spans.
@@ -199,10 +202,11 @@ func (p *parityProcessor) processTraces(ctx context.Context, td ptrace.Traces) (
 			case scopeRaw:
 				scrubResource = true
 				// Contract v2 bundles become their v1 raw spans first (expand.go).
-				p.expandBundles(spans)
+				p.expandBundles(spans, &c)
 				for k := 0; k < spans.Len(); k++ {
-					p.transformSafe(spans.At(k), &c)
+					p.transformSafe(spans.At(k), &c, c.layerOf(k))
 				}
+				c.releaseBundles()
 				p.scrubScope(ss.Scope(), &c)
 				// The Python runtime's scope: name mcp-gateway, the runtime's version, semconv 1.11.0.
 				ss.Scope().SetName(mapping.PythonScopeName)

@@ -957,7 +957,7 @@ func TestDonorsCarryNoRawText(t *testing.T) {
 	td, ss := rawTraces()
 	toolInvoke(ss, `{"q":"sk-live-secret-one"}`, `{"content":[{"type":"text","text":"sk-live-secret-two"}],"isError":false}`)
 	var c counts
-	p.transformSafe(spanAt(td, 0), &c)
+	p.transformSafe(spanAt(td, 0), &c, nil)
 	s := c.transformScratch(p)
 	require.Positive(t, s.nDonors, "the raw payloads are left as donors")
 	c.release()
@@ -967,7 +967,7 @@ func TestDonorsCarryNoRawText(t *testing.T) {
 	c.scratch = s // the next batch gets this scratch
 	td2, ss2 := rawTraces()
 	toolInvoke(ss2, `{"q":"fine"}`, "")
-	p.transformSafe(spanAt(td2, 0), &c)
+	p.transformSafe(spanAt(td2, 0), &c, nil)
 	spanAt(td2, 0).Attributes().Range(func(k string, v pcommon.Value) bool {
 		assert.NotContains(t, v.AsString(), "secret", k)
 		return true

@@ -32,7 +32,7 @@ func TestSlotsKeepOnlyUnchangedValues(t *testing.T) {
 	span.Attributes().PutStr("gen_ai.tool.name", rawTool)
 	span.Attributes().PutStr("cf.team.name", "ops token=abc123")
 	var c counts
-	p.transformSafe(spanAt(td, 0), &c)
+	p.transformSafe(spanAt(td, 0), &c, nil)
 	s := c.scratch
 	require.NotNil(t, s)
 	c.release()
@@ -64,14 +64,14 @@ func TestSlotsOfAnotherProcessor(t *testing.T) {
 	var c counts
 	td, ss := rawTraces()
 	toolInvoke(ss, `{"q":1}`, "")
-	plain.transformSafe(spanAt(td, 0), &c)
+	plain.transformSafe(spanAt(td, 0), &c, nil)
 	require.Equal(t, "admin@example.com", str(t, spanAt(td, 0).Attributes(), "user.email"))
 	s := c.scratch
 	c.release()
 	c.scratch = s // the next batch, of the other processor, gets this scratch
 	td2, ss2 := rawTraces()
 	toolInvoke(ss2, `{"q":1}`, "")
-	masking.transformSafe(spanAt(td2, 0), &c)
+	masking.transformSafe(spanAt(td2, 0), &c, nil)
 	c.release()
 	assert.Equal(t, mask, str(t, spanAt(td2, 0).Attributes(), "user.email"))
 }
@@ -131,7 +131,7 @@ func TestExceptionAnswerPerMessageAndType(t *testing.T) {
 	}
 	var c counts
 	for i := range failures {
-		p.transformSafe(spanAt(td, i), &c)
+		p.transformSafe(spanAt(td, i), &c, nil)
 	}
 	s := c.scratch
 	c.release()
@@ -147,7 +147,7 @@ func TestExceptionAnswerPerMessageAndType(t *testing.T) {
 	clean, ssClean := rawTraces()
 	toolInvoke(ssClean, "", "")
 	var cc counts
-	p.transformSafe(spanAt(clean, 0), &cc)
+	p.transformSafe(spanAt(clean, 0), &cc, nil)
 	cc.release()
 	assert.Equal(t, int64(len(failures))*(cc.redactions+1), c.redactions)
 }
@@ -173,7 +173,7 @@ func TestResourceKeepsOnlyUnchangedAttributes(t *testing.T) {
 		var c counts
 		c.scratch = s
 		rs := td.ResourceSpans().At(0)
-		p.transformSafe(rs.ScopeSpans().At(0).Spans().At(0), &c)
+		p.transformSafe(rs.ScopeSpans().At(0).Spans().At(0), &c, nil)
 		p.scrubResource(rs.Resource().Attributes(), &c)
 		s = c.scratch
 		c.release()

@@ -68,6 +68,10 @@ type transformScratch struct {
 	// MoveTo hands the array to another map.
 	retired [maxRetiredRoom + 1]pcommon.Map
 	held    uint64
+	// bundles are the request bundles expanded for the spans being transformed, layers (by
+	// span index) the context layer of each span of a mapped op of one (expandBundles).
+	bundles []*bundle
+	layers  []*bundleLayer
 }
 
 type lastExport struct {

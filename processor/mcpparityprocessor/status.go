@@ -74,8 +74,12 @@ func (p *parityProcessor) setError(span ptrace.Span, out pcommon.Map, f *spanFac
 		keep.SetName(eventException)
 		keep.SetTimestamp(span.EndTimestamp())
 	}
+	// The raw event's attributes make room for the exported ones: their string values become
+	// donors (written over at once), their array is kept (emptied, every entry zeroed).
 	ea := keep.Attributes()
-	ea.Clear()
+	c.transformScratch(p).donate(ea)
+	ea.RemoveIf(removeAll)
+	ea.EnsureCapacity(3)
 	if typeName != "" {
 		c.put(ea, keyExcType, typeName)
 	}

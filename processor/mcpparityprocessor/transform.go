@@ -8,22 +8,31 @@ import (
 	"github.com/mcpparity/mcpparity/processor/internal/mapping"
 )
 
-// transformSafe transforms one raw span; a panic (a bug, never expected) still leaves the span
+// transformSafe transforms one raw span (layer: the context facts of a bundle's op, nil for a
+// span whose raw map holds all its facts); a panic (a bug, never expected) still leaves the span
 // exported with every cf.* and raw payload key removed and all remaining values sanitized.
-func (p *parityProcessor) transformSafe(span ptrace.Span, c *counts) {
+func (p *parityProcessor) transformSafe(span ptrace.Span, c *counts, layer *bundleLayer) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.malformed++
 			p.logger.Error("mcpparity: recovered while transforming a raw span; exported scrubbed", zap.Any("panic", r))
+			if layer != nil {
+				layer.fill(span.Attributes()) // the scrub sees every fact of the op
+			}
 			p.scrubAll(span, c)
 		}
 	}()
-	p.transform(span, c)
+	p.transform(span, c, layer)
 }
 
 // spanFacts is what one raw span tells about its request and its own op.
 type spanFacts struct {
-	raw            pcommon.Map
+	raw pcommon.Map
+	// layer holds the facts of a bundle's request context that raw does not (nil: raw holds
+	// every fact); shared has the bit of each fact id whose value is the layer's: read, copied,
+	// never moved (owns).
+	layer          *bundleLayer
+	shared         uint64
 	op             *mapping.Op
 	plan           *opPlan // the op's plan (nil: no op)
 	malformed      bool
@@ -70,13 +79,13 @@ func (f *spanFacts) isBlocked(key string) bool {
 	return false
 }
 
-func (p *parityProcessor) transform(span ptrace.Span, c *counts) {
+func (p *parityProcessor) transform(span ptrace.Span, c *counts, layer *bundleLayer) {
 	raw := span.Attributes()
-	f := spanFacts{raw: raw}
+	f := spanFacts{raw: raw, layer: layer}
 	c.bounded = false
 	// More facts than any op has: a contract violation (only the table's keys are read).
-	f.malformed = raw.Len() > maxRawAttributes
-	f.read(span, p.plans)
+	f.malformed = raw.Len() > maxRawAttributes || (layer != nil && layer.tooMany(raw))
+	f.read(span, p.plans, c)
 	if f.op == nil {
 		// Unknown or missing cf.op: keep the raw name (sanitized), drop cf.* and payloads, sanitize.
 		c.malformed++
@@ -149,12 +158,14 @@ const (
 )
 
 // read collects the request context and the status facts of a raw span.
-func (f *spanFacts) read(span ptrace.Span, plans map[string]*opPlan) {
+func (f *spanFacts) read(span ptrace.Span, plans map[string]*opPlan, c *counts) {
 	f.index()
 	if v, ok := f.context(slotOp); ok && v.Type() == pcommon.ValueTypeStr {
 		if f.plan = plans[v.Str()]; f.plan != nil {
 			f.op = f.plan.op
-			f.spares[0], f.nSpares = v, 1 // cf.op is read once, here
+			if f.owns(slotOp) {
+				f.spares[0], f.nSpares = v, 1 // cf.op is read once, here
+			}
 		}
 	}
 	f.correlationID, _ = f.contextStr(slotCorrelationID)
@@ -178,7 +189,7 @@ func (f *spanFacts) read(span ptrace.Span, plans map[string]*opPlan) {
 	}
 	f.teamIDs, f.hasTeamIDs = f.context(slotTeamIDs)
 	if f.authMethod != "" || f.hasUserEmail || f.hasIsAdmin {
-		f.teamScope = teamScopeOf(f.teamIDs, f.hasTeamIDs)
+		f.teamScope = c.teamScopeOf(f.teamIDs, f.hasTeamIDs)
 	}
 	f.spanStatusErr = span.Status().Code() == ptrace.StatusCodeError
 	events := span.Events()
@@ -212,7 +223,8 @@ func (f *spanFacts) context(slot int) (pcommon.Value, bool) {
 }
 
 // contextStr reads a request-context fact as str does, and whether the span has it. When no later
-// rule of the op reads it, its decoded string value becomes a spare (putSpare) once read.
+// rule of the op reads it and the span owns it (spanFacts.owns), its decoded string value
+// becomes a spare (putSpare) once read.
 func (f *spanFacts) contextStr(slot int) (string, bool) {
 	v, ok := f.context(slot)
 	if !ok {
@@ -222,7 +234,7 @@ func (f *spanFacts) contextStr(slot int) (string, bool) {
 		f.malformed = true
 		return asText(v), true
 	}
-	if f.plan != nil && f.plan.readLater&(1<<slot) == 0 && f.nSpares < len(f.spares) {
+	if f.plan != nil && f.plan.readLater&(1<<slot) == 0 && f.nSpares < len(f.spares) && f.owns(int8(slot)) {
 		f.spares[f.nSpares] = v
 		f.nSpares++
 	}
