@@ -1,19 +1,12 @@
 package mcpparityprocessor
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-
-	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadatatest"
 )
 
 // TestInvalidUTF8PayloadIsMalformed: a captured payload that is JSON (the parser repairs the
@@ -30,23 +23,12 @@ func TestInvalidUTF8PayloadIsMalformed(t *testing.T) {
 	}
 	long := strings.Repeat("plain words ", 60)
 	run := func(t *testing.T, a, r string) (ptrace.Span, int64) {
-		tt := componenttest.NewTelemetry()
-		t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
 		cfg := langfuseConfig()
 		cfg.MaxTracePayloadSize = maxSize
 		td, ss := rawTraces()
 		toolInvoke(ss, a, r)
-		sink := new(consumertest.TracesSink)
-		p, err := NewFactory().CreateTraces(context.Background(), metadatatest.NewSettings(tt), cfg, sink)
-		require.NoError(t, err)
-		require.NoError(t, p.ConsumeTraces(context.Background(), td))
-		var malformed int64
-		if m, err := tt.GetMetric("otelcol_processor_mcpparity_malformed_spans"); err == nil {
-			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
-				malformed += dp.Value
-			}
-		}
-		return spanAt(sink.AllTraces()[0], 0), malformed
+		out, malformed := runCounted(t, cfg, td)
+		return spanAt(out, 0), malformed
 	}
 	for _, tc := range []struct {
 		name, text string

@@ -417,6 +417,14 @@ var bundlePayloads = [...]struct{ key, owner string }{
 	{mapping.KeyPromptResult, "prompt.render"},
 }
 
+// payloadsOf finds the raw payloads a bundle span carries (bundlePayloads' keys).
+func payloadsOf(raw pcommon.Map) (payloads [len(bundlePayloads)]pcommon.Value, has [len(bundlePayloads)]bool) {
+	for i, p := range bundlePayloads {
+		payloads[i], has[i] = raw.Get(p.key)
+	}
+	return payloads, has
+}
+
 // expand turns the bundle span into the request span and appends one span per child op. plans
 // are the processor's op plans (by cf.op): an op the transform maps gets a raw map without the
 // context (bit i of layered: op i reads it from b.layer) and its exception facts straight into
@@ -427,11 +435,7 @@ func (b *bundle) expand(span ptrace.Span, spans ptrace.SpanSlice, plans map[stri
 		b.layer.build(b.context)
 	}
 	raw := span.Attributes()
-	var payloads [len(bundlePayloads)]pcommon.Value
-	var hasPayload [len(bundlePayloads)]bool
-	for i, p := range bundlePayloads {
-		payloads[i], hasPayload[i] = raw.Get(p.key)
-	}
+	payloads, hasPayload := payloadsOf(raw)
 	traceID, bundleID := span.TraceID(), span.SpanID()
 	start := uint64(span.StartTimestamp())
 	traceState := span.TraceState().AsRaw()

@@ -1,7 +1,6 @@
 package mcpparityprocessor
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,17 +8,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
 
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-
 	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadata"
-	"github.com/mcpparity/mcpparity/processor/mcpparityprocessor/internal/metadatatest"
 )
 
 // The vector the emitter's bundle::tests also checks (the runtime and the collector must agree).
@@ -464,11 +458,7 @@ func referenceExpand(b *bundle, span ptrace.Span, spans ptrace.SpanSlice) {
 		}
 	}
 	raw := span.Attributes()
-	var payloads [len(bundlePayloads)]pcommon.Value
-	var hasPayload [len(bundlePayloads)]bool
-	for i, p := range bundlePayloads {
-		payloads[i], hasPayload[i] = raw.Get(p.key)
-	}
+	payloads, hasPayload := payloadsOf(raw)
 	traceID, bundleID := span.TraceID(), span.SpanID()
 	start := uint64(span.StartTimestamp())
 	for i := 1; i < len(b.ops); i++ {
@@ -615,24 +605,6 @@ func TestBundleExportsAsTheReferenceExpansion(t *testing.T) {
 			assertAsReference(t, td)
 		})
 	}
-}
-
-// runCounted is run that also returns the batch's count of malformed spans.
-func runCounted(t *testing.T, cfg *Config, td ptrace.Traces) (ptrace.Traces, int64) {
-	t.Helper()
-	tt := componenttest.NewTelemetry()
-	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
-	sink := new(consumertest.TracesSink)
-	p, err := NewFactory().CreateTraces(context.Background(), metadatatest.NewSettings(tt), cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, p.ConsumeTraces(context.Background(), td))
-	var malformed int64
-	if m, err := tt.GetMetric("otelcol_processor_mcpparity_malformed_spans"); err == nil {
-		for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
-			malformed += dp.Value
-		}
-	}
-	return sink.AllTraces()[0], malformed
 }
 
 // An op's raw facts are its own and the context's, each key once: more than maxRawAttributes of

@@ -109,6 +109,32 @@ func run(t testing.TB, cfg *Config, td ptrace.Traces) ptrace.Traces {
 	return sink.AllTraces()[0]
 }
 
+// runMeasured is run with the processor's own telemetry, returned for its metrics.
+func runMeasured(t *testing.T, cfg *Config, td ptrace.Traces) (ptrace.Traces, *componenttest.Telemetry) {
+	t.Helper()
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	sink := new(consumertest.TracesSink)
+	p, err := NewFactory().CreateTraces(context.Background(), metadatatest.NewSettings(tt), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, p.ConsumeTraces(context.Background(), td))
+	require.Len(t, sink.AllTraces(), 1)
+	return sink.AllTraces()[0], tt
+}
+
+// runCounted is run that also returns the batch's count of malformed spans.
+func runCounted(t *testing.T, cfg *Config, td ptrace.Traces) (ptrace.Traces, int64) {
+	t.Helper()
+	out, tt := runMeasured(t, cfg, td)
+	var malformed int64
+	if m, err := tt.GetMetric("otelcol_processor_mcpparity_malformed_spans"); err == nil {
+		for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+			malformed += dp.Value
+		}
+	}
+	return out, malformed
+}
+
 func spanAt(td ptrace.Traces, i int) ptrace.Span {
 	return td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(i)
 }
@@ -525,13 +551,7 @@ func TestTruncationAndRuntimeCappedPayload(t *testing.T) {
 	capped := toolInvoke(ss, `{"blob":"`+strings.Repeat("y", 600), "")
 	capped.Attributes().PutInt("cf.arguments.original_size", 1_048_577)
 
-	tt := componenttest.NewTelemetry()
-	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
-	sink := new(consumertest.TracesSink)
-	p, err := NewFactory().CreateTraces(context.Background(), metadatatest.NewSettings(tt), cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, p.ConsumeTraces(context.Background(), td))
-	out := sink.AllTraces()[0]
+	out, tt := runMeasured(t, cfg, td)
 
 	in := str(t, spanAt(out, 0).Attributes(), "langfuse.observation.input")
 	assert.Equal(t, 255, utf8.RuneCountInString(in), "safe_serialize's wrapper is max-1 characters")
