@@ -2,7 +2,6 @@ package mcpparityprocessor
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"testing"
 
@@ -16,15 +15,6 @@ import (
 
 // testdata/bench/mixed_1000_v2.json holds the requests of mixed_1000.json as contract-v2 bundles
 // (one raw span per request, as the emitter's default sink sends them; testdata/bench/gen).
-
-func readBatch(tb testing.TB, name string) ptrace.Traces {
-	tb.Helper()
-	raw, err := os.ReadFile("testdata/bench/" + name)
-	require.NoError(tb, err)
-	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
-	require.NoError(tb, err)
-	return td
-}
 
 // exportedSpan is an exported span without its ids: its parent is named by its parent's place.
 type exportedSpan struct {

@@ -788,6 +788,16 @@ func benchInput(tb testing.TB, name string) string {
 	return string(data)
 }
 
+// readBatch reads one of the bench batches of testdata/bench (OTLP JSON).
+func readBatch(tb testing.TB, name string) ptrace.Traces {
+	tb.Helper()
+	raw, err := os.ReadFile("testdata/bench/" + name)
+	require.NoError(tb, err)
+	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
+	require.NoError(tb, err)
+	return td
+}
+
 // benchProcess times processTraces over fresh copies of td, made outside the timer in chunks.
 func benchProcess(b *testing.B, p *parityProcessor, td ptrace.Traces, chunk int) {
 	benchProcessCopies(b, p, chunk, func() ptrace.Traces {
@@ -819,10 +829,7 @@ func benchProcessCopies(b *testing.B, p *parityProcessor, chunk int, fresh func(
 
 // BenchmarkMixedBatch1000 processes testdata/bench/mixed_1000.json (shared with bench/contribchain).
 func BenchmarkMixedBatch1000(b *testing.B) {
-	raw, err := os.ReadFile("testdata/bench/mixed_1000.json")
-	require.NoError(b, err)
-	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
-	require.NoError(b, err)
+	td := readBatch(b, "mixed_1000.json")
 	require.Equal(b, 1000, td.SpanCount())
 	p, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), langfuseConfig())
 	require.NoError(b, err)
@@ -834,10 +841,7 @@ func BenchmarkMixedBatch1000(b *testing.B) {
 // as the collector's receivers decode them (an attribute array grows by append and has room
 // beyond its length; the copies of BenchmarkMixedBatch1000 have exact-size arrays).
 func BenchmarkMixedBatch1000Proto(b *testing.B) {
-	raw, err := os.ReadFile("testdata/bench/mixed_1000.json")
-	require.NoError(b, err)
-	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
-	require.NoError(b, err)
+	td := readBatch(b, "mixed_1000.json")
 	pb, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
 	require.NoError(b, err)
 	p, err := newParityProcessor(processortest.NewNopSettings(metadata.Type), langfuseConfig())
@@ -851,10 +855,7 @@ func BenchmarkMixedBatch1000Proto(b *testing.B) {
 }
 
 func TestMixedBatchFile(t *testing.T) {
-	raw, err := os.ReadFile("testdata/bench/mixed_1000.json")
-	require.NoError(t, err)
-	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
-	require.NoError(t, err)
+	td := readBatch(t, "mixed_1000.json")
 	require.Equal(t, 1000, td.SpanCount())
 	out := run(t, langfuseConfig(), td)
 	require.Equal(t, 1000, out.SpanCount())
@@ -923,10 +924,7 @@ func TestRedactionCountIsExact(t *testing.T) {
 // may leak one span's values into another's. Every span of the mixed bench batch is processed
 // alone and compared with its form in the whole batch.
 func TestBatchIndependence(t *testing.T) {
-	raw, err := os.ReadFile("testdata/bench/mixed_1000.json")
-	require.NoError(t, err)
-	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
-	require.NoError(t, err)
+	td := readBatch(t, "mixed_1000.json")
 	alone := make([]ptrace.Traces, 0, td.SpanCount())
 	eachSpan(td, func(from ptrace.ResourceSpans, scope ptrace.ScopeSpans, span ptrace.Span) {
 		one := ptrace.NewTraces()

@@ -2,7 +2,6 @@ package mcpparityprocessor
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"unsafe"
@@ -80,13 +79,7 @@ func TestSlotsOfAnotherProcessor(t *testing.T) {
 // kept from the first time) exports the same spans as a fresh processor and counts the same
 // redactions.
 func TestSlotsAcrossBatches(t *testing.T) {
-	raw, err := os.ReadFile("testdata/bench/mixed_1000.json")
-	require.NoError(t, err)
-	batch := func() ptrace.Traces {
-		td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
-		require.NoError(t, err)
-		return td
-	}
+	batch := func() ptrace.Traces { return readBatch(t, "mixed_1000.json") }
 	tt := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
 	sink := new(consumertest.TracesSink)
