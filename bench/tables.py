@@ -394,14 +394,27 @@ def contrib() -> str:
     ])
 
 
+# The pipelines of bench/load/run.sh: (label, mode) per exporter (the _otlp modes forward to a sink).
+LOAD_MODES = (
+    ("without mcpparity", "without_mcpparity"),
+    ("with mcpparity", "with_mcpparity"),
+    ("with mcpparity, the same requests as contract-v2 bundles (161 raw spans per batch; "
+     "the 1,000 spans they expand into are counted)", "with_mcpparity_v2"),
+)
+LOAD_EXPORTERS = (
+    ("debug (counts, sends nothing)", ""),
+    ("OTLP/gRPC, gzip, to a sink collector on the same cores", "_otlp"),
+)
+
+
 def throughput() -> str:
     rounds = load_rounds(read("load.txt"))
     rows = []
-    for label, key in (("without mcpparity", "without_mcpparity"), ("with mcpparity", "with_mcpparity"),
-                       ("with mcpparity, the same requests as contract-v2 bundles (161 raw spans per batch; "
-                        "the 1,000 spans they expand into are counted)", "with_mcpparity_v2")):
-        rows.append([label, figure(rounds.get(key, ()), f"load.txt: {key}").show(n0)])
-    return table(["pipeline", "spans/s (median [min–max] over rounds)"], ["---", "---:"], rows)
+    for exporter, suffix in LOAD_EXPORTERS:
+        for label, mode in LOAD_MODES:
+            key = mode + suffix
+            rows.append([exporter, label, figure(rounds.get(key, ()), f"load.txt: {key}").show(n0)])
+    return table(["exporter", "pipeline", "spans/s (median [min–max] over rounds)"], ["---", "---", "---:"], rows)
 
 
 # ---------------------------------------------------------------- issue 11: the goals side by side
@@ -489,6 +502,15 @@ def goals() -> str:
     share_v2 = paired(with_v2, without, lambda a, b: 100 * a / b)
     rows_out.append(["the same requests as contract-v2 bundles (the emitter's default output) through mcpparity, "
                      "% of the row above's pass-through (per round)", share_v2.show(n0, " %"), "", "", "–", "–"])
+    # Not the goal's measurement either (its exporter sends nothing): the same pipelines forwarding
+    # over OTLP/gRPC with gzip to a sink collector on the same cores, as a deployment does.
+    without_otlp = figure(rounds.get("without_mcpparity_otlp", ()), "load.txt: without_mcpparity_otlp")
+    for label, mode in (("collector forwarding over OTLP/gRPC (gzip) to a sink on the same cores, as a deployment does: "
+                         "with mcpparity, % of pass-through (per round)", "with_mcpparity_otlp"),
+                        ("forwarding as in the row above, the same requests as contract-v2 bundles through mcpparity, "
+                         "% of that pass-through (per round)", "with_mcpparity_v2_otlp")):
+        forwarded = figure(rounds.get(mode, ()), f"load.txt: {mode}")
+        rows_out.append([label, paired(forwarded, without_otlp, lambda a, b: 100 * a / b).show(n0, " %"), "", "", "–", "–"])
     # The machine: the issue's run and this one on different VMs; Python's cost on each says how they compare.
     machine = py["rest_with_root/default"]
     rows_out.append(["the machine: Python's tracing cost of the REST tree, default settings (same code on both days)",

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Collector throughput on this machine, with and without mcpparity: the built otelcol-mcpparity on
-# free loopback ports (otlp -> memory_limiter -> [mcpparity] -> batch -> debug), fed the shared
+# free loopback ports (otlp -> memory_limiter -> [mcpparity] -> batch -> exporter), fed the shared
 # 1,000-span batch over OTLP/gRPC by `load` (main.go) for DURATION (default 5s) per mode, ROUNDS
 # (default 5) alternating rounds; prints each round and the medians. A third mode feeds the same
 # requests as contract-v2 bundles (mixed_1000_v2.json: 161 raw spans that mcpparity expands into
 # the same 1,000 spans; the emitter's default output) and counts the 1,000 spans they stand for.
-# The load generator runs on the same cores as the collector; the figures say so.
+#
+# Two exporters, each with the three modes:
+# - debug (basic verbosity): counts what reaches it and sends nothing; the collector's work is the
+#   receiver's decode and the processors. Issue 11's goal is measured so.
+# - otlp_grpc (the _otlp modes): forwards, as a deployment does, over OTLP/gRPC with gzip (the
+#   exporter's default) to a sink collector (otlp -> debug) started once on another free loopback
+#   port; no sending queue and no retries, so the batch processor waits for each export.
+# The load generator, and the sink, run on the same cores as the collector; the figures say so.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -21,12 +28,17 @@ for f in "$BATCH" "$BATCH_V2"; do [ -f "$f" ] || { echo "load: $f missing" >&2; 
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mcpparity-load.XXXXXX")
 pid=""
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
+sink_pid=""
+stop() { # stop PID: TERM, then KILL after 5 s
+  if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
+    kill -TERM "$1" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$1" 2>/dev/null || true
   fi
+}
+cleanup() {
+  stop "$pid"
+  stop "$sink_pid"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -35,10 +47,22 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-run_mode() { # run_mode LABEL PROCESSORS BATCH [LOAD_FLAGS...]
-  local label=$1 processors=$2 batch=$3 grpc health metrics
-  shift 3
-  grpc=$(free_port); health=$(free_port); metrics=$(free_port)
+healthy() { # healthy LABEL PID HEALTH_PORT: waits up to 30 s for the collector's health check
+  for _ in $(seq 1 300); do
+    if curl -fs "http://127.0.0.1:$3/" >/dev/null 2>&1; then return 0; fi
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "load: collector ($1) not healthy:" >&2
+  tail -20 "$work/$1.err" >&2
+  return 1
+}
+
+# collector LABEL PROCESSORS EXPORTER: starts a collector (otlp -> PROCESSORS -> EXPORTER) on free
+# loopback ports and waits for its health check; sets started (its pid) and grpc (its port).
+collector() {
+  local label=$1 health
+  grpc=$(free_port); health=$(free_port)
   cat >"$work/$label.yaml" <<EOF
 receivers:
   otlp:
@@ -54,6 +78,11 @@ processors:
   batch: {timeout: 200ms}
 exporters:
   debug: {verbosity: basic, sampling_initial: 1, sampling_thereafter: 100000}
+  otlp_grpc:
+    endpoint: "127.0.0.1:${sink_grpc:-0}"
+    tls: {insecure: true}
+    sending_queue: {enabled: false}
+    retry_on_failure: {enabled: false}
 extensions:
   health_check: {endpoint: "127.0.0.1:$health"}
 service:
@@ -63,26 +92,45 @@ service:
     metrics:
       level: none
   pipelines:
-    traces: {receivers: [otlp], processors: [$processors], exporters: [debug]}
+    traces: {receivers: [otlp], processors: [$2], exporters: [$3]}
 EOF
   "$COLLECTOR" --config="$work/$label.yaml" >"$work/$label.out" 2>"$work/$label.err" &
-  pid=$!
-  local up=0
-  for _ in $(seq 1 300); do
-    if curl -fs "http://127.0.0.1:$health/" >/dev/null 2>&1; then up=1; break; fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ $up -ne 1 ]; then echo "load: collector ($label) not healthy:" >&2; tail -20 "$work/$label.err" >&2; return 1; fi
-  "$work/load" -endpoint "127.0.0.1:$grpc" -batch "$batch" -duration "$DURATION" -concurrency "$CONCURRENCY" -label "$label" "$@"
-  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  started=$!
+  healthy "$label" "$started" "$health"
 }
 
-echo "load: $(nproc) cores, $ROUNDS rounds x $DURATION per mode (alternating), $CONCURRENCY gRPC clients on the same cores, batch of 1,000 mixed raw spans (v2: the same requests as 161 bundles, counted as the 1,000 spans they expand into)"
+# The sink of the _otlp modes: a collector that receives and counts (debug exporter), nothing else.
+sink_grpc=""
+collector sink "" debug
+sink_pid=$started sink_grpc=$grpc
+
+run_mode() { # run_mode LABEL PROCESSORS EXPORTER BATCH [LOAD_FLAGS...]  (EXPORTER: debug or otlp_grpc)
+  local label=$1 batch=$4
+  collector "$label" "$2" "$3"
+  pid=$started
+  shift 4
+  "$work/load" -endpoint "127.0.0.1:$grpc" -batch "$batch" -duration "$DURATION" -concurrency "$CONCURRENCY" -label "$label" "$@"
+  stop "$pid"
+  wait "$pid" 2>/dev/null || true
+  pid=""
+  # The batch processor exports on its own goroutine: a failed export is logged ("Sender
+  # failed"), not returned to the load generator, so a round with one is not a figure.
+  if grep -qE "Sender failed|Exporting failed" "$work/$label.err"; then
+    echo "load: $label: an export failed:" >&2
+    grep -m3 -E "Sender failed|Exporting failed" "$work/$label.err" >&2
+    return 1
+  fi
+}
+
+echo "load: $(nproc) cores, $ROUNDS rounds x $DURATION per mode (alternating), $CONCURRENCY gRPC clients on the same cores, batch of 1,000 mixed raw spans (v2: the same requests as 161 bundles, counted as the 1,000 spans they expand into); _otlp: forwarded over OTLP/gRPC (gzip) to a sink collector on the same cores"
 for round in $(seq 1 "$ROUNDS"); do
-  run_mode without_mcpparity "memory_limiter, batch" "$BATCH" | tee -a "$work/results.jsonl"
-  run_mode with_mcpparity "memory_limiter, mcpparity, batch" "$BATCH" | tee -a "$work/results.jsonl"
-  run_mode with_mcpparity_v2 "memory_limiter, mcpparity, batch" "$BATCH_V2" -count-as 1000 | tee -a "$work/results.jsonl"
+  for exporter in debug otlp_grpc; do
+    suffix=""
+    [ "$exporter" = otlp_grpc ] && suffix=_otlp
+    run_mode "without_mcpparity$suffix" "memory_limiter, batch" "$exporter" "$BATCH" | tee -a "$work/results.jsonl"
+    run_mode "with_mcpparity$suffix" "memory_limiter, mcpparity, batch" "$exporter" "$BATCH" | tee -a "$work/results.jsonl"
+    run_mode "with_mcpparity_v2$suffix" "memory_limiter, mcpparity, batch" "$exporter" "$BATCH_V2" -count-as 1000 | tee -a "$work/results.jsonl"
+  done
 done
 python3 - "$work/results.jsonl" <<'PY'
 import json, statistics, sys
@@ -91,8 +139,9 @@ by = {}
 for r in rows:
     by.setdefault(r["label"], []).append(r["spans_per_second"])
 for label, values in by.items():
-    print(f"{label:18s} median {statistics.median(values):>10,.0f} spans/s  [min {min(values):,.0f} - max {max(values):,.0f}] over {len(values)} rounds")
-if "without_mcpparity" in by and "with_mcpparity" in by:
-    ratio = statistics.median(by["without_mcpparity"]) / statistics.median(by["with_mcpparity"])
-    print(f"mcpparity costs {ratio:.2f}x collector throughput on this machine (generator on the same cores)")
+    print(f"{label:23s} median {statistics.median(values):>10,.0f} spans/s  [min {min(values):,.0f} - max {max(values):,.0f}] over {len(values)} rounds")
+for suffix, exporter in (("", "debug exporter"), ("_otlp", "OTLP exporter to a sink")):
+    if "without_mcpparity" + suffix in by and "with_mcpparity" + suffix in by:
+        ratio = statistics.median(by["without_mcpparity" + suffix]) / statistics.median(by["with_mcpparity" + suffix])
+        print(f"mcpparity costs {ratio:.2f}x collector throughput on this machine, {exporter} (generator on the same cores)")
 PY
