@@ -104,12 +104,16 @@ sink_grpc=""
 collector sink "" debug
 sink_pid=$started sink_grpc=$grpc
 
-run_mode() { # run_mode LABEL PROCESSORS EXPORTER BATCH [LOAD_FLAGS...]  (EXPORTER: debug or otlp_grpc)
+# run_mode LABEL PROCESSORS EXPORTER BATCH [LOAD_FLAGS...] (EXPORTER: debug or otlp_grpc): one
+# round of one pipeline; its result line goes to the output and to results.jsonl. Not called in a
+# pipeline: the collector's pid stays this shell's, for cleanup.
+run_mode() {
   local label=$1 batch=$4
   collector "$label" "$2" "$3"
   pid=$started
   shift 4
-  "$work/load" -endpoint "127.0.0.1:$grpc" -batch "$batch" -duration "$DURATION" -concurrency "$CONCURRENCY" -label "$label" "$@"
+  "$work/load" -endpoint "127.0.0.1:$grpc" -batch "$batch" -duration "$DURATION" -concurrency "$CONCURRENCY" -label "$label" "$@" |
+    tee -a "$work/results.jsonl"
   stop "$pid"
   wait "$pid" 2>/dev/null || true
   pid=""
@@ -127,9 +131,9 @@ for round in $(seq 1 "$ROUNDS"); do
   for exporter in debug otlp_grpc; do
     suffix=""
     [ "$exporter" = otlp_grpc ] && suffix=_otlp
-    run_mode "without_mcpparity$suffix" "memory_limiter, batch" "$exporter" "$BATCH" | tee -a "$work/results.jsonl"
-    run_mode "with_mcpparity$suffix" "memory_limiter, mcpparity, batch" "$exporter" "$BATCH" | tee -a "$work/results.jsonl"
-    run_mode "with_mcpparity_v2$suffix" "memory_limiter, mcpparity, batch" "$exporter" "$BATCH_V2" -count-as 1000 | tee -a "$work/results.jsonl"
+    run_mode "without_mcpparity$suffix" "memory_limiter, batch" "$exporter" "$BATCH"
+    run_mode "with_mcpparity$suffix" "memory_limiter, mcpparity, batch" "$exporter" "$BATCH"
+    run_mode "with_mcpparity_v2$suffix" "memory_limiter, mcpparity, batch" "$exporter" "$BATCH_V2" -count-as 1000
   done
 done
 python3 - "$work/results.jsonl" <<'PY'
