@@ -403,7 +403,7 @@ LOAD_MODES = (
 )
 LOAD_EXPORTERS = (
     ("debug (counts, sends nothing)", ""),
-    ("OTLP/gRPC, gzip, to a sink collector on the same cores", "_otlp"),
+    ("OTLP/gRPC, gzip, to a sink collector on the same cores (the spans that reached it)", "_otlp"),
 )
 
 

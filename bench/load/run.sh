@@ -11,7 +11,11 @@
 #   receiver's decode and the processors. Issue 11's goal is measured so.
 # - otlp_grpc (the _otlp modes): forwards, as a deployment does, over OTLP/gRPC with gzip (the
 #   exporter's default) to a sink collector (otlp -> debug) started once on another free loopback
-#   port; no sending queue and no retries, so the batch processor waits for each export.
+#   port. The sending queue is small and blocks when full (4 consumers, 4 requests,
+#   block_on_overflow), so exports run in parallel, as with the default queue, and the receiver
+#   is held back as soon as they fall behind; no retries. The figure of these modes is what
+#   reached the sink (its otelcol_receiver_accepted_spans, read before and after the round), the
+#   load generator's accepted rate beside it.
 # The load generator, and the sink, run on the same cores as the collector; the figures say so.
 set -euo pipefail
 
@@ -58,11 +62,15 @@ healthy() { # healthy LABEL PID HEALTH_PORT: waits up to 30 s for the collector'
   return 1
 }
 
-# collector LABEL PROCESSORS EXPORTER: starts a collector (otlp -> PROCESSORS -> EXPORTER) on free
-# loopback ports and waits for its health check; sets started (its pid) and grpc (its port).
+# collector LABEL PROCESSORS EXPORTER [METRICS_PORT]: starts a collector (otlp -> PROCESSORS ->
+# EXPORTER) on free loopback ports, its own metrics served on METRICS_PORT if given, and waits for
+# its health check; sets started (its pid) and grpc (its port).
 collector() {
-  local label=$1 health
+  local label=$1 health metrics="metrics: {level: none}"
   grpc=$(free_port); health=$(free_port)
+  if [ -n "${4:-}" ]; then
+    metrics="metrics: {level: basic, readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: $4}}}}]}"
+  fi
   cat >"$work/$label.yaml" <<EOF
 receivers:
   otlp:
@@ -81,7 +89,7 @@ exporters:
   otlp_grpc:
     endpoint: "127.0.0.1:${sink_grpc:-0}"
     tls: {insecure: true}
-    sending_queue: {enabled: false}
+    sending_queue: {enabled: true, num_consumers: 4, queue_size: 4, sizer: requests, block_on_overflow: true}
     retry_on_failure: {enabled: false}
 extensions:
   health_check: {endpoint: "127.0.0.1:$health"}
@@ -89,8 +97,7 @@ service:
   extensions: [health_check]
   telemetry:
     logs: {level: warn}
-    metrics:
-      level: none
+    $metrics
   pipelines:
     traces: {receivers: [otlp], processors: [$2], exporters: [$3]}
 EOF
@@ -101,19 +108,40 @@ EOF
 
 # The sink of the _otlp modes: a collector that receives and counts (debug exporter), nothing else.
 sink_grpc=""
-collector sink "" debug
+sink_metrics=$(free_port)
+collector sink "" debug "$sink_metrics"
 sink_pid=$started sink_grpc=$grpc
+
+delivered() { # the spans the sink has received so far
+  local page
+  page=$(curl -fs "http://127.0.0.1:$sink_metrics/metrics") || { echo "load: the sink's metrics (127.0.0.1:$sink_metrics) did not answer" >&2; return 1; }
+  awk '/^otelcol_receiver_accepted_spans/ { n += $NF } END { printf "%d\n", n }' <<<"$page"
+}
 
 # run_mode LABEL PROCESSORS EXPORTER BATCH [LOAD_FLAGS...] (EXPORTER: debug or otlp_grpc): one
 # round of one pipeline; its result line goes to the output and to results.jsonl. Not called in a
 # pipeline: the collector's pid stays this shell's, for cleanup.
 run_mode() {
-  local label=$1 batch=$4
-  collector "$label" "$2" "$3"
+  local label=$1 exporter=$3 batch=$4 before after
+  collector "$label" "$2" "$exporter"
   pid=$started
   shift 4
-  "$work/load" -endpoint "127.0.0.1:$grpc" -batch "$batch" -duration "$DURATION" -concurrency "$CONCURRENCY" -label "$label" "$@" |
-    tee -a "$work/results.jsonl"
+  before=$(delivered)
+  "$work/load" -endpoint "127.0.0.1:$grpc" -batch "$batch" -duration "$DURATION" -concurrency "$CONCURRENCY" -label "$label" "$@" >"$work/round.json"
+  after=$(delivered)
+  if [ "$exporter" = otlp_grpc ]; then
+    # The figure is what reached the sink during the round; the generator's accepted rate is kept beside it.
+    python3 - "$work/round.json" "$((after - before))" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["accepted_spans_per_second"] = r["spans_per_second"]
+r["delivered_spans"] = int(sys.argv[2])
+r["spans_per_second"] = r["delivered_spans"] / r["seconds"]
+json.dump(r, open(sys.argv[1], "w"))
+PY
+  fi
+  cat "$work/round.json"; echo
+  cat "$work/round.json" >>"$work/results.jsonl"; echo >>"$work/results.jsonl"
   stop "$pid"
   wait "$pid" 2>/dev/null || true
   pid=""
