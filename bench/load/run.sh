@@ -122,13 +122,23 @@ delivered() { # the spans the sink has received so far
 # round of one pipeline; its result line goes to the output and to results.jsonl. Not called in a
 # pipeline: the collector's pid stays this shell's, for cleanup.
 run_mode() {
-  local label=$1 exporter=$3 batch=$4 before after
+  local label=$1 exporter=$3 batch=$4 before=0 after=0
   collector "$label" "$2" "$exporter"
   pid=$started
   shift 4
-  before=$(delivered)
+  [ "$exporter" = otlp_grpc ] && before=$(delivered)
   "$work/load" -endpoint "127.0.0.1:$grpc" -batch "$batch" -duration "$DURATION" -concurrency "$CONCURRENCY" -label "$label" "$@" >"$work/round.json"
-  after=$(delivered)
+  [ "$exporter" = otlp_grpc ] && after=$(delivered)
+  stop "$pid"
+  wait "$pid" 2>/dev/null || true
+  pid=""
+  # Exports run off the receiver's path (the batch processor's goroutine, the queue's consumers):
+  # a failed one is logged, not returned to the load generator, so a round with one is no figure.
+  if grep -qE "Exporting failed|Sender failed" "$work/$label.err"; then
+    echo "load: $label: an export failed:" >&2
+    grep -m3 -E "Exporting failed|Sender failed" "$work/$label.err" >&2
+    return 1
+  fi
   if [ "$exporter" = otlp_grpc ]; then
     # The figure is what reached the sink during the round; the generator's accepted rate is kept beside it.
     python3 - "$work/round.json" "$((after - before))" <<'PY'
@@ -142,16 +152,6 @@ PY
   fi
   cat "$work/round.json"; echo
   cat "$work/round.json" >>"$work/results.jsonl"; echo >>"$work/results.jsonl"
-  stop "$pid"
-  wait "$pid" 2>/dev/null || true
-  pid=""
-  # The batch processor exports on its own goroutine: a failed export is logged ("Sender
-  # failed"), not returned to the load generator, so a round with one is not a figure.
-  if grep -qE "Sender failed|Exporting failed" "$work/$label.err"; then
-    echo "load: $label: an export failed:" >&2
-    grep -m3 -E "Sender failed|Exporting failed" "$work/$label.err" >&2
-    return 1
-  fi
 }
 
 echo "load: $(nproc) cores, $ROUNDS rounds x $DURATION per mode (alternating), $CONCURRENCY gRPC clients on the same cores, batch of 1,000 mixed raw spans (v2: the same requests as 161 bundles, counted as the 1,000 spans they expand into); _otlp: forwarded over OTLP/gRPC (gzip) to a sink collector on the same cores"
