@@ -175,14 +175,17 @@ def oracle_rows(text: str) -> dict[tuple[str, str], list[float]]:
     return out
 
 
-def load_rounds(text: str) -> dict[str, list[float]]:
+def load_rounds(text: str, field: str = "spans_per_second") -> dict[str, list[float]]:
+    """One value of field per round of each pipeline of bench/load/run.sh's output."""
     out: dict[str, list[float]] = {}
     for line in text.splitlines():
         if line.startswith("{"):
             row = json.loads(line)
             if row.get("batches_failed"):
                 raise RawOutputError(f"load.txt: round of {row['label']} had failed batches ({row.get('first_error')})")
-            out.setdefault(row["label"], []).append(float(row["spans_per_second"]))
+            if field not in row:
+                raise RawOutputError(f"load.txt: round of {row['label']} has no {field}")
+            out.setdefault(row["label"], []).append(float(row[field]))
     return out
 
 
@@ -394,27 +397,40 @@ def contrib() -> str:
     ])
 
 
-# The pipelines of bench/load/run.sh: (label, mode) per exporter (the _otlp modes forward to a sink).
-LOAD_MODES = (
-    ("without mcpparity", "without_mcpparity"),
-    ("with mcpparity", "with_mcpparity"),
-    ("with mcpparity, the same requests as contract-v2 bundles (161 raw spans per batch; "
-     "the 1,000 spans they expand into are counted)", "with_mcpparity_v2"),
-)
-LOAD_EXPORTERS = (
-    ("debug (counts, sends nothing)", ""),
-    ("OTLP/gRPC, gzip, to a sink collector on the same cores (the spans that reached it)", "_otlp"),
+# The pipelines of bench/load/run.sh: (exporter, pipeline, mode); the _otlp modes forward to a sink,
+# the last two say where mcpparity's cost goes.
+_V2 = ("with mcpparity, the same requests as contract-v2 bundles (161 raw spans per batch; "
+       "the 1,000 spans they expand into are counted)")
+_DEBUG = "debug (counts, sends nothing)"
+_OTLP = "OTLP/gRPC, gzip, to a sink collector on the same cores (the spans that reached it)"
+LOAD_PIPELINES = (
+    (_DEBUG, "without mcpparity", "without_mcpparity"),
+    (_DEBUG, "with mcpparity", "with_mcpparity"),
+    (_DEBUG, _V2, "with_mcpparity_v2"),
+    (_DEBUG, "with mcpparity without payload capture", "with_mcpparity_nocapture"),
+    (_DEBUG, "with mcpparity without payload capture, Langfuse or identity attributes", "with_mcpparity_minimal"),
+    (_OTLP, "without mcpparity", "without_mcpparity_otlp"),
+    (_OTLP, "with mcpparity", "with_mcpparity_otlp"),
+    (_OTLP, _V2, "with_mcpparity_v2_otlp"),
 )
 
 
 def throughput() -> str:
-    rounds = load_rounds(read("load.txt"))
+    text = read("load.txt")
+    rounds = load_rounds(text)
+    cpu = {field: load_rounds(text, field) for field in ("collector_cpu_us_per_span", "load_cpu_us_per_span")}
+    sink = load_rounds("\n".join(line for line in text.splitlines() if "sink_cpu_us_per_span" in line),
+                       "sink_cpu_us_per_span")
     rows = []
-    for exporter, suffix in LOAD_EXPORTERS:
-        for label, mode in LOAD_MODES:
-            key = mode + suffix
-            rows.append([exporter, label, figure(rounds.get(key, ()), f"load.txt: {key}").show(n0)])
-    return table(["exporter", "pipeline", "spans/s (median [min–max] over rounds)"], ["---", "---", "---:"], rows)
+    for exporter, label, mode in LOAD_PIPELINES:
+        where = f"load.txt: {mode}"
+        rows.append([exporter, label, figure(rounds.get(mode, ()), where).show(n0),
+                     figure(cpu["collector_cpu_us_per_span"].get(mode, ()), where).show(n1),
+                     figure(sink[mode], where).show(n1) if mode in sink else "–",
+                     figure(cpu["load_cpu_us_per_span"].get(mode, ()), where).show(n1)])
+    return table(["exporter", "pipeline", "spans/s (median [min–max] over rounds)", "collector CPU µs per span",
+                  "sink CPU µs per span", "load generator CPU µs per span"],
+                 ["---", "---", "---:", "---:", "---:", "---:"], rows)
 
 
 # ---------------------------------------------------------------- issue 11: the goals side by side

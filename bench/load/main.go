@@ -11,6 +11,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -30,7 +31,10 @@ type result struct {
 	BatchesOK        int64   `json:"batches_ok"`
 	BatchesFailed    int64   `json:"batches_failed"`
 	SpansPerSecond   float64 `json:"spans_per_second"`
-	FirstError       string  `json:"first_error,omitempty"`
+	// CPUSeconds is this process's own CPU time (user + system) over its whole run: the load
+	// generator's share of the cores it shares with the collector.
+	CPUSeconds float64 `json:"cpu_seconds"`
+	FirstError string  `json:"first_error,omitempty"`
 }
 
 func main() {
@@ -97,10 +101,19 @@ func main() {
 	}
 	r := result{Label: *label, Seconds: elapsed, Concurrency: *concurrency, SpansPerBatch: spans,
 		RawSpansPerBatch: td.SpanCount(), BatchesOK: ok.Load(), BatchesFailed: failed.Load(),
-		SpansPerSecond: float64(ok.Load()) * float64(spans) / elapsed}
+		SpansPerSecond: float64(ok.Load()) * float64(spans) / elapsed, CPUSeconds: cpuSeconds()}
 	if e, _ := firstErr.Load().(string); e != "" {
 		r.FirstError = e
 	}
 	out, _ := json.Marshal(r)
 	fmt.Println(string(out))
+}
+
+// cpuSeconds is the CPU time (user + system) this process has used so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }

@@ -16,6 +16,10 @@
 #   is held back as soon as they fall behind; no retries. The figure of these modes is what
 #   reached the sink (its otelcol_receiver_accepted_spans, read before and after the round), the
 #   load generator's accepted rate beside it.
+# Two more debug pipelines say where mcpparity's cost goes: mcpparity/nocapture (no payload
+# capture) and mcpparity/minimal (no capture, no Langfuse or identity attributes).
+# Each round also records the CPU each process spent per span: the collector's and the sink's from
+# /proc/PID/stat over the round, the load generator's from its own rusage.
 # The load generator, and the sink, run on the same cores as the collector; the figures say so.
 set -euo pipefail
 
@@ -83,6 +87,8 @@ processors:
     identity_attributes: true
     capture_input_spans: [tool.invoke]
     capture_output_spans: [tool.invoke]
+  mcpparity/nocapture: {langfuse_attributes: true, identity_attributes: true}
+  mcpparity/minimal: {langfuse_attributes: false, identity_attributes: false}
   batch: {timeout: 200ms}
 exporters:
   debug: {verbosity: basic, sampling_initial: 1, sampling_thereafter: 100000}
@@ -112,6 +118,11 @@ sink_metrics=$(free_port)
 collector sink "" debug "$sink_metrics"
 sink_pid=$started sink_grpc=$grpc
 
+ticks() { # the CPU time (user + system, clock ticks) process $1 has used so far
+  sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+CLK_TCK=$(getconf CLK_TCK)
+
 delivered() { # the spans the sink has received so far
   local page
   page=$(curl -fs "http://127.0.0.1:$sink_metrics/metrics") || { echo "load: the sink's metrics (127.0.0.1:$sink_metrics) did not answer" >&2; return 1; }
@@ -122,13 +133,15 @@ delivered() { # the spans the sink has received so far
 # round of one pipeline; its result line goes to the output and to results.jsonl. Not called in a
 # pipeline: the collector's pid stays this shell's, for cleanup.
 run_mode() {
-  local label=$1 exporter=$3 batch=$4 before=0 after=0
+  local label=$1 exporter=$3 batch=$4 before=0 after=0 cpu0 cpu1 sink0=0 sink1=0
   collector "$label" "$2" "$exporter"
   pid=$started
   shift 4
-  [ "$exporter" = otlp_grpc ] && before=$(delivered)
+  [ "$exporter" = otlp_grpc ] && before=$(delivered) && sink0=$(ticks "$sink_pid")
+  cpu0=$(ticks "$pid")
   "$work/load" -endpoint "127.0.0.1:$grpc" -batch "$batch" -duration "$DURATION" -concurrency "$CONCURRENCY" -label "$label" "$@" >"$work/round.json"
-  [ "$exporter" = otlp_grpc ] && after=$(delivered)
+  cpu1=$(ticks "$pid")
+  [ "$exporter" = otlp_grpc ] && after=$(delivered) && sink1=$(ticks "$sink_pid")
   stop "$pid"
   wait "$pid" 2>/dev/null || true
   pid=""
@@ -139,17 +152,22 @@ run_mode() {
     grep -m3 -E "Exporting failed|Sender failed" "$work/$label.err" >&2
     return 1
   fi
-  if [ "$exporter" = otlp_grpc ]; then
-    # The figure is what reached the sink during the round; the generator's accepted rate is kept beside it.
-    python3 - "$work/round.json" "$((after - before))" <<'PY'
+  # A forwarding round's figure is what reached the sink (the generator's accepted rate is kept
+  # beside it); every round gets each process's CPU per span counted.
+  python3 - "$work/round.json" "$exporter" "$((after - before))" "$((cpu1 - cpu0))" "$((sink1 - sink0))" "$CLK_TCK" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))
-r["accepted_spans_per_second"] = r["spans_per_second"]
-r["delivered_spans"] = int(sys.argv[2])
-r["spans_per_second"] = r["delivered_spans"] / r["seconds"]
-json.dump(r, open(sys.argv[1], "w"))
+path, exporter, delivered, cpu, sink, hz = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])
+r = json.load(open(path))
+spans = r["batches_ok"] * r["spans_per_batch"]
+if exporter == "otlp_grpc":
+    r["accepted_spans_per_second"] = r["spans_per_second"]
+    r["delivered_spans"] = spans = delivered
+    r["spans_per_second"] = delivered / r["seconds"]
+    r["sink_cpu_us_per_span"] = 1e6 * sink / hz / spans
+r["collector_cpu_us_per_span"] = 1e6 * cpu / hz / spans
+r["load_cpu_us_per_span"] = 1e6 * r["cpu_seconds"] / spans
+json.dump(r, open(path, "w"))
 PY
-  fi
   cat "$work/round.json"; echo
   cat "$work/round.json" >>"$work/results.jsonl"; echo >>"$work/results.jsonl"
 }
@@ -163,6 +181,8 @@ for round in $(seq 1 "$ROUNDS"); do
     run_mode "with_mcpparity$suffix" "memory_limiter, mcpparity, batch" "$exporter" "$BATCH"
     run_mode "with_mcpparity_v2$suffix" "memory_limiter, mcpparity, batch" "$exporter" "$BATCH_V2" -count-as 1000
   done
+  run_mode with_mcpparity_nocapture "memory_limiter, mcpparity/nocapture, batch" debug "$BATCH"
+  run_mode with_mcpparity_minimal "memory_limiter, mcpparity/minimal, batch" debug "$BATCH"
 done
 python3 - "$work/results.jsonl" <<'PY'
 import json, statistics, sys
@@ -171,7 +191,7 @@ by = {}
 for r in rows:
     by.setdefault(r["label"], []).append(r["spans_per_second"])
 for label, values in by.items():
-    print(f"{label:23s} median {statistics.median(values):>10,.0f} spans/s  [min {min(values):,.0f} - max {max(values):,.0f}] over {len(values)} rounds")
+    print(f"{label:24s} median {statistics.median(values):>10,.0f} spans/s  [min {min(values):,.0f} - max {max(values):,.0f}] over {len(values)} rounds")
 for suffix, exporter in (("", "debug exporter"), ("_otlp", "OTLP exporter to a sink")):
     if "without_mcpparity" + suffix in by and "with_mcpparity" + suffix in by:
         ratio = statistics.median(by["without_mcpparity" + suffix]) / statistics.median(by["with_mcpparity" + suffix])

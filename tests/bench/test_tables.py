@@ -102,3 +102,18 @@ def test_goals_refuse_a_run_without_the_request_path_rows(monkeypatch: pytest.Mo
     monkeypatch.setattr(tables, "RESULTS", tmp_path)
     with pytest.raises(tables.RawOutputError, match="no row `v2 queue, REST tree"):
         tables.goals()
+
+
+def test_load_rounds_read_one_field_per_round_and_refuse_what_is_missing() -> None:
+    text = "\n".join([
+        "load: 2 cores",
+        '{"label": "with_mcpparity", "batches_failed": 0, "spans_per_second": 140000.0, "collector_cpu_us_per_span": 12.5}',
+        '{"label": "with_mcpparity", "batches_failed": 0, "spans_per_second": 150000.0, "collector_cpu_us_per_span": 11.5}',
+    ])
+    assert tables.load_rounds(text) == {"with_mcpparity": [140000.0, 150000.0]}
+    assert tables.load_rounds(text, "collector_cpu_us_per_span") == {"with_mcpparity": [12.5, 11.5]}
+    with pytest.raises(tables.RawOutputError, match="round of with_mcpparity has no sink_cpu_us_per_span"):
+        tables.load_rounds(text, "sink_cpu_us_per_span")
+    failed = text.replace('"batches_failed": 0, "spans_per_second": 150000.0', '"batches_failed": 3, "spans_per_second": 150000.0')
+    with pytest.raises(tables.RawOutputError, match="had failed batches"):
+        tables.load_rounds(failed)
